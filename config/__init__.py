@@ -1,0 +1,96 @@
+"""Settings per environment, read from environment variables.
+
+`load(name)` returns a plain dict; `wallet.create_app` applies it, then any mapping a
+caller passes (tests use that to point at their own database).
+"""
+
+import os
+import secrets
+
+
+class ConfigurationError(RuntimeError):
+    """A setting the chosen environment needs is missing or wrong."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _base() -> dict:
+    return {
+        "DATABASE_URL": _env("DATABASE_URL"),
+        "SECRET_KEY": _env("SECRET_KEY"),
+        "STRIPE_SECRET_KEY": _env("STRIPE_SECRET_KEY"),
+        "STRIPE_PUBLISHABLE_KEY": _env("STRIPE_PUBLISHABLE_KEY"),
+        "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "LANGUAGES": ("nl", "en", "de"),
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "API_MAX_JSON_BYTES": 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "LOGIN_THROTTLE_ATTEMPTS": 5,
+        "LOGIN_THROTTLE_MINUTES": 15,
+        # argon2id parameters (RFC 9106 "second recommended option" scaled to a web request).
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_COST": 64 * 1024,
+        "ARGON2_PARALLELISM": 2,
+        "ENVIRONMENT": "base",
+    }
+
+
+def development() -> dict:
+    settings = _base()
+    settings.update(ENVIRONMENT="development", DEBUG=False)
+    # A laptop needs no secret to be set; a fresh one per process logs everyone out on restart.
+    settings["SECRET_KEY"] = settings["SECRET_KEY"] or secrets.token_hex(32)
+    return settings
+
+
+def testing() -> dict:
+    settings = _base()
+    settings.update(
+        ENVIRONMENT="testing",
+        TESTING=True,
+        SECRET_KEY="testing-only-secret-key",  # noqa: S106 - fixed so tests are reproducible
+        DATABASE_URL=_env("WALLET_TEST_DATABASE_URL"),
+        # Cheap hashes keep the suite fast; production keeps the parameters above.
+        ARGON2_TIME_COST=1,
+        ARGON2_MEMORY_COST=1024,
+        ARGON2_PARALLELISM=1,
+    )
+    return settings
+
+
+def production() -> dict:
+    settings = _base()
+    settings.update(
+        ENVIRONMENT="production",
+        SESSION_COOKIE_SECURE=True,
+        REMEMBER_COOKIE_SECURE=True,
+        PREFERRED_URL_SCHEME="https",
+    )
+    if not settings["SECRET_KEY"]:
+        raise ConfigurationError("SECRET_KEY must be set in production.")
+    if len(settings["SECRET_KEY"]) < 32:
+        raise ConfigurationError("SECRET_KEY must be at least 32 characters in production.")
+    if not settings["DATABASE_URL"]:
+        raise ConfigurationError("DATABASE_URL must be set in production.")
+    return settings
+
+
+ENVIRONMENTS = {"development": development, "testing": testing, "production": production}
+
+
+def load(name: str | None = None) -> dict:
+    """Settings for `name`, or for WALLET_ENV (default: development)."""
+    name = name or _env("WALLET_ENV", "development")
+    try:
+        return ENVIRONMENTS[name]()
+    except KeyError:
+        raise ConfigurationError(
+            f"Unknown environment {name!r}; use one of {', '.join(ENVIRONMENTS)}."
+        ) from None

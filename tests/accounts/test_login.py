@@ -1,0 +1,88 @@
+"""Logging in and out, throttling after repeated failures, CSRF on forms."""
+
+import datetime as dt
+
+import pytest
+
+from tests.conftest import PASSWORD, csrf_token_from
+from wallet import create_app
+from wallet.core import clock
+
+
+def test_login_with_the_right_password_opens_the_dashboard(client, make_worker, login):
+    worker = make_worker(name="Joost")
+    login(client, worker)
+    assert "Joost" in client.get("/").text
+
+
+def test_login_email_is_case_insensitive(client, make_worker):
+    worker = make_worker(email="joost@example.nl")
+    response = client.post("/login", data={"email": " JOOST@example.NL ", "password": PASSWORD})
+    assert response.status_code == 302
+    assert worker.email == "joost@example.nl"
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client, make_worker):
+    worker = make_worker()
+    wrong = client.post("/login", data={"email": worker.email, "password": "not the password"})
+    unknown = client.post("/login", data={"email": "nobody@example.nl", "password": PASSWORD})
+    assert wrong.status_code == unknown.status_code == 401
+    assert "Uitloggen" not in wrong.text
+
+
+def test_the_next_parameter_only_leads_to_local_pages(client, make_worker):
+    worker = make_worker()
+    data = {"email": worker.email, "password": PASSWORD, "next": "https://evil.example/"}
+    response = client.post("/login", data=data)
+    assert response.headers["Location"] == "/"
+    client.post("/logout")
+    data["next"] = "/account/tokens"
+    assert client.post("/login", data=data).headers["Location"] == "/account/tokens"
+
+
+def test_repeated_failures_throttle_even_the_right_password(app, client, make_worker):
+    worker = make_worker()
+    attempts = app.config["LOGIN_THROTTLE_ATTEMPTS"]
+    start = dt.datetime(2027, 5, 1, 9, 0, tzinfo=dt.UTC)
+    with clock.frozen_at(start):
+        for _ in range(attempts):
+            bad = client.post("/login", data={"email": worker.email, "password": "wrong" * 3})
+            assert bad.status_code == 401
+        right = client.post("/login", data={"email": worker.email, "password": PASSWORD})
+        assert right.status_code == 429
+    later = start + dt.timedelta(minutes=app.config["LOGIN_THROTTLE_MINUTES"] + 1)
+    with clock.frozen_at(later):
+        assert (
+            client.post("/login", data={"email": worker.email, "password": PASSWORD}).status_code
+            == 302
+        )
+
+
+def test_logout_ends_the_session(client, make_worker, login):
+    login(client, make_worker())
+    assert client.post("/logout").status_code == 302
+    response = client.get("/account/tokens")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+@pytest.fixture
+def csrf_client(app):
+    """A client of an app with CSRF protection on, as in production."""
+    protected = create_app(
+        {"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "WTF_CSRF_ENABLED": True}
+    )
+    yield protected.test_client()
+    protected.extensions["db_engine"].dispose()
+
+
+def test_forms_without_a_csrf_token_are_refused(csrf_client, make_worker):
+    worker = make_worker()
+    response = csrf_client.post("/login", data={"email": worker.email, "password": PASSWORD})
+    assert response.status_code == 400
+    page = csrf_client.get("/login")
+    token = csrf_token_from(page.text)
+    response = csrf_client.post(
+        "/login", data={"email": worker.email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302

@@ -1,0 +1,265 @@
+"""Fixtures: one app per test session on SQLite or PostgreSQL, a clean database per test.
+
+The database comes from WALLET_TEST_DATABASE_URL (default: a SQLite file in a temp dir).
+The schema is built by the Alembic migrations, so every run also tests them. After each
+test every table is emptied, so tests never depend on one another.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+import wallet.models  # noqa: F401 - every table on Base.metadata
+from wallet import create_app
+from wallet.core import clock
+from wallet.core.db import Base
+from wallet.core.migrate import upgrade
+
+PASSWORD = "correct horse battery staple"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("WALLET_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def _reset_schema(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        else:
+            Base.metadata.drop_all(conn)
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory) -> Iterator[Flask]:
+    """The application under test, its schema made by the migrations."""
+    application = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": _database_url(tmp_path_factory),
+            "WTF_CSRF_ENABLED": False,
+            "SERVER_NAME": None,
+        }
+    )
+    with application.app_context():
+        _reset_schema(application.extensions["db_engine"])
+        upgrade()
+    yield application
+    application.extensions["db_engine"].dispose()
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Skip PostgreSQL-only tests, with the reason shown, when the suite runs on SQLite."""
+    url = os.environ.get("WALLET_TEST_DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set WALLET_TEST_DATABASE_URL")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request) -> Iterator[None]:
+    """Empty every table after each test; reset the clock."""
+    yield
+    clock.set_now(None)
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    engine = application.extensions["db_engine"]
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(sa.text(f"DELETE FROM {name}"))  # noqa: S608 - our own table names
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session of its own for looking at the database; pushes no app context.
+
+    Requests of the test client would share a pushed app context (and its session and
+    logged-in user), so tests that use the client look at the database through this.
+    """
+    with Session(app.extensions["db_engine"]) as own:
+        yield own
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Session]:
+    """An app context for calling services directly; yields the app's session.
+
+    Not for tests that also use the client (see `db`).
+    """
+    from wallet.core.db import session
+
+    with app.app_context():
+        yield session
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser-like client (cookies kept between requests)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    """Runs `flask` CLI commands against the test app."""
+    return app.test_cli_runner()
+
+
+# --- factories: each returns a callable that makes one object and returns it (detached) ---
+
+
+@pytest.fixture
+def make_worker(app: Flask) -> Callable:
+    """make_worker(email=..., **profile) -> User."""
+    from wallet.accounts import services
+
+    counter = iter(range(1, 10_000))
+
+    def make(**fields):
+        n = next(counter)
+        data = {
+            "name": f"Werkende {n}",
+            "email": f"werkende{n}@example.nl",
+            "password": PASSWORD,
+            "date_of_birth": clock.today().replace(year=clock.today().year - 40),
+            "municipality_code": "enschede",
+            "employment_status": "employed",
+            "sector": "techniek",
+            "occupation": "Operator",
+            "education_level": 3,
+            "target_occupation": "Monteur",
+        }
+        data.update(fields)
+        with app.app_context():
+            return services.register_worker(services.WorkerRegistration(**data))
+
+    return make
+
+
+@pytest.fixture
+def make_provider_user(app: Flask) -> Callable:
+    """make_provider_user(email=..., kvk_number=...) -> User (provider staff, pending)."""
+    from wallet.accounts import services
+
+    counter = iter(range(1, 10_000))
+
+    def make(**fields):
+        n = next(counter)
+        data = {
+            "organisation_name": f"Opleider {n}",
+            "kvk_number": f"{n:08d}",
+            "name": f"Medewerker {n}",
+            "email": f"opleider{n}@example.nl",
+            "password": PASSWORD,
+        }
+        data.update(fields)
+        with app.app_context():
+            return services.register_provider(services.ProviderRegistration(**data))
+
+    return make
+
+
+@pytest.fixture
+def make_staff(app: Flask) -> Callable:
+    """make_staff(role) -> a fund administrator (with a fund) or a platform administrator."""
+    from wallet.accounts import services
+    from wallet.accounts.models import Role
+    from wallet.core.db import unit_of_work
+    from wallet.funds.models import Fund
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role, **fields):
+        n = next(counter)
+        with app.app_context():
+            fund = None
+            if role == Role.FUND_ADMIN:
+                with unit_of_work() as db_session:
+                    fund = Fund(name=f"Fonds {n}")
+                    db_session.add(fund)
+            return services.create_staff_user(
+                email=fields.get("email", f"{role.value}{n}@example.nl"),
+                name=fields.get("name", f"{role.value} {n}"),
+                password=PASSWORD,
+                role=role,
+                fund=fund,
+            )
+
+    return make
+
+
+@pytest.fixture
+def make_user(make_worker, make_provider_user, make_staff) -> Callable:
+    """make_user(role) -> a user of any role."""
+    from wallet.accounts.models import Role
+
+    def make(role: Role):
+        if role == Role.WORKER:
+            return make_worker()
+        if role == Role.PROVIDER_STAFF:
+            return make_provider_user()
+        return make_staff(role)
+
+    return make
+
+
+@pytest.fixture
+def login() -> Callable:
+    """login(client, user) logs the client in through the login form."""
+
+    def do_login(client: FlaskClient, user, password: str = PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.text
+        return response
+
+    return do_login
+
+
+# --- a live server for the browser tests ---
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served over HTTP on 127.0.0.1 in a thread; yields its base URL."""
+    live = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
+    server = make_server("127.0.0.1", 0, live, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    live.extensions["db_engine"].dispose()
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token in a rendered form."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)

@@ -1,0 +1,62 @@
+"""unit_of_work: one commit on success, nothing left on failure, nested blocks join."""
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from wallet.core.db import unit_of_work
+from wallet.funds.models import Fund
+
+
+def _fund_names(app) -> list[str]:
+    with app.extensions["db_engine"].connect() as conn:
+        return sorted(conn.scalars(sa.select(Fund.name)))
+
+
+def test_a_unit_of_work_commits_once_at_the_end(app, app_ctx):
+    with unit_of_work() as session:
+        session.add(Fund(name="Fonds A"))
+        session.flush()
+        assert _fund_names(app) == []  # flushed, not yet visible to another connection
+    assert _fund_names(app) == ["Fonds A"]
+
+
+def test_a_failure_inside_leaves_nothing_behind(app, app_ctx):
+    def fail_halfway():
+        with unit_of_work() as session:
+            session.add(Fund(name="Fonds B"))
+            session.flush()
+            raise RuntimeError("boom halfway")
+
+    with pytest.raises(RuntimeError):
+        fail_halfway()
+    assert _fund_names(app) == []
+
+
+def test_nested_units_commit_with_the_outer_one(app, app_ctx):
+    def fail_after_inner():
+        with unit_of_work() as session:
+            with unit_of_work():
+                session.add(Fund(name="Fonds C"))
+            raise RuntimeError("outer fails after inner finished")
+
+    with pytest.raises(RuntimeError):
+        fail_after_inner()
+    assert _fund_names(app) == []
+
+
+def test_datetimes_come_back_aware_in_utc_on_every_database(app_ctx):
+    moment = dt.datetime(2027, 3, 1, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    with unit_of_work() as session:
+        fund = Fund(name="Fonds D", created_at=moment)
+        session.add(fund)
+    app_ctx.expire_all()
+    loaded = app_ctx.scalar(sa.select(Fund).where(Fund.name == "Fonds D"))
+    assert loaded.created_at == moment
+    assert loaded.created_at.tzinfo == dt.UTC
+
+
+def test_naive_datetimes_are_refused_on_write(app_ctx):
+    with pytest.raises(sa.exc.StatementError), unit_of_work() as session:
+        session.add(Fund(name="Fonds E", created_at=dt.datetime(2027, 1, 1)))

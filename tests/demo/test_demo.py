@@ -1,0 +1,34 @@
+"""Demo data: loading twice changes nothing, and every printed login works."""
+
+import sqlalchemy as sa
+
+from wallet.accounts.models import User
+from wallet.demo.cli import DEMO_PASSWORD, LOGINS
+from wallet.funds.models import Fund
+from wallet.providers.models import Provider
+
+
+def _counts(db):
+    return [db.scalar(sa.select(sa.func.count()).select_from(m)) for m in (User, Fund, Provider)]
+
+
+def test_demo_load_is_idempotent_and_its_logins_work(app, runner, db):
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    counts = _counts(db)
+    assert counts == [4, 1, 1]
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0
+    assert _counts(db) == counts
+    for email, _role, _name in LOGINS:
+        assert email in first.output
+        client = app.test_client()
+        response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, email
+
+
+def test_demo_data_is_refused_in_production(app, monkeypatch):
+    monkeypatch.setitem(app.config, "ENVIRONMENT", "production")
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code != 0
+    assert "never loaded in production" in result.output

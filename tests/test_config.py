@@ -1,0 +1,48 @@
+"""Settings per environment; production refuses to start without its secrets."""
+
+import pytest
+
+import config
+from wallet import create_app
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://localhost/leerwallet")
+    with pytest.raises(config.ConfigurationError, match="SECRET_KEY"):
+        create_app({"ENVIRONMENT": "production"})
+
+
+def test_production_refuses_a_short_secret_key(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "too-short")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://localhost/leerwallet")
+    with pytest.raises(config.ConfigurationError, match="32 characters"):
+        config.load("production")
+
+
+def test_production_reads_its_settings_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://db.internal/leerwallet")
+    settings = config.load("production")
+    assert settings["DATABASE_URL"] == "postgresql+psycopg://db.internal/leerwallet"
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings.get("STRIPE_SECRET_KEY") is None
+
+
+def test_an_unknown_environment_is_refused():
+    with pytest.raises(config.ConfigurationError, match="Unknown environment"):
+        config.load("staging-typo")
+
+
+def test_development_defaults_to_a_sqlite_file_in_instance(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({"ENVIRONMENT": "development"})
+    assert app.config["DATABASE_URL"].startswith("sqlite:///")
+    assert app.config["DATABASE_URL"].endswith("instance/leerwallet.db")
+    app.extensions["db_engine"].dispose()
+
+
+def test_security_headers_are_set(client):
+    response = client.get("/")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]

@@ -1,0 +1,88 @@
+"""Leerwallet: individual learning budgets, from fund to course to paid invoice."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+import config as settings
+
+ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+}
+
+
+def _environment(overrides: Mapping) -> str | None:
+    if "ENVIRONMENT" in overrides:
+        return overrides["ENVIRONMENT"]
+    return "testing" if overrides.get("TESTING") else None
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, CLI and error handlers."""
+    overrides = dict(config or {})
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.update(settings.load(_environment(overrides)))
+    app.config.update(overrides)
+    if not app.config.get("DATABASE_URL"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'leerwallet.db'}"
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    @app.after_request
+    def _security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from wallet import i18n
+    from wallet.accounts import access
+    from wallet.core import db, errors, templating
+
+    db.init_app(app)
+    csrf.init_app(app)
+    access.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from wallet.accounts.views import bp as accounts_bp
+    from wallet.api import init_app as init_api
+    from wallet.home.views import bp as home_bp
+    from wallet.ops.views import bp as ops_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(ops_bp)
+    init_api(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from wallet.core.migrate import db_cli
+    from wallet.demo.cli import demo_cli
+
+    app.cli.add_command(db_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,1 @@
+"""Accounts: users, roles, worker profiles, logins and API tokens."""

@@ -1,0 +1,119 @@
+"""Web forms of accounts. Shape only; the rules live in services."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+from wallet.reference import EMPLOYMENT_STATUSES, LANGUAGES, NLQF_LEVELS, SECTORS, municipalities
+
+REQUIRED = _l("This field is required.")
+
+
+def _choices(pairs, prompt=None) -> list[SelectChoice]:
+    options = [SelectChoice("", prompt)] if prompt is not None else []
+    return options + [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def _municipality_choices():
+    pairs = ((m.code, m.name) for m in municipalities().values())
+    return _choices(pairs, _l("Choose a municipality"))
+
+
+class LoginForm(FlaskForm):
+    """E-mail and password."""
+
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(REQUIRED)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED)])
+    next = HiddenField()
+
+
+class _NewAccountForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least 12 characters. A short sentence is easy to remember."),
+        validators=[DataRequired(REQUIRED)],
+    )
+    password_confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
+    )
+    preferred_language = SelectField(_l("Language"), choices=_choices(LANGUAGES.items()))
+
+
+class WorkerRegistrationForm(_NewAccountForm):
+    """A worker's sign-up with profile."""
+
+    date_of_birth = DateField(
+        _l("Date of birth"),
+        validators=[InputRequired(REQUIRED)],
+        description=_l("Schemes have age limits; we use this to show what you qualify for."),
+    )
+    municipality_code = SelectField(
+        _l("Municipality where you live"),
+        choices=_municipality_choices,
+        validators=[DataRequired(REQUIRED)],
+    )
+    employment_status = SelectField(
+        _l("Employment status"),
+        choices=_choices(EMPLOYMENT_STATUSES.items(), _l("Choose your situation")),
+        validators=[DataRequired(REQUIRED)],
+    )
+    sector = SelectField(
+        _l("Current sector"),
+        choices=_choices(SECTORS.items(), _l("Choose a sector")),
+        validators=[DataRequired(REQUIRED)],
+    )
+    occupation = StringField(
+        _l("Current occupation"), validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    education_level = SelectField(
+        _l("Highest education level"),
+        choices=_choices(NLQF_LEVELS.items()),
+        validators=[DataRequired(REQUIRED)],
+    )
+    target_occupation = StringField(
+        _l("Occupation you want to train for"),
+        description=_l("For example: installatiemonteur, verpleegkundige, data-analist."),
+        validators=[DataRequired(REQUIRED), Length(max=200)],
+    )
+
+
+class ProviderRegistrationForm(_NewAccountForm):
+    """A training provider's sign-up: the organisation and its first user."""
+
+    organisation_name = StringField(
+        _l("Name of the organisation"), validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    kvk_number = StringField(
+        _l("KvK number"),
+        description=_l("The 8 digits of your Chamber of Commerce registration."),
+        validators=[DataRequired(REQUIRED), Length(max=12)],
+    )
+
+
+class LanguageForm(FlaskForm):
+    """The language switch."""
+
+    language = SelectField(_l("Language"), choices=_choices(LANGUAGES.items()))
+    next = HiddenField()
+
+
+class ApiTokenForm(FlaskForm):
+    """Name a new API token."""
+
+    name = StringField(
+        _l("Name of the token"),
+        description=_l("For example the system that will use it: 'Roosterkoppeling'."),
+        validators=[DataRequired(REQUIRED), Length(max=100)],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button with CSRF protection and nothing else (log out, revoke)."""

@@ -1,0 +1,120 @@
+"""Users with one role each, worker profiles, API tokens and failed-login records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wallet.core import clock
+from wallet.core.db import Base, UTCDateTime, str_enum
+from wallet.funds.models import Fund
+from wallet.providers.models import Provider
+
+
+class Role(enum.StrEnum):
+    """What a user is to Leerwallet; every permission check starts here."""
+
+    WORKER = "worker"
+    PROVIDER_STAFF = "provider_staff"
+    FUND_ADMIN = "fund_admin"
+    PLATFORM_ADMIN = "platform_admin"
+
+
+class User(UserMixin, Base):
+    """Anyone who logs in. Provider staff belong to a provider, fund administrators to a fund."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'provider_staff') = (provider_id IS NOT NULL)",
+            name="provider_staff_has_provider",
+        ),
+        sa.CheckConstraint(
+            "(role = 'fund_admin') = (fund_id IS NOT NULL)", name="fund_admin_has_fund"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so uniqueness is case-insensitive on every database.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"))
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("providers.id"), index=True)
+    fund_id: Mapped[int | None] = mapped_column(sa.ForeignKey("funds.id"), index=True)
+    preferred_language: Mapped[str] = mapped_column(sa.String(2), default="nl")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    provider: Mapped[Provider | None] = relationship()
+    fund: Mapped[Fund | None] = relationship()
+    profile: Mapped[WorkerProfile | None] = relationship(back_populates="user")
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return self.active
+
+    def has_role(self, *roles: Role) -> bool:
+        """True when the user holds one of `roles`."""
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+class WorkerProfile(Base):
+    """What a worker tells about themselves; schemes decide eligibility from it."""
+
+    __tablename__ = "worker_profiles"
+    __table_args__ = (
+        sa.CheckConstraint("education_level BETWEEN 1 AND 8", name="education_level_nlqf"),
+    )
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    date_of_birth: Mapped[dt.date]
+    municipality_code: Mapped[str] = mapped_column(sa.String(64))
+    employment_status: Mapped[str] = mapped_column(sa.String(20))
+    sector: Mapped[str] = mapped_column(sa.String(32))
+    occupation: Mapped[str] = mapped_column(sa.String(200))
+    education_level: Mapped[int] = mapped_column(sa.SmallInteger)
+    target_occupation: Mapped[str] = mapped_column(sa.String(200))
+
+    user: Mapped[User] = relationship(back_populates="profile")
+
+
+class ApiToken(Base):
+    """A token a provider's own system uses for the API. Only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    # The first characters, shown in lists so a person can tell tokens apart.
+    prefix: Mapped[str] = mapped_column(sa.String(16))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_revoked(self) -> bool:
+        """Revoked tokens never authenticate again."""
+        return self.revoked_at is not None
+
+
+class LoginFailure(Base):
+    """One failed login, counted to throttle guessing per e-mail address and per IP."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    ip_address: Mapped[str] = mapped_column(sa.String(45), index=True)
+    failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)

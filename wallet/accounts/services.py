@@ -1,0 +1,289 @@
+"""Use cases of accounts: registration, login with throttling, language, API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+
+from wallet.accounts.models import ApiToken, LoginFailure, Role, User, WorkerProfile
+from wallet.accounts.passwords import hash_password, password_problem, verify_password
+from wallet.core import clock
+from wallet.core.db import session, unit_of_work
+from wallet.core.errors import DomainError, NotFound, ValidationFailed
+from wallet.providers.models import Provider, ProviderStatus
+from wallet.reference import EMPLOYMENT_STATUSES, LANGUAGES, SECTORS, municipality
+
+TOKEN_PREFIX = "lw_"  # noqa: S105 - a prefix, not a secret
+
+
+class LoginRefused(DomainError):
+    """Wrong e-mail or password, or an inactive account."""
+
+    status = 401
+    title = "Login refused"
+    code = "login-refused"
+
+
+class LoginThrottled(DomainError):
+    """Too many failed logins for this e-mail address or IP address."""
+
+    status = 429
+    title = "Too many attempts"
+    code = "login-throttled"
+
+
+@dataclass(frozen=True)
+class WorkerRegistration:
+    """What a worker fills in to sign up."""
+
+    name: str
+    email: str
+    password: str
+    date_of_birth: dt.date
+    municipality_code: str
+    employment_status: str
+    sector: str
+    occupation: str
+    education_level: int
+    target_occupation: str
+    preferred_language: str = "nl"
+
+
+@dataclass(frozen=True)
+class ProviderRegistration:
+    """What a training provider fills in to sign up its organisation and first user."""
+
+    organisation_name: str
+    kvk_number: str
+    name: str
+    email: str
+    password: str
+    preferred_language: str = "nl"
+
+
+def normalise_email(email: str) -> str:
+    """The stored form of an e-mail address: trimmed and lower-cased."""
+    return (email or "").strip().lower()
+
+
+def _check_new_user(email: str, password: str, errors: dict[str, str]) -> str:
+    email = normalise_email(email)
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        errors["email"] = _("Enter a valid e-mail address, like naam@voorbeeld.nl.")
+    else:
+        taken = session.scalar(sa.select(sa.func.count()).where(User.email == email))
+        if taken:
+            errors["email"] = _("An account with this e-mail address already exists.")
+    problem = password_problem(password, email)
+    if problem:
+        errors["password"] = problem
+    return email
+
+
+def _check_language(language: str, errors: dict[str, str]) -> None:
+    if language not in LANGUAGES:
+        errors["preferred_language"] = _("Choose Dutch, English or German.")
+
+
+def register_worker(data: WorkerRegistration) -> User:
+    """Create a worker with their profile, or raise ValidationFailed listing every problem."""
+    errors: dict[str, str] = {}
+    email = _check_new_user(data.email, data.password, errors)
+    if not data.name.strip():
+        errors["name"] = _("Enter your name.")
+    if municipality(data.municipality_code) is None:
+        errors["municipality_code"] = _("Choose a municipality in Overijssel or Gelderland.")
+    if data.employment_status not in EMPLOYMENT_STATUSES:
+        errors["employment_status"] = _("Choose your employment status.")
+    if data.sector not in SECTORS:
+        errors["sector"] = _("Choose the sector you work in now.")
+    if not 1 <= data.education_level <= 8:
+        errors["education_level"] = _("Choose an education level from NLQF 1 to 8.")
+    today = clock.today()
+    age = (today - data.date_of_birth).days // 365
+    if data.date_of_birth >= today or not 15 <= age <= 100:
+        errors["date_of_birth"] = _("Enter your real date of birth.")
+    _check_language(data.preferred_language, errors)
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
+    with unit_of_work() as db:
+        user = User(
+            email=email,
+            password_hash=hash_password(data.password),
+            name=data.name.strip(),
+            role=Role.WORKER,
+            preferred_language=data.preferred_language,
+        )
+        user.profile = WorkerProfile(
+            date_of_birth=data.date_of_birth,
+            municipality_code=data.municipality_code,
+            employment_status=data.employment_status,
+            sector=data.sector,
+            occupation=data.occupation.strip(),
+            education_level=data.education_level,
+            target_occupation=data.target_occupation.strip(),
+        )
+        db.add(user)
+    return user
+
+
+def register_provider(data: ProviderRegistration) -> User:
+    """Create a provider organisation, pending verification, and its first staff user."""
+    errors: dict[str, str] = {}
+    email = _check_new_user(data.email, data.password, errors)
+    kvk = data.kvk_number.strip().replace(" ", "")
+    if not (len(kvk) == 8 and kvk.isdigit()):
+        errors["kvk_number"] = _("A KvK number has 8 digits.")
+    elif session.scalar(sa.select(sa.func.count()).where(Provider.kvk_number == kvk)):
+        errors["kvk_number"] = _("This KvK number is already registered.")
+    if not data.organisation_name.strip():
+        errors["organisation_name"] = _("Enter the name of the organisation.")
+    if not data.name.strip():
+        errors["name"] = _("Enter your name.")
+    _check_language(data.preferred_language, errors)
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
+    with unit_of_work() as db:
+        provider = Provider(
+            name=data.organisation_name.strip(), kvk_number=kvk, status=ProviderStatus.PENDING
+        )
+        user = User(
+            email=email,
+            password_hash=hash_password(data.password),
+            name=data.name.strip(),
+            role=Role.PROVIDER_STAFF,
+            provider=provider,
+            preferred_language=data.preferred_language,
+        )
+        db.add(user)
+    return user
+
+
+def _recent_failures(column, value: str) -> int:
+    window = dt.timedelta(minutes=current_app.config["LOGIN_THROTTLE_MINUTES"])
+    since = clock.now() - window
+    query = sa.select(sa.func.count()).where(column == value, LoginFailure.failed_at >= since)
+    return session.scalar(query) or 0
+
+
+def authenticate(email: str, password: str, ip_address: str) -> User:
+    """The user these credentials belong to; LoginRefused or LoginThrottled otherwise.
+
+    Failures are recorded (and committed) before the refusal, so throttling holds across
+    processes. Per IP the limit is ten times higher than per e-mail address.
+    """
+    email = normalise_email(email)
+    limit = current_app.config["LOGIN_THROTTLE_ATTEMPTS"]
+    minutes = current_app.config["LOGIN_THROTTLE_MINUTES"]
+    if (
+        _recent_failures(LoginFailure.email, email) >= limit
+        or _recent_failures(LoginFailure.ip_address, ip_address) >= limit * 10
+    ):
+        raise LoginThrottled(
+            _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes)
+        )
+    user = session.scalar(sa.select(User).where(User.email == email))
+    if verify_password(user.password_hash if user else None, password) and user.active:
+        with unit_of_work() as db:
+            user.last_login_at = clock.now()
+            db.execute(sa.delete(LoginFailure).where(LoginFailure.email == email))
+        return user
+    with unit_of_work() as db:
+        db.add(LoginFailure(email=email[:254], ip_address=ip_address[:45]))
+    raise LoginRefused(_("The e-mail address or password is not correct."))
+
+
+def set_language(user: User | None, language: str) -> None:
+    """Remember `language` for a logged-in user (anonymous visitors keep it in their session)."""
+    if language not in LANGUAGES:
+        raise ValidationFailed(_("Choose Dutch, English or German."))
+    if user is None:
+        return
+    with unit_of_work():
+        user.preferred_language = language
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new API token for `user`; the plain token is returned this once and never stored."""
+    if not user.has_role(Role.PROVIDER_STAFF):
+        raise ValidationFailed(_("API tokens are for training providers' systems."))
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed(
+            _("Give the token a name of at most 100 characters."),
+            errors={"name": _("Give the token a name of at most 100 characters.")},
+        )
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with unit_of_work() as db:
+        token = ApiToken(user=user, name=name, prefix=plain[:10], token_hash=_digest(plain))
+        db.add(token)
+    return token, plain
+
+
+def api_tokens_of(user: User) -> list[ApiToken]:
+    """The user's tokens, newest first."""
+    query = sa.select(ApiToken).where(ApiToken.user_id == user.id)
+    return list(session.scalars(query.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def revoke_api_token(user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens; revoking twice changes nothing."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound(_("There is no such token."))
+    with unit_of_work():
+        if token.revoked_at is None:
+            token.revoked_at = clock.now()
+    return token
+
+
+def user_for_token(plain: str) -> User | None:
+    """The active user a presented API token belongs to, or None."""
+    if not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
+        return None
+    token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    if token is None or token.is_revoked or not token.user.active:
+        return None
+    return token.user
+
+
+def create_staff_user(
+    *, email: str, name: str, password: str, role: Role, provider=None, fund=None
+) -> User:
+    """Create a fund or platform administrator or provider staff member (CLI and demo data)."""
+    errors: dict[str, str] = {}
+    email = _check_new_user(email, password, errors)
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
+    with unit_of_work() as db:
+        user = User(
+            email=email,
+            password_hash=hash_password(password),
+            name=name,
+            role=role,
+            provider=provider,
+            fund=fund,
+        )
+        db.add(user)
+    return user
+
+
+def count_users_by_role() -> dict[Role, int]:
+    """How many users hold each role (all roles present, zero where none)."""
+    rows = session.execute(sa.select(User.role, sa.func.count()).group_by(User.role))
+    counts = dict.fromkeys(Role, 0)
+    counts.update(dict(rows.all()))
+    return counts

@@ -1,0 +1,183 @@
+"""Pages for signing up, logging in and out, the language switch and API tokens."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+
+from wallet.accounts import services
+from wallet.accounts.access import role_required
+from wallet.accounts.forms import (
+    ApiTokenForm,
+    ConfirmForm,
+    LanguageForm,
+    LoginForm,
+    ProviderRegistrationForm,
+    WorkerRegistrationForm,
+)
+from wallet.accounts.models import Role
+from wallet.core.errors import DomainError, ValidationFailed
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths, so a login link can't send anyone to another site."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return url_for("home.index")
+
+
+def _referrer_path() -> str | None:
+    """The path of the page the user came from, when it is ours."""
+    if not request.referrer:
+        return None
+    parts = urlsplit(request.referrer)
+    if parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _show_errors(form: FlaskForm, error: ValidationFailed) -> None:
+    for field, message in error.errors.items():
+        if field in form:
+            form[field].errors = [*form[field].errors, message]
+    if not error.errors:
+        flash(error.detail, "error")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register_worker():
+    """A worker signs up and is logged in."""
+    form = WorkerRegistrationForm()
+    if request.method == "GET":
+        form.preferred_language.data = str(session.get("language", "nl"))
+    if form.validate_on_submit():
+        data = services.WorkerRegistration(
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            date_of_birth=form.date_of_birth.data,
+            municipality_code=form.municipality_code.data,
+            employment_status=form.employment_status.data,
+            sector=form.sector.data,
+            occupation=form.occupation.data,
+            education_level=int(form.education_level.data),
+            target_occupation=form.target_occupation.data,
+            preferred_language=form.preferred_language.data,
+        )
+        try:
+            user = services.register_worker(data)
+        except ValidationFailed as error:
+            _show_errors(form, error)
+        else:
+            login_user(user)
+            flash(_("Welcome to Leerwallet, %(name)s.", name=user.name), "success")
+            return redirect(url_for("home.index"))
+    return render_template("accounts/register_worker.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/register/provider", methods=["GET", "POST"])
+def register_provider():
+    """A training provider signs up its organisation; it waits for verification."""
+    form = ProviderRegistrationForm()
+    if form.validate_on_submit():
+        data = services.ProviderRegistration(
+            organisation_name=form.organisation_name.data,
+            kvk_number=form.kvk_number.data,
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            preferred_language=form.preferred_language.data,
+        )
+        try:
+            user = services.register_provider(data)
+        except ValidationFailed as error:
+            _show_errors(form, error)
+        else:
+            login_user(user)
+            flash(_("Your organisation is registered and waits for verification."), "success")
+            return redirect(url_for("home.index"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/register_provider.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with e-mail address and password."""
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                form.email.data, form.password.data, request.remote_addr or "unknown"
+            )
+        except DomainError as error:
+            flash(error.detail, "error")
+            status = error.status
+        else:
+            session.clear()
+            session["language"] = user.preferred_language
+            login_user(user)
+            return redirect(_safe_next(form.next.data))
+    elif form.errors:
+        status = 422
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out and forget the session."""
+    if ConfirmForm().validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("You are logged out."), "success")
+    return redirect(url_for("home.index"))
+
+
+@bp.post("/language")
+def switch_language():
+    """Switch the language of the screens, for this session and the user's account."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        user = current_user if current_user.is_authenticated else None
+        services.set_language(user, form.language.data)
+        session["language"] = form.language.data
+    return redirect(_safe_next(form.next.data or _referrer_path()))
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@role_required(Role.PROVIDER_STAFF)
+def api_tokens():
+    """List, create and revoke the API tokens of a provider's systems."""
+    form = ApiTokenForm()
+    if form.validate_on_submit():
+        try:
+            token, plain = services.create_api_token(current_user, form.name.data)
+        except ValidationFailed as error:
+            _show_errors(form, error)
+        else:
+            # Rendered straight away, never flashed: the plain token must not sit in a cookie.
+            return render_template("accounts/token_created.html", token=token, plain=plain)
+    tokens = services.api_tokens_of(current_user)
+    status = 422 if form.errors else 200
+    return render_template(
+        "accounts/tokens.html", form=form, tokens=tokens, revoke_form=ConfirmForm()
+    ), status
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@role_required(Role.PROVIDER_STAFF)
+def revoke_api_token(token_id: int):
+    """Revoke a token; it stops working at once."""
+    if ConfirmForm().validate_on_submit():
+        token = services.revoke_api_token(current_user, token_id)
+        flash(_("The token '%(name)s' is revoked.", name=token.name), "success")
+    return redirect(url_for("accounts.api_tokens"))

@@ -1,0 +1,75 @@
+"""The JSON API: /api/v1, its OpenAPI document at /api/openapi.json and a readable page.
+
+Authentication is a bearer token (see wallet.accounts.access); errors are problem+json.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, abort, render_template, request
+from flask_smorest import Api
+
+from wallet import csrf
+
+API_PREFIX = "/api"
+
+
+class LeerwalletApi(Api):
+    """flask-smorest's Api, leaving error answers to wallet.core.errors (problem+json)."""
+
+    def _register_error_handlers(self) -> None:
+        pass
+
+
+api = LeerwalletApi()
+
+BEARER = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "An API token made on the tokens page.",
+}
+
+
+def _check_json_body() -> None:
+    """Refuse bodies that are not JSON or too large before a handler sees them."""
+    from flask import current_app
+
+    if request.method not in {"POST", "PUT", "PATCH"} or not request.path.startswith("/api/"):
+        return
+    if request.content_length and request.content_length > current_app.config["API_MAX_JSON_BYTES"]:
+        abort(413)
+    if request.content_length and not request.is_json:
+        abort(415)
+    if request.content_length and request.get_json(silent=True) is None:
+        abort(400, description="The request body is not valid JSON.")
+
+
+def init_app(app: Flask) -> None:
+    """Mount the API blueprints and the documentation."""
+    app.config.setdefault("API_TITLE", "Leerwallet API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")
+    app.config.setdefault("OPENAPI_URL_PREFIX", API_PREFIX)
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {
+                "description": "Learning budgets, courses, applications, claims and payouts. "
+                "Errors are application/problem+json (RFC 9457).",
+            },
+            "servers": [{"url": "/"}],
+        },
+    )
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", BEARER)
+
+    from wallet.api.v1 import blp as v1
+
+    api.register_blueprint(v1)
+    csrf.exempt(v1)
+    app.before_request(_check_json_body)
+
+    @app.get("/api/docs")
+    def api_docs():
+        """A readable page of the OpenAPI document, rendered on the server."""
+        return render_template("api/docs.html", spec=api.spec.to_dict())

@@ -1,0 +1,55 @@
+"""/api/v1: the endpoints every API user has. Features add their own blueprints beside it."""
+
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from wallet.accounts.access import role_required
+
+blp = Blueprint(
+    "api_v1", __name__, url_prefix="/api/v1", description="Who you are, and the basics."
+)
+
+
+class ProblemSchema(Schema):
+    """An error, as application/problem+json."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict()
+
+
+class OrganisationSchema(Schema):
+    """The organisation a user belongs to."""
+
+    id = fields.Integer()
+    name = fields.String()
+    status = fields.String()
+
+
+class MeSchema(Schema):
+    """The user a token belongs to."""
+
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    preferred_language = fields.String()
+    provider = fields.Nested(OrganisationSchema, allow_none=True)
+    fund = fields.Nested(OrganisationSchema, allow_none=True)
+
+
+@blp.route("/me")
+class Me(MethodView):
+    """The caller."""
+
+    @blp.doc(security=[{"bearerAuth": []}])
+    @blp.response(200, MeSchema)
+    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
+    @role_required()
+    def get(self):
+        """Who the presented token belongs to."""
+        return current_user

@@ -1,0 +1,1 @@
+"""Shared building blocks: database, money, clock, errors, security helpers."""

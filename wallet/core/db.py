@@ -1,0 +1,129 @@
+"""Database: declarative base, one engine per app, a session per app context, unit of work.
+
+Services change data inside `unit_of_work()`: it commits once when the block ends and
+rolls back on any exception, so a use case is all-or-nothing. Helpers only flush.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from werkzeug.local import LocalProxy
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every Leerwallet model."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timezone-aware UTC datetime on every database (SQLite keeps no zone of its own)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused; use wallet.core.clock")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _on_sqlite_connect(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs) -> sa.Engine:
+    """An engine for `url` with the settings Leerwallet relies on (foreign keys on SQLite)."""
+    engine = sa.create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _on_sqlite_connect)
+    return engine
+
+
+def init_app(app: Flask) -> None:
+    """Create the app's engine and session factory; close the session with the app context."""
+    url = app.config["DATABASE_URL"]
+    options = {} if url.startswith("sqlite") else {"pool_pre_ping": True}
+    engine = make_engine(url, **options)
+    app.extensions["db_engine"] = engine
+    app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        db_session = g.pop("db_session", None)
+        if db_session is not None:
+            db_session.close()
+
+
+def get_engine() -> sa.Engine:
+    """The current app's engine."""
+    return current_app.extensions["db_engine"]
+
+
+def get_session() -> Session:
+    """The session of the current app context, made on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["db_sessionmaker"]()
+        g.db_uow_depth = 0
+    return g.db_session
+
+
+session: Session = LocalProxy(get_session)  # type: ignore[assignment]
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """Commit once when the outermost block succeeds; roll back on any exception.
+
+    Nested blocks join the outer one, so a service may call another service.
+    """
+    db_session = get_session()
+    g.db_uow_depth += 1
+    try:
+        yield db_session
+        if g.db_uow_depth == 1:
+            db_session.commit()
+    except BaseException:
+        db_session.rollback()
+        raise
+    finally:
+        g.db_uow_depth -= 1
+
+
+def str_enum(enum_cls: type, name: str) -> sa.Enum:
+    """A portable enum column: a VARCHAR holding the member's value, with a CHECK constraint."""
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        length=20,
+        create_constraint=True,
+        values_callable=lambda members: [m.value for m in members],
+    )

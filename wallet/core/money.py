@@ -1,0 +1,111 @@
+"""Money in integer cents. Never a float: amounts are parsed from text with Decimal."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+CURRENCIES = frozenset({"EUR"})
+# Ten million euro: larger than any single budget, course or batch line Leerwallet handles.
+MAX_CENTS = 10_000_000_00
+
+_AMOUNT = re.compile(r"^\s*(€\s*)?(?P<number>-?[0-9][0-9.,\s]*)\s*$")
+
+
+class MoneyError(ValueError):
+    """An amount or currency that Leerwallet does not accept."""
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Money:
+    """An amount of money as whole cents in one currency."""
+
+    cents: int
+    currency: str = "EUR"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.cents, bool) or not isinstance(self.cents, int):
+            raise MoneyError("amounts are whole cents")
+        if self.currency not in CURRENCIES:
+            raise MoneyError(f"unknown currency {self.currency!r}; Leerwallet pays in EUR")
+
+    @classmethod
+    def zero(cls, currency: str = "EUR") -> Money:
+        """Nothing, in `currency`."""
+        return cls(0, currency)
+
+    @classmethod
+    def parse(cls, text: str, currency: str = "EUR") -> Money:
+        """Read an amount as people write it: "1250", "12,50", "1.250,00", "€ 12.50"."""
+        match = _AMOUNT.match(text or "")
+        if not match:
+            raise MoneyError(f"{text!r} is not an amount of money")
+        number = match["number"].replace(" ", "")
+        if "," in number:
+            # Dutch notation: dots group thousands, the comma is the decimal mark.
+            number = number.replace(".", "").replace(",", ".")
+        elif number.count(".") > 1 or re.search(r"\.\d{3}$", number):
+            number = number.replace(".", "")
+        try:
+            value = Decimal(number)
+        except InvalidOperation:
+            raise MoneyError(f"{text!r} is not an amount of money") from None
+        if value != value.quantize(Decimal("0.01")):
+            raise MoneyError("amounts have at most two decimals (whole cents)")
+        return cls(int(value * 100), currency)
+
+    def _same(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise TypeError("money only adds to money")
+        if other.currency != self.currency:
+            raise MoneyError("cannot mix currencies")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.cents + other.cents, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.cents - other.cents, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.cents, self.currency)
+
+    def __bool__(self) -> bool:
+        return self.cents != 0
+
+    @property
+    def is_negative(self) -> bool:
+        """Below zero."""
+        return self.cents < 0
+
+    def split_bps(self, basis_points: int) -> Money:
+        """The share of this amount at `basis_points` (1/100 of a percent), rounded down."""
+        if not 0 <= basis_points <= 10_000:
+            raise MoneyError("a share is between 0 and 10000 basis points")
+        return Money(self.cents * basis_points // 10_000, self.currency)
+
+    def to_decimal(self) -> Decimal:
+        """The amount in euros as an exact Decimal (for display and files, never arithmetic)."""
+        return Decimal(self.cents).scaleb(-2)
+
+    def format(self, locale: str = "nl") -> str:
+        """The amount as people of `locale` read it, e.g. "€ 1.250,00"."""
+        from babel.numbers import format_currency
+
+        return format_currency(self.to_decimal(), self.currency, locale=locale)
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.to_decimal():.2f}"
+
+
+def check_amount(cents: int, *, allow_zero: bool = False) -> int:
+    """`cents` if it is a sane positive amount, else a MoneyError saying why."""
+    if isinstance(cents, bool) or not isinstance(cents, int):
+        raise MoneyError("amounts are whole cents")
+    if cents < 0 or (cents == 0 and not allow_zero):
+        raise MoneyError("the amount must be more than zero")
+    if cents > MAX_CENTS:
+        raise MoneyError("the amount is larger than Leerwallet accepts (€ 10.000.000)")
+    return cents

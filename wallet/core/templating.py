@@ -1,0 +1,34 @@
+"""Jinja helpers shared by every template: money, dates and the navigation of each role."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, get_locale
+
+from wallet.core.money import Money
+
+
+def money(cents: int | None) -> str:
+    """Integer cents as the reader's locale writes euros."""
+    if cents is None:
+        return ""
+    return Money(cents).format(str(get_locale() or "nl"))
+
+
+def date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
+    """A date as the reader's locale writes it."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return format_datetime(value, fmt)
+    return format_date(value, fmt)
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters."""
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["date"] = date
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "nl")

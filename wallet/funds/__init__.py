@@ -1,0 +1,1 @@
+"""Funds: the money pots that grant learning budgets."""

@@ -1,0 +1,43 @@
+"""The start page: a welcome for visitors, the dashboard of their role for users."""
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from wallet.accounts.forms import LanguageForm
+from wallet.accounts.models import Role
+from wallet.accounts.services import count_users_by_role
+from wallet.providers.services import providers_pending_verification
+from wallet.reference import EMPLOYMENT_STATUSES, NLQF_LEVELS, SECTORS, municipality
+
+bp = Blueprint("home", __name__)
+
+
+@bp.app_context_processor
+def _layout_context():
+    return {"language_form": LanguageForm(), "Role": Role}
+
+
+@bp.get("/")
+def index():
+    """Welcome page, or the dashboard of the logged-in user's role."""
+    if not current_user.is_authenticated:
+        return render_template("home/index.html")
+    if current_user.role == Role.WORKER:
+        profile = current_user.profile
+        return render_template(
+            "home/worker.html",
+            profile=profile,
+            municipality=municipality(profile.municipality_code),
+            employment_status=EMPLOYMENT_STATUSES.get(profile.employment_status),
+            sector=SECTORS.get(profile.sector),
+            level=NLQF_LEVELS.get(profile.education_level),
+        )
+    if current_user.role == Role.PROVIDER_STAFF:
+        return render_template("home/provider.html", provider=current_user.provider)
+    if current_user.role == Role.FUND_ADMIN:
+        return render_template("home/fund_admin.html", fund=current_user.fund)
+    return render_template(
+        "home/platform_admin.html",
+        user_counts=count_users_by_role(),
+        pending=providers_pending_verification(),
+    )

@@ -1,0 +1,1 @@
+"""Training providers (opleiders): organisations, their status and verification."""

@@ -1,0 +1,78 @@
+"""Reference lists shipped as data: municipalities, sectors, NLQF levels, employment statuses.
+
+Labels shown on screen are translated through lazy_gettext; codes are stable and stored.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True, slots=True)
+class Municipality:
+    """A Dutch municipality (gemeente) Leerwallet serves."""
+
+    code: str
+    name: str
+    province: str
+    region: str
+
+    @property
+    def in_twente(self) -> bool:
+        """One of the 14 municipalities of Twente."""
+        return self.region == "Twente"
+
+
+@cache
+def municipalities() -> dict[str, Municipality]:
+    """Every municipality of Overijssel and Gelderland, by code, sorted by name."""
+    text = resources.files(__package__).joinpath("data/municipalities.csv").read_text("utf-8")
+    rows = [Municipality(**row) for row in csv.DictReader(text.splitlines())]
+    return {m.code: m for m in sorted(rows, key=lambda m: m.name)}
+
+
+def municipality(code: str) -> Municipality | None:
+    """The municipality with `code`, or None."""
+    return municipalities().get(code)
+
+
+EMPLOYMENT_STATUSES = {
+    "employed": _l("Employed"),
+    "job_seeker": _l("Job seeker"),
+    "self_employed": _l("Self-employed"),
+}
+
+SECTORS = {
+    "techniek": _l("Engineering and manufacturing"),
+    "zorg": _l("Health and social care"),
+    "ict": _l("ICT"),
+    "bouw": _l("Construction"),
+    "logistiek": _l("Logistics and transport"),
+    "onderwijs": _l("Education"),
+    "energie": _l("Energy and sustainability"),
+    "agrifood": _l("Agriculture and food"),
+    "handel": _l("Retail and wholesale"),
+    "horeca": _l("Hospitality and leisure"),
+    "overheid": _l("Government"),
+    "zakelijk": _l("Business services and finance"),
+    "papier": _l("Paper and cardboard"),
+    "anders": _l("Other"),
+}
+
+NLQF_LEVELS = {
+    1: _l("NLQF 1 (entry level)"),
+    2: _l("NLQF 2 (mbo 2, vmbo)"),
+    3: _l("NLQF 3 (mbo 3)"),
+    4: _l("NLQF 4 (mbo 4, havo, vwo)"),
+    5: _l("NLQF 5 (associate degree)"),
+    6: _l("NLQF 6 (bachelor)"),
+    7: _l("NLQF 7 (master)"),
+    8: _l("NLQF 8 (doctorate)"),
+}
+
+LANGUAGES = {"nl": "Nederlands", "en": "English", "de": "Deutsch"}
