@@ -88,18 +88,37 @@ def _clean_database(request) -> Iterator[None]:
         if engine.dialect.name == "postgresql":
             conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
+            # The append-only triggers refuse DELETE: lift them for the clean-up only.
+            triggers = conn.execute(
+                sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            ).all()
+            for name, _sql in triggers:
+                conn.execute(sa.text(f'DROP TRIGGER "{name}"'))
             for name in tables:
                 conn.execute(sa.text(f"DELETE FROM {name}"))  # noqa: S608 - our own table names
+            for _name, sql in triggers:
+                conn.execute(sa.text(sql))
+
+
+@pytest.fixture(scope="session")
+def observer_engine(app: Flask) -> Iterator[sa.Engine]:
+    """A plain engine that only reads what is committed, as another process would.
+
+    It takes no locks (no BEGIN IMMEDIATE on SQLite), so looking never blocks the app.
+    """
+    engine = sa.create_engine(app.config["DATABASE_URL"])
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
-def db(app: Flask) -> Iterator[Session]:
+def db(observer_engine: sa.Engine) -> Iterator[Session]:
     """A session of its own for looking at the database; pushes no app context.
 
     Requests of the test client would share a pushed app context (and its session and
     logged-in user), so tests that use the client look at the database through this.
     """
-    with Session(app.extensions["db_engine"]) as own:
+    with Session(observer_engine) as own:
         yield own
 
 
@@ -186,19 +205,14 @@ def make_staff(app: Flask) -> Callable:
     """make_staff(role) -> a fund administrator (with a fund) or a platform administrator."""
     from wallet.accounts import services
     from wallet.accounts.models import Role
-    from wallet.core.db import unit_of_work
-    from wallet.funds.models import Fund
+    from wallet.funds.services import create_fund
 
     counter = iter(range(1, 10_000))
 
     def make(role: Role, **fields):
         n = next(counter)
         with app.app_context():
-            fund = None
-            if role == Role.FUND_ADMIN:
-                with unit_of_work() as db_session:
-                    fund = Fund(name=f"Fonds {n}")
-                    db_session.add(fund)
+            fund = create_fund(f"Fonds {n}") if role == Role.FUND_ADMIN else None
             return services.create_staff_user(
                 email=fields.get("email", f"{role.value}{n}@example.nl"),
                 name=fields.get("name", f"{role.value} {n}"),

@@ -1,7 +1,28 @@
 """Imports every model so Base.metadata knows all tables (Alembic, tests)."""
 
 from wallet.accounts.models import ApiToken, LoginFailure, User, WorkerProfile
+from wallet.core.idempotency import IdempotencyKey
 from wallet.funds.models import Fund
+from wallet.grants.models import AllocationRun, Grant, LotteryDraw, SchemeApplication
+from wallet.ledger.models import Hold, LedgerAccount, LedgerTransaction, Posting
 from wallet.providers.models import Provider
+from wallet.schemes.models import Scheme
 
-__all__ = ["ApiToken", "Fund", "LoginFailure", "Provider", "User", "WorkerProfile"]
+__all__ = [
+    "AllocationRun",
+    "ApiToken",
+    "Fund",
+    "Grant",
+    "Hold",
+    "IdempotencyKey",
+    "LedgerAccount",
+    "LedgerTransaction",
+    "LoginFailure",
+    "LotteryDraw",
+    "Posting",
+    "Provider",
+    "Scheme",
+    "SchemeApplication",
+    "User",
+    "WorkerProfile",
+]

@@ -7,49 +7,60 @@ import sqlalchemy as sa
 
 from wallet.core.db import unit_of_work
 from wallet.funds.models import Fund
+from wallet.ledger.models import AccountKind, LedgerAccount
 
 
-def _fund_names(app) -> list[str]:
-    with app.extensions["db_engine"].connect() as conn:
+def _pot(session) -> int:
+    account = LedgerAccount(
+        code=f"pot:{session.scalar(sa.select(sa.func.count(LedgerAccount.id)))}",
+        kind=AccountKind.FUND_POT,
+    )
+    session.add(account)
+    session.flush()
+    return account.id
+
+
+def _fund_names(observer_engine) -> list[str]:
+    with observer_engine.connect() as conn:
         return sorted(conn.scalars(sa.select(Fund.name)))
 
 
-def test_a_unit_of_work_commits_once_at_the_end(app, app_ctx):
+def test_a_unit_of_work_commits_once_at_the_end(observer_engine, app_ctx):
     with unit_of_work() as session:
-        session.add(Fund(name="Fonds A"))
+        session.add(Fund(name="Fonds A", pot_account_id=_pot(session)))
         session.flush()
-        assert _fund_names(app) == []  # flushed, not yet visible to another connection
-    assert _fund_names(app) == ["Fonds A"]
+        assert _fund_names(observer_engine) == []  # flushed, not yet visible to another connection
+    assert _fund_names(observer_engine) == ["Fonds A"]
 
 
-def test_a_failure_inside_leaves_nothing_behind(app, app_ctx):
+def test_a_failure_inside_leaves_nothing_behind(observer_engine, app_ctx):
     def fail_halfway():
         with unit_of_work() as session:
-            session.add(Fund(name="Fonds B"))
+            session.add(Fund(name="Fonds B", pot_account_id=_pot(session)))
             session.flush()
             raise RuntimeError("boom halfway")
 
     with pytest.raises(RuntimeError):
         fail_halfway()
-    assert _fund_names(app) == []
+    assert _fund_names(observer_engine) == []
 
 
-def test_nested_units_commit_with_the_outer_one(app, app_ctx):
+def test_nested_units_commit_with_the_outer_one(observer_engine, app_ctx):
     def fail_after_inner():
         with unit_of_work() as session:
             with unit_of_work():
-                session.add(Fund(name="Fonds C"))
+                session.add(Fund(name="Fonds C", pot_account_id=_pot(session)))
             raise RuntimeError("outer fails after inner finished")
 
     with pytest.raises(RuntimeError):
         fail_after_inner()
-    assert _fund_names(app) == []
+    assert _fund_names(observer_engine) == []
 
 
 def test_datetimes_come_back_aware_in_utc_on_every_database(app_ctx):
     moment = dt.datetime(2027, 3, 1, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     with unit_of_work() as session:
-        fund = Fund(name="Fonds D", created_at=moment)
+        fund = Fund(name="Fonds D", created_at=moment, pot_account_id=_pot(session))
         session.add(fund)
     app_ctx.expire_all()
     loaded = app_ctx.scalar(sa.select(Fund).where(Fund.name == "Fonds D"))
@@ -59,4 +70,4 @@ def test_datetimes_come_back_aware_in_utc_on_every_database(app_ctx):
 
 def test_naive_datetimes_are_refused_on_write(app_ctx):
     with pytest.raises(sa.exc.StatementError), unit_of_work() as session:
-        session.add(Fund(name="Fonds E", created_at=dt.datetime(2027, 1, 1)))
+        session.add(Fund(name="Fonds E", created_at=dt.datetime(2027, 1, 1), pot_account_id=1))

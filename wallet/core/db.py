@@ -52,6 +52,8 @@ class UTCDateTime(sa.TypeDecorator):
 
 
 def _on_sqlite_connect(dbapi_connection, _record) -> None:
+    # SQLAlchemy, not the sqlite3 module, begins transactions (see _begin_immediate).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -59,11 +61,22 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _begin_immediate(connection) -> None:
+    # Take SQLite's write lock when a transaction starts, not at its first write, so what a
+    # transaction read cannot change under it: SQLite transactions become serializable.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str, **kwargs) -> sa.Engine:
-    """An engine for `url` with the settings Leerwallet relies on (foreign keys on SQLite)."""
+    """An engine for `url` with the settings Leerwallet relies on.
+
+    On SQLite: foreign keys on, WAL, and every transaction serialized (BEGIN IMMEDIATE).
+    On PostgreSQL: READ COMMITTED; money moves through conditional UPDATEs and row locks.
+    """
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "begin", _begin_immediate)
     return engine
 
 

@@ -13,6 +13,7 @@ from wallet.accounts import services as accounts
 from wallet.accounts.models import Role, User
 from wallet.core.db import session, unit_of_work
 from wallet.funds.models import Fund
+from wallet.funds.services import create_fund
 from wallet.providers.models import Provider, ProviderStatus
 
 demo_cli = AppGroup("demo", help="Demo data for trying Leerwallet out.")
@@ -31,11 +32,7 @@ LOGINS = [
 
 def _fund() -> Fund:
     fund = session.scalar(sa.select(Fund).where(Fund.name == FUND_NAME))
-    if fund is None:
-        with unit_of_work() as db:
-            fund = Fund(name=FUND_NAME)
-            db.add(fund)
-    return fund
+    return fund if fund is not None else create_fund(FUND_NAME)
 
 
 def _provider() -> Provider:

@@ -30,6 +30,8 @@ class Fund(Base):
         str_enum(FundStatus, "fund_status"),
         default=FundStatus.OPEN,
     )
+    # The pot: money deposited and not yet granted. Made with the fund (funds.services).
+    pot_account_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_accounts.id"), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     def __repr__(self) -> str:

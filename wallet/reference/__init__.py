@@ -76,3 +76,38 @@ NLQF_LEVELS = {
 }
 
 LANGUAGES = {"nl": "Nederlands", "en": "English", "de": "Deutsch"}
+
+COURSE_KINDS = {
+    "short_course": _l("Short course"),
+    "certificate": _l("Certificate programme"),
+    "mbo_bbl": _l("mbo BBL (work-based)"),
+    "mbo_bol": _l("mbo BOL (school-based)"),
+    "hbo_duaal": _l("hbo work-study (duaal)"),
+    "hbo_ad": _l("Associate degree"),
+    "language": _l("Language course"),
+    "digital_skills": _l("Digital skills"),
+}
+
+ACCREDITATIONS = {
+    "crkbo": _l("CRKBO registered"),
+    "nrto": _l("NRTO quality mark"),
+    "crebo": _l("Recognised mbo programme (crebo)"),
+    "croho": _l("Recognised hbo programme (CROHO)"),
+    "branch": _l("Recognised by a branch organisation"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Occupation:
+    """An occupation on a regional list of occupations with good prospects (kansberoepen)."""
+
+    name: str
+    sector: str
+    region: str
+
+
+@cache
+def kansberoepen() -> tuple[Occupation, ...]:
+    """The shipped regional list of kansberoepen; edit data/kansberoepen.csv to change it."""
+    text = resources.files(__package__).joinpath("data/kansberoepen.csv").read_text("utf-8")
+    return tuple(Occupation(**row) for row in csv.DictReader(text.splitlines()))

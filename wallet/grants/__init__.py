@@ -1,0 +1,1 @@
+"""Grants: budgets granted to workers, by hand, by CSV, by allocation, first come or lottery."""

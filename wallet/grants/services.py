@@ -1,0 +1,354 @@
+"""Use cases of grants: by an administrator, by first-come application, expiry, balances.
+
+Bulk paths (scheduled allocation, CSV, lottery) live in allocation.py and imports.py.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from wallet.accounts.models import Role, User
+from wallet.core import clock
+from wallet.core.db import session, unit_of_work
+from wallet.core.errors import Conflict, NotFound, ValidationFailed
+from wallet.core.idempotency import Outcome, run_once
+from wallet.core.money import MoneyError, check_amount
+from wallet.funds.models import Fund
+from wallet.funds.services import require_open
+from wallet.grants.models import (
+    Grant,
+    GrantSource,
+    GrantStatus,
+    SchemeApplication,
+    SchemeApplicationStatus,
+)
+from wallet.ledger import services as ledger
+from wallet.ledger.models import AccountKind, LedgerAccount, LedgerTransaction, Posting
+from wallet.schemes.models import AllocationMode, Scheme, SchemeStatus
+from wallet.schemes.rules import WorkerFacts, eligibility_problems, load_rules
+from wallet.schemes.services import get_scheme
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+grants_table = Grant.__table__
+schemes_table = Scheme.__table__
+
+
+class NotEligible(ValidationFailed):
+    """The worker does not meet the scheme's rules; `errors['eligibility']` says why."""
+
+    title = "Not eligible"
+    code = "not-eligible"
+
+
+class SchemeCapReached(Conflict):
+    """The scheme's total cap is used up."""
+
+    title = "Scheme budget used up"
+    code = "scheme-cap-reached"
+
+
+class AlreadyGranted(Conflict):
+    """The worker already has a grant under this scheme for this period."""
+
+    title = "Already granted"
+    code = "already-granted"
+
+
+@dataclass(frozen=True)
+class GrantView:
+    """A grant as a worker sees it, balances from the ledger."""
+
+    grant: Grant
+    fund_name: str
+    scheme_name: str
+    posted_cents: int
+    held_cents: int
+
+    @property
+    def available_cents(self) -> int:
+        """What the worker can still spend."""
+        return self.posted_cents - self.held_cents if self.grant.status == "active" else 0
+
+    @property
+    def spent_cents(self) -> int:
+        """Granted minus what is left on the grant (spent or returned on expiry)."""
+        return self.grant.amount_cents - self.posted_cents
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day where it has fewer days."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def expiry_for(scheme: Scheme, granted_on: dt.date) -> dt.datetime:
+    """A grant expires at midnight in the Netherlands after its validity ends."""
+    last_day = add_months(granted_on, scheme.validity_months)
+    return dt.datetime.combine(last_day, dt.time(0), AMSTERDAM).astimezone(dt.UTC)
+
+
+def worker_facts(user: User) -> WorkerFacts:
+    """The profile facts eligibility looks at."""
+    if user.role != Role.WORKER or user.profile is None:
+        raise ValidationFailed(_("Budgets are granted to workers only."))
+    profile = user.profile
+    return WorkerFacts(
+        municipality_code=profile.municipality_code,
+        employment_status=profile.employment_status,
+        date_of_birth=profile.date_of_birth,
+        education_level=profile.education_level,
+    )
+
+
+def check_eligible(scheme: Scheme, user: User) -> None:
+    """NotEligible with every reason, or nothing."""
+    problems = eligibility_problems(load_rules(scheme.rules), worker_facts(user), clock.today())
+    if problems:
+        raise NotEligible(" ".join(problems), errors={"eligibility": problems})
+
+
+def _claim_cap(scheme_id: int, cents: int) -> None:
+    """Count `cents` against the scheme's total cap, atomically; SchemeCapReached if full."""
+    result = session.execute(
+        sa.update(schemes_table)
+        .where(
+            schemes_table.c.id == scheme_id,
+            sa.or_(
+                schemes_table.c.total_cap_cents.is_(None),
+                schemes_table.c.committed_cents + cents <= schemes_table.c.total_cap_cents,
+            ),
+        )
+        .values(committed_cents=schemes_table.c.committed_cents + cents)
+    )
+    if result.rowcount != 1:
+        raise SchemeCapReached(_("The budget of this scheme has been used up."))
+
+
+def create_grant(
+    scheme: Scheme,
+    user_id: int,
+    cents: int,
+    *,
+    period: str,
+    source: GrantSource,
+    actor_id: int | None = None,
+) -> Grant:
+    """Grant `cents` from the scheme's fund to one worker. Flushes; the caller commits."""
+    require_open(scheme.fund)
+    if scheme.status != SchemeStatus.ACTIVE:
+        raise Conflict(_("This scheme is not active."))
+    _claim_cap(scheme.id, cents)
+    exists = sa.select(Grant.id).where(
+        Grant.scheme_id == scheme.id, Grant.user_id == user_id, Grant.period == period
+    )
+    if session.scalar(exists) is not None:
+        raise AlreadyGranted(_("This worker already has a budget under this scheme."))
+    now = clock.now()
+    grant = Grant(
+        scheme_id=scheme.id,
+        fund_id=scheme.fund_id,
+        user_id=user_id,
+        period=period,
+        source=source,
+        status=GrantStatus.ACTIVE,
+        amount_cents=cents,
+        granted_at=now,
+        expires_at=expiry_for(scheme, clock.today()),
+    )
+    session.add(grant)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        raise AlreadyGranted(_("This worker already has a budget under this scheme.")) from None
+    account = ledger.open_account(f"grant:{grant.id}", AccountKind.GRANT)
+    grant.account_id = account.id
+    ledger.transfer(
+        scheme.fund.pot_account_id,
+        account.id,
+        cents,
+        kind="grant",
+        description=f"Budget {scheme.name}",
+        reference=f"grant:{grant.id}",
+        actor_id=actor_id,
+    )
+    return grant
+
+
+def _worker(user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or user.role != Role.WORKER:
+        raise NotFound(_("There is no such worker."))
+    return user
+
+
+def grant_to_worker(
+    scheme_id: int,
+    user_id: int,
+    *,
+    actor_id: int,
+    cents: int | None = None,
+    idempotency_key: str | None = None,
+) -> Outcome:
+    """An administrator grants a budget to one eligible worker (the scheme's amount by default)."""
+    scheme = get_scheme(scheme_id)
+    user = _worker(user_id)
+    cents = scheme.amount_cents if cents is None else cents
+    try:
+        check_amount(cents)
+    except MoneyError as error:
+        raise ValidationFailed(str(error), errors={"amount_cents": str(error)}) from None
+    check_eligible(scheme, user)
+
+    def perform() -> int:
+        period = str(clock.today().year)
+        grant = create_grant(
+            scheme, user.id, cents, period=period, source=GrantSource.MANUAL, actor_id=actor_id
+        )
+        return grant.id
+
+    request = {"scheme": scheme_id, "user": user_id, "cents": cents}
+    return run_once(f"grant:{scheme_id}", idempotency_key, request, perform)
+
+
+def apply_for_grant(scheme_id: int, user_id: int) -> SchemeApplication:
+    """A worker asks for a budget: granted at once (first come) or entered in the draw."""
+    scheme = get_scheme(scheme_id)
+    user = _worker(user_id)
+    if scheme.allocation_mode not in (AllocationMode.FIRST_COME, AllocationMode.LOTTERY):
+        raise Conflict(_("Budgets under this scheme are not applied for."))
+    if scheme.status != SchemeStatus.ACTIVE or not scheme.window_is_open(clock.today()):
+        raise Conflict(_("Applications for this scheme are not open."))
+    check_eligible(scheme, user)
+    already = sa.select(SchemeApplication.id).where(
+        SchemeApplication.scheme_id == scheme_id, SchemeApplication.user_id == user_id
+    )
+    if session.scalar(already) is not None:
+        raise AlreadyGranted(_("You have already applied under this scheme."))
+    with unit_of_work() as db:
+        application = SchemeApplication(
+            scheme_id=scheme_id, user_id=user_id, applied_at=clock.now()
+        )
+        if scheme.allocation_mode == AllocationMode.FIRST_COME:
+            grant = create_grant(
+                scheme,
+                user_id,
+                scheme.amount_cents,
+                period=scheme.window_opens_on.isoformat(),
+                source=GrantSource.FIRST_COME,
+            )
+            application.status = SchemeApplicationStatus.GRANTED
+            application.grant_id = grant.id
+        else:
+            application.status = SchemeApplicationStatus.WAITING
+        db.add(application)
+        try:
+            db.flush()
+        except sa.exc.IntegrityError:
+            raise AlreadyGranted(_("You have already applied under this scheme.")) from None
+    return application
+
+
+def grants_of(user_id: int) -> list[GrantView]:
+    """A worker's grants, earliest expiry first, with balances from the ledger."""
+    rows = session.execute(
+        sa.select(
+            Grant, Fund.name, Scheme.name, LedgerAccount.posted_cents, LedgerAccount.held_cents
+        )
+        .join(Scheme, Scheme.id == Grant.scheme_id)
+        .join(Fund, Fund.id == Grant.fund_id)
+        .join(LedgerAccount, LedgerAccount.id == Grant.account_id)
+        .where(Grant.user_id == user_id)
+        .order_by(Grant.expires_at, Grant.id)
+    )
+    return [GrantView(*row) for row in rows]
+
+
+def get_grant(grant_id: int) -> Grant:
+    """The grant, or NotFound."""
+    grant = session.get(Grant, grant_id)
+    if grant is None:
+        raise NotFound(_("There is no such grant."))
+    return grant
+
+
+def expire_grants(now: dt.datetime | None = None) -> int:
+    """Expire grants whose time is up and return their unused budget to the fund's pot.
+
+    Set-based: one UPDATE marks the grants, one transaction moves what is left on every
+    expired grant back to its fund. Safe to run twice or concurrently with spending:
+    the grant accounts are locked (PostgreSQL) or the database is (SQLite) while it sweeps.
+    """
+    now = now or clock.now()
+    with unit_of_work() as db:
+        marked = db.execute(
+            sa.update(grants_table)
+            .where(
+                grants_table.c.status == GrantStatus.ACTIVE.value,
+                grants_table.c.expires_at <= now,
+            )
+            .values(status=GrantStatus.EXPIRED.value, expired_at=now)
+        ).rowcount
+    while True:
+        with unit_of_work():
+            if not _sweep_expired(now):
+                break
+    return marked
+
+
+SWEEP_BATCH = 5000
+
+
+def _sweep_expired(now: dt.datetime) -> int:
+    """Move what is left on up to SWEEP_BATCH expired grants to their pots; how many moved."""
+    accounts = LedgerAccount.__table__
+    expired = (
+        sa.select(Grant.account_id, Grant.fund_id)
+        .where(Grant.status == GrantStatus.EXPIRED)
+        .subquery()
+    )
+    locked = session.execute(
+        sa.select(accounts.c.id, expired.c.fund_id, accounts.c.posted_cents - accounts.c.held_cents)
+        .join(expired, expired.c.account_id == accounts.c.id)
+        .where(accounts.c.posted_cents - accounts.c.held_cents > 0)
+        .order_by(accounts.c.id)
+        .limit(SWEEP_BATCH)
+        .with_for_update(of=accounts)
+    ).all()
+    if not locked:
+        return 0
+    pots = dict(session.execute(sa.select(Fund.id, Fund.pot_account_id)).all())
+    per_pot: dict[int, int] = {}
+    for _account_id, fund_id, left in locked:
+        per_pot[pots[fund_id]] = per_pot.get(pots[fund_id], 0) + left
+    transaction = LedgerTransaction(
+        kind="grant_expiry", description="Vervallen budget terug naar het fonds", created_at=now
+    )
+    session.add(transaction)
+    session.flush()
+    lines = [(account_id, -left) for account_id, _fund, left in locked] + list(per_pot.items())
+    session.execute(
+        sa.insert(Posting),
+        [{"transaction_id": transaction.id, "account_id": a, "amount_cents": c} for a, c in lines],
+    )
+    grant_ids = [account_id for account_id, _fund, _left in locked]
+    session.execute(
+        sa.update(accounts)
+        .where(accounts.c.id.in_(grant_ids))
+        .values(posted_cents=accounts.c.held_cents)
+    )
+    for pot_id, cents in per_pot.items():
+        session.execute(
+            sa.update(accounts)
+            .where(accounts.c.id == pot_id)
+            .values(posted_cents=accounts.c.posted_cents + cents)
+        )
+    return len(locked)

@@ -1,0 +1,385 @@
+"""Ledger operations. They only flush: the calling use case's unit_of_work commits.
+
+Balances change through conditional UPDATEs ("take 500 only if 500 is available"), so two
+requests racing for the last euro cannot both win, on PostgreSQL or SQLite; the CHECK
+constraints on ledger_accounts are the second line of defence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from wallet.core import clock
+from wallet.core.db import session
+from wallet.core.errors import Conflict, NotFound, ValidationFailed
+from wallet.core.money import MoneyError, check_amount
+from wallet.ledger.models import (
+    AccountKind,
+    Hold,
+    HoldStatus,
+    LedgerAccount,
+    LedgerTransaction,
+    Posting,
+)
+
+accounts = LedgerAccount.__table__
+holds = Hold.__table__
+
+
+class InsufficientFunds(Conflict):
+    """The account does not have this much available."""
+
+    title = "Insufficient funds"
+    code = "insufficient-funds"
+
+
+class HoldNotPending(Conflict):
+    """The hold was already posted, voided or expired."""
+
+    title = "Hold already settled"
+    code = "hold-not-pending"
+
+
+@dataclass(frozen=True)
+class Balance:
+    """An account's balance: posted, held, and available = posted - held."""
+
+    posted_cents: int
+    held_cents: int
+
+    @property
+    def available_cents(self) -> int:
+        """What can still be spent or held."""
+        return self.posted_cents - self.held_cents
+
+
+def _amount(cents: int) -> int:
+    try:
+        return check_amount(cents)
+    except MoneyError as error:
+        raise ValidationFailed(str(error), errors={"amount_cents": str(error)}) from None
+
+
+def open_account(code: str, kind: AccountKind, *, allow_negative: bool = False) -> LedgerAccount:
+    """The account with `code`, made when it does not exist yet."""
+    account = session.scalar(sa.select(LedgerAccount).where(LedgerAccount.code == code))
+    if account is None:
+        account = LedgerAccount(
+            code=code, kind=kind, allow_negative=allow_negative, posted_cents=0, held_cents=0
+        )
+        session.add(account)
+        session.flush()
+    return account
+
+
+def funding_source() -> LedgerAccount:
+    """The outside world deposits come from; the one account allowed below zero."""
+    return open_account("external:funding", AccountKind.FUNDING_SOURCE, allow_negative=True)
+
+
+def get_account(account_id: int) -> LedgerAccount:
+    """The account, or NotFound."""
+    account = session.get(LedgerAccount, account_id)
+    if account is None:
+        raise NotFound(_("There is no such ledger account."))
+    return account
+
+
+def balance(account_id: int) -> Balance:
+    """The account's balance as the database has it now."""
+    row = session.execute(
+        sa.select(accounts.c.posted_cents, accounts.c.held_cents).where(accounts.c.id == account_id)
+    ).one()
+    return Balance(row.posted_cents, row.held_cents)
+
+
+def _take(account_id: int, cents: int) -> None:
+    """Take `cents` from the account's available balance, or InsufficientFunds."""
+    result = session.execute(
+        sa.update(accounts)
+        .where(
+            accounts.c.id == account_id,
+            sa.or_(
+                accounts.c.allow_negative,
+                accounts.c.posted_cents - accounts.c.held_cents >= cents,
+            ),
+        )
+        .values(posted_cents=accounts.c.posted_cents - cents)
+    )
+    if result.rowcount != 1:
+        raise InsufficientFunds(_("There is not enough money available for this."))
+
+
+def _add(account_id: int, cents: int) -> None:
+    session.execute(
+        sa.update(accounts)
+        .where(accounts.c.id == account_id)
+        .values(posted_cents=accounts.c.posted_cents + cents)
+    )
+
+
+def _apply(account_id: int, cents: int) -> None:
+    if cents < 0:
+        _take(account_id, -cents)
+    else:
+        _add(account_id, cents)
+
+
+def record(
+    entries: Iterable[tuple[int, int]],
+    *,
+    kind: str,
+    description: str,
+    reference: str | None = None,
+    actor_id: int | None = None,
+    reverses_id: int | None = None,
+) -> LedgerTransaction:
+    """Write one transaction from (account id, amount) entries that sum to zero."""
+    per_account: dict[int, int] = defaultdict(int)
+    for account_id, cents in entries:
+        if isinstance(cents, bool) or not isinstance(cents, int):
+            raise ValidationFailed(_("Amounts are whole cents."))
+        per_account[account_id] += cents
+    lines = {account_id: cents for account_id, cents in per_account.items() if cents}
+    if len(lines) < 2:
+        raise ValidationFailed(_("A transaction moves money between at least two accounts."))
+    if sum(lines.values()) != 0:
+        raise ValidationFailed(_("The postings of a transaction must add up to zero."))
+    transaction = LedgerTransaction(
+        kind=kind,
+        description=description[:300],
+        reference=reference,
+        created_by_id=actor_id,
+        reverses_id=reverses_id,
+        created_at=clock.now(),
+    )
+    session.add(transaction)
+    session.flush()
+    # Credits first, then debits, each in account order: the same lock order everywhere.
+    for account_id in sorted(lines, key=lambda a: (lines[a] < 0, a)):
+        _apply(account_id, lines[account_id])
+    session.execute(
+        sa.insert(Posting),
+        [
+            {"transaction_id": transaction.id, "account_id": a, "amount_cents": c}
+            for a, c in sorted(lines.items())
+        ],
+    )
+    return transaction
+
+
+def transfer(
+    from_account_id: int,
+    to_account_id: int,
+    cents: int,
+    *,
+    kind: str,
+    description: str,
+    reference: str | None = None,
+    actor_id: int | None = None,
+) -> LedgerTransaction:
+    """Move `cents` from one account to another in one transaction."""
+    cents = _amount(cents)
+    if from_account_id == to_account_id:
+        raise ValidationFailed(_("Money cannot move from an account to itself."))
+    return record(
+        [(from_account_id, -cents), (to_account_id, cents)],
+        kind=kind,
+        description=description,
+        reference=reference,
+        actor_id=actor_id,
+    )
+
+
+def reverse(transaction_id: int, *, reason: str, actor_id: int | None = None) -> LedgerTransaction:
+    """Undo a transaction with its mirror image; a transaction is reversed at most once."""
+    original = session.get(LedgerTransaction, transaction_id)
+    if original is None:
+        raise NotFound(_("There is no such transaction."))
+    if original.reverses_id is not None:
+        raise Conflict(_("A reversal is not reversed; record a new transaction instead."))
+    already = session.scalar(
+        sa.select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == transaction_id)
+    )
+    if already is not None:
+        raise Conflict(_("This transaction has already been reversed."))
+    lines = session.execute(
+        sa.select(Posting.account_id, Posting.amount_cents).where(
+            Posting.transaction_id == transaction_id
+        )
+    ).all()
+    return record(
+        [(account_id, -cents) for account_id, cents in lines],
+        kind="reversal",
+        description=reason,
+        reference=original.reference,
+        actor_id=actor_id,
+        reverses_id=transaction_id,
+    )
+
+
+def place_hold(
+    debit_account_id: int,
+    credit_account_id: int,
+    cents: int,
+    *,
+    reference: str | None = None,
+    expires_at: dt.datetime | None = None,
+) -> Hold:
+    """Set `cents` aside on the debit account, or InsufficientFunds. Counts in-flight holds."""
+    cents = _amount(cents)
+    if debit_account_id == credit_account_id:
+        raise ValidationFailed(_("Money cannot move from an account to itself."))
+    result = session.execute(
+        sa.update(accounts)
+        .where(
+            accounts.c.id == debit_account_id,
+            accounts.c.posted_cents - accounts.c.held_cents >= cents,
+        )
+        .values(held_cents=accounts.c.held_cents + cents)
+    )
+    if result.rowcount != 1:
+        raise InsufficientFunds(_("There is not enough budget available for this."))
+    hold = Hold(
+        debit_account_id=debit_account_id,
+        credit_account_id=credit_account_id,
+        amount_cents=cents,
+        status=HoldStatus.PENDING,
+        reference=reference,
+        expires_at=expires_at,
+        created_at=clock.now(),
+    )
+    session.add(hold)
+    session.flush()
+    return hold
+
+
+def _settle(hold_id: int, status: HoldStatus, posted_cents: int, transaction_id: int | None):
+    """Move the hold out of pending, once: a second attempt finds it settled."""
+    result = session.execute(
+        sa.update(holds)
+        .where(holds.c.id == hold_id, holds.c.status == HoldStatus.PENDING.value)
+        .values(
+            status=status.value,
+            posted_cents=posted_cents,
+            resolved_at=clock.now(),
+            resolving_transaction_id=transaction_id,
+        )
+    )
+    if result.rowcount != 1:
+        raise HoldNotPending(_("This reservation has already been settled."))
+
+
+def _pending_hold(hold_id: int) -> Hold:
+    hold = session.get(Hold, hold_id)
+    if hold is None:
+        raise NotFound(_("There is no such reservation."))
+    session.refresh(hold)
+    if hold.status != HoldStatus.PENDING:
+        raise HoldNotPending(_("This reservation has already been settled."))
+    return hold
+
+
+def _release(account_id: int, cents: int) -> None:
+    session.execute(
+        sa.update(accounts)
+        .where(accounts.c.id == account_id)
+        .values(held_cents=accounts.c.held_cents - cents)
+    )
+
+
+def post_hold(
+    hold_id: int,
+    cents: int | None = None,
+    *,
+    description: str,
+    actor_id: int | None = None,
+) -> LedgerTransaction | None:
+    """Settle a hold: move `cents` (all of it by default) and release the rest.
+
+    Posting zero is allowed and equals voiding; more than the hold is refused.
+    """
+    hold = _pending_hold(hold_id)
+    cents = hold.amount_cents if cents is None else cents
+    if isinstance(cents, bool) or not isinstance(cents, int) or cents < 0:
+        raise ValidationFailed(_("Amounts are whole cents."))
+    if cents > hold.amount_cents:
+        raise ValidationFailed(_("Not more can be settled than was reserved."))
+    # Settle first: of two racing attempts only one gets past this line.
+    _settle(hold.id, HoldStatus.POSTED, cents, None)
+    _release(hold.debit_account_id, hold.amount_cents)
+    transaction = None
+    if cents:
+        transaction = record(
+            [(hold.debit_account_id, -cents), (hold.credit_account_id, cents)],
+            kind="hold_post",
+            description=description,
+            reference=hold.reference,
+            actor_id=actor_id,
+        )
+        session.execute(
+            sa.update(holds)
+            .where(holds.c.id == hold.id)
+            .values(resolving_transaction_id=transaction.id)
+        )
+    session.expire(hold)
+    return transaction
+
+
+def void_hold(hold_id: int) -> Hold:
+    """Release a hold in full; nothing moves."""
+    hold = _pending_hold(hold_id)
+    _settle(hold.id, HoldStatus.VOIDED, 0, None)
+    _release(hold.debit_account_id, hold.amount_cents)
+    session.expire(hold)
+    return hold
+
+
+def expire_hold(hold_id: int) -> Hold:
+    """Release a hold whose time is up; racing a post, exactly one of the two wins."""
+    hold = _pending_hold(hold_id)
+    _settle(hold.id, HoldStatus.EXPIRED, 0, None)
+    _release(hold.debit_account_id, hold.amount_cents)
+    session.expire(hold)
+    return hold
+
+
+def due_holds(now: dt.datetime, limit: int = 1000) -> list[int]:
+    """Ids of pending holds whose expiry has passed."""
+    query = (
+        sa.select(Hold.id)
+        .where(Hold.status == HoldStatus.PENDING, Hold.expires_at <= now)
+        .order_by(Hold.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def statement(account_id: int, *, limit: int | None = None, offset: int = 0) -> list[dict]:
+    """Every movement on the account, oldest first, with the running balance."""
+    query = (
+        sa.select(
+            LedgerTransaction.id,
+            LedgerTransaction.created_at,
+            LedgerTransaction.kind,
+            LedgerTransaction.description,
+            LedgerTransaction.reference,
+            Posting.amount_cents,
+        )
+        .join(Posting, Posting.transaction_id == LedgerTransaction.id)
+        .where(Posting.account_id == account_id)
+        .order_by(LedgerTransaction.id)
+    )
+    rows, running = [], 0
+    for row in session.execute(query):
+        running += row.amount_cents
+        rows.append({**row._asdict(), "balance_cents": running})
+    if limit is not None:
+        return rows[offset : offset + limit]
+    return rows[offset:]

@@ -1,0 +1,1 @@
+"""Schemes (regelingen): the rules under which a fund grants budgets."""

@@ -1,0 +1,133 @@
+"""Use cases of schemes: define, change while draft, activate, close."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from wallet.core.db import session, unit_of_work
+from wallet.core.errors import Conflict, NotFound, ValidationFailed
+from wallet.core.money import MoneyError, check_amount
+from wallet.funds.services import get_fund, require_open
+from wallet.schemes.models import AllocationMode, Scheme, SchemeStatus
+from wallet.schemes.rules import dump_rules, load_rules
+
+
+@dataclass(frozen=True)
+class SchemeTerms:
+    """What an administrator sets for a scheme."""
+
+    name: str
+    allocation_mode: str
+    amount_cents: int
+    validity_months: int
+    rules: dict
+    window_opens_on: dt.date | None = None
+    window_closes_on: dt.date | None = None
+    total_cap_cents: int | None = None
+
+
+def get_scheme(scheme_id: int) -> Scheme:
+    """The scheme, or NotFound."""
+    scheme = session.get(Scheme, scheme_id)
+    if scheme is None:
+        raise NotFound(_("There is no such scheme."))
+    return scheme
+
+
+def schemes_of(fund_id: int) -> list[Scheme]:
+    """A fund's schemes, newest first."""
+    query = sa.select(Scheme).where(Scheme.fund_id == fund_id).order_by(Scheme.id.desc())
+    return list(session.scalars(query))
+
+
+def _checked(terms: SchemeTerms) -> dict:
+    errors: dict = {}
+    values = {
+        "name": (terms.name or "").strip(),
+        "window_opens_on": terms.window_opens_on,
+        "window_closes_on": terms.window_closes_on,
+        "validity_months": terms.validity_months,
+        "amount_cents": terms.amount_cents,
+        "total_cap_cents": terms.total_cap_cents,
+    }
+    if not values["name"] or len(values["name"]) > 200:
+        errors["name"] = _("Give the scheme a name of at most 200 characters.")
+    try:
+        values["allocation_mode"] = AllocationMode(terms.allocation_mode)
+    except ValueError:
+        errors["allocation_mode"] = _("Choose how budgets are allocated.")
+    try:
+        check_amount(terms.amount_cents)
+    except MoneyError:
+        errors["amount_cents"] = _("The amount per grant must be between € 0,01 and € 10.000.000.")
+    if terms.total_cap_cents is not None:
+        try:
+            check_amount(terms.total_cap_cents)
+        except MoneyError:
+            errors["total_cap_cents"] = _("The total cap must be a positive amount.")
+    if not isinstance(terms.validity_months, int) or not 1 <= terms.validity_months <= 120:
+        errors["validity_months"] = _("A grant is valid for 1 to 120 months.")
+    opens, closes = terms.window_opens_on, terms.window_closes_on
+    if opens and closes and closes < opens:
+        errors["window_closes_on"] = _("The window cannot close before it opens.")
+    mode = values.get("allocation_mode")
+    if mode in (AllocationMode.FIRST_COME, AllocationMode.LOTTERY):
+        if not (opens and closes):
+            errors["window_closes_on"] = _("First-come and lottery schemes need a window.")
+        if terms.total_cap_cents is None:
+            errors["total_cap_cents"] = _("First-come and lottery schemes need a total cap.")
+    try:
+        values["rules"] = dump_rules(load_rules(terms.rules))
+    except ValidationError as error:
+        errors["rules"] = error.messages
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
+    return values
+
+
+def define_scheme(fund_id: int, terms: SchemeTerms) -> Scheme:
+    """A new draft scheme of an open fund."""
+    fund = get_fund(fund_id)
+    require_open(fund)
+    values = _checked(terms)
+    with unit_of_work() as db:
+        scheme = Scheme(fund_id=fund.id, status=SchemeStatus.DRAFT, committed_cents=0, **values)
+        db.add(scheme)
+        db.flush()
+    return scheme
+
+
+def change_scheme(scheme_id: int, terms: SchemeTerms) -> Scheme:
+    """Change a scheme while it is a draft; active schemes keep their promises."""
+    scheme = get_scheme(scheme_id)
+    if scheme.status != SchemeStatus.DRAFT:
+        raise Conflict(_("Only a draft scheme can be changed."))
+    values = _checked(terms)
+    with unit_of_work():
+        for key, value in values.items():
+            setattr(scheme, key, value)
+    return scheme
+
+
+def activate_scheme(scheme_id: int) -> Scheme:
+    """Start granting under the scheme."""
+    scheme = get_scheme(scheme_id)
+    require_open(scheme.fund)
+    if scheme.status != SchemeStatus.DRAFT:
+        raise Conflict(_("Only a draft scheme can be activated."))
+    with unit_of_work():
+        scheme.status = SchemeStatus.ACTIVE
+    return scheme
+
+
+def close_scheme(scheme_id: int) -> Scheme:
+    """Grant no more under the scheme; existing grants stay spendable."""
+    scheme = get_scheme(scheme_id)
+    with unit_of_work():
+        scheme.status = SchemeStatus.CLOSED
+    return scheme
