@@ -277,3 +277,57 @@ def csrf_token_from(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+# --- money factories ---
+
+
+@pytest.fixture
+def make_fund(app: Flask) -> Callable:
+    """make_fund(deposit_cents=0, name=...) -> Fund, with the deposit in its pot."""
+    from wallet.funds import services
+
+    counter = iter(range(1, 10_000))
+
+    def make(deposit_cents: int = 0, name: str | None = None):
+        with app.app_context():
+            fund = services.create_fund(name or f"Testfonds {next(counter)}")
+            if deposit_cents:
+                services.deposit(fund.id, deposit_cents, reference="start")
+            return fund
+
+    return make
+
+
+@pytest.fixture
+def make_scheme(app: Flask) -> Callable:
+    """make_scheme(fund, mode="manual", amount_cents=100_000, rules=..., ...) -> active Scheme."""
+    from wallet.schemes import services
+
+    def make(fund, *, activate: bool = True, **terms):
+        values = {
+            "name": "Scholingsbudget Twente",
+            "allocation_mode": "manual",
+            "amount_cents": 100_000,
+            "validity_months": 12,
+            "rules": {},
+        }
+        values.update(terms)
+        with app.app_context():
+            scheme = services.define_scheme(fund.id, services.SchemeTerms(**values))
+            return services.activate_scheme(scheme.id) if activate else scheme
+
+    return make
+
+
+@pytest.fixture
+def make_grant(app: Flask) -> Callable:
+    """make_grant(scheme, worker, cents=None) -> Grant (granted by hand)."""
+    from wallet.grants import services
+
+    def make(scheme, worker, cents: int | None = None):
+        with app.app_context():
+            outcome = services.grant_to_worker(scheme.id, worker.id, actor_id=None, cents=cents)
+            return services.get_grant(outcome.result_id)
+
+    return make

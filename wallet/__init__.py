@@ -83,6 +83,10 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from wallet.core.migrate import db_cli
     from wallet.demo.cli import demo_cli
+    from wallet.funds.cli import funds_cli
+    from wallet.grants.cli import grants_cli
+    from wallet.ledger.cli import ledger_cli
+    from wallet.scheduler.cli import jobs_cli, scheduler_cli
 
-    app.cli.add_command(db_cli)
-    app.cli.add_command(demo_cli)
+    for command in (db_cli, demo_cli, funds_cli, grants_cli, ledger_cli, jobs_cli, scheduler_cli):
+        app.cli.add_command(command)

@@ -6,6 +6,7 @@ from wallet.funds.models import Fund
 from wallet.grants.models import AllocationRun, Grant, LotteryDraw, SchemeApplication
 from wallet.ledger.models import Hold, LedgerAccount, LedgerTransaction, Posting
 from wallet.providers.models import Provider
+from wallet.scheduler.locks import JobLease
 from wallet.schemes.models import Scheme
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "Grant",
     "Hold",
     "IdempotencyKey",
+    "JobLease",
     "LedgerAccount",
     "LedgerTransaction",
     "LoginFailure",

@@ -71,10 +71,15 @@ def test_a_failure_halfway_through_a_multi_posting_transaction_leaves_nothing(
     app_ctx, funded, sink
 ):
     rich, poor = funded(5_000), funded(100)
-    with pytest.raises(ledger.InsufficientFunds), unit_of_work():
-        # The sink is credited first; then the second debit fails: all of it must go.
-        ledger.record([(sink, 1_100), (rich, -1_000), (poor, -100)], kind="t", description="ok")
-        ledger.record([(sink, 500), (poor, -500)], kind="test", description="fails")
+
+    def pay_twice():
+        with unit_of_work():
+            ledger.record([(sink, 1_100), (rich, -1_000), (poor, -100)], kind="t", description="ok")
+            # The sink is credited first; then this debit fails: all of it must go.
+            ledger.record([(sink, 500), (poor, -500)], kind="test", description="fails")
+
+    with pytest.raises(ledger.InsufficientFunds):
+        pay_twice()
     assert ledger.balance(sink).posted_cents == 0
     assert ledger.balance(rich).posted_cents == 5_000
     assert ledger.balance(poor).posted_cents == 100

@@ -116,7 +116,7 @@ def check_eligible(scheme: Scheme, user: User) -> None:
         raise NotEligible(" ".join(problems), errors={"eligibility": problems})
 
 
-def _claim_cap(scheme_id: int, cents: int) -> None:
+def claim_cap(scheme_id: int, cents: int) -> None:
     """Count `cents` against the scheme's total cap, atomically; SchemeCapReached if full."""
     result = session.execute(
         sa.update(schemes_table)
@@ -146,7 +146,7 @@ def create_grant(
     require_open(scheme.fund)
     if scheme.status != SchemeStatus.ACTIVE:
         raise Conflict(_("This scheme is not active."))
-    _claim_cap(scheme.id, cents)
+    claim_cap(scheme.id, cents)
     exists = sa.select(Grant.id).where(
         Grant.scheme_id == scheme.id, Grant.user_id == user_id, Grant.period == period
     )

@@ -99,7 +99,7 @@ def balance(account_id: int) -> Balance:
     return Balance(row.posted_cents, row.held_cents)
 
 
-def _take(account_id: int, cents: int) -> None:
+def take(account_id: int, cents: int) -> None:
     """Take `cents` from the account's available balance, or InsufficientFunds."""
     result = session.execute(
         sa.update(accounts)
@@ -126,7 +126,7 @@ def _add(account_id: int, cents: int) -> None:
 
 def _apply(account_id: int, cents: int) -> None:
     if cents < 0:
-        _take(account_id, -cents)
+        take(account_id, -cents)
     else:
         _add(account_id, cents)
 
@@ -383,3 +383,24 @@ def statement(account_id: int, *, limit: int | None = None, offset: int = 0) -> 
     if limit is not None:
         return rows[offset : offset + limit]
     return rows[offset:]
+
+
+def expire_due_holds(now: dt.datetime | None = None) -> int:
+    """Expire every pending hold whose time is up, each in its own unit of work.
+
+    A hold posted or voided meanwhile is skipped: exactly one of the two wins.
+    """
+    from wallet.core.db import unit_of_work
+
+    now = now or clock.now()
+    expired = 0
+    while batch := due_holds(now):
+        session.rollback()
+        for hold_id in batch:
+            try:
+                with unit_of_work():
+                    expire_hold(hold_id)
+                expired += 1
+            except HoldNotPending:
+                continue
+    return expired

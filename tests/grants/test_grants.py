@@ -1,0 +1,171 @@
+"""Grants by hand, first come, expiry; eligibility explains every 'no'."""
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from wallet.core import clock
+from wallet.core.db import unit_of_work
+from wallet.core.errors import Conflict, ValidationFailed
+from wallet.funds.services import close_fund, fund_figures
+from wallet.grants import services
+from wallet.grants.models import Grant, GrantStatus
+from wallet.ledger.models import AccountKind
+from wallet.ledger.services import (
+    InsufficientFunds,
+    balance,
+    open_account,
+    place_hold,
+    post_hold,
+)
+from wallet.ledger.verify import verify
+from wallet.schemes.services import SchemeTerms, define_scheme
+
+TWENTE = ["almelo", "borne", "enschede", "hengelo"]
+
+
+def test_an_administrator_grants_a_budget_from_the_pot(
+    app_ctx, make_fund, make_scheme, make_worker
+):
+    fund = make_fund(500_000)
+    scheme = make_scheme(fund, amount_cents=150_000)
+    worker = make_worker()
+    outcome = services.grant_to_worker(scheme.id, worker.id, actor_id=None)
+    grant = services.get_grant(outcome.result_id)
+    assert grant.amount_cents == 150_000
+    assert balance(grant.account_id).available_cents == 150_000
+    figures = fund_figures(fund.id)
+    assert (figures.available_cents, figures.granted_cents) == (350_000, 150_000)
+    assert grant.expires_at.date() > clock.today() + dt.timedelta(days=360)
+    assert verify() == []
+
+
+def test_a_grant_the_pot_cannot_cover_is_refused_and_writes_nothing(
+    app_ctx, make_fund, make_scheme, make_worker
+):
+    fund = make_fund(100_000)
+    scheme = make_scheme(fund, amount_cents=150_000)
+    with pytest.raises(InsufficientFunds):
+        services.grant_to_worker(scheme.id, make_worker().id, actor_id=None)
+    assert app_ctx.scalar(sa.select(sa.func.count(Grant.id))) == 0
+    assert fund_figures(fund.id).available_cents == 100_000
+    assert verify() == []
+
+
+def test_a_worker_outside_the_rules_hears_every_reason(
+    app_ctx, make_fund, make_scheme, make_worker
+):
+    fund = make_fund(500_000)
+    rules = {"municipalities": TWENTE, "target_groups": ["job_seeker"], "max_age": 30,
+             "max_education_level": 4}  # fmt: skip
+    scheme = make_scheme(fund, rules=rules)
+    worker = make_worker(municipality_code="zwolle", employment_status="employed",
+                         education_level=6)  # fmt: skip
+    with pytest.raises(services.NotEligible) as refused:
+        services.grant_to_worker(scheme.id, worker.id, actor_id=None)
+    assert len(refused.value.errors["eligibility"]) == 4
+    assert app_ctx.scalar(sa.select(sa.func.count(Grant.id))) == 0
+
+
+def test_one_grant_per_worker_per_scheme_per_period(app_ctx, make_fund, make_scheme, make_worker):
+    fund = make_fund(500_000)
+    scheme = make_scheme(fund)
+    worker = make_worker()
+    services.grant_to_worker(scheme.id, worker.id, actor_id=None)
+    with pytest.raises(services.AlreadyGranted):
+        services.grant_to_worker(scheme.id, worker.id, actor_id=None)
+    assert fund_figures(fund.id).granted_cents == 100_000
+
+
+def test_a_closed_fund_grants_nothing(app_ctx, make_fund, make_scheme, make_worker):
+    fund = make_fund(500_000)
+    scheme = make_scheme(fund)
+    close_fund(fund.id)
+    with pytest.raises(Conflict):
+        services.grant_to_worker(scheme.id, make_worker().id, actor_id=None)
+
+
+def test_scheme_terms_are_validated(app_ctx, make_fund):
+    fund = make_fund()
+    bad = SchemeTerms(
+        name="",
+        allocation_mode="whatever",
+        amount_cents=0,
+        validity_months=0,
+        rules={"municipalities": ["atlantis"], "co_funding_bps": 20_000, "min_age": 60,
+               "max_age": 20},
+    )  # fmt: skip
+    with pytest.raises(ValidationFailed) as refused:
+        define_scheme(fund.id, bad)
+    assert set(refused.value.errors) == {
+        "name",
+        "allocation_mode",
+        "amount_cents",
+        "validity_months",
+        "rules",
+    }
+    first_come = SchemeTerms(name="Snel", allocation_mode="first_come", amount_cents=1,
+                             validity_months=1, rules={})  # fmt: skip
+    with pytest.raises(ValidationFailed) as refused:
+        define_scheme(fund.id, first_come)
+    assert {"window_closes_on", "total_cap_cents"} <= set(refused.value.errors)
+
+
+def _first_come(make_scheme, fund, cap_grants=2):
+    today = clock.today()
+    return make_scheme(
+        fund,
+        allocation_mode="first_come",
+        amount_cents=100_000,
+        total_cap_cents=cap_grants * 100_000,
+        window_opens_on=today - dt.timedelta(days=1),
+        window_closes_on=today + dt.timedelta(days=30),
+    )
+
+
+def test_first_come_grants_until_the_cap_and_not_one_more(
+    app_ctx, make_fund, make_scheme, make_worker
+):
+    fund = make_fund(1_000_000)
+    scheme = _first_come(make_scheme, fund, cap_grants=2)
+    workers = [make_worker() for _ in range(3)]
+    services.apply_for_grant(scheme.id, workers[0].id)
+    services.apply_for_grant(scheme.id, workers[1].id)
+    with pytest.raises(services.SchemeCapReached):
+        services.apply_for_grant(scheme.id, workers[2].id)
+    assert app_ctx.scalar(sa.select(sa.func.count(Grant.id))) == 2
+    assert fund_figures(fund.id).granted_cents == 200_000
+    assert verify() == []
+
+
+def test_first_come_outside_the_window_is_refused(app_ctx, make_fund, make_scheme, make_worker):
+    fund = make_fund(1_000_000)
+    scheme = _first_come(make_scheme, fund)
+    with clock.frozen_at(clock.now() + dt.timedelta(days=60)), pytest.raises(Conflict):
+        services.apply_for_grant(scheme.id, make_worker().id)
+
+
+def test_expiry_returns_unused_budget_to_the_pot_once(app_ctx, make_fund, make_scheme, make_worker):
+    fund = make_fund(300_000)
+    scheme = make_scheme(fund, amount_cents=100_000, validity_months=1)
+    grant = services.get_grant(
+        services.grant_to_worker(scheme.id, make_worker().id, actor_id=None).result_id
+    )
+    with unit_of_work():
+        payable = open_account("provider:test:payable", AccountKind.PAYABLE)
+        place_hold(grant.account_id, payable.id, 30_000)
+        spent = place_hold(grant.account_id, payable.id, 20_000)
+    with unit_of_work():
+        post_hold(spent.id, description="paid")
+    later = clock.now() + dt.timedelta(days=40)
+    assert services.expire_grants(later) == 1
+    assert services.expire_grants(later) == 0  # run twice: nothing more
+    app_ctx.expire_all()
+    assert app_ctx.get(Grant, grant.id).status == GrantStatus.EXPIRED
+    # 100.000 granted - 20.000 spent - 30.000 still held = 50.000 back to the pot
+    assert balance(grant.account_id).posted_cents == 30_000
+    figures = fund_figures(fund.id)
+    assert figures.available_cents == 200_000 + 50_000
+    assert figures.returned_cents == 50_000
+    assert verify() == []

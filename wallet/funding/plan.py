@@ -1,0 +1,99 @@
+"""The funding plan as a pure function: no database, no clock, easy to property-test.
+
+Grants are used earliest expiry first. A grant pays only for courses its scheme allows,
+at most its scheme's co-funding share of the price, at most the scheme's cap per course,
+at most what is available on it, and never more than is left to pay. Whatever remains is
+the worker's co-payment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from wallet.schemes.rules import SchemeRules
+
+
+@dataclass(frozen=True)
+class CourseFacts:
+    """What a funding plan looks at of a course run."""
+
+    price_cents: int
+    kind: str
+    nlqf_level: int | None
+    accreditations: frozenset[str]
+    occupations: frozenset[str]
+    starts_on: dt.date
+
+
+@dataclass(frozen=True)
+class GrantFacts:
+    """What a funding plan looks at of one of the worker's grants."""
+
+    grant_id: int
+    available_cents: int
+    expires_on: dt.date
+    rules: SchemeRules
+
+
+@dataclass(frozen=True)
+class PlanPart:
+    """What one grant pays."""
+
+    grant_id: int
+    cents: int
+
+
+@dataclass(frozen=True)
+class FundingPlan:
+    """The price split over grants and the worker's own co-payment."""
+
+    price_cents: int
+    parts: tuple[PlanPart, ...]
+    copay_cents: int
+
+    @property
+    def covered_cents(self) -> int:
+        """What the grants pay together."""
+        return sum(part.cents for part in self.parts)
+
+
+def grant_covers(rules: SchemeRules, course: CourseFacts) -> bool:
+    """Whether a scheme pays for this kind of course at all."""
+    if rules.course_kinds and course.kind not in rules.course_kinds:
+        return False
+    if rules.accreditations and not course.accreditations & set(rules.accreditations):
+        return False
+    if rules.nlqf_min is not None or rules.nlqf_max is not None:
+        if course.nlqf_level is None:
+            return False
+        if rules.nlqf_min is not None and course.nlqf_level < rules.nlqf_min:
+            return False
+        if rules.nlqf_max is not None and course.nlqf_level > rules.nlqf_max:
+            return False
+    wanted = {name.lower() for name in rules.target_occupations}
+    return not wanted or bool(wanted & {name.lower() for name in course.occupations})
+
+
+def plan_funding(course: CourseFacts, grants: list[GrantFacts]) -> FundingPlan:
+    """Split the course price over the grants, earliest expiry first; the rest is co-payment."""
+    if course.price_cents < 0:
+        raise ValueError("a price is never negative")
+    remaining = course.price_cents
+    parts: list[PlanPart] = []
+    for grant in sorted(grants, key=lambda g: (g.expires_on, g.grant_id)):
+        if remaining == 0:
+            break
+        rules = grant.rules
+        if grant.available_cents <= 0 or grant.expires_on < course.starts_on:
+            continue
+        if len(parts) >= rules.max_grants_per_course or not grant_covers(rules, course):
+            continue
+        share = course.price_cents * rules.co_funding_bps // 10_000
+        limit = min(share, grant.available_cents, remaining)
+        if rules.cap_per_course_cents is not None:
+            limit = min(limit, rules.cap_per_course_cents)
+        if limit > 0:
+            parts.append(PlanPart(grant.grant_id, limit))
+            remaining -= limit
+    return FundingPlan(course.price_cents, tuple(parts), remaining)

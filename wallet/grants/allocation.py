@@ -1,0 +1,191 @@
+"""The scheduled allocation: every eligible worker gets a grant, in a few SQL statements.
+
+One allocation run of a scheme for a period is one database transaction:
+1. insert a grant for every eligible worker without one for this period (INSERT ... SELECT);
+2. insert a ledger account per new grant, named after the grant, holding its amount;
+3. link the grants to their accounts (UPDATE ... FROM);
+4. count the scheme's cap and take the total from the fund's pot (conditional UPDATEs);
+5. write one ledger transaction: the pot minus the total, every grant plus its amount.
+If the pot or the cap cannot cover everyone, nothing is granted and the error says why.
+A second run for the same period finds nobody left (the unique grant per scheme, worker and
+period), so the job is safe to repeat and to run from two schedulers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from wallet.accounts.models import Role, User, WorkerProfile
+from wallet.core import clock
+from wallet.core.db import session, unit_of_work
+from wallet.core.errors import Conflict
+from wallet.funds.services import require_open
+from wallet.grants.models import AllocationRun, Grant, GrantSource, GrantStatus
+from wallet.grants.services import claim_cap, expiry_for
+from wallet.ledger import services as ledger
+from wallet.ledger.models import AccountKind, LedgerAccount, LedgerTransaction, Posting
+from wallet.schemes.models import AllocationMode, Scheme, SchemeStatus
+from wallet.schemes.rules import SchemeRules, load_rules
+from wallet.schemes.services import get_scheme
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def eligible_workers(rules: SchemeRules, today: dt.date) -> sa.Select:
+    """SELECT of the ids of active workers who meet `rules` on `today` (in SQL)."""
+    query = (
+        sa.select(User.id)
+        .join(WorkerProfile, WorkerProfile.user_id == User.id)
+        .where(User.role == Role.WORKER, User.active.is_(True))
+    )
+    if rules.municipalities:
+        query = query.where(WorkerProfile.municipality_code.in_(rules.municipalities))
+    if rules.target_groups:
+        query = query.where(WorkerProfile.employment_status.in_(rules.target_groups))
+    if rules.min_age is not None:
+        query = query.where(WorkerProfile.date_of_birth <= _years_before(today, rules.min_age))
+    if rules.max_age is not None:
+        query = query.where(WorkerProfile.date_of_birth > _years_before(today, rules.max_age + 1))
+    if rules.max_education_level is not None:
+        query = query.where(WorkerProfile.education_level <= rules.max_education_level)
+    return query
+
+
+def allocate(scheme_id: int, period: str | None = None) -> AllocationRun | None:
+    """Grant the scheme's amount to every eligible worker who has none for `period` yet.
+
+    Returns the run, or None when nobody was left to grant to.
+    """
+    scheme = get_scheme(scheme_id)
+    if scheme.allocation_mode != AllocationMode.ENTITLEMENT:
+        raise Conflict(_("Only entitlement schemes are allocated automatically."))
+    if scheme.status != SchemeStatus.ACTIVE:
+        raise Conflict(_("This scheme is not active."))
+    require_open(scheme.fund)
+    today, now = clock.today(), clock.now()
+    period = period or str(today.year)
+    with unit_of_work() as db:
+        run = AllocationRun(scheme_id=scheme.id, period=period, started_at=now)
+        db.add(run)
+        db.flush()
+        count = _insert_grants(scheme, run, period, today, now)
+        if count == 0:
+            db.delete(run)
+            return None
+        total = count * scheme.amount_cents
+        claim_cap(scheme.id, total)
+        _open_grant_accounts(run, now)
+        transaction = _post_allocation(scheme, run, total, now)
+        run.grants, run.total_cents, run.transaction_id = count, total, transaction.id
+    return run
+
+
+def _insert_grants(scheme: Scheme, run: AllocationRun, period: str, today, now) -> int:
+    eligible = eligible_workers(load_rules(scheme.rules), today).where(
+        ~sa.exists().where(
+            Grant.scheme_id == scheme.id, Grant.user_id == User.id, Grant.period == period
+        )
+    )
+    columns = ["scheme_id", "fund_id", "user_id", "period", "source", "status",
+               "amount_cents", "granted_at", "expires_at", "allocation_run_id"]  # fmt: skip
+    select = eligible.with_only_columns(
+        sa.literal(scheme.id),
+        sa.literal(scheme.fund_id),
+        User.id,
+        sa.literal(period),
+        sa.literal(GrantSource.ALLOCATION.value),
+        sa.literal(GrantStatus.ACTIVE.value),
+        sa.literal(scheme.amount_cents, sa.BigInteger),
+        sa.literal(now, Grant.granted_at.type),
+        sa.literal(expiry_for(scheme, today), Grant.expires_at.type),
+        sa.literal(run.id),
+    )
+    session.execute(sa.insert(Grant.__table__).from_select(columns, select))
+    counted = sa.select(sa.func.count()).where(Grant.allocation_run_id == run.id)
+    return session.scalar(counted)
+
+
+def _open_grant_accounts(run: AllocationRun, now) -> None:
+    code = sa.literal("grant:") + sa.cast(Grant.id, sa.String)
+    select = sa.select(
+        code,
+        sa.literal(AccountKind.GRANT.value),
+        sa.literal("EUR"),
+        sa.false(),
+        Grant.amount_cents,
+        sa.literal(0, sa.BigInteger),
+        sa.literal(now, LedgerAccount.created_at.type),
+    ).where(Grant.allocation_run_id == run.id)
+    columns = ["code", "kind", "currency", "allow_negative", "posted_cents", "held_cents",
+               "created_at"]  # fmt: skip
+    session.execute(sa.insert(LedgerAccount.__table__).from_select(columns, select))
+    grants = Grant.__table__
+    session.execute(
+        sa.update(grants)
+        .where(
+            grants.c.allocation_run_id == run.id,
+            LedgerAccount.code == sa.literal("grant:") + sa.cast(grants.c.id, sa.String),
+        )
+        .values(account_id=LedgerAccount.id)
+    )
+
+
+def _post_allocation(scheme: Scheme, run: AllocationRun, total: int, now) -> LedgerTransaction:
+    try:
+        ledger.take(scheme.fund.pot_account_id, total)
+    except ledger.InsufficientFunds:
+        raise ledger.InsufficientFunds(
+            _(
+                "The fund cannot cover this allocation: it needs %(needed)s.",
+                needed=f"€ {total / 100:,.2f}",
+            )
+        ) from None
+    transaction = LedgerTransaction(
+        kind="allocation",
+        description=f"Toekenning {scheme.name} ({run.period})",
+        reference=f"allocation:{run.id}",
+        created_at=now,
+    )
+    session.add(transaction)
+    session.flush()
+    session.execute(
+        sa.insert(Posting).values(
+            transaction_id=transaction.id,
+            account_id=scheme.fund.pot_account_id,
+            amount_cents=-total,
+        )
+    )
+    session.execute(
+        sa.insert(Posting.__table__).from_select(
+            ["transaction_id", "account_id", "amount_cents"],
+            sa.select(sa.literal(transaction.id), Grant.account_id, Grant.amount_cents).where(
+                Grant.allocation_run_id == run.id
+            ),
+        )
+    )
+    return transaction
+
+
+def allocate_all(period: str | None = None) -> list[AllocationRun]:
+    """Run the allocation of every active entitlement scheme of every open fund."""
+    ids = session.scalars(
+        sa.select(Scheme.id).where(
+            Scheme.allocation_mode == AllocationMode.ENTITLEMENT,
+            Scheme.status == SchemeStatus.ACTIVE,
+        )
+    ).all()
+    session.rollback()
+    runs = []
+    for scheme_id in ids:
+        run = allocate(scheme_id, period)
+        if run is not None:
+            runs.append(run)
+    return runs

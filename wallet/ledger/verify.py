@@ -1,0 +1,148 @@
+"""`ledger verify`: check the invariants of the money over the whole database.
+
+Checked here: 1 every transaction balances, and so does the whole ledger; 2 no account,
+grant, pot or hold below zero, cached balances equal their postings and pending holds;
+3 a fund never commits more than it holds (grants come out of the pot, which never goes
+below zero; a scheme never grants more than its cap); 5 balances shown are the ledger's
+(the cached balances are what the screens show, and they are checked against postings).
+Invariants 4 (provider payouts) and 6 (audit of decisions) join when claims and payouts do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from wallet.core.db import session
+from wallet.grants.models import Grant
+from wallet.ledger.models import Hold, HoldStatus, LedgerAccount, LedgerTransaction, Posting
+from wallet.schemes.models import Scheme
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken invariant, in words an operator can act on."""
+
+    invariant: str
+    detail: str
+
+
+def _rows(query) -> list:
+    return session.execute(query).all()
+
+
+def verify() -> list[Problem]:
+    """Every problem found; an empty list means the ledger is sound."""
+    problems: list[Problem] = []
+    add = problems.append
+
+    sums = sa.select(Posting.transaction_id, sa.func.sum(Posting.amount_cents).label("total"))
+    for tx, total in _rows(
+        sums.group_by(Posting.transaction_id).having(sa.func.sum(Posting.amount_cents) != 0)
+    ):
+        add(Problem("1 balanced", f"transaction {tx} sums to {total} cents, not 0"))
+    lonely = (
+        sa.select(LedgerTransaction.id)
+        .outerjoin(Posting, Posting.transaction_id == LedgerTransaction.id)
+        .group_by(LedgerTransaction.id)
+        .having(sa.func.count(Posting.id) < 2)
+    )
+    for (tx,) in _rows(lonely):
+        add(Problem("1 balanced", f"transaction {tx} has fewer than two postings"))
+    total = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Posting.amount_cents), 0)))
+    if total != 0:
+        add(Problem("1 balanced", f"all postings together sum to {total} cents, not 0"))
+
+    per_account = (
+        sa.select(Posting.account_id, sa.func.sum(Posting.amount_cents).label("total"))
+        .group_by(Posting.account_id)
+        .subquery()
+    )
+    posted = sa.func.coalesce(per_account.c.total, 0)
+    drift = (
+        sa.select(LedgerAccount.code, LedgerAccount.posted_cents, posted)
+        .outerjoin(per_account, per_account.c.account_id == LedgerAccount.id)
+        .where(LedgerAccount.posted_cents != posted)
+    )
+    for code, cached, actual in _rows(drift):
+        add(
+            Problem(
+                "5 balance is the ledger", f"{code}: balance {cached} but postings say {actual}"
+            )
+        )
+
+    per_hold = (
+        sa.select(Hold.debit_account_id, sa.func.sum(Hold.amount_cents).label("total"))
+        .where(Hold.status == HoldStatus.PENDING)
+        .group_by(Hold.debit_account_id)
+        .subquery()
+    )
+    held = sa.func.coalesce(per_hold.c.total, 0)
+    held_drift = (
+        sa.select(LedgerAccount.code, LedgerAccount.held_cents, held)
+        .outerjoin(per_hold, per_hold.c.debit_account_id == LedgerAccount.id)
+        .where(LedgerAccount.held_cents != held)
+    )
+    for code, cached, actual in _rows(held_drift):
+        add(Problem("2 holds", f"{code}: held {cached} but pending holds say {actual}"))
+
+    negative = sa.select(
+        LedgerAccount.code, LedgerAccount.posted_cents, LedgerAccount.held_cents
+    ).where(
+        sa.or_(
+            LedgerAccount.held_cents < 0,
+            sa.and_(
+                LedgerAccount.allow_negative.is_(False),
+                LedgerAccount.posted_cents - LedgerAccount.held_cents < 0,
+            ),
+        )
+    )
+    for code, posted_cents, held_cents in _rows(negative):
+        add(Problem("2 never below zero", f"{code}: posted {posted_cents}, held {held_cents}"))
+
+    settled = sa.select(Hold.id, Hold.status, Hold.posted_cents, Hold.amount_cents).where(
+        sa.or_(
+            sa.and_(Hold.status == HoldStatus.PENDING, Hold.resolved_at.is_not(None)),
+            sa.and_(Hold.status != HoldStatus.PENDING, Hold.resolved_at.is_(None)),
+            Hold.posted_cents > Hold.amount_cents,
+            sa.and_(Hold.status == HoldStatus.POSTED, Hold.posted_cents > 0,
+                    Hold.resolving_transaction_id.is_(None)),
+        )
+    )  # fmt: skip
+    for hold_id, status, posted_cents, amount in _rows(settled):
+        add(
+            Problem(
+                "2 holds", f"hold {hold_id} ({status}) is inconsistent: {posted_cents}/{amount}"
+            )
+        )
+
+    for (grant_id,) in _rows(sa.select(Grant.id).where(Grant.account_id.is_(None))):
+        add(Problem("3 fund covers grants", f"grant {grant_id} has no ledger account"))
+
+    granted = (
+        sa.select(Grant.scheme_id, sa.func.sum(Grant.amount_cents).label("total"))
+        .group_by(Grant.scheme_id)
+        .subquery()
+    )
+    granted_total = sa.func.coalesce(granted.c.total, 0)
+    cap = (
+        sa.select(Scheme.id, Scheme.committed_cents, granted_total, Scheme.total_cap_cents)
+        .outerjoin(granted, granted.c.scheme_id == Scheme.id)
+        .where(
+            sa.or_(
+                Scheme.committed_cents != granted_total,
+                Scheme.committed_cents
+                > sa.func.coalesce(Scheme.total_cap_cents, Scheme.committed_cents),
+            )
+        )
+    )
+    for scheme_id, committed, actual, total_cap in _rows(cap):
+        add(
+            Problem(
+                "3 fund covers grants",
+                f"scheme {scheme_id}: counted {committed} granted, "
+                f"grants say {actual}, cap {total_cap}",
+            )
+        )
+    return problems

@@ -1,0 +1,1 @@
+"""Scheduled jobs: one APScheduler process; every job is also a CLI command."""

@@ -1,0 +1,68 @@
+"""The scheduled jobs. Each runs under a lease, so two schedulers never run one at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wallet.scheduler.locks import lease
+
+log = logging.getLogger("wallet.scheduler")
+
+
+def _allocate() -> str:
+    from wallet.grants.allocation import allocate_all
+
+    runs = allocate_all()
+    return f"{sum(run.grants for run in runs)} grants in {len(runs)} allocation runs"
+
+
+def _expire_grants() -> str:
+    from wallet.grants.services import expire_grants
+
+    return f"{expire_grants()} grants expired"
+
+
+def _expire_holds() -> str:
+    from wallet.ledger.services import expire_due_holds
+
+    return f"{expire_due_holds()} holds expired"
+
+
+def _verify() -> str:
+    from wallet.ledger.verify import verify
+
+    problems = verify()
+    for problem in problems:
+        log.error("ledger invariant %s broken: %s", problem.invariant, problem.detail)
+    return f"{len(problems)} problems"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job: what it does, when (APScheduler cron fields) and how long its lease lasts."""
+
+    run: Callable[[], str]
+    cron: dict
+    lease: dt.timedelta
+
+
+JOBS: dict[str, Job] = {
+    "allocate-grants": Job(_allocate, {"hour": 2, "minute": 0}, dt.timedelta(hours=2)),
+    "expire-grants": Job(_expire_grants, {"minute": 5}, dt.timedelta(minutes=50)),
+    "expire-holds": Job(_expire_holds, {"minute": "*/5"}, dt.timedelta(minutes=4)),
+    "verify-ledger": Job(_verify, {"hour": 3, "minute": 30}, dt.timedelta(hours=2)),
+}
+
+
+def run_job(name: str) -> str:
+    """Run one job now under its lease; says what it did, or that it runs elsewhere."""
+    job = JOBS[name]
+    with lease(name, job.lease) as taken:
+        if not taken:
+            return "skipped: running in another process"
+        outcome = job.run()
+    log.info("job %s: %s", name, outcome)
+    return outcome
