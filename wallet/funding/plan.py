@@ -81,13 +81,16 @@ def plan_funding(course: CourseFacts, grants: list[GrantFacts]) -> FundingPlan:
         raise ValueError("a price is never negative")
     remaining = course.price_cents
     parts: list[PlanPart] = []
+    most_parts = 10  # the strictest max_grants_per_course of the grants used so far
     for grant in sorted(grants, key=lambda g: (g.expires_on, g.grant_id)):
         if remaining == 0:
             break
         rules = grant.rules
         if grant.available_cents <= 0 or grant.expires_on < course.starts_on:
             continue
-        if len(parts) >= rules.max_grants_per_course or not grant_covers(rules, course):
+        if len(parts) + 1 > min(most_parts, rules.max_grants_per_course):
+            continue
+        if not grant_covers(rules, course):
             continue
         share = course.price_cents * rules.co_funding_bps // 10_000
         limit = min(share, grant.available_cents, remaining)
@@ -96,4 +99,5 @@ def plan_funding(course: CourseFacts, grants: list[GrantFacts]) -> FundingPlan:
         if limit > 0:
             parts.append(PlanPart(grant.grant_id, limit))
             remaining -= limit
+            most_parts = min(most_parts, rules.max_grants_per_course)
     return FundingPlan(course.price_cents, tuple(parts), remaining)
