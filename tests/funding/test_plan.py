@@ -99,7 +99,7 @@ def test_stacking_pays_from_the_earliest_expiry_and_leaves_a_co_payment():
 def test_a_grant_pays_its_share_up_to_its_cap():
     plan = plan_funding(
         course(price_cents=300_000),
-        [grant(1, 1_000_000, co_funding_bps=5_000, cap_per_course_cents=100_000)],  # fmt: skip
+        [grant(1, 1_000_000, co_funding_bps=5_000, cap_per_course_cents=100_000)],
     )
     assert plan.covered_cents == 100_000
     assert plan.copay_cents == 200_000

@@ -38,7 +38,7 @@ def run_concurrently(app, count: int, work: Callable[[int], str]) -> Counter:
                 result = work(i)
             except DomainError as error:
                 result = type(error).__name__
-            except Exception as error:  # noqa: BLE001 - counted, so the test shows it
+            except Exception as error:  # counted, so the test shows it
                 result = f"unexpected {type(error).__name__}: {error}"
         with lock:
             outcomes[result] += 1
@@ -185,7 +185,7 @@ def test_the_hold_expiry_job_run_twice_at_once_expires_each_hold_once(app, funde
 
 
 def test_grant_expiry_run_twice_at_once_returns_the_budget_once(app, funded_grant):
-    grant, payable = funded_grant(10_000)
+    grant, _payable = funded_grant(10_000)
     later = grant.expires_at + dt.timedelta(days=1)
 
     def job(_i: int) -> str:
