@@ -28,11 +28,13 @@ def test_each_role_gets_its_own_dashboard(client, make_user, login, role):
         (None, 302),
         (Role.WORKER, 403),
         (Role.PROVIDER_STAFF, 200),
-        (Role.FUND_ADMIN, 403),
+        (Role.FUND_ADMIN, 200),
         (Role.PLATFORM_ADMIN, 403),
     ],
 )
-def test_api_token_page_is_for_provider_staff_only(client, make_user, login, role, status):
+def test_api_token_page_is_for_provider_staff_and_fund_admins(
+    client, make_user, login, role, status
+):
     if role is not None:
         login(client, make_user(role))
     response = client.get("/account/tokens")

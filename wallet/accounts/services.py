@@ -218,8 +218,8 @@ def _digest(token: str) -> str:
 
 def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
     """A new API token for `user`; the plain token is returned this once and never stored."""
-    if not user.has_role(Role.PROVIDER_STAFF):
-        raise ValidationFailed(_("API tokens are for training providers' systems."))
+    if not user.has_role(Role.PROVIDER_STAFF, Role.FUND_ADMIN):
+        raise ValidationFailed(_("API tokens are for the systems of providers and funds."))
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationFailed(

@@ -154,7 +154,7 @@ def switch_language():
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
-@role_required(Role.PROVIDER_STAFF)
+@role_required(Role.PROVIDER_STAFF, Role.FUND_ADMIN)
 def api_tokens():
     """List, create and revoke the API tokens of a provider's systems."""
     form = ApiTokenForm()
@@ -174,7 +174,7 @@ def api_tokens():
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
-@role_required(Role.PROVIDER_STAFF)
+@role_required(Role.PROVIDER_STAFF, Role.FUND_ADMIN)
 def revoke_api_token(token_id: int):
     """Revoke a token; it stops working at once."""
     if ConfirmForm().validate_on_submit():

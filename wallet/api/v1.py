@@ -6,20 +6,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from wallet.accounts.access import role_required
+from wallet.api.common import SECURED, ProblemSchema
 
 blp = Blueprint(
     "api_v1", __name__, url_prefix="/api/v1", description="Who you are, and the basics."
 )
-
-
-class ProblemSchema(Schema):
-    """An error, as application/problem+json."""
-
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    errors = fields.Dict()
 
 
 class OrganisationSchema(Schema):
@@ -46,10 +37,10 @@ class MeSchema(Schema):
 class Me(MethodView):
     """The caller."""
 
-    @blp.doc(security=[{"bearerAuth": []}])
+    @role_required()
+    @blp.doc(**SECURED)
     @blp.response(200, MeSchema)
     @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
-    @role_required()
     def get(self):
         """Who the presented token belongs to."""
         return current_user

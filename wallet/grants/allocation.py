@@ -1,9 +1,10 @@
 """The scheduled allocation: every eligible worker gets a grant, in a few SQL statements.
 
 One allocation run of a scheme for a period is one database transaction:
-1. insert a grant for every eligible worker without one for this period (INSERT ... SELECT);
-2. insert a ledger account per new grant, named after the grant, holding its amount;
-3. link the grants to their accounts (UPDATE ... FROM);
+1. insert a ledger account, holding the amount, for every eligible worker without a grant
+   for this period (INSERT ... SELECT), named after the run and the worker;
+2. insert a grant per new account (INSERT ... SELECT joining the accounts);
+3. count the run's grants;
 4. count the scheme's cap and take the total from the fund's pot (conditional UPDATEs);
 5. write one ledger transaction: the pot minus the total, every grant plus its amount.
 If the pot or the cap cannot cover everyone, nothing is granted and the error says why.
@@ -76,66 +77,70 @@ def allocate(scheme_id: int, period: str | None = None) -> AllocationRun | None:
         run = AllocationRun(scheme_id=scheme.id, period=period, started_at=now)
         db.add(run)
         db.flush()
-        count = _insert_grants(scheme, run, period, today, now)
+        watermark = db.scalar(sa.select(sa.func.coalesce(sa.func.max(LedgerAccount.id), 0)))
+        _open_grant_accounts(scheme, run, period, today, now)
+        _insert_grants(scheme, run, period, today, now, watermark)
+        count, total = db.execute(
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Grant.amount_cents), 0)).where(
+                Grant.allocation_run_id == run.id
+            )
+        ).one()
         if count == 0:
             db.delete(run)
             return None
-        total = count * scheme.amount_cents
         claim_cap(scheme.id, total)
-        _open_grant_accounts(run, now)
         transaction = _post_allocation(scheme, run, total, now)
         run.grants, run.total_cents, run.transaction_id = count, total, transaction.id
     return run
 
 
-def _insert_grants(scheme: Scheme, run: AllocationRun, period: str, today, now) -> int:
+def _account_code(run: AllocationRun, user_id):
+    """The account of a grant made by an allocation run: named after the run and worker."""
+    return sa.literal(f"allocation:{run.id}:") + sa.cast(user_id, sa.String)
+
+
+def _open_grant_accounts(scheme: Scheme, run: AllocationRun, period: str, today, now) -> None:
     eligible = eligible_workers(load_rules(scheme.rules), today).where(
         ~sa.exists().where(
             Grant.scheme_id == scheme.id, Grant.user_id == User.id, Grant.period == period
         )
     )
-    columns = ["scheme_id", "fund_id", "user_id", "period", "source", "status",
-               "amount_cents", "granted_at", "expires_at", "allocation_run_id"]  # fmt: skip
     select = eligible.with_only_columns(
-        sa.literal(scheme.id),
-        sa.literal(scheme.fund_id),
-        User.id,
-        sa.literal(period),
-        sa.literal(GrantSource.ALLOCATION.value),
-        sa.literal(GrantStatus.ACTIVE.value),
-        sa.literal(scheme.amount_cents, sa.BigInteger),
-        sa.literal(now, Grant.granted_at.type),
-        sa.literal(expiry_for(scheme, today), Grant.expires_at.type),
-        sa.literal(run.id),
-    )
-    session.execute(sa.insert(Grant.__table__).from_select(columns, select))
-    counted = sa.select(sa.func.count()).where(Grant.allocation_run_id == run.id)
-    return session.scalar(counted)
-
-
-def _open_grant_accounts(run: AllocationRun, now) -> None:
-    code = sa.literal("grant:") + sa.cast(Grant.id, sa.String)
-    select = sa.select(
-        code,
+        _account_code(run, User.id),
         sa.literal(AccountKind.GRANT.value),
         sa.literal("EUR"),
         sa.false(),
-        Grant.amount_cents,
+        sa.literal(scheme.amount_cents, sa.BigInteger),
         sa.literal(0, sa.BigInteger),
         sa.literal(now, LedgerAccount.created_at.type),
-    ).where(Grant.allocation_run_id == run.id)
+    )
     columns = ["code", "kind", "currency", "allow_negative", "posted_cents", "held_cents",
                "created_at"]  # fmt: skip
     session.execute(sa.insert(LedgerAccount.__table__).from_select(columns, select))
-    grants = Grant.__table__
-    session.execute(
-        sa.update(grants)
-        .where(
-            grants.c.allocation_run_id == run.id,
-            LedgerAccount.code == sa.literal("grant:") + sa.cast(grants.c.id, sa.String),
+
+
+def _insert_grants(scheme: Scheme, run: AllocationRun, period: str, today, now, watermark) -> None:
+    """A grant per account the run opened; accounts after the watermark narrow the join."""
+    columns = ["scheme_id", "fund_id", "user_id", "account_id", "period", "source", "status",
+               "amount_cents", "granted_at", "expires_at", "allocation_run_id"]  # fmt: skip
+    select = (
+        sa.select(
+            sa.literal(scheme.id),
+            sa.literal(scheme.fund_id),
+            User.id,
+            LedgerAccount.id,
+            sa.literal(period),
+            sa.literal(GrantSource.ALLOCATION.value),
+            sa.literal(GrantStatus.ACTIVE.value),
+            sa.literal(scheme.amount_cents, sa.BigInteger),
+            sa.literal(now, Grant.granted_at.type),
+            sa.literal(expiry_for(scheme, today), Grant.expires_at.type),
+            sa.literal(run.id),
         )
-        .values(account_id=LedgerAccount.id)
+        .join(LedgerAccount, LedgerAccount.code == _account_code(run, User.id))
+        .where(LedgerAccount.id > watermark)
     )
+    session.execute(sa.insert(Grant.__table__).from_select(columns, select))
 
 
 def _post_allocation(scheme: Scheme, run: AllocationRun, total: int, now) -> LedgerTransaction:

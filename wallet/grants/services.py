@@ -152,25 +152,24 @@ def create_grant(
     )
     if session.scalar(exists) is not None:
         raise AlreadyGranted(_("This worker already has a budget under this scheme."))
-    now = clock.now()
-    grant = Grant(
-        scheme_id=scheme.id,
-        fund_id=scheme.fund_id,
-        user_id=user_id,
-        period=period,
-        source=source,
-        status=GrantStatus.ACTIVE,
-        amount_cents=cents,
-        granted_at=now,
-        expires_at=expiry_for(scheme, clock.today()),
-    )
-    session.add(grant)
     try:
+        account = ledger.open_account(f"grant:{scheme.id}:{user_id}:{period}", AccountKind.GRANT)
+        grant = Grant(
+            scheme_id=scheme.id,
+            fund_id=scheme.fund_id,
+            user_id=user_id,
+            account_id=account.id,
+            period=period,
+            source=source,
+            status=GrantStatus.ACTIVE,
+            amount_cents=cents,
+            granted_at=clock.now(),
+            expires_at=expiry_for(scheme, clock.today()),
+        )
+        session.add(grant)
         session.flush()
     except sa.exc.IntegrityError:
         raise AlreadyGranted(_("This worker already has a budget under this scheme.")) from None
-    account = ledger.open_account(f"grant:{grant.id}", AccountKind.GRANT)
-    grant.account_id = account.id
     ledger.transfer(
         scheme.fund.pot_account_id,
         account.id,
@@ -352,3 +351,58 @@ def _sweep_expired(now: dt.datetime) -> int:
             .values(posted_cents=accounts.c.posted_cents + cents)
         )
     return len(locked)
+
+
+def grants_of_scheme(scheme_id: int, page: int = 1, per_page: int = 50) -> tuple[list, int]:
+    """One page of a scheme's grants with worker and balances, and how many there are."""
+    base = sa.select(Grant).where(Grant.scheme_id == scheme_id)
+    total = session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
+    rows = session.execute(
+        sa.select(
+            Grant, User.name, User.email, LedgerAccount.posted_cents, LedgerAccount.held_cents
+        )
+        .join(User, User.id == Grant.user_id)
+        .join(LedgerAccount, LedgerAccount.id == Grant.account_id)
+        .where(Grant.scheme_id == scheme_id)
+        .order_by(Grant.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return rows, total
+
+
+def payable_account_id(provider_id: int) -> int:
+    """The ledger account of what Leerwallet owes a provider (made on first use)."""
+    from wallet.providers.models import Provider
+
+    if session.get(Provider, provider_id) is None:
+        raise NotFound(_("There is no such provider."))
+    return ledger.open_account(f"provider:{provider_id}:payable", AccountKind.PAYABLE).id
+
+
+def reserve_on_grant(
+    grant_id: int,
+    cents: int,
+    *,
+    provider_id: int,
+    reference: str,
+    expires_at: dt.datetime | None = None,
+    idempotency_key: str | None = None,
+) -> Outcome:
+    """Hold `cents` of an active grant for a provider (retry-safe with a key)."""
+    grant = get_grant(grant_id)
+    if grant.status != GrantStatus.ACTIVE or grant.expires_at <= clock.now():
+        raise Conflict(_("This budget has expired."))
+
+    def perform() -> int:
+        hold = ledger.place_hold(
+            grant.account_id,
+            payable_account_id(provider_id),
+            cents,
+            reference=reference[:100] or None,
+            expires_at=expires_at,
+        )
+        return hold.id
+
+    request = {"grant": grant_id, "cents": cents, "provider": provider_id, "ref": reference}
+    return run_once(f"hold:{grant_id}", idempotency_key, request, perform)

@@ -1,0 +1,128 @@
+"""/api/v1/ledger: a fund's accounts with their statements, and settling holds."""
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from wallet.accounts.access import role_required
+from wallet.accounts.models import Role
+from wallet.api.common import SECURED, PageArgs, ProblemSchema
+from wallet.core.db import session, unit_of_work
+from wallet.core.errors import NotFound
+from wallet.funds.models import Fund
+from wallet.grants.models import Grant
+from wallet.ledger import services as ledger
+from wallet.ledger.models import Hold
+
+blp = Blueprint("api_ledger", __name__, url_prefix="/api/v1/ledger", description="The ledger.")
+
+
+class LineSchema(Schema):
+    """One movement on an account."""
+
+    id = fields.Integer(attribute="id")
+    created_at = fields.DateTime()
+    kind = fields.String()
+    description = fields.String()
+    reference = fields.String(allow_none=True)
+    amount_cents = fields.Integer()
+    balance_cents = fields.Integer()
+
+
+class AccountSchema(Schema):
+    """An account: its balance and a page of its statement."""
+
+    id = fields.Integer()
+    code = fields.String()
+    kind = fields.String()
+    posted_cents = fields.Integer()
+    held_cents = fields.Integer()
+    available_cents = fields.Integer()
+    lines = fields.List(fields.Nested(LineSchema))
+    total_lines = fields.Integer()
+
+
+class SettleIn(Schema):
+    """How much of a hold to post; all of it when left out."""
+
+    amount_cents = fields.Integer(load_default=None, strict=True)
+
+
+class HoldSchema(Schema):
+    """A hold and where it stands."""
+
+    id = fields.Integer()
+    amount_cents = fields.Integer()
+    posted_cents = fields.Integer(allow_none=True)
+    status = fields.String()
+    reference = fields.String(allow_none=True)
+
+
+def fund_owning_account(account_id: int) -> int | None:
+    """The fund whose pot or grant this account is, if any."""
+    fund_id = session.scalar(sa.select(Fund.id).where(Fund.pot_account_id == account_id))
+    if fund_id is None:
+        fund_id = session.scalar(sa.select(Grant.fund_id).where(Grant.account_id == account_id))
+    return fund_id
+
+
+def _own_account(account_id: int):
+    account = ledger.get_account(account_id)
+    if fund_owning_account(account_id) != current_user.fund_id:
+        raise NotFound(_("There is no such ledger account."))
+    return account
+
+
+@blp.route("/accounts/<int:account_id>", methods=["GET"])
+@role_required(Role.FUND_ADMIN)
+@blp.doc(**SECURED)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, AccountSchema)
+def account(args, account_id):
+    """An account of your fund (its pot or one of its grants) with a page of its statement."""
+    found = _own_account(account_id)
+    lines = ledger.statement(account_id)
+    start = (args["page"] - 1) * args["per_page"]
+    return {
+        **found.__dict__,
+        "available_cents": found.available_cents,
+        "lines": lines[start : start + args["per_page"]],
+        "total_lines": len(lines),
+    }
+
+
+def _own_hold(hold_id: int) -> Hold:
+    hold = session.get(Hold, hold_id)
+    if hold is None or fund_owning_account(hold.debit_account_id) != current_user.fund_id:
+        raise NotFound(_("There is no such reservation."))
+    return hold
+
+
+@blp.route("/holds/<int:hold_id>/post", methods=["POST"])
+@role_required(Role.FUND_ADMIN)
+@blp.doc(**SECURED)
+@blp.arguments(SettleIn)
+@blp.response(200, HoldSchema)
+@blp.alt_response(409, schema=ProblemSchema, description="Already settled")
+def post(data, hold_id):
+    """Post a hold in full or in part; the rest is released."""
+    _own_hold(hold_id)
+    with unit_of_work():
+        ledger.post_hold(hold_id, data["amount_cents"], description="Geboekt via de API",
+                         actor_id=current_user.id)  # fmt: skip
+    return session.get(Hold, hold_id)
+
+
+@blp.route("/holds/<int:hold_id>/void", methods=["POST"])
+@role_required(Role.FUND_ADMIN)
+@blp.doc(**SECURED)
+@blp.response(200, HoldSchema)
+@blp.alt_response(409, schema=ProblemSchema, description="Already settled")
+def void(hold_id):
+    """Release a hold in full."""
+    _own_hold(hold_id)
+    with unit_of_work():
+        ledger.void_hold(hold_id)
+    return session.get(Hold, hold_id)
