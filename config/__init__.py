@@ -20,6 +20,9 @@ def _env(name: str, default: str | None = None) -> str | None:
 def _base() -> dict:
     return {
         "DATABASE_URL": _env("DATABASE_URL"),
+        # Connections per app process (PostgreSQL); mind the server's max_connections.
+        "DATABASE_POOL_SIZE": int(_env("DATABASE_POOL_SIZE", "5")),
+        "DATABASE_MAX_OVERFLOW": int(_env("DATABASE_MAX_OVERFLOW", "10")),
         "SECRET_KEY": _env("SECRET_KEY"),
         "STRIPE_SECRET_KEY": _env("STRIPE_SECRET_KEY"),
         "STRIPE_PUBLISHABLE_KEY": _env("STRIPE_PUBLISHABLE_KEY"),

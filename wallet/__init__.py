@@ -71,12 +71,14 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from wallet.accounts.views import bp as accounts_bp
     from wallet.api import init_app as init_api
+    from wallet.funds.views import bp as funds_bp
+    from wallet.grants.views import bp as grants_bp
     from wallet.home.views import bp as home_bp
     from wallet.ops.views import bp as ops_bp
+    from wallet.schemes.views import bp as schemes_bp
 
-    app.register_blueprint(home_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(ops_bp)
+    for blueprint in (home_bp, accounts_bp, funds_bp, schemes_bp, grants_bp, ops_bp):
+        app.register_blueprint(blueprint)
     init_api(app)
 
 

@@ -197,3 +197,15 @@ def test_grant_expiry_run_twice_at_once_returns_the_budget_once(app, funded_gran
         assert ledger.balance(grant.account_id).posted_cents == 0
         assert fund_figures(grant.fund_id).available_cents == 10_000
         assert verify() == []
+
+
+def test_clients_opening_one_account_at_once_all_get_it(app):
+    opened: list[int] = []
+
+    def open_it(_i: int) -> str:
+        with unit_of_work():
+            opened.append(ledger.open_account("provider:new:payable", AccountKind.PAYABLE).id)
+        return "opened"
+
+    assert run_concurrently(app, 8, open_it) == Counter({"opened": 8})
+    assert len(set(opened)) == 1

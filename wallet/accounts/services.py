@@ -287,3 +287,9 @@ def count_users_by_role() -> dict[Role, int]:
     counts = dict.fromkeys(Role, 0)
     counts.update(dict(rows.all()))
     return counts
+
+
+def find_worker_id(email: str) -> int | None:
+    """The id of the worker with this e-mail address, or None."""
+    query = sa.select(User.id).where(User.email == normalise_email(email), User.role == Role.WORKER)
+    return session.scalar(query)

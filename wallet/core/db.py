@@ -83,7 +83,13 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
 def init_app(app: Flask) -> None:
     """Create the app's engine and session factory; close the session with the app context."""
     url = app.config["DATABASE_URL"]
-    options = {} if url.startswith("sqlite") else {"pool_pre_ping": True}
+    options = {}
+    if not url.startswith("sqlite"):
+        options = {
+            "pool_pre_ping": True,
+            "pool_size": app.config.get("DATABASE_POOL_SIZE", 5),
+            "max_overflow": app.config.get("DATABASE_MAX_OVERFLOW", 10),
+        }
     engine = make_engine(url, **options)
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)

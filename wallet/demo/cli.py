@@ -11,10 +11,15 @@ from flask.cli import AppGroup
 
 from wallet.accounts import services as accounts
 from wallet.accounts.models import Role, User
+from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.funds.models import Fund
-from wallet.funds.services import create_fund
+from wallet.funds.services import create_fund, deposit
+from wallet.grants.allocation import allocate
 from wallet.providers.models import Provider, ProviderStatus
+from wallet.reference import kansberoepen, municipalities
+from wallet.schemes.models import Scheme
+from wallet.schemes.services import SchemeTerms, activate_scheme, define_scheme
 
 demo_cli = AppGroup("demo", help="Demo data for trying Leerwallet out.")
 
@@ -78,7 +83,49 @@ def load_demo_data() -> list[tuple[str, Role]]:
                 provider=provider if role == Role.PROVIDER_STAFF else None,
                 fund=fund if role == Role.FUND_ADMIN else None,
             )
+    _budgets(fund)
     return [(email, role) for email, role, _name in LOGINS]
+
+
+def _budgets(fund: Fund) -> None:
+    """Money in the fund, an allocated Twente budget and a first-come scheme to apply for."""
+    deposit(fund.id, 2_500_000_00, reference="Demo: bijdrage provincie", idempotency_key="demo-1")
+    today = clock.today()
+    twente = [m.code for m in municipalities().values() if m.in_twente]
+    kansberoepen_twente = [o.name for o in kansberoepen() if o.region == "Twente"]
+    entitlement = _scheme(
+        fund,
+        SchemeTerms(
+            name="Scholingsbudget Twente",
+            allocation_mode="entitlement",
+            amount_cents=1_000_00,
+            validity_months=24,
+            rules={"municipalities": twente, "min_age": 18, "max_age": 67},
+        ),
+    )
+    allocate(entitlement.id)
+    _scheme(
+        fund,
+        SchemeTerms(
+            name="Omscholing naar een kansberoep",
+            allocation_mode="first_come",
+            amount_cents=2_500_00,
+            validity_months=18,
+            window_opens_on=today - dt.timedelta(days=7),
+            window_closes_on=today + dt.timedelta(days=60),
+            total_cap_cents=250_000_00,
+            rules={"co_funding_bps": 8_000, "target_occupations": kansberoepen_twente},
+        ),
+    )
+
+
+def _scheme(fund: Fund, terms: SchemeTerms) -> Scheme:
+    scheme = session.scalar(
+        sa.select(Scheme).where(Scheme.fund_id == fund.id, Scheme.name == terms.name)
+    )
+    if scheme is None:
+        scheme = activate_scheme(define_scheme(fund.id, terms).id)
+    return scheme
 
 
 @demo_cli.command("load")

@@ -2,17 +2,17 @@
 
 import datetime as dt
 
-import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
 from wallet.accounts.access import role_required
-from wallet.accounts.models import Role, User
+from wallet.accounts.models import Role
+from wallet.accounts.services import find_worker_id
 from wallet.api.common import IDEMPOTENCY_DOC, SECURED, PageArgs, ProblemSchema, idempotency_key
 from wallet.core import clock
-from wallet.core.db import session
 from wallet.core.errors import NotFound
 from wallet.funds.access import own_fund
 from wallet.grants import services
@@ -138,9 +138,9 @@ def grant(data, scheme_id):
     _own_scheme(scheme_id)
     user_id = data["user_id"]
     if data["email"] is not None:
-        user_id = session.scalar(sa.select(User.id).where(User.email == data["email"].lower()))
+        user_id = find_worker_id(data["email"])
         if user_id is None:
-            raise NotFound("No worker has this e-mail address.")
+            raise NotFound(_("No worker has this e-mail address."))
     outcome = services.grant_to_worker(
         scheme_id, user_id, actor_id=current_user.id, cents=data["amount_cents"],
         idempotency_key=idempotency_key(),

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from wallet.accounts.models import Role, User
 from wallet.core import clock
@@ -35,6 +36,13 @@ from wallet.schemes.rules import WorkerFacts, eligibility_problems, load_rules
 from wallet.schemes.services import get_scheme
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+MOVEMENT_LABELS = {
+    "grant": _l("Budget granted"),
+    "allocation": _l("Budget granted"),
+    "hold_post": _l("Paid to the training provider"),
+    "grant_expiry": _l("Expired: returned to the fund"),
+    "reversal": _l("Correction"),
+}
 grants_table = Grant.__table__
 schemes_table = Scheme.__table__
 
@@ -373,10 +381,13 @@ def grants_of_scheme(scheme_id: int, page: int = 1, per_page: int = 50) -> tuple
 
 def payable_account_id(provider_id: int) -> int:
     """The ledger account of what Leerwallet owes a provider (made on first use)."""
-    from wallet.providers.models import Provider
+    from wallet.providers.models import Provider, ProviderStatus
 
-    if session.get(Provider, provider_id) is None:
+    provider = session.get(Provider, provider_id)
+    if provider is None:
         raise NotFound(_("There is no such provider."))
+    if provider.status != ProviderStatus.ACCREDITED:
+        raise Conflict(_("Only accredited training providers can be paid from a budget."))
     return ledger.open_account(f"provider:{provider_id}:payable", AccountKind.PAYABLE).id
 
 
@@ -406,3 +417,80 @@ def reserve_on_grant(
 
     request = {"grant": grant_id, "cents": cents, "provider": provider_id, "ref": reference}
     return run_once(f"hold:{grant_id}", idempotency_key, request, perform)
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One movement on one of a worker's grants."""
+
+    at: dt.datetime
+    fund_name: str
+    scheme_name: str
+    description: str
+    amount_cents: int
+    balance_cents: int  # of that grant, after this movement
+
+
+def worker_statement(user_id: int) -> list[StatementLine]:
+    """Every movement on every grant of the worker, oldest first, with running balances."""
+    rows = session.execute(
+        sa.select(
+            Grant.id,
+            LedgerTransaction.created_at,
+            Fund.name,
+            Scheme.name,
+            LedgerTransaction.kind,
+            LedgerTransaction.description,
+            Posting.amount_cents,
+        )
+        .join(Posting, Posting.account_id == Grant.account_id)
+        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
+        .join(Scheme, Scheme.id == Grant.scheme_id)
+        .join(Fund, Fund.id == Grant.fund_id)
+        .where(Grant.user_id == user_id)
+        .order_by(LedgerTransaction.id, Grant.id)
+    )
+    running: dict[int, int] = {}
+    lines = []
+    for grant_id, at, fund_name, scheme_name, kind, description, cents in rows:
+        running[grant_id] = running.get(grant_id, 0) + cents
+        lines.append(
+            StatementLine(
+                at,
+                fund_name,
+                scheme_name,
+                MOVEMENT_LABELS.get(kind, description),
+                cents,
+                running[grant_id],
+            )
+        )
+    return lines
+
+
+def open_schemes_for(user_id: int) -> list[tuple[Scheme, list[str], str | None]]:
+    """Schemes a worker can apply to now: (scheme, reasons they do not qualify, their status)."""
+    user = _worker(user_id)
+    today = clock.today()
+    schemes = session.scalars(
+        sa.select(Scheme).where(
+            Scheme.status == SchemeStatus.ACTIVE,
+            Scheme.allocation_mode.in_([AllocationMode.FIRST_COME, AllocationMode.LOTTERY]),
+        )
+    ).all()
+    applied = dict(
+        session.execute(
+            sa.select(SchemeApplication.scheme_id, SchemeApplication.status).where(
+                SchemeApplication.user_id == user_id
+            )
+        ).all()
+    )
+    facts = worker_facts(user)
+    return [
+        (
+            scheme,
+            eligibility_problems(load_rules(scheme.rules), facts, today),
+            applied.get(scheme.id),
+        )
+        for scheme in schemes
+        if scheme.window_is_open(today)
+    ]

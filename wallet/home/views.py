@@ -6,6 +6,8 @@ from flask_login import current_user
 from wallet.accounts.forms import LanguageForm
 from wallet.accounts.models import Role
 from wallet.accounts.services import count_users_by_role
+from wallet.funds.views import overview_context
+from wallet.grants.services import grants_of, open_schemes_for
 from wallet.providers.services import providers_pending_verification
 from wallet.reference import EMPLOYMENT_STATUSES, NLQF_LEVELS, SECTORS, municipality
 
@@ -26,6 +28,8 @@ def index():
         profile = current_user.profile
         return render_template(
             "home/worker.html",
+            grants=grants_of(current_user.id),
+            schemes=open_schemes_for(current_user.id),
             profile=profile,
             municipality=municipality(profile.municipality_code),
             employment_status=EMPLOYMENT_STATUSES.get(profile.employment_status),
@@ -35,7 +39,7 @@ def index():
     if current_user.role == Role.PROVIDER_STAFF:
         return render_template("home/provider.html", provider=current_user.provider)
     if current_user.role == Role.FUND_ADMIN:
-        return render_template("home/fund_admin.html", fund=current_user.fund)
+        return render_template("home/fund_admin.html", **overview_context())
     return render_template(
         "home/platform_admin.html",
         user_counts=count_users_by_role(),

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from wallet.core import clock
 from wallet.core.db import session
@@ -67,15 +69,23 @@ def _amount(cents: int) -> int:
 
 
 def open_account(code: str, kind: AccountKind, *, allow_negative: bool = False) -> LedgerAccount:
-    """The account with `code`, made when it does not exist yet."""
-    account = session.scalar(sa.select(LedgerAccount).where(LedgerAccount.code == code))
-    if account is None:
-        account = LedgerAccount(
-            code=code, kind=kind, allow_negative=allow_negative, posted_cents=0, held_cents=0
-        )
-        session.add(account)
-        session.flush()
-    return account
+    """The account with `code`, made when it does not exist yet.
+
+    INSERT ... ON CONFLICT DO NOTHING, so two requests opening one account at once both get
+    it (PostgreSQL and SQLite alike) instead of one failing on the unique code.
+    """
+    query = sa.select(LedgerAccount).where(LedgerAccount.code == code)
+    account = session.scalar(query)
+    if account is not None:
+        return account
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    values = {"code": code, "kind": kind.value, "currency": "EUR", "allow_negative": allow_negative,
+              "posted_cents": 0, "held_cents": 0, "created_at": clock.now()}  # fmt: skip
+    session.execute(
+        insert(accounts).values(**values).on_conflict_do_nothing(index_elements=["code"])
+    )
+    return session.scalar(query)
 
 
 def funding_source() -> LedgerAccount:

@@ -1,0 +1,191 @@
+"""Grant pages: administrators grant (one, CSV, allocation, lottery); workers see and apply."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from wallet.accounts.access import role_required
+from wallet.accounts.models import Role
+from wallet.core.errors import DomainError, ValidationFailed
+from wallet.core.money import Money
+from wallet.funds.access import own_fund
+from wallet.funds.forms import CsvForm, DrawForm, GrantForm
+from wallet.grants import services
+from wallet.grants.allocation import allocate
+from wallet.grants.imports import import_grants
+from wallet.grants.lottery import draw_lottery
+from wallet.schemes.services import get_scheme
+
+bp = Blueprint("grants", __name__)
+
+
+def _own_scheme(scheme_id: int):
+    scheme = get_scheme(scheme_id)
+    own_fund(scheme.fund_id)
+    return scheme
+
+
+def _back(scheme_id: int):
+    return redirect(url_for("schemes.detail", scheme_id=scheme_id))
+
+
+def _refused(error: DomainError) -> None:
+    details = [f"{key}: {value}" for key, value in error.errors.items()] if error.errors else []
+    flash(" ".join([error.detail, *details]), "error")
+
+
+@bp.post("/fund/schemes/<int:scheme_id>/grants")
+@role_required(Role.FUND_ADMIN)
+def grant(scheme_id: int):
+    """Grant a budget to one worker by e-mail address."""
+    _own_scheme(scheme_id)
+    form = GrantForm()
+    if not form.validate_on_submit():
+        flash(_("Fill in the e-mail address of the worker and, if you like, an amount."), "error")
+        return _back(scheme_id)
+    import sqlalchemy as sa
+
+    from wallet.accounts.models import User
+    from wallet.accounts.services import normalise_email
+    from wallet.core.db import session
+
+    user_id = session.scalar(
+        sa.select(User.id).where(User.email == normalise_email(form.email.data))
+    )
+    try:
+        if user_id is None:
+            raise ValidationFailed(_("No worker has this e-mail address."))
+        services.grant_to_worker(
+            scheme_id, user_id, actor_id=current_user.id, cents=form.amount.cents
+        )
+    except DomainError as error:
+        _refused(error)
+    else:
+        flash(_("The budget is granted."), "success")
+    return _back(scheme_id)
+
+
+@bp.post("/fund/schemes/<int:scheme_id>/grants/csv")
+@role_required(Role.FUND_ADMIN)
+def upload(scheme_id: int):
+    """Grant budgets from a CSV file: all rows, or none and a list of what is wrong."""
+    _own_scheme(scheme_id)
+    form = CsvForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a CSV file to upload."), "error")
+        return _back(scheme_id)
+    try:
+        report = import_grants(scheme_id, form.file.data.read(), actor_id=current_user.id)
+    except DomainError as error:
+        lines = [
+            _("line %(line)s: %(problem)s", line=k, problem=v) for k, v in error.errors.items()
+        ]
+        flash(" ".join([error.detail, *lines[:50]]), "error")
+    else:
+        flash(
+            _(
+                "%(count)d budgets granted, %(total)s in total.",
+                count=report.granted,
+                total=Money(report.total_cents).format(),
+            ),
+            "success",
+        )
+    return _back(scheme_id)
+
+
+@bp.post("/fund/schemes/<int:scheme_id>/allocate")
+@role_required(Role.FUND_ADMIN)
+def run_allocation(scheme_id: int):
+    """Run the allocation now instead of waiting for the scheduler."""
+    _own_scheme(scheme_id)
+    try:
+        run = allocate(scheme_id)
+    except DomainError as error:
+        _refused(error)
+    else:
+        if run is None:
+            flash(_("Every eligible worker already has a budget for this period."), "info")
+        else:
+            flash(_("%(count)d budgets granted.", count=run.grants), "success")
+    return _back(scheme_id)
+
+
+@bp.post("/fund/schemes/<int:scheme_id>/draw")
+@role_required(Role.FUND_ADMIN)
+def draw(scheme_id: int):
+    """Draw the lottery."""
+    _own_scheme(scheme_id)
+    form = DrawForm()
+    if not form.validate_on_submit():
+        flash(_("Give the seed of the draw."), "error")
+        return _back(scheme_id)
+    try:
+        result = draw_lottery(scheme_id, form.seed.data, actor_id=current_user.id)
+    except DomainError as error:
+        _refused(error)
+    else:
+        flash(
+            _(
+                "%(winners)d of %(applicants)d applicants won a budget.",
+                winners=result.winners,
+                applicants=result.applicants,
+            ),
+            "success",
+        )
+    return _back(scheme_id)
+
+
+@bp.post("/budget/schemes/<int:scheme_id>/apply")
+@role_required(Role.WORKER)
+def apply(scheme_id: int):
+    """A worker applies for a budget under a first-come or lottery scheme."""
+    try:
+        application = services.apply_for_grant(scheme_id, current_user.id)
+    except DomainError as error:
+        _refused(error)
+    else:
+        if application.grant_id:
+            flash(_("You have been granted a budget."), "success")
+        else:
+            flash(_("You are in the draw. You will see the outcome here."), "success")
+    return redirect(url_for("home.index"))
+
+
+@bp.get("/budget/statement")
+@role_required(Role.WORKER)
+def statement():
+    """Every movement on the worker's budgets."""
+    lines = services.worker_statement(current_user.id)
+    return render_template("grants/statement.html", lines=list(reversed(lines)))
+
+
+@bp.get("/budget/statement.csv")
+@role_required(Role.WORKER)
+def statement_csv():
+    """The statement as a CSV file that Dutch spreadsheet programs open as it is."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(
+        [_("Date"), _("Fund"), _("Scheme"), _("Description"), _("Amount"), _("Balance")]
+    )
+    for line in services.worker_statement(current_user.id):
+        writer.writerow(
+            [
+                line.at.date().isoformat(),
+                line.fund_name,
+                line.scheme_name,
+                str(line.description),
+                f"{Money(line.amount_cents).to_decimal():.2f}".replace(".", ","),
+                f"{Money(line.balance_cents).to_decimal():.2f}".replace(".", ","),
+            ]
+        )
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="leerwallet-overzicht.csv"'},
+    )

@@ -1,0 +1,123 @@
+"""The fund administrator's scheme pages: define, change, activate, close; grant under one."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from wallet.accounts.access import role_required
+from wallet.accounts.models import Role
+from wallet.core.db import session
+from wallet.core.errors import ValidationFailed
+from wallet.core.forms import show_errors
+from wallet.funds.access import own_fund
+from wallet.funds.forms import MODES, CsvForm, DrawForm, GrantForm, SchemeForm
+from wallet.grants.models import LotteryDraw
+from wallet.grants.services import grants_of_scheme
+from wallet.schemes import services
+
+bp = Blueprint("schemes", __name__, url_prefix="/fund/schemes")
+PER_PAGE = 50
+
+
+def _own(scheme_id: int):
+    scheme = services.get_scheme(scheme_id)
+    own_fund(scheme.fund_id)
+    return scheme
+
+
+def _terms(form: SchemeForm) -> services.SchemeTerms:
+    return services.SchemeTerms(
+        name=form.name.data,
+        allocation_mode=form.allocation_mode.data,
+        amount_cents=form.amount.cents,
+        validity_months=form.validity_months.data,
+        window_opens_on=form.window_opens_on.data,
+        window_closes_on=form.window_closes_on.data,
+        total_cap_cents=form.total_cap.cents,
+        rules=form.rules(),
+    )
+
+
+def _save(form: SchemeForm, scheme=None):
+    try:
+        if scheme is None:
+            return services.define_scheme(current_user.fund_id, _terms(form))
+        return services.change_scheme(scheme.id, _terms(form))
+    except ValidationFailed as error:
+        rules = error.errors.pop("rules", None)
+        if isinstance(rules, dict):
+            error.errors.update({key: " ".join(map(str, value)) for key, value in rules.items()})
+        show_errors(form, error)
+        return None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.FUND_ADMIN)
+def new():
+    """Define a new draft scheme."""
+    form = SchemeForm()
+    if form.validate_on_submit() and (scheme := _save(form)):
+        flash(_("The scheme is saved as a draft. Activate it when it is ready."), "success")
+        return redirect(url_for("schemes.detail", scheme_id=scheme.id))
+    return render_template("schemes/edit.html", form=form, scheme=None), 422 if form.errors else 200
+
+
+@bp.route("/<int:scheme_id>/edit", methods=["GET", "POST"])
+@role_required(Role.FUND_ADMIN)
+def edit(scheme_id: int):
+    """Change a draft scheme."""
+    scheme = _own(scheme_id)
+    form = SchemeForm()
+    if request.method == "GET":
+        form.fill_from(scheme)
+    elif form.validate_on_submit() and _save(form, scheme):
+        flash(_("The scheme is saved."), "success")
+        return redirect(url_for("schemes.detail", scheme_id=scheme.id))
+    status = 422 if form.errors else 200
+    return render_template("schemes/edit.html", form=form, scheme=scheme), status
+
+
+@bp.get("/<int:scheme_id>")
+@role_required(Role.FUND_ADMIN)
+def detail(scheme_id: int):
+    """A scheme: its terms, its grants (a page at a time) and what can be done with it."""
+    scheme = _own(scheme_id)
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, total = grants_of_scheme(scheme.id, page, PER_PAGE)
+    draw = session.scalar(sa.select(LotteryDraw).where(LotteryDraw.scheme_id == scheme.id))
+    return render_template(
+        "schemes/detail.html",
+        scheme=scheme,
+        mode_label=MODES.get(scheme.allocation_mode.value),
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        grant_form=GrantForm(),
+        csv_form=CsvForm(),
+        draw_form=DrawForm(),
+        draw=draw,
+    )
+
+
+@bp.post("/<int:scheme_id>/activate")
+@role_required(Role.FUND_ADMIN)
+def activate(scheme_id: int):
+    """Start granting under the scheme."""
+    _own(scheme_id)
+    services.activate_scheme(scheme_id)
+    flash(_("The scheme is active."), "success")
+    return redirect(url_for("schemes.detail", scheme_id=scheme_id))
+
+
+@bp.post("/<int:scheme_id>/close")
+@role_required(Role.FUND_ADMIN)
+def close(scheme_id: int):
+    """Grant no more under the scheme."""
+    _own(scheme_id)
+    services.close_scheme(scheme_id)
+    flash(_("The scheme is closed. Budgets already granted stay spendable."), "success")
+    return redirect(url_for("schemes.detail", scheme_id=scheme_id))
