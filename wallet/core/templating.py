@@ -26,9 +26,20 @@ def date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
     return format_date(value, fmt)
 
 
+def last_day(moment: dt.datetime | None) -> str:
+    """The last day something that ends at `moment` (midnight in NL) is still valid."""
+    if moment is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    local = moment.astimezone(ZoneInfo("Europe/Amsterdam")) - dt.timedelta(seconds=1)
+    return format_date(local.date(), "medium")
+
+
 def init_app(app: Flask) -> None:
     """Register the filters."""
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["date"] = date
+    app.jinja_env.filters["last_day"] = last_day
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "nl")

@@ -1,0 +1,56 @@
+"""A fund administrator deposits, defines and activates a scheme and grants a budget; the
+worker sees it and downloads the statement. Every page passes axe (WCAG 2.1 A and AA)."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD
+from wallet.accounts.models import Role
+
+pytestmark = pytest.mark.browser
+
+
+def _log_in(page: Page, live_server: str, email: str) -> None:
+    page.goto(live_server + "/login")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Inloggen").click()
+
+
+def test_fund_administrator_grants_and_worker_sees_the_budget(
+    page: Page, live_server: str, assert_accessible, make_staff, make_worker
+):
+    admin = make_staff(Role.FUND_ADMIN)
+    make_worker(email="ayla@example.nl", name="Ayla Demir", municipality_code="almelo")
+
+    _log_in(page, live_server, admin.email)
+    assert_accessible(page)
+    page.get_by_label("Bedrag in euro's").fill("50.000,00")
+    page.get_by_label("Kenmerk").fill("Besluit 2027-3")
+    page.get_by_role("button", name="Storten").click()
+    expect(page.get_by_role("status").first).to_contain_text("50.000,00")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Nieuwe regeling opstellen").click()
+    assert_accessible(page)
+    page.get_by_label("Naam", exact=True).fill("Scholingsbudget Almelo")
+    page.get_by_label("Budget per werkende (euro)").fill("1.250")
+    page.get_by_label("Gemeenten").select_option(["almelo", "borne"])
+    page.get_by_role("button", name="Opslaan als concept").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Scholingsbudget Almelo")
+    assert_accessible(page)
+    page.get_by_role("button", name="Activeren").click()
+
+    page.get_by_label("E-mailadres van de werkende").fill("ayla@example.nl")
+    page.get_by_role("button", name="Toekennen", exact=True).click()
+    expect(page.get_by_role("cell", name="Ayla Demir (ayla@example.nl)")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Uitloggen").click()
+    _log_in(page, live_server, "ayla@example.nl")
+    expect(page.get_by_role("rowheader")).to_contain_text("Scholingsbudget Almelo")
+    expect(page.locator("main")).to_contain_text("1.250,00")
+    assert_accessible(page)
+    page.get_by_role("link", name="Alle mutaties op mijn budgetten").click()
+    expect(page.get_by_role("cell", name="Budget toegekend")).to_be_visible()
+    assert_accessible(page)
