@@ -51,7 +51,8 @@ def test_allocation_the_pot_cannot_cover_grants_nothing(
     scheme = make_scheme(fund, allocation_mode="entitlement", amount_cents=50_000)
     make_worker()
     make_worker()
-    with pytest.raises(InsufficientFunds, match="cannot cover"):
+    # Outside a request the services speak Dutch, the language of the CLI and the jobs.
+    with pytest.raises(InsufficientFunds, match=r"niet betalen: daarvoor is €\xa01\.000,00 nodig"):
         allocate(scheme.id)
     assert _count(app_ctx) == 0
     assert fund_figures(fund.id).available_cents == 90_000
@@ -100,10 +101,10 @@ def test_a_csv_with_wrong_rows_grants_nothing_and_names_each_line(
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"mail,bedrag\nx@example.nl,1\n", "first row"),
-        ("email\nJosé@example.nl\n".encode("latin-1"), "UTF-8"),
-        (b"email\n", "no rows"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00", "not"),
+        (b"mail,bedrag\nx@example.nl,1\n", "eerste rij moet de kolommen noemen"),
+        ("email\nJosé@example.nl\n".encode("latin-1"), "geen UTF-8"),
+        (b"email\n", "geen rijen"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "geen (UTF-8|CSV)"),
     ],
 )
 def test_a_csv_with_wrong_columns_or_encoding_is_refused(
@@ -135,7 +136,7 @@ def test_the_lottery_draws_as_many_as_fit_reproducibly(
     applicants = [make_worker() for _ in range(7)]
     for worker in applicants:
         services.apply_for_grant(scheme.id, worker.id)
-    with pytest.raises(Conflict, match="after the application window"):
+    with pytest.raises(Conflict, match="nadat de aanvraagperiode is afgelopen"):
         draw_lottery(scheme.id, "2027-03-01")
     with clock.frozen_at(clock.now() + dt.timedelta(days=6)):
         draw = draw_lottery(scheme.id, "2027-03-01")

@@ -63,7 +63,7 @@ def test_zero_negative_absurd_and_non_integer_amounts_are_refused(app_ctx, funde
 
 def test_postings_that_do_not_sum_to_zero_are_refused(app_ctx, funded, sink):
     source = funded(1_000)
-    with pytest.raises(ValidationFailed, match="add up to zero"), unit_of_work():
+    with pytest.raises(ValidationFailed, match="samen op nul uitkomen"), unit_of_work():
         ledger.record([(source, -500), (sink, 400)], kind="test", description="unbalanced")
 
 

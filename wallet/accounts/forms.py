@@ -3,22 +3,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
+from wallet.core.forms import choices
 from wallet.reference import EMPLOYMENT_STATUSES, LANGUAGES, NLQF_LEVELS, SECTORS, municipalities
 
 REQUIRED = _l("This field is required.")
 
 
-def _choices(pairs, prompt=None) -> list[SelectChoice]:
-    options = [SelectChoice("", prompt)] if prompt is not None else []
-    return options + [SelectChoice(str(value), label) for value, label in pairs]
-
-
 def _municipality_choices():
     pairs = ((m.code, m.name) for m in municipalities().values())
-    return _choices(pairs, _l("Choose a municipality"))
+    return choices(pairs, _l("Choose a municipality"))
 
 
 class LoginForm(FlaskForm):
@@ -44,7 +39,7 @@ class _NewAccountForm(FlaskForm):
             EqualTo("password", message=_l("The two passwords are not the same.")),
         ],
     )
-    preferred_language = SelectField(_l("Language"), choices=_choices(LANGUAGES.items()))
+    preferred_language = SelectField(_l("Language"), choices=choices(LANGUAGES.items()))
 
 
 class WorkerRegistrationForm(_NewAccountForm):
@@ -62,12 +57,12 @@ class WorkerRegistrationForm(_NewAccountForm):
     )
     employment_status = SelectField(
         _l("Employment status"),
-        choices=_choices(EMPLOYMENT_STATUSES.items(), _l("Choose your situation")),
+        choices=choices(EMPLOYMENT_STATUSES.items(), _l("Choose your situation")),
         validators=[DataRequired(REQUIRED)],
     )
     sector = SelectField(
         _l("Current sector"),
-        choices=_choices(SECTORS.items(), _l("Choose a sector")),
+        choices=choices(SECTORS.items(), _l("Choose a sector")),
         validators=[DataRequired(REQUIRED)],
     )
     occupation = StringField(
@@ -75,7 +70,7 @@ class WorkerRegistrationForm(_NewAccountForm):
     )
     education_level = SelectField(
         _l("Highest education level"),
-        choices=_choices(NLQF_LEVELS.items()),
+        choices=choices(NLQF_LEVELS.items()),
         validators=[DataRequired(REQUIRED)],
     )
     target_occupation = StringField(
@@ -101,7 +96,7 @@ class ProviderRegistrationForm(_NewAccountForm):
 class LanguageForm(FlaskForm):
     """The language switch."""
 
-    language = SelectField(_l("Language"), choices=_choices(LANGUAGES.items()))
+    language = SelectField(_l("Language"), choices=choices(LANGUAGES.items()))
     next = HiddenField()
 
 

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 
 from wallet.accounts import services
 from wallet.accounts.access import role_required
@@ -21,6 +20,7 @@ from wallet.accounts.forms import (
 )
 from wallet.accounts.models import Role
 from wallet.core.errors import DomainError, ValidationFailed
+from wallet.core.forms import show_errors
 
 bp = Blueprint("accounts", __name__)
 
@@ -40,14 +40,6 @@ def _referrer_path() -> str | None:
     if parts.netloc != request.host:
         return None
     return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def _show_errors(form: FlaskForm, error: ValidationFailed) -> None:
-    for field, message in error.errors.items():
-        if field in form:
-            form[field].errors = [*form[field].errors, message]
-    if not error.errors:
-        flash(error.detail, "error")
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -73,7 +65,7 @@ def register_worker():
         try:
             user = services.register_worker(data)
         except ValidationFailed as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             login_user(user)
             flash(_("Welcome to Leerwallet, %(name)s.", name=user.name), "success")
@@ -97,7 +89,7 @@ def register_provider():
         try:
             user = services.register_provider(data)
         except ValidationFailed as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             login_user(user)
             flash(_("Your organisation is registered and waits for verification."), "success")
@@ -162,7 +154,7 @@ def api_tokens():
         try:
             token, plain = services.create_api_token(current_user, form.name.data)
         except ValidationFailed as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             # Rendered straight away, never flashed: the plain token must not sit in a cookie.
             return render_template("accounts/token_created.html", token=token, plain=plain)

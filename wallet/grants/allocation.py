@@ -23,6 +23,7 @@ from wallet.accounts.models import Role, User, WorkerProfile
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict
+from wallet.core.money import Money
 from wallet.funds.services import require_open
 from wallet.grants.models import AllocationRun, Grant, GrantSource, GrantStatus
 from wallet.grants.services import claim_cap, expiry_for
@@ -150,7 +151,7 @@ def _post_allocation(scheme: Scheme, run: AllocationRun, total: int, now) -> Led
         raise ledger.InsufficientFunds(
             _(
                 "The fund cannot cover this allocation: it needs %(needed)s.",
-                needed=f"€ {total / 100:,.2f}",
+                needed=Money(total).format(),
             )
         ) from None
     transaction = LedgerTransaction(
