@@ -59,7 +59,8 @@ def test_deposit_honours_the_idempotency_key(api):
 @pytest.mark.parametrize(
     "body",
     [{"amount_cents": "500", "reference": "r"}, {"amount_cents": 0, "reference": "r"},
-     {"amount_cents": 12.5, "reference": "r"}, {"reference": "r"}, {"amount_cents": 100}],
+     {"amount_cents": 12.5, "reference": "r"}, {"reference": "r"}, {"amount_cents": 100},
+     {"amount_cents": 100, "reference": "r", "currency": "USD"}],
 )  # fmt: skip
 def test_a_wrong_deposit_is_a_422_and_nothing_moves(api, body):
     client, headers, admin = api

@@ -15,3 +15,12 @@ def own_fund(fund_id: int) -> Fund:
     if getattr(current_user, "fund_id", None) != fund_id:
         raise NotFound(_("There is no such fund."))
     return get_fund(fund_id)
+
+
+def own_scheme(scheme_id: int):
+    """The scheme if it belongs to the current administrator's fund; NotFound otherwise."""
+    from wallet.schemes.services import get_scheme
+
+    scheme = get_scheme(scheme_id)
+    own_fund(scheme.fund_id)
+    return scheme

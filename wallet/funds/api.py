@@ -41,6 +41,10 @@ class DepositIn(Schema):
 
     amount_cents = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10**9))
     reference = fields.String(required=True, validate=validate.Length(1, 100))
+    currency = fields.String(
+        load_default="EUR",
+        validate=validate.OneOf(["EUR"], error="Leerwallet holds euros only (EUR)."),
+    )
 
 
 class DepositOut(Schema):

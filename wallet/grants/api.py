@@ -14,11 +14,10 @@ from wallet.accounts.services import find_worker_id
 from wallet.api.common import IDEMPOTENCY_DOC, SECURED, PageArgs, ProblemSchema, idempotency_key
 from wallet.core import clock
 from wallet.core.errors import NotFound
-from wallet.funds.access import own_fund
+from wallet.funds.access import own_fund, own_scheme
 from wallet.grants import services
 from wallet.grants.allocation import allocate
 from wallet.grants.lottery import draw_lottery
-from wallet.schemes.services import get_scheme
 
 blp = Blueprint("api_grants", __name__, url_prefix="/api/v1", description="Grants and holds.")
 
@@ -103,12 +102,6 @@ class HoldIn(Schema):
     expires_in_days = fields.Integer(load_default=None, validate=validate.Range(1, 730))
 
 
-def _own_scheme(scheme_id: int):
-    scheme = get_scheme(scheme_id)
-    own_fund(scheme.fund_id)
-    return scheme
-
-
 def _row(grant, name, email, posted, held) -> dict:
     return {**grant.__dict__, "worker_name": name, "worker_email": email,
             "posted_cents": posted, "held_cents": held}  # fmt: skip
@@ -121,7 +114,7 @@ def _row(grant, name, email, posted, held) -> dict:
 @blp.response(200, GrantPage)
 def list_grants(args, scheme_id):
     """The scheme's grants, a page at a time."""
-    _own_scheme(scheme_id)
+    own_scheme(scheme_id)
     rows, total = services.grants_of_scheme(scheme_id, args["page"], args["per_page"])
     return {"items": [_row(*row) for row in rows], "total": total, **args}
 
@@ -135,7 +128,7 @@ def list_grants(args, scheme_id):
 @blp.alt_response(422, schema=ProblemSchema, description="Not eligible, with every reason")
 def grant(data, scheme_id):
     """Grant a budget to one eligible worker (honours Idempotency-Key)."""
-    _own_scheme(scheme_id)
+    own_scheme(scheme_id)
     user_id = data["user_id"]
     if data["email"] is not None:
         user_id = find_worker_id(data["email"])
@@ -154,7 +147,7 @@ def grant(data, scheme_id):
 @blp.response(201, AllocationOut)
 def run_allocation(scheme_id):
     """Run the allocation of an entitlement scheme now (nobody is granted twice)."""
-    _own_scheme(scheme_id)
+    own_scheme(scheme_id)
     run = allocate(scheme_id)
     if run is None:
         return {"id": None, "grants": 0, "total_cents": 0, "period": str(clock.today().year)}
@@ -168,7 +161,7 @@ def run_allocation(scheme_id):
 @blp.response(201, DrawOut)
 def draw(data, scheme_id):
     """Draw the lottery after the window has closed (once)."""
-    _own_scheme(scheme_id)
+    own_scheme(scheme_id)
     return draw_lottery(scheme_id, data["seed"], actor_id=current_user.id)
 
 

@@ -13,21 +13,14 @@ from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.money import Money
-from wallet.funds.access import own_fund
+from wallet.funds.access import own_scheme
 from wallet.funds.forms import CsvForm, DrawForm, GrantForm
 from wallet.grants import services
 from wallet.grants.allocation import allocate
 from wallet.grants.imports import import_grants
 from wallet.grants.lottery import draw_lottery
-from wallet.schemes.services import get_scheme
 
 bp = Blueprint("grants", __name__)
-
-
-def _own_scheme(scheme_id: int):
-    scheme = get_scheme(scheme_id)
-    own_fund(scheme.fund_id)
-    return scheme
 
 
 def _back(scheme_id: int):
@@ -43,7 +36,7 @@ def _refused(error: DomainError) -> None:
 @role_required(Role.FUND_ADMIN)
 def grant(scheme_id: int):
     """Grant a budget to one worker by e-mail address."""
-    _own_scheme(scheme_id)
+    own_scheme(scheme_id)
     form = GrantForm()
     if not form.validate_on_submit():
         flash(_("Fill in the e-mail address of the worker and, if you like, an amount."), "error")
@@ -74,7 +67,7 @@ def grant(scheme_id: int):
 @role_required(Role.FUND_ADMIN)
 def upload(scheme_id: int):
     """Grant budgets from a CSV file: all rows, or none and a list of what is wrong."""
-    _own_scheme(scheme_id)
+    own_scheme(scheme_id)
     form = CsvForm()
     if not form.validate_on_submit():
         flash(_("Choose a CSV file to upload."), "error")
@@ -102,7 +95,7 @@ def upload(scheme_id: int):
 @role_required(Role.FUND_ADMIN)
 def run_allocation(scheme_id: int):
     """Run the allocation now instead of waiting for the scheduler."""
-    _own_scheme(scheme_id)
+    own_scheme(scheme_id)
     try:
         run = allocate(scheme_id)
     except DomainError as error:
@@ -119,7 +112,7 @@ def run_allocation(scheme_id: int):
 @role_required(Role.FUND_ADMIN)
 def draw(scheme_id: int):
     """Draw the lottery."""
-    _own_scheme(scheme_id)
+    own_scheme(scheme_id)
     form = DrawForm()
     if not form.validate_on_submit():
         flash(_("Give the seed of the draw."), "error")

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
 from wallet.api.common import SECURED, ProblemSchema
-from wallet.funds.access import own_fund
+from wallet.funds.access import own_fund, own_scheme
 from wallet.schemes import services
 from wallet.schemes.models import AllocationMode
 from wallet.schemes.rules import SchemeRulesSchema
@@ -38,12 +38,6 @@ def _terms(data: dict) -> services.SchemeTerms:
     rules = data.pop("rules")
     payload = rules if isinstance(rules, dict) else SchemeRulesSchema().dump(rules.__dict__)
     return services.SchemeTerms(rules=payload, **data)
-
-
-def _own_scheme(scheme_id: int):
-    scheme = services.get_scheme(scheme_id)
-    own_fund(scheme.fund_id)
-    return scheme
 
 
 @blp.route("/funds/<int:fund_id>/schemes")
@@ -78,7 +72,7 @@ class SchemeView(MethodView):
     @blp.response(200, SchemeSchema)
     def get(self, scheme_id):
         """The scheme."""
-        return _own_scheme(scheme_id)
+        return own_scheme(scheme_id)
 
     @role_required(Role.FUND_ADMIN)
     @blp.doc(**SECURED)
@@ -87,7 +81,7 @@ class SchemeView(MethodView):
     @blp.alt_response(409, schema=ProblemSchema, description="Not a draft any more")
     def put(self, data, scheme_id):
         """Change a draft scheme."""
-        _own_scheme(scheme_id)
+        own_scheme(scheme_id)
         return services.change_scheme(scheme_id, _terms(data))
 
 
@@ -97,7 +91,7 @@ class SchemeView(MethodView):
 @blp.response(200, SchemeSchema)
 def activate(scheme_id):
     """Start granting under a draft scheme."""
-    _own_scheme(scheme_id)
+    own_scheme(scheme_id)
     return services.activate_scheme(scheme_id)
 
 
@@ -107,5 +101,5 @@ def activate(scheme_id):
 @blp.response(200, SchemeSchema)
 def close(scheme_id):
     """Grant no more under the scheme."""
-    _own_scheme(scheme_id)
+    own_scheme(scheme_id)
     return services.close_scheme(scheme_id)

@@ -12,7 +12,7 @@ from wallet.accounts.models import Role
 from wallet.core.db import session
 from wallet.core.errors import ValidationFailed
 from wallet.core.forms import show_errors
-from wallet.funds.access import own_fund
+from wallet.funds.access import own_scheme
 from wallet.funds.forms import MODES, CsvForm, DrawForm, GrantForm, SchemeForm
 from wallet.grants.models import LotteryDraw
 from wallet.grants.services import grants_of_scheme
@@ -20,12 +20,6 @@ from wallet.schemes import services
 
 bp = Blueprint("schemes", __name__, url_prefix="/fund/schemes")
 PER_PAGE = 50
-
-
-def _own(scheme_id: int):
-    scheme = services.get_scheme(scheme_id)
-    own_fund(scheme.fund_id)
-    return scheme
 
 
 def _terms(form: SchemeForm) -> services.SchemeTerms:
@@ -69,7 +63,7 @@ def new():
 @role_required(Role.FUND_ADMIN)
 def edit(scheme_id: int):
     """Change a draft scheme."""
-    scheme = _own(scheme_id)
+    scheme = own_scheme(scheme_id)
     form = SchemeForm()
     if request.method == "GET":
         form.fill_from(scheme)
@@ -84,7 +78,7 @@ def edit(scheme_id: int):
 @role_required(Role.FUND_ADMIN)
 def detail(scheme_id: int):
     """A scheme: its terms, its grants (a page at a time) and what can be done with it."""
-    scheme = _own(scheme_id)
+    scheme = own_scheme(scheme_id)
     page = max(1, request.args.get("page", 1, type=int))
     rows, total = grants_of_scheme(scheme.id, page, PER_PAGE)
     draw = session.scalar(sa.select(LotteryDraw).where(LotteryDraw.scheme_id == scheme.id))
@@ -107,7 +101,7 @@ def detail(scheme_id: int):
 @role_required(Role.FUND_ADMIN)
 def activate(scheme_id: int):
     """Start granting under the scheme."""
-    _own(scheme_id)
+    own_scheme(scheme_id)
     services.activate_scheme(scheme_id)
     flash(_("The scheme is active."), "success")
     return redirect(url_for("schemes.detail", scheme_id=scheme_id))
@@ -117,7 +111,7 @@ def activate(scheme_id: int):
 @role_required(Role.FUND_ADMIN)
 def close(scheme_id: int):
     """Grant no more under the scheme."""
-    _own(scheme_id)
+    own_scheme(scheme_id)
     services.close_scheme(scheme_id)
     flash(_("The scheme is closed. Budgets already granted stay spendable."), "success")
     return redirect(url_for("schemes.detail", scheme_id=scheme_id))
