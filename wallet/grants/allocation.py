@@ -89,6 +89,7 @@ def allocate(scheme_id: int, period: str | None = None) -> AllocationRun | None:
         if count == 0:
             db.delete(run)
             return None
+        total = int(total)  # PostgreSQL sums BIGINT as NUMERIC
         claim_cap(scheme.id, total)
         transaction = _post_allocation(scheme, run, total, now)
         run.grants, run.total_cents, run.transaction_id = count, total, transaction.id
