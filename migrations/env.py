@@ -3,6 +3,7 @@
 from alembic import context
 
 import wallet.models  # noqa: F401 - registers every model on Base.metadata
+from wallet.catalogue.search_index import alembic_include_name
 from wallet.core.db import Base
 
 config = context.config
@@ -18,6 +19,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=alembic_include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

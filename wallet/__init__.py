@@ -71,18 +71,21 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from wallet.accounts.views import bp as accounts_bp
     from wallet.api import init_app as init_api
+    from wallet.catalogue.views import bp as catalogue_bp
     from wallet.funds.views import bp as funds_bp
     from wallet.grants.views import bp as grants_bp
     from wallet.home.views import bp as home_bp
     from wallet.ops.views import bp as ops_bp
     from wallet.schemes.views import bp as schemes_bp
 
-    for blueprint in (home_bp, accounts_bp, funds_bp, schemes_bp, grants_bp, ops_bp):
+    blueprints = (home_bp, accounts_bp, funds_bp, schemes_bp, grants_bp, catalogue_bp, ops_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)
 
 
 def _register_cli(app: Flask) -> None:
+    from wallet.catalogue.cli import catalogue_cli
     from wallet.core.migrate import db_cli
     from wallet.demo.cli import demo_cli
     from wallet.funds.cli import funds_cli
@@ -90,5 +93,7 @@ def _register_cli(app: Flask) -> None:
     from wallet.ledger.cli import ledger_cli
     from wallet.scheduler.cli import jobs_cli, scheduler_cli
 
-    for command in (db_cli, demo_cli, funds_cli, grants_cli, ledger_cli, jobs_cli, scheduler_cli):
+    commands = (db_cli, demo_cli, funds_cli, grants_cli, ledger_cli, jobs_cli, scheduler_cli,
+                catalogue_cli)  # fmt: skip
+    for command in commands:
         app.cli.add_command(command)

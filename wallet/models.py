@@ -1,17 +1,23 @@
 """Imports every model so Base.metadata knows all tables (Alembic, tests)."""
 
 from wallet.accounts.models import ApiToken, LoginFailure, User, WorkerProfile
+from wallet.audit.models import AuditEvent
+from wallet.catalogue.models import Course, CourseRun, PriceChange
 from wallet.core.idempotency import IdempotencyKey
 from wallet.funds.models import Fund
 from wallet.grants.models import AllocationRun, Grant, LotteryDraw, SchemeApplication
 from wallet.ledger.models import Hold, LedgerAccount, LedgerTransaction, Posting
-from wallet.providers.models import Provider
+from wallet.providers.models import Accreditation, Provider
 from wallet.scheduler.locks import JobLease
 from wallet.schemes.models import Scheme
 
 __all__ = [
+    "Accreditation",
     "AllocationRun",
     "ApiToken",
+    "AuditEvent",
+    "Course",
+    "CourseRun",
     "Fund",
     "Grant",
     "Hold",
@@ -22,6 +28,7 @@ __all__ = [
     "LoginFailure",
     "LotteryDraw",
     "Posting",
+    "PriceChange",
     "Provider",
     "Scheme",
     "SchemeApplication",

@@ -4,6 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from wallet.catalogue.search_index import alembic_include_name
 from wallet.core.db import Base
 from wallet.core.migrate import alembic_config
 
@@ -11,7 +12,9 @@ from wallet.core.migrate import alembic_config
 def test_autogenerate_finds_no_difference_after_upgrade(app, app_ctx):
     engine = app.extensions["db_engine"]
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": alembic_include_name}
+        )
         assert compare_metadata(context, Base.metadata) == []
 
 

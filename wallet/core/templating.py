@@ -36,6 +36,14 @@ def last_day(moment: dt.datetime | None) -> str:
     return format_date(local.date(), "medium")
 
 
+def municipality_name(code: str) -> str:
+    """The name of a municipality by its code."""
+    from wallet.reference import municipality
+
+    found = municipality(code)
+    return found.name if found else code
+
+
 def init_app(app: Flask) -> None:
     """Register the filters."""
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -43,3 +51,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = date
     app.jinja_env.filters["last_day"] = last_day
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "nl")
+    app.jinja_env.globals["municipality_name"] = municipality_name

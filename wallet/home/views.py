@@ -6,6 +6,7 @@ from flask_login import current_user
 from wallet.accounts.forms import LanguageForm
 from wallet.accounts.models import Role
 from wallet.accounts.services import count_users_by_role
+from wallet.catalogue.matching import recommend
 from wallet.funds.views import overview_context
 from wallet.grants.services import grants_of, open_schemes_for
 from wallet.providers.services import providers_pending_verification
@@ -29,6 +30,7 @@ def index():
         return render_template(
             "home/worker.html",
             grants=grants_of(current_user.id),
+            recommendations=recommend(current_user.id),
             schemes=open_schemes_for(current_user.id),
             profile=profile,
             municipality=municipality(profile.municipality_code),

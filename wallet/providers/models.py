@@ -1,4 +1,4 @@
-"""Provider organisations. Accreditations and the verification workflow grow here."""
+"""Provider organisations and their accreditations."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wallet.core import clock
 from wallet.core.db import Base, UTCDateTime, str_enum
@@ -21,6 +21,16 @@ class ProviderStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
+class AccreditationKind(enum.StrEnum):
+    """The kinds of recognition a training provider can show."""
+
+    CRKBO = "crkbo"
+    NRTO = "nrto"
+    CREBO = "crebo"
+    CROHO = "croho"
+    BRANCH = "branch"
+
+
 class Provider(Base):
     """A training provider organisation, identified by its KvK number."""
 
@@ -29,11 +39,50 @@ class Provider(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     kvk_number: Mapped[str] = mapped_column(sa.String(8), unique=True)
+    vat_number: Mapped[str | None] = mapped_column(sa.String(20))
+    iban: Mapped[str | None] = mapped_column(sa.String(34))
+    bic: Mapped[str | None] = mapped_column(sa.String(11))
+    street: Mapped[str | None] = mapped_column(sa.String(200))
+    postcode: Mapped[str | None] = mapped_column(sa.String(10))
+    city: Mapped[str | None] = mapped_column(sa.String(100))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(30))
     status: Mapped[ProviderStatus] = mapped_column(
-        str_enum(ProviderStatus, "provider_status"),
-        default=ProviderStatus.PENDING,
+        str_enum(ProviderStatus, "provider_status"), default=ProviderStatus.PENDING
     )
+    status_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    accredited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    accreditations: Mapped[list[Accreditation]] = relationship(
+        back_populates="provider", order_by="Accreditation.id"
+    )
 
     def __repr__(self) -> str:
         return f"<Provider {self.id} {self.name!r} {self.status}>"
+
+
+class Accreditation(Base):
+    """A recognition with its evidence and validity (CRKBO, NRTO, crebo, CROHO, branch)."""
+
+    __tablename__ = "accreditations"
+    __table_args__ = (
+        sa.CheckConstraint("valid_until IS NULL OR valid_until >= valid_from", name="valid_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("providers.id"), index=True)
+    kind: Mapped[AccreditationKind] = mapped_column(
+        str_enum(AccreditationKind, "accreditation_kind")
+    )
+    reference: Mapped[str] = mapped_column(sa.String(50))
+    evidence: Mapped[str] = mapped_column(sa.String(500))
+    valid_from: Mapped[dt.date]
+    valid_until: Mapped[dt.date | None]
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    provider: Mapped[Provider] = relationship(back_populates="accreditations")
+
+    def valid_on(self, day: dt.date) -> bool:
+        """Whether the accreditation holds on `day`."""
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)

@@ -1,9 +1,63 @@
-"""Use cases of providers (verification comes with the catalogue)."""
+"""Use cases of providers: details, accreditations and verification, with an audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
-from wallet.core.db import session
-from wallet.providers.models import Provider, ProviderStatus
+from wallet.audit.services import record
+from wallet.core import clock
+from wallet.core.db import session, unit_of_work
+from wallet.core.errors import Conflict, NotFound, ValidationFailed
+from wallet.providers import validation
+from wallet.providers.models import Accreditation, AccreditationKind, Provider, ProviderStatus
+
+# The verification workflow: (status, action) -> new status. Every move needs a reason.
+TRANSITIONS: dict[tuple[ProviderStatus, str], ProviderStatus] = {
+    (ProviderStatus.PENDING, "accredit"): ProviderStatus.ACCREDITED,
+    (ProviderStatus.PENDING, "revoke"): ProviderStatus.REVOKED,
+    (ProviderStatus.ACCREDITED, "suspend"): ProviderStatus.SUSPENDED,
+    (ProviderStatus.ACCREDITED, "revoke"): ProviderStatus.REVOKED,
+    (ProviderStatus.SUSPENDED, "accredit"): ProviderStatus.ACCREDITED,
+    (ProviderStatus.SUSPENDED, "revoke"): ProviderStatus.REVOKED,
+}
+ACTIONS = ("accredit", "suspend", "revoke")
+
+
+@dataclass(frozen=True)
+class ProviderDetails:
+    """What a provider keeps up to date about itself."""
+
+    name: str
+    vat_number: str
+    iban: str
+    street: str
+    postcode: str
+    city: str
+    contact_email: str
+    contact_phone: str = ""
+
+
+@dataclass(frozen=True)
+class AccreditationClaim:
+    """An accreditation a provider declares, with its evidence."""
+
+    kind: str
+    reference: str
+    evidence: str
+    valid_from: dt.date
+    valid_until: dt.date | None = None
+
+
+def get_provider(provider_id: int) -> Provider:
+    """The provider, or NotFound."""
+    provider = session.get(Provider, provider_id)
+    if provider is None:
+        raise NotFound(_("There is no such provider."))
+    return provider
 
 
 def providers_pending_verification(limit: int = 50) -> list[Provider]:
@@ -15,3 +69,116 @@ def providers_pending_verification(limit: int = 50) -> list[Provider]:
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def providers_by_status(status: ProviderStatus | None = None) -> list[Provider]:
+    """Providers, optionally of one status, by name."""
+    query = sa.select(Provider).order_by(Provider.name, Provider.id)
+    if status is not None:
+        query = query.where(Provider.status == status)
+    return list(session.scalars(query))
+
+
+def _snapshot(provider: Provider) -> dict:
+    return {
+        "name": provider.name,
+        "vat_number": provider.vat_number,
+        "iban": provider.iban,
+        "status": provider.status.value,
+    }
+
+
+def update_details(provider_id: int, details: ProviderDetails, *, actor_id: int) -> Provider:
+    """Change a provider's details; VAT and IBAN are checked, the BIC derived."""
+    provider = get_provider(provider_id)
+    errors: dict[str, str] = {}
+    values: dict = {"name": details.name.strip()}
+    if not values["name"] or len(values["name"]) > 200:
+        errors["name"] = _("Enter the name of the organisation.")
+    try:
+        values["vat_number"] = validation.vat_number(details.vat_number)
+    except ValueError as error:
+        errors["vat_number"] = str(error)
+    try:
+        values["iban"], values["bic"] = validation.iban(details.iban)
+    except ValueError as error:
+        errors["iban"] = str(error)
+    for field in ("street", "postcode", "city", "contact_email"):
+        value = getattr(details, field).strip()
+        if not value:
+            errors[field] = _("This field is required.")
+        values[field] = value
+    values["contact_phone"] = details.contact_phone.strip()
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
+    with unit_of_work():
+        before = _snapshot(provider)
+        for key, value in values.items():
+            setattr(provider, key, value)
+        record("provider", provider.id, "details_changed", actor_id=actor_id, before=before,
+               after=_snapshot(provider))  # fmt: skip
+    return provider
+
+
+def add_accreditation(
+    provider_id: int, claim: AccreditationClaim, *, actor_id: int
+) -> Accreditation:
+    """Declare an accreditation with evidence; administrators check it when verifying."""
+    provider = get_provider(provider_id)
+    errors: dict[str, str] = {}
+    try:
+        kind = AccreditationKind(claim.kind)
+    except ValueError:
+        errors["kind"] = _("Choose the kind of accreditation.")
+    reference = (claim.reference or "").strip()
+    if not reference or len(reference) > 50:
+        errors["reference"] = _("Give the registration number or programme code.")
+    evidence = (claim.evidence or "").strip()
+    if not evidence or len(evidence) > 500:
+        errors["evidence"] = _("Say where the evidence can be checked (register link or document).")
+    if claim.valid_until and claim.valid_until < claim.valid_from:
+        errors["valid_until"] = _("The end date cannot be before the start date.")
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
+    with unit_of_work() as db:
+        accreditation = Accreditation(
+            provider_id=provider.id, kind=kind, reference=reference, evidence=evidence,
+            valid_from=claim.valid_from, valid_until=claim.valid_until,
+        )  # fmt: skip
+        db.add(accreditation)
+        db.flush()
+        record("provider", provider.id, "accreditation_added", actor_id=actor_id,
+               after={"kind": kind.value, "reference": reference})  # fmt: skip
+    return accreditation
+
+
+def active_accreditations(provider: Provider, day: dt.date | None = None) -> set[str]:
+    """The kinds of accreditation valid on `day` (today by default)."""
+    day = day or clock.today()
+    return {a.kind.value for a in provider.accreditations if a.valid_on(day)}
+
+
+def change_status(provider_id: int, action: str, *, reason: str, actor_id: int) -> Provider:
+    """Accredit, suspend or revoke a provider through the workflow table, with a reason."""
+    provider = get_provider(provider_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            _("Give a reason; the provider sees it."), errors={"reason": _("Give a reason.")}
+        )
+    target = TRANSITIONS.get((provider.status, action))
+    if target is None:
+        raise Conflict(
+            _("A provider that is %(status)s cannot be given this decision.",
+              status=provider.status.value)
+        )  # fmt: skip
+    if target == ProviderStatus.ACCREDITED and not active_accreditations(provider):
+        raise Conflict(_("A provider needs at least one valid accreditation to be accredited."))
+    with unit_of_work():
+        before = provider.status.value
+        provider.status, provider.status_reason = target, reason[:500]
+        if target == ProviderStatus.ACCREDITED:
+            provider.accredited_at = clock.now()
+        record("provider", provider.id, action, actor_id=actor_id, before={"status": before},
+               after={"status": target.value}, reason=reason)  # fmt: skip
+    return provider

@@ -1,0 +1,94 @@
+"""Providers: checked details, accreditations, and the verification workflow with audit."""
+
+import datetime as dt
+
+import pytest
+
+from wallet.audit.services import history
+from wallet.core import clock
+from wallet.core.errors import Conflict, ValidationFailed
+from wallet.providers import services
+from wallet.providers.models import ProviderStatus
+
+DETAILS = services.ProviderDetails(
+    name="Techniek Academie Twente", vat_number="NL004495445B01", iban="NL91 ABNA 0417 1643 00",
+    street="Hengelosestraat 500", postcode="7521 AN", city="Enschede",
+    contact_email="info@techniekacademie.nl",
+)  # fmt: skip
+
+
+def _claim(**fields):
+    values = {"kind": "crkbo", "reference": "CRKBO-12345", "evidence": "https://crkbo.nl/register",
+              "valid_from": clock.today() - dt.timedelta(days=10)}  # fmt: skip
+    values.update(fields)
+    return services.AccreditationClaim(**values)
+
+
+def test_details_are_checked_and_the_bic_derived(app_ctx, make_provider_user):
+    user = make_provider_user()
+    provider = services.update_details(user.provider_id, DETAILS, actor_id=user.id)
+    assert (provider.iban, provider.bic, provider.vat_number) == (
+        "NL91ABNA0417164300",
+        "ABNANL2A",
+        "NL004495445B01",
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("iban", "NL91ABNA0417164301"), ("iban", "NL20XXXX0123456789"), ("iban", "hello"),
+     ("vat_number", "NL004495446B01"), ("vat_number", "123")],
+)  # fmt: skip
+def test_a_wrong_iban_or_vat_number_is_refused(app_ctx, make_provider_user, field, value):
+    user = make_provider_user()
+    details = services.ProviderDetails(**{**DETAILS.__dict__, field: value})
+    with pytest.raises(ValidationFailed) as refused:
+        services.update_details(user.provider_id, details, actor_id=user.id)
+    assert set(refused.value.errors) == {field}
+    assert services.get_provider(user.provider_id).iban is None
+
+
+ALL = [(status, action) for status in ProviderStatus for action in services.ACTIONS]
+
+
+@pytest.mark.parametrize(("status", "action"), ALL)
+def test_every_status_and_action_follows_the_table(app_ctx, make_provider_user, status, action):
+    user = make_provider_user()
+    services.add_accreditation(user.provider_id, _claim(), actor_id=user.id)
+    provider = services.get_provider(user.provider_id)
+    provider.status = status
+    app_ctx.commit()
+    expected = services.TRANSITIONS.get((status, action))
+    if expected is None:
+        with pytest.raises(Conflict):
+            services.change_status(provider.id, action, reason="checked", actor_id=user.id)
+        assert services.get_provider(provider.id).status == status
+    else:
+        services.change_status(provider.id, action, reason="checked", actor_id=user.id)
+        assert services.get_provider(provider.id).status == expected
+        event = history("provider", provider.id)[-1]
+        assert (event.action, event.reason) == (action, "checked")
+        assert event.after == {"status": expected.value}
+
+
+def test_accrediting_needs_a_valid_accreditation_and_a_reason(app_ctx, make_provider_user):
+    user = make_provider_user()
+    with pytest.raises(ValidationFailed):
+        services.change_status(user.provider_id, "accredit", reason=" ", actor_id=user.id)
+    with pytest.raises(Conflict, match="accredit"):
+        services.change_status(user.provider_id, "accredit", reason="ok", actor_id=user.id)
+    expired = _claim(valid_from=dt.date(2020, 1, 1), valid_until=dt.date(2021, 1, 1))
+    services.add_accreditation(user.provider_id, expired, actor_id=user.id)
+    with pytest.raises(Conflict):
+        services.change_status(user.provider_id, "accredit", reason="ok", actor_id=user.id)
+    services.add_accreditation(user.provider_id, _claim(), actor_id=user.id)
+    provider = services.change_status(user.provider_id, "accredit", reason="ok", actor_id=user.id)
+    assert provider.status == ProviderStatus.ACCREDITED
+
+
+def test_an_accreditation_ending_before_it_starts_is_refused(app_ctx, make_provider_user):
+    user = make_provider_user()
+    claim = _claim(valid_from=dt.date(2027, 1, 1), valid_until=dt.date(2026, 1, 1), kind="x")
+    with pytest.raises(ValidationFailed) as refused:
+        services.add_accreditation(user.provider_id, claim, actor_id=user.id)
+    assert set(refused.value.errors) == {"kind", "valid_until"}

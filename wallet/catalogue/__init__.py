@@ -1,0 +1,1 @@
+"""The course catalogue: courses and runs of verified providers, imports, search, matching."""

@@ -1,0 +1,116 @@
+"""Forms of the catalogue: search, import, provider details, accreditations, decisions."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from wallet.core.forms import MoneyField, choices
+from wallet.reference import (
+    ACCREDITATIONS,
+    COURSE_KINDS,
+    LANGUAGES,
+    NLQF_LEVELS,
+    SECTORS,
+    municipalities,
+)
+
+REQUIRED = _l("This field is required.")
+MODALITIES = {"classroom": _l("Classroom"), "online": _l("Online"), "blended": _l("Blended")}
+SORT_LABELS = {
+    "relevance": _l("Best match"),
+    "start": _l("Start date"),
+    "price": _l("Price"),
+    "copay": _l("What I pay"),
+}
+
+
+def _places():
+    regions = sorted({m.region for m in municipalities().values() if m.region})
+    pairs = [(f"region:{r}", _l("Region %(name)s", name=r)) for r in regions]
+    pairs += [(code, m.name) for code, m in municipalities().items()]
+    return choices(pairs, _l("Anywhere"))
+
+
+class SearchForm(FlaskForm):
+    """The catalogue search (GET, no CSRF needed: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
+    place = SelectField(_l("Where"), choices=_places, validators=[Optional()])
+    kind = SelectField(_l("Kind of course"), choices=choices(COURSE_KINDS.items(), _l("Any")),
+                       validators=[Optional()])  # fmt: skip
+    sector = SelectField(_l("Sector"), choices=choices(SECTORS.items(), _l("Any")),
+                         validators=[Optional()])  # fmt: skip
+    nlqf_min = SelectField(_l("From level"), choices=choices(NLQF_LEVELS.items(), _l("Any")),
+                           validators=[Optional()])  # fmt: skip
+    nlqf_max = SelectField(_l("Up to level"), choices=choices(NLQF_LEVELS.items(), _l("Any")),
+                           validators=[Optional()])  # fmt: skip
+    modality = SelectField(_l("How"), choices=choices(MODALITIES.items(), _l("Any")),
+                           validators=[Optional()])  # fmt: skip
+    language = SelectField(
+        _l("Language of the course"),
+        choices=choices(LANGUAGES.items(), _l("Any")),
+        validators=[Optional()],
+    )
+    accreditation = SelectField(_l("Accreditation"),
+                                choices=choices(ACCREDITATIONS.items(), _l("Any")),
+                                validators=[Optional()])  # fmt: skip
+    price_min = MoneyField(_l("Price from (euros)"), validators=[Optional()])
+    price_max = MoneyField(_l("Price up to (euros)"), validators=[Optional()])
+    starts_from = DateField(_l("Starts from"), validators=[Optional()])
+    starts_until = DateField(_l("Starts until"), validators=[Optional()])
+    within_budget = BooleanField(_l("Only courses my budget can pay"))
+    sort = SelectField(_l("Sort by"), choices=choices(SORT_LABELS.items()), default="relevance",
+                       validators=[Optional()])  # fmt: skip
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(1, 10_000)])
+
+
+class ImportForm(FlaskForm):
+    """A catalogue file."""
+
+    file = FileField(
+        _l("File (.csv, .json or .xml)"),
+        description=_l("At most 10 MB. Nothing is imported until every line is right."),
+        validators=[FileRequired(REQUIRED)],
+    )
+
+
+class ProviderDetailsForm(FlaskForm):
+    """The organisation's details."""
+
+    name = StringField(_l("Name of the organisation"), validators=[DataRequired(REQUIRED)])
+    vat_number = StringField(_l("VAT number"), description=_l("For example NL123456789B01."),
+                             validators=[DataRequired(REQUIRED)])  # fmt: skip
+    iban = StringField(_l("IBAN"), description=_l("Payouts go to this account."),
+                       validators=[DataRequired(REQUIRED)])  # fmt: skip
+    street = StringField(_l("Street and number"), validators=[DataRequired(REQUIRED)])
+    postcode = StringField(_l("Postcode"), validators=[DataRequired(REQUIRED), Length(max=10)])
+    city = StringField(_l("City"), validators=[DataRequired(REQUIRED)])
+    contact_email = StringField(_l("Contact e-mail"), validators=[DataRequired(REQUIRED)])
+    contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
+
+
+class AccreditationForm(FlaskForm):
+    """An accreditation with evidence."""
+
+    kind = SelectField(_l("Kind"), choices=choices(ACCREDITATIONS.items()))
+    reference = StringField(_l("Registration number or programme code"),
+                            validators=[DataRequired(REQUIRED), Length(max=50)])  # fmt: skip
+    evidence = TextAreaField(
+        _l("Evidence"),
+        description=_l("A link to the public register, or where the document is."),
+        validators=[DataRequired(REQUIRED), Length(max=500)],
+    )
+    valid_from = DateField(_l("Valid from"), validators=[DataRequired(REQUIRED)])
+    valid_until = DateField(_l("Valid until"), validators=[Optional()])
+
+
+class DecisionForm(FlaskForm):
+    """A verification decision or an unpublish, always with a reason."""
+
+    reason = TextAreaField(_l("Reason"), description=_l("The provider sees this."),
+                           validators=[DataRequired(REQUIRED), Length(max=500)])  # fmt: skip

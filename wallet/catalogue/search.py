@@ -1,0 +1,249 @@
+"""Searching course runs: full text plus filters, sorted and paginated; for a logged-in
+worker every hit carries the funding plan of their grants, computed for the whole page at
+once (a fixed number of queries per page, none per hit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from wallet.catalogue.models import Course, CourseRun
+from wallet.core import clock
+from wallet.core.db import session
+from wallet.funding.plan import CourseFacts, FundingPlan, GrantFacts, plan_funding
+from wallet.providers.models import Accreditation, Provider, ProviderStatus
+
+SORTS = ("relevance", "start", "price", "copay")
+MAX_TEXT = 200
+COPAY_CANDIDATES = 1000  # "what I pay" sorts the cheapest this many matches exactly
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What the searcher asked for. Empty fields filter nothing."""
+
+    text: str = ""
+    any_words: bool = False
+    municipality_codes: tuple[str, ...] = ()
+    nlqf_min: int | None = None
+    nlqf_max: int | None = None
+    kinds: tuple[str, ...] = ()
+    modality: str | None = None
+    language: str | None = None
+    sector: str | None = None
+    price_min_cents: int | None = None
+    price_max_cents: int | None = None
+    starts_from: dt.date | None = None
+    starts_until: dt.date | None = None
+    accreditation: str | None = None
+    within_budget: bool = False
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One course run in the results, with what the worker's grants would cover."""
+
+    run_id: int
+    run_code: str
+    starts_on: dt.date
+    ends_on: dt.date
+    seats: int
+    run_municipality: str
+    course: Course
+    provider_name: str
+    plan: FundingPlan | None = None
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """A page of hits and how many matched in all."""
+
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+    available_cents: int | None = None  # the worker's budgets together, when logged in
+    query: SearchQuery = field(default_factory=SearchQuery)
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matches fill."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def words(text: str) -> list[str]:
+    """The searchable words of free text (letters and digits), at most ten."""
+    return re.findall(r"[^\W_]+", (text or "")[:MAX_TEXT].lower())[:10]
+
+
+def _text_match(query: SearchQuery):
+    """A subquery (course_id, score) of courses matching the text; None without words."""
+    terms = words(query.text)
+    if not terms:
+        return None
+    if session.get_bind().dialect.name == "postgresql":
+        # Words are letters and digits only, so they are safe in to_tsquery's syntax;
+        # ':*' makes each a prefix, as the search box promises.
+        joiner = " | " if query.any_words else " & "
+        tsquery = sa.func.to_tsquery("dutch", joiner.join(f"{term}:*" for term in terms))
+        document = sa.literal_column("document")
+        return (
+            sa.select(
+                sa.literal_column("course_id").label("course_id"),
+                sa.func.ts_rank(document, tsquery).label("score"),
+            )
+            .select_from(sa.table("course_search"))
+            .where(document.op("@@")(tsquery))
+            .subquery("matches")
+        )
+    joiner = " OR " if query.any_words else " "
+    fts = joiner.join(f'"{term}"*' for term in terms)
+    return (
+        sa.select(
+            sa.literal_column("rowid").label("course_id"),
+            (-sa.literal_column("bm25(course_fts, 10.0, 5.0, 1.0)")).label("score"),
+        )
+        .select_from(sa.table("course_fts"))
+        .where(sa.text("course_fts MATCH :fts").bindparams(fts=fts))
+        .subquery("matches")
+    )
+
+
+def _filtered(query: SearchQuery, budget_cents: int | None):
+    today = clock.today()
+    select = (
+        sa.select(CourseRun, Course, Provider.name)
+        .join(Course, Course.id == CourseRun.course_id)
+        .join(Provider, Provider.id == Course.provider_id)
+        .where(
+            Provider.status == ProviderStatus.ACCREDITED,
+            Course.published.is_(True),
+            CourseRun.starts_on >= (query.starts_from or today),
+        )
+    )
+    match = _text_match(query)
+    if match is not None:
+        select = select.join(match, match.c.course_id == Course.id).add_columns(match.c.score)
+    else:
+        select = select.add_columns(sa.literal(0.0).label("score"))
+    conditions = [
+        (
+            query.municipality_codes,
+            lambda: CourseRun.municipality_code.in_(query.municipality_codes),
+        ),
+        (query.nlqf_min, lambda: Course.nlqf_level >= query.nlqf_min),
+        (query.nlqf_max, lambda: Course.nlqf_level <= query.nlqf_max),
+        (query.kinds, lambda: Course.kind.in_(query.kinds)),
+        (query.modality, lambda: Course.modality == query.modality),
+        (query.language, lambda: Course.language == query.language),
+        (query.sector, lambda: Course.sector == query.sector),
+        (query.price_min_cents is not None, lambda: Course.price_cents >= query.price_min_cents),
+        (query.price_max_cents is not None, lambda: Course.price_cents <= query.price_max_cents),
+        (query.starts_until, lambda: CourseRun.starts_on <= query.starts_until),
+        (budget_cents is not None, lambda: Course.price_cents <= budget_cents),
+    ]
+    for wanted, condition in conditions:
+        if wanted:
+            select = select.where(condition())
+    if query.accreditation:
+        select = select.where(
+            sa.exists().where(
+                Accreditation.provider_id == Course.provider_id,
+                Accreditation.kind == query.accreditation,
+                Accreditation.valid_from <= today,
+                sa.or_(Accreditation.valid_until.is_(None), Accreditation.valid_until >= today),
+            )
+        )
+    return select, match is not None
+
+
+def _order(select, query: SearchQuery, has_text: bool):
+    by_start = (CourseRun.starts_on, CourseRun.id)
+    if query.sort == "price" or query.sort == "copay":
+        return select.order_by(Course.price_cents, *by_start)
+    if query.sort == "start" or not has_text:
+        return select.order_by(*by_start)
+    return select.order_by(sa.desc("score"), *by_start)
+
+
+def accreditations_of(provider_ids: set[int], day: dt.date) -> dict[int, frozenset[str]]:
+    """The kinds of valid accreditation of each provider (one query)."""
+    if not provider_ids:
+        return {}
+    rows = session.execute(
+        sa.select(Accreditation.provider_id, Accreditation.kind).where(
+            Accreditation.provider_id.in_(provider_ids),
+            Accreditation.valid_from <= day,
+            sa.or_(Accreditation.valid_until.is_(None), Accreditation.valid_until >= day),
+        )
+    )
+    kinds: dict[int, set[str]] = {}
+    for provider_id, kind in rows:
+        kinds.setdefault(provider_id, set()).add(
+            str(kind.value if hasattr(kind, "value") else kind)
+        )
+    return {pid: frozenset(k) for pid, k in kinds.items()}
+
+
+def course_facts(course: Course, starts_on: dt.date, accreditations: frozenset[str]) -> CourseFacts:
+    """What the funding plan needs of a course run."""
+    return CourseFacts(
+        price_cents=course.price_cents,
+        kind=course.kind,
+        nlqf_level=course.nlqf_level,
+        accreditations=accreditations,
+        occupations=frozenset(course.occupations or ()),
+        starts_on=starts_on,
+    )
+
+
+def search(query: SearchQuery, grants: list[GrantFacts] | None = None) -> ResultPage:
+    """One page of matching runs; with `grants` (a worker's) each hit carries its plan."""
+    per_page = max(1, min(query.per_page, 100))
+    page = max(1, query.page)
+    available = sum(max(0, g.available_cents) for g in grants) if grants is not None else None
+    budget = available if (query.within_budget and grants is not None) else None
+    select, has_text = _filtered(query, budget)
+    total = session.scalar(sa.select(sa.func.count()).select_from(select.subquery()))
+    ordered = _order(select, query, has_text)
+    if query.sort == "copay" and grants is not None:
+        rows = session.execute(ordered.limit(COPAY_CANDIDATES)).all()
+        hits = _hits(rows, grants)
+        hits.sort(key=lambda h: (h.plan.copay_cents, h.course.price_cents, h.starts_on, h.run_id))
+        hits = hits[(page - 1) * per_page : page * per_page]
+        total = min(total, COPAY_CANDIDATES)
+    else:
+        rows = session.execute(ordered.limit(per_page).offset((page - 1) * per_page)).all()
+        hits = _hits(rows, grants)
+    return ResultPage(hits, total, page, per_page, available, query)
+
+
+def _hits(rows, grants: list[GrantFacts] | None) -> list[Hit]:
+    today = clock.today()
+    kinds = accreditations_of({course.provider_id for _run, course, _n, _s in rows}, today)
+    hits = []
+    for run, course, provider_name, _score in rows:
+        plan = None
+        if grants is not None:
+            facts = course_facts(course, run.starts_on, kinds.get(course.provider_id, frozenset()))
+            plan = plan_funding(facts, grants)
+        hits.append(
+            Hit(
+                run.id,
+                run.code,
+                run.starts_on,
+                run.ends_on,
+                run.seats,
+                run.municipality_code,
+                course,
+                provider_name,
+                plan,
+            )
+        )
+    return hits

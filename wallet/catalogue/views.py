@@ -1,0 +1,242 @@
+"""Catalogue pages: search and course pages for everyone (with the plan for workers),
+course management and import for providers, moderation for administrators."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from wallet.accounts.access import role_required
+from wallet.accounts.models import Role
+from wallet.audit.services import history
+from wallet.catalogue import services
+from wallet.catalogue.forms import (
+    AccreditationForm,
+    DecisionForm,
+    ImportForm,
+    ProviderDetailsForm,
+    SearchForm,
+)
+from wallet.catalogue.imports import import_courses
+from wallet.catalogue.search import SearchQuery, accreditations_of, course_facts, search
+from wallet.core import clock
+from wallet.core.errors import DomainError, ValidationFailed
+from wallet.core.forms import show_errors
+from wallet.funding.plan import plan_funding
+from wallet.funding.services import worker_grant_facts
+from wallet.providers import services as providers
+from wallet.providers.models import ProviderStatus
+from wallet.reference import municipalities
+
+bp = Blueprint("catalogue", __name__)
+ADMINS = (Role.PLATFORM_ADMIN, Role.FUND_ADMIN)
+
+
+def _is_worker() -> bool:
+    return current_user.is_authenticated and current_user.role == Role.WORKER
+
+
+def query_from(form: SearchForm) -> SearchQuery:
+    """The search the form asks for; an invalid field simply filters nothing."""
+    place = form.place.data or ""
+    codes: tuple[str, ...] = ()
+    if place.startswith("region:"):
+        region = place.removeprefix("region:")
+        codes = tuple(c for c, m in municipalities().items() if m.region == region)
+    elif place:
+        codes = (place,)
+
+    def level(field):
+        return int(field.data) if field.data and str(field.data).isdigit() else None
+
+    return SearchQuery(
+        text=form.q.data or "",
+        municipality_codes=codes,
+        nlqf_min=level(form.nlqf_min),
+        nlqf_max=level(form.nlqf_max),
+        kinds=(form.kind.data,) if form.kind.data else (),
+        modality=form.modality.data or None,
+        language=form.language.data or None,
+        sector=form.sector.data or None,
+        price_min_cents=form.price_min.cents,
+        price_max_cents=form.price_max.cents,
+        starts_from=form.starts_from.data,
+        starts_until=form.starts_until.data,
+        accreditation=form.accreditation.data or None,
+        within_budget=bool(form.within_budget.data),
+        sort=form.sort.data
+        if form.sort.data in ("relevance", "start", "price", "copay")
+        else "relevance",
+        page=form.page.data or 1,
+    )
+
+
+@bp.get("/catalogue")
+def search_page():
+    """Search course runs; workers see what their budget pays for each."""
+    form = SearchForm(request.args)
+    form.validate()  # fields with errors are shown and ignored
+    grants = worker_grant_facts(current_user.id) if _is_worker() else None
+    results = search(query_from(form), grants)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("catalogue/search.html", form=form, results=results, args=args)
+
+
+@bp.get("/catalogue/runs/<int:run_id>")
+def run_page(run_id: int):
+    """A course run with its course, provider, other runs and the worker's funding plan."""
+    from wallet.catalogue.models import CourseRun
+    from wallet.core.db import session
+
+    run = session.get(CourseRun, run_id)
+    if run is None:
+        abort(404)
+    course = run.course
+    admin = current_user.is_authenticated and current_user.role in ADMINS
+    if not admin and (not course.published or course.provider.status != ProviderStatus.ACCREDITED):
+        abort(404)
+    plan = None
+    if _is_worker():
+        kinds = accreditations_of({course.provider_id}, clock.today()).get(course.provider_id)
+        facts = course_facts(course, run.starts_on, kinds or frozenset())
+        plan = plan_funding(facts, worker_grant_facts(current_user.id))
+    return render_template(
+        "catalogue/run.html",
+        run=run,
+        course=course,
+        plan=plan,
+        admin=admin,
+        prices=services.price_history(course.id) if admin else [],
+        decision_form=DecisionForm(),
+    )
+
+
+@bp.post("/catalogue/courses/<int:course_id>/publication")
+@role_required(*ADMINS)
+def set_publication(course_id: int):
+    """Unpublish a course with a reason, or publish it again."""
+    form = DecisionForm()
+    publish = request.form.get("publish") == "1"
+    if not publish and not form.validate_on_submit():
+        flash(_("Give a reason; the provider sees it."), "error")
+    else:
+        services.set_published(course_id, publish, reason=form.reason.data or "",
+                               actor_id=current_user.id)  # fmt: skip
+        flash(_("The course is published.") if publish else _("The course is unpublished."),
+              "success")  # fmt: skip
+    course = services.get_course(course_id)
+    run = course.runs[0] if course.runs else None
+    return redirect(url_for("catalogue.run_page", run_id=run.id) if run else url_for("home.index"))
+
+
+@bp.route("/provider/courses", methods=["GET", "POST"])
+@role_required(Role.PROVIDER_STAFF)
+def provider_courses():
+    """A provider's courses and the import of a catalogue file."""
+    form = ImportForm()
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            changed = import_courses(current_user.provider_id, upload.filename or "", upload.read(),
+                                     actor_id=current_user.id)  # fmt: skip
+        except DomainError as error:
+            status = 422
+            problems = [_("line %(line)s: %(problem)s", line=k, problem=v)
+                        for k, v in error.errors.items()]  # fmt: skip
+            flash(" ".join([error.detail, *problems[:100]]), "error")
+        else:
+            flash(_("%(count)d courses added or changed.", count=changed), "success")
+            return redirect(url_for("catalogue.provider_courses"))
+    return render_template(
+        "catalogue/provider_courses.html",
+        form=form,
+        courses=services.courses_of(current_user.provider_id),
+        provider=current_user.provider,
+    ), status
+
+
+@bp.route("/provider/organisation", methods=["GET", "POST"])
+@role_required(Role.PROVIDER_STAFF)
+def organisation():
+    """The provider's details and accreditations."""
+    provider = current_user.provider
+    details = ProviderDetailsForm(obj=provider if request.method == "GET" else None)
+    accreditation = AccreditationForm(prefix="accreditation")
+    status = 200
+    if request.method == "POST" and request.form.get("form") == "details":
+        if details.validate_on_submit():
+            try:
+                providers.update_details(
+                    provider.id,
+                    providers.ProviderDetails(**{f: getattr(details, f).data or "" for f in (
+                        "name", "vat_number", "iban", "street", "postcode", "city",
+                        "contact_email", "contact_phone")}),
+                    actor_id=current_user.id,
+                )  # fmt: skip
+            except ValidationFailed as error:
+                show_errors(details, error)
+            else:
+                flash(_("Your details are saved."), "success")
+                return redirect(url_for("catalogue.organisation"))
+        status = 422
+    elif request.method == "POST":
+        if accreditation.validate_on_submit():
+            claim = providers.AccreditationClaim(
+                kind=accreditation.kind.data, reference=accreditation.reference.data,
+                evidence=accreditation.evidence.data, valid_from=accreditation.valid_from.data,
+                valid_until=accreditation.valid_until.data,
+            )  # fmt: skip
+            try:
+                providers.add_accreditation(provider.id, claim, actor_id=current_user.id)
+            except ValidationFailed as error:
+                show_errors(accreditation, error)
+            else:
+                flash(_("The accreditation is added."), "success")
+                return redirect(url_for("catalogue.organisation"))
+        status = 422
+    return render_template("catalogue/organisation.html", provider=provider, details=details,
+                           accreditation=accreditation), status  # fmt: skip
+
+
+@bp.get("/admin/providers")
+@role_required(*ADMINS)
+def moderation():
+    """Providers by status, the ones waiting first."""
+    wanted = request.args.get("status", "pending")
+    try:
+        status = ProviderStatus(wanted)
+    except ValueError:
+        status = ProviderStatus.PENDING
+    return render_template("catalogue/moderation.html", status=status,
+                           providers=providers.providers_by_status(status))  # fmt: skip
+
+
+@bp.route("/admin/providers/<int:provider_id>", methods=["GET", "POST"])
+@role_required(*ADMINS)
+def provider_page(provider_id: int):
+    """A provider with its details, accreditations, courses and history; decide on it."""
+    provider = providers.get_provider(provider_id)
+    form = DecisionForm()
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        if form.validate_on_submit() and action in providers.ACTIONS:
+            try:
+                providers.change_status(provider_id, action, reason=form.reason.data,
+                                        actor_id=current_user.id)  # fmt: skip
+            except DomainError as error:
+                flash(error.detail, "error")
+            else:
+                flash(_("The decision is recorded."), "success")
+                return redirect(url_for("catalogue.provider_page", provider_id=provider_id))
+        else:
+            flash(_("Give a reason; the provider sees it."), "error")
+    return render_template(
+        "catalogue/provider.html",
+        provider=provider,
+        form=form,
+        courses=services.courses_of(provider_id),
+        events=history("provider", provider_id),
+        actions=[a for a in providers.ACTIONS if (provider.status, a) in providers.TRANSITIONS],
+    )
