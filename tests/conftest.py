@@ -331,3 +331,18 @@ def make_grant(app: Flask) -> Callable:
             return services.get_grant(outcome.result_id)
 
     return make
+
+
+@pytest.fixture
+def api_headers(app: Flask) -> Callable:
+    """api_headers(user) -> the Authorization header of a new API token of that user."""
+    from wallet.accounts.models import User
+    from wallet.accounts.services import create_api_token
+    from wallet.core.db import session
+
+    def make(user) -> dict:
+        with app.app_context():
+            _token, plain = create_api_token(session.get(User, user.id), "test system")
+        return {"Authorization": f"Bearer {plain}"}
+
+    return make

@@ -83,16 +83,9 @@ def guarded_app(app):
     tiny.extensions["db_engine"].dispose()
 
 
-def test_wrong_role_is_403_and_right_role_passes(guarded_app, app, make_provider_user):
-    from wallet.accounts.services import create_api_token
-
-    user = make_provider_user()
-    with app.app_context():
-        from wallet.core.db import session
-
-        _token, plain = create_api_token(session.merge(user), "test")
+def test_wrong_role_is_403_and_right_role_passes(guarded_app, make_provider_user, api_headers):
     response = guarded_app.test_client().get(
-        "/api/v1/fund-only", headers={"Authorization": f"Bearer {plain}"}
+        "/api/v1/fund-only", headers=api_headers(make_provider_user())
     )
     assert response.status_code == 403
     assert response.mimetype == "application/problem+json"

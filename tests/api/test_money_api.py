@@ -8,15 +8,10 @@ from wallet.providers.models import Provider, ProviderStatus
 
 
 @pytest.fixture
-def api(app, make_staff):
+def api(app, make_staff, api_headers):
     """(client, headers, admin) for a fund administrator with an API token."""
-    from wallet.accounts.services import create_api_token
-    from wallet.core.db import session
-
     admin = make_staff(Role.FUND_ADMIN)
-    with app.app_context():
-        _token, plain = create_api_token(session.merge(admin), "fund system")
-    return app.test_client(), {"Authorization": f"Bearer {plain}"}, admin
+    return app.test_client(), api_headers(admin), admin
 
 
 @pytest.fixture
@@ -114,19 +109,14 @@ def test_an_ineligible_worker_gets_every_reason(api, make_worker):
 
 
 def test_other_funds_are_not_found_and_other_roles_forbidden(
-    api, make_fund, app, make_provider_user
+    api, make_fund, make_provider_user, api_headers
 ):
     client, headers, _admin = api
     other = make_fund(1_000)
     assert client.get(f"/api/v1/funds/{other.id}", headers=headers).status_code == 404
     assert client.get(f"/api/v1/ledger/accounts/{other.pot_account_id}",
                       headers=headers).status_code == 404  # fmt: skip
-    from wallet.accounts.services import create_api_token
-    from wallet.core.db import session
-
-    with app.app_context():
-        _t, plain = create_api_token(session.merge(make_provider_user()), "p")
-    provider = {"Authorization": f"Bearer {plain}"}
+    provider = api_headers(make_provider_user())
     assert client.get(f"/api/v1/funds/{other.id}", headers=provider).status_code == 403
     assert client.get(f"/api/v1/funds/{other.id}").status_code == 401
 

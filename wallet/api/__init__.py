@@ -64,12 +64,13 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme("bearerAuth", BEARER)
 
     from wallet.api.v1 import blp as v1
+    from wallet.catalogue.api import blp as catalogue
     from wallet.funds.api import blp as funds
     from wallet.grants.api import blp as grants
     from wallet.ledger.api import blp as ledger
     from wallet.schemes.api import blp as schemes
 
-    for blueprint in (v1, funds, schemes, grants, ledger):
+    for blueprint in (v1, funds, schemes, grants, ledger, catalogue):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     app.before_request(_check_json_body)
