@@ -39,7 +39,7 @@ from wallet.core.db import session, unit_of_work
 
 ROOT = Path(__file__).resolve().parent.parent
 GRANT_CENTS = 1_000_000_00  # EUR 1,000,000 on the one hot grant
-PASSWORD = "bench-password-123"  # noqa: S105 - a throwaway benchmark user
+PASSWORD = "bench-password-123"  # a throwaway benchmark user
 
 
 class Tally:

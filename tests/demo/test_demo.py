@@ -16,7 +16,7 @@ def test_demo_load_is_idempotent_and_its_logins_work(app, runner, db):
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     counts = _counts(db)
-    assert counts == [4, 1, 1]
+    assert counts == [4, 1, 11]  # users, funds, providers (1 demo + 10 generated)
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
     assert _counts(db) == counts

@@ -377,4 +377,7 @@ def generate(runs: int, seed: int, progress: Callable[[int], None] | None = None
             if progress:
                 progress(len(run_rows))
         index_courses(None)
+    # Fresh statistics, so the planner knows the bulk-loaded tables are no longer empty.
+    with unit_of_work() as db:
+        db.execute(sa.text("ANALYZE"))
     return {"providers": n_providers, "courses": n_courses, "runs": made}

@@ -18,7 +18,8 @@ from wallet.providers.models import Accreditation, Provider, ProviderStatus
 
 SORTS = ("relevance", "start", "price", "copay")
 MAX_TEXT = 200
-COPAY_CANDIDATES = 1000  # "what I pay" sorts the cheapest this many matches exactly
+COPAY_CANDIDATES = 200  # "what I pay" sorts the cheapest this many matches exactly
+COUNT_LIMIT = 1000  # beyond this many matches the count says "1000 or more"
 
 
 @dataclass(frozen=True)
@@ -83,31 +84,42 @@ def words(text: str) -> list[str]:
 
 
 def _text_match(query: SearchQuery):
-    """A subquery (course_id, score) of courses matching the text; None without words."""
+    """A subquery (course_id, score) of courses matching the text; None without words.
+
+    The score (relevance) is only computed when the results are sorted by it.
+    """
     terms = words(query.text)
     if not terms:
         return None
+    ranked = query.sort == "relevance"
     if session.get_bind().dialect.name == "postgresql":
         # Words are letters and digits only, so they are safe in to_tsquery's syntax;
         # ':*' makes each a prefix, as the search box promises.
         joiner = " | " if query.any_words else " & "
         tsquery = sa.func.to_tsquery("dutch", joiner.join(f"{term}:*" for term in terms))
         document = sa.literal_column("document")
+        # MATERIALIZED: find the matches through the GIN index first. Left to itself the
+        # planner may walk all runs in date order looking for 20 matches that never come.
         return (
             sa.select(
                 sa.literal_column("course_id").label("course_id"),
-                sa.func.ts_rank(document, tsquery).label("score"),
+                (sa.func.ts_rank(document, tsquery) if ranked else sa.literal(0.0)).label("score"),
             )
             .select_from(sa.table("course_search"))
             .where(document.op("@@")(tsquery))
-            .subquery("matches")
+            .cte("matches")
+            .prefix_with("MATERIALIZED")
         )
     joiner = " OR " if query.any_words else " "
     fts = joiner.join(f'"{term}"*' for term in terms)
     return (
         sa.select(
             sa.literal_column("rowid").label("course_id"),
-            (-sa.literal_column("bm25(course_fts, 10.0, 5.0, 1.0)")).label("score"),
+            (
+                -sa.literal_column("bm25(course_fts, 10.0, 5.0, 1.0)")
+                if ranked
+                else sa.literal(0.0)
+            ).label("score"),
         )
         .select_from(sa.table("course_fts"))
         .where(sa.text("course_fts MATCH :fts").bindparams(fts=fts))
@@ -117,8 +129,9 @@ def _text_match(query: SearchQuery):
 
 def _filtered(query: SearchQuery, budget_cents: int | None):
     today = clock.today()
+    # Narrow rows: filter and sort on a few columns; the full rows of one page are read after.
     select = (
-        sa.select(CourseRun, Course, Provider.name)
+        sa.select(CourseRun.id.label("run_id"), CourseRun.starts_on, Course.price_cents)
         .join(Course, Course.id == CourseRun.course_id)
         .join(Provider, Provider.id == Course.provider_id)
         .where(
@@ -163,13 +176,13 @@ def _filtered(query: SearchQuery, budget_cents: int | None):
     return select, match is not None
 
 
-def _order(select, query: SearchQuery, has_text: bool):
-    by_start = (CourseRun.starts_on, CourseRun.id)
-    if query.sort == "price" or query.sort == "copay":
-        return select.order_by(Course.price_cents, *by_start)
+def _order_keys(columns, query: SearchQuery, has_text: bool) -> list:
+    by_start = [columns.starts_on, columns.run_id]
+    if query.sort in ("price", "copay"):
+        return [columns.price_cents, *by_start]
     if query.sort == "start" or not has_text:
-        return select.order_by(*by_start)
-    return select.order_by(sa.desc("score"), *by_start)
+        return by_start
+    return [columns.score.desc(), *by_start]
 
 
 def accreditations_of(provider_ids: set[int], day: dt.date) -> dict[int, frozenset[str]]:
@@ -210,25 +223,39 @@ def search(query: SearchQuery, grants: list[GrantFacts] | None = None) -> Result
     available = sum(max(0, g.available_cents) for g in grants) if grants is not None else None
     budget = available if (query.within_budget and grants is not None) else None
     select, has_text = _filtered(query, budget)
-    total = session.scalar(sa.select(sa.func.count()).select_from(select.subquery()))
-    ordered = _order(select, query, has_text)
-    if query.sort == "copay" and grants is not None:
-        rows = session.execute(ordered.limit(COPAY_CANDIDATES)).all()
-        hits = _hits(rows, grants)
+    # The count rides along with the rows (a window over the same pass), capped: past
+    # COUNT_LIMIT matches nobody pages on.
+    counted = select.add_columns(sa.func.count().over().label("total")).subquery("found")
+    keys = _order_keys(counted.c, query, has_text)
+    copay = query.sort == "copay" and grants is not None
+    limit, offset = (COPAY_CANDIDATES, 0) if copay else (per_page, (page - 1) * per_page)
+    chosen = sa.select(counted).order_by(*keys).limit(limit).offset(offset).subquery("chosen")
+    rows = session.execute(
+        sa.select(CourseRun, Course, Provider.name, chosen.c.total)
+        .join(chosen, chosen.c.run_id == CourseRun.id)
+        .join(Course, Course.id == CourseRun.course_id)
+        .join(Provider, Provider.id == Course.provider_id)
+        .order_by(*_order_keys(chosen.c, query, has_text))
+    ).all()
+    hits = _hits(rows, grants)
+    if rows or page == 1:
+        total = rows[0].total if rows else 0
+    else:  # past the last page: say how many there were
+        capped = select.limit(COUNT_LIMIT).subquery()
+        total = session.scalar(sa.select(sa.func.count()).select_from(capped))
+    if copay:
         hits.sort(key=lambda h: (h.plan.copay_cents, h.course.price_cents, h.starts_on, h.run_id))
         hits = hits[(page - 1) * per_page : page * per_page]
         total = min(total, COPAY_CANDIDATES)
-    else:
-        rows = session.execute(ordered.limit(per_page).offset((page - 1) * per_page)).all()
-        hits = _hits(rows, grants)
+    total = min(total, COUNT_LIMIT)
     return ResultPage(hits, total, page, per_page, available, query)
 
 
 def _hits(rows, grants: list[GrantFacts] | None) -> list[Hit]:
     today = clock.today()
-    kinds = accreditations_of({course.provider_id for _run, course, _n, _s in rows}, today)
+    kinds = accreditations_of({row[1].provider_id for row in rows}, today)
     hits = []
-    for run, course, provider_name, _score in rows:
+    for run, course, provider_name, *_rest in rows:
         plan = None
         if grants is not None:
             facts = course_facts(course, run.starts_on, kinds.get(course.provider_id, frozenset()))

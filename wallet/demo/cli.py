@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 
 import click
 import sqlalchemy as sa
@@ -11,12 +12,21 @@ from flask.cli import AppGroup
 
 from wallet.accounts import services as accounts
 from wallet.accounts.models import Role, User
+from wallet.catalogue.generator import generate
+from wallet.catalogue.imports import import_courses
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
+from wallet.core.errors import Conflict
 from wallet.funds.models import Fund
 from wallet.funds.services import create_fund, deposit
 from wallet.grants.allocation import allocate
 from wallet.providers.models import Provider, ProviderStatus
+from wallet.providers.services import (
+    AccreditationClaim,
+    ProviderDetails,
+    add_accreditation,
+    update_details,
+)
 from wallet.reference import kansberoepen, municipalities
 from wallet.schemes.models import Scheme
 from wallet.schemes.services import SchemeTerms, activate_scheme, define_scheme
@@ -84,7 +94,55 @@ def load_demo_data() -> list[tuple[str, Role]]:
                 fund=fund if role == Role.FUND_ADMIN else None,
             )
     _budgets(fund)
+    _catalogue(provider)
     return [(email, role) for email, role, _name in LOGINS]
+
+
+def _catalogue(provider: Provider) -> None:
+    """The demo provider's own courses (by CSV import) and a generated regional catalogue."""
+    if not provider.accreditations:
+        claim = AccreditationClaim(
+            kind="crkbo", reference="CRKBO-2019-0815", evidence="https://www.crkbo.nl/register",
+            valid_from=clock.today() - dt.timedelta(days=400),
+        )  # fmt: skip
+        add_accreditation(provider.id, claim, actor_id=None)
+        update_details(provider.id, DEMO_DETAILS, actor_id=None)
+    import_courses(provider.id, "demo.csv", _demo_csv(), actor_id=None)
+    with suppress(Conflict):  # generated before: the same seed makes the same catalogue
+        generate(400, seed=2026)
+
+
+DEMO_DETAILS = ProviderDetails(
+    name="Techniek Academie Twente", vat_number="NL004495445B01", iban="NL91ABNA0417164300",
+    street="Hengelosestraat 500", postcode="7521 AN", city="Enschede",
+    contact_email="opleidingen@techniekacademie.example",
+)  # fmt: skip
+
+
+def _demo_csv() -> bytes:
+    """The provider's catalogue as a CSV file, dates counted from today."""
+    today = clock.today()
+    rows = [
+        ("INST-W", "Installatiemonteur W (BBL)", "mbo_bbl", 3, 800, "4.950,00",
+         "installatietechniek|sanitair|verwarming", "Installatiemonteur", 45, 365),
+        ("WP-1", "Warmtepompen installeren", "certificate", 3, 40, "1.495,00",
+         "warmtepomp|F-gassen", "Warmtepompinstallateur", 21, 35),
+        ("LAS-MIG", "MIG/MAG-lassen voor zij-instromers", "certificate", 2, 80, "2.400,00",
+         "lassen|MIG/MAG", "Lasser", 14, 70),
+    ]  # fmt: skip
+    lines = ["course_code;title_nl;description_nl;kind;sector;hours;modality;language;"
+             "municipality;price;vat;run_code;starts_on;ends_on;seats;nlqf_level;skills;"
+             "occupations"]  # fmt: skip
+    for code, title, kind, level, hours, price, skills, occupation, start, length in rows:
+        for run in (1, 2):
+            begins = today + dt.timedelta(days=start + (run - 1) * 90)
+            ends = begins + dt.timedelta(days=length)
+            lines.append(
+                f"{code};{title};{title}: praktijkgerichte opleiding in ons leerbedrijf in "
+                f"Enschede.;{kind};techniek;{hours};classroom;nl;enschede;{price};exempt;"
+                f"R{run};{begins};{ends};12;{level};{skills};{occupation}"
+            )
+    return ("\n".join(lines) + "\n").encode()
 
 
 def _budgets(fund: Fund) -> None:
