@@ -346,3 +346,21 @@ def api_headers(app: Flask) -> Callable:
         return {"Authorization": f"Bearer {plain}"}
 
     return make
+
+
+@pytest.fixture
+def accredited_provider(app, make_provider_user):
+    """A provider user whose organisation is accredited (with a CRKBO registration)."""
+    import datetime as dt
+
+    from wallet.providers import services
+
+    user = make_provider_user()
+    claim = services.AccreditationClaim(
+        kind="crkbo", reference="CRKBO-1", evidence="register",
+        valid_from=clock.today() - dt.timedelta(days=1),
+    )  # fmt: skip
+    with app.app_context():
+        services.add_accreditation(user.provider_id, claim, actor_id=user.id)
+        services.change_status(user.provider_id, "accredit", reason="ok", actor_id=user.id)
+    return user

@@ -2,8 +2,6 @@
 
 import datetime as dt
 
-import pytest
-
 from wallet.core import clock
 
 START = (clock.today() + dt.timedelta(days=30)).isoformat()
@@ -37,19 +35,3 @@ XML = f"""<?xml version="1.0" encoding="UTF-8"?>
   </program>
 </catalogue>
 """
-
-
-@pytest.fixture
-def accredited_provider(app, make_provider_user):
-    """A provider user whose organisation is accredited (with a CRKBO registration)."""
-    from wallet.providers import services
-
-    user = make_provider_user()
-    claim = services.AccreditationClaim(
-        kind="crkbo", reference="CRKBO-1", evidence="register",
-        valid_from=clock.today() - dt.timedelta(days=1),
-    )  # fmt: skip
-    with app.app_context():
-        services.add_accreditation(user.provider_id, claim, actor_id=user.id)
-        services.change_status(user.provider_id, "accredit", reason="ok", actor_id=user.id)
-    return user

@@ -98,3 +98,68 @@ def test_workers_and_providers_cannot_moderate(client, make_worker, make_provide
         client.post("/admin/providers/1", data={"action": "accredit", "reason": "x"}).status_code
         == 403
     )
+
+
+def test_a_provider_adds_a_course_and_a_run_by_hand(client, db, accredited_provider, login):
+    from wallet.catalogue.models import CourseRun
+    from wallet.core import clock
+
+    login(client, accredited_provider)
+    form = {"code": "HAND-1", "title_nl": "Heftruck rijden", "description_nl": "Veilig heffen",
+            "kind": "certificate", "nlqf_level": "2", "sector": "logistiek",
+            "skills": "heftruck\nintern transport", "occupations": "Heftruckchauffeur",
+            "hours": "16", "modality": "classroom", "language": "nl",
+            "municipality_code": "almelo", "price": "425,00", "vat": "exempt"}  # fmt: skip
+    assert client.post("/provider/courses/new", data=form).status_code == 302
+    course = db.scalar(sa.select(Course).where(Course.code == "HAND-1"))
+    assert (course.price_cents, course.skills) == (42_500, ["heftruck", "intern transport"])
+    bad = client.post(f"/provider/courses/{course.id}/edit", data={**form, "price": "-1"})
+    assert bad.status_code == 422
+    start = clock.today().isoformat()
+    client.post(f"/provider/courses/{course.id}/runs", data={
+        "run-code": "R1", "run-starts_on": start, "run-ends_on": start, "run-seats": "8",
+        "run-municipality_code": "almelo"})  # fmt: skip
+    assert db.scalar(sa.select(sa.func.count(CourseRun.id))) == 1
+    client.post(f"/provider/courses/{course.id}/runs", data={
+        "run-code": "R2", "run-starts_on": start, "run-ends_on": "2000-01-01", "run-seats": "8",
+        "run-municipality_code": "almelo"})  # fmt: skip
+    assert db.scalar(sa.select(sa.func.count(CourseRun.id))) == 1
+
+
+def test_a_provider_cannot_edit_another_providers_course(
+    app, client, accredited_provider, make_provider_user, login
+):
+    from wallet.catalogue.imports import import_courses
+
+    with app.app_context():
+        import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
+    login(client, make_provider_user())
+    assert client.get("/provider/courses/1/edit").status_code == 404
+
+
+def test_a_provider_keeps_details_accreditations_and_colleagues(
+    client, db, make_provider_user, login
+):
+    from wallet.accounts.models import User
+    from wallet.providers.models import Accreditation, Provider
+
+    user = make_provider_user()
+    login(client, user)
+    details = {"form": "details", "name": "Zorgacademie Oost", "vat_number": "NL004495445B01",
+               "iban": "NL91ABNA0417164300", "street": "Markt 1", "postcode": "7511 AA",
+               "city": "Enschede", "contact_email": "info@zorg.example"}  # fmt: skip
+    assert client.post("/provider/organisation", data=details).status_code == 302
+    assert db.scalar(sa.select(Provider.bic)) == "ABNANL2A"
+    wrong = client.post("/provider/organisation", data={**details, "iban": "NL91ABNA0417164301"})
+    assert wrong.status_code == 422
+    assert 'id="iban-error"' in wrong.text
+    accreditation = {"form": "accreditation", "accreditation-kind": "nrto",
+                     "accreditation-reference": "N-1", "accreditation-evidence": "https://nrto.nl",
+                     "accreditation-valid_from": "2026-01-01"}  # fmt: skip
+    client.post("/provider/organisation", data=accreditation)
+    assert db.scalar(sa.select(sa.func.count(Accreditation.id))) == 1
+    client.post("/provider/organisation", data={
+        "form": "colleague", "colleague-name": "Pim", "colleague-email": "pim@zorg.example",
+        "colleague-password": "een lang wachtwoord"})  # fmt: skip
+    pim = db.scalar(sa.select(User).where(User.email == "pim@zorg.example"))
+    assert pim.provider_id == user.provider_id

@@ -89,3 +89,14 @@ def test_entities_in_xml_are_not_expanded(app_ctx, accredited_provider):
     with pytest.raises(ValidationFailed):
         import_courses(accredited_provider.provider_id, "bomb.xml", bomb, actor_id=None)
     assert _counts(app_ctx) == (0, 0)
+
+
+def test_skills_and_occupations_come_from_the_reference_list(app_ctx, accredited_provider):
+    unknown = CSV.replace("lassen|MIG/MAG;Lasser", "lassen|onderwatervlechten;Lasser", 1)
+    with pytest.raises(ImportRefused) as refused:
+        import_courses(accredited_provider.provider_id, "a.csv", unknown.encode(), actor_id=None)
+    assert "onderwatervlechten" in refused.value.errors["2"]
+    shouted = CSV.replace("lassen|MIG/MAG;Lasser", "LASSEN|mig/mag;LASSER")
+    import_courses(accredited_provider.provider_id, "a.csv", shouted.encode(), actor_id=None)
+    course = app_ctx.scalar(sa.select(Course).where(Course.code == "LAS-1"))
+    assert (course.skills, course.occupations) == (["MIG/MAG", "lassen"], ["Lasser"])

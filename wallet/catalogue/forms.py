@@ -114,3 +114,66 @@ class DecisionForm(FlaskForm):
 
     reason = TextAreaField(_l("Reason"), description=_l("The provider sees this."),
                            validators=[DataRequired(REQUIRED), Length(max=500)])  # fmt: skip
+
+
+KINDS = choices(COURSE_KINDS.items())
+VATS = {"exempt": _l("VAT exempt"), "included_21": _l("Including 21% VAT")}
+
+
+class CourseForm(FlaskForm):
+    """One course, as a provider enters it."""
+
+    code = StringField(_l("Your course code"), validators=[DataRequired(REQUIRED), Length(max=50)])
+    title_nl = StringField(
+        _l("Title (Dutch)"), validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+    title_de = StringField(_l("Title (German)"), validators=[Optional(), Length(max=200)])
+    description_nl = TextAreaField(_l("Description (Dutch)"), validators=[DataRequired(REQUIRED)])
+    description_en = TextAreaField(_l("Description (English)"), validators=[Optional()])
+    description_de = TextAreaField(_l("Description (German)"), validators=[Optional()])
+    kind = SelectField(_l("Kind of course"), choices=KINDS)
+    nlqf_level = SelectField(_l("NLQF level"), choices=choices(NLQF_LEVELS.items(), _l("None")),
+                             validators=[Optional()])  # fmt: skip
+    programme_code = StringField(_l("Programme code (crebo/CROHO)"),
+                                 validators=[Optional(), Length(max=20)])  # fmt: skip
+    sector = SelectField(_l("Sector"), choices=choices(SECTORS.items()))
+    skills = TextAreaField(_l("Skills"), description=_l("One per line, from the reference list."))
+    occupations = TextAreaField(
+        _l("Occupations it leads to"), description=_l("One per line, from the reference list.")
+    )
+    hours = IntegerField(_l("Hours"), validators=[DataRequired(REQUIRED), NumberRange(1, 10_000)])
+    modality = SelectField(_l("How"), choices=choices(MODALITIES.items()))
+    language = SelectField(_l("Language of the course"), choices=choices(LANGUAGES.items()))
+    municipality_code = SelectField(
+        _l("Municipality"),
+        choices=lambda: choices((c, m.name) for c, m in municipalities().items()),
+    )
+    price = MoneyField(_l("Price (euros)"), validators=[DataRequired(REQUIRED)])
+    vat = SelectField(_l("VAT"), choices=choices(VATS.items()))
+
+
+class RunForm(FlaskForm):
+    """A run of a course."""
+
+    code = StringField(_l("Run code"), validators=[DataRequired(REQUIRED), Length(max=50)])
+    starts_on = DateField(_l("Starts on"), validators=[DataRequired(REQUIRED)])
+    ends_on = DateField(_l("Ends on"), validators=[DataRequired(REQUIRED)])
+    seats = IntegerField(_l("Seats"), validators=[DataRequired(REQUIRED), NumberRange(0, 10_000)])
+    municipality_code = SelectField(
+        _l("Municipality"),
+        choices=lambda: choices((c, m.name) for c, m in municipalities().items()),
+    )
+    location = StringField(_l("Address or room"), validators=[Optional(), Length(max=200)])
+
+
+class ColleagueForm(FlaskForm):
+    """A colleague who joins the provider's account."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    email = StringField(_l("E-mail address"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = StringField(
+        _l("First password"),
+        description=_l("At least 12 characters. Give it to your colleague in person."),
+        validators=[DataRequired(REQUIRED)],
+    )

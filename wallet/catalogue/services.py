@@ -16,7 +16,7 @@ from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.providers.models import Provider, ProviderStatus
-from wallet.reference import COURSE_KINDS, LANGUAGES, SECTORS, municipality
+from wallet.reference import COURSE_KINDS, LANGUAGES, SECTORS, labels, municipality
 
 MAX_PRICE_CENTS = 50_000_00
 
@@ -88,6 +88,14 @@ def course_problems(data: CourseInput) -> dict[str, str]:
         errors["price_cents"] = _("The price is between € 0 and € 50.000.")
     if data.vat not in {v.value for v in VatTreatment}:
         errors["vat"] = _("The VAT treatment is exempt or included_21.")
+    for kind, values in (("skill", data.skills), ("occupation", data.occupations)):
+        unknown = [v for v in values if v.strip() and v.strip().lower() not in labels()[kind]]
+        if unknown and kind == "skill":
+            errors["skills"] = _("Skills not on the reference list: %(values)s.",
+                                 values=", ".join(unknown))  # fmt: skip
+        elif unknown:
+            errors["occupations"] = _("Occupations not on the reference list: %(values)s.",
+                                      values=", ".join(unknown))  # fmt: skip
     codes = set()
     for index, run in enumerate(data.runs, start=1):
         problem = _run_problem(run)
@@ -133,8 +141,8 @@ def _course_values(data: CourseInput) -> dict:
         "nlqf_level": data.nlqf_level,
         "programme_code": data.programme_code.strip() or None,
         "sector": data.sector,
-        "skills": sorted({s.strip() for s in data.skills if s.strip()}),
-        "occupations": sorted({o.strip() for o in data.occupations if o.strip()}),
+        "skills": _canonical("skill", data.skills),
+        "occupations": _canonical("occupation", data.occupations),
         "hours": data.hours,
         "modality": Modality(data.modality),
         "language": data.language,
@@ -142,6 +150,12 @@ def _course_values(data: CourseInput) -> dict:
         "price_cents": data.price_cents,
         "vat": VatTreatment(data.vat),
     }
+
+
+def _canonical(kind: str, values: tuple[str, ...]) -> list[str]:
+    """The reference list's spelling of each label, sorted, without duplicates."""
+    known = labels()[kind]
+    return sorted({known[v.strip().lower()] for v in values if v.strip()})
 
 
 def save_courses(provider_id: int, courses: list[CourseInput], *, actor_id: int | None) -> int:
@@ -248,3 +262,18 @@ def price_history(course_id: int) -> list[PriceChange]:
     """Every price the course has had, oldest first."""
     query = sa.select(PriceChange).where(PriceChange.course_id == course_id)
     return list(session.scalars(query.order_by(PriceChange.id)))
+
+
+def course_input_of(course: Course, runs: tuple[RunInput, ...] = ()) -> CourseInput:
+    """A stored course as input again (to change one part of it)."""
+    return CourseInput(
+        code=course.code, title_nl=course.title_nl, description_nl=course.description_nl,
+        kind=course.kind, sector=course.sector, hours=course.hours,
+        modality=course.modality.value, language=course.language,
+        municipality_code=course.municipality_code, price_cents=course.price_cents,
+        vat=course.vat.value, nlqf_level=course.nlqf_level,
+        programme_code=course.programme_code or "", skills=tuple(course.skills or ()),
+        occupations=tuple(course.occupations or ()), title_en=course.title_en or "",
+        title_de=course.title_de or "", description_en=course.description_en or "",
+        description_de=course.description_de or "", runs=runs,
+    )  # fmt: skip

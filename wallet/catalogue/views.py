@@ -13,9 +13,12 @@ from wallet.audit.services import history
 from wallet.catalogue import services
 from wallet.catalogue.forms import (
     AccreditationForm,
+    ColleagueForm,
+    CourseForm,
     DecisionForm,
     ImportForm,
     ProviderDetailsForm,
+    RunForm,
     SearchForm,
 )
 from wallet.catalogue.imports import import_courses
@@ -164,8 +167,22 @@ def organisation():
     provider = current_user.provider
     details = ProviderDetailsForm(obj=provider if request.method == "GET" else None)
     accreditation = AccreditationForm(prefix="accreditation")
+    colleague = ColleagueForm(prefix="colleague")
     status = 200
-    if request.method == "POST" and request.form.get("form") == "details":
+    if request.method == "POST" and request.form.get("form") == "colleague":
+        if colleague.validate_on_submit():
+            try:
+                providers.add_staff_member(
+                    provider.id, name=colleague.name.data, email=colleague.email.data,
+                    password=colleague.password.data, actor_id=current_user.id,
+                )  # fmt: skip
+            except ValidationFailed as error:
+                show_errors(colleague, error)
+            else:
+                flash(_("Your colleague can log in now."), "success")
+                return redirect(url_for("catalogue.organisation"))
+        status = 422
+    elif request.method == "POST" and request.form.get("form") == "details":
         if details.validate_on_submit():
             try:
                 providers.update_details(
@@ -181,7 +198,7 @@ def organisation():
                 flash(_("Your details are saved."), "success")
                 return redirect(url_for("catalogue.organisation"))
         status = 422
-    elif request.method == "POST":
+    elif request.method == "POST" and request.form.get("form") == "accreditation":
         if accreditation.validate_on_submit():
             claim = providers.AccreditationClaim(
                 kind=accreditation.kind.data, reference=accreditation.reference.data,
@@ -196,8 +213,14 @@ def organisation():
                 flash(_("The accreditation is added."), "success")
                 return redirect(url_for("catalogue.organisation"))
         status = 422
-    return render_template("catalogue/organisation.html", provider=provider, details=details,
-                           accreditation=accreditation), status  # fmt: skip
+    return render_template(
+        "catalogue/organisation.html",
+        provider=provider,
+        details=details,
+        accreditation=accreditation,
+        colleague=colleague,
+        staff=providers.staff_of(provider.id),
+    ), status
 
 
 @bp.get("/admin/providers")
@@ -240,3 +263,83 @@ def provider_page(provider_id: int):
         events=history("provider", provider_id),
         actions=[a for a in providers.ACTIONS if (provider.status, a) in providers.TRANSITIONS],
     )
+
+
+def _own_course(course_id: int):
+    course = services.get_course(course_id)
+    if course.provider_id != current_user.provider_id:
+        abort(404)
+    return course
+
+
+def _lines(text: str | None) -> tuple[str, ...]:
+    return tuple(line.strip() for line in (text or "").splitlines() if line.strip())
+
+
+@bp.route("/provider/courses/new", methods=["GET", "POST"])
+@bp.route("/provider/courses/<int:course_id>/edit", methods=["GET", "POST"])
+@role_required(Role.PROVIDER_STAFF)
+def edit_course(course_id: int | None = None):
+    """Add a course, or change one, by hand."""
+    course = _own_course(course_id) if course_id else None
+    form = CourseForm()
+    if request.method == "GET" and course is not None:
+        form.process(obj=course)
+        form.price.data = f"{course.price_cents / 100:.2f}".replace(".", ",")
+        form.skills.data = "\n".join(course.skills or [])
+        form.occupations.data = "\n".join(course.occupations or [])
+        form.nlqf_level.data = str(course.nlqf_level or "")
+        form.modality.data, form.vat.data = course.modality.value, course.vat.value
+    status = 200
+    if form.validate_on_submit():
+        data = services.CourseInput(
+            code=course.code if course else form.code.data.strip(),
+            title_nl=form.title_nl.data, description_nl=form.description_nl.data,
+            kind=form.kind.data, sector=form.sector.data, hours=form.hours.data,
+            modality=form.modality.data, language=form.language.data,
+            municipality_code=form.municipality_code.data, price_cents=form.price.cents,
+            vat=form.vat.data, nlqf_level=int(form.nlqf_level.data or 0) or None,
+            programme_code=form.programme_code.data or "", skills=_lines(form.skills.data),
+            occupations=_lines(form.occupations.data), title_en=form.title_en.data or "",
+            title_de=form.title_de.data or "", description_en=form.description_en.data or "",
+            description_de=form.description_de.data or "",
+        )  # fmt: skip
+        try:
+            services.save_courses(current_user.provider_id, [data], actor_id=current_user.id)
+        except ValidationFailed as error:
+            error.errors = {key.split(".", 1)[-1]: value for key, value in error.errors.items()}
+            error.errors = {
+                ("price" if k == "price_cents" else k): v for k, v in error.errors.items()
+            }
+            show_errors(form, error)
+        else:
+            flash(_("The course is saved."), "success")
+            return redirect(url_for("catalogue.provider_courses"))
+    if form.errors:
+        status = 422
+    return render_template("catalogue/course_form.html", form=form, course=course,
+                           run_form=RunForm(prefix="run")), status  # fmt: skip
+
+
+@bp.post("/provider/courses/<int:course_id>/runs")
+@role_required(Role.PROVIDER_STAFF)
+def add_run(course_id: int):
+    """Add a run to a course (or change the run with the same code)."""
+    course = _own_course(course_id)
+    form = RunForm(prefix="run")
+    if form.validate_on_submit():
+        run = services.RunInput(
+            code=form.code.data.strip(), starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+            seats=form.seats.data, municipality_code=form.municipality_code.data,
+            location=form.location.data or "",
+        )  # fmt: skip
+        try:
+            services.save_courses(course.provider_id, [services.course_input_of(course, (run,))],
+                                  actor_id=current_user.id)  # fmt: skip
+        except ValidationFailed as error:
+            flash(" ".join([error.detail, *map(str, error.errors.values())]), "error")
+        else:
+            flash(_("The run is saved."), "success")
+    else:
+        flash(" ".join(" ".join(e) for e in form.errors.values()), "error")
+    return redirect(url_for("catalogue.edit_course", course_id=course_id))

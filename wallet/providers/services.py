@@ -182,3 +182,29 @@ def change_status(provider_id: int, action: str, *, reason: str, actor_id: int) 
         record("provider", provider.id, action, actor_id=actor_id, before={"status": before},
                after={"status": target.value}, reason=reason)  # fmt: skip
     return provider
+
+
+def staff_of(provider_id: int) -> list:
+    """The provider's staff users, by name."""
+    from wallet.accounts.models import Role, User
+
+    query = sa.select(User).where(User.provider_id == provider_id, User.role == Role.PROVIDER_STAFF)
+    return list(session.scalars(query.order_by(User.name)))
+
+
+def add_staff_member(provider_id: int, *, name: str, email: str, password: str, actor_id: int):
+    """A colleague joins the provider's account; they log in with the password given here
+    (and should change it: e-mail invitations come with notifications)."""
+    from wallet.accounts.models import Role
+    from wallet.accounts.services import create_staff_user
+
+    provider = get_provider(provider_id)
+    if not (name or "").strip():
+        raise ValidationFailed(_("Enter the name of your colleague."),
+                               errors={"name": _("Enter the name of your colleague.")})  # fmt: skip
+    user = create_staff_user(email=email, name=name.strip(), password=password,
+                             role=Role.PROVIDER_STAFF, provider=provider)  # fmt: skip
+    with unit_of_work():
+        record("provider", provider.id, "staff_added", actor_id=actor_id,
+               after={"user": user.id, "email": user.email})  # fmt: skip
+    return user

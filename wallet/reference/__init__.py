@@ -111,3 +111,14 @@ def kansberoepen() -> tuple[Occupation, ...]:
     """The shipped regional list of kansberoepen; edit data/kansberoepen.csv to change it."""
     text = resources.files(__package__).joinpath("data/kansberoepen.csv").read_text("utf-8")
     return tuple(Occupation(**row) for row in csv.DictReader(text.splitlines()))
+
+
+@cache
+def labels() -> dict[str, dict[str, str]]:
+    """The shipped reference labels (ESCO-style, Dutch) for skills and occupations:
+    {"skill": {lower-case: label}, "occupation": {...}}. Edit data/labels.csv to add one."""
+    text = resources.files(__package__).joinpath("data/labels.csv").read_text("utf-8")
+    found: dict[str, dict[str, str]] = {"skill": {}, "occupation": {}}
+    for row in csv.DictReader(text.splitlines()):
+        found[row["kind"]][row["label"].lower()] = row["label"]
+    return found

@@ -1,0 +1,58 @@
+"""The catalogue in a browser: searching, a course page, a provider's pages and moderation.
+Every page passes axe (WCAG 2.1 A and AA)."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.catalogue.conftest import CSV
+from tests.conftest import PASSWORD
+from wallet.accounts.models import Role
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def catalogue(app, accredited_provider):
+    from wallet.catalogue.imports import import_courses
+
+    with app.app_context():
+        import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
+    return accredited_provider
+
+
+def _log_in(page: Page, live_server: str, email: str) -> None:
+    page.goto(live_server + "/login")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Inloggen").click()
+
+
+def test_search_course_page_provider_pages_and_moderation(
+    page: Page, live_server: str, assert_accessible, catalogue, make_staff, make_provider_user
+):
+    page.goto(live_server + "/catalogue")
+    assert_accessible(page)
+    page.get_by_label("Zoeken").fill("lassen")
+    page.locator("main").get_by_role("button", name="Zoeken").click()
+    page.get_by_role("link", name="Basiscursus MIG/MAG-lassen").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Basiscursus MIG/MAG-lassen")
+    assert_accessible(page)
+
+    _log_in(page, live_server, catalogue.email)
+    page.goto(live_server + "/provider/courses")
+    expect(page.get_by_role("cell", name="LAS-1")).to_be_visible()
+    assert_accessible(page)
+    page.goto(live_server + "/provider/organisation")
+    assert_accessible(page)
+    page.get_by_role("button", name="Uitloggen").click()
+
+    pending = make_provider_user(organisation_name="Nieuw Opleidingshuis")
+    _log_in(page, live_server, make_staff(Role.PLATFORM_ADMIN).email)
+    page.goto(live_server + "/admin/providers")
+    assert_accessible(page)
+    page.get_by_role("link", name="Nieuw Opleidingshuis").click()
+    assert_accessible(page)
+    page.get_by_label("Reden").fill("Geen accreditatie aangeleverd")
+    page.get_by_role("button", name="Intrekken").click()
+    expect(page.locator("main")).to_contain_text("Geen accreditatie aangeleverd")
+    assert pending.provider_id
