@@ -463,7 +463,7 @@ def upgrade() -> None:
         sa.Column("scheme_id", sa.Integer(), nullable=False),
         sa.Column("fund_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("account_id", sa.Integer(), nullable=True),
+        sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("allocation_run_id", sa.Integer(), nullable=True),
         sa.Column("period", sa.String(length=20), nullable=False),
         sa.Column(

@@ -71,3 +71,26 @@ def test_datetimes_come_back_aware_in_utc_on_every_database(app_ctx):
 def test_naive_datetimes_are_refused_on_write(app_ctx):
     with pytest.raises(sa.exc.StatementError), unit_of_work() as session:
         session.add(Fund(name="Fonds E", created_at=dt.datetime(2027, 1, 1), pot_account_id=1))
+
+
+def test_a_nested_failure_caught_by_the_outer_block_commits_nothing(observer_engine, app_ctx):
+    def swallow_inner_failure():
+        with unit_of_work() as session:
+            session.add(Fund(name="Fonds F", pot_account_id=_pot(session)))
+            try:
+                with unit_of_work():
+                    raise ValueError("inner step refused")
+            except ValueError:
+                pass  # a careless caller carries on
+            session.add(Fund(name="Fonds G", pot_account_id=_pot(session)))
+
+    with pytest.raises(RuntimeError, match="nested unit of work failed"):
+        swallow_inner_failure()
+    assert _fund_names(observer_engine) == []
+
+
+def test_functions_that_commit_themselves_refuse_to_run_inside_a_unit(app_ctx, make_fund):
+    from wallet.core.idempotency import run_once
+
+    with pytest.raises(RuntimeError, match="outside"), unit_of_work():
+        run_once("test", "key", {}, lambda: 1)

@@ -169,3 +169,38 @@ def test_expiry_returns_unused_budget_to_the_pot_once(app_ctx, make_fund, make_s
     assert figures.available_cents == 200_000 + 50_000
     assert figures.returned_cents == 50_000
     assert verify() == []
+
+
+def test_first_come_budgets_are_never_granted_by_hand(app_ctx, make_fund, make_scheme, make_worker):
+    scheme = _first_come(make_scheme, make_fund(1_000_000))
+    worker = make_worker()
+    with pytest.raises(Conflict):
+        services.grant_to_worker(scheme.id, worker.id, actor_id=None)
+    from wallet.grants.imports import import_grants
+
+    with pytest.raises(Conflict):
+        import_grants(scheme.id, f"email\n{worker.email}\n".encode(), actor_id=None)
+    services.apply_for_grant(scheme.id, worker.id)
+    assert app_ctx.scalar(sa.select(sa.func.count(Grant.id))) == 1
+
+
+def test_a_grant_still_pays_on_its_last_valid_day(app_ctx, make_fund, make_scheme, make_worker):
+    from wallet.funding.services import worker_grant_facts
+
+    worker = make_worker()
+    grant = services.get_grant(
+        services.grant_to_worker(make_scheme(make_fund(500_000)).id, worker.id,
+                                 actor_id=None).result_id
+    )  # fmt: skip
+    last_day = services.last_valid_day(grant.expires_at)
+    noon = dt.datetime.combine(last_day, dt.time(12), services.AMSTERDAM)
+    with clock.frozen_at(noon):
+        assert [g.grant_id for g in worker_grant_facts(worker.id)] == [grant.id]
+    with clock.frozen_at(grant.expires_at + dt.timedelta(hours=12)):
+        assert worker_grant_facts(worker.id) == []
+
+
+def test_a_fund_name_of_200_characters_is_fine(app_ctx):
+    from wallet.funds.services import create_fund
+
+    assert create_fund("F" * 200).name == "F" * 200

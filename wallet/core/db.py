@@ -121,19 +121,42 @@ session: Session = LocalProxy(get_session)  # type: ignore[assignment]
 def unit_of_work() -> Iterator[Session]:
     """Commit once when the outermost block succeeds; roll back on any exception.
 
-    Nested blocks join the outer one, so a service may call another service.
+    Nested blocks join the outer one, so a service may call another service. When a nested
+    block fails, the whole unit fails: even if the outer block catches the error, it
+    commits nothing and raises instead of saving half the work.
     """
     db_session = get_session()
+    outermost = g.db_uow_depth == 0
+    if outermost:
+        g.db_uow_failed = False
     g.db_uow_depth += 1
     try:
         yield db_session
-        if g.db_uow_depth == 1:
-            db_session.commit()
     except BaseException:
-        db_session.rollback()
+        if outermost:
+            db_session.rollback()
+        else:
+            g.db_uow_failed = True
         raise
+    else:
+        if outermost:
+            if g.db_uow_failed:
+                db_session.rollback()
+                raise RuntimeError("a nested unit of work failed; nothing was committed")
+            try:
+                db_session.commit()
+            except BaseException:
+                db_session.rollback()
+                raise
     finally:
         g.db_uow_depth -= 1
+
+
+def require_no_unit_of_work(what: str) -> None:
+    """Refuse to run `what`, which commits on its own, inside someone else's unit of work."""
+    get_session()
+    if g.db_uow_depth:
+        raise RuntimeError(f"{what} opens its own units of work; call it outside one")
 
 
 def str_enum(enum_cls: type, name: str) -> sa.Enum:

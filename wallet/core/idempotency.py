@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wallet.core import clock
-from wallet.core.db import Base, UTCDateTime, session, unit_of_work
+from wallet.core.db import Base, UTCDateTime, require_no_unit_of_work, session, unit_of_work
 from wallet.core.errors import Conflict, ValidationFailed
 
 MAX_KEY_LENGTH = 200
@@ -82,6 +82,7 @@ def run_once(scope: str, key: str | None, request: Mapping, perform: Callable[[]
 
     Opens and commits its own unit of work; call it from a view, job or CLI command.
     """
+    require_no_unit_of_work("run_once")
     if key is None:
         with unit_of_work():
             return Outcome(perform(), replayed=False)

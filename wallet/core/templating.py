@@ -30,10 +30,9 @@ def last_day(moment: dt.datetime | None) -> str:
     """The last day something that ends at `moment` (midnight in NL) is still valid."""
     if moment is None:
         return ""
-    from zoneinfo import ZoneInfo
+    from wallet.grants.services import last_valid_day
 
-    local = moment.astimezone(ZoneInfo("Europe/Amsterdam")) - dt.timedelta(seconds=1)
-    return format_date(local.date(), "medium")
+    return format_date(last_valid_day(moment), "medium")
 
 
 def municipality_name(code: str) -> str:

@@ -12,6 +12,7 @@ from wallet.core.db import session
 from wallet.core.errors import Conflict
 from wallet.funding.plan import CourseFacts, FundingPlan, GrantFacts, plan_funding
 from wallet.grants.models import Grant, GrantStatus
+from wallet.grants.services import last_valid_day
 from wallet.ledger import services as ledger
 from wallet.ledger.models import Hold, LedgerAccount
 from wallet.schemes.models import Scheme
@@ -32,11 +33,11 @@ def worker_grant_facts(user_id: int, on: dt.date | None = None) -> list[GrantFac
         .join(Scheme, Scheme.id == Grant.scheme_id)
         .where(Grant.user_id == user_id, Grant.status == GrantStatus.ACTIVE)
     )
-    return [
-        GrantFacts(grant_id, available, expires_at.date(), load_rules(rules))
+    facts = [
+        GrantFacts(grant_id, available, last_valid_day(expires_at), load_rules(rules))
         for grant_id, available, expires_at, rules in rows
-        if expires_at.date() > on
     ]
+    return [grant for grant in facts if grant.expires_on >= on]
 
 
 def plan_for(user_id: int, course: CourseFacts) -> FundingPlan:
@@ -60,7 +61,7 @@ def reserve_plan(
     holds = []
     for part in plan.parts:
         grant = grants[part.grant_id]
-        if grant.status != GrantStatus.ACTIVE:
+        if grant.status != GrantStatus.ACTIVE or grant.expires_at <= clock.now():
             raise Conflict(_("One of your budgets has expired. Please look at the plan again."))
         holds.append(
             ledger.place_hold(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -59,7 +60,7 @@ def create_fund(name: str) -> Fund:
         raise Conflict(_("A fund with this name already exists."))
     with unit_of_work() as db:
         fund = Fund(name=name, status=FundStatus.OPEN, pot_account_id=0)
-        pot = ledger.open_account(f"fund:{name}:pot", AccountKind.FUND_POT)
+        pot = ledger.open_account(f"fund-pot:{uuid.uuid4().hex}", AccountKind.FUND_POT)
         fund.pot_account_id = pot.id
         db.add(fund)
         db.flush()

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 
 from wallet.accounts.models import Role, User, WorkerProfile
 from wallet.core import clock
-from wallet.core.db import session, unit_of_work
+from wallet.core.db import require_no_unit_of_work, session, unit_of_work
 from wallet.core.errors import Conflict
 from wallet.core.money import Money
 from wallet.funds.services import require_open
@@ -183,6 +183,7 @@ def _post_allocation(scheme: Scheme, run: AllocationRun, total: int, now) -> Led
 
 def allocate_all(period: str | None = None) -> list[AllocationRun]:
     """Run the allocation of every active entitlement scheme of every open fund."""
+    require_no_unit_of_work("allocate_all")
     ids = session.scalars(
         sa.select(Scheme.id).where(
             Scheme.allocation_mode == AllocationMode.ENTITLEMENT,

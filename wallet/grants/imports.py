@@ -24,7 +24,7 @@ from wallet.core.db import session, unit_of_work
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.money import Money, MoneyError, check_amount
 from wallet.grants.models import Grant, GrantSource
-from wallet.grants.services import create_grant
+from wallet.grants.services import create_grant, require_granted_by_hand
 from wallet.schemes.rules import eligibility_problems, load_rules
 from wallet.schemes.services import get_scheme
 
@@ -89,6 +89,7 @@ def _read(data: bytes) -> tuple[list[str], list[tuple[int, dict]]]:
 def import_grants(scheme_id: int, data: bytes, *, actor_id: int) -> ImportReport:
     """Grant budgets to the workers listed in a CSV file, all or nothing."""
     scheme = get_scheme(scheme_id)
+    require_granted_by_hand(scheme)
     _header, rows = _read(data)
     rules = load_rules(scheme.rules)
     today, period = clock.today(), str(clock.today().year)

@@ -44,9 +44,7 @@ class Grant(Base):
     scheme_id: Mapped[int] = mapped_column(sa.ForeignKey("schemes.id"), index=True)
     fund_id: Mapped[int] = mapped_column(sa.ForeignKey("funds.id"), index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    # Set in the same transaction that makes the grant (its account is named after its id);
-    # `ledger verify` reports any grant without one.
-    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ledger_accounts.id"), unique=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_accounts.id"), unique=True)
     allocation_run_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("allocation_runs.id"), index=True
     )

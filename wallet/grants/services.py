@@ -197,6 +197,18 @@ def _worker(user_id: int) -> User:
     return user
 
 
+def require_granted_by_hand(scheme: Scheme) -> None:
+    """First-come and lottery budgets are applied for by workers, never granted by hand:
+    one way per scheme keeps one budget per worker."""
+    if scheme.allocation_mode in (AllocationMode.FIRST_COME, AllocationMode.LOTTERY):
+        raise Conflict(_("Budgets under this scheme are applied for by workers themselves."))
+
+
+def last_valid_day(expires_at: dt.datetime) -> dt.date:
+    """The last day (in the Netherlands) on which a grant expiring at `expires_at` is valid."""
+    return (expires_at.astimezone(AMSTERDAM) - dt.timedelta(microseconds=1)).date()
+
+
 def grant_to_worker(
     scheme_id: int,
     user_id: int,
@@ -207,6 +219,7 @@ def grant_to_worker(
 ) -> Outcome:
     """An administrator grants a budget to one eligible worker (the scheme's amount by default)."""
     scheme = get_scheme(scheme_id)
+    require_granted_by_hand(scheme)
     user = _worker(user_id)
     cents = scheme.amount_cents if cents is None else cents
     try:

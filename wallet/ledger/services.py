@@ -400,8 +400,9 @@ def expire_due_holds(now: dt.datetime | None = None) -> int:
 
     A hold posted or voided meanwhile is skipped: exactly one of the two wins.
     """
-    from wallet.core.db import unit_of_work
+    from wallet.core.db import require_no_unit_of_work, unit_of_work
 
+    require_no_unit_of_work("expire_due_holds")
     now = now or clock.now()
     expired = 0
     while batch := due_holds(now):

@@ -5,7 +5,8 @@ grant, pot or hold below zero, cached balances equal their postings and pending 
 3 a fund never commits more than it holds (grants come out of the pot, which never goes
 below zero; a scheme never grants more than its cap); 5 balances shown are the ledger's
 (the cached balances are what the screens show, and they are checked against postings).
-Invariants 4 (provider payouts) and 6 (audit of decisions) join when claims and payouts do.
+4 (in part) a posted hold moved exactly what it records. The rest of 4 (payouts) and 6
+(audit of decisions) join when claims and payouts do.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ import sqlalchemy as sa
 
 from wallet.core.db import session
 from wallet.grants.models import Grant
-from wallet.ledger.models import Hold, HoldStatus, LedgerAccount, LedgerTransaction, Posting
+from wallet.ledger.models import (
+    AccountKind,
+    Hold,
+    HoldStatus,
+    LedgerAccount,
+    LedgerTransaction,
+    Posting,
+)
 from wallet.schemes.models import Scheme
 
 
@@ -142,4 +150,62 @@ def verify() -> list[Problem]:
                 f"grants say {actual}, cap {total_cap}",
             )
         )
+    _check_settlements(add)
+    _check_accounts_of_grants(add)
     return problems
+
+
+def _check_settlements(add) -> None:
+    """Settled holds moved exactly what they say, and only posted holds moved anything."""
+    odd = sa.select(Hold.id, Hold.status, Hold.posted_cents).where(
+        sa.or_(
+            sa.and_(Hold.status.in_([HoldStatus.VOIDED, HoldStatus.EXPIRED]),
+                    sa.func.coalesce(Hold.posted_cents, 0) != 0),
+            sa.and_(Hold.status == HoldStatus.POSTED, Hold.posted_cents.is_(None)),
+        )
+    )  # fmt: skip
+    for hold_id, status, posted_cents in _rows(odd):
+        add(Problem("2 holds", f"hold {hold_id} is {status} but records {posted_cents} posted"))
+    moved = (
+        sa.select(
+            Hold.id, Hold.posted_cents, sa.func.coalesce(sa.func.sum(Posting.amount_cents), 0)
+        )
+        .outerjoin(
+            Posting,
+            sa.and_(
+                Posting.transaction_id == Hold.resolving_transaction_id,
+                Posting.account_id == Hold.credit_account_id,
+            ),
+        )
+        .where(Hold.status == HoldStatus.POSTED)
+        .group_by(Hold.id, Hold.posted_cents)
+        .having(sa.func.coalesce(sa.func.sum(Posting.amount_cents), 0) != Hold.posted_cents)
+    )
+    for hold_id, posted_cents, actual in _rows(moved):
+        add(Problem("4 paid as approved", f"hold {hold_id} posted {posted_cents}, moved {actual}"))
+    loose = sa.select(LedgerAccount.code).where(
+        LedgerAccount.allow_negative.is_(True), LedgerAccount.kind != AccountKind.FUNDING_SOURCE
+    )
+    for (code,) in _rows(loose):
+        add(Problem("2 never below zero", f"{code} may go below zero but is not the outside world"))
+
+
+def _check_accounts_of_grants(add) -> None:
+    """Every grant's account received exactly the amount granted, and is a grant account."""
+    granted = (
+        sa.select(Posting.account_id, sa.func.sum(Posting.amount_cents).label("total"))
+        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
+        .where(LedgerTransaction.kind.in_(["grant", "allocation"]))
+        .group_by(Posting.account_id)
+        .subquery()
+    )
+    received = sa.func.coalesce(granted.c.total, 0)
+    query = (
+        sa.select(Grant.id, Grant.amount_cents, received, LedgerAccount.kind)
+        .join(LedgerAccount, LedgerAccount.id == Grant.account_id)
+        .outerjoin(granted, granted.c.account_id == Grant.account_id)
+        .where(sa.or_(received != Grant.amount_cents, LedgerAccount.kind != AccountKind.GRANT))
+    )
+    for grant_id, amount, actual, kind in _rows(query):
+        detail = f"grant {grant_id} of {amount} received {actual} on a {kind} account"
+        add(Problem("3 fund covers grants", detail))
