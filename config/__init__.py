@@ -36,6 +36,8 @@ def _base() -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "LOGIN_THROTTLE_ATTEMPTS": 5,
+        # Days a provider has to answer an application before it expires and its hold is freed.
+        "APPLICATION_RESPOND_DAYS": int(_env("APPLICATION_RESPOND_DAYS", "14")),
         "LOGIN_THROTTLE_MINUTES": 15,
         # argon2id parameters (RFC 9106 "second recommended option" scaled to a web request).
         "ARGON2_TIME_COST": 3,

@@ -71,6 +71,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from wallet.accounts.views import bp as accounts_bp
     from wallet.api import init_app as init_api
+    from wallet.applications.views import bp as applications_bp
     from wallet.catalogue.views import bp as catalogue_bp
     from wallet.funds.views import bp as funds_bp
     from wallet.grants.views import bp as grants_bp
@@ -78,7 +79,8 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.ops.views import bp as ops_bp
     from wallet.schemes.views import bp as schemes_bp
 
-    blueprints = (home_bp, accounts_bp, funds_bp, schemes_bp, grants_bp, catalogue_bp, ops_bp)
+    blueprints = (home_bp, accounts_bp, funds_bp, schemes_bp, grants_bp, catalogue_bp,
+                  applications_bp, ops_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)

@@ -1,6 +1,7 @@
 """Imports every model so Base.metadata knows all tables (Alembic, tests)."""
 
 from wallet.accounts.models import ApiToken, LoginFailure, User, WorkerProfile
+from wallet.applications.models import Application, ApplicationPart
 from wallet.audit.models import AuditEvent
 from wallet.catalogue.models import Course, CourseRun, PriceChange
 from wallet.core.idempotency import IdempotencyKey
@@ -15,6 +16,8 @@ __all__ = [
     "Accreditation",
     "AllocationRun",
     "ApiToken",
+    "Application",
+    "ApplicationPart",
     "AuditEvent",
     "Course",
     "CourseRun",

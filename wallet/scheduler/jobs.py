@@ -31,6 +31,12 @@ def _expire_holds() -> str:
     return f"{expire_due_holds()} holds expired"
 
 
+def _expire_applications() -> str:
+    from wallet.applications.services import expire_unanswered
+
+    return f"{expire_unanswered()} applications expired"
+
+
 def _verify() -> str:
     from wallet.ledger.verify import verify
 
@@ -53,6 +59,7 @@ JOBS: dict[str, Job] = {
     "allocate-grants": Job(_allocate, {"hour": 2, "minute": 0}, dt.timedelta(hours=2)),
     "expire-grants": Job(_expire_grants, {"minute": 5}, dt.timedelta(minutes=50)),
     "expire-holds": Job(_expire_holds, {"minute": "*/5"}, dt.timedelta(minutes=4)),
+    "expire-applications": Job(_expire_applications, {"minute": 20}, dt.timedelta(minutes=50)),
     "verify-ledger": Job(_verify, {"hour": 3, "minute": 30}, dt.timedelta(hours=2)),
 }
 

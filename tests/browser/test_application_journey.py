@@ -1,0 +1,50 @@
+"""A worker applies for a course run with their budget; the provider confirms the place.
+Every page passes axe (WCAG 2.1 A and AA)."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.catalogue.conftest import CSV
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _log_in(page: Page, live_server: str, email: str) -> None:
+    page.goto(live_server + "/login")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Inloggen").click()
+
+
+def test_worker_applies_and_provider_confirms(
+    page: Page, live_server: str, assert_accessible, app, accredited_provider,
+    make_fund, make_scheme, make_worker, make_grant,
+):  # fmt: skip
+    from wallet.catalogue.imports import import_courses
+
+    with app.app_context():
+        import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
+    worker = make_worker(name="Noor Jansen")
+    make_grant(make_scheme(make_fund(1_000_000), amount_cents=300_000), worker)
+
+    _log_in(page, live_server, worker.email)
+    page.goto(live_server + "/catalogue?q=dementie")
+    page.get_by_role("link", name="Dementiezorg").click()
+    expect(page.locator("main")).to_contain_text("€ 0,00")  # the budget pays all
+    assert_accessible(page)
+    page.get_by_role("link", name="Deze uitvoering aanvragen").click()
+    assert_accessible(page)
+    page.get_by_label("Je wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Aanvragen en mijn budget reserveren").click()
+    expect(page.get_by_role("status").first).to_contain_text("gereserveerd")
+    assert_accessible(page)
+    page.get_by_role("button", name="Uitloggen").click()
+
+    _log_in(page, live_server, accredited_provider.email)
+    page.get_by_role("navigation").get_by_role("link", name="Aanvragen").click()
+    expect(page.locator("main")).to_contain_text("Noor Jansen")
+    assert_accessible(page)
+    page.get_by_role("button", name="Plaats van").click()
+    expect(page.locator("main")).to_contain_text("Ingeschreven")
+    assert_accessible(page)

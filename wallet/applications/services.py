@@ -1,0 +1,249 @@
+"""Use cases of applications: apply (holds placed at once), decide, and expire unanswered.
+
+Who may do what is part of the rules: the worker applies and cancels their own; staff of
+the course's provider confirm, reject, record a co-payment, start and complete; the system
+expires. Every move goes through TRANSITIONS and leaves an audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from wallet.accounts.models import Role, User
+from wallet.accounts.passwords import verify_password
+from wallet.applications.models import (
+    ACTIVE,
+    RELEASES_HOLDS,
+    TRANSITIONS,
+    Application,
+    ApplicationPart,
+    ApplicationStatus,
+)
+from wallet.audit.services import record
+from wallet.catalogue.models import CourseRun
+from wallet.catalogue.search import accreditations_of, course_facts
+from wallet.core import clock
+from wallet.core.db import require_no_unit_of_work, session, unit_of_work
+from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from wallet.funding.plan import FundingPlan, plan_funding
+from wallet.funding.services import reserve_plan, worker_grant_facts
+from wallet.grants.services import payable_account_id
+from wallet.ledger import services as ledger
+from wallet.ledger.models import Hold, HoldStatus
+from wallet.providers.models import ProviderStatus
+
+RESPOND_DAYS = 14
+
+
+def bookable_run(run_id: int) -> CourseRun:
+    """A run that can be applied for: published, accredited provider, not started, seats."""
+    run = session.get(CourseRun, run_id)
+    if run is None:
+        raise NotFound(_("There is no such course run."))
+    course = run.course
+    if not course.published or course.provider.status != ProviderStatus.ACCREDITED:
+        raise Conflict(_("This course is not open for applications."))
+    if run.starts_on <= clock.today():
+        raise Conflict(_("This run has already started."))
+    taken = session.scalar(
+        sa.select(sa.func.count(Application.id)).where(
+            Application.run_id == run_id, Application.status.in_(ACTIVE)
+        )
+    )
+    if taken >= run.seats:
+        raise Conflict(_("This run is full."))
+    return run
+
+
+def plan_for(user_id: int, run: CourseRun) -> FundingPlan:
+    """What the worker's grants would pay for this run now, and what they pay themselves."""
+    course = run.course
+    kinds = accreditations_of({course.provider_id}, clock.today()).get(course.provider_id)
+    facts = course_facts(course, run.starts_on, kinds or frozenset())
+    return plan_funding(facts, worker_grant_facts(user_id))
+
+
+def _next_reference(application_id: int) -> str:
+    return f"LW-{clock.today().year}-{application_id:07d}"
+
+
+def apply(user: User, run_id: int, *, password: str, expected_copay_cents: int) -> Application:
+    """Apply for a run: the password confirms the spend; the plan's holds are placed at once.
+
+    `expected_copay_cents` is what the worker saw: if the plan changed meanwhile (a grant
+    spent elsewhere, a new price), nothing is held and the worker is asked to look again.
+    """
+    if user.role != Role.WORKER:
+        raise Forbidden(_("Only workers apply for courses."))
+    if not verify_password(user.password_hash, password or ""):
+        raise ValidationFailed(
+            _("The password is not correct; nothing was spent."),
+            errors={"password": _("The password is not correct; nothing was spent.")},
+        )
+    run = bookable_run(run_id)
+    active = sa.select(Application.id).where(
+        Application.user_id == user.id, Application.run_id == run_id,
+        Application.status.in_(ACTIVE),
+    )  # fmt: skip
+    if session.scalar(active) is not None:
+        raise Conflict(_("You have already applied for this run."))
+    plan = plan_for(user.id, run)
+    if plan.copay_cents != expected_copay_cents:
+        raise Conflict(_("What your budget pays has changed. Please look at the plan again."))
+    now = clock.now()
+    with unit_of_work() as db:
+        application = Application(
+            reference="pending", user_id=user.id, run_id=run.id,
+            provider_id=run.course.provider_id, status=ApplicationStatus.SUBMITTED,
+            price_cents=plan.price_cents, covered_cents=plan.covered_cents,
+            copay_cents=plan.copay_cents, created_at=now, updated_at=now,
+            respond_by=now + dt.timedelta(days=current_app.config.get("APPLICATION_RESPOND_DAYS",
+                                                                      RESPOND_DAYS)),
+        )  # fmt: skip
+        db.add(application)
+        try:
+            db.flush()
+        except sa.exc.IntegrityError:
+            raise Conflict(_("You have already applied for this run.")) from None
+        application.reference = _next_reference(application.id)
+        if plan.parts:
+            holds = reserve_plan(plan, payable_account_id(application.provider_id),
+                                 reference=application.reference, expires_at=None)  # fmt: skip
+            for part, hold in zip(plan.parts, holds, strict=True):
+                db.add(ApplicationPart(application_id=application.id, grant_id=part.grant_id,
+                                       hold_id=hold.id, cents=part.cents))  # fmt: skip
+        record("application", application.id, "submit", actor_id=user.id,
+               after={"status": application.status.value, "covered": plan.covered_cents,
+                      "copay": plan.copay_cents})  # fmt: skip
+    return application
+
+
+def get_application(application_id: int) -> Application:
+    """The application, or NotFound."""
+    application = session.get(Application, application_id)
+    if application is None:
+        raise NotFound(_("There is no such application."))
+    return application
+
+
+ACTORS = {
+    "confirm": "provider",
+    "reject": "provider",
+    "record_copayment": "provider",
+    "start": "provider",
+    "complete": "provider",
+    "invoice": "provider",  # the claims issue makes this part of submitting a claim
+    "cancel": "worker",
+}
+SYSTEM_ACTIONS = {"expire", "pay"}  # jobs: expiry, and payouts (the payments issue)
+
+
+def _authorize(application: Application, action: str, actor: User | None) -> None:
+    if actor is None:  # the system (jobs)
+        if action not in SYSTEM_ACTIONS:
+            raise Forbidden(_("You are not allowed to do this."))
+        return
+    who = ACTORS.get(action)
+    own_worker = actor.role == Role.WORKER and actor.id == application.user_id
+    own_provider = (
+        actor.role == Role.PROVIDER_STAFF and actor.provider_id == application.provider_id
+    )
+    if not ((who == "worker" and own_worker) or (who == "provider" and own_provider)):
+        # Other people's applications do not exist for them.
+        raise NotFound(_("There is no such application."))
+
+
+def decide(
+    application_id: int,
+    action: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    payment_reference: str = "",
+) -> Application:
+    """Move an application through the table; releasing actions void its pending holds."""
+    application = get_application(application_id)
+    _authorize(application, action, actor)
+    target = TRANSITIONS.get((application.status, action))
+    if target is None:
+        raise Conflict(_("This is not possible for an application that is %(status)s.",
+                         status=application.status.value))  # fmt: skip
+    if action == "reject" and not reason.strip():
+        raise ValidationFailed(_("Give a reason; the worker sees it."),
+                               errors={"reason": _("Give a reason.")})  # fmt: skip
+    if action == "record_copayment" and not payment_reference.strip():
+        message = _("Give the payment reference of the bank transfer.")
+        raise ValidationFailed(message, errors={"payment_reference": message})
+    if action == "confirm" and application.copay_cents > 0:
+        target = ApplicationStatus.AWAITING_COPAYMENT
+    if action == "start" and application.run.starts_on > clock.today():
+        raise Conflict(_("The course has not started yet."))
+    with unit_of_work():
+        before = application.status.value
+        result = session.execute(
+            sa.update(Application.__table__)
+            .where(Application.__table__.c.id == application.id,
+                   Application.__table__.c.status == before)
+            .values(status=target.value, updated_at=clock.now(),
+                    reason=reason.strip()[:500] or application.reason,
+                    payment_reference=payment_reference.strip()[:50]
+                    or application.payment_reference)
+        )  # fmt: skip
+        if result.rowcount != 1:
+            raise Conflict(_("The application changed meanwhile. Please look again."))
+        if action in RELEASES_HOLDS:
+            _release_holds(application)
+        record("application", application.id, action,
+               actor_id=actor.id if actor else None, before={"status": before},
+               after={"status": target.value}, reason=reason.strip() or None)  # fmt: skip
+    session.expire(application)
+    return application
+
+
+def _release_holds(application: Application) -> None:
+    hold_ids = [part.hold_id for part in application.parts]
+    pending = session.scalars(
+        sa.select(Hold.id).where(Hold.id.in_(hold_ids), Hold.status == HoldStatus.PENDING)
+    ).all()
+    for hold_id in pending:
+        ledger.void_hold(hold_id)
+
+
+def expire_unanswered(now: dt.datetime | None = None) -> int:
+    """Expire applications the provider did not answer (or whose co-payment never came)."""
+    require_no_unit_of_work("expire_unanswered")
+    now = now or clock.now()
+    due = session.scalars(
+        sa.select(Application.id).where(
+            Application.status.in_([ApplicationStatus.SUBMITTED,
+                                    ApplicationStatus.AWAITING_COPAYMENT]),
+            Application.respond_by <= now,
+        )
+    ).all()  # fmt: skip
+    session.rollback()
+    expired = 0
+    for application_id in due:
+        try:
+            decide(application_id, "expire", actor=None)
+            expired += 1
+        except Conflict:
+            continue  # decided meanwhile
+    return expired
+
+
+def applications_of_worker(user_id: int) -> list[Application]:
+    """A worker's applications, newest first."""
+    query = sa.select(Application).where(Application.user_id == user_id)
+    return list(session.scalars(query.order_by(Application.id.desc())))
+
+
+def applications_of_provider(provider_id: int, statuses=None) -> list[Application]:
+    """A provider's applications (optionally of some statuses), oldest first."""
+    query = sa.select(Application).where(Application.provider_id == provider_id)
+    if statuses:
+        query = query.where(Application.status.in_(statuses))
+    return list(session.scalars(query.order_by(Application.id)))

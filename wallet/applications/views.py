@@ -1,0 +1,133 @@
+"""Application pages: the worker confirms a plan and follows it; the provider answers."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from wallet.accounts.access import role_required
+from wallet.accounts.models import Role
+from wallet.applications import services
+from wallet.applications.models import ApplicationStatus
+from wallet.core.db import session
+from wallet.core.errors import DomainError, ValidationFailed
+from wallet.core.forms import show_errors
+from wallet.grants.models import Grant
+
+bp = Blueprint("applications", __name__)
+
+STATUS_LABELS = {
+    "submitted": _l("Waiting for the training provider"),
+    "awaiting_copay": _l("Waiting for your own contribution"),
+    "confirmed": _l("Enrolled"),
+    "in_progress": _l("Course in progress"),
+    "completed": _l("Course completed"),
+    "invoiced": _l("Invoiced by the provider"),
+    "paid": _l("Paid"),
+    "cancelled": _l("Cancelled"),
+    "rejected": _l("Rejected"),
+    "expired": _l("Expired"),
+}
+
+
+class ApplyForm(FlaskForm):
+    """Confirm a spend with the password."""
+
+    password = PasswordField(
+        _l("Your password"),
+        description=_l("Confirms that you want to spend your budget on this course."),
+        validators=[DataRequired(_l("This field is required."))],
+    )
+    expected_copay = HiddenField()
+
+
+class AnswerForm(FlaskForm):
+    """A provider's answer, with a reason or payment reference where needed."""
+
+    reason = StringField(_l("Reason (for a rejection)"), validators=[Optional(), Length(max=500)])
+    payment_reference = StringField(
+        _l("Payment reference"), validators=[Optional(), Length(max=50)]
+    )
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@role_required(Role.WORKER)
+def new():
+    """The funding plan of a run, its conditions, and the confirmation with the password."""
+    run_id = request.args.get("run", type=int) or 0
+    form = ApplyForm()
+    status = 200
+    try:
+        run = services.bookable_run(run_id)
+    except DomainError as error:
+        flash(error.detail, "error")
+        return redirect(url_for("catalogue.search_page"))
+    plan = services.plan_for(current_user.id, run)
+    if form.validate_on_submit():
+        try:
+            application = services.apply(
+                current_user, run.id, password=form.password.data,
+                expected_copay_cents=int(form.expected_copay.data or -1),
+            )  # fmt: skip
+        except ValidationFailed as error:
+            show_errors(form, error)
+            status = 422
+        except DomainError as error:
+            flash(error.detail, "error")
+            status = error.status
+            plan = services.plan_for(current_user.id, run)
+        else:
+            flash(_("Your application %(reference)s is sent; the budget is reserved.",
+                    reference=application.reference), "success")  # fmt: skip
+            return redirect(url_for("applications.mine"))
+    elif form.errors:
+        status = 422
+    form.expected_copay.data = str(plan.copay_cents)
+    wanted = [part.grant_id for part in plan.parts]
+    grants = {g.id: g for g in session.scalars(sa.select(Grant).where(Grant.id.in_(wanted)))}
+    return render_template("applications/new.html", run=run, plan=plan, form=form,
+                           grants=grants), status  # fmt: skip
+
+
+@bp.get("/applications")
+@role_required(Role.WORKER)
+def mine():
+    """The worker's applications and what they can still do with them."""
+    return render_template("applications/mine.html",
+                           applications=services.applications_of_worker(current_user.id),
+                           labels=STATUS_LABELS, form=AnswerForm())  # fmt: skip
+
+
+@bp.post("/applications/<int:application_id>/<action>")
+@role_required(Role.WORKER, Role.PROVIDER_STAFF)
+def act(application_id: int, action: str):
+    """Cancel (worker), or confirm, reject, record a co-payment, start, complete (provider)."""
+    form = AnswerForm()
+    form.validate()
+    try:
+        services.decide(application_id, action, actor=current_user, reason=form.reason.data or "",
+                        payment_reference=form.payment_reference.data or "")  # fmt: skip
+    except DomainError as error:
+        flash(error.detail, "error")
+    else:
+        flash(_("Done."), "success")
+    if current_user.role == Role.WORKER:
+        return redirect(url_for("applications.mine"))
+    return redirect(url_for("applications.queue"))
+
+
+@bp.get("/provider/applications")
+@role_required(Role.PROVIDER_STAFF)
+def queue():
+    """The provider's applications: to answer first, then those running."""
+    applications = services.applications_of_provider(current_user.provider_id)
+    waiting = [a for a in applications if a.status == ApplicationStatus.SUBMITTED]
+    return render_template("applications/queue.html", waiting=waiting,
+                           others=[a for a in applications if a not in waiting],
+                           labels=STATUS_LABELS, form=AnswerForm())  # fmt: skip
