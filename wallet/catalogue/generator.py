@@ -377,7 +377,12 @@ def generate(runs: int, seed: int, progress: Callable[[int], None] | None = None
             if progress:
                 progress(len(run_rows))
         index_courses(None)
-    # Fresh statistics, so the planner knows the bulk-loaded tables are no longer empty.
+    # Fresh statistics of the bulk-loaded tables, so the planner knows they are no longer
+    # empty. Only these: statistics of other tables would be stale the moment they grow.
+    tables = ["providers", "accreditations", "courses", "course_runs"]
+    if session.get_bind().dialect.name == "postgresql":
+        tables.append("course_search")
     with unit_of_work() as db:
-        db.execute(sa.text("ANALYZE"))
+        for table in tables:
+            db.execute(sa.text(f"ANALYZE {table}"))
     return {"providers": n_providers, "courses": n_courses, "runs": made}
