@@ -7,6 +7,7 @@ test every table is emptied, so tests never depend on one another.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import threading
@@ -316,6 +317,27 @@ def make_scheme(app: Flask) -> Callable:
         with app.app_context():
             scheme = services.define_scheme(fund.id, services.SchemeTerms(**values))
             return services.activate_scheme(scheme.id) if activate else scheme
+
+    return make
+
+
+@pytest.fixture
+def make_windowed_scheme(make_scheme) -> Callable:
+    """make_windowed_scheme(fund, mode, grants=N, opened=days ago, closes=days ahead) -> an
+    active first-come or lottery scheme whose cap holds exactly N budgets."""
+
+    def make(fund, mode: str, *, grants: int, opened: int = 1, closes: int = 30, **terms):
+        today = clock.today()
+        amount = terms.pop("amount_cents", 100_000)
+        return make_scheme(
+            fund,
+            allocation_mode=mode,
+            amount_cents=amount,
+            total_cap_cents=grants * amount,
+            window_opens_on=today - dt.timedelta(days=opened),
+            window_closes_on=today + dt.timedelta(days=closes),
+            **terms,
+        )
 
     return make
 

@@ -28,8 +28,9 @@ def _log_in(page: Page, live_server: str, email: str) -> None:
 
 
 def test_search_course_page_provider_pages_and_moderation(
-    page: Page, live_server: str, assert_accessible, catalogue, make_staff, make_provider_user
-):
+    page: Page, live_server: str, assert_accessible, app, catalogue, make_staff,
+    make_provider_user,
+):  # fmt: skip
     page.goto(live_server + "/catalogue")
     assert_accessible(page)
     page.get_by_label("Zoeken").fill("lassen")
@@ -55,4 +56,8 @@ def test_search_course_page_provider_pages_and_moderation(
     page.get_by_label("Reden").fill("Geen accreditatie aangeleverd")
     page.get_by_role("button", name="Intrekken").click()
     expect(page.locator("main")).to_contain_text("Geen accreditatie aangeleverd")
-    assert pending.provider_id
+    from wallet.core.db import session
+    from wallet.providers.models import Provider, ProviderStatus
+
+    with app.app_context():
+        assert session.get(Provider, pending.provider_id).status == ProviderStatus.REVOKED

@@ -1,13 +1,11 @@
 """The fund administrator's and the worker's money screens, end to end through the client."""
 
-import datetime as dt
 import io
 
 import pytest
 import sqlalchemy as sa
 
 from wallet.accounts.models import Role
-from wallet.core import clock
 from wallet.grants.models import Grant
 from wallet.ledger.models import LedgerTransaction
 from wallet.schemes.models import Scheme, SchemeStatus
@@ -126,16 +124,10 @@ def test_a_worker_sees_their_budget_and_downloads_the_statement(
 
 
 def test_a_worker_applies_to_a_first_come_scheme(
-    client, db, make_fund, make_scheme, make_worker, login
+    client, db, make_fund, make_windowed_scheme, make_worker, login
 ):
-    today = clock.today()
-    scheme = make_scheme(
-        make_fund(1_000_000),
-        name="Snel aan de slag",
-        allocation_mode="first_come",
-        total_cap_cents=1_000_000,
-        window_opens_on=today - dt.timedelta(days=1),
-        window_closes_on=today + dt.timedelta(days=10),
+    scheme = make_windowed_scheme(
+        make_fund(1_000_000), "first_come", grants=10, closes=10, name="Snel aan de slag"
     )
     worker = make_worker()
     login(client, worker)

@@ -116,23 +116,11 @@ def test_a_csv_with_wrong_columns_or_encoding_is_refused(
     assert _count(app_ctx) == 0
 
 
-def _lottery(make_scheme, fund, cap_grants):
-    today = clock.today()
-    return make_scheme(
-        fund,
-        allocation_mode="lottery",
-        amount_cents=100_000,
-        total_cap_cents=cap_grants * 100_000,
-        window_opens_on=today - dt.timedelta(days=10),
-        window_closes_on=today + dt.timedelta(days=5),
-    )
-
-
 def test_the_lottery_draws_as_many_as_fit_reproducibly(
-    app_ctx, make_fund, make_scheme, make_worker
+    app_ctx, make_fund, make_windowed_scheme, make_worker
 ):
     fund = make_fund(10_000_000)
-    scheme = _lottery(make_scheme, fund, cap_grants=3)
+    scheme = make_windowed_scheme(fund, "lottery", grants=3, opened=10, closes=5)
     applicants = [make_worker() for _ in range(7)]
     for worker in applicants:
         services.apply_for_grant(scheme.id, worker.id)

@@ -112,23 +112,11 @@ def test_scheme_terms_are_validated(app_ctx, make_fund):
     assert {"window_closes_on", "total_cap_cents"} <= set(refused.value.errors)
 
 
-def _first_come(make_scheme, fund, cap_grants=2):
-    today = clock.today()
-    return make_scheme(
-        fund,
-        allocation_mode="first_come",
-        amount_cents=100_000,
-        total_cap_cents=cap_grants * 100_000,
-        window_opens_on=today - dt.timedelta(days=1),
-        window_closes_on=today + dt.timedelta(days=30),
-    )
-
-
 def test_first_come_grants_until_the_cap_and_not_one_more(
-    app_ctx, make_fund, make_scheme, make_worker
+    app_ctx, make_fund, make_windowed_scheme, make_worker
 ):
     fund = make_fund(1_000_000)
-    scheme = _first_come(make_scheme, fund, cap_grants=2)
+    scheme = make_windowed_scheme(fund, "first_come", grants=2)
     workers = [make_worker() for _ in range(3)]
     services.apply_for_grant(scheme.id, workers[0].id)
     services.apply_for_grant(scheme.id, workers[1].id)
@@ -139,9 +127,11 @@ def test_first_come_grants_until_the_cap_and_not_one_more(
     assert verify() == []
 
 
-def test_first_come_outside_the_window_is_refused(app_ctx, make_fund, make_scheme, make_worker):
+def test_first_come_outside_the_window_is_refused(
+    app_ctx, make_fund, make_windowed_scheme, make_worker
+):
     fund = make_fund(1_000_000)
-    scheme = _first_come(make_scheme, fund)
+    scheme = make_windowed_scheme(fund, "first_come", grants=2)
     with clock.frozen_at(clock.now() + dt.timedelta(days=60)), pytest.raises(Conflict):
         services.apply_for_grant(scheme.id, make_worker().id)
 
@@ -171,8 +161,10 @@ def test_expiry_returns_unused_budget_to_the_pot_once(app_ctx, make_fund, make_s
     assert verify() == []
 
 
-def test_first_come_budgets_are_never_granted_by_hand(app_ctx, make_fund, make_scheme, make_worker):
-    scheme = _first_come(make_scheme, make_fund(1_000_000))
+def test_first_come_budgets_are_never_granted_by_hand(
+    app_ctx, make_fund, make_windowed_scheme, make_worker
+):
+    scheme = make_windowed_scheme(make_fund(1_000_000), "first_come", grants=2)
     worker = make_worker()
     with pytest.raises(Conflict):
         services.grant_to_worker(scheme.id, worker.id, actor_id=None)

@@ -95,18 +95,10 @@ def test_clients_racing_for_one_grant_never_overdraw_it(app, funded_grant):
 
 @pytest.mark.postgres
 def test_200_workers_applying_to_a_first_come_scheme_get_exactly_the_cap(
-    app, make_fund, make_scheme, make_worker
+    app, make_fund, make_windowed_scheme, make_worker
 ):
     fund = make_fund(1_000_000_00)
-    today = clock.today()
-    scheme = make_scheme(
-        fund,
-        allocation_mode="first_come",
-        amount_cents=50_000,
-        total_cap_cents=120 * 50_000,
-        window_opens_on=today - dt.timedelta(days=1),
-        window_closes_on=today + dt.timedelta(days=1),
-    )
+    scheme = make_windowed_scheme(fund, "first_come", grants=120, closes=1, amount_cents=50_000)
     workers = [make_worker() for _ in range(200)]
 
     def apply(i: int) -> str:
