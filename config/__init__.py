@@ -29,7 +29,8 @@ def _base() -> dict:
         "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
         "BABEL_DEFAULT_LOCALE": "nl",
         "LANGUAGES": ("nl", "en", "de"),
-        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # A claim carries an invoice and a certificate of at most 10 MB each.
+        "MAX_CONTENT_LENGTH": 24 * 1024 * 1024,
         "API_MAX_JSON_BYTES": 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -43,6 +44,16 @@ def _base() -> dict:
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 64 * 1024,
         "ARGON2_PARALLELISM": 2,
+        # Links in e-mails written outside a web request (scheduled jobs, CLI).
+        "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
+        # Outgoing e-mail. Without MAIL_SERVER (development) nothing is sent: messages stay
+        # in the outbox and are read on the outbox page.
+        "MAIL_SERVER": _env("MAIL_SERVER"),
+        "MAIL_PORT": int(_env("MAIL_PORT", "25")),
+        "MAIL_USERNAME": _env("MAIL_USERNAME"),
+        "MAIL_PASSWORD": _env("MAIL_PASSWORD"),
+        "MAIL_USE_STARTTLS": _env("MAIL_USE_STARTTLS", "false").lower() in ("1", "true", "yes"),
+        "MAIL_FROM": _env("MAIL_FROM", "Leerwallet <noreply@leerwallet.nl>"),
         "ENVIRONMENT": "base",
     }
 
@@ -66,6 +77,8 @@ def testing() -> dict:
         ARGON2_TIME_COST=1,
         ARGON2_MEMORY_COST=1024,
         ARGON2_PARALLELISM=1,
+        # Tests that send e-mail start their own SMTP server; never reach a real one.
+        MAIL_SERVER=None,
     )
     return settings
 

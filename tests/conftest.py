@@ -55,6 +55,7 @@ def app(tmp_path_factory) -> Iterator[Flask]:
             "DATABASE_URL": _database_url(tmp_path_factory),
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": None,
+            "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
         }
     )
     with application.app_context():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -41,6 +42,10 @@ def create_app(config: Mapping | None = None) -> Flask:
     if not app.config.get("DATABASE_URL"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'leerwallet.db'}"
+    # Invoices and certificates: outside the static folder, served only by the claim pages.
+    app.config.setdefault(
+        "UPLOAD_FOLDER", os.environ.get("UPLOAD_FOLDER") or str(Path(app.instance_path) / "uploads")
+    )
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -72,15 +77,18 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.accounts.views import bp as accounts_bp
     from wallet.api import init_app as init_api
     from wallet.applications.views import bp as applications_bp
+    from wallet.audit.views import bp as audit_bp
     from wallet.catalogue.views import bp as catalogue_bp
+    from wallet.claims.views import bp as claims_bp
     from wallet.funds.views import bp as funds_bp
     from wallet.grants.views import bp as grants_bp
     from wallet.home.views import bp as home_bp
+    from wallet.notifications.views import bp as notifications_bp
     from wallet.ops.views import bp as ops_bp
     from wallet.schemes.views import bp as schemes_bp
 
     blueprints = (home_bp, accounts_bp, funds_bp, schemes_bp, grants_bp, catalogue_bp,
-                  applications_bp, ops_bp)  # fmt: skip
+                  applications_bp, claims_bp, audit_bp, notifications_bp, ops_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)

@@ -4,10 +4,13 @@ from wallet.accounts.models import ApiToken, LoginFailure, User, WorkerProfile
 from wallet.applications.models import Application, ApplicationPart
 from wallet.audit.models import AuditEvent
 from wallet.catalogue.models import Course, CourseRun, PriceChange
+from wallet.claims.models import Claim, ClaimApproval, ClaimPart, ClaimVersion
 from wallet.core.idempotency import IdempotencyKey
+from wallet.fraud.models import RiskFlag
 from wallet.funds.models import Fund
 from wallet.grants.models import AllocationRun, Grant, LotteryDraw, SchemeApplication
 from wallet.ledger.models import Hold, LedgerAccount, LedgerTransaction, Posting
+from wallet.notifications.models import OutboxMessage
 from wallet.providers.models import Accreditation, Provider
 from wallet.scheduler.locks import JobLease
 from wallet.schemes.models import Scheme
@@ -19,6 +22,10 @@ __all__ = [
     "Application",
     "ApplicationPart",
     "AuditEvent",
+    "Claim",
+    "ClaimApproval",
+    "ClaimPart",
+    "ClaimVersion",
     "Course",
     "CourseRun",
     "Fund",
@@ -30,9 +37,11 @@ __all__ = [
     "LedgerTransaction",
     "LoginFailure",
     "LotteryDraw",
+    "OutboxMessage",
     "Posting",
     "PriceChange",
     "Provider",
+    "RiskFlag",
     "Scheme",
     "SchemeApplication",
     "User",

@@ -159,3 +159,22 @@ def test_a_provider_with_a_bad_or_taken_kvk_number_is_refused(client, db, make_p
         assert 'id="kvk_number-error"' in response.text
     assert _count(db, Provider) == 1
     assert _count(db, User) == 1
+
+
+def test_the_optional_address_is_checked_and_stored_in_one_spelling(app, make_worker):
+    import pytest
+
+    from wallet.accounts.models import WorkerProfile
+    from wallet.core.db import session
+    from wallet.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        make_worker(postcode="75 11", house_number="1")
+    assert "postcode" in refused.value.errors
+    with pytest.raises(ValidationFailed) as refused:
+        make_worker(postcode="7511 AB", house_number="")
+    assert "house_number" in refused.value.errors
+    worker = make_worker(postcode="7511 ab", house_number=" 12A ")
+    with app.app_context():
+        profile = session.get(WorkerProfile, worker.id)
+        assert (profile.postcode, profile.house_number) == ("7511AB", "12a")

@@ -13,6 +13,7 @@ from wallet.applications.models import TRANSITIONS, Application, ApplicationStat
 from wallet.catalogue.imports import import_courses
 from wallet.catalogue.models import Course, CourseRun
 from wallet.core import clock
+from wallet.core.db import unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.ledger.models import Hold, HoldStatus
 from wallet.ledger.services import balance
@@ -25,7 +26,8 @@ def setting(app, app_ctx, accredited_provider, make_fund, make_scheme, make_work
     import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
     worker = make_worker()
     grant = make_grant(make_scheme(make_fund(1_000_000), amount_cents=200_000,
-                                   rules={"co_funding_bps": 5_000}), worker)  # fmt: skip
+                                   rules={"co_funding_bps": 5_000,
+                                          "cancel_after_start": True}), worker)  # fmt: skip
     run = app_ctx.scalar(
         sa.select(CourseRun).join(Course).where(Course.code == "LAS-1", CourseRun.code == "R1")
     )  # fmt: skip
@@ -107,6 +109,26 @@ def test_others_cannot_touch_an_application(app_ctx, setting, make_worker, make_
         services.decide(application.id, "confirm", actor=setting["worker"])  # not the provider's
 
 
+def test_after_the_start_the_scheme_decides_about_cancelling(
+    app_ctx, accredited_provider, make_fund, make_scheme, make_worker, make_grant
+):
+    import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
+    app_ctx.commit()
+    worker = make_worker()
+    grant = make_grant(make_scheme(make_fund(1_000_000), amount_cents=300_000), worker)
+    run = app_ctx.scalar(
+        sa.select(CourseRun).join(Course).where(Course.code == "LAS-1", CourseRun.code == "R1")
+    )
+    staff, worker = app_ctx.get(User, accredited_provider.id), app_ctx.get(User, worker.id)
+    application = services.apply(worker, run.id, password=PASSWORD, expected_copay_cents=0)
+    services.decide(application.id, "confirm", actor=staff)
+    clock.set_now(clock.now() + dt.timedelta(days=31))
+    services.decide(application.id, "start", actor=staff)
+    with pytest.raises(Conflict):
+        services.decide(application.id, "cancel", actor=worker)
+    assert balance(grant.account_id).held_cents == 240_000
+
+
 def test_unanswered_applications_expire_and_release(app_ctx, setting):
     application = _apply(setting)
     later = application.respond_by + dt.timedelta(minutes=1)
@@ -130,13 +152,21 @@ def test_every_status_and_action_follows_the_table(app_ctx, setting, status, act
     )  # fmt: skip
     expected = TRANSITIONS.get((status, action))
     extra = {"reason": "r", "payment_reference": "p"}
+
+    def act():
+        if action in services.CLAIM_ACTIONS:  # moved by the claims service, tested there too
+            with unit_of_work():
+                services.move(services.get_application(application.id), action, actor_id=None)
+        else:
+            services.decide(application.id, action, actor=actor, **extra)
+
     with clock.frozen_at(clock.now() + dt.timedelta(days=31)):
         if expected is None:
             with pytest.raises(Conflict):
-                services.decide(application.id, action, actor=actor, **extra)
+                act()
             assert services.get_application(application.id).status == status
         else:
-            services.decide(application.id, action, actor=actor, **extra)
+            act()
             got = services.get_application(application.id).status
             if action == "confirm":
                 assert got == ApplicationStatus.AWAITING_COPAYMENT  # a co-payment is due here

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
 from wallet.core.forms import choices
 from wallet.reference import EMPLOYMENT_STATUSES, LANGUAGES, NLQF_LEVELS, SECTORS, municipalities
@@ -77,6 +77,14 @@ class WorkerRegistrationForm(_NewAccountForm):
         _l("Occupation you want to train for"),
         description=_l("For example: installatiemonteur, verpleegkundige, data-analist."),
         validators=[DataRequired(REQUIRED), Length(max=200)],
+    )
+    postcode = StringField(
+        _l("Postcode (optional)"),
+        description=_l("Helps the fund notice misuse of budgets; never shown to providers."),
+        validators=[Optional(), Length(max=7)],
+    )
+    house_number = StringField(
+        _l("House number (optional)"), validators=[Optional(), Length(max=10)]
     )
 
 

@@ -83,6 +83,10 @@ class WorkerProfile(Base):
     occupation: Mapped[str] = mapped_column(sa.String(200))
     education_level: Mapped[int] = mapped_column(sa.SmallInteger)
     target_occupation: Mapped[str] = mapped_column(sa.String(200))
+    # Optional home address (Dutch postcode "1234AB" and house number), for the fraud check
+    # of many applicants of one provider living at one address.
+    postcode: Mapped[str | None] = mapped_column(sa.String(6))
+    house_number: Mapped[str | None] = mapped_column(sa.String(10))
 
     user: Mapped[User] = relationship(back_populates="profile")
 

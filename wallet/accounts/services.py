@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -39,6 +40,9 @@ class LoginThrottled(DomainError):
     code = "login-throttled"
 
 
+POSTCODE = re.compile(r"^[1-9][0-9]{3}[A-Z]{2}$")
+
+
 @dataclass(frozen=True)
 class WorkerRegistration:
     """What a worker fills in to sign up."""
@@ -54,6 +58,8 @@ class WorkerRegistration:
     education_level: int
     target_occupation: str
     preferred_language: str = "nl"
+    postcode: str = ""  # optional: "7511 AB"
+    house_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,12 @@ def register_worker(data: WorkerRegistration) -> User:
     if data.date_of_birth >= today or not 15 <= age <= 100:
         errors["date_of_birth"] = _("Enter your real date of birth.")
     _check_language(data.preferred_language, errors)
+    postcode = data.postcode.replace(" ", "").upper()
+    if postcode and not POSTCODE.match(postcode):
+        errors["postcode"] = _("Enter a Dutch postcode, like 7511 AB.")
+    house_number = data.house_number.strip().lower()
+    if postcode and not 1 <= len(house_number) <= 10:
+        errors["house_number"] = _("Enter the house number that goes with the postcode.")
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
     with unit_of_work() as db:
@@ -131,6 +143,8 @@ def register_worker(data: WorkerRegistration) -> User:
             occupation=data.occupation.strip(),
             education_level=data.education_level,
             target_occupation=data.target_occupation.strip(),
+            postcode=postcode or None,
+            house_number=(house_number or None) if postcode else None,
         )
         db.add(user)
     return user

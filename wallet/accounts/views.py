@@ -61,6 +61,8 @@ def register_worker():
             education_level=int(form.education_level.data),
             target_occupation=form.target_occupation.data,
             preferred_language=form.preferred_language.data,
+            postcode=form.postcode.data or "",
+            house_number=form.house_number.data or "",
         )
         try:
             user = services.register_worker(data)

@@ -29,12 +29,17 @@ BEARER = {
 }
 
 
+MULTIPART_PATHS = ("/api/v1/provider/claims",)
+
+
 def _check_json_body() -> None:
     """Refuse bodies that are not JSON or too large before a handler sees them."""
     from flask import current_app
 
     if request.method not in {"POST", "PUT", "PATCH"} or not request.path.startswith("/api/"):
         return
+    if request.mimetype == "multipart/form-data" and request.path.startswith(MULTIPART_PATHS):
+        return  # claims with their files; MAX_CONTENT_LENGTH bounds them
     if request.content_length and request.content_length > current_app.config["API_MAX_JSON_BYTES"]:
         abort(413)
     if request.content_length and not request.is_json:
@@ -65,12 +70,13 @@ def init_app(app: Flask) -> None:
 
     from wallet.api.v1 import blp as v1
     from wallet.catalogue.api import blp as catalogue
+    from wallet.claims.api import blp as claims
     from wallet.funds.api import blp as funds
     from wallet.grants.api import blp as grants
     from wallet.ledger.api import blp as ledger
     from wallet.schemes.api import blp as schemes
 
-    for blueprint in (v1, funds, schemes, grants, ledger, catalogue):
+    for blueprint in (v1, funds, schemes, grants, ledger, catalogue, claims):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     app.before_request(_check_json_body)

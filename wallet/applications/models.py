@@ -27,6 +27,7 @@ class ApplicationStatus(enum.StrEnum):
     CANCELLED = "cancelled"
     REJECTED = "rejected"
     EXPIRED = "expired"
+    CLOSED = "closed"  # the claim was closed unpaid; the rest of the budget went back
 
 
 S = ApplicationStatus
@@ -42,11 +43,13 @@ TRANSITIONS: dict[tuple[ApplicationStatus, str], ApplicationStatus] = {
     (S.CONFIRMED, "start"): S.IN_PROGRESS,
     (S.CONFIRMED, "cancel"): S.CANCELLED,
     (S.IN_PROGRESS, "complete"): S.COMPLETED,
+    (S.IN_PROGRESS, "cancel"): S.CANCELLED,  # only where every scheme paying allows it
     (S.COMPLETED, "invoice"): S.INVOICED,
+    (S.INVOICED, "close"): S.CLOSED,
     (S.INVOICED, "pay"): S.PAID,
 }
 ACTIVE = (S.SUBMITTED, S.AWAITING_COPAYMENT, S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED, S.INVOICED)
-RELEASES_HOLDS = {"reject", "cancel", "expire"}
+RELEASES_HOLDS = {"reject", "cancel", "expire", "close"}
 
 
 class Application(Base):
@@ -88,6 +91,8 @@ class Application(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     respond_by: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    # Where the application came from, for the fraud check of many workers on one address.
+    client_ip: Mapped[str | None] = mapped_column(sa.String(45), index=True)
 
     parts: Mapped[list[ApplicationPart]] = relationship(back_populates="application")
     run: Mapped[CourseRun] = relationship()

@@ -29,11 +29,13 @@ from wallet.catalogue.search import accreditations_of, course_facts
 from wallet.core import clock
 from wallet.core.db import require_no_unit_of_work, session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from wallet.fraud.services import flag_application
 from wallet.funding.plan import FundingPlan, plan_funding
 from wallet.funding.services import reserve_plan, worker_grant_facts
 from wallet.grants.services import payable_account_id
 from wallet.ledger import services as ledger
 from wallet.ledger.models import Hold, HoldStatus
+from wallet.notifications.services import APPLICATION_UPDATES, notify, notify_provider
 from wallet.providers.models import ProviderStatus
 
 RESPOND_DAYS = 14
@@ -49,14 +51,16 @@ def bookable_run(run_id: int) -> CourseRun:
         raise Conflict(_("This course is not open for applications."))
     if run.starts_on <= clock.today():
         raise Conflict(_("This run has already started."))
-    taken = session.scalar(
-        sa.select(sa.func.count(Application.id)).where(
-            Application.run_id == run_id, Application.status.in_(ACTIVE)
-        )
-    )
-    if taken >= run.seats:
+    if _seats_taken(run_id) >= run.seats:
         raise Conflict(_("This run is full."))
     return run
+
+
+def _seats_taken(run_id: int) -> int:
+    query = sa.select(sa.func.count(Application.id)).where(
+        Application.run_id == run_id, Application.status.in_(ACTIVE)
+    )
+    return session.scalar(query)
 
 
 def plan_for(user_id: int, run: CourseRun) -> FundingPlan:
@@ -71,7 +75,14 @@ def _next_reference(application_id: int) -> str:
     return f"LW-{clock.today().year}-{application_id:07d}"
 
 
-def apply(user: User, run_id: int, *, password: str, expected_copay_cents: int) -> Application:
+def apply(
+    user: User,
+    run_id: int,
+    *,
+    password: str,
+    expected_copay_cents: int,
+    client_ip: str | None = None,
+) -> Application:
     """Apply for a run: the password confirms the spend; the plan's holds are placed at once.
 
     `expected_copay_cents` is what the worker saw: if the plan changed meanwhile (a grant
@@ -96,6 +107,11 @@ def apply(user: User, run_id: int, *, password: str, expected_copay_cents: int) 
         raise Conflict(_("What your budget pays has changed. Please look at the plan again."))
     now = clock.now()
     with unit_of_work() as db:
+        # The last seat goes once: lock the run (PostgreSQL; SQLite transactions are already
+        # serialized) and count again inside the transaction.
+        db.execute(sa.select(CourseRun.id).where(CourseRun.id == run.id).with_for_update())
+        if _seats_taken(run.id) >= run.seats:
+            raise Conflict(_("This run is full."))
         application = Application(
             reference="pending", user_id=user.id, run_id=run.id,
             provider_id=run.course.provider_id, status=ApplicationStatus.SUBMITTED,
@@ -103,6 +119,7 @@ def apply(user: User, run_id: int, *, password: str, expected_copay_cents: int) 
             copay_cents=plan.copay_cents, created_at=now, updated_at=now,
             respond_by=now + dt.timedelta(days=current_app.config.get("APPLICATION_RESPOND_DAYS",
                                                                       RESPOND_DAYS)),
+            client_ip=(client_ip or None) and client_ip[:45],
         )  # fmt: skip
         db.add(application)
         try:
@@ -119,6 +136,13 @@ def apply(user: User, run_id: int, *, password: str, expected_copay_cents: int) 
         record("application", application.id, "submit", actor_id=user.id,
                after={"status": application.status.value, "covered": plan.covered_cents,
                       "copay": plan.copay_cents})  # fmt: skip
+        db.flush()
+        flag_application(application)
+        course = run.course.title_nl
+        notify(user, "application_submitted", reference=application.reference, course=course,
+               covered_cents=plan.covered_cents, copay_cents=plan.copay_cents)  # fmt: skip
+        notify_provider(application.provider_id, "application_new",
+                        reference=application.reference, course=course)  # fmt: skip
     return application
 
 
@@ -136,13 +160,15 @@ ACTORS = {
     "record_copayment": "provider",
     "start": "provider",
     "complete": "provider",
-    "invoice": "provider",  # the claims issue makes this part of submitting a claim
     "cancel": "worker",
 }
 SYSTEM_ACTIONS = {"expire", "pay"}  # jobs: expiry, and payouts (the payments issue)
+CLAIM_ACTIONS = {"invoice", "close"}  # only through a claim (wallet.claims.services)
 
 
 def _authorize(application: Application, action: str, actor: User | None) -> None:
+    if action in CLAIM_ACTIONS:
+        raise Forbidden(_("This happens through a claim."))
     if actor is None:  # the system (jobs)
         if action not in SYSTEM_ACTIONS:
             raise Forbidden(_("You are not allowed to do this."))
@@ -182,26 +208,74 @@ def decide(
         target = ApplicationStatus.AWAITING_COPAYMENT
     if action == "start" and application.run.starts_on > clock.today():
         raise Conflict(_("The course has not started yet."))
+    if action == "cancel" and application.status == ApplicationStatus.IN_PROGRESS:
+        _require_cancel_after_start(application)
     with unit_of_work():
-        before = application.status.value
-        result = session.execute(
-            sa.update(Application.__table__)
-            .where(Application.__table__.c.id == application.id,
-                   Application.__table__.c.status == before)
-            .values(status=target.value, updated_at=clock.now(),
-                    reason=reason.strip()[:500] or application.reason,
-                    payment_reference=payment_reference.strip()[:50]
-                    or application.payment_reference)
-        )  # fmt: skip
-        if result.rowcount != 1:
-            raise Conflict(_("The application changed meanwhile. Please look again."))
-        if action in RELEASES_HOLDS:
-            _release_holds(application)
-        record("application", application.id, action,
-               actor_id=actor.id if actor else None, before={"status": before},
-               after={"status": target.value}, reason=reason.strip() or None)  # fmt: skip
+        move(application, action, target=target, actor_id=actor.id if actor else None,
+             reason=reason, payment_reference=payment_reference)  # fmt: skip
     session.expire(application)
     return application
+
+
+def move(
+    application: Application,
+    action: str,
+    *,
+    target: ApplicationStatus | None = None,
+    actor_id: int | None,
+    reason: str = "",
+    payment_reference: str = "",
+) -> None:
+    """Move the application by the table inside the caller's unit of work (no authorization:
+    callers decide who may). Releasing actions void its pending holds; the worker is told."""
+    target = target or TRANSITIONS.get((application.status, action))
+    if target is None:
+        raise Conflict(_("This is not possible for an application that is %(status)s.",
+                         status=application.status.value))  # fmt: skip
+    before = application.status.value
+    result = session.execute(
+        sa.update(Application.__table__)
+        .where(Application.__table__.c.id == application.id,
+               Application.__table__.c.status == before)
+        .values(status=target.value, updated_at=clock.now(),
+                reason=reason.strip()[:500] or application.reason,
+                payment_reference=payment_reference.strip()[:50]
+                or application.payment_reference)
+    )  # fmt: skip
+    if result.rowcount != 1:
+        raise Conflict(_("The application changed meanwhile. Please look again."))
+    if action in RELEASES_HOLDS:
+        _release_holds(application)
+    record("application", application.id, action, actor_id=actor_id, before={"status": before},
+           after={"status": target.value}, reason=reason.strip() or None)  # fmt: skip
+    if action in APPLICATION_UPDATES:
+        notify(application.user, "application_status", reference=application.reference,
+               course=application.run.course.title_nl, action=action,
+               reason=reason.strip() or None)  # fmt: skip
+    session.expire(application)
+
+
+def _require_cancel_after_start(application: Application) -> None:
+    """After the start the schemes decide: every scheme paying must allow it, and no claim
+    may be under review."""
+    from wallet.claims.models import OPEN, Claim
+    from wallet.grants.models import Grant
+    from wallet.schemes.models import Scheme
+    from wallet.schemes.rules import load_rules
+
+    rules = session.scalars(
+        sa.select(Scheme.rules).join(Grant, Grant.scheme_id == Scheme.id)
+        .join(ApplicationPart, ApplicationPart.grant_id == Grant.id)
+        .where(ApplicationPart.application_id == application.id)
+    ).all()  # fmt: skip
+    if not all(load_rules(r).cancel_after_start for r in rules):
+        raise Conflict(_("The course has started and your scheme does not allow cancelling "
+                         "now. Please talk to your training provider."))  # fmt: skip
+    open_claim = sa.select(Claim.id).where(Claim.application_id == application.id,
+                                           Claim.status.in_(OPEN))  # fmt: skip
+    if session.scalar(open_claim) is not None:
+        raise Conflict(_("A claim for this application is under review; it cannot be "
+                         "cancelled now."))  # fmt: skip
 
 
 def _release_holds(application: Application) -> None:

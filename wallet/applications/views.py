@@ -74,6 +74,7 @@ def new():
             application = services.apply(
                 current_user, run.id, password=form.password.data,
                 expected_copay_cents=int(form.expected_copay.data or -1),
+                client_ip=request.remote_addr,
             )  # fmt: skip
         except ValidationFailed as error:
             show_errors(form, error)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 
+from wallet.accounts.models import User
 from wallet.audit.models import AuditEvent
 from wallet.core import clock
 from wallet.core.db import session
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def record(
@@ -42,4 +50,97 @@ def history(subject_type: str, subject_id: int) -> list[AuditEvent]:
         .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
         .order_by(AuditEvent.id)
     )
+    return list(session.scalars(query))
+
+
+# --- reading the trail (the audit page and its CSV export) ----------------------------------
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """What the audit page asks for. `fund_id` limits the events to one fund's."""
+
+    fund_id: int | None = None
+    subject_type: str | None = None
+    action: str | None = None
+    actor_email: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def _fund_scope(fund_id: int) -> sa.ColumnElement[bool]:
+    """Events of the fund itself, of its schemes and of claims on it."""
+    from wallet.claims.models import Claim
+    from wallet.schemes.models import Scheme
+
+    claims = sa.select(Claim.id).where(Claim.fund_id == fund_id).scalar_subquery()
+    schemes = sa.select(Scheme.id).where(Scheme.fund_id == fund_id).scalar_subquery()
+    return sa.or_(
+        sa.and_(AuditEvent.subject_type == "claim", AuditEvent.subject_id.in_(claims)),
+        sa.and_(AuditEvent.subject_type == "scheme", AuditEvent.subject_id.in_(schemes)),
+        sa.and_(AuditEvent.subject_type == "fund", AuditEvent.subject_id == fund_id),
+    )
+
+
+def _conditions(wanted: EventFilter) -> list:
+    conditions = []
+    if wanted.fund_id is not None:
+        conditions.append(_fund_scope(wanted.fund_id))
+    if wanted.subject_type:
+        conditions.append(AuditEvent.subject_type == wanted.subject_type)
+    if wanted.action:
+        conditions.append(AuditEvent.action == wanted.action)
+    if wanted.actor_email:
+        needle = wanted.actor_email.strip().lower()
+        conditions.append(User.email.contains(needle, autoescape=True))
+    if wanted.date_from:
+        conditions.append(AuditEvent.at >= _start_of(wanted.date_from))
+    if wanted.date_to:
+        conditions.append(AuditEvent.at < _start_of(wanted.date_to + dt.timedelta(days=1)))
+    return conditions
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    """Midnight in the Netherlands at the start of `day`, as UTC."""
+    return dt.datetime.combine(day, dt.time(), AMSTERDAM).astimezone(dt.UTC)
+
+
+def _events_query(wanted: EventFilter) -> sa.Select:
+    return (
+        sa.select(AuditEvent, User.email)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(*_conditions(wanted))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+
+
+def find_events(
+    wanted: EventFilter, page: int = 1, per_page: int = 50
+) -> tuple[list[tuple[AuditEvent, str | None]], int]:
+    """One page of (event, actor e-mail or None), newest first, and how many match."""
+    total = session.scalar(
+        sa.select(sa.func.count(AuditEvent.id))
+        .select_from(AuditEvent)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(*_conditions(wanted))
+    )
+    query = _events_query(wanted).limit(per_page).offset((max(page, 1) - 1) * per_page)
+    return [tuple(row) for row in session.execute(query)], total or 0
+
+
+def iter_events(wanted: EventFilter, batch: int = 500) -> Iterator[tuple[AuditEvent, str | None]]:
+    """Every matching (event, actor e-mail or None), newest first, fetched in batches."""
+    result = session.execute(_events_query(wanted).execution_options(yield_per=batch))
+    yield from result
+
+
+FUND_SUBJECT_TYPES = ("claim", "fund", "scheme")
+
+
+def subject_types(fund_id: int | None) -> list[str]:
+    """The subject types a filter offers: a fund's three, or every type in the trail."""
+    if fund_id is not None:
+        return list(FUND_SUBJECT_TYPES)
+    # DISTINCT over the (subject_type, subject_id) index, not over the events themselves.
+    query = sa.select(AuditEvent.subject_type).distinct().order_by(AuditEvent.subject_type)
     return list(session.scalars(query))

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     SelectField,
@@ -116,6 +117,35 @@ class SchemeForm(FlaskForm):
         default=3,
         validators=[InputRequired(REQUIRED), NumberRange(1, 10)],
     )
+    attendance_threshold_pct = IntegerField(
+        _l("Attendance needed for a claim (%)"),
+        description=_l("Below this a claim needs a certificate."),
+        default=80,
+        validators=[Optional(), NumberRange(0, 100)],
+    )
+    advance_share_percent = IntegerField(
+        _l("Advance at the start of the course (%)"),
+        description=_l(
+            "0 pays everything at completion; e.g. 60 lets providers claim 60 % at "
+            "the start and the rest at completion."
+        ),
+        default=0,
+        validators=[Optional(), NumberRange(0, 90)],
+    )
+    four_eyes_above = MoneyField(
+        _l("Two administrators approve claims above"),
+        description=_l("In euros; claims with high-risk flags always need two."),
+        default="2.500,00",
+        validators=[Optional()],
+    )
+
+    cancel_after_start = BooleanField(
+        _l("Workers may cancel after the course has started"),
+        description=_l(
+            "The budget not yet claimed is then released; an advance already "
+            "paid stays with the provider."
+        ),
+    )
 
     def rules(self) -> dict:
         """The rules part as the scheme stores it."""
@@ -141,6 +171,10 @@ class SchemeForm(FlaskForm):
                 if line.strip()
             ],
             "max_grants_per_course": self.max_grants_per_course.data,
+            "attendance_threshold_pct": _or(self.attendance_threshold_pct.data, 80),
+            "advance_share_bps": _or(self.advance_share_percent.data, 0) * 100,
+            "four_eyes_above_cents": _or(self.four_eyes_above.cents, 250_000),
+            "cancel_after_start": bool(self.cancel_after_start.data),
         }
 
     def fill_from(self, scheme) -> None:
@@ -161,12 +195,20 @@ class SchemeForm(FlaskForm):
             )
         for name in ("municipalities", "target_groups", "course_kinds", "accreditations"):
             self[name].data = rules.get(name, [])
-        for name in ("min_age", "max_age", "max_grants_per_course"):
+        self.advance_share_percent.data = rules.get("advance_share_bps", 0) // 100
+        self.cancel_after_start.data = bool(rules.get("cancel_after_start"))
+        cents = rules.get("four_eyes_above_cents", 250_000)
+        self.four_eyes_above.data = f"{cents / 100:.2f}".replace(".", ",")
+        for name in ("min_age", "max_age", "max_grants_per_course", "attendance_threshold_pct"):
             if rules.get(name) is not None:
                 self[name].data = rules[name]
         for name in ("max_education_level", "nlqf_min", "nlqf_max"):
             self[name].data = str(rules[name]) if rules.get(name) else ""
         self.target_occupations.data = "\n".join(rules.get("target_occupations", []))
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 class GrantForm(FlaskForm):

@@ -22,6 +22,9 @@ class AccountKind(enum.StrEnum):
     IN_TRANSIT = "in_transit"  # on its way to a provider in a payout batch
     PAID_OUT = "paid_out"  # paid to providers (leaves Leerwallet)
     COPAY_RECEIVED = "copay_received"  # co-payments received from workers
+    # What a provider owes back after a clawback: below zero by the amount owed, offset
+    # against later payouts. The one account besides the outside world that may go negative.
+    RECEIVABLE = "receivable"
 
 
 class HoldStatus(enum.StrEnum):

@@ -37,6 +37,13 @@ def _expire_applications() -> str:
     return f"{expire_unanswered()} applications expired"
 
 
+def _send_notifications() -> str:
+    from wallet.notifications.services import send_pending
+
+    sent, failed = send_pending()
+    return f"{sent} e-mails sent, {failed} failed"
+
+
 def _verify() -> str:
     from wallet.ledger.verify import verify
 
@@ -60,6 +67,7 @@ JOBS: dict[str, Job] = {
     "expire-grants": Job(_expire_grants, {"minute": 5}, dt.timedelta(minutes=50)),
     "expire-holds": Job(_expire_holds, {"minute": "*/5"}, dt.timedelta(minutes=4)),
     "expire-applications": Job(_expire_applications, {"minute": 20}, dt.timedelta(minutes=50)),
+    "send-notifications": Job(_send_notifications, {"minute": "*"}, dt.timedelta(seconds=50)),
     "verify-ledger": Job(_verify, {"hour": 3, "minute": 30}, dt.timedelta(hours=2)),
 }
 

@@ -33,6 +33,12 @@ class SchemeRules:
     nlqf_max: int | None = None
     target_occupations: tuple[str, ...] = ()
     max_grants_per_course: int = 3
+    # Claims: proof of participation, staged payment, and when two administrators approve.
+    attendance_threshold_pct: int = 80
+    advance_share_bps: int = 0  # e.g. 6000: 60 % of the budget's share claimable at the start
+    four_eyes_above_cents: int = 250_000
+    # May the worker cancel once the course has started (the rest of the budget released)?
+    cancel_after_start: bool = False
     extra: dict = field(default_factory=dict)
 
 
@@ -66,6 +72,12 @@ class SchemeRulesSchema(Schema):
         fields.String(validate=validate.Length(1, 200)), load_default=list
     )
     max_grants_per_course = fields.Integer(load_default=3, validate=validate.Range(1, 10))
+    attendance_threshold_pct = fields.Integer(load_default=80, validate=validate.Range(0, 100))
+    advance_share_bps = fields.Integer(load_default=0, validate=validate.Range(0, 9_000))
+    four_eyes_above_cents = fields.Integer(
+        load_default=250_000, validate=validate.Range(0, 10_000_000_00)
+    )
+    cancel_after_start = fields.Boolean(load_default=False)
 
     @validates_schema
     def _ranges(self, data, **_kwargs):

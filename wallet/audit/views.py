@@ -1,0 +1,141 @@
+"""The audit trail for administrators: all of it for the platform, a fund's own for its admins."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from wallet.accounts.access import role_required
+from wallet.accounts.models import Role
+from wallet.audit import services
+from wallet.audit.services import AMSTERDAM, EventFilter
+from wallet.core.forms import choices
+
+bp = Blueprint("audit", __name__)
+
+PER_PAGE = 50
+ADMINS = (Role.PLATFORM_ADMIN, Role.FUND_ADMIN)
+FILTER_FIELDS = ("subject_type", "action", "actor", "date_from", "date_to")
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit filters (GET, no CSRF needed: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    subject_type = SelectField(_l("Subject"), validators=[Optional()])
+    action = StringField(
+        _l("Action"),
+        description=_l("Exactly as shown in the list, e.g. approve."),
+        validators=[Optional(), Length(max=50)],
+    )
+    actor = StringField(
+        _l("Done by (e-mail address)"),
+        description=_l("All or part of the address."),
+        validators=[Optional(), Length(max=254)],
+    )
+    date_from = DateField(_l("From date"), validators=[Optional()])
+    date_to = DateField(_l("To date (inclusive)"), validators=[Optional()])
+
+
+def _filter_form() -> tuple[AuditFilterForm, EventFilter]:
+    """The form as filled in, and the filter made of its valid fields (invalid ones ignored)."""
+    scope = current_user.fund_id if current_user.role == Role.FUND_ADMIN else None
+    form = AuditFilterForm(request.args)
+    types = services.subject_types(scope)
+    form.subject_type.choices = choices(((t, t) for t in types), _("All subjects"))
+    form.validate()
+
+    def valid(name: str):
+        field = form[name]
+        return None if field.errors else field.data or None
+
+    wanted = EventFilter(
+        fund_id=scope,
+        subject_type=valid("subject_type"),
+        action=(valid("action") or "").strip() or None,
+        actor_email=valid("actor"),
+        date_from=valid("date_from"),
+        date_to=valid("date_to"),
+    )
+    return form, wanted
+
+
+def compact(value: dict | None) -> str:
+    """A JSON value on one line with sorted keys; empty when there is none."""
+    if value is None:
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=str)  # fmt: skip
+
+
+@bp.get("/audit")
+@role_required(*ADMINS)
+def index():
+    """The audit events the administrator may see, filtered, newest first."""
+    form, wanted = _filter_form()
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, total = services.find_events(wanted, page, PER_PAGE)
+    args = {name: request.args[name] for name in FILTER_FIELDS if request.args.get(name)}
+    return render_template("audit/index.html", form=form, rows=rows, total=total, page=page,
+                           pages=max(1, -(-total // PER_PAGE)), args=args,
+                           compact=compact)  # fmt: skip
+
+
+@bp.get("/audit.csv")
+@role_required(*ADMINS)
+def export():
+    """The same filtered events as a CSV file (semicolons, UTF-8 with BOM), streamed."""
+    _form, wanted = _filter_form()
+    return Response(
+        stream_with_context(_csv_lines(wanted)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="leerwallet-audit.csv"'},
+    )
+
+
+def _csv_lines(wanted: EventFilter) -> Iterator[str]:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([_("When"), _("Who"), _("Subject"), _("Subject id"), _("Action"),
+                     _("Before"), _("After"), _("Reason")])  # fmt: skip
+    yield "\ufeff" + _flush(out)
+    for count, (event, email) in enumerate(services.iter_events(wanted), start=1):
+        writer.writerow(
+            [
+                event.at.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M:%S"),
+                _cell(email or _("system")),
+                _cell(event.subject_type),
+                event.subject_id,
+                _cell(event.action),
+                _cell(compact(event.before)),
+                _cell(compact(event.after)),
+                _cell(event.reason or ""),
+            ]
+        )
+        if count % 200 == 0:
+            yield _flush(out)
+    yield _flush(out)
+
+
+def _flush(out: io.StringIO) -> str:
+    text = out.getvalue()
+    out.seek(0)
+    out.truncate()
+    return text
+
+
+def _cell(text: str) -> str:
+    """Text a spreadsheet shows as text, never runs as a formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,1 @@
+"""Claims: providers invoice applications, fund administrators review them."""

@@ -1,0 +1,260 @@
+"""Claim pages: providers invoice and correct, administrators review, both follow."""
+
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from wallet.accounts.access import role_required
+from wallet.accounts.models import Role
+from wallet.applications import services as applications
+from wallet.applications.models import ApplicationStatus
+from wallet.audit.services import history
+from wallet.claims import files, services
+from wallet.claims.models import ClaimKind
+from wallet.claims.queue import QueueFilter, review_queue
+from wallet.core import clock
+from wallet.core.errors import DomainError, ValidationFailed
+from wallet.core.forms import MoneyField, show_errors
+from wallet.core.money import Money, MoneyError
+from wallet.fraud.services import flags_of
+
+bp = Blueprint("claims", __name__)
+REQUIRED = _l("This field is required.")
+
+STATUS_LABELS = {
+    "submitted": _l("Waiting for review"),
+    "approved_once": _l("Approved once; a second administrator must approve"),
+    "approved": _l("Approved; waiting for payment"),
+    "rejected": _l("Rejected; can be corrected"),
+    "closed": _l("Closed"),
+    "in_batch": _l("In a payout batch"),
+    "paid": _l("Paid"),
+    "clawed_back": _l("Clawed back"),
+}
+KIND_LABELS = {"advance": _l("Advance at the start"), "final": _l("Final invoice")}
+
+
+class ClaimForm(FlaskForm):
+    """The invoice, its files and the proof of participation."""
+
+    kind = SelectField(_l("Kind of claim"), choices=[])
+    invoice_number = StringField(_l("Invoice number"),
+                                 validators=[DataRequired(REQUIRED), Length(max=50)])  # fmt: skip
+    invoice_date = DateField(_l("Invoice date"), validators=[InputRequired(REQUIRED)])
+    amount = MoneyField(_l("Amount to be paid from the budgets (euros, VAT included)"),
+                        validators=[DataRequired(REQUIRED)])  # fmt: skip
+    vat = StringField(
+        _l("Of which VAT (euros)"),
+        default="0,00",
+        description=_l("0,00 when the course is exempt from VAT (CRKBO)."),
+    )
+    description = TextAreaField(_l("Description"),
+                                validators=[DataRequired(REQUIRED), Length(max=500)])  # fmt: skip
+    attendance_pct = IntegerField(
+        _l("Attendance (%)"), validators=[Optional(), NumberRange(0, 100)],
+        description=_l("Proof of participation: the share of the lessons the participant "
+                       "attended. Or attach a certificate."),
+    )  # fmt: skip
+    invoice_pdf = FileField(_l("Invoice (PDF, at most 10 MB)"))
+    certificate_pdf = FileField(_l("Certificate or diploma (PDF, optional)"))
+    ubl_xml = FileField(_l("E-invoice (UBL 2.1 XML, optional)"),
+                        description=_l("When attached, its number, amount and VAT are compared "
+                                       "with this form."))  # fmt: skip
+
+    def vat_cents(self) -> int | None:
+        """The VAT as cents, or None with an error on the field."""
+        try:
+            cents = Money.parse((self.vat.data or "0").strip() or "0").cents
+        except MoneyError:
+            self.vat.errors = [*self.vat.errors, _("Write an amount in euros, like 21,00.")]
+            return None
+        return cents
+
+    def to_input(self) -> services.ClaimInput | None:
+        """The service's input, or None when a field cannot be read."""
+        vat = self.vat_cents()
+        if vat is None:
+            return None
+
+        def content(field) -> bytes | None:
+            upload = field.data
+            return upload.read() if upload and getattr(upload, "filename", "") else None
+
+        return services.ClaimInput(
+            kind=ClaimKind(self.kind.data), invoice_number=self.invoice_number.data or "",
+            invoice_date=self.invoice_date.data, amount_cents=self.amount.cents or 0,
+            vat_cents=vat, description=self.description.data or "",
+            attendance_pct=self.attendance_pct.data, invoice_pdf=content(self.invoice_pdf) or b"",
+            certificate_pdf=content(self.certificate_pdf), ubl_xml=content(self.ubl_xml),
+        )  # fmt: skip
+
+
+class DecisionForm(FlaskForm):
+    """An administrator's decision, with a reason where one is needed."""
+
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
+    flags_seen = BooleanField(_l("I have looked at the flags of this claim"))
+
+
+def _kinds(application, terms) -> list[tuple[str, str]]:
+    kinds = []
+    if application.status == ApplicationStatus.IN_PROGRESS and terms.advance_share_bps:
+        kinds.append((ClaimKind.ADVANCE.value, str(KIND_LABELS["advance"])))
+    if application.status == ApplicationStatus.COMPLETED:
+        kinds.append((ClaimKind.FINAL.value, str(KIND_LABELS["final"])))
+    return kinds
+
+
+def _submit_form(form: ClaimForm, perform):
+    """Validate, call the service, and say what went wrong; the claim or None and a status."""
+    if not form.validate_on_submit():
+        return None, 422 if form.errors else 200
+    data = form.to_input()
+    if data is None:
+        return None, 422
+    try:
+        return perform(data), 200
+    except ValidationFailed as error:
+        show_errors(form, error)
+        return None, 422
+    except DomainError as error:
+        flash(error.detail, "error")
+        return None, error.status
+
+
+@bp.route("/provider/applications/<int:application_id>/claim", methods=["GET", "POST"])
+@role_required(Role.PROVIDER_STAFF)
+def new(application_id: int):
+    """Invoice an application: the amount, the PDF and the proof of participation."""
+    application = applications.get_application(application_id)
+    if application.provider_id != current_user.provider_id:
+        abort(404)
+    terms = services.terms_of(application)
+    form = ClaimForm()
+    form.kind.choices = _kinds(application, terms)
+    if not form.kind.choices:
+        flash(_("This application cannot be invoiced now."), "error")
+        return redirect(url_for("applications.queue"))
+    if request.method == "GET":
+        form.invoice_date.data = clock.today()
+    claim, status = _submit_form(
+        form, lambda data: services.submit(current_user, application.id, data)
+    )
+    if claim is not None:
+        flash(_("Claim %(reference)s is sent for review.", reference=claim.reference), "success")
+        return redirect(url_for("claims.show", claim_id=claim.id))
+    most = {kind: services.claimable_cents(application, ClaimKind(kind), terms)
+            for kind, _label in form.kind.choices}  # fmt: skip
+    return render_template("claims/form.html", form=form, application=application, most=most,
+                           terms=terms, claim=None), status  # fmt: skip
+
+
+@bp.route("/claims/<int:claim_id>/resubmit", methods=["GET", "POST"])
+@role_required(Role.PROVIDER_STAFF)
+def resubmit(claim_id: int):
+    """Correct a rejected claim: a new version, the earlier ones kept."""
+    claim = services.visible_claim(claim_id, current_user)
+    form = ClaimForm()
+    form.kind.choices = [(claim.kind.value, str(KIND_LABELS[claim.kind.value]))]
+    if request.method == "GET":
+        form.invoice_number.data = claim.invoice_number
+        form.invoice_date.data = claim.invoice_date
+        form.amount.data = f"{claim.amount_cents / 100:.2f}".replace(".", ",")
+        form.vat.data = f"{claim.vat_cents / 100:.2f}".replace(".", ",")
+        form.description.data = claim.description
+        form.attendance_pct.data = claim.attendance_pct
+    result, status = _submit_form(
+        form, lambda data: services.resubmit(current_user, claim.id, data)
+    )
+    if result is not None:
+        flash(_("Version %(version)d of %(reference)s is sent for review.",
+                version=result.version, reference=result.reference), "success")  # fmt: skip
+        return redirect(url_for("claims.show", claim_id=claim.id))
+    terms = services.terms_of(claim.application)
+    most = {claim.kind.value: services.claimable_cents(claim.application, claim.kind, terms)}
+    return render_template("claims/form.html", form=form, application=claim.application,
+                           most=most, terms=terms, claim=claim), status  # fmt: skip
+
+
+@bp.get("/provider/claims")
+@role_required(Role.PROVIDER_STAFF)
+def provider_claims():
+    """The provider's claims, newest first."""
+    claims = services.claims_of_provider(current_user.provider_id)
+    return render_template("claims/provider_list.html", labels=STATUS_LABELS, claims=claims)
+
+
+@bp.get("/review")
+@role_required(Role.FUND_ADMIN)
+def queue():
+    """Claims waiting on the fund's administrators, with filters and sorting."""
+    wanted = QueueFilter(
+        status=request.args.get("status", "waiting"),
+        flagged_only=request.args.get("flagged") == "1",
+        sort=request.args.get("sort", "age"),
+        page=request.args.get("page", 1, type=int) or 1,
+    )
+    rows, total = review_queue(current_user.fund_id, wanted)
+    pages = max(1, math.ceil(total / wanted.per_page))
+    return render_template("claims/queue.html", rows=rows, total=total, wanted=wanted,
+                           pages=pages, labels=STATUS_LABELS, now=clock.now())  # fmt: skip
+
+
+@bp.get("/claims/<int:claim_id>")
+@role_required(Role.PROVIDER_STAFF, Role.FUND_ADMIN, Role.PLATFORM_ADMIN)
+def show(claim_id: int):
+    """The claim with its application, funding, versions, flags and history."""
+    claim = services.visible_claim(claim_id, current_user)
+    application = claim.application
+    return render_template(
+        "claims/show.html", claim=claim, application=application,
+        flags=flags_of(application.id, claim.id), events=history("claim", claim.id),
+        application_events=history("application", application.id),
+        labels=STATUS_LABELS, kinds=KIND_LABELS, form=DecisionForm(),
+        is_admin=current_user.role == Role.FUND_ADMIN,
+        is_provider=current_user.role == Role.PROVIDER_STAFF,
+    )  # fmt: skip
+
+
+@bp.post("/claims/<int:claim_id>/<action>")
+@role_required(Role.PROVIDER_STAFF, Role.FUND_ADMIN)
+def decide(claim_id: int, action: str):
+    """approve, reject, close, claw_back."""
+    if action not in {"approve", "reject", "close", "claw_back"}:
+        abort(404)
+    form = DecisionForm()
+    form.validate()
+    try:
+        claim = services.review(claim_id, action, actor=current_user,
+                                reason=form.reason.data or "",
+                                flags_seen=bool(form.flags_seen.data))  # fmt: skip
+    except DomainError as error:
+        flash(error.detail, "error")
+    else:
+        flash(_("Done: %(reference)s is now: %(status)s.", reference=claim.reference,
+                status=STATUS_LABELS[claim.status.value]), "success")  # fmt: skip
+    return redirect(url_for("claims.show", claim_id=claim_id))
+
+
+@bp.get("/claims/<int:claim_id>/files/<kind>")
+@role_required(Role.PROVIDER_STAFF, Role.FUND_ADMIN, Role.PLATFORM_ADMIN)
+def download(claim_id: int, kind: str):
+    """The invoice, certificate or e-invoice of a claim, for those who may see the claim."""
+    claim = services.visible_claim(claim_id, current_user)
+    name = {"invoice": claim.invoice_file, "certificate": claim.certificate_file,
+            "ubl": claim.ubl_file}.get(kind)  # fmt: skip
+    if not name:
+        abort(404)
+    mimetype = "application/xml" if kind == "ubl" else "application/pdf"
+    suffix = name.rsplit(".", 1)[1]
+    return send_file(files.path_of(name), mimetype=mimetype, as_attachment=True,
+                     download_name=f"{claim.reference}-{kind}.{suffix}")  # fmt: skip

@@ -1,0 +1,1 @@
+"""Fraud flags: patterns worth a second look, raised before money leaves."""
