@@ -11,6 +11,14 @@ from wallet.funds.models import Fund
 from wallet.grants.models import AllocationRun, Grant, LotteryDraw, SchemeApplication
 from wallet.ledger.models import Hold, LedgerAccount, LedgerTransaction, Posting
 from wallet.notifications.models import OutboxMessage
+from wallet.payments.models import (
+    BankStatementImport,
+    Copayment,
+    PayoutBatch,
+    PayoutItem,
+    PayoutLine,
+    StripeEvent,
+)
 from wallet.providers.models import Accreditation, Provider
 from wallet.scheduler.locks import JobLease
 from wallet.schemes.models import Scheme
@@ -22,10 +30,12 @@ __all__ = [
     "Application",
     "ApplicationPart",
     "AuditEvent",
+    "BankStatementImport",
     "Claim",
     "ClaimApproval",
     "ClaimPart",
     "ClaimVersion",
+    "Copayment",
     "Course",
     "CourseRun",
     "Fund",
@@ -38,12 +48,16 @@ __all__ = [
     "LoginFailure",
     "LotteryDraw",
     "OutboxMessage",
+    "PayoutBatch",
+    "PayoutItem",
+    "PayoutLine",
     "Posting",
     "PriceChange",
     "Provider",
     "RiskFlag",
     "Scheme",
     "SchemeApplication",
+    "StripeEvent",
     "User",
     "WorkerProfile",
 ]

@@ -247,7 +247,7 @@ def test_a_clawback_returns_the_money_to_the_pot_as_a_receivable(make_journey):
     assert fund_figures(j["fund"].id).available_cents == available + 240_000
     receivable = session.scalar(
         sa.text("SELECT posted_cents FROM ledger_accounts WHERE code = :code"),
-        {"code": f"provider:{claim.provider_id}:receivable"},
+        {"code": f"provider:{claim.provider_id}:fund:{claim.fund_id}:receivable"},
     )
     assert receivable == -240_000
     with pytest.raises(Conflict):

@@ -45,6 +45,7 @@ TRANSITIONS: dict[tuple[ClaimStatus, str], ClaimStatus] = {
     (C.APPROVED, "batch"): C.IN_BATCH,
     (C.APPROVED, "claw_back"): C.CLAWED_BACK,
     (C.IN_BATCH, "pay"): C.PAID,
+    (C.IN_BATCH, "unbatch"): C.APPROVED,  # the batch was discarded or its transfer failed
     (C.PAID, "claw_back"): C.CLAWED_BACK,
 }
 OPEN = (C.SUBMITTED, C.APPROVED_ONCE, C.REJECTED)

@@ -464,11 +464,17 @@ def _post_to_payable(claim: Claim, actor: User) -> None:
     session.flush()
 
 
+def receivable_account(provider_id: int, fund_id: int):
+    """What a provider owes one fund after clawbacks: below zero by the amount owed, offset
+    against that fund's later payouts to the provider (never another fund's)."""
+    code = f"provider:{provider_id}:fund:{fund_id}:receivable"
+    return ledger.open_account(code, AccountKind.RECEIVABLE, allow_negative=True)
+
+
 def _claw_back(claim: Claim, before: ClaimStatus, actor: User, reason: str) -> None:
     """The paid amount returns to the fund pots; the provider owes it (a receivable)."""
     _change_status(claim, before, ClaimStatus.CLAWED_BACK)
-    receivable = ledger.open_account(f"provider:{claim.provider_id}:receivable",
-                                     AccountKind.RECEIVABLE, allow_negative=True)  # fmt: skip
+    receivable = receivable_account(claim.provider_id, claim.fund_id)
     from wallet.funds.models import Fund
 
     rows = session.execute(

@@ -32,6 +32,9 @@ class Fund(Base):
     )
     # The pot: money deposited and not yet granted. Made with the fund (funds.services).
     pot_account_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_accounts.id"), unique=True)
+    # The fund's own bank account: the debtor of its SEPA payout files.
+    iban: Mapped[str | None] = mapped_column(sa.String(34))
+    bic: Mapped[str | None] = mapped_column(sa.String(11))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     def __repr__(self) -> str:

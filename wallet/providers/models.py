@@ -42,6 +42,9 @@ class Provider(Base):
     vat_number: Mapped[str | None] = mapped_column(sa.String(20))
     iban: Mapped[str | None] = mapped_column(sa.String(34))
     bic: Mapped[str | None] = mapped_column(sa.String(11))
+    # Stripe Connect (Express): the connected account and what its webhooks last said.
+    stripe_account_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    stripe_payouts_enabled: Mapped[bool] = mapped_column(default=False)
     street: Mapped[str | None] = mapped_column(sa.String(200))
     postcode: Mapped[str | None] = mapped_column(sa.String(10))
     city: Mapped[str | None] = mapped_column(sa.String(100))

@@ -1,0 +1,217 @@
+"""Payout batches: approved claims → one item per provider → in transit → paid out, exactly
+once; SEPA files validate against their XSD; a wrong IBAN never reaches a file."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from lxml import etree
+
+from tests.claims.conftest import claim_input, make_journey  # noqa: F401 - the fixture
+from wallet.applications.models import Application, ApplicationStatus
+from wallet.claims import services as claims
+from wallet.claims.models import Claim, ClaimStatus
+from wallet.core.db import session
+from wallet.core.errors import Conflict, ValidationFailed
+from wallet.funds.models import Fund
+from wallet.grants.services import payable_account_id
+from wallet.ledger.services import balance
+from wallet.ledger.verify import verify
+from wallet.payments import batches
+from wallet.payments.models import BatchStatus, ItemStatus, PayoutMethod
+from wallet.payments.sepa import sepa_file
+from wallet.providers.models import Provider
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
+FUND_IBAN, PROVIDER_IBAN = "NL91ABNA0417164300", "NL20INGB0001234567"
+
+
+def _account(code: str) -> int:
+    row = session.execute(sa.text("SELECT posted_cents FROM ledger_accounts WHERE code = :c"),
+                          {"c": code}).scalar()  # fmt: skip
+    return row or 0
+
+
+@pytest.fixture
+def approved(make_journey):  # noqa: F811 - the imported fixture
+    """approved(n, amounts) -> (journeys, claim ids): n journeys of one provider and one fund's
+    claims approved; the fund and the provider have bank accounts."""
+
+    def make(amounts=(240_000, 200_000)):
+        first = make_journey()
+        fund_id = first["fund"].id
+        journeys, ids = [first], []
+        for _ in amounts[1:]:
+            journeys.append(make_journey())
+        session.get(Fund, fund_id).iban = FUND_IBAN
+        provider = session.get(Provider, first["application"].provider_id)
+        provider.iban, provider.name = PROVIDER_IBAN, "Techniek Academie Twente"
+        session.commit()
+        for n, (journey, cents) in enumerate(zip(journeys, amounts, strict=True)):
+            # every journey has its own fund: move its claim onto the first fund's review
+            claim = claims.submit(
+                journey["staff"],
+                journey["application"].id,
+                claim_input(invoice_number=f"F-{n}", amount_cents=cents),
+            )
+            session.execute(sa.update(Claim).where(Claim.id == claim.id).values(fund_id=fund_id))
+            session.commit()
+            claims.review(claim.id, "approve", actor=first["admins"][0])
+            ids.append(claim.id)
+        return journeys, fund_id, ids
+
+    return make
+
+
+def test_a_batch_pays_each_claim_once_through_transit(approved):
+    journeys, fund_id, _ids = approved()
+    admin = journeys[0]["admins"][0]
+    provider_id = journeys[0]["application"].provider_id
+    outcome = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=admin)
+    batch = outcome.batch
+    assert (batch.claim_count, batch.amount_cents, outcome.left_out) == (2, 440_000, [])
+    assert {c.status for c in session.scalars(sa.select(Claim))} == {ClaimStatus.IN_BATCH}
+    with pytest.raises(Conflict):  # nothing approved is left for a second batch
+        batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=admin)
+    with pytest.raises(Conflict):  # a draft has no file
+        sepa_file(batch.id, fund_id)
+    batches.submit_batch(batch.id, fund_id, actor=admin)
+    assert balance(payable_account_id(provider_id)).posted_cents == 0
+    assert _account(f"fund:{fund_id}:in_transit") == 440_000
+
+    for schema in ("pain.001.001.09", "pain.001.001.03"):
+        document = sepa_file(batch.id, fund_id, schema)  # validated against the XSD inside
+        root = etree.fromstring(document)
+        ends = [e.text for e in root.iter("{*}EndToEndId")]
+        assert sorted(ends) == sorted(c.reference for c in session.scalars(sa.select(Claim)))
+        assert root.findtext(".//{*}CtrlSum") == "4400.00"
+
+    item = batch.items[0]
+    batches.mark_paid(item.id, fund_id, actor=admin)
+    with pytest.raises(Conflict):  # paid twice: refused, nothing moves
+        batches.mark_paid(item.id, fund_id, actor=admin)
+    assert _account(f"fund:{fund_id}:paid_out") == 440_000
+    assert _account(f"fund:{fund_id}:in_transit") == 0
+    assert {c.status for c in session.scalars(sa.select(Claim))} == {ClaimStatus.PAID}
+    assert {a.status for a in session.scalars(sa.select(Application))} == {ApplicationStatus.PAID}
+    assert batches.get_batch(batch.id).status == BatchStatus.CLOSED
+    assert verify() == []
+
+
+def test_a_wrong_iban_never_reaches_a_file(approved):
+    journeys, fund_id, _ids = approved()
+    provider = session.get(Provider, journeys[0]["application"].provider_id)
+    provider.iban = "NL20INGB0001234568"  # one digit off: the checksum fails
+    session.commit()
+    with pytest.raises(ValidationFailed):  # the only provider is left out: no batch
+        batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None)
+    provider.iban = PROVIDER_IBAN
+    session.commit()
+    batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+    batches.submit_batch(batch.id, fund_id, actor=None)
+    session.execute(sa.text("UPDATE payout_items SET iban = 'NL20INGB0001234568'"))
+    session.commit()
+    with pytest.raises(ValidationFailed, match="IBAN"):
+        sepa_file(batch.id, fund_id)
+    session.get(Fund, fund_id).iban = None
+    session.commit()
+    with pytest.raises(Conflict):
+        sepa_file(batch.id, fund_id)
+
+
+def test_what_a_provider_owes_after_a_clawback_is_offset(approved):
+    journeys, fund_id, ids = approved(amounts=(240_000, 200_000, 100_000))
+    admin = journeys[0]["admins"][0]
+    claims.review(ids[2], "claw_back", actor=admin, reason="Niet gegeven")  # owes € 1.000
+    batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=admin).batch
+    assert (batch.gross_cents, batch.offset_cents, batch.amount_cents) == (
+        440_000,
+        100_000,
+        340_000,
+    )
+    batches.submit_batch(batch.id, fund_id, actor=admin)
+    provider_id = journeys[0]["application"].provider_id
+    assert _account(f"provider:{provider_id}:fund:{fund_id}:receivable") == 0
+    root = etree.fromstring(sepa_file(batch.id, fund_id))
+    assert root.findtext(".//{*}CtrlSum") == "3400.00"
+    assert verify() == []
+
+
+def test_a_failed_transfer_makes_the_claims_payable_again(approved):
+    journeys, fund_id, _ids = approved()
+    batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+    batches.submit_batch(batch.id, fund_id, actor=None)
+    item_id = batch.items[0].id
+    with pytest.raises(ValidationFailed):
+        batches.mark_failed(item_id, fund_id, actor=None, reason=" ")
+    batches.mark_failed(item_id, fund_id, actor=None, reason="AC04 rekening opgeheven")
+    assert batches.get_item(item_id).status == ItemStatus.FAILED
+    assert {c.status for c in session.scalars(sa.select(Claim))} == {ClaimStatus.APPROVED}
+    provider_id = journeys[0]["application"].provider_id
+    assert balance(payable_account_id(provider_id)).posted_cents == 440_000
+    again = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+    assert again.claim_count == 2
+    assert verify() == []
+
+
+def test_a_draft_can_be_discarded_and_nothing_moves(approved):
+    _journeys, fund_id, _ids = approved()
+    batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+    batches.discard_batch(batch.id, fund_id, actor=None)
+    assert {c.status for c in session.scalars(sa.select(Claim))} == {ClaimStatus.APPROVED}
+    assert (
+        batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch.claim_count == 2
+    )
+    assert verify() == []
+
+
+def test_a_batch_with_nothing_approved_is_refused(app, make_fund):
+    fund = make_fund()
+    with pytest.raises(Conflict):
+        batches.create_batch(fund.id, method=PayoutMethod.SEPA, actor=None)
+
+
+def test_a_bank_statement_marks_payouts_paid_and_reports_the_rest(approved):
+    from tests.payments.camt_builder import camt053
+    from wallet.payments.statements import import_statement
+
+    _journeys, fund_id, _ids = approved()
+    batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+    batches.submit_batch(batch.id, fund_id, actor=None)
+    references = {c.amount_cents: c.reference for c in session.scalars(sa.select(Claim))}
+    first = camt053([{"end_to_end_id": references[240_000], "amount": "2400.00"}])
+    outcome = import_statement(fund_id, first, actor=None)
+    assert (outcome.matched, outcome.paid_items) == (1, [])  # one of the two transfers
+    statement = camt053([
+        {"end_to_end_id": references[200_000], "amount": "2000.00"},
+        {"end_to_end_id": "DC-2026-9999999", "amount": "10.00"},
+        {"end_to_end_id": references[240_000], "amount": "2400.01"},
+        {"end_to_end_id": "NOTPROVIDED", "amount": "5.00", "debit": False},
+    ])  # fmt: skip
+    outcome = import_statement(fund_id, statement, actor=None)
+    assert outcome.paid_items == [batch.items[0].id]
+    assert len(outcome.unmatched) == 3
+    assert {c.status for c in session.scalars(sa.select(Claim))} == {ClaimStatus.PAID}
+    again = import_statement(fund_id, statement, actor=None)  # the same file twice
+    assert again.paid_items == []
+    assert _account(f"fund:{fund_id}:paid_out") == 440_000
+    assert verify() == []
+
+
+def test_a_returned_transfer_on_the_statement_fails_the_item(approved):
+    from tests.payments.camt_builder import camt053
+    from wallet.payments.statements import import_statement
+
+    _journeys, fund_id, _ids = approved()
+    batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+    batches.submit_batch(batch.id, fund_id, actor=None)
+    reference = session.scalars(sa.select(Claim.reference)).first()
+    amount = session.scalar(sa.select(Claim.amount_cents).where(Claim.reference == reference))
+    statement = camt053([{"end_to_end_id": reference, "amount": f"{amount / 100:.2f}",
+                          "returned": "AC04"}])  # fmt: skip
+    outcome = import_statement(fund_id, statement, actor=None)
+    assert outcome.failed_items == [batch.items[0].id]
+    assert {c.status for c in session.scalars(sa.select(Claim))} == {ClaimStatus.APPROVED}
+    assert verify() == []
+    with pytest.raises(ValidationFailed):
+        import_statement(fund_id, b"<not a statement/>", actor=None)

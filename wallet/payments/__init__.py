@@ -1,0 +1,1 @@
+"""Payouts: batches, SEPA files, bank statements, Stripe Connect and co-payments."""

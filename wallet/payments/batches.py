@@ -1,0 +1,360 @@
+"""Payout batches: make one from a fund's approved claims, submit it, and settle its items.
+
+The ledger moves payable → in transit when a batch is submitted (less what the provider owes
+the fund after clawbacks: payable → receivable), and in transit → paid out when an item is
+paid. A failed item's transaction is reversed: the money is payable again and its claims can
+go into a later batch. Set-based throughout, so a batch of 50,000 claims stays quick.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from wallet.accounts.models import User
+from wallet.applications.models import Application, ApplicationStatus
+from wallet.audit.models import AuditEvent
+from wallet.audit.services import record
+from wallet.claims.models import Claim, ClaimKind, ClaimStatus
+from wallet.claims.services import receivable_account
+from wallet.core import clock
+from wallet.core.db import session, unit_of_work
+from wallet.core.errors import Conflict, NotFound, ValidationFailed
+from wallet.grants.services import payable_account_id
+from wallet.ledger import services as ledger
+from wallet.ledger.models import AccountKind
+from wallet.payments.models import (
+    BatchStatus,
+    ItemStatus,
+    PayoutBatch,
+    PayoutItem,
+    PayoutLine,
+    PayoutMethod,
+)
+from wallet.payments.payees import payee_problem
+from wallet.providers.models import Provider
+
+claims_table = Claim.__table__
+lines_table = PayoutLine.__table__
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """The batch made, and the providers left out with the reason."""
+
+    batch: PayoutBatch
+    left_out: list[tuple[str, str]]
+
+
+def get_batch(batch_id: int, fund_id: int | None = None) -> PayoutBatch:
+    """The batch (of `fund_id` when given), or NotFound."""
+    batch = session.get(PayoutBatch, batch_id)
+    if batch is None or (fund_id is not None and batch.fund_id != fund_id):
+        raise NotFound(_("There is no such payout batch."))
+    return batch
+
+
+def _in_transit(fund_id: int) -> int:
+    return ledger.open_account(f"fund:{fund_id}:in_transit", AccountKind.IN_TRANSIT).id
+
+
+def _paid_out(fund_id: int) -> int:
+    return ledger.open_account(f"fund:{fund_id}:paid_out", AccountKind.PAID_OUT).id
+
+
+def _owed(provider_id: int, fund_id: int) -> int:
+    """What the provider owes the fund after clawbacks (the receivable's shortfall)."""
+    return max(0, -ledger.balance(receivable_account(provider_id, fund_id).id).posted_cents)
+
+
+def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> BatchOutcome:
+    """A draft batch of every approved claim of the fund not in another batch, per provider.
+
+    Providers that cannot be paid by `method` (no valid IBAN, no Stripe account able to
+    receive payouts) are left out and reported; their claims wait for the next batch.
+    """
+    claims = session.execute(
+        sa.select(Claim.id, Claim.provider_id, Claim.amount_cents, Claim.reference)
+        .where(Claim.fund_id == fund_id, Claim.status == ClaimStatus.APPROVED)
+        .order_by(Claim.provider_id, Claim.id)
+    ).all()
+    if not claims:
+        raise Conflict(_("There are no approved claims to pay."))
+    per_provider = {p: list(rows) for p, rows in itertools.groupby(claims, lambda r: r.provider_id)}
+    providers = {p.id: p for p in session.scalars(sa.select(Provider).where(
+        Provider.id.in_(per_provider)))}  # fmt: skip
+    left_out = []
+    for provider_id in list(per_provider):
+        problem = payee_problem(providers[provider_id], method)
+        if problem:
+            left_out.append((providers[provider_id].name, problem))
+            del per_provider[provider_id]
+    if not per_provider:
+        raise ValidationFailed(_("No provider with approved claims can be paid this way: %(why)s",
+                                 why="; ".join(f"{n}: {p}" for n, p in left_out)))  # fmt: skip
+    now = clock.now()
+    with unit_of_work() as db:
+        batch = PayoutBatch(reference="pending", fund_id=fund_id, method=method,
+                            status=BatchStatus.DRAFT, created_by_id=actor and actor.id,
+                            created_at=now)  # fmt: skip
+        db.add(batch)
+        db.flush()
+        batch.reference = f"PB-{now.year}-{batch.id:06d}"
+        line_rows, claim_ids = [], []
+        for provider_id, rows in per_provider.items():
+            provider = providers[provider_id]
+            gross = sum(row.amount_cents for row in rows)
+            offset = min(gross, _owed(provider_id, fund_id))
+            item = PayoutItem(batch_id=batch.id, provider_id=provider_id,
+                              status=ItemStatus.DRAFT, gross_cents=gross, offset_cents=offset,
+                              amount_cents=gross - offset, account_holder=provider.name,
+                              iban=provider.iban, bic=provider.bic,
+                              stripe_account_id=provider.stripe_account_id)  # fmt: skip
+            db.add(item)
+            db.flush()
+            for row in rows:  # the offset consumes the oldest claims first
+                taken = min(offset, row.amount_cents)
+                offset -= taken
+                line_rows.append({"item_id": item.id, "claim_id": row.id,
+                                  "end_to_end_id": row.reference, "claim_cents": row.amount_cents,
+                                  "offset_cents": taken, "amount_cents": row.amount_cents - taken,
+                                  "released": False})  # fmt: skip
+                claim_ids.append(row.id)
+        db.execute(sa.insert(PayoutLine), line_rows)
+        _move_claims(claim_ids, ClaimStatus.APPROVED, ClaimStatus.IN_BATCH, "batch", actor,
+                     {"batch": batch.reference})  # fmt: skip
+        batch.claim_count = len(claim_ids)
+        batch.gross_cents = sum(r["claim_cents"] for r in line_rows)
+        batch.offset_cents = sum(r["offset_cents"] for r in line_rows)
+        batch.amount_cents = batch.gross_cents - batch.offset_cents
+        record("payout_batch", batch.id, "create", actor_id=actor and actor.id,
+               after={"claims": batch.claim_count, "amount": batch.amount_cents,
+                      "left_out": [name for name, _p in left_out]})  # fmt: skip
+    return BatchOutcome(batch, left_out)
+
+
+def _move_claims(claim_ids: list[int], before: ClaimStatus, after: ClaimStatus, action: str,
+                 actor: User | None, detail: dict) -> None:  # fmt: skip
+    """Move many claims at once; all of them or none (someone else moved one meanwhile)."""
+    if not claim_ids:
+        return
+    moved = 0
+    for start in range(0, len(claim_ids), 5_000):
+        chunk = claim_ids[start : start + 5_000]
+        moved += session.execute(
+            sa.update(claims_table)
+            .where(claims_table.c.id.in_(chunk), claims_table.c.status == before.value)
+            .values(status=after.value, updated_at=clock.now())
+        ).rowcount
+    if moved != len(claim_ids):
+        raise Conflict(_("Some claims changed meanwhile. Please try again."))
+    now, actor_id = clock.now(), actor and actor.id
+    session.execute(sa.insert(AuditEvent), [
+        {"at": now, "actor_id": actor_id, "subject_type": "claim", "subject_id": claim_id,
+         "action": action, "before": {"status": before.value},
+         "after": {"status": after.value, **detail}, "reason": None}
+        for claim_id in claim_ids
+    ])  # fmt: skip
+
+
+def _claim_ids(item_ids: list[int], *, live_only: bool = True) -> list[int]:
+    query = sa.select(PayoutLine.claim_id).where(PayoutLine.item_id.in_(item_ids))
+    if live_only:
+        query = query.where(PayoutLine.released.is_(False))
+    return list(session.scalars(query.order_by(PayoutLine.claim_id)))
+
+
+def discard_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutBatch:
+    """Give up a draft batch: its claims are approved and unbatched again."""
+    batch = get_batch(batch_id, fund_id)
+    _require(batch, BatchStatus.DRAFT)
+    item_ids = [item.id for item in batch.items]
+    with unit_of_work():
+        _set_batch(batch, BatchStatus.DRAFT, BatchStatus.DISCARDED)
+        _move_claims(_claim_ids(item_ids), ClaimStatus.IN_BATCH, ClaimStatus.APPROVED,
+                     "unbatch", actor, {"batch": batch.reference})  # fmt: skip
+        session.execute(sa.update(lines_table).where(lines_table.c.item_id.in_(item_ids))
+                        .values(released=True))  # fmt: skip
+        record("payout_batch", batch.id, "discard", actor_id=actor and actor.id)
+    return batch
+
+
+def _require(batch: PayoutBatch, status: BatchStatus) -> None:
+    if batch.status != status:
+        raise Conflict(_("This is not possible for a batch that is %(status)s.",
+                         status=batch.status.value))  # fmt: skip
+
+
+def _set_batch(batch: PayoutBatch, before: BatchStatus, after: BatchStatus, **values) -> None:
+    table = PayoutBatch.__table__
+    result = session.execute(
+        sa.update(table).where(table.c.id == batch.id, table.c.status == before.value)
+        .values(status=after.value, **values)
+    )  # fmt: skip
+    if result.rowcount != 1:
+        raise Conflict(_("The batch changed meanwhile. Please look again."))
+    session.expire(batch)
+
+
+def submit_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutBatch:
+    """Money goes in transit: one ledger transaction per provider (less what it owes)."""
+    batch = get_batch(batch_id, fund_id)
+    _require(batch, BatchStatus.DRAFT)
+    transit = _in_transit(fund_id)
+    with unit_of_work():
+        _set_batch(batch, BatchStatus.DRAFT, BatchStatus.SUBMITTED, submitted_at=clock.now())
+        offset_only = []
+        for item in batch.items:
+            entries = [(payable_account_id(item.provider_id), -item.gross_cents),
+                       (transit, item.amount_cents)]  # fmt: skip
+            if item.offset_cents:
+                entries.append((receivable_account(item.provider_id, fund_id).id,
+                                item.offset_cents))  # fmt: skip
+            transaction = ledger.record(entries, kind="payout_submit", actor_id=actor and actor.id,
+                                        description=f"Payout {batch.reference}",
+                                        reference=batch.reference)  # fmt: skip
+            item.transit_transaction_id = transaction.id
+            item.status = ItemStatus.SUBMITTED
+            if item.amount_cents == 0:
+                offset_only.append(item)
+        session.flush()
+        for item in offset_only:  # nothing to transfer: settled by what the provider owed
+            _settle_item(item, batch, actor, via="offset")
+        record("payout_batch", batch.id, "submit", actor_id=actor and actor.id,
+               after={"amount": batch.amount_cents, "offset": batch.offset_cents})  # fmt: skip
+        _close_if_done(batch)
+    return batch
+
+
+def _settle_item(item: PayoutItem, batch: PayoutBatch, actor: User | None, *, via: str) -> None:
+    table = PayoutItem.__table__
+    now = clock.now()
+    result = session.execute(
+        sa.update(table).where(table.c.id == item.id, table.c.status == ItemStatus.SUBMITTED.value)
+        .values(status=ItemStatus.PAID.value, paid_at=now)
+    )  # fmt: skip
+    if result.rowcount != 1:
+        raise Conflict(_("This payment was settled already."))
+    if item.amount_cents:
+        ledger.transfer(_in_transit(batch.fund_id), _paid_out(batch.fund_id), item.amount_cents,
+                        kind="payout_paid", description=f"Paid {batch.reference} ({via})",
+                        reference=batch.reference, actor_id=actor and actor.id)  # fmt: skip
+    session.execute(sa.update(lines_table).where(lines_table.c.item_id == item.id,
+                                                 lines_table.c.released.is_(False))
+                    .values(paid_at=now))  # fmt: skip
+    claim_ids = _claim_ids([item.id])
+    _move_claims(claim_ids, ClaimStatus.IN_BATCH, ClaimStatus.PAID, "pay", actor,
+                 {"batch": batch.reference, "via": via})  # fmt: skip
+    _pay_applications(claim_ids, actor)
+    record("payout_item", item.id, "paid", actor_id=actor and actor.id, after={"via": via})
+    session.expire(item)
+
+
+def _pay_applications(claim_ids: list[int], actor: User | None) -> None:
+    """Applications whose final claim is paid are paid (set-based, with their audit)."""
+    final = (sa.select(Claim.application_id)
+             .where(Claim.id.in_(claim_ids), Claim.kind == ClaimKind.FINAL))  # fmt: skip
+    ids = list(
+        session.scalars(
+            sa.select(Application.id).where(
+                Application.id.in_(final), Application.status == ApplicationStatus.INVOICED
+            )
+        )
+    )
+    if not ids:
+        return
+    table = Application.__table__
+    session.execute(
+        sa.update(table)
+        .where(table.c.id.in_(ids))
+        .values(status=ApplicationStatus.PAID.value, updated_at=clock.now())
+    )
+    now, actor_id = clock.now(), actor and actor.id
+    session.execute(sa.insert(AuditEvent), [
+        {"at": now, "actor_id": actor_id, "subject_type": "application", "subject_id": i,
+         "action": "pay", "before": {"status": "invoiced"}, "after": {"status": "paid"},
+         "reason": None} for i in ids
+    ])  # fmt: skip
+
+
+def _close_if_done(batch: PayoutBatch) -> None:
+    open_items = session.scalar(sa.select(sa.func.count(PayoutItem.id)).where(
+        PayoutItem.batch_id == batch.id, PayoutItem.status == ItemStatus.SUBMITTED))  # fmt: skip
+    if open_items == 0:
+        _set_batch(batch, BatchStatus.SUBMITTED, BatchStatus.CLOSED, closed_at=clock.now())
+
+
+def get_item(item_id: int, fund_id: int | None = None) -> PayoutItem:
+    """The item (of a batch of `fund_id` when given), or NotFound."""
+    item = session.get(PayoutItem, item_id)
+    if item is None or (fund_id is not None and
+                        session.get(PayoutBatch, item.batch_id).fund_id != fund_id):  # fmt: skip
+        raise NotFound(_("There is no such payment."))
+    return item
+
+
+def mark_paid(item_id: int, fund_id: int | None, *, actor: User | None, via: str = "manual"):
+    """The bank (or Stripe) paid the provider: in transit → paid out, claims paid."""
+    item = get_item(item_id, fund_id)
+    batch = session.get(PayoutBatch, item.batch_id)
+    if item.status != ItemStatus.SUBMITTED:
+        raise Conflict(_("This payment was settled already."))
+    with unit_of_work():
+        _settle_item(item, batch, actor, via=via)
+        _close_if_done(batch)
+    return item
+
+
+def mark_failed(item_id: int, fund_id: int | None, *, actor: User | None, reason: str):
+    """The transfer bounced or was refused: the money is payable again, the claims approved."""
+    item = get_item(item_id, fund_id)
+    batch = session.get(PayoutBatch, item.batch_id)
+    if not reason.strip():
+        raise ValidationFailed(_("Give the reason the payment failed."),
+                               errors={"reason": _("Give a reason.")})  # fmt: skip
+    if item.status != ItemStatus.SUBMITTED:
+        raise Conflict(_("This payment was settled already."))
+    table = PayoutItem.__table__
+    with unit_of_work():
+        result = session.execute(
+            sa.update(table).where(table.c.id == item.id,
+                                   table.c.status == ItemStatus.SUBMITTED.value)
+            .values(status=ItemStatus.FAILED.value, failure_reason=reason.strip()[:300])
+        )  # fmt: skip
+        if result.rowcount != 1:
+            raise Conflict(_("This payment was settled already."))
+        ledger.reverse(item.transit_transaction_id, reason=f"Failed: {reason.strip()}"[:300],
+                       actor_id=actor and actor.id)  # fmt: skip
+        detail = {"batch": batch.reference, "failed": reason.strip()}
+        _move_claims(_claim_ids([item.id]), ClaimStatus.IN_BATCH, ClaimStatus.APPROVED,
+                     "unbatch", actor, detail)  # fmt: skip
+        session.execute(sa.update(lines_table).where(lines_table.c.item_id == item.id)
+                        .values(released=True))  # fmt: skip
+        record("payout_item", item.id, "failed", actor_id=actor and actor.id,
+               reason=reason.strip())  # fmt: skip
+        _close_if_done(batch)
+    return item
+
+
+def batches_of_fund(fund_id: int) -> list[PayoutBatch]:
+    """The fund's batches, newest first."""
+    query = sa.select(PayoutBatch).where(PayoutBatch.fund_id == fund_id)
+    return list(session.scalars(query.order_by(PayoutBatch.id.desc())))
+
+
+def lines_by_item(batch: PayoutBatch) -> dict[int, list[PayoutLine]]:
+    """The batch's lines per item."""
+    rows = session.scalars(
+        sa.select(PayoutLine)
+        .join(PayoutItem)
+        .where(PayoutItem.batch_id == batch.id)
+        .order_by(PayoutLine.id)
+    )
+    grouped: dict[int, list[PayoutLine]] = defaultdict(list)
+    for line in rows:
+        grouped[line.item_id].append(line)
+    return grouped

@@ -1,0 +1,183 @@
+"""Payout batches: approved claims of one fund, grouped per provider, paid by SEPA or Stripe."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wallet.core import clock
+from wallet.core.db import Base, UTCDateTime, str_enum
+
+
+class PayoutMethod(enum.StrEnum):
+    """How the fund pays: a credit-transfer file for its bank, or Stripe Connect transfers."""
+
+    SEPA = "sepa"
+    STRIPE = "stripe"
+
+
+class BatchStatus(enum.StrEnum):
+    """draft (claims reserved for it) → submitted (money in transit) → closed (every item
+    paid or failed); a draft can be discarded."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CLOSED = "closed"
+    DISCARDED = "discarded"
+
+
+class ItemStatus(enum.StrEnum):
+    """One provider's payment in a batch."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PAID = "paid"
+    FAILED = "failed"
+
+
+class TransferState(enum.StrEnum):
+    """Stripe: the intent is recorded before the call, so a crash leaves a trace to finish."""
+
+    NONE = "none"
+    INTENDED = "intended"
+    CREATED = "created"
+
+
+class PayoutBatch(Base):
+    """A batch of one fund's approved claims."""
+
+    __tablename__ = "payout_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    fund_id: Mapped[int] = mapped_column(sa.ForeignKey("funds.id"), index=True)
+    method: Mapped[PayoutMethod] = mapped_column(str_enum(PayoutMethod, "payout_method"))
+    status: Mapped[BatchStatus] = mapped_column(str_enum(BatchStatus, "batch_status"), index=True)
+    claim_count: Mapped[int] = mapped_column(default=0)
+    gross_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    offset_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    items: Mapped[list[PayoutItem]] = relationship(order_by="PayoutItem.id")
+
+
+class PayoutItem(Base):
+    """What one provider receives in a batch: its claims, less what it owes the fund."""
+
+    __tablename__ = "payout_items"
+    __table_args__ = (
+        sa.UniqueConstraint("batch_id", "provider_id"),
+        sa.CheckConstraint("amount_cents = gross_cents - offset_cents", name="net_adds_up"),
+        sa.CheckConstraint("offset_cents >= 0 AND amount_cents >= 0", name="not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("payout_batches.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("providers.id"), index=True)
+    status: Mapped[ItemStatus] = mapped_column(str_enum(ItemStatus, "payout_item_status"),
+                                               index=True)  # fmt: skip
+    gross_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    offset_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    account_holder: Mapped[str] = mapped_column(sa.String(200))
+    iban: Mapped[str | None] = mapped_column(sa.String(34))
+    bic: Mapped[str | None] = mapped_column(sa.String(11))
+    stripe_account_id: Mapped[str | None] = mapped_column(sa.String(64))
+    transfer_state: Mapped[TransferState] = mapped_column(
+        str_enum(TransferState, "transfer_state"), default=TransferState.NONE
+    )
+    stripe_transfer_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    failure_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    transit_transaction_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ledger_transactions.id")
+    )
+
+    lines: Mapped[list[PayoutLine]] = relationship(order_by="PayoutLine.id")
+
+
+class PayoutLine(Base):
+    """One claim in an item; its reference is the SEPA end-to-end id of its transfer."""
+
+    __tablename__ = "payout_lines"
+    __table_args__ = (
+        # A claim is in at most one live line: once a line is released it may be batched again.
+        sa.Index(
+            "uq_payout_lines_live_claim",
+            "claim_id",
+            unique=True,
+            postgresql_where=sa.text("NOT released"),
+            sqlite_where=sa.text("NOT released"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("payout_items.id"), index=True)
+    claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claims.id"), index=True)
+    end_to_end_id: Mapped[str] = mapped_column(sa.String(35), index=True)
+    claim_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    offset_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)  # transferred: claim - offset
+    released: Mapped[bool] = mapped_column(default=False)
+    paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class BankStatementImport(Base):
+    """An imported bank statement (camt.053): what matched and what did not."""
+
+    __tablename__ = "bank_statement_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(sa.ForeignKey("funds.id"), index=True)
+    file_sha256: Mapped[str] = mapped_column(sa.String(64))
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    imported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    matched: Mapped[int] = mapped_column(default=0)
+    unmatched: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+
+class CopaymentStatus(enum.StrEnum):
+    """A worker's own contribution: pending until paid; refunded (in part) on cancellation."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+
+
+class Copayment(Base):
+    """The worker's own contribution to one application, by Stripe or by bank transfer."""
+
+    __tablename__ = "copayments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), unique=True)
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    refunded_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    method: Mapped[str] = mapped_column(sa.String(20))  # "stripe" or "bank_transfer"
+    status: Mapped[CopaymentStatus] = mapped_column(
+        str_enum(CopaymentStatus, "copayment_status"), default=CopaymentStatus.PENDING
+    )
+    payment_intent_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    refund_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class StripeEvent(Base):
+    """A webhook event processed once: its id is stored in the transaction of its effect."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(60))
+    object_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    outcome: Mapped[str] = mapped_column(sa.String(200))

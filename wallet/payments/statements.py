@@ -1,0 +1,124 @@
+"""Importing the fund's bank statement (camt.053): transfers found on it mark payouts paid.
+
+Each debit line is matched on its end-to-end id (the claim reference) and its amount. An item
+is paid once every transfer of it is on a statement; a returned transfer fails its item.
+Whatever does not match is reported, line by line. Importing the same statement twice changes
+nothing the second time. The whole import is one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from wallet.accounts.models import User
+from wallet.core import clock
+from wallet.core.db import session, unit_of_work
+from wallet.core.errors import ValidationFailed
+from wallet.core.money import Money
+from wallet.payments import batches
+from wallet.payments.camt import StatementProblem, read_statement
+from wallet.payments.models import (
+    BankStatementImport,
+    ItemStatus,
+    PayoutBatch,
+    PayoutItem,
+    PayoutLine,
+)
+
+
+@dataclass
+class ImportOutcome:
+    """What the statement settled, and every line it could not place, with the reason."""
+
+    matched: int = 0
+    paid_items: list[int] = field(default_factory=list)
+    failed_items: list[int] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+
+
+def _live_lines(fund_id: int, end_to_end_ids: set[str]) -> dict[str, tuple[PayoutLine, PayoutItem]]:
+    rows = session.execute(
+        sa.select(PayoutLine, PayoutItem)
+        .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
+        .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
+        .where(PayoutBatch.fund_id == fund_id, PayoutLine.released.is_(False),
+               PayoutLine.end_to_end_id.in_(end_to_end_ids))
+    ).all()  # fmt: skip
+    return {line.end_to_end_id: (line, item) for line, item in rows}
+
+
+def import_statement(fund_id: int, data: bytes, *, actor: User | None) -> ImportOutcome:
+    """Mark the payouts on the statement paid (or failed, when returned)."""
+    try:
+        lines = read_statement(data)
+    except StatementProblem as problem:
+        raise ValidationFailed(str(problem), errors={"statement": str(problem)}) from None
+    debits = [line for line in lines if line.debit]
+    known = _live_lines(fund_id, {line.end_to_end_id for line in debits if line.end_to_end_id})
+    outcome = ImportOutcome()
+    outcome.unmatched += [_("%(amount)s received: not a payout", amount=_euros(line))
+                          for line in lines if not line.debit]  # fmt: skip
+    matched: dict[int, set[int]] = {}
+    failed: dict[int, str] = {}
+    for line in debits:
+        found = known.get(line.end_to_end_id or "")
+        if found is None:
+            outcome.unmatched.append(
+                _(
+                    "%(id)s, %(amount)s: no payout with this end-to-end id",
+                    id=line.end_to_end_id or "—",
+                    amount=_euros(line),
+                )
+            )
+            continue
+        payout_line, item = found
+        if line.amount_cents != payout_line.amount_cents:
+            outcome.unmatched.append(
+                _(
+                    "%(id)s: the bank paid %(amount)s, the payout is %(expected)s",
+                    id=line.end_to_end_id,
+                    amount=_euros(line),
+                    expected=Money(payout_line.amount_cents).format(),
+                )
+            )
+            continue
+        if item.status != ItemStatus.SUBMITTED:
+            outcome.unmatched.append(
+                _("%(id)s: already %(status)s", id=line.end_to_end_id, status=item.status.value)
+            )
+            continue
+        if line.returned:
+            failed[item.id] = _("returned by the bank (%(code)s)", code=line.return_reason or "?")
+            continue
+        matched.setdefault(item.id, set()).add(payout_line.id)
+        outcome.matched += 1
+    with unit_of_work() as db:
+        now = clock.now()
+        for item_id, reason in failed.items():
+            batches.mark_failed(item_id, fund_id, actor=actor, reason=reason)
+            outcome.failed_items.append(item_id)
+        for item_id, line_ids in matched.items():
+            if item_id in failed:
+                continue
+            db.execute(sa.update(PayoutLine.__table__)
+                       .where(PayoutLine.__table__.c.id.in_(line_ids))
+                       .values(paid_at=now))  # fmt: skip
+            waiting = db.scalar(sa.select(sa.func.count(PayoutLine.id)).where(
+                PayoutLine.item_id == item_id, PayoutLine.released.is_(False),
+                PayoutLine.amount_cents > 0, PayoutLine.paid_at.is_(None)))  # fmt: skip
+            if waiting == 0:
+                batches.mark_paid(item_id, fund_id, actor=actor, via="camt.053")
+                outcome.paid_items.append(item_id)
+        digest = hashlib.sha256(data).hexdigest()
+        db.add(BankStatementImport(fund_id=fund_id, file_sha256=digest, imported_at=now,
+                                   imported_by_id=actor and actor.id, matched=outcome.matched,
+                                   unmatched=outcome.unmatched))  # fmt: skip
+    return outcome
+
+
+def _euros(line) -> str:
+    return Money(line.amount_cents).format()
