@@ -215,3 +215,18 @@ def test_a_returned_transfer_on_the_statement_fails_the_item(approved):
     assert verify() == []
     with pytest.raises(ValidationFailed):
         import_statement(fund_id, b"<not a statement/>", actor=None)
+
+
+def test_a_statement_of_another_account_is_refused(approved):
+    from tests.payments.camt_builder import camt053
+    from wallet.payments.statements import import_statement
+
+    _journeys, fund_id, _ids = approved()
+    batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+    batches.submit_batch(batch.id, fund_id, actor=None)
+    reference = session.scalars(sa.select(Claim.reference)).first()
+    amount = session.scalar(sa.select(Claim.amount_cents).where(Claim.reference == reference))
+    line = {"end_to_end_id": reference, "amount": f"{amount / 100:.2f}"}
+    with pytest.raises(ValidationFailed, match="NL91ABNA0417164300"):
+        import_statement(fund_id, camt053([line], iban=PROVIDER_IBAN), actor=None)
+    assert batches.get_item(batch.items[0].id).status == ItemStatus.SUBMITTED

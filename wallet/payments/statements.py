@@ -57,6 +57,7 @@ def import_statement(fund_id: int, data: bytes, *, actor: User | None) -> Import
         lines = read_statement(data)
     except StatementProblem as problem:
         raise ValidationFailed(str(problem), errors={"statement": str(problem)}) from None
+    _require_own_account(fund_id, data)
     debits = [line for line in lines if line.debit]
     known = _live_lines(fund_id, {line.end_to_end_id for line in debits if line.end_to_end_id})
     outcome = ImportOutcome()
@@ -118,6 +119,30 @@ def import_statement(fund_id: int, data: bytes, *, actor: User | None) -> Import
                                    imported_by_id=actor and actor.id, matched=outcome.matched,
                                    unmatched=outcome.unmatched))  # fmt: skip
     return outcome
+
+
+def _require_own_account(fund_id: int, data: bytes) -> None:
+    """A statement of another account could carry matching ids: only the fund's own counts."""
+    from lxml import etree
+
+    from wallet.funds.models import Fund
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    root = etree.fromstring(data, parser)  # read_statement has refused anything unsafe
+    accounts = {
+        (text or "").replace(" ", "").upper()
+        for text in root.xpath(
+            "//*[local-name()='Stmt']/*[local-name()='Acct']"
+            "/*[local-name()='Id']/*[local-name()='IBAN']/text()"
+        )
+    }
+    own = (session.get(Fund, fund_id).iban or "").replace(" ", "").upper()
+    if not own or accounts != {own}:
+        message = _(
+            "This statement is not of the fund's own account (%(iban)s).",
+            iban=own or _("no IBAN entered"),
+        )
+        raise ValidationFailed(message, errors={"statement": message})
 
 
 def _euros(line) -> str:
