@@ -85,10 +85,12 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.home.views import bp as home_bp
     from wallet.notifications.views import bp as notifications_bp
     from wallet.ops.views import bp as ops_bp
+    from wallet.payments.views import bp as payments_bp
     from wallet.schemes.views import bp as schemes_bp
 
     blueprints = (home_bp, accounts_bp, funds_bp, schemes_bp, grants_bp, catalogue_bp,
-                  applications_bp, claims_bp, audit_bp, notifications_bp, ops_bp)  # fmt: skip
+                  applications_bp, claims_bp, audit_bp, notifications_bp, payments_bp,
+                  ops_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)
@@ -101,9 +103,10 @@ def _register_cli(app: Flask) -> None:
     from wallet.funds.cli import funds_cli
     from wallet.grants.cli import grants_cli
     from wallet.ledger.cli import ledger_cli
+    from wallet.payments.cli import payouts_cli
     from wallet.scheduler.cli import jobs_cli, scheduler_cli
 
     commands = (db_cli, demo_cli, funds_cli, grants_cli, ledger_cli, jobs_cli, scheduler_cli,
-                catalogue_cli)  # fmt: skip
+                catalogue_cli, payouts_cli)  # fmt: skip
     for command in commands:
         app.cli.add_command(command)

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from lxml import etree
 
-from tests.claims.conftest import claim_input, make_journey  # noqa: F401 - the fixture
+from tests.payments.fixtures import PROVIDER_IBAN, approved, make_journey  # noqa: F401
 from wallet.applications.models import Application, ApplicationStatus
 from wallet.claims import services as claims
 from wallet.claims.models import Claim, ClaimStatus
@@ -23,7 +23,6 @@ from wallet.payments.sepa import sepa_file
 from wallet.providers.models import Provider
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
-FUND_IBAN, PROVIDER_IBAN = "NL91ABNA0417164300", "NL20INGB0001234567"
 
 
 def _account(code: str) -> int:
@@ -32,38 +31,7 @@ def _account(code: str) -> int:
     return row or 0
 
 
-@pytest.fixture
-def approved(make_journey):  # noqa: F811 - the imported fixture
-    """approved(n, amounts) -> (journeys, claim ids): n journeys of one provider and one fund's
-    claims approved; the fund and the provider have bank accounts."""
-
-    def make(amounts=(240_000, 200_000)):
-        first = make_journey()
-        fund_id = first["fund"].id
-        journeys, ids = [first], []
-        for _ in amounts[1:]:
-            journeys.append(make_journey())
-        session.get(Fund, fund_id).iban = FUND_IBAN
-        provider = session.get(Provider, first["application"].provider_id)
-        provider.iban, provider.name = PROVIDER_IBAN, "Techniek Academie Twente"
-        session.commit()
-        for n, (journey, cents) in enumerate(zip(journeys, amounts, strict=True)):
-            # every journey has its own fund: move its claim onto the first fund's review
-            claim = claims.submit(
-                journey["staff"],
-                journey["application"].id,
-                claim_input(invoice_number=f"F-{n}", amount_cents=cents),
-            )
-            session.execute(sa.update(Claim).where(Claim.id == claim.id).values(fund_id=fund_id))
-            session.commit()
-            claims.review(claim.id, "approve", actor=first["admins"][0])
-            ids.append(claim.id)
-        return journeys, fund_id, ids
-
-    return make
-
-
-def test_a_batch_pays_each_claim_once_through_transit(approved):
+def test_a_batch_pays_each_claim_once_through_transit(approved):  # noqa: F811 - the fixture
     journeys, fund_id, _ids = approved()
     admin = journeys[0]["admins"][0]
     provider_id = journeys[0]["application"].provider_id
@@ -98,7 +66,7 @@ def test_a_batch_pays_each_claim_once_through_transit(approved):
     assert verify() == []
 
 
-def test_a_wrong_iban_never_reaches_a_file(approved):
+def test_a_wrong_iban_never_reaches_a_file(approved):  # noqa: F811 - the fixture
     journeys, fund_id, _ids = approved()
     provider = session.get(Provider, journeys[0]["application"].provider_id)
     provider.iban = "NL20INGB0001234568"  # one digit off: the checksum fails
@@ -119,7 +87,7 @@ def test_a_wrong_iban_never_reaches_a_file(approved):
         sepa_file(batch.id, fund_id)
 
 
-def test_what_a_provider_owes_after_a_clawback_is_offset(approved):
+def test_what_a_provider_owes_after_a_clawback_is_offset(approved):  # noqa: F811 - the fixture
     journeys, fund_id, ids = approved(amounts=(240_000, 200_000, 100_000))
     admin = journeys[0]["admins"][0]
     claims.review(ids[2], "claw_back", actor=admin, reason="Niet gegeven")  # owes € 1.000
@@ -137,7 +105,7 @@ def test_what_a_provider_owes_after_a_clawback_is_offset(approved):
     assert verify() == []
 
 
-def test_a_failed_transfer_makes_the_claims_payable_again(approved):
+def test_a_failed_transfer_makes_the_claims_payable_again(approved):  # noqa: F811 - the fixture
     journeys, fund_id, _ids = approved()
     batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
     batches.submit_batch(batch.id, fund_id, actor=None)
@@ -154,7 +122,7 @@ def test_a_failed_transfer_makes_the_claims_payable_again(approved):
     assert verify() == []
 
 
-def test_a_draft_can_be_discarded_and_nothing_moves(approved):
+def test_a_draft_can_be_discarded_and_nothing_moves(approved):  # noqa: F811 - the fixture
     _journeys, fund_id, _ids = approved()
     batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
     batches.discard_batch(batch.id, fund_id, actor=None)
@@ -171,7 +139,7 @@ def test_a_batch_with_nothing_approved_is_refused(app, make_fund):
         batches.create_batch(fund.id, method=PayoutMethod.SEPA, actor=None)
 
 
-def test_a_bank_statement_marks_payouts_paid_and_reports_the_rest(approved):
+def test_a_bank_statement_marks_payouts_paid_and_reports_the_rest(approved):  # noqa: F811 - the fixture
     from tests.payments.camt_builder import camt053
     from wallet.payments.statements import import_statement
 
@@ -198,7 +166,7 @@ def test_a_bank_statement_marks_payouts_paid_and_reports_the_rest(approved):
     assert verify() == []
 
 
-def test_a_returned_transfer_on_the_statement_fails_the_item(approved):
+def test_a_returned_transfer_on_the_statement_fails_the_item(approved):  # noqa: F811 - the fixture
     from tests.payments.camt_builder import camt053
     from wallet.payments.statements import import_statement
 
@@ -217,7 +185,7 @@ def test_a_returned_transfer_on_the_statement_fails_the_item(approved):
         import_statement(fund_id, b"<not a statement/>", actor=None)
 
 
-def test_a_statement_of_another_account_is_refused(approved):
+def test_a_statement_of_another_account_is_refused(approved):  # noqa: F811 - the fixture
     from tests.payments.camt_builder import camt053
     from wallet.payments.statements import import_statement
 
@@ -230,3 +198,13 @@ def test_a_statement_of_another_account_is_refused(approved):
     with pytest.raises(ValidationFailed, match="NL91ABNA0417164300"):
         import_statement(fund_id, camt053([line], iban=PROVIDER_IBAN), actor=None)
     assert batches.get_item(batch.items[0].id).status == ItemStatus.SUBMITTED
+
+
+def test_the_weekly_job_makes_draft_batches_for_funds_with_approved_claims(app, approved):  # noqa: F811
+    from wallet.scheduler.jobs import run_job
+
+    _journeys, fund_id, _ids = approved()
+    session.commit()
+    assert run_job("make-payout-batches") == "1 draft payout batches made"
+    assert batches.batches_of_fund(fund_id)[0].status == BatchStatus.DRAFT
+    assert run_job("make-payout-batches") == "0 draft payout batches made"

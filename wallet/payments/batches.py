@@ -358,3 +358,24 @@ def lines_by_item(batch: PayoutBatch) -> dict[int, list[PayoutLine]]:
     for line in rows:
         grouped[line.item_id].append(line)
     return grouped
+
+
+def make_due_batches() -> list[BatchOutcome]:
+    """The scheduled job: a draft SEPA batch for every open fund with approved claims. An
+    administrator still submits it; a fund whose providers cannot be paid is skipped."""
+    from wallet.core.db import require_no_unit_of_work
+    from wallet.funds.models import Fund, FundStatus
+
+    require_no_unit_of_work("make_due_batches")
+    funds = session.scalars(
+        sa.select(Fund.id).where(Fund.status == FundStatus.OPEN, sa.exists().where(
+            Claim.fund_id == Fund.id, Claim.status == ClaimStatus.APPROVED))
+    ).all()  # fmt: skip
+    session.rollback()
+    outcomes = []
+    for fund_id in funds:
+        try:
+            outcomes.append(create_batch(fund_id, method=PayoutMethod.SEPA, actor=None))
+        except (Conflict, ValidationFailed):
+            continue  # nothing payable after all: reported on the fund's payout page
+    return outcomes

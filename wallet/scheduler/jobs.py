@@ -44,6 +44,13 @@ def _send_notifications() -> str:
     return f"{sent} e-mails sent, {failed} failed"
 
 
+def _payout_batches() -> str:
+    from wallet.payments.batches import make_due_batches
+
+    outcomes = make_due_batches()
+    return f"{len(outcomes)} draft payout batches made"
+
+
 def _verify() -> str:
     from wallet.ledger.verify import verify
 
@@ -68,6 +75,9 @@ JOBS: dict[str, Job] = {
     "expire-holds": Job(_expire_holds, {"minute": "*/5"}, dt.timedelta(minutes=4)),
     "expire-applications": Job(_expire_applications, {"minute": 20}, dt.timedelta(minutes=50)),
     "send-notifications": Job(_send_notifications, {"minute": "*"}, dt.timedelta(seconds=50)),
+    "make-payout-batches": Job(
+        _payout_batches, {"day_of_week": "mon", "hour": 6, "minute": 0}, dt.timedelta(hours=1)
+    ),
     "verify-ledger": Job(_verify, {"hour": 3, "minute": 30}, dt.timedelta(hours=2)),
 }
 

@@ -1,0 +1,86 @@
+"""The payout pages and the payouts command line: the same services, the same answers."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+
+from tests.payments.camt_builder import camt053
+from tests.payments.fixtures import FUND_IBAN, approved, make_journey  # noqa: F401
+from wallet.claims.models import Claim, ClaimStatus
+from wallet.core.db import session
+from wallet.funds.models import Fund
+from wallet.payments.models import PayoutBatch
+from wallet.payments.sepa import validate
+
+
+def _batch(app) -> PayoutBatch | None:
+    with app.app_context():
+        return session.scalar(sa.select(PayoutBatch).order_by(PayoutBatch.id.desc()))
+
+
+def test_an_administrator_pays_through_the_pages(app, app_ctx, client, login, approved):  # noqa: F811
+    journeys, fund_id, _ids = approved()
+    session.get(Fund, fund_id).iban = None
+    session.commit()
+    admin = journeys[0]["admins"][0]
+    login(client, admin)
+    assert client.get("/fund/payouts").status_code == 200
+    client.post("/fund/payouts/bank", data={"iban": "NL91 ABNA 0417 1643 01"})  # wrong digit
+    assert session.get(Fund, fund_id).iban is None
+    session.commit()
+    client.post("/fund/payouts/bank", data={"iban": "nl91 abna 0417 1643 00"})
+    session.expire_all()
+    assert session.get(Fund, fund_id).iban == FUND_IBAN
+    session.commit()
+    created = client.post("/fund/payouts", data={"method": "sepa"})
+    batch = _batch(app)
+    assert created.headers["Location"].endswith(f"/fund/payouts/{batch.id}")
+    assert client.get(f"/fund/payouts/{batch.id}").status_code == 200
+    client.post(f"/fund/payouts/{batch.id}/submit")
+    download = client.get(f"/fund/payouts/{batch.id}/sepa.xml?schema=pain.001.001.03")
+    assert download.status_code == 200
+    validate(download.data, "pain.001.001.03")
+    references = session.scalars(sa.select(Claim.reference)).all()
+    amounts = dict(session.execute(sa.select(Claim.reference, Claim.amount_cents)).all())
+    session.commit()
+    statement = camt053([{"end_to_end_id": r, "amount": f"{amounts[r] / 100:.2f}"}
+                         for r in references])  # fmt: skip
+    page = client.post("/fund/payouts/statements", content_type="multipart/form-data",
+                       data={"statement": (io.BytesIO(statement), "camt.xml")})  # fmt: skip
+    assert page.status_code == 200
+    session.expire_all()
+    assert {c.status for c in session.scalars(sa.select(Claim))} == {ClaimStatus.PAID}
+
+
+def test_others_cannot_see_or_touch_a_fund_s_batches(app, client, login, approved, make_staff,  # noqa: F811
+                                                    make_provider_user):  # fmt: skip
+    from wallet.accounts.models import Role
+    from wallet.payments import batches
+    from wallet.payments.models import PayoutMethod
+
+    journeys, fund_id, _ids = approved()
+    with app.app_context():
+        batch_id = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch.id
+    login(client, make_staff(Role.FUND_ADMIN))
+    assert client.get(f"/fund/payouts/{batch_id}").status_code == 404
+    client.post(f"/fund/payouts/{batch_id}/submit")
+    client.post("/logout")
+    login(client, journeys[0]["staff"])
+    assert client.get(f"/fund/payouts/{batch_id}").status_code == 403
+    assert _batch(app).status.value == "draft"
+
+
+def test_the_command_line_makes_submits_and_exports(app, runner, approved, tmp_path):  # noqa: F811
+    _journeys, fund_id, _ids = approved()
+    made = runner.invoke(args=["payouts", "create", "--fund", str(fund_id)])
+    assert made.exit_code == 0, made.output
+    batch = _batch(app)
+    early = runner.invoke(args=["payouts", "export-sepa", str(batch.id)])
+    assert early.exit_code != 0
+    assert runner.invoke(args=["payouts", "submit", str(batch.id)]).exit_code == 0
+    target = tmp_path / "batch.xml"
+    done = runner.invoke(args=["payouts", "export-sepa", str(batch.id), "--output", str(target)])
+    assert done.exit_code == 0, done.output
+    validate(target.read_bytes(), "pain.001.001.09")

@@ -1,0 +1,195 @@
+"""The fund administrator's payout pages: batches, their SEPA files, bank statements."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from wallet.accounts.access import role_required
+from wallet.accounts.models import Role
+from wallet.core.db import session, unit_of_work
+from wallet.core.errors import DomainError
+from wallet.funds.models import Fund
+from wallet.payments import batches
+from wallet.payments.models import PayoutMethod
+from wallet.payments.payees import iban_problem
+
+bp = Blueprint("payments", __name__, url_prefix="/fund/payouts")
+
+BATCH_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted: money in transit"),
+                "closed": _l("Closed"), "discarded": _l("Discarded")}  # fmt: skip
+ITEM_LABELS = {"draft": _l("Draft"), "submitted": _l("Waiting for the bank"),
+               "paid": _l("Paid"), "failed": _l("Failed")}  # fmt: skip
+
+
+class NewBatchForm(FlaskForm):
+    """How the batch is paid."""
+
+    method = SelectField(
+        _l("Pay by"),
+        choices=[
+            ("sepa", _l("SEPA file for the fund's bank")),
+            ("stripe", _l("Stripe Connect transfers")),
+        ],
+    )
+
+
+class BankForm(FlaskForm):
+    """The fund's own bank account, the debtor of its SEPA files."""
+
+    iban = StringField(_l("IBAN of the fund"), validators=[Optional(), Length(max=40)])
+
+
+class ReasonForm(FlaskForm):
+    """Why a payment failed."""
+
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
+
+
+class StatementForm(FlaskForm):
+    """A camt.053 bank statement."""
+
+    statement = FileField(_l("Bank statement (camt.053 XML)"))
+
+
+def _page_context(**extra) -> dict:
+    fund = session.get(Fund, current_user.fund_id)
+    return {"fund": fund, "batches": batches.batches_of_fund(fund.id), "labels": BATCH_LABELS,
+            "new_form": NewBatchForm(), "bank_form": BankForm(iban=fund.iban),
+            "statement_form": StatementForm(), "outcome": None, **extra}  # fmt: skip
+
+
+@bp.get("")
+@role_required(Role.FUND_ADMIN)
+def index():
+    """The fund's batches, making a new one, the fund's IBAN, importing a statement."""
+    return render_template("payments/index.html", **_page_context())
+
+
+@bp.post("")
+@role_required(Role.FUND_ADMIN)
+def create():
+    """Make a draft batch of every approved claim."""
+    form = NewBatchForm()
+    form.validate()
+    try:
+        outcome = batches.create_batch(current_user.fund_id, actor=current_user,
+                                       method=PayoutMethod(form.method.data or "sepa"))  # fmt: skip
+    except DomainError as error:
+        flash(error.detail, "error")
+        return redirect(url_for("payments.index"))
+    for name, problem in outcome.left_out:
+        flash(_("Left out: %(name)s: %(problem)s", name=name, problem=problem), "error")
+    return redirect(url_for("payments.show", batch_id=outcome.batch.id))
+
+
+@bp.post("/bank")
+@role_required(Role.FUND_ADMIN)
+def bank():
+    """Save the fund's IBAN (checksum and a known bank)."""
+    from wallet.providers import validation
+
+    form = BankForm()
+    form.validate()
+    try:
+        iban, bic = validation.iban(form.iban.data or "")
+    except ValueError as error:
+        flash(str(error), "error")
+    else:
+        with unit_of_work():
+            fund = session.get(Fund, current_user.fund_id)
+            fund.iban, fund.bic = iban, bic
+        flash(_("The fund's IBAN is saved."), "success")
+    return redirect(url_for("payments.index"))
+
+
+@bp.post("/statements")
+@role_required(Role.FUND_ADMIN)
+def statement():
+    """Import a camt.053 statement: what it paid, and every line it could not place."""
+    from wallet.payments.statements import import_statement
+
+    form = StatementForm()
+    form.validate()
+    upload = form.statement.data
+    data = upload.read() if upload and getattr(upload, "filename", "") else b""
+    try:
+        outcome = import_statement(current_user.fund_id, data, actor=current_user)
+    except DomainError as error:
+        flash(error.detail, "error")
+        return redirect(url_for("payments.index"))
+    return render_template("payments/index.html", **_page_context(outcome=outcome))
+
+
+@bp.get("/<int:batch_id>")
+@role_required(Role.FUND_ADMIN)
+def show(batch_id: int):
+    """A batch: its providers, their claims, and what can be done with it now."""
+    batch = batches.get_batch(batch_id, current_user.fund_id)
+    fund = session.get(Fund, current_user.fund_id)
+    problem = iban_problem(fund.iban)
+    return render_template("payments/show.html", batch=batch, labels=BATCH_LABELS,
+                           item_labels=ITEM_LABELS, lines=batches.lines_by_item(batch),
+                           form=ReasonForm(), fund_iban_problem=problem)  # fmt: skip
+
+
+@bp.post("/<int:batch_id>/<action>")
+@role_required(Role.FUND_ADMIN)
+def act(batch_id: int, action: str):
+    """submit or discard the batch."""
+    perform = {"submit": batches.submit_batch, "discard": batches.discard_batch}.get(action)
+    if perform is None:
+        return redirect(url_for("payments.show", batch_id=batch_id))
+    try:
+        perform(batch_id, current_user.fund_id, actor=current_user)
+    except DomainError as error:
+        flash(error.detail, "error")
+    else:
+        flash(_("Done."), "success")
+    return redirect(url_for("payments.show", batch_id=batch_id))
+
+
+@bp.post("/items/<int:item_id>/<action>")
+@role_required(Role.FUND_ADMIN)
+def item(item_id: int, action: str):
+    """Mark one provider's payment paid, or failed with a reason."""
+    form = ReasonForm()
+    form.validate()
+    payment = batches.get_item(item_id, current_user.fund_id)
+    try:
+        if action == "paid":
+            batches.mark_paid(item_id, current_user.fund_id, actor=current_user)
+        elif action == "failed":
+            batches.mark_failed(item_id, current_user.fund_id, actor=current_user,
+                                reason=form.reason.data or "")  # fmt: skip
+    except DomainError as error:
+        flash(error.detail, "error")
+    else:
+        flash(_("Done."), "success")
+    return redirect(url_for("payments.show", batch_id=payment.batch_id))
+
+
+@bp.get("/<int:batch_id>/sepa.xml")
+@role_required(Role.FUND_ADMIN)
+def sepa(batch_id: int):
+    """The batch's pain.001 file (?schema=pain.001.001.03 for banks that need it)."""
+    from wallet.payments.sepa import sepa_file
+
+    schema = request.args.get("schema", "pain.001.001.09")
+    try:
+        document = sepa_file(batch_id, current_user.fund_id, schema)
+    except DomainError as error:
+        flash(error.detail, "error")
+        return redirect(url_for("payments.show", batch_id=batch_id))
+    batch = batches.get_batch(batch_id, current_user.fund_id)
+    return Response(
+        document,
+        mimetype="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{batch.reference}-{schema}.xml"'},
+    )
