@@ -27,6 +27,8 @@ def _base() -> dict:
         "STRIPE_SECRET_KEY": _env("STRIPE_SECRET_KEY"),
         "STRIPE_PUBLISHABLE_KEY": _env("STRIPE_PUBLISHABLE_KEY"),
         "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
+        # Where the Stripe SDK sends requests; tests point it at localstripe on loopback.
+        "STRIPE_API_BASE": _env("STRIPE_API_BASE", "https://api.stripe.com"),
         "BABEL_DEFAULT_LOCALE": "nl",
         "LANGUAGES": ("nl", "en", "de"),
         # A claim carries an invoice and a certificate of at most 10 MB each.
@@ -79,6 +81,10 @@ def testing() -> dict:
         ARGON2_PARALLELISM=1,
         # Tests that send e-mail start their own SMTP server; never reach a real one.
         MAIL_SERVER=None,
+        # Offline unless a test points Stripe at localstripe itself.
+        STRIPE_SECRET_KEY=None,
+        STRIPE_PUBLISHABLE_KEY=None,
+        STRIPE_WEBHOOK_SECRET=None,
     )
     return settings
 

@@ -85,12 +85,14 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.home.views import bp as home_bp
     from wallet.notifications.views import bp as notifications_bp
     from wallet.ops.views import bp as ops_bp
+    from wallet.payments.pages import bp as online_bp
     from wallet.payments.views import bp as payments_bp
+    from wallet.payments.webhooks import bp as webhooks_bp
     from wallet.schemes.views import bp as schemes_bp
 
     blueprints = (home_bp, accounts_bp, funds_bp, schemes_bp, grants_bp, catalogue_bp,
                   applications_bp, claims_bp, audit_bp, notifications_bp, payments_bp,
-                  ops_bp)  # fmt: skip
+                  online_bp, webhooks_bp, ops_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)

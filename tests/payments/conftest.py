@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pytest
 import stripe
 
+from tests.payments.fixtures import approved, make_journey  # noqa: F401 - shared fixtures
 from tests.payments.stripe_server import (
     TEST_API_KEY,
     LocalStripe,

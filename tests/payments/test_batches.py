@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from lxml import etree
 
-from tests.payments.fixtures import PROVIDER_IBAN, approved, make_journey  # noqa: F401
+from tests.payments.fixtures import PROVIDER_IBAN
 from wallet.applications.models import Application, ApplicationStatus
 from wallet.claims import services as claims
 from wallet.claims.models import Claim, ClaimStatus
@@ -31,7 +31,7 @@ def _account(code: str) -> int:
     return row or 0
 
 
-def test_a_batch_pays_each_claim_once_through_transit(approved):  # noqa: F811 - the fixture
+def test_a_batch_pays_each_claim_once_through_transit(approved):
     journeys, fund_id, _ids = approved()
     admin = journeys[0]["admins"][0]
     provider_id = journeys[0]["application"].provider_id
@@ -66,7 +66,7 @@ def test_a_batch_pays_each_claim_once_through_transit(approved):  # noqa: F811 -
     assert verify() == []
 
 
-def test_a_wrong_iban_never_reaches_a_file(approved):  # noqa: F811 - the fixture
+def test_a_wrong_iban_never_reaches_a_file(approved):
     journeys, fund_id, _ids = approved()
     provider = session.get(Provider, journeys[0]["application"].provider_id)
     provider.iban = "NL20INGB0001234568"  # one digit off: the checksum fails
@@ -87,7 +87,7 @@ def test_a_wrong_iban_never_reaches_a_file(approved):  # noqa: F811 - the fixtur
         sepa_file(batch.id, fund_id)
 
 
-def test_what_a_provider_owes_after_a_clawback_is_offset(approved):  # noqa: F811 - the fixture
+def test_what_a_provider_owes_after_a_clawback_is_offset(approved):
     journeys, fund_id, ids = approved(amounts=(240_000, 200_000, 100_000))
     admin = journeys[0]["admins"][0]
     claims.review(ids[2], "claw_back", actor=admin, reason="Niet gegeven")  # owes € 1.000
@@ -105,7 +105,7 @@ def test_what_a_provider_owes_after_a_clawback_is_offset(approved):  # noqa: F81
     assert verify() == []
 
 
-def test_a_failed_transfer_makes_the_claims_payable_again(approved):  # noqa: F811 - the fixture
+def test_a_failed_transfer_makes_the_claims_payable_again(approved):
     journeys, fund_id, _ids = approved()
     batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
     batches.submit_batch(batch.id, fund_id, actor=None)
@@ -122,7 +122,7 @@ def test_a_failed_transfer_makes_the_claims_payable_again(approved):  # noqa: F8
     assert verify() == []
 
 
-def test_a_draft_can_be_discarded_and_nothing_moves(approved):  # noqa: F811 - the fixture
+def test_a_draft_can_be_discarded_and_nothing_moves(approved):
     _journeys, fund_id, _ids = approved()
     batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
     batches.discard_batch(batch.id, fund_id, actor=None)
@@ -139,7 +139,7 @@ def test_a_batch_with_nothing_approved_is_refused(app, make_fund):
         batches.create_batch(fund.id, method=PayoutMethod.SEPA, actor=None)
 
 
-def test_a_bank_statement_marks_payouts_paid_and_reports_the_rest(approved):  # noqa: F811 - the fixture
+def test_a_bank_statement_marks_payouts_paid_and_reports_the_rest(approved):
     from tests.payments.camt_builder import camt053
     from wallet.payments.statements import import_statement
 
@@ -166,7 +166,7 @@ def test_a_bank_statement_marks_payouts_paid_and_reports_the_rest(approved):  # 
     assert verify() == []
 
 
-def test_a_returned_transfer_on_the_statement_fails_the_item(approved):  # noqa: F811 - the fixture
+def test_a_returned_transfer_on_the_statement_fails_the_item(approved):
     from tests.payments.camt_builder import camt053
     from wallet.payments.statements import import_statement
 
@@ -185,7 +185,7 @@ def test_a_returned_transfer_on_the_statement_fails_the_item(approved):  # noqa:
         import_statement(fund_id, b"<not a statement/>", actor=None)
 
 
-def test_a_statement_of_another_account_is_refused(approved):  # noqa: F811 - the fixture
+def test_a_statement_of_another_account_is_refused(approved):
     from tests.payments.camt_builder import camt053
     from wallet.payments.statements import import_statement
 
@@ -200,7 +200,7 @@ def test_a_statement_of_another_account_is_refused(approved):  # noqa: F811 - th
     assert batches.get_item(batch.items[0].id).status == ItemStatus.SUBMITTED
 
 
-def test_the_weekly_job_makes_draft_batches_for_funds_with_approved_claims(app, approved):  # noqa: F811
+def test_the_weekly_job_makes_draft_batches_for_funds_with_approved_claims(app, approved):
     from wallet.scheduler.jobs import run_job
 
     _journeys, fund_id, _ids = approved()

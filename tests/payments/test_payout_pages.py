@@ -7,7 +7,7 @@ import io
 import sqlalchemy as sa
 
 from tests.payments.camt_builder import camt053
-from tests.payments.fixtures import FUND_IBAN, approved, make_journey  # noqa: F401
+from tests.payments.fixtures import FUND_IBAN
 from wallet.claims.models import Claim, ClaimStatus
 from wallet.core.db import session
 from wallet.funds.models import Fund
@@ -20,7 +20,7 @@ def _batch(app) -> PayoutBatch | None:
         return session.scalar(sa.select(PayoutBatch).order_by(PayoutBatch.id.desc()))
 
 
-def test_an_administrator_pays_through_the_pages(app, app_ctx, client, login, approved):  # noqa: F811
+def test_an_administrator_pays_through_the_pages(app, app_ctx, client, login, approved):
     journeys, fund_id, _ids = approved()
     session.get(Fund, fund_id).iban = None
     session.commit()
@@ -54,7 +54,7 @@ def test_an_administrator_pays_through_the_pages(app, app_ctx, client, login, ap
     assert {c.status for c in session.scalars(sa.select(Claim))} == {ClaimStatus.PAID}
 
 
-def test_others_cannot_see_or_touch_a_fund_s_batches(app, client, login, approved, make_staff,  # noqa: F811
+def test_others_cannot_see_or_touch_a_fund_s_batches(app, client, login, approved, make_staff,
                                                     make_provider_user):  # fmt: skip
     from wallet.accounts.models import Role
     from wallet.payments import batches
@@ -72,7 +72,7 @@ def test_others_cannot_see_or_touch_a_fund_s_batches(app, client, login, approve
     assert _batch(app).status.value == "draft"
 
 
-def test_the_command_line_makes_submits_and_exports(app, runner, approved, tmp_path):  # noqa: F811
+def test_the_command_line_makes_submits_and_exports(app, runner, approved, tmp_path):
     _journeys, fund_id, _ids = approved()
     made = runner.invoke(args=["payouts", "create", "--fund", str(fund_id)])
     assert made.exit_code == 0, made.output

@@ -213,7 +213,15 @@ def decide(
     with unit_of_work():
         move(application, action, target=target, actor_id=actor.id if actor else None,
              reason=reason, payment_reference=payment_reference)  # fmt: skip
+        if action == "record_copayment":
+            from wallet.payments.copayments import record_bank_transfer
+
+            record_bank_transfer(application, payment_reference.strip())
     session.expire(application)
+    if action == "cancel":  # an online own contribution goes back by the scheme's rule
+        from wallet.payments.copayments import refund_if_cancelled
+
+        refund_if_cancelled(application.id)
     return application
 
 

@@ -85,3 +85,30 @@ def import_statement_command(path: Path, fund_id: int) -> None:
                f"{len(outcome.failed_items)} failed.")  # fmt: skip
     for line in outcome.unmatched:
         click.echo(f"  not matched: {line}", err=True)
+
+
+@payouts_cli.command("pay-stripe")
+@click.argument("batch_id", type=int)
+def pay_stripe_command(batch_id: int) -> None:
+    """Send the Stripe transfers of a submitted Stripe batch."""
+    from wallet.payments.connect import pay_stripe_batch
+
+    try:
+        batch = batches.get_batch(batch_id)
+        problems = pay_stripe_batch(batch_id, batch.fund_id, actor=None)
+    except DomainError as error:
+        _fail(error)
+    for problem in problems:
+        click.echo(f"  not paid: {problem}", err=True)
+    click.echo(f"{batch.reference}: transfers sent, {len(problems)} problems.")
+
+
+@payouts_cli.command("reconcile")
+def reconcile_command() -> None:
+    """Compare the ledger with the payouts, Stripe and the bank statements; report mismatches."""
+    from wallet.payments.reconcile import reconcile
+
+    notes = reconcile()
+    for note in notes:
+        click.echo(note)
+    click.echo(f"{len(notes)} findings." if notes else "Everything agrees.")

@@ -155,6 +155,25 @@ def act(batch_id: int, action: str):
     return redirect(url_for("payments.show", batch_id=batch_id))
 
 
+@bp.post("/<int:batch_id>/pay-stripe")
+@role_required(Role.FUND_ADMIN)
+def pay_stripe(batch_id: int):
+    """Send the Stripe transfers of a submitted Stripe batch."""
+    from wallet.payments.connect import pay_stripe_batch
+
+    FlaskForm().validate()
+    try:
+        problems = pay_stripe_batch(batch_id, current_user.fund_id, actor=current_user)
+    except DomainError as error:
+        flash(error.detail, "error")
+    else:
+        for problem in problems:
+            flash(problem, "error")
+        if not problems:
+            flash(_("The transfers are sent."), "success")
+    return redirect(url_for("payments.show", batch_id=batch_id))
+
+
 @bp.post("/items/<int:item_id>/<action>")
 @role_required(Role.FUND_ADMIN)
 def item(item_id: int, action: str):

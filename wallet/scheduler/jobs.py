@@ -51,6 +51,15 @@ def _payout_batches() -> str:
     return f"{len(outcomes)} draft payout batches made"
 
 
+def _reconcile() -> str:
+    from wallet.payments.reconcile import reconcile
+
+    notes = reconcile()
+    for note in notes:
+        log.warning("reconciliation: %s", note)
+    return f"{len(notes)} findings"
+
+
 def _verify() -> str:
     from wallet.ledger.verify import verify
 
@@ -78,6 +87,7 @@ JOBS: dict[str, Job] = {
     "make-payout-batches": Job(
         _payout_batches, {"day_of_week": "mon", "hour": 6, "minute": 0}, dt.timedelta(hours=1)
     ),
+    "reconcile-payouts": Job(_reconcile, {"hour": 4, "minute": 15}, dt.timedelta(hours=1)),
     "verify-ledger": Job(_verify, {"hour": 3, "minute": 30}, dt.timedelta(hours=2)),
 }
 
