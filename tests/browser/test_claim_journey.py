@@ -5,8 +5,10 @@ Every page passes axe (WCAG 2.1 A and AA)."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_application_journey import _log_in
@@ -82,9 +84,68 @@ def test_worker_applies_provider_claims_administrator_approves(
     assert_accessible(page)
     page.get_by_role("navigation").get_by_role("link", name="Logboek").click()
     assert_accessible(page)
+
+    # The fund pays: a batch, submitted, its SEPA file, then marked paid by hand.
+    with app.app_context():
+        from wallet.core.db import session
+        from wallet.funds.models import Fund
+        from wallet.providers.models import Provider
+
+        session.get(Provider, accredited_provider.provider_id).iban = "NL20INGB0001234567"
+        session.commit()
+    page.get_by_role("navigation").get_by_role("link", name="Uitbetalingen").click()
+    assert_accessible(page)
+    page.get_by_label("IBAN van het fonds").fill("NL91 ABNA 0417 1643 00")
+    page.get_by_role("button", name="IBAN opslaan").click()
+    page.locator("main").get_by_role("button", name="Uitbetalingsronde aanmaken").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="indienen").click()
+    expect(page.locator("main")).to_contain_text("SEPA-bestand downloaden")
+    assert_accessible(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="SEPA-bestand downloaden (pain.001.001.09)").click()
+    assert b"<EndToEndId>DC-" in Path(download.value.path()).read_bytes()
+    page.get_by_role("button", name="Betaald aan").click()
+    expect(page.locator("main")).to_contain_text("Betaald")
+    assert_accessible(page)
+    with app.app_context():
+        assert session.scalar(sa.select(Fund.iban)).startswith("NL91")
     page.get_by_role("button", name="Uitloggen").click()
 
     _log_in(page, live_server, worker.email)
     page.get_by_role("navigation").get_by_role("link", name="Berichten").click()
     expect(page.locator("main")).to_contain_text("Betaling uit je budget voor Dementiezorg")
+    assert_accessible(page)
+
+
+def test_the_own_contribution_and_payment_pages_are_accessible(
+    page: Page, live_server: str, assert_accessible, app, accredited_provider,
+    make_fund, make_scheme, make_worker, make_grant,
+):  # fmt: skip
+    from wallet.catalogue.imports import import_courses
+
+    with app.app_context():
+        import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
+    worker = make_worker(name="Sem de Boer")
+    make_grant(make_scheme(make_fund(1_000_000), amount_cents=20_000), worker)
+
+    _log_in(page, live_server, worker.email)
+    page.goto(live_server + "/catalogue?q=dementie")
+    page.get_by_role("link", name="Dementiezorg").click()
+    page.get_by_role("link", name="Deze uitvoering aanvragen").click()
+    page.get_by_label("Je wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Aanvragen en mijn budget reserveren").click()
+    page.get_by_role("button", name="Uitloggen").click()
+
+    _log_in(page, live_server, accredited_provider.email)
+    page.get_by_role("navigation").get_by_role("link", name="Aanvragen").click()
+    page.get_by_role("button", name="Plaats van").click()
+    page.get_by_role("navigation").get_by_role("link", name="Betalingen", exact=True).click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Uitloggen").click()
+
+    _log_in(page, live_server, worker.email)
+    page.get_by_role("navigation").get_by_role("link", name="Mijn aanvragen").click()
+    page.get_by_role("link", name="Betaal je eigen bijdrage").click()
+    expect(page.locator("main")).to_contain_text("250,00")  # € 450 less the € 200 budget
     assert_accessible(page)

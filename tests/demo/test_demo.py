@@ -16,10 +16,12 @@ def test_demo_load_is_idempotent_and_its_logins_work(app, runner, db):
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     counts = _counts(db)
-    assert counts == [4, 1, 11]  # users, funds, providers (1 demo + 10 generated)
+    assert counts == [5, 1, 11]  # users, funds, providers (1 demo + 10 generated)
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
     assert _counts(db) == counts
+    # A finished course whose claim waits for the fund's review, made once.
+    assert db.scalar(sa.text("SELECT count(*) FROM claims WHERE status = 'submitted'")) == 1
     for email, _role, _name in LOGINS:
         assert email in first.output
         client = app.test_client()

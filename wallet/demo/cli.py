@@ -39,6 +39,7 @@ PROVIDER_KVK = "08123456"
 
 LOGINS = [
     ("werkende@demo.leerwallet.nl", Role.WORKER, "Sanne de Vries"),
+    ("cursist@demo.leerwallet.nl", Role.WORKER, "Daan Kuipers"),
     ("opleider@demo.leerwallet.nl", Role.PROVIDER_STAFF, "Erik Nijhuis"),
     ("fonds@demo.leerwallet.nl", Role.FUND_ADMIN, "Marieke ter Horst"),
     ("beheer@demo.leerwallet.nl", Role.PLATFORM_ADMIN, "Platformbeheer"),
@@ -47,7 +48,11 @@ LOGINS = [
 
 def _fund() -> Fund:
     fund = session.scalar(sa.select(Fund).where(Fund.name == FUND_NAME))
-    return fund if fund is not None else create_fund(FUND_NAME)
+    fund = fund if fund is not None else create_fund(FUND_NAME)
+    if not fund.iban:  # the debtor of the demo's SEPA files
+        with unit_of_work():
+            fund.iban, fund.bic = "NL44RABO0123456789", "RABONL2U"
+    return fund
 
 
 def _provider() -> Provider:
@@ -95,7 +100,52 @@ def load_demo_data() -> list[tuple[str, Role]]:
             )
     _budgets(fund)
     _catalogue(provider)
+    _claim_waiting(provider)
     return [(email, role) for email, role, _name in LOGINS]
+
+
+def _claim_waiting(provider: Provider) -> None:
+    """Daan finished a safety course last week; the provider's invoice waits for review."""
+    from wallet.applications import services as applications
+    from wallet.applications.models import Application
+    from wallet.catalogue.models import Course, CourseRun
+    from wallet.claims import services as claims
+    from wallet.claims.models import ClaimKind
+
+    worker = session.scalar(sa.select(User).where(User.email == "cursist@demo.leerwallet.nl"))
+    if session.scalar(sa.select(Application.id).where(Application.user_id == worker.id)):
+        return
+    staff = session.scalar(sa.select(User).where(User.email == "opleider@demo.leerwallet.nl"))
+    run = session.scalar(sa.select(CourseRun).join(Course).where(
+        Course.provider_id == provider.id, Course.code == "VCA-B"))  # fmt: skip
+    with clock.frozen_at(clock.now() - dt.timedelta(days=40)):  # applied before the start
+        plan = applications.plan_for(worker.id, run)
+        application = applications.apply(worker, run.id, password=DEMO_PASSWORD,
+                                         expected_copay_cents=plan.copay_cents)  # fmt: skip
+        applications.decide(application.id, "confirm", actor=staff)
+    with clock.frozen_at(clock.now() - dt.timedelta(days=29)):
+        applications.decide(application.id, "start", actor=staff)
+    with clock.frozen_at(clock.now() - dt.timedelta(days=2)):
+        applications.decide(application.id, "complete", actor=staff)
+    claims.submit(staff, application.id, claims.ClaimInput(
+        kind=ClaimKind.FINAL, invoice_number="TAT-2026-0001", invoice_date=clock.today(),
+        amount_cents=plan.covered_cents, vat_cents=0, attendance_pct=100,
+        description="VCA Basisveiligheid, 2 dagen, examen behaald", invoice_pdf=_demo_pdf(),
+    ))  # fmt: skip
+
+
+def _demo_pdf() -> bytes:
+    """A one-page PDF standing in for the provider's invoice."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": "Factuur TAT-2026-0001"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _catalogue(provider: Provider) -> None:
@@ -129,6 +179,9 @@ def _demo_csv() -> bytes:
          "warmtepomp|F-gassen", "Warmtepompinstallateur", 21, 35),
         ("LAS-MIG", "MIG/MAG-lassen voor zij-instromers", "certificate", 2, 80, "2.400,00",
          "lassen|MIG/MAG", "Lasser", 14, 70),
+        # Started a month ago: the demo's finished course with a claim waiting for review.
+        ("VCA-B", "VCA Basisveiligheid", "certificate", 2, 16, "345,00",
+         "veiligheid", "Operator", -30, 1),
     ]  # fmt: skip
     lines = ["course_code;title_nl;description_nl;kind;sector;hours;modality;language;"
              "municipality;price;vat;run_code;starts_on;ends_on;seats;nlqf_level;skills;"
@@ -136,6 +189,8 @@ def _demo_csv() -> bytes:
     for code, title, kind, level, hours, price, skills, occupation, start, length in rows:
         for run in (1, 2):
             begins = today + dt.timedelta(days=start + (run - 1) * 90)
+            if code == "VCA-B" and run == 2:
+                break
             ends = begins + dt.timedelta(days=length)
             lines.append(
                 f"{code};{title};{title}: praktijkgerichte opleiding in ons leerbedrijf in "
