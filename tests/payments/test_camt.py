@@ -14,8 +14,13 @@ PROVIDER_IBAN = "NL02ABNA0123456789"
 
 
 @pytest.fixture(autouse=True)
-def _app_context(app_ctx) -> None:
-    """Messages for people are translated, which wants an app context."""
+def _app_context(app_ctx):
+    """Messages for people are translated, which wants an app context; these tests read the
+    English wording."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
 
 
 def _lines() -> list[dict]:

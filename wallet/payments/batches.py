@@ -124,7 +124,10 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
                                   "offset_cents": taken, "amount_cents": row.amount_cents - taken,
                                   "released": False})  # fmt: skip
                 claim_ids.append(row.id)
-        db.execute(sa.insert(PayoutLine), line_rows)
+        try:
+            db.execute(sa.insert(PayoutLine), line_rows)
+        except sa.exc.IntegrityError:  # another batch took some of these claims meanwhile
+            raise Conflict(_("Some claims changed meanwhile. Please try again.")) from None
         _move_claims(claim_ids, ClaimStatus.APPROVED, ClaimStatus.IN_BATCH, "batch", actor,
                      {"batch": batch.reference})  # fmt: skip
         batch.claim_count = len(claim_ids)
