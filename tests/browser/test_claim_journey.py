@@ -19,6 +19,14 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 
+def _apply_for_dementiezorg(page: Page, live_server: str) -> None:
+    page.goto(live_server + "/catalogue?q=dementie")
+    page.get_by_role("link", name="Dementiezorg").click()
+    page.get_by_role("link", name="Deze uitvoering aanvragen").click()
+    page.get_by_label("Je wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Aanvragen en mijn budget reserveren").click()
+
+
 def test_worker_applies_provider_claims_administrator_approves(
     page: Page, live_server: str, assert_accessible, app, accredited_provider,
     make_fund, make_scheme, make_worker, make_grant, tmp_path,
@@ -45,11 +53,7 @@ def test_worker_applies_provider_claims_administrator_approves(
     invoice.write_bytes(pdf())
 
     _log_in(page, live_server, worker.email)
-    page.goto(live_server + "/catalogue?q=dementie")
-    page.get_by_role("link", name="Dementiezorg").click()
-    page.get_by_role("link", name="Deze uitvoering aanvragen").click()
-    page.get_by_label("Je wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Aanvragen en mijn budget reserveren").click()
+    _apply_for_dementiezorg(page, live_server)
     expect(page.get_by_role("status").first).to_contain_text("gereserveerd")
     page.get_by_role("button", name="Uitloggen").click()
 
@@ -130,11 +134,7 @@ def test_the_own_contribution_and_payment_pages_are_accessible(
     make_grant(make_scheme(make_fund(1_000_000), amount_cents=20_000), worker)
 
     _log_in(page, live_server, worker.email)
-    page.goto(live_server + "/catalogue?q=dementie")
-    page.get_by_role("link", name="Dementiezorg").click()
-    page.get_by_role("link", name="Deze uitvoering aanvragen").click()
-    page.get_by_label("Je wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Aanvragen en mijn budget reserveren").click()
+    _apply_for_dementiezorg(page, live_server)
     page.get_by_role("button", name="Uitloggen").click()
 
     _log_in(page, live_server, accredited_provider.email)

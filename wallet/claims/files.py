@@ -20,6 +20,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from lxml import etree
 
+from wallet.core.xml import parse_untrusted
+
 MAX_BYTES = 10 * 1024 * 1024
 UBL = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 NS = {
@@ -104,10 +106,8 @@ def read_ubl(data: bytes) -> UblInvoice:
     """Number, payable amount, VAT and the supplier's VAT id of a UBL 2.1 invoice."""
     if len(data) > MAX_BYTES:
         raise FileProblem(_("The file is larger than 10 MB."))
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             huge_tree=False)  # fmt: skip
     try:
-        root = etree.fromstring(data, parser)
+        root = parse_untrusted(data)
     except etree.XMLSyntaxError:
         raise FileProblem(_("The e-invoice is not readable XML.")) from None
     if root.tag != f"{{{UBL}}}Invoice":

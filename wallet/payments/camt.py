@@ -16,6 +16,8 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from lxml import etree
 
+from wallet.core.xml import parse_untrusted
+
 MAX_BYTES = 20 * 1024 * 1024
 NAMESPACES = frozenset(
     f"urn:iso:std:iso:20022:tech:xsd:camt.053.001.{version}" for version in ("02", "08")
@@ -46,10 +48,8 @@ def read_statement(data: bytes) -> list[StatementLine]:
     """Every transaction of every booked entry in a camt.053 file, else StatementProblem."""
     if len(data) > MAX_BYTES:
         raise StatementProblem(_("The bank statement is larger than 20 MB."))
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             huge_tree=False)  # fmt: skip
     try:
-        root = etree.fromstring(data, parser)
+        root = parse_untrusted(data)
     except (etree.XMLSyntaxError, ValueError):
         raise StatementProblem(_("The bank statement is not readable XML.")) from None
     docinfo = root.getroottree().docinfo

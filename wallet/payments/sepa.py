@@ -19,6 +19,7 @@ from wallet.claims.models import Claim
 from wallet.core import clock
 from wallet.core.db import session
 from wallet.core.errors import Conflict, ValidationFailed
+from wallet.core.xml import parse_untrusted
 from wallet.funds.models import Fund
 from wallet.payments.batches import get_batch
 from wallet.payments.models import BatchStatus, ItemStatus, PayoutItem, PayoutLine, PayoutMethod
@@ -35,8 +36,7 @@ def _schema(name: str) -> etree.XMLSchema:
 
 def validate(document: bytes, schema: str) -> None:
     """Raise ValueError with the XSD's complaint when the file does not validate."""
-    parsed = etree.fromstring(document, etree.XMLParser(resolve_entities=False, no_network=True,
-                                                        huge_tree=True))  # fmt: skip
+    parsed = parse_untrusted(document, huge=True)
     xsd = _schema(schema)
     if not xsd.validate(parsed):
         raise ValueError(str(xsd.error_log.last_error))

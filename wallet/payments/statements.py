@@ -123,12 +123,10 @@ def import_statement(fund_id: int, data: bytes, *, actor: User | None) -> Import
 
 def _require_own_account(fund_id: int, data: bytes) -> None:
     """A statement of another account could carry matching ids: only the fund's own counts."""
-    from lxml import etree
-
+    from wallet.core.xml import parse_untrusted
     from wallet.funds.models import Fund
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    root = etree.fromstring(data, parser)  # read_statement has refused anything unsafe
+    root = parse_untrusted(data)  # read_statement has refused anything unsafe
     accounts = {
         (text or "").replace(" ", "").upper()
         for text in root.xpath(
