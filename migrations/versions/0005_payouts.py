@@ -112,6 +112,7 @@ def upgrade() -> None:
         sa.Column("application_id", sa.Integer(), nullable=False),
         sa.Column("amount_cents", sa.BigInteger(), nullable=False),
         sa.Column("refunded_cents", sa.BigInteger(), nullable=False),
+        sa.Column("refund_due_cents", sa.BigInteger(), nullable=True),
         sa.Column("method", sa.String(length=20), nullable=False),
         sa.Column(
             "status",
@@ -181,6 +182,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("stripe_transfer_id", sa.String(length=64), nullable=True),
+        sa.Column("intended_at", wallet.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("failure_reason", sa.String(length=300), nullable=True),
         sa.Column("paid_at", wallet.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("transit_transaction_id", sa.Integer(), nullable=True),

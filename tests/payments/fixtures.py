@@ -21,13 +21,17 @@ def approved(app, make_journey):  # noqa: F811 - the imported fixture
     provider, their claims approved on the first journey's fund; the fund and the provider
     have bank accounts. Runs in its own app context (page tests need no app_ctx)."""
 
-    def make(amounts=(240_000, 200_000)):
-        with app.app_context():
-            return _make(amounts)
+    counter = iter(range(1, 1000))
 
-    def _make(amounts):
+    def make(amounts=(240_000, 200_000), onto=None):
+        """`onto`: an earlier result whose fund (and administrator) gets these claims too."""
+        with app.app_context():
+            return _make(amounts, onto)
+
+    def _make(amounts, onto):
         first = make_journey()
-        fund_id = first["fund"].id
+        fund_id = onto[1] if onto else first["fund"].id
+        admin = onto[0][0]["admins"][0] if onto else first["admins"][0]
         journeys, ids = [first], []
         for _ in amounts[1:]:
             journeys.append(make_journey())
@@ -35,16 +39,16 @@ def approved(app, make_journey):  # noqa: F811 - the imported fixture
         provider = session.get(Provider, first["application"].provider_id)
         provider.iban, provider.name = PROVIDER_IBAN, "Techniek Academie Twente"
         session.commit()
-        for n, (journey, cents) in enumerate(zip(journeys, amounts, strict=True)):
+        for journey, cents in zip(journeys, amounts, strict=True):
             # every journey has its own fund: move its claim onto the first fund's review
             claim = claims.submit(
                 journey["staff"],
                 journey["application"].id,
-                claim_input(invoice_number=f"F-{n}", amount_cents=cents),
+                claim_input(invoice_number=f"F-{next(counter)}", amount_cents=cents),
             )
             session.execute(sa.update(Claim).where(Claim.id == claim.id).values(fund_id=fund_id))
             session.commit()
-            claims.review(claim.id, "approve", actor=first["admins"][0])
+            claims.review(claim.id, "approve", actor=admin)
             ids.append(claim.id)
         return journeys, fund_id, ids
 

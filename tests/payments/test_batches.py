@@ -87,10 +87,24 @@ def test_a_wrong_iban_never_reaches_a_file(approved):
         sepa_file(batch.id, fund_id)
 
 
-def test_what_a_provider_owes_after_a_clawback_is_offset(approved):
-    journeys, fund_id, ids = approved(amounts=(240_000, 200_000, 100_000))
+def _pay_all(fund_id: int) -> None:
+    batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+    batches.submit_batch(batch.id, fund_id, actor=None)
+    for item in batch.items:
+        batches.mark_paid(item.id, fund_id, actor=None)
+
+
+def test_what_a_provider_owes_after_a_clawback_of_a_paid_claim_is_offset(approved):
+    first = approved(amounts=(100_000,))
+    journeys, fund_id, ids = first
     admin = journeys[0]["admins"][0]
-    claims.review(ids[2], "claw_back", actor=admin, reason="Niet gegeven")  # owes € 1.000
+    _pay_all(fund_id)
+    claims.review(ids[0], "claw_back", actor=admin, reason="Niet gegeven")  # owes € 1.000
+    provider_id = journeys[0]["application"].provider_id
+    receivable = f"provider:{provider_id}:fund:{fund_id}:receivable"
+    assert _account(receivable) == -100_000
+    session.commit()  # end this test's transaction before the fixture writes (SQLite)
+    approved(amounts=(240_000, 200_000), onto=first)
     batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=admin).batch
     assert (batch.gross_cents, batch.offset_cents, batch.amount_cents) == (
         440_000,
@@ -98,10 +112,40 @@ def test_what_a_provider_owes_after_a_clawback_is_offset(approved):
         340_000,
     )
     batches.submit_batch(batch.id, fund_id, actor=admin)
-    provider_id = journeys[0]["application"].provider_id
-    assert _account(f"provider:{provider_id}:fund:{fund_id}:receivable") == 0
+    assert _account(receivable) == 0
     root = etree.fromstring(sepa_file(batch.id, fund_id))
     assert root.findtext(".//{*}CtrlSum") == "3400.00"
+    assert verify() == []
+
+
+def test_clawing_back_an_unpaid_claim_takes_it_from_what_is_payable(approved):
+    journeys, fund_id, ids = approved(amounts=(240_000, 100_000))
+    claims.review(ids[1], "claw_back", actor=journeys[0]["admins"][0], reason="Dubbel")
+    provider_id = journeys[0]["application"].provider_id
+    assert balance(payable_account_id(provider_id)).posted_cents == 240_000
+    assert _account(f"provider:{provider_id}:fund:{fund_id}:receivable") == 0
+    assert session.get(Application, journeys[1]["application"].id).status == (
+        ApplicationStatus.CLOSED
+    )
+    batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+    assert (batch.claim_count, batch.amount_cents, batch.offset_cents) == (1, 240_000, 0)
+    assert verify() == []
+
+
+def test_two_drafts_never_offset_one_debt_twice(approved):
+    first = approved(amounts=(100_000,))
+    journeys, fund_id, ids = first
+    _pay_all(fund_id)
+    claims.review(ids[0], "claw_back", actor=journeys[0]["admins"][0], reason="Niet gegeven")
+    session.commit()
+    approved(amounts=(240_000,), onto=first)
+    one = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+    session.commit()
+    approved(amounts=(200_000,), onto=first)
+    two = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+    assert (one.offset_cents, two.offset_cents) == (100_000, 0)
+    batches.submit_batch(two.id, fund_id, actor=None)
+    batches.submit_batch(one.id, fund_id, actor=None)
     assert verify() == []
 
 
@@ -166,23 +210,53 @@ def test_a_bank_statement_marks_payouts_paid_and_reports_the_rest(approved):
     assert verify() == []
 
 
-def test_a_returned_transfer_on_the_statement_fails_the_item(approved):
+def test_a_returned_transfer_fails_only_its_claim(approved):
+    from tests.payments.camt_builder import camt053
+    from wallet.payments.statements import import_statement
+
+    journeys, fund_id, _ids = approved()
+    batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+    batches.submit_batch(batch.id, fund_id, actor=None)
+    amounts = dict(session.execute(sa.select(Claim.reference, Claim.amount_cents)).all())
+    bounced, paid = sorted(amounts)
+
+    def line(ref: str, **extra) -> dict:
+        return {"end_to_end_id": ref, "amount": f"{amounts[ref] / 100:.2f}", **extra}
+
+    outcome = import_statement(fund_id, camt053([line(bounced, returned="AC04")]), actor=None)
+    assert outcome.failed_items == []  # the other transfer of the item is still on its way
+    statuses = dict(session.execute(sa.select(Claim.reference, Claim.status)).all())
+    assert statuses == {bounced: ClaimStatus.APPROVED, paid: ClaimStatus.IN_BATCH}
+    outcome = import_statement(fund_id, camt053([line(paid)]), actor=None)
+    assert outcome.paid_items == [batch.items[0].id]
+    provider_id = journeys[0]["application"].provider_id
+    assert _account(f"fund:{fund_id}:paid_out") == amounts[paid]
+    assert balance(payable_account_id(provider_id)).posted_cents == amounts[bounced]
+    again = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+    batches.submit_batch(again.id, fund_id, actor=None)
+    ends = [e.text for e in etree.fromstring(sepa_file(again.id, fund_id)).iter("{*}EndToEndId")]
+    assert ends == [f"{bounced}-2"]  # a late line of the first transfer can never match it
+    assert verify() == []
+    with pytest.raises(ValidationFailed):
+        import_statement(fund_id, b"<not a statement/>", actor=None)
+
+
+def test_every_transfer_of_an_item_returned_fails_the_item(approved):
     from tests.payments.camt_builder import camt053
     from wallet.payments.statements import import_statement
 
     _journeys, fund_id, _ids = approved()
     batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
     batches.submit_batch(batch.id, fund_id, actor=None)
-    reference = session.scalars(sa.select(Claim.reference)).first()
-    amount = session.scalar(sa.select(Claim.amount_cents).where(Claim.reference == reference))
-    statement = camt053([{"end_to_end_id": reference, "amount": f"{amount / 100:.2f}",
-                          "returned": "AC04"}])  # fmt: skip
-    outcome = import_statement(fund_id, statement, actor=None)
+    lines = [
+        {"end_to_end_id": ref, "amount": f"{cents / 100:.2f}", "debit": False, "returned": "MS03"}
+        for ref, cents in session.execute(sa.select(Claim.reference, Claim.amount_cents))
+    ]
+    outcome = import_statement(fund_id, camt053(lines), actor=None)  # credit returns
     assert outcome.failed_items == [batch.items[0].id]
     assert {c.status for c in session.scalars(sa.select(Claim))} == {ClaimStatus.APPROVED}
+    assert _account(f"fund:{fund_id}:in_transit") == 0
     assert verify() == []
-    with pytest.raises(ValidationFailed):
-        import_statement(fund_id, b"<not a statement/>", actor=None)
 
 
 def test_a_statement_of_another_account_is_refused(approved):

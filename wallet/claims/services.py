@@ -413,7 +413,9 @@ def _approve(claim: Claim, actor: User, *, flags_seen: bool) -> Claim:
         raise Conflict(_("The provider is not accredited now; claims wait until it is."))
     approvals = session.scalar(sa.select(sa.func.count(ClaimApproval.id)).where(
         ClaimApproval.claim_id == claim.id, ClaimApproval.version == claim.version))  # fmt: skip
-    complete = approvals + 1 >= claim.approvals_needed
+    # A flag raised since the submission can only add a second pair of eyes.
+    needed = max(claim.approvals_needed, _approvals_needed(claim, terms_of(claim.application)))
+    complete = approvals + 1 >= needed
     before = claim.status
     target = ClaimStatus.APPROVED if complete else ClaimStatus.APPROVED_ONCE
     with unit_of_work() as db:
@@ -472,23 +474,36 @@ def receivable_account(provider_id: int, fund_id: int):
 
 
 def _claw_back(claim: Claim, before: ClaimStatus, actor: User, reason: str) -> None:
-    """The paid amount returns to the fund pots; the provider owes it (a receivable)."""
-    _change_status(claim, before, ClaimStatus.CLAWED_BACK)
-    receivable = receivable_account(claim.provider_id, claim.fund_id)
+    """The money returns to the fund pots. Not paid yet: it comes out of what is payable to
+    the provider (and a final claim's application closes). Paid: the provider owes it, a
+    receivable offset against the fund's later payouts."""
     from wallet.funds.models import Fund
 
+    _change_status(claim, before, ClaimStatus.CLAWED_BACK)
     rows = session.execute(
         sa.select(Fund.pot_account_id, ClaimPart.cents)
         .join(Grant, Grant.id == ClaimPart.grant_id).join(Fund, Fund.id == Grant.fund_id)
         .where(ClaimPart.claim_id == claim.id)
     ).all()  # fmt: skip
+    if before == ClaimStatus.APPROVED:
+        source = payable_account(claim.provider_id)
+    else:
+        source = receivable_account(claim.provider_id, claim.fund_id).id
     entries = [(pot, cents) for pot, cents in rows]
-    entries.append((receivable.id, -sum(cents for _pot, cents in rows)))
+    entries.append((source, -sum(cents for _pot, cents in rows)))
     transaction = ledger.record(entries, kind="clawback", actor_id=actor.id,
                                 description=f"Clawback {claim.reference}: {reason}",
                                 reference=claim.reference)  # fmt: skip
     claim.clawback_transaction_id = transaction.id
     session.flush()
+    application = claim.application
+    if claim.kind == ClaimKind.FINAL and application.status == ApplicationStatus.INVOICED:
+        applications.move(application, "close", actor_id=actor.id, reason=reason)
+
+
+def payable_account(provider_id: int) -> int:
+    """What Leerwallet owes the provider (also after its accreditation ended)."""
+    return ledger.open_account(f"provider:{provider_id}:payable", AccountKind.PAYABLE).id
 
 
 def claims_of_provider(provider_id: int) -> list[Claim]:

@@ -20,11 +20,10 @@ from wallet.applications.models import Application, ApplicationStatus
 from wallet.audit.models import AuditEvent
 from wallet.audit.services import record
 from wallet.claims.models import Claim, ClaimKind, ClaimStatus
-from wallet.claims.services import receivable_account
+from wallet.claims.services import payable_account, receivable_account
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
-from wallet.grants.services import payable_account_id
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind
 from wallet.payments.models import (
@@ -34,6 +33,7 @@ from wallet.payments.models import (
     PayoutItem,
     PayoutLine,
     PayoutMethod,
+    TransferState,
 )
 from wallet.payments.payees import payee_problem
 from wallet.providers.models import Provider
@@ -66,9 +66,20 @@ def _paid_out(fund_id: int) -> int:
     return ledger.open_account(f"fund:{fund_id}:paid_out", AccountKind.PAID_OUT).id
 
 
-def _owed(provider_id: int, fund_id: int) -> int:
+def _debt(provider_id: int, fund_id: int) -> int:
     """What the provider owes the fund after clawbacks (the receivable's shortfall)."""
     return max(0, -ledger.balance(receivable_account(provider_id, fund_id).id).posted_cents)
+
+
+def _owed(provider_id: int, fund_id: int) -> int:
+    """The debt not yet set against a draft batch (two drafts never offset one debt twice)."""
+    reserved = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(PayoutItem.offset_cents), 0))
+        .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
+        .where(PayoutItem.provider_id == provider_id, PayoutBatch.fund_id == fund_id,
+               PayoutBatch.status == BatchStatus.DRAFT)
+    )  # fmt: skip
+    return max(0, _debt(provider_id, fund_id) - reserved)
 
 
 def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> BatchOutcome:
@@ -105,6 +116,7 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
         db.flush()
         batch.reference = f"PB-{now.year}-{batch.id:06d}"
         line_rows, claim_ids = [], []
+        attempts = _earlier_attempts([row.id for rows in per_provider.values() for row in rows])
         for provider_id, rows in per_provider.items():
             provider = providers[provider_id]
             gross = sum(row.amount_cents for row in rows)
@@ -119,8 +131,10 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
             for row in rows:  # the offset consumes the oldest claims first
                 taken = min(offset, row.amount_cents)
                 offset -= taken
+                tries = attempts.get(row.id, 0)
+                end_to_end = row.reference if not tries else f"{row.reference}-{tries + 1}"
                 line_rows.append({"item_id": item.id, "claim_id": row.id,
-                                  "end_to_end_id": row.reference, "claim_cents": row.amount_cents,
+                                  "end_to_end_id": end_to_end, "claim_cents": row.amount_cents,
                                   "offset_cents": taken, "amount_cents": row.amount_cents - taken,
                                   "released": False})  # fmt: skip
                 claim_ids.append(row.id)
@@ -138,6 +152,19 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
                after={"claims": batch.claim_count, "amount": batch.amount_cents,
                       "left_out": [name for name, _p in left_out]})  # fmt: skip
     return BatchOutcome(batch, left_out)
+
+
+def _earlier_attempts(claim_ids: list[int]) -> dict[int, int]:
+    """How often each claim was in a batch before. A claim paid again after a failed transfer
+    gets end-to-end id REF-2, REF-3...: a late line for the old transfer never matches it."""
+    found: dict[int, int] = {}
+    for start in range(0, len(claim_ids), 5_000):
+        chunk = claim_ids[start : start + 5_000]
+        found.update(session.execute(
+            sa.select(PayoutLine.claim_id, sa.func.count(PayoutLine.id))
+            .where(PayoutLine.claim_id.in_(chunk)).group_by(PayoutLine.claim_id)
+        ).all())  # fmt: skip
+    return found
 
 
 def _move_claims(claim_ids: list[int], before: ClaimStatus, after: ClaimStatus, action: str,
@@ -212,7 +239,10 @@ def submit_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutBa
         _set_batch(batch, BatchStatus.DRAFT, BatchStatus.SUBMITTED, submitted_at=clock.now())
         offset_only = []
         for item in batch.items:
-            entries = [(payable_account_id(item.provider_id), -item.gross_cents),
+            if item.offset_cents > _debt(item.provider_id, fund_id):
+                raise Conflict(_("What %(name)s owes the fund changed since this draft; discard "
+                                 "it and make a new batch.", name=item.account_holder))  # fmt: skip
+            entries = [(payable_account(item.provider_id), -item.gross_cents),
                        (transit, item.amount_cents)]  # fmt: skip
             if item.offset_cents:
                 entries.append((receivable_account(item.provider_id, fund_id).id,
@@ -225,12 +255,30 @@ def submit_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutBa
             if item.amount_cents == 0:
                 offset_only.append(item)
         session.flush()
+        _settle_offset_lines(batch, actor)
         for item in offset_only:  # nothing to transfer: settled by what the provider owed
             _settle_item(item, batch, actor, via="offset")
         record("payout_batch", batch.id, "submit", actor_id=actor and actor.id,
                after={"amount": batch.amount_cents, "offset": batch.offset_cents})  # fmt: skip
         _close_if_done(batch)
     return batch
+
+
+def _settle_offset_lines(batch: PayoutBatch, actor: User | None) -> None:
+    """Claims paid in full by what the provider owed are paid now: no transfer carries them."""
+    lines = session.execute(
+        sa.select(PayoutLine.id, PayoutLine.claim_id).join(PayoutItem)
+        .where(PayoutItem.batch_id == batch.id, PayoutLine.amount_cents == 0,
+               PayoutLine.released.is_(False))
+    ).all()  # fmt: skip
+    if not lines:
+        return
+    session.execute(sa.update(lines_table).where(lines_table.c.id.in_([i for i, _c in lines]))
+                    .values(paid_at=clock.now()))  # fmt: skip
+    claim_ids = [claim_id for _i, claim_id in lines]
+    _move_claims(claim_ids, ClaimStatus.IN_BATCH, ClaimStatus.PAID, "pay", actor,
+                 {"batch": batch.reference, "via": "offset"})  # fmt: skip
+    _pay_applications(claim_ids, actor)
 
 
 def _settle_item(item: PayoutItem, batch: PayoutBatch, actor: User | None, *, via: str) -> None:
@@ -246,10 +294,14 @@ def _settle_item(item: PayoutItem, batch: PayoutBatch, actor: User | None, *, vi
         ledger.transfer(_in_transit(batch.fund_id), _paid_out(batch.fund_id), item.amount_cents,
                         kind="payout_paid", description=f"Paid {batch.reference} ({via})",
                         reference=batch.reference, actor_id=actor and actor.id)  # fmt: skip
+    transferred = sa.select(PayoutLine.claim_id).where(
+        PayoutLine.item_id == item.id, PayoutLine.released.is_(False), PayoutLine.amount_cents > 0
+    )
+    claim_ids = list(session.scalars(transferred.order_by(PayoutLine.claim_id)))
     session.execute(sa.update(lines_table).where(lines_table.c.item_id == item.id,
-                                                 lines_table.c.released.is_(False))
+                                                 lines_table.c.released.is_(False),
+                                                 lines_table.c.amount_cents > 0)
                     .values(paid_at=now))  # fmt: skip
-    claim_ids = _claim_ids([item.id])
     _move_claims(claim_ids, ClaimStatus.IN_BATCH, ClaimStatus.PAID, "pay", actor,
                  {"batch": batch.reference, "via": via})  # fmt: skip
     _pay_applications(claim_ids, actor)
@@ -313,34 +365,91 @@ def mark_paid(item_id: int, fund_id: int | None, *, actor: User | None, via: str
 
 
 def mark_failed(item_id: int, fund_id: int | None, *, actor: User | None, reason: str):
-    """The transfer bounced or was refused: the money is payable again, the claims approved."""
+    """The transfer bounced or was refused: its claims' money is payable again and the claims
+    approved (claims already settled by offset stay paid)."""
     item = get_item(item_id, fund_id)
-    batch = session.get(PayoutBatch, item.batch_id)
     if not reason.strip():
         raise ValidationFailed(_("Give the reason the payment failed."),
                                errors={"reason": _("Give a reason.")})  # fmt: skip
     if item.status != ItemStatus.SUBMITTED:
         raise Conflict(_("This payment was settled already."))
-    table = PayoutItem.__table__
+    if item.transfer_state != TransferState.NONE:
+        raise Conflict(_("A Stripe transfer was made or may be on its way for this payment; "
+                         "reconcile first."))  # fmt: skip
     with unit_of_work():
-        result = session.execute(
-            sa.update(table).where(table.c.id == item.id,
-                                   table.c.status == ItemStatus.SUBMITTED.value)
-            .values(status=ItemStatus.FAILED.value, failure_reason=reason.strip()[:300])
-        )  # fmt: skip
-        if result.rowcount != 1:
-            raise Conflict(_("This payment was settled already."))
-        ledger.reverse(item.transit_transaction_id, reason=f"Failed: {reason.strip()}"[:300],
-                       actor_id=actor and actor.id)  # fmt: skip
-        detail = {"batch": batch.reference, "failed": reason.strip()}
-        _move_claims(_claim_ids([item.id]), ClaimStatus.IN_BATCH, ClaimStatus.APPROVED,
-                     "unbatch", actor, detail)  # fmt: skip
-        session.execute(sa.update(lines_table).where(lines_table.c.item_id == item.id)
-                        .values(released=True))  # fmt: skip
-        record("payout_item", item.id, "failed", actor_id=actor and actor.id,
-               reason=reason.strip())  # fmt: skip
-        _close_if_done(batch)
+        for line in _open_lines(item.id):
+            fail_line(line, item, actor=actor, reason=reason.strip())
     return item
+
+
+def _open_lines(item_id: int) -> list[PayoutLine]:
+    return list(
+        session.scalars(
+            sa.select(PayoutLine)
+            .where(
+                PayoutLine.item_id == item_id,
+                PayoutLine.released.is_(False),
+                PayoutLine.amount_cents > 0,
+                PayoutLine.paid_at.is_(None),
+            )
+            .order_by(PayoutLine.id)
+        )
+    )
+
+
+def fail_line(line: PayoutLine, item: PayoutItem, *, actor: User | None, reason: str) -> None:
+    """One claim's transfer came back: undo its share of the item (flush only)."""
+    batch = session.get(PayoutBatch, item.batch_id)
+    released = session.execute(
+        sa.update(lines_table).where(lines_table.c.id == line.id,
+                                     lines_table.c.released.is_(False),
+                                     lines_table.c.paid_at.is_(None))
+        .values(released=True)
+    ).rowcount  # fmt: skip
+    if released != 1:
+        raise Conflict(_("This transfer was settled already."))
+    entries = [(_in_transit(batch.fund_id), -line.amount_cents),
+               (payable_account(item.provider_id), line.claim_cents)]  # fmt: skip
+    if line.offset_cents:  # the debt it settled is owed again
+        entries.append((receivable_account(item.provider_id, batch.fund_id).id,
+                        -line.offset_cents))  # fmt: skip
+    ledger.record(entries, kind="payout_returned", actor_id=actor and actor.id,
+                  description=f"Returned {line.end_to_end_id}: {reason}"[:300],
+                  reference=batch.reference)  # fmt: skip
+    table = PayoutItem.__table__
+    session.execute(sa.update(table).where(table.c.id == item.id).values(
+        gross_cents=table.c.gross_cents - line.claim_cents,
+        offset_cents=table.c.offset_cents - line.offset_cents,
+        amount_cents=table.c.amount_cents - line.amount_cents,
+        failure_reason=reason[:300]))  # fmt: skip
+    _move_claims([line.claim_id], ClaimStatus.IN_BATCH, ClaimStatus.APPROVED, "unbatch", actor,
+                 {"batch": batch.reference, "failed": reason})  # fmt: skip
+    record("payout_line", line.id, "failed", actor_id=actor and actor.id, reason=reason)
+    session.expire(item)
+    if not _open_lines(item.id) and not _paid_transfers(item.id):
+        session.execute(sa.update(table).where(table.c.id == item.id,
+                                               table.c.status == ItemStatus.SUBMITTED.value)
+                        .values(status=ItemStatus.FAILED.value))  # fmt: skip
+        session.expire(item)
+        _close_if_done(batch)
+
+
+def _paid_transfers(item_id: int) -> int:
+    return session.scalar(sa.select(sa.func.count(PayoutLine.id)).where(
+        PayoutLine.item_id == item_id, PayoutLine.released.is_(False),
+        PayoutLine.amount_cents > 0, PayoutLine.paid_at.is_not(None)))  # fmt: skip
+
+
+def settle_if_complete(item: PayoutItem, *, actor: User | None, via: str) -> bool:
+    """Paid once every remaining transfer of the item is on a statement (flush only)."""
+    session.expire(item)
+    if item.status != ItemStatus.SUBMITTED or _open_lines(item.id):
+        return False
+    if not _paid_transfers(item.id):
+        return False
+    _settle_item(item, session.get(PayoutBatch, item.batch_id), actor, via=via)
+    _close_if_done(session.get(PayoutBatch, item.batch_id))
+    return True
 
 
 def batches_of_fund(fund_id: int) -> list[PayoutBatch]:

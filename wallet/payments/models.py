@@ -94,6 +94,7 @@ class PayoutItem(Base):
         str_enum(TransferState, "transfer_state"), default=TransferState.NONE
     )
     stripe_transfer_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    intended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     failure_reason: Mapped[str | None] = mapped_column(sa.String(300))
     paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     transit_transaction_id: Mapped[int | None] = mapped_column(
@@ -161,6 +162,8 @@ class Copayment(Base):
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), unique=True)
     amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
     refunded_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # Decided when the application is cancelled (the scheme's rule then), paid out after.
+    refund_due_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
     method: Mapped[str] = mapped_column(sa.String(20))  # "stripe" or "bank_transfer"
     status: Mapped[CopaymentStatus] = mapped_column(
         str_enum(CopaymentStatus, "copayment_status"), default=CopaymentStatus.PENDING

@@ -58,67 +58,67 @@ def import_statement(fund_id: int, data: bytes, *, actor: User | None) -> Import
     except StatementProblem as problem:
         raise ValidationFailed(str(problem), errors={"statement": str(problem)}) from None
     _require_own_account(fund_id, data)
-    debits = [line for line in lines if line.debit]
-    known = _live_lines(fund_id, {line.end_to_end_id for line in debits if line.end_to_end_id})
+    ids = {line.end_to_end_id for line in lines if line.end_to_end_id}
+    known = _live_lines(fund_id, ids)
     outcome = ImportOutcome()
-    outcome.unmatched += [_("%(amount)s received: not a payout", amount=_euros(line))
-                          for line in lines if not line.debit]  # fmt: skip
-    matched: dict[int, set[int]] = {}
-    failed: dict[int, str] = {}
-    for line in debits:
+    matched: dict[int, list[PayoutLine]] = {}
+    returned: list[tuple[PayoutLine, PayoutItem, str]] = []
+    for line in lines:
         found = known.get(line.end_to_end_id or "")
-        if found is None:
-            outcome.unmatched.append(
-                _(
-                    "%(id)s, %(amount)s: no payout with this end-to-end id",
-                    id=line.end_to_end_id or "—",
-                    amount=_euros(line),
-                )
-            )
+        problem = _problem(line, found)
+        if problem:
+            outcome.unmatched.append(problem)
             continue
         payout_line, item = found
-        if line.amount_cents != payout_line.amount_cents:
-            outcome.unmatched.append(
-                _(
-                    "%(id)s: the bank paid %(amount)s, the payout is %(expected)s",
-                    id=line.end_to_end_id,
-                    amount=_euros(line),
-                    expected=Money(payout_line.amount_cents).format(),
-                )
-            )
+        if line.returned:  # a bounce, booked as a debit reversal or a credit return
+            code = line.return_reason or "?"
+            returned.append((payout_line, item, _("returned by the bank (%(code)s)", code=code)))
             continue
-        if item.status != ItemStatus.SUBMITTED:
-            outcome.unmatched.append(
-                _("%(id)s: already %(status)s", id=line.end_to_end_id, status=item.status.value)
-            )
-            continue
-        if line.returned:
-            failed[item.id] = _("returned by the bank (%(code)s)", code=line.return_reason or "?")
-            continue
-        matched.setdefault(item.id, set()).add(payout_line.id)
+        matched.setdefault(item.id, []).append(payout_line)
         outcome.matched += 1
     with unit_of_work() as db:
         now = clock.now()
-        for item_id, reason in failed.items():
-            batches.mark_failed(item_id, fund_id, actor=actor, reason=reason)
-            outcome.failed_items.append(item_id)
-        for item_id, line_ids in matched.items():
-            if item_id in failed:
-                continue
+        for payout_line, item, reason in returned:
+            batches.fail_line(payout_line, item, actor=actor, reason=reason)
+            if session.get(PayoutItem, item.id).status == ItemStatus.FAILED:
+                outcome.failed_items.append(item.id)
+        for paid_lines in matched.values():
             db.execute(sa.update(PayoutLine.__table__)
-                       .where(PayoutLine.__table__.c.id.in_(line_ids))
+                       .where(PayoutLine.__table__.c.id.in_([p.id for p in paid_lines]))
                        .values(paid_at=now))  # fmt: skip
-            waiting = db.scalar(sa.select(sa.func.count(PayoutLine.id)).where(
-                PayoutLine.item_id == item_id, PayoutLine.released.is_(False),
-                PayoutLine.amount_cents > 0, PayoutLine.paid_at.is_(None)))  # fmt: skip
-            if waiting == 0:
-                batches.mark_paid(item_id, fund_id, actor=actor, via="camt.053")
+        for item_id in {item.id for _l, item, _r in returned} | set(matched):
+            if batches.settle_if_complete(session.get(PayoutItem, item_id), actor=actor,
+                                          via="camt.053"):  # fmt: skip
                 outcome.paid_items.append(item_id)
         digest = hashlib.sha256(data).hexdigest()
         db.add(BankStatementImport(fund_id=fund_id, file_sha256=digest, imported_at=now,
                                    imported_by_id=actor and actor.id, matched=outcome.matched,
                                    unmatched=outcome.unmatched))  # fmt: skip
     return outcome
+
+
+def _problem(line, found) -> str | None:
+    """Why a statement line settles nothing, or None."""
+    if found is None:
+        if not line.debit and not line.returned:
+            return _("%(amount)s received: not a payout", amount=_euros(line))
+        return _("%(id)s, %(amount)s: no payout with this end-to-end id",
+                 id=line.end_to_end_id or "—", amount=_euros(line))  # fmt: skip
+    payout_line, item = found
+    if item.status == ItemStatus.PAID and line.returned:
+        return _("%(id)s: returned after it was marked paid; check it by hand",
+                 id=line.end_to_end_id)  # fmt: skip
+    if item.status != ItemStatus.SUBMITTED:
+        return _("%(id)s: already %(status)s", id=line.end_to_end_id, status=item.status.value)
+    if payout_line.paid_at is not None:
+        return _("%(id)s: already on an earlier statement", id=line.end_to_end_id)
+    if line.amount_cents != payout_line.amount_cents:
+        return _("%(id)s: the bank paid %(amount)s, the payout is %(expected)s",
+                 id=line.end_to_end_id, amount=_euros(line),
+                 expected=Money(payout_line.amount_cents).format())  # fmt: skip
+    if not line.debit and not line.returned:
+        return _("%(amount)s received: not a payout", amount=_euros(line))
+    return None
 
 
 def _require_own_account(fund_id: int, data: bytes) -> None:
