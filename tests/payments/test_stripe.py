@@ -170,8 +170,12 @@ def test_a_crash_between_the_call_and_the_commit_still_makes_one_transfer(
     with app.app_context():
         item = batches.get_batch(batch_id).items[0]
         assert (item.status, item.transfer_state) == (ItemStatus.SUBMITTED, TransferState.INTENDED)
-        # A second payment run meanwhile leaves the intended item to reconciliation.
+        # A second payment run meanwhile leaves the intended item to reconciliation, which
+        # waits until the intent is older than a payment run can be.
         assert connect.pay_stripe_batch(batch_id, fund_id, actor=None) == []
+        assert reconcile() == []
+    later = clock.now() + dt.timedelta(seconds=connect.INTENT_GRACE_SECONDS + 1)
+    with clock.frozen_at(later), app.app_context():
         notes = reconcile()
         assert any(("found at Stripe" if crash == "after the call" else "made now") in note
                    for note in notes), notes  # fmt: skip
@@ -306,3 +310,80 @@ def test_reconciliation_reports_a_ledger_that_disagrees_with_the_payments(app, a
         assert any("in_transit" in note for note in reconcile())
     with clock.frozen_at(clock.now() + dt.timedelta(days=6)), app.app_context():
         assert any("not on a bank statement" in note for note in reconcile())
+
+
+def test_no_answer_from_stripe_keeps_the_intent_and_a_failure_is_refused(
+    app, client, online, approved, monkeypatch
+):
+    import stripe
+
+    batch_id, reference, fund_id = _stripe_batch(app, approved, online, client)
+
+    def no_answer(*_args, **_kwargs):
+        raise stripe.APIConnectionError("timed out")
+
+    with monkeypatch.context() as patched, app.app_context():
+        patched.setattr(connect, "_call", no_answer)
+        problems = connect.pay_stripe_batch(batch_id, fund_id, actor=None)
+        assert len(problems) == 1
+        item = batches.get_batch(batch_id).items[0]
+        assert item.transfer_state == TransferState.INTENDED
+        with pytest.raises(Conflict):  # failing it now could pay the provider twice
+            batches.mark_failed(item.id, fund_id, actor=None, reason="geen antwoord")
+    later = clock.now() + dt.timedelta(seconds=connect.INTENT_GRACE_SECONDS + 1)
+    with clock.frozen_at(later), app.app_context():
+        assert any("made now" in note for note in reconcile())
+    assert len(_transfers(online, reference)) == 1
+
+
+def test_the_refund_rule_is_the_one_at_cancellation_and_late_payments_go_back(
+    app, client, online, awaiting_copay
+):
+    from wallet.applications import services as applications
+
+    worker, application_id = awaiting_copay
+    with app.app_context():
+        intent_id = copayments.start_online(worker, application_id).payment_intent_id
+        # The provider cannot also book a bank transfer while the online payment runs.
+        from wallet.accounts.models import User
+
+        staff = session.scalar(sa.select(User).where(User.provider_id.is_not(None)))
+        with pytest.raises(Conflict):
+            applications.decide(application_id, "record_copayment", actor=staff,
+                                payment_reference="NL-1")  # fmt: skip
+        applications.decide(application_id, "expire", actor=None)  # nobody paid in time
+    online.client.v1.payment_intents.update(intent_id, {"payment_method": "pm_card_visa"})
+    online.client.v1.payment_intents.confirm(intent_id)  # ... and then the payment came
+    paid = event("payment_intent.succeeded", {"id": intent_id, "object": "payment_intent"})
+    assert post(client, paid, sign(paid)).json["outcome"] == "co-payment received"
+    with app.app_context():
+        assert session.get(Application, application_id).status == ApplicationStatus.EXPIRED
+        assert any("refund of an ended application" in note for note in reconcile())
+        assert session.scalar(sa.select(Copayment.refunded_cents)) == 120_000
+        assert _account("copayments:received") == 0
+        assert verify() == []
+
+
+def test_a_cancellation_after_the_start_refunds_what_the_rule_said_then(
+    app, client, online, stripe_webhooks, awaiting_copay, monkeypatch
+):
+    from wallet.applications import services as applications
+    from wallet.payments.models import Copayment as CopaymentRow
+
+    worker, application_id = awaiting_copay
+    with app.app_context():
+        copayment = copayments.start_online(worker, application_id)
+        intent_id = copayment.payment_intent_id
+    online.client.v1.payment_intents.update(intent_id, {"payment_method": "pm_card_visa"})
+    online.client.v1.payment_intents.confirm(intent_id)
+    paid = event("payment_intent.succeeded", {"id": intent_id, "object": "payment_intent"})
+    post(client, paid, sign(paid))
+    with app.app_context():  # Stripe is down at the moment of cancelling, before the start
+        monkeypatch.setitem(app.config, "STRIPE_API_BASE", "http://127.0.0.1:9")
+        applications.decide(application_id, "cancel", actor=worker)
+        assert session.get(CopaymentRow, copayment.id).refund_due_cents == 120_000
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", online.url)
+    with clock.frozen_at(clock.now() + dt.timedelta(days=40)), app.app_context():
+        reconcile()  # after the start now, yet the refund decided at cancellation holds
+        assert session.get(CopaymentRow, copayment.id).refunded_cents == 120_000
+        assert verify() == []

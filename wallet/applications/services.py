@@ -217,11 +217,15 @@ def decide(
             from wallet.payments.copayments import record_bank_transfer
 
             record_bank_transfer(application, payment_reference.strip())
-    session.expire(application)
-    if action == "cancel":  # an online own contribution goes back by the scheme's rule
-        from wallet.payments.copayments import refund_if_cancelled
+        if action == "cancel":  # the scheme's rule on the own contribution, decided now
+            from wallet.payments.copayments import fix_refund_due
 
-        refund_if_cancelled(application.id)
+            fix_refund_due(application)
+    session.expire(application)
+    if action == "cancel":  # an online own contribution goes back (or reconcile retries)
+        from wallet.payments.copayments import refund_if_ended
+
+        refund_if_ended(application.id)
     return application
 
 

@@ -9,14 +9,17 @@ with the same key (Stripe then returns the first transfer instead of making a se
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 import stripe
 from flask_babel import gettext as _
 
 from wallet.accounts.models import User
 from wallet.audit.services import record
+from wallet.core import clock
 from wallet.core.db import require_no_unit_of_work, session, unit_of_work
-from wallet.core.errors import Conflict, NotFound
+from wallet.core.errors import Conflict, DomainError, NotFound
 from wallet.payments import batches, gateway
 from wallet.payments.models import (
     BatchStatus,
@@ -29,6 +32,8 @@ from wallet.payments.models import (
 from wallet.providers.models import Provider
 
 items = PayoutItem.__table__
+# An intent younger than this may belong to a payment run still under way: left alone.
+INTENT_GRACE_SECONDS = 600
 
 
 def _provider(provider_id: int) -> Provider:
@@ -106,7 +111,7 @@ def _intend(item: PayoutItem) -> bool:
             sa.update(items).where(items.c.id == item.id,
                                    items.c.transfer_state == TransferState.NONE.value,
                                    items.c.status == ItemStatus.SUBMITTED.value)
-            .values(transfer_state=TransferState.INTENDED.value)
+            .values(transfer_state=TransferState.INTENDED.value, intended_at=clock.now())
         ).rowcount  # fmt: skip
     session.expire(item)
     return taken == 1
@@ -148,26 +153,42 @@ def pay_stripe_batch(batch_id: int, fund_id: int, *, actor: User | None) -> list
             continue
         try:
             transfer = _call(item, batch)
-        except stripe.StripeError as error:  # nothing was made: the intent is withdrawn
-            _withdraw(item)
+        except stripe.StripeError as error:
+            if _refused(error):  # Stripe said no: nothing was made, the intent is withdrawn
+                _withdraw(item)
+            else:  # no answer: it may exist; reconciliation finds it or makes it, once
+                problems.append(_("%(name)s: no answer from Stripe; reconciliation finishes "
+                                  "it.", name=item.account_holder))  # fmt: skip
+                continue
             problems.append(f"{item.account_holder}: {gateway.failed(error).detail}")
             continue
         confirm_transfer(item.id, transfer.id, actor)
     return problems
 
 
+def _refused(error: stripe.StripeError) -> bool:
+    """A definite no (bad request, unknown account): certainly no transfer was made."""
+    definite = (stripe.InvalidRequestError, stripe.CardError, stripe.PermissionError,
+                stripe.AuthenticationError)  # fmt: skip
+    return isinstance(error, definite) and not isinstance(error, stripe.IdempotencyError)
+
+
 def _withdraw(item: PayoutItem) -> None:
     with unit_of_work():
-        session.execute(sa.update(items).where(items.c.id == item.id)
-                        .values(transfer_state=TransferState.NONE.value))  # fmt: skip
+        session.execute(sa.update(items).where(
+            items.c.id == item.id, items.c.transfer_state == TransferState.INTENDED.value)
+            .values(transfer_state=TransferState.NONE.value, intended_at=None))  # fmt: skip
 
 
 def finish_intended() -> list[str]:
     """Reconciliation: finish items whose process died between the call and the commit."""
     require_no_unit_of_work("finish_intended")
+    settled = clock.now() - dt.timedelta(seconds=INTENT_GRACE_SECONDS)
     left = session.scalars(
-        sa.select(PayoutItem).where(PayoutItem.transfer_state == TransferState.INTENDED)
-    ).all()
+        sa.select(PayoutItem).where(PayoutItem.transfer_state == TransferState.INTENDED,
+                                    PayoutItem.status == ItemStatus.SUBMITTED,
+                                    PayoutItem.intended_at <= settled)
+    ).all()  # fmt: skip
     session.rollback()
     notes = []
     for item in left:
@@ -179,7 +200,12 @@ def finish_intended() -> list[str]:
             notes.append(f"{batch.reference} {item.account_holder}: "
                          f"{gateway.failed(error).detail}")  # fmt: skip
             continue
-        confirm_transfer(item.id, transfer.id, None)
+        try:
+            confirm_transfer(item.id, transfer.id, None)
+        except DomainError as error:
+            notes.append(f"{batch.reference} {item.account_holder}: transfer {transfer.id} "
+                         f"not recorded: {error.detail}")  # fmt: skip
+            continue
         how = "found at Stripe" if found else "made now (the first call never arrived)"
         notes.append(f"{batch.reference} {item.account_holder}: transfer {transfer.id} {how}")
     return notes

@@ -129,23 +129,36 @@ def record_refunded(copayment_id: int, cents: int, refund_id: str | None) -> boo
     return True
 
 
-def refund_share_cents(copayment: Copayment, application: Application) -> int:
-    """The scheme's rule: all back when cancelled before the course starts, nothing after."""
-    return copayment.amount_cents if application.run.starts_on > clock.today() else 0
+ENDED = (ApplicationStatus.CANCELLED, ApplicationStatus.EXPIRED, ApplicationStatus.REJECTED)
 
 
-def refund_if_cancelled(application_id: int) -> str | None:
-    """After a cancellation: refund an online co-payment (retry-safe); what happened."""
-    require_no_unit_of_work("refund_if_cancelled")
+def fix_refund_due(application: Application) -> None:
+    """On cancellation, inside its transaction: what goes back by the scheme's rule now (all
+    of it before the course starts, nothing after), whenever the refund is paid. Flush only."""
+    copayment = session.scalar(sa.select(Copayment).where(
+        Copayment.application_id == application.id))  # fmt: skip
+    if copayment is None or copayment.method != "stripe" or copayment.refund_due_cents is not None:
+        return
+    before_start = application.run.starts_on > clock.today()
+    copayment.refund_due_cents = copayment.amount_cents if before_start else 0
+    session.flush()
+
+
+def refund_if_ended(application_id: int) -> str | None:
+    """An online co-payment of an application that ended (cancelled, or expired or rejected
+    while a payment was under way) goes back: retry-safe with one idempotency key."""
+    require_no_unit_of_work("refund_if_ended")
     application = session.get(Application, application_id)
     copayment = session.scalar(sa.select(Copayment).where(
         Copayment.application_id == application_id))  # fmt: skip
-    if (application is None or application.status != ApplicationStatus.CANCELLED
-            or copayment is None or copayment.status != CopaymentStatus.SUCCEEDED):  # fmt: skip
+    if (application is None or application.status not in ENDED or copayment is None
+            or copayment.method != "stripe"
+            or copayment.status != CopaymentStatus.SUCCEEDED):  # fmt: skip
         return None
-    cents = refund_share_cents(copayment, application)
+    due = copayment.refund_due_cents
+    cents = copayment.amount_cents if due is None else due  # never started: all of it
     refund_id = None
-    if cents and copayment.method == "stripe":
+    if cents:
         try:
             refund = gateway.client().v1.refunds.create(
                 {"payment_intent": copayment.payment_intent_id, "amount": cents,
@@ -164,6 +177,9 @@ def record_bank_transfer(application: Application, payment_reference: str) -> No
     """The provider saw the own contribution arrive by bank transfer; flush only."""
     copayment = session.scalar(sa.select(Copayment).where(
         Copayment.application_id == application.id))  # fmt: skip
+    if copayment is not None and copayment.method == "stripe":
+        raise Conflict(_("The worker started paying online; wait for that payment (or its "
+                         "failure) before recording a bank transfer."))  # fmt: skip
     if copayment is None:
         copayment = Copayment(application_id=application.id, method="bank_transfer",
                               amount_cents=application.copay_cents,

@@ -12,7 +12,7 @@ import datetime as dt
 import sqlalchemy as sa
 import stripe
 
-from wallet.applications.models import Application, ApplicationStatus
+from wallet.applications.models import Application
 from wallet.core import clock
 from wallet.core.db import require_no_unit_of_work, session, unit_of_work
 from wallet.core.money import Money
@@ -128,13 +128,13 @@ def _copayments_against_stripe() -> list[str]:
             notes.append(f"payment {intent.id}: succeeded at Stripe, recorded now")
         elif intent.status != "succeeded" and copayment.status == CopaymentStatus.SUCCEEDED:
             notes.append(f"payment {intent.id}: Stripe says {intent.status}, Leerwallet succeeded")
-    cancelled = session.scalars(sa.select(Copayment.application_id).join(
+    ended = session.scalars(sa.select(Copayment.application_id).join(
         Application, Application.id == Copayment.application_id).where(
-        Application.status == ApplicationStatus.CANCELLED,
+        Application.status.in_(copayments.ENDED), Copayment.method == "stripe",
         Copayment.status == CopaymentStatus.SUCCEEDED)).all()  # fmt: skip
     session.rollback()
-    for application_id in cancelled:
-        note = copayments.refund_if_cancelled(application_id)
+    for application_id in ended:
+        note = copayments.refund_if_ended(application_id)
         if note:
-            notes.append(f"refund after cancellation: {note}")
+            notes.append(f"refund of an ended application: {note}")
     return notes

@@ -68,6 +68,8 @@ def process(event: dict) -> str:
             db.flush()
     except sa.exc.IntegrityError:  # the same event, delivered twice at once: one wins
         session.rollback()
+        if session.get(StripeEvent, event["id"]) is None:
+            raise  # not the event id: a real failure, so Stripe retries it
         return "already processed"
     return outcome
 
