@@ -6,7 +6,7 @@ import io
 
 import sqlalchemy as sa
 
-from tests.claims.conftest import pdf
+from tests.claims.conftest import claim_input, pdf
 from wallet.claims.models import Claim, ClaimStatus
 from wallet.core.db import session
 
@@ -89,3 +89,29 @@ def test_the_worker_and_other_organisations_cannot_open_a_claim_or_its_files(
         client.post(f"/claims/{claim.id}/approve")
         client.post("/logout")
     assert _claim(app).status == ClaimStatus.SUBMITTED
+
+
+def test_the_pages_offer_only_what_can_be_done(app, client, make_journey, login):
+    from wallet.claims import services
+
+    j = make_journey(rules={"four_eyes_above_cents": 1_000}, stage="in_progress")
+    login(client, j["staff"])
+    # No advance in this scheme, the course not completed: nothing to invoice yet.
+    assert (
+        f"/provider/applications/{j['application'].id}/claim"
+        not in client.get("/provider/applications").text
+    )
+    client.post("/logout")
+    login(client, j["worker"])
+    assert f"/applications/{j['application'].id}/cancel" not in client.get("/applications").text
+    client.post("/logout")
+    with app.app_context():
+        from wallet.applications import services as applications
+
+        applications.decide(j["application"].id, "complete", actor=j["staff"])
+        claim = services.submit(j["staff"], j["application"].id, claim_input())
+        services.review(claim.id, "approve", actor=j["admins"][0])
+    login(client, j["admins"][0])
+    page = client.get(f"/claims/{claim.id}")
+    assert f"/claims/{claim.id}/approve" not in page.text  # a second administrator must
+    assert client.get("/review?page=99999999999999999999").status_code == 200

@@ -152,3 +152,16 @@ def test_a_provider_system_answers_an_enrolment(make_journey, client, api_header
         headers=api_headers(j["staff"]),
     )
     assert unknown.status_code == 404
+
+
+def test_a_replayed_key_never_shows_another_organisation_s_application(
+    make_journey, client, api_headers, make_provider_user
+):
+    j = make_journey(stage="in_progress")
+    key = {"Idempotency-Key": "same-key"}
+    own = client.post(f"/api/v1/provider/applications/{j['application'].id}/complete", json={},
+                      headers={**api_headers(j["staff"]), **key})  # fmt: skip
+    assert own.status_code == 200
+    other = client.post(f"/api/v1/provider/applications/{j['application'].id}/complete",
+                        json={}, headers={**api_headers(make_provider_user()), **key})  # fmt: skip
+    assert other.status_code == 404

@@ -18,13 +18,18 @@ from wallet.core.money import MAX_CENTS, Money, MoneyError, check_amount
         ("1.250", 125000),
         ("0,01", 1),
         ("-3,00", -300),
+        ("2,400.00", 240000),  # English grouping: never read as € 2,40
+        ("1,250,000.00", 125000000),
+        ("1.250.000,00", 125000000),
     ],
 )
 def test_parse_reads_dutch_and_english_notation(text, cents):
     assert Money.parse(text) == Money(cents)
 
 
-@pytest.mark.parametrize("text", ["", "abc", "12,345", "1,2,3", "€", "12.5.0,1x"])
+@pytest.mark.parametrize(
+    "text", ["", "abc", "12,345", "1,2,3", "€", "12.5.0,1x", "12.34,5", "1,25.00", "12,3456.00"]
+)
 def test_parse_refuses_what_is_not_an_amount_in_cents(text):
     with pytest.raises(MoneyError):
         Money.parse(text)

@@ -282,3 +282,30 @@ def test_the_weekly_job_makes_draft_batches_for_funds_with_approved_claims(app, 
     assert run_job("make-payout-batches") == "1 draft payout batches made"
     assert batches.batches_of_fund(fund_id)[0].status == BatchStatus.DRAFT
     assert run_job("make-payout-batches") == "0 draft payout batches made"
+
+
+def test_the_sepa_message_id_is_the_batch_reference_at_every_download(approved):
+    _journeys, fund_id, _ids = approved()
+    batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+    batches.submit_batch(batch.id, fund_id, actor=None)
+    first, second = sepa_file(batch.id, fund_id), sepa_file(batch.id, fund_id)
+    assert etree.fromstring(first).findtext(".//{*}GrpHdr/{*}MsgId") == batch.reference
+    assert first == second  # the bank refuses a file it has seen: the same file is the same
+
+
+def test_a_returned_transfer_leaves_the_file_and_the_batch_totals(approved):
+    from tests.payments.camt_builder import camt053
+    from wallet.payments.statements import import_statement
+
+    _journeys, fund_id, _ids = approved()
+    batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+    batches.submit_batch(batch.id, fund_id, actor=None)
+    reference, cents = session.execute(
+        sa.select(Claim.reference, Claim.amount_cents).order_by(Claim.id)
+    ).first()
+    line = {"end_to_end_id": reference, "amount": f"{cents / 100:.2f}", "returned": "AC04"}
+    import_statement(fund_id, camt053([line]), actor=None)
+    ends = [e.text for e in etree.fromstring(sepa_file(batch.id, fund_id)).iter("{*}EndToEndId")]
+    assert reference not in ends
+    batch = batches.get_batch(batch.id)
+    assert (batch.claim_count, batch.amount_cents) == (1, 440_000 - cents)

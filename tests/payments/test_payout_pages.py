@@ -84,3 +84,18 @@ def test_the_command_line_makes_submits_and_exports(app, runner, approved, tmp_p
     done = runner.invoke(args=["payouts", "export-sepa", str(batch.id), "--output", str(target)])
     assert done.exit_code == 0, done.output
     validate(target.read_bytes(), "pain.001.001.09")
+
+
+def test_the_provider_follows_its_payouts(app, client, login, approved):
+    from wallet.payments import batches
+    from wallet.payments.models import PayoutMethod
+
+    journeys, fund_id, _ids = approved()
+    with app.app_context():
+        batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+        batches.submit_batch(batch.id, fund_id, actor=None)
+    login(client, journeys[0]["staff"])
+    page = client.get("/provider/stripe")
+    assert page.status_code == 200
+    assert batch.reference in page.text
+    assert "4.400,00" in page.text

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from wallet.accounts.models import Role, User
 from wallet.accounts.passwords import verify_password
+from wallet.applications.labels import STATUS_LABELS
 from wallet.applications.models import (
     ACTIVE,
     RELEASES_HOLDS,
@@ -197,7 +198,7 @@ def decide(
     target = TRANSITIONS.get((application.status, action))
     if target is None:
         raise Conflict(_("This is not possible for an application that is %(status)s.",
-                         status=application.status.value))  # fmt: skip
+                         status=STATUS_LABELS[application.status.value]))  # fmt: skip
     if action == "reject" and not reason.strip():
         raise ValidationFailed(_("Give a reason; the worker sees it."),
                                errors={"reason": _("Give a reason.")})  # fmt: skip
@@ -243,7 +244,7 @@ def move(
     target = target or TRANSITIONS.get((application.status, action))
     if target is None:
         raise Conflict(_("This is not possible for an application that is %(status)s.",
-                         status=application.status.value))  # fmt: skip
+                         status=STATUS_LABELS[application.status.value]))  # fmt: skip
     before = application.status.value
     result = session.execute(
         sa.update(Application.__table__)
@@ -265,6 +266,17 @@ def move(
                course=application.run.course.title_nl, action=action,
                reason=reason.strip() or None)  # fmt: skip
     session.expire(application)
+
+
+def may_cancel(application: Application) -> bool:
+    """Can the worker cancel now (before the start always, after it where schemes allow)?"""
+    if application.status == ApplicationStatus.IN_PROGRESS:
+        try:
+            _require_cancel_after_start(application)
+        except Conflict:
+            return False
+        return True
+    return (application.status, "cancel") in TRANSITIONS
 
 
 def _require_cancel_after_start(application: Application) -> None:

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
 from wallet.applications import services
+from wallet.applications.labels import STATUS_LABELS
 from wallet.applications.models import ApplicationStatus
 from wallet.core.db import session
 from wallet.core.errors import DomainError, ValidationFailed
@@ -21,19 +22,6 @@ from wallet.core.forms import show_errors
 from wallet.grants.models import Grant
 
 bp = Blueprint("applications", __name__)
-
-STATUS_LABELS = {
-    "submitted": _l("Waiting for the training provider"),
-    "awaiting_copay": _l("Waiting for your own contribution"),
-    "confirmed": _l("Enrolled"),
-    "in_progress": _l("Course in progress"),
-    "completed": _l("Course completed"),
-    "invoiced": _l("Invoiced by the provider"),
-    "paid": _l("Paid"),
-    "cancelled": _l("Cancelled"),
-    "rejected": _l("Rejected"),
-    "expired": _l("Expired"),
-}
 
 
 class ApplyForm(FlaskForm):
@@ -100,9 +88,11 @@ def new():
 @role_required(Role.WORKER)
 def mine():
     """The worker's applications and what they can still do with them."""
-    return render_template("applications/mine.html",
-                           applications=services.applications_of_worker(current_user.id),
-                           labels=STATUS_LABELS, form=AnswerForm())  # fmt: skip
+    applications = services.applications_of_worker(current_user.id)
+    cancellable = {a.id for a in applications if services.may_cancel(a)}
+    return render_template("applications/mine.html", applications=applications,
+                           cancellable=cancellable, labels=STATUS_LABELS,
+                           form=AnswerForm())  # fmt: skip
 
 
 @bp.post("/applications/<int:application_id>/<action>")
@@ -128,7 +118,11 @@ def act(application_id: int, action: str):
 def queue():
     """The provider's applications: to answer first, then those running."""
     applications = services.applications_of_provider(current_user.provider_id)
+    from wallet.claims.services import can_invoice
+
     waiting = [a for a in applications if a.status == ApplicationStatus.SUBMITTED]
-    return render_template("applications/queue.html", waiting=waiting,
-                           others=[a for a in applications if a not in waiting],
-                           labels=STATUS_LABELS, form=AnswerForm())  # fmt: skip
+    others = [a for a in applications if a not in waiting]
+    invoiceable = {a.id for a in others if can_invoice(a)}
+    return render_template("applications/queue.html", waiting=waiting, others=others,
+                           invoiceable=invoiceable, labels=STATUS_LABELS,
+                           form=AnswerForm())  # fmt: skip

@@ -69,13 +69,29 @@ class EventFilter:
 
 
 def _fund_scope(fund_id: int) -> sa.ColumnElement[bool]:
-    """Events of the fund itself, of its schemes and of claims on it."""
+    """Events of the fund itself, of its schemes, of claims on it and of its payouts."""
     from wallet.claims.models import Claim
+    from wallet.payments.models import PayoutBatch, PayoutItem, PayoutLine
     from wallet.schemes.models import Scheme
 
     claims = sa.select(Claim.id).where(Claim.fund_id == fund_id).scalar_subquery()
     schemes = sa.select(Scheme.id).where(Scheme.fund_id == fund_id).scalar_subquery()
+    batches = sa.select(PayoutBatch.id).where(PayoutBatch.fund_id == fund_id)
+    items = sa.select(PayoutItem.id).where(PayoutItem.batch_id.in_(batches))
+    lines = sa.select(PayoutLine.id).where(PayoutLine.item_id.in_(items))
     return sa.or_(
+        sa.and_(
+            AuditEvent.subject_type == "payout_batch",
+            AuditEvent.subject_id.in_(batches.scalar_subquery()),
+        ),
+        sa.and_(
+            AuditEvent.subject_type == "payout_item",
+            AuditEvent.subject_id.in_(items.scalar_subquery()),
+        ),
+        sa.and_(
+            AuditEvent.subject_type == "payout_line",
+            AuditEvent.subject_id.in_(lines.scalar_subquery()),
+        ),
         sa.and_(AuditEvent.subject_type == "claim", AuditEvent.subject_id.in_(claims)),
         sa.and_(AuditEvent.subject_type == "scheme", AuditEvent.subject_id.in_(schemes)),
         sa.and_(AuditEvent.subject_type == "fund", AuditEvent.subject_id == fund_id),
@@ -134,7 +150,7 @@ def iter_events(wanted: EventFilter, batch: int = 500) -> Iterator[tuple[AuditEv
     yield from result
 
 
-FUND_SUBJECT_TYPES = ("claim", "fund", "scheme")
+FUND_SUBJECT_TYPES = ("claim", "fund", "payout_batch", "payout_item", "payout_line", "scheme")
 
 
 def subject_types(fund_id: int | None) -> list[str]:

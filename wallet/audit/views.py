@@ -19,7 +19,7 @@ from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
 from wallet.audit import services
 from wallet.audit.services import AMSTERDAM, EventFilter
-from wallet.core.forms import choices
+from wallet.core.forms import choices, page_arg
 
 bp = Blueprint("audit", __name__)
 
@@ -85,7 +85,7 @@ def compact(value: dict | None) -> str:
 def index():
     """The audit events the administrator may see, filtered, newest first."""
     form, wanted = _filter_form()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     rows, total = services.find_events(wanted, page, PER_PAGE)
     args = {name: request.args[name] for name in FILTER_FIELDS if request.args.get(name)}
     return render_template("audit/index.html", form=form, rows=rows, total=total, page=page,

@@ -198,10 +198,11 @@ class ProviderApplicationAction(MethodView):
         """Answer or move an application (honours Idempotency-Key)."""
         if action not in PROVIDER_ACTIONS:
             raise NotFound(_("There is no such action."))
+        # The scope names the organisation: a replay never shows another's application.
+        scope = f"application:{current_user.provider_id}:{application_id}:{action}"
         outcome = run_once(
-            f"application:{application_id}:{action}", idempotency_key(), data,
-            lambda: applications.decide(application_id, action, actor=current_user,
-                                        **data).id,
+            scope, idempotency_key(), data,
+            lambda: applications.decide(application_id, action, actor=current_user, **data).id,
         )  # fmt: skip
         return applications.get_application(outcome.result_id)
 
@@ -254,7 +255,7 @@ class ProviderClaimResubmit(MethodView):
         claim = services.visible_claim(claim_id, current_user)
         data = _input(form, uploads, claim.kind.value)
         outcome = run_once(
-            f"claim:{claim_id}:resubmit",
+            f"claim:{current_user.provider_id}:{claim_id}:resubmit",
             idempotency_key(),
             _fingerprint(form, data),
             lambda: services.resubmit(current_user, claim_id, data).id,

@@ -43,19 +43,25 @@ class QueueRow:
 
 def review_queue(fund_id: int, wanted: QueueFilter) -> tuple[list[QueueRow], int]:
     """A page of the fund's claims and how many match in all."""
+    # The application's own flags and this claim's (never another claim's): as the claim page.
+    counts = (
+        sa.func.sum(sa.case((RiskFlag.severity == Severity.HIGH, 1), else_=0)).label("high"),
+        sa.func.sum(sa.case((RiskFlag.severity == Severity.MEDIUM, 1), else_=0)).label("medium"),
+    )
     flags = (
-        sa.select(
-            RiskFlag.application_id,
-            sa.func.sum(sa.case((RiskFlag.severity == Severity.HIGH, 1), else_=0)).label("high"),
-            sa.func.sum(sa.case((RiskFlag.severity == Severity.MEDIUM, 1), else_=0)).label(
-                "medium"
-            ),
-        )
+        sa.select(RiskFlag.application_id, *counts)
+        .where(RiskFlag.claim_id.is_(None))
         .group_by(RiskFlag.application_id)
         .subquery()
     )
-    high = sa.func.coalesce(flags.c.high, 0)
-    medium = sa.func.coalesce(flags.c.medium, 0)
+    claim_flags = (
+        sa.select(RiskFlag.claim_id, *counts)
+        .where(RiskFlag.claim_id.is_not(None))
+        .group_by(RiskFlag.claim_id)
+        .subquery()
+    )
+    high = sa.func.coalesce(flags.c.high, 0) + sa.func.coalesce(claim_flags.c.high, 0)
+    medium = sa.func.coalesce(flags.c.medium, 0) + sa.func.coalesce(claim_flags.c.medium, 0)
     query = (
         sa.select(Claim, Application.reference, Provider.name, Course.title_nl, high, medium)
         .join(Application, Application.id == Claim.application_id)
@@ -63,6 +69,7 @@ def review_queue(fund_id: int, wanted: QueueFilter) -> tuple[list[QueueRow], int
         .join(Course, Course.id == CourseRun.course_id)
         .join(Provider, Provider.id == Claim.provider_id)
         .outerjoin(flags, flags.c.application_id == Claim.application_id)
+        .outerjoin(claim_flags, claim_flags.c.claim_id == Claim.id)
         .where(Claim.fund_id == fund_id)
     )
     if wanted.status == "waiting":

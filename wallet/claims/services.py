@@ -20,6 +20,7 @@ from wallet.applications import services as applications
 from wallet.applications.models import Application, ApplicationPart, ApplicationStatus
 from wallet.audit.services import record
 from wallet.claims import files
+from wallet.claims.labels import STATUS_LABELS
 from wallet.claims.models import (
     OPEN,
     TRANSITIONS,
@@ -111,6 +112,29 @@ def claimable_cents(application: Application, kind: ClaimKind, terms: ClaimTerms
     if kind == ClaimKind.FINAL:
         return held
     return min(held, application.covered_cents * terms.advance_share_bps // 10_000)
+
+
+def can_invoice(application: Application) -> bool:
+    """Is a claim possible now: a final one after completion, an advance once started where
+    the scheme pays in stages, and never beside a claim under review?"""
+    if application.status not in (ApplicationStatus.IN_PROGRESS, ApplicationStatus.COMPLETED):
+        return False
+    earlier = set(
+        session.scalars(
+            sa.select(Claim.status).where(
+                Claim.application_id == application.id, Claim.status != ClaimStatus.CLOSED
+            )
+        )
+    )
+    if earlier & set(OPEN):
+        return False
+    try:
+        terms = terms_of(application)
+    except Conflict:  # no budget pays for it
+        return False
+    if application.status == ApplicationStatus.COMPLETED:
+        return True
+    return terms.advance_share_bps > 0 and not earlier
 
 
 def get_claim(claim_id: int) -> Claim:
@@ -339,7 +363,7 @@ def _require_transition(claim: Claim, action: str) -> ClaimStatus:
     target = TRANSITIONS.get((claim.status, action))
     if target is None:
         raise Conflict(_("This is not possible for a claim that is %(status)s.",
-                         status=claim.status.value))  # fmt: skip
+                         status=STATUS_LABELS[claim.status.value]))  # fmt: skip
     return target
 
 

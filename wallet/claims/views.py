@@ -19,28 +19,17 @@ from wallet.applications import services as applications
 from wallet.applications.models import ApplicationStatus
 from wallet.audit.services import history
 from wallet.claims import files, services
+from wallet.claims.labels import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
 from wallet.claims.models import ClaimKind
 from wallet.claims.queue import QueueFilter, review_queue
 from wallet.core import clock
 from wallet.core.errors import DomainError, ValidationFailed
-from wallet.core.forms import MoneyField, show_errors
+from wallet.core.forms import MoneyField, page_arg, show_errors
 from wallet.core.money import Money, MoneyError
 from wallet.fraud.services import flags_of
 
 bp = Blueprint("claims", __name__)
 REQUIRED = _l("This field is required.")
-
-STATUS_LABELS = {
-    "submitted": _l("Waiting for review"),
-    "approved_once": _l("Approved once; a second administrator must approve"),
-    "approved": _l("Approved; waiting for payment"),
-    "rejected": _l("Rejected; can be corrected"),
-    "closed": _l("Closed"),
-    "in_batch": _l("In a payout batch"),
-    "paid": _l("Paid"),
-    "clawed_back": _l("Clawed back"),
-}
-KIND_LABELS = {"advance": _l("Advance at the start"), "final": _l("Final invoice")}
 
 
 class ClaimForm(FlaskForm):
@@ -201,7 +190,7 @@ def queue():
         status=request.args.get("status", "waiting"),
         flagged_only=request.args.get("flagged") == "1",
         sort=request.args.get("sort", "age"),
-        page=request.args.get("page", 1, type=int) or 1,
+        page=page_arg(),
     )
     rows, total = review_queue(current_user.fund_id, wanted)
     pages = max(1, math.ceil(total / wanted.per_page))
@@ -215,11 +204,15 @@ def show(claim_id: int):
     """The claim with its application, funding, versions, flags and history."""
     claim = services.visible_claim(claim_id, current_user)
     application = claim.application
+    events = sorted(history("application", application.id) + history("claim", claim.id),
+                    key=lambda event: (event.at, event.id))  # fmt: skip
+    approved_by_me = any(a.approver_id == current_user.id and a.version == claim.version
+                         for a in claim.approvals)  # fmt: skip
     return render_template(
         "claims/show.html", claim=claim, application=application,
-        flags=flags_of(application.id, claim.id), events=history("claim", claim.id),
-        application_events=history("application", application.id),
-        labels=STATUS_LABELS, kinds=KIND_LABELS, form=DecisionForm(),
+        flags=flags_of(application.id, claim.id), events=events, event_labels=EVENT_LABELS,
+        approved_by_me=approved_by_me, labels=STATUS_LABELS, kinds=KIND_LABELS,
+        form=DecisionForm(),
         is_admin=current_user.role == Role.FUND_ADMIN,
         is_provider=current_user.role == Role.PROVIDER_STAFF,
     )  # fmt: skip

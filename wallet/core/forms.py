@@ -49,3 +49,13 @@ def show_errors(form: FlaskForm, error: ValidationFailed) -> None:
             leftover.append(f"{message}")
     if leftover or not error.errors:
         flash(" ".join([error.detail, *leftover]), "error")
+
+
+MAX_PAGE = 100_000
+
+
+def page_arg() -> int:
+    """?page=N from the request, kept between 1 and MAX_PAGE (a huge number is no error)."""
+    from flask import request
+
+    return min(MAX_PAGE, max(1, request.args.get("page", 1, type=int) or 1))

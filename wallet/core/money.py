@@ -42,9 +42,20 @@ class Money:
         if not match:
             raise MoneyError(f"{text!r} is not an amount of money")
         number = match["number"].replace(" ", "")
-        if "," in number:
-            # Dutch notation: dots group thousands, the comma is the decimal mark.
-            number = number.replace(".", "").replace(",", ".")
+        if "," in number and "." in number:
+            # Both marks: the last one is the decimal mark, the other groups thousands
+            # ("1.250,00" and "1,250.00"), and only in groups of three.
+            mark = "," if number.rfind(",") > number.rfind(".") else "."
+            group = "." if mark == "," else ","
+            whole, _mark, fraction = number.rpartition(mark)
+            if not re.fullmatch(rf"-?\d{{1,3}}(\{group}\d{{3}})*", whole):
+                raise MoneyError(f"{text!r} is not an amount of money")
+            number = f"{whole.replace(group, '')}.{fraction}"
+        elif "," in number:
+            # Dutch notation: the comma is the decimal mark.
+            if number.count(",") > 1:
+                raise MoneyError(f"{text!r} is not an amount of money")
+            number = number.replace(",", ".")
         elif number.count(".") > 1 or re.search(r"\.\d{3}$", number):
             number = number.replace(".", "")
         try:

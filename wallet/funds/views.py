@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
 from wallet.core.errors import ValidationFailed
-from wallet.core.forms import show_errors
+from wallet.core.forms import page_arg, show_errors
 from wallet.core.money import Money
 from wallet.funds import services
 from wallet.funds.forms import DepositForm
@@ -63,7 +63,7 @@ def account(account_id: int):
         raise NotFound
     found = ledger.get_account(account_id)
     lines = ledger.statement(account_id)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     pages = max(1, -(-len(lines) // PER_PAGE))
     shown = list(reversed(lines))[(page - 1) * PER_PAGE : page * PER_PAGE]
     return render_template(

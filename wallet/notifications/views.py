@@ -11,7 +11,7 @@ from wtforms.validators import Optional
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
-from wallet.core.forms import choices
+from wallet.core.forms import choices, page_arg
 from wallet.notifications import services
 from wallet.notifications.models import MessageStatus
 
@@ -41,7 +41,7 @@ class OutboxFilter(FlaskForm):
 
 
 def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int))
+    return page_arg()
 
 
 def _pages(total: int, per_page: int) -> int:

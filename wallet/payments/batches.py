@@ -26,6 +26,7 @@ from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind
+from wallet.payments.labels import BATCH_LABELS
 from wallet.payments.models import (
     BatchStatus,
     ItemStatus,
@@ -79,7 +80,7 @@ def _owed(provider_id: int, fund_id: int) -> int:
         .where(PayoutItem.provider_id == provider_id, PayoutBatch.fund_id == fund_id,
                PayoutBatch.status == BatchStatus.DRAFT)
     )  # fmt: skip
-    return max(0, _debt(provider_id, fund_id) - reserved)
+    return max(0, _debt(provider_id, fund_id) - int(reserved))  # SUM is numeric on PostgreSQL
 
 
 def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> BatchOutcome:
@@ -216,7 +217,7 @@ def discard_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutB
 def _require(batch: PayoutBatch, status: BatchStatus) -> None:
     if batch.status != status:
         raise Conflict(_("This is not possible for a batch that is %(status)s.",
-                         status=batch.status.value))  # fmt: skip
+                         status=BATCH_LABELS[batch.status.value]))  # fmt: skip
 
 
 def _set_batch(batch: PayoutBatch, before: BatchStatus, after: BatchStatus, **values) -> None:
@@ -422,6 +423,13 @@ def fail_line(line: PayoutLine, item: PayoutItem, *, actor: User | None, reason:
         offset_cents=table.c.offset_cents - line.offset_cents,
         amount_cents=table.c.amount_cents - line.amount_cents,
         failure_reason=reason[:300]))  # fmt: skip
+    totals = PayoutBatch.__table__
+    session.execute(sa.update(totals).where(totals.c.id == batch.id).values(
+        claim_count=totals.c.claim_count - 1,
+        gross_cents=totals.c.gross_cents - line.claim_cents,
+        offset_cents=totals.c.offset_cents - line.offset_cents,
+        amount_cents=totals.c.amount_cents - line.amount_cents))  # fmt: skip
+    session.expire(batch)
     _move_claims([line.claim_id], ClaimStatus.IN_BATCH, ClaimStatus.APPROVED, "unbatch", actor,
                  {"batch": batch.reference, "failed": reason})  # fmt: skip
     record("payout_line", line.id, "failed", actor_id=actor and actor.id, reason=reason)

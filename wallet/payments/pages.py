@@ -25,8 +25,16 @@ STRIPE_JS = "https://js.stripe.com"
 @role_required(Role.PROVIDER_STAFF)
 def provider_stripe():
     """How the organisation is paid: SEPA to its IBAN, or Stripe once connected."""
+    from wallet.payments.models import PayoutBatch, PayoutItem
+
     provider = session.get(Provider, current_user.provider_id)
-    return render_template("payments/provider_stripe.html", provider=provider,
+    payouts = session.execute(
+        sa.select(PayoutItem, PayoutBatch.reference, PayoutBatch.submitted_at)
+        .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
+        .where(PayoutItem.provider_id == provider.id, PayoutItem.status != "draft")
+        .order_by(PayoutItem.id.desc()).limit(100)
+    ).all()  # fmt: skip
+    return render_template("payments/provider_stripe.html", provider=provider, payouts=payouts,
                            stripe_enabled=gateway.enabled(), form=FlaskForm())  # fmt: skip
 
 

@@ -62,7 +62,7 @@ def sepa_file(batch_id: int, fund_id: int, schema: str = SCHEMAS[0]) -> bytes:
         .join(PayoutLine, PayoutLine.item_id == PayoutItem.id)
         .join(Claim, Claim.id == PayoutLine.claim_id)
         .where(PayoutItem.batch_id == batch.id, PayoutItem.status != ItemStatus.FAILED,
-               PayoutLine.amount_cents > 0)
+               PayoutLine.amount_cents > 0, PayoutLine.released.is_(False))
         .order_by(PayoutLine.id)
     ).all()  # fmt: skip
     wrong = sorted({f"{r.account_holder}: {p}" for r in rows if (p := iban_problem(r.iban))})
@@ -76,7 +76,6 @@ def sepa_file(batch_id: int, fund_id: int, schema: str = SCHEMAS[0]) -> bytes:
     if fund.bic:
         debtor["BIC"] = fund.bic
     transfer = SepaTransfer(debtor, schema=schema, clean=True)
-    transfer.msg_id = batch.reference
     day = max(clock.today(), batch.submitted_at.date() if batch.submitted_at else clock.today())
     for row in rows:
         payment = {"name": row.account_holder, "IBAN": row.iban.replace(" ", ""),
@@ -86,6 +85,20 @@ def sepa_file(batch_id: int, fund_id: int, schema: str = SCHEMAS[0]) -> bytes:
         if row.bic:
             payment["BIC"] = row.bic
         transfer.add_payment(payment)
-    document = transfer.export(validate=False)
+    document = _stable(transfer.export(validate=False), batch)
     validate(document, schema)
     return document
+
+
+def _stable(document: bytes, batch) -> bytes:
+    """The same file at every download: MsgId is the batch reference (the bank refuses a
+    message id it has seen), the payment information ids and creation time follow from the
+    batch (sepaxml makes them random and now)."""
+    root = parse_untrusted(document, huge=True)
+    for message_id in root.iter("{*}MsgId"):
+        message_id.text = batch.reference
+    for number, info_id in enumerate(root.iter("{*}PmtInfId"), start=1):
+        info_id.text = f"{batch.reference}-{number}"
+    for created in root.iter("{*}CreDtTm"):
+        created.text = batch.submitted_at.strftime("%Y-%m-%dT%H:%M:%S")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

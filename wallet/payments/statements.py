@@ -21,6 +21,7 @@ from wallet.core.errors import ValidationFailed
 from wallet.core.money import Money
 from wallet.payments import batches
 from wallet.payments.camt import StatementProblem, read_statement
+from wallet.payments.labels import ITEM_LABELS
 from wallet.payments.models import (
     BankStatementImport,
     ItemStatus,
@@ -109,7 +110,8 @@ def _problem(line, found) -> str | None:
         return _("%(id)s: returned after it was marked paid; check it by hand",
                  id=line.end_to_end_id)  # fmt: skip
     if item.status != ItemStatus.SUBMITTED:
-        return _("%(id)s: already %(status)s", id=line.end_to_end_id, status=item.status.value)
+        status = ITEM_LABELS[item.status.value]
+        return _("%(id)s: already %(status)s", id=line.end_to_end_id, status=status)
     if payout_line.paid_at is not None:
         return _("%(id)s: already on an earlier statement", id=line.end_to_end_id)
     if line.amount_cents != payout_line.amount_cents:

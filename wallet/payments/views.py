@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,16 +25,12 @@ from wallet.accounts.models import Role
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import DomainError
 from wallet.funds.models import Fund
-from wallet.payments import batches
+from wallet.payments import batches, gateway
+from wallet.payments.labels import BATCH_LABELS, ITEM_LABELS
 from wallet.payments.models import PayoutMethod
 from wallet.payments.payees import iban_problem
 
 bp = Blueprint("payments", __name__, url_prefix="/fund/payouts")
-
-BATCH_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted: money in transit"),
-                "closed": _l("Closed"), "discarded": _l("Discarded")}  # fmt: skip
-ITEM_LABELS = {"draft": _l("Draft"), "submitted": _l("Waiting for the bank"),
-               "paid": _l("Paid"), "failed": _l("Failed")}  # fmt: skip
 
 
 class NewBatchForm(FlaskForm):
@@ -60,8 +65,11 @@ class StatementForm(FlaskForm):
 
 def _page_context(**extra) -> dict:
     fund = session.get(Fund, current_user.fund_id)
+    new_form = NewBatchForm()
+    if not gateway.enabled():  # offline: the fund pays by SEPA file only
+        new_form.method.choices = new_form.method.choices[:1]
     return {"fund": fund, "batches": batches.batches_of_fund(fund.id), "labels": BATCH_LABELS,
-            "new_form": NewBatchForm(), "bank_form": BankForm(iban=fund.iban),
+            "new_form": new_form, "bank_form": BankForm(iban=fund.iban),
             "statement_form": StatementForm(), "outcome": None, **extra}  # fmt: skip
 
 
@@ -77,10 +85,13 @@ def index():
 def create():
     """Make a draft batch of every approved claim."""
     form = NewBatchForm()
-    form.validate()
+    method = form.method.data if form.method.data in {m.value for m in PayoutMethod} else "sepa"
+    if method == "stripe" and not gateway.enabled():
+        flash(_("Stripe is not set up here: pay by SEPA file."), "error")
+        return redirect(url_for("payments.index"))
     try:
         outcome = batches.create_batch(current_user.fund_id, actor=current_user,
-                                       method=PayoutMethod(form.method.data or "sepa"))  # fmt: skip
+                                       method=PayoutMethod(method))  # fmt: skip
     except DomainError as error:
         flash(error.detail, "error")
         return redirect(url_for("payments.index"))
@@ -134,8 +145,13 @@ def show(batch_id: int):
     batch = batches.get_batch(batch_id, current_user.fund_id)
     fund = session.get(Fund, current_user.fund_id)
     problem = iban_problem(fund.iban)
+    lines = batches.lines_by_item(batch)
+    live = {item.id for item in batch.items if item.status.value != "failed"}
+    has_transfers = any(line.amount_cents > 0 and not line.released
+                        for item_id, item_lines in lines.items() if item_id in live
+                        for line in item_lines)  # fmt: skip
     return render_template("payments/show.html", batch=batch, labels=BATCH_LABELS,
-                           item_labels=ITEM_LABELS, lines=batches.lines_by_item(batch),
+                           item_labels=ITEM_LABELS, lines=lines, has_transfers=has_transfers,
                            form=ReasonForm(), fund_iban_problem=problem)  # fmt: skip
 
 
@@ -178,6 +194,8 @@ def pay_stripe(batch_id: int):
 @role_required(Role.FUND_ADMIN)
 def item(item_id: int, action: str):
     """Mark one provider's payment paid, or failed with a reason."""
+    if action not in {"paid", "failed"}:
+        abort(404)
     form = ReasonForm()
     form.validate()
     payment = batches.get_item(item_id, current_user.fund_id)

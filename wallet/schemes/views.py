@@ -11,7 +11,7 @@ from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
 from wallet.core.db import session
 from wallet.core.errors import ValidationFailed
-from wallet.core.forms import show_errors
+from wallet.core.forms import page_arg, show_errors
 from wallet.funds.access import own_scheme
 from wallet.funds.forms import MODES, CsvForm, DrawForm, GrantForm, SchemeForm
 from wallet.grants.models import LotteryDraw
@@ -79,7 +79,7 @@ def edit(scheme_id: int):
 def detail(scheme_id: int):
     """A scheme: its terms, its grants (a page at a time) and what can be done with it."""
     scheme = own_scheme(scheme_id)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     rows, total = grants_of_scheme(scheme.id, page, PER_PAGE)
     draw = session.scalar(sa.select(LotteryDraw).where(LotteryDraw.scheme_id == scheme.id))
     return render_template(

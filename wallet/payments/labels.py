@@ -1,0 +1,8 @@
+"""How payout statuses read for people (lazy translations)."""
+
+from flask_babel import lazy_gettext as _l
+
+BATCH_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted: money in transit"),
+                "closed": _l("Closed"), "discarded": _l("Discarded")}  # fmt: skip
+ITEM_LABELS = {"draft": _l("Draft"), "submitted": _l("Waiting for the bank"),
+               "paid": _l("Paid"), "failed": _l("Failed")}  # fmt: skip
