@@ -387,3 +387,34 @@ def test_a_cancellation_after_the_start_refunds_what_the_rule_said_then(
         reconcile()  # after the start now, yet the refund decided at cancellation holds
         assert session.get(CopaymentRow, copayment.id).refunded_cents == 120_000
         assert verify() == []
+
+
+def test_the_connect_and_pay_pages_work_with_stripe(
+    app, client, online, accredited_provider, awaiting_copay, login
+):
+    login(client, accredited_provider)
+    assert client.get("/provider/stripe").status_code == 200
+    going = client.post("/provider/stripe")
+    assert going.status_code == 302
+    assert going.headers["Location"].startswith(online.url)
+    with app.app_context():
+        account_id = session.get(Provider, accredited_provider.provider_id).stripe_account_id
+    online.server.complete_account(account_id)
+    back = client.get("/provider/stripe/return")
+    assert back.status_code == 302
+    with app.app_context():
+        assert session.get(Provider, accredited_provider.provider_id).stripe_payouts_enabled
+    client.post("/logout")
+
+    worker, application_id = awaiting_copay
+    login(client, worker)
+    app.config["STRIPE_PUBLISHABLE_KEY"] = "pk_test_leerwallet"
+    try:
+        page = client.post(f"/applications/{application_id}/pay")
+    finally:
+        app.config["STRIPE_PUBLISHABLE_KEY"] = None
+    assert page.status_code == 200
+    assert "data-client-secret" in page.text
+    assert "js.stripe.com" in page.headers["Content-Security-Policy"]
+    with app.app_context():
+        assert session.scalar(sa.select(Copayment.payment_intent_id)).startswith("pi_")
