@@ -49,12 +49,26 @@ class AuditFilterForm(FlaskForm):
     date_to = DateField(_l("To date (inclusive)"), validators=[Optional()])
 
 
+SUBJECTS = {
+    "application": _l("Applications"),
+    "claim": _l("Claims and their decisions"),
+    "copayment": _l("Own contributions"),
+    "fund": _l("Fund"),
+    "payout_batch": _l("Payout batches"),
+    "payout_item": _l("Payments to providers"),
+    "payout_line": _l("Transfers"),
+    "provider": _l("Training providers"),
+    "scheme": _l("Schemes"),
+}
+
+
 def _filter_form() -> tuple[AuditFilterForm, EventFilter]:
     """The form as filled in, and the filter made of its valid fields (invalid ones ignored)."""
     scope = current_user.fund_id if current_user.role == Role.FUND_ADMIN else None
     form = AuditFilterForm(request.args)
     types = services.subject_types(scope)
-    form.subject_type.choices = choices(((t, t) for t in types), _("All subjects"))
+    form.subject_type.choices = choices(((t, SUBJECTS.get(t, t)) for t in types),
+                                        _("All subjects"))  # fmt: skip
     form.validate()
 
     def valid(name: str):
@@ -90,7 +104,7 @@ def index():
     args = {name: request.args[name] for name in FILTER_FIELDS if request.args.get(name)}
     return render_template("audit/index.html", form=form, rows=rows, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), args=args,
-                           compact=compact)  # fmt: skip
+                           compact=compact, subjects=SUBJECTS)  # fmt: skip
 
 
 @bp.get("/audit.csv")
