@@ -118,11 +118,11 @@ def act(application_id: int, action: str):
 def queue():
     """The provider's applications: to answer first, then those running."""
     applications = services.applications_of_provider(current_user.provider_id)
-    from wallet.claims.services import can_invoice
+    from wallet.claims.services import claim_kinds
 
     waiting = [a for a in applications if a.status == ApplicationStatus.SUBMITTED]
     others = [a for a in applications if a not in waiting]
-    invoiceable = {a.id for a in others if can_invoice(a)}
+    invoiceable = {i for i, kinds in claim_kinds(others).items() if kinds}
     return render_template("applications/queue.html", waiting=waiting, others=others,
                            invoiceable=invoiceable, labels=STATUS_LABELS,
                            form=AnswerForm())  # fmt: skip

@@ -147,6 +147,12 @@ def _claim_out(claim, replayed: bool = False) -> dict:
             "flags": flags_of(claim.application_id, claim.id), "replayed": replayed}  # fmt: skip
 
 
+def _claim_once(scope: str, request: dict, perform) -> dict:
+    """Run `perform` (which returns a claim) once per Idempotency-Key; the claim as output."""
+    outcome = run_once(scope, idempotency_key(), request, lambda: perform().id)
+    return _claim_out(services.get_claim(outcome.result_id), outcome.replayed)
+
+
 def _input(form: dict, uploads: dict, kind: str) -> services.ClaimInput:
     def read(name):
         upload = uploads.get(name)
@@ -229,13 +235,11 @@ class ProviderClaims(MethodView):
     def post(self, form, uploads):
         """Submit a claim with its invoice (honours Idempotency-Key)."""
         data = _input(form, uploads, form["kind"])
-        outcome = run_once(
+        return _claim_once(
             f"claim:{current_user.provider_id}",
-            idempotency_key(),
             _fingerprint(form, data),
-            lambda: services.submit(current_user, form["application_id"], data).id,
+            lambda: services.submit(current_user, form["application_id"], data),
         )
-        return _claim_out(services.get_claim(outcome.result_id), outcome.replayed)
 
 
 @blp.route("/provider/claims/<int:claim_id>/resubmit")
@@ -254,13 +258,11 @@ class ProviderClaimResubmit(MethodView):
         """Resubmit a rejected claim (honours Idempotency-Key)."""
         claim = services.visible_claim(claim_id, current_user)
         data = _input(form, uploads, claim.kind.value)
-        outcome = run_once(
+        return _claim_once(
             f"claim:{current_user.provider_id}:{claim_id}:resubmit",
-            idempotency_key(),
             _fingerprint(form, data),
-            lambda: services.resubmit(current_user, claim_id, data).id,
+            lambda: services.resubmit(current_user, claim_id, data),
         )
-        return _claim_out(services.get_claim(outcome.result_id), outcome.replayed)
 
 
 @blp.route("/claims/<int:claim_id>")
@@ -292,13 +294,11 @@ class ClaimDecision(MethodView):
         """Decide on a claim (honours Idempotency-Key)."""
         if action not in REVIEW_ACTIONS:
             raise NotFound(_("There is no such action."))
-        outcome = run_once(
+        return _claim_once(
             f"claim:{claim_id}:{action}:{current_user.id}",
-            idempotency_key(),
             data,
-            lambda: services.review(claim_id, action, actor=current_user, **data).id,
+            lambda: services.review(claim_id, action, actor=current_user, **data),
         )
-        return _claim_out(services.get_claim(outcome.result_id), outcome.replayed)
 
 
 @blp.route("/fund/claims")

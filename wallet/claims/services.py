@@ -35,6 +35,7 @@ from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wallet.core.money import MAX_CENTS
+from wallet.core.templating import money
 from wallet.fraud.services import flag_claim, needs_second_look
 from wallet.grants.models import Grant
 from wallet.ledger import services as ledger
@@ -71,8 +72,9 @@ class ClaimTerms:
     four_eyes_above_cents: int
 
 
-def NOT_SENT() -> str:  # noqa: N802 - reads like the message it is
-    return _("The claim was not sent: correct the marked fields.")
+def _not_sent(errors: dict[str, str]) -> ValidationFailed:
+    return ValidationFailed(_("The claim was not sent: correct the marked fields."),
+                            errors=errors)  # fmt: skip
 
 
 def terms_of(application: Application) -> ClaimTerms:
@@ -114,27 +116,44 @@ def claimable_cents(application: Application, kind: ClaimKind, terms: ClaimTerms
     return min(held, application.covered_cents * terms.advance_share_bps // 10_000)
 
 
-def can_invoice(application: Application) -> bool:
-    """Is a claim possible now: a final one after completion, an advance once started where
-    the scheme pays in stages, and never beside a claim under review?"""
-    if application.status not in (ApplicationStatus.IN_PROGRESS, ApplicationStatus.COMPLETED):
-        return False
-    earlier = set(
-        session.scalars(
-            sa.select(Claim.status).where(
-                Claim.application_id == application.id, Claim.status != ClaimStatus.CLOSED
-            )
+def claim_kinds(applications_: list[Application]) -> dict[int, list[ClaimKind]]:
+    """What each application can be invoiced with now (two queries for any number): a final
+    claim once the course is completed, an advance once it started where every paying scheme
+    pays in stages and nothing was claimed yet; never beside a claim under review."""
+    running = {
+        a.id: a
+        for a in applications_
+        if a.status in (ApplicationStatus.IN_PROGRESS, ApplicationStatus.COMPLETED)
+    }
+    if not running:
+        return {}
+    claimed: dict[int, set[ClaimStatus]] = {}
+    for application_id, status in session.execute(
+        sa.select(Claim.application_id, Claim.status).where(
+            Claim.application_id.in_(running), Claim.status != ClaimStatus.CLOSED
         )
-    )
-    if earlier & set(OPEN):
-        return False
-    try:
-        terms = terms_of(application)
-    except Conflict:  # no budget pays for it
-        return False
-    if application.status == ApplicationStatus.COMPLETED:
-        return True
-    return terms.advance_share_bps > 0 and not earlier
+    ):
+        claimed.setdefault(application_id, set()).add(status)
+    advance: dict[int, int] = {}
+    for application_id, rules in session.execute(
+        sa.select(ApplicationPart.application_id, Scheme.rules)
+        .join(Grant, Grant.id == ApplicationPart.grant_id)
+        .join(Scheme, Scheme.id == Grant.scheme_id)
+        .where(ApplicationPart.application_id.in_(running))
+    ):
+        share = load_rules(rules).advance_share_bps
+        advance[application_id] = min(share, advance.get(application_id, share))
+    kinds = {}
+    for application_id, application in running.items():
+        earlier = claimed.get(application_id, set())
+        if application_id not in advance or earlier & set(OPEN):
+            kinds[application_id] = []  # no budget pays for it, or a claim is under review
+        elif application.status == ApplicationStatus.COMPLETED:
+            kinds[application_id] = [ClaimKind.FINAL]
+        else:
+            kinds[application_id] = [ClaimKind.ADVANCE] if advance[application_id] and not \
+                earlier else []  # fmt: skip
+    return kinds
 
 
 def get_claim(claim_id: int) -> Claim:
@@ -191,7 +210,7 @@ def _check(application: Application, data: ClaimInput, terms: ClaimTerms,
         errors["amount"] = _("Give the amount in euros, more than € 0.")
     elif amount > most:
         errors["amount"] = _("At most %(most)s can be claimed; that is what is reserved.",
-                             most=_euros(most))  # fmt: skip
+                             most=money(most))  # fmt: skip
     vat = data.vat_cents
     if isinstance(vat, bool) or not isinstance(vat, int) or vat < 0 or vat > max(amount, 0):
         errors["vat"] = _("The VAT must be between € 0 and the amount.")
@@ -227,9 +246,9 @@ def _cross_check(application: Application, data: ClaimInput) -> dict[str, str]:
     if invoice.number != data.invoice_number.strip():
         problems.append(_("its invoice number is %(number)s", number=invoice.number))
     if invoice.payable_cents != data.amount_cents:
-        problems.append(_("its amount is %(amount)s", amount=_euros(invoice.payable_cents)))
+        problems.append(_("its amount is %(amount)s", amount=money(invoice.payable_cents)))
     if invoice.tax_cents != data.vat_cents:
-        problems.append(_("its VAT is %(amount)s", amount=_euros(invoice.tax_cents)))
+        problems.append(_("its VAT is %(amount)s", amount=money(invoice.tax_cents)))
     ours = (provider.vat_number or "").replace(" ", "").upper()
     if invoice.supplier_vat != ours:
         problems.append(_("its supplier VAT id is %(vat)s, not yours",
@@ -238,14 +257,6 @@ def _cross_check(application: Application, data: ClaimInput) -> dict[str, str]:
         return {}
     return {"ubl_xml": _("The e-invoice disagrees with the form: %(problems)s.",
                          problems="; ".join(problems))}  # fmt: skip
-
-
-def _euros(cents: int) -> str:
-    from flask_babel import get_locale
-
-    from wallet.core.money import Money
-
-    return Money(cents).format(str(get_locale() or "nl"))
 
 
 def _snapshot(data: ClaimInput, names: dict[str, str | None]) -> dict:
@@ -275,24 +286,14 @@ def submit(actor: User, application_id: int, data: ClaimInput) -> Claim:
     application = applications.get_application(application_id)
     if not _own_provider(actor, application.provider_id):
         raise NotFound(_("There is no such application."))
+    if data.kind not in claim_kinds([application]).get(application.id, []):
+        raise Conflict(_("This claim cannot be sent now: a final claim needs a completed "
+                         "course, an advance a started one in a scheme that pays in stages and "
+                         "nothing claimed yet, and no claim may be under review."))  # fmt: skip
     terms = terms_of(application)
-    wanted = {ClaimKind.FINAL: ApplicationStatus.COMPLETED,
-              ClaimKind.ADVANCE: ApplicationStatus.IN_PROGRESS}[data.kind]  # fmt: skip
-    if application.status != wanted:
-        raise Conflict(_("A final claim needs a completed course; an advance, a started one."))
-    if data.kind == ClaimKind.ADVANCE:
-        if terms.advance_share_bps == 0:
-            raise Conflict(_("This scheme pays everything at completion; there is no advance."))
-        earlier = sa.select(Claim.id).where(Claim.application_id == application.id,
-                                            Claim.status != ClaimStatus.CLOSED)  # fmt: skip
-        if session.scalar(earlier) is not None:
-            raise Conflict(_("An advance has already been claimed for this application."))
-    if session.scalar(sa.select(Claim.id).where(Claim.application_id == application.id,
-                                                Claim.status.in_(OPEN))) is not None:  # fmt: skip
-        raise Conflict(_("This application already has a claim under review."))
     errors = _check(application, data, terms, None)
     if errors:
-        raise ValidationFailed(NOT_SENT(), errors=errors)
+        raise _not_sent(errors)
     names = _store(data)
     now = clock.now()
     with unit_of_work() as db:
@@ -337,7 +338,7 @@ def resubmit(actor: User, claim_id: int, data: ClaimInput) -> Claim:
     data = ClaimInput(**{**asdict(data), "kind": claim.kind})
     errors = _check(application, data, terms, claim)
     if errors:
-        raise ValidationFailed(NOT_SENT(), errors=errors)
+        raise _not_sent(errors)
     names = _store(data)
     with unit_of_work() as db:
         version = claim.version + 1

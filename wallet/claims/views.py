@@ -16,7 +16,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
 from wallet.applications import services as applications
-from wallet.applications.models import ApplicationStatus
 from wallet.audit.services import history
 from wallet.claims import files, services
 from wallet.claims.labels import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
@@ -94,15 +93,6 @@ class DecisionForm(FlaskForm):
     flags_seen = BooleanField(_l("I have looked at the flags of this claim"))
 
 
-def _kinds(application, terms) -> list[tuple[str, str]]:
-    kinds = []
-    if application.status == ApplicationStatus.IN_PROGRESS and terms.advance_share_bps:
-        kinds.append((ClaimKind.ADVANCE.value, str(KIND_LABELS["advance"])))
-    if application.status == ApplicationStatus.COMPLETED:
-        kinds.append((ClaimKind.FINAL.value, str(KIND_LABELS["final"])))
-    return kinds
-
-
 def _submit_form(form: ClaimForm, perform):
     """Validate, call the service, and say what went wrong; the claim or None and a status."""
     if not form.validate_on_submit():
@@ -127,12 +117,13 @@ def new(application_id: int):
     application = applications.get_application(application_id)
     if application.provider_id != current_user.provider_id:
         abort(404)
-    terms = services.terms_of(application)
-    form = ClaimForm()
-    form.kind.choices = _kinds(application, terms)
-    if not form.kind.choices:
+    kinds = services.claim_kinds([application]).get(application.id, [])
+    if not kinds:
         flash(_("This application cannot be invoiced now."), "error")
         return redirect(url_for("applications.queue"))
+    terms = services.terms_of(application)
+    form = ClaimForm()
+    form.kind.choices = [(kind.value, str(KIND_LABELS[kind.value])) for kind in kinds]
     if request.method == "GET":
         form.invoice_date.data = clock.today()
     claim, status = _submit_form(

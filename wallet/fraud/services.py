@@ -11,7 +11,7 @@ import functools
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, format_date, format_decimal, get_locale
+from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 
 from wallet.accounts.models import User, WorkerProfile
@@ -20,7 +20,7 @@ from wallet.catalogue.models import CourseRun, PriceChange
 from wallet.claims.models import Claim, ClaimKind
 from wallet.core import clock
 from wallet.core.db import session
-from wallet.core.money import Money
+from wallet.core.templating import money
 from wallet.fraud.models import RiskFlag, Severity
 from wallet.grants.models import Grant
 from wallet.providers.models import Provider
@@ -78,10 +78,6 @@ FLAGS = {
 }  # fmt: skip
 
 
-def _money(cents: int) -> str:
-    return Money(cents).format(str(get_locale() or "nl"))
-
-
 def _save(application_id: int, claim_id: int | None, found: dict[str, dict]) -> list[RiskFlag]:
     now = clock.now()
     flags = []
@@ -134,7 +130,7 @@ def _recent_raise(course_id: int) -> dict | None:
     ).first()  # fmt: skip
     if change is None:
         return None
-    return {"old": _money(change.old_cents), "new": _money(change.new_cents),
+    return {"old": money(change.old_cents), "new": money(change.new_cents),
             "day": format_date(change.changed_at)}  # fmt: skip
 
 
@@ -244,7 +240,7 @@ def _grants(application: Application, course_id: int) -> dict[str, dict]:
     price = application.price_cents
     near = [cap for cap in caps if price <= cap and price * 100 >= cap * (100 - NEAR_CAP_PCT)]
     if near:
-        found["price_near_cap"] = {"price": _money(price), "cap": _money(min(near))}
+        found["price_near_cap"] = {"price": money(price), "cap": money(min(near))}
     most = min(most_per_grant.values(), default=len(most_per_grant))
     if len(most_per_grant) > most:
         found["too_many_grants"] = {"count": len(most_per_grant), "most": most}

@@ -192,10 +192,10 @@ def _move_claims(claim_ids: list[int], before: ClaimStatus, after: ClaimStatus, 
     ])  # fmt: skip
 
 
-def _claim_ids(item_ids: list[int], *, live_only: bool = True) -> list[int]:
-    query = sa.select(PayoutLine.claim_id).where(PayoutLine.item_id.in_(item_ids))
-    if live_only:
-        query = query.where(PayoutLine.released.is_(False))
+def _claim_ids(item_ids: list[int]) -> list[int]:
+    query = sa.select(PayoutLine.claim_id).where(
+        PayoutLine.item_id.in_(item_ids), PayoutLine.released.is_(False)
+    )
     return list(session.scalars(query.order_by(PayoutLine.claim_id)))
 
 

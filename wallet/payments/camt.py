@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -42,6 +42,7 @@ class StatementLine:
     counterparty_name: str | None
     returned: bool
     return_reason: str | None
+    account_iban: str | None = None  # the statement's own account (the fund's, we hope)
 
 
 def read_statement(data: bytes) -> list[StatementLine]:
@@ -62,8 +63,11 @@ def read_statement(data: bytes) -> list[StatementLine]:
     if root.find("c:BkToCstmrStmt", ns) is None:
         raise StatementProblem(_("The file is not a camt.053 bank statement."))
     lines = []
-    for entry in root.iterfind("c:BkToCstmrStmt/c:Stmt/c:Ntry", ns):
-        lines.extend(_entry_lines(entry, ns))
+    for statement in root.iterfind("c:BkToCstmrStmt/c:Stmt", ns):
+        account = (_text(statement, "c:Acct/c:Id/c:IBAN", ns=ns) or "").replace(" ", "").upper()
+        for entry in statement.iterfind("c:Ntry", ns):
+            lines.extend(replace(line, account_iban=account or None)
+                         for line in _entry_lines(entry, ns))  # fmt: skip
     return lines
 
 

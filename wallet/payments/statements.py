@@ -18,7 +18,7 @@ from wallet.accounts.models import User
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import ValidationFailed
-from wallet.core.money import Money
+from wallet.core.templating import money
 from wallet.payments import batches
 from wallet.payments.camt import StatementProblem, read_statement
 from wallet.payments.labels import ITEM_LABELS
@@ -58,7 +58,7 @@ def import_statement(fund_id: int, data: bytes, *, actor: User | None) -> Import
         lines = read_statement(data)
     except StatementProblem as problem:
         raise ValidationFailed(str(problem), errors={"statement": str(problem)}) from None
-    _require_own_account(fund_id, data)
+    _require_own_account(fund_id, lines)
     ids = {line.end_to_end_id for line in lines if line.end_to_end_id}
     known = _live_lines(fund_id, ids)
     outcome = ImportOutcome()
@@ -102,9 +102,9 @@ def _problem(line, found) -> str | None:
     """Why a statement line settles nothing, or None."""
     if found is None:
         if not line.debit and not line.returned:
-            return _("%(amount)s received: not a payout", amount=_euros(line))
+            return _("%(amount)s received: not a payout", amount=money(line.amount_cents))
         return _("%(id)s, %(amount)s: no payout with this end-to-end id",
-                 id=line.end_to_end_id or "—", amount=_euros(line))  # fmt: skip
+                 id=line.end_to_end_id or "—", amount=money(line.amount_cents))  # fmt: skip
     payout_line, item = found
     if item.status == ItemStatus.PAID and line.returned:
         return _("%(id)s: returned after it was marked paid; check it by hand",
@@ -116,34 +116,21 @@ def _problem(line, found) -> str | None:
         return _("%(id)s: already on an earlier statement", id=line.end_to_end_id)
     if line.amount_cents != payout_line.amount_cents:
         return _("%(id)s: the bank paid %(amount)s, the payout is %(expected)s",
-                 id=line.end_to_end_id, amount=_euros(line),
-                 expected=Money(payout_line.amount_cents).format())  # fmt: skip
+                 id=line.end_to_end_id, amount=money(line.amount_cents),
+                 expected=money(payout_line.amount_cents))  # fmt: skip
     if not line.debit and not line.returned:
-        return _("%(amount)s received: not a payout", amount=_euros(line))
+        return _("%(amount)s received: not a payout", amount=money(line.amount_cents))
     return None
 
 
-def _require_own_account(fund_id: int, data: bytes) -> None:
+def _require_own_account(fund_id: int, lines: list) -> None:
     """A statement of another account could carry matching ids: only the fund's own counts."""
-    from wallet.core.xml import parse_untrusted
     from wallet.funds.models import Fund
 
-    root = parse_untrusted(data)  # read_statement has refused anything unsafe
-    accounts = {
-        (text or "").replace(" ", "").upper()
-        for text in root.xpath(
-            "//*[local-name()='Stmt']/*[local-name()='Acct']"
-            "/*[local-name()='Id']/*[local-name()='IBAN']/text()"
-        )
-    }
     own = (session.get(Fund, fund_id).iban or "").replace(" ", "").upper()
-    if not own or accounts != {own}:
+    if not own or any(line.account_iban != own for line in lines):
         message = _(
             "This statement is not of the fund's own account (%(iban)s).",
             iban=own or _("no IBAN entered"),
         )
         raise ValidationFailed(message, errors={"statement": message})
-
-
-def _euros(line) -> str:
-    return Money(line.amount_cents).format()
