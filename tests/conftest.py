@@ -267,6 +267,7 @@ def live_server(app: Flask) -> Iterator[str]:
         }
     )
     server = make_server("127.0.0.1", 0, live, threaded=True)
+    live.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # links in its e-mails
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
