@@ -275,6 +275,28 @@ def live_server(app: Flask) -> Iterator[str]:
     live.extensions["db_engine"].dispose()
 
 
+@pytest.fixture
+def behind_a_proxy(app: Flask) -> Iterator[Callable]:
+    """behind_a_proxy(trusted) -> a client of an app that believes `trusted` proxies."""
+    made: list[Flask] = []
+
+    def make(trusted: int) -> FlaskClient:
+        proxied = create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": app.config["DATABASE_URL"],
+                "WTF_CSRF_ENABLED": False,
+                "TRUSTED_PROXIES": trusted,
+            }
+        )
+        made.append(proxied)
+        return proxied.test_client()
+
+    yield make
+    for proxied in made:
+        proxied.extensions["db_engine"].dispose()
+
+
 def csrf_token_from(html: str) -> str:
     """The CSRF token in a rendered form."""
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)

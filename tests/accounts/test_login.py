@@ -121,28 +121,6 @@ def test_the_language_switch_only_returns_to_local_pages(client, target):
     assert response.headers["Location"] == "/"
 
 
-@pytest.fixture
-def behind_a_proxy(app):
-    """behind_a_proxy(trusted) -> a client of an app that believes `trusted` proxies."""
-    made = []
-
-    def make(trusted: int):
-        proxied = create_app(
-            {
-                "TESTING": True,
-                "DATABASE_URL": app.config["DATABASE_URL"],
-                "WTF_CSRF_ENABLED": False,
-                "TRUSTED_PROXIES": trusted,
-            }
-        )
-        made.append(proxied)
-        return proxied.test_client()
-
-    yield make
-    for proxied in made:
-        proxied.extensions["db_engine"].dispose()
-
-
 def _fail(client, email: str, address: str, **headers):
     return client.post(
         "/login",
