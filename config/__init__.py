@@ -46,8 +46,15 @@ def _base() -> dict:
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 64 * 1024,
         "ARGON2_PARALLELISM": 2,
-        # Links in e-mails written outside a web request (scheduled jobs, CLI).
+        # The site's address for every link in an e-mail or handed to another service; never
+        # taken from a request's Host header, which whoever sends the request chooses.
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed
+        # (0: none, the socket's peer is the client). Set it to the number of proxies a
+        # request passes, so throttling and fraud signals see the client, not the proxy.
+        "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
+        # Strict-Transport-Security value; set in production only (HTTPS there).
+        "STRICT_TRANSPORT_SECURITY": None,
         # Outgoing e-mail. Without MAIL_SERVER (development) nothing is sent: messages stay
         # in the outbox and are read on the outbox page.
         "MAIL_SERVER": _env("MAIL_SERVER"),
@@ -96,6 +103,7 @@ def production() -> dict:
         SESSION_COOKIE_SECURE=True,
         REMEMBER_COOKIE_SECURE=True,
         PREFERRED_URL_SCHEME="https",
+        STRICT_TRANSPORT_SECURITY="max-age=31536000; includeSubDomains",
     )
     if not settings["SECRET_KEY"]:
         raise ConfigurationError("SECRET_KEY must be set in production.")

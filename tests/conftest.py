@@ -267,11 +267,34 @@ def live_server(app: Flask) -> Iterator[str]:
         }
     )
     server = make_server("127.0.0.1", 0, live, threaded=True)
+    live.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # links in its e-mails
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     live.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def behind_a_proxy(app: Flask) -> Iterator[Callable]:
+    """behind_a_proxy(trusted) -> a client of an app that believes `trusted` proxies."""
+    made: list[Flask] = []
+
+    def make(trusted: int) -> FlaskClient:
+        proxied = create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": app.config["DATABASE_URL"],
+                "WTF_CSRF_ENABLED": False,
+                "TRUSTED_PROXIES": trusted,
+            }
+        )
+        made.append(proxied)
+        return proxied.test_client()
+
+    yield make
+    for proxied in made:
+        proxied.extensions["db_engine"].dispose()
 
 
 def csrf_token_from(html: str) -> str:

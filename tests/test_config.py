@@ -46,3 +46,30 @@ def test_security_headers_are_set(client):
     response = client.get("/")
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_production_sends_hsts_and_development_does_not(app, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    production = create_app({"ENVIRONMENT": "production"})
+    try:
+        response = production.test_client().get("/", base_url="https://localhost")
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    finally:
+        production.extensions["db_engine"].dispose()
+    assert "Strict-Transport-Security" not in app.test_client().get("/").headers
+
+
+def test_pages_for_a_signed_in_user_are_never_cached(client, make_worker, login):
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    login(client, make_worker())
+    assert client.get("/").headers["Cache-Control"] == "no-store"
+    assert client.get("/account/tokens").headers["Cache-Control"] == "no-store"
+    # static files are the same for everyone and stay cacheable
+    assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")
+
+
+def test_api_answers_to_a_token_are_never_cached(client, make_provider_user, api_headers):
+    response = client.get("/api/v1/me", headers=api_headers(make_provider_user()))
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"

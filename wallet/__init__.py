@@ -6,8 +6,9 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, Response, current_app, request, session
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
 
@@ -50,14 +51,33 @@ def create_app(config: Mapping | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
-
-    @app.after_request
-    def _security_headers(response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
+    _trust_proxies(app)
+    app.after_request(_security_headers)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    # Only as many X-Forwarded-* hops as the operator says sit in front of the app; with none
+    # configured the headers are ignored, so a client cannot choose its own address.
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
+
+def _security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    hsts = current_app.config.get("STRICT_TRANSPORT_SECURITY")
+    if hsts:
+        response.headers.setdefault("Strict-Transport-Security", hsts)
+    # Pages and API answers for a signed-in user are theirs alone: no shared or back-button
+    # cache may keep them. Static files are the same for everyone and stay cacheable. The
+    # session's user id (not current_user) decides, so no response needs a database read.
+    if request.endpoint != "static" and (
+        "Authorization" in request.headers or session.get("_user_id") is not None
+    ):
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _init_extensions(app: Flask) -> None:

@@ -3,9 +3,11 @@
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import PASSWORD, csrf_token_from
 from wallet import create_app
+from wallet.accounts.models import LoginFailure
 from wallet.core import clock
 
 
@@ -86,3 +88,107 @@ def test_forms_without_a_csrf_token_are_refused(csrf_client, make_worker):
         "/login", data={"email": worker.email, "password": PASSWORD, "csrf_token": token}
     )
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/\t/evil.example", "/%09/evil.example", "/\n/evil.example", "/\r\nSet-Cookie: a=b", "//x"],
+)
+def test_a_next_that_could_leave_the_site_or_break_the_header_goes_home(
+    client, make_worker, target
+):
+    worker = make_worker()
+    data = {"email": worker.email, "password": PASSWORD, "next": target}
+    response = client.post("/login", data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_the_login_link_with_an_encoded_tab_in_next_stays_on_the_site(client, make_worker):
+    worker = make_worker()
+    page = client.get("/login?next=/%09/evil.example")
+    assert page.status_code == 200
+    # the form carries what the browser sent back, decoded once by the framework
+    data = {"email": worker.email, "password": PASSWORD, "next": "/\t/evil.example"}
+    assert client.post("/login", data=data).headers["Location"] == "/"
+    assert client.get("/login?next=%0a").status_code == 200
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example", "/\n", "https://evil.example/"])
+def test_the_language_switch_only_returns_to_local_pages(client, target):
+    response = client.post("/language", data={"language": "en", "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def _fail(client, email: str, address: str, **headers):
+    return client.post(
+        "/login",
+        data={"email": email, "password": "wrong" * 3},
+        environ_base={"REMOTE_ADDR": address},
+        headers=headers,
+    )
+
+
+def _failure_addresses(db) -> list[str]:
+    return list(db.scalars(sa.select(LoginFailure.ip_address).order_by(LoginFailure.id)))
+
+
+@pytest.mark.parametrize(("trusted", "seen"), [(0, "10.0.0.2"), (1, "203.0.113.9")])
+def test_the_client_address_comes_from_trusted_proxies_only(behind_a_proxy, db, trusted, seen):
+    client = behind_a_proxy(trusted)
+    response = _fail(client, "x@example.nl", "10.0.0.2", **{"X-Forwarded-For": "203.0.113.9"})
+    assert response.status_code == 401
+    assert _failure_addresses(db) == [seen]
+
+
+def test_one_forged_hop_too_many_is_not_believed(behind_a_proxy, db):
+    client = behind_a_proxy(1)
+    # the client wrote the first address itself; the proxy appended the one it saw
+    _fail(client, "x@example.nl", "10.0.0.2", **{"X-Forwarded-For": "1.2.3.4, 203.0.113.9"})
+    assert _failure_addresses(db) == ["203.0.113.9"]
+
+
+def test_one_address_guessing_everywhere_does_not_lock_out_others(app, behind_a_proxy, make_worker):
+    client = behind_a_proxy(1)
+    worker = make_worker()
+    attacker = {"X-Forwarded-For": "203.0.113.66"}
+    for n in range(app.config["LOGIN_THROTTLE_ATTEMPTS"] * 10):
+        assert _fail(client, f"guess{n}@example.nl", "10.0.0.2", **attacker).status_code == 401
+    assert _fail(client, worker.email, "10.0.0.2", **attacker).status_code == 429
+    right = client.post(
+        "/login",
+        data={"email": worker.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
+    assert right.status_code == 302
+
+
+def test_the_owner_logs_in_while_someone_else_guesses_their_password(app, client, make_worker):
+    worker = make_worker()
+    for _ in range(app.config["LOGIN_THROTTLE_ATTEMPTS"]):
+        assert _fail(client, worker.email, "203.0.113.66").status_code == 401
+    assert _fail(client, worker.email, "203.0.113.66").status_code == 429
+    right = client.post(
+        "/login",
+        data={"email": worker.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "198.51.100.7"},
+    )
+    assert right.status_code == 302
+
+
+def test_guessing_one_account_from_many_addresses_stops_each_at_its_first_failure(
+    app, client, make_worker
+):
+    worker = make_worker()
+    addresses = [f"203.0.113.{n}" for n in range(1, app.config["LOGIN_THROTTLE_ATTEMPTS"] * 10 + 1)]
+    for address in addresses:
+        assert _fail(client, worker.email, address).status_code == 401
+    assert _fail(client, worker.email, addresses[0]).status_code == 429
+    right = client.post(
+        "/login",
+        data={"email": worker.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "198.51.100.7"},
+    )
+    assert right.status_code == 302

@@ -216,3 +216,24 @@ def test_a_worker_applies_through_the_pages_and_the_provider_answers(
     client.post(f"/applications/{application_id}/reject", data={"reason": "Cursus vol"})
     with app.app_context():
         assert services.get_application(application_id).status == ApplicationStatus.REJECTED
+
+
+@pytest.mark.parametrize(("trusted", "recorded"), [(0, "10.0.0.2"), (1, "203.0.113.9")])
+def test_the_shared_address_signal_records_the_client_behind_trusted_proxies(
+    app_ctx, db, setting, behind_a_proxy, trusted, recorded
+):
+    copay = services.plan_for(setting["worker"].id, setting["run"]).copay_cents
+    app_ctx.commit()  # end the read: the client's app writes next (SQLite locks)
+    client = behind_a_proxy(trusted)
+    # the same browser behind the same proxy throughout (sessions are bound to the address)
+    seen_as = {"environ_base": {"REMOTE_ADDR": "10.0.0.2"},
+               "headers": {"X-Forwarded-For": "203.0.113.9"}}  # fmt: skip
+    login = {"email": setting["worker"].email, "password": PASSWORD}
+    assert client.post("/login", data=login, **seen_as).status_code == 302
+    response = client.post(
+        f"/applications/new?run={setting['run'].id}",
+        data={"password": PASSWORD, "expected_copay": str(copay)},
+        **seen_as,
+    )
+    assert response.status_code == 302, response.text
+    assert db.scalar(sa.select(Application.client_ip)) == recorded

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.claims.conftest import claim_input
-from tests.ledger.test_concurrency import run_concurrently
+from tests.ledger.test_concurrency import run_concurrently, while_one_is_open
 from wallet.claims import services
 from wallet.claims.models import ClaimKind, ClaimPart, ClaimStatus
-from wallet.core.db import session
+from wallet.core.db import session, unit_of_work
 from wallet.grants.services import payable_account_id
 from wallet.ledger.models import LedgerTransaction
 from wallet.ledger.services import balance
@@ -86,6 +86,60 @@ def test_the_last_seat_of_a_run_goes_once(app, accredited_provider, make_fund, m
     assert outcomes == Counter({"applied": 12, "Conflict": 8})
     with app.app_context():
         assert verify() == []
+
+
+@pytest.mark.postgres
+def test_one_open_application_does_not_keep_other_workers_waiting(
+    app, accredited_provider, make_fund, make_scheme, make_worker, make_grant
+):
+    """References come from the row's id, not a shared placeholder in the unique column."""
+    from tests.catalogue.conftest import CSV
+    from tests.conftest import PASSWORD
+    from wallet.accounts.models import User
+    from wallet.applications import services as applications
+    from wallet.applications.models import Application
+    from wallet.catalogue.imports import import_courses
+    from wallet.catalogue.models import Course, CourseRun
+
+    with app.app_context():
+        import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
+        runs = session.scalars(
+            sa.select(CourseRun.id).join(Course).where(Course.code == "LAS-1")
+            .order_by(CourseRun.code)
+        ).all()  # fmt: skip
+        with unit_of_work():  # made by the first application ever, here before the race
+            payable_account_id(accredited_provider.provider_id)
+    scheme = make_scheme(make_fund(10_000_000), amount_cents=300_000)
+    workers = [make_worker() for _ in range(2)]
+    for worker in workers:
+        make_grant(scheme, worker)
+
+    def apply(i: int) -> None:
+        worker = session.get(User, workers[i].id)
+        applications.apply(worker, runs[i], password=PASSWORD, expected_copay_cents=0)
+
+    assert while_one_is_open(app, lambda: apply(0), lambda: apply(1)) == "done"
+    with app.app_context():
+        references = session.scalars(sa.select(Application.reference)).all()
+        assert len(references) == 2
+        assert all(reference.startswith("LW-") for reference in references)
+
+
+@pytest.mark.postgres
+def test_one_open_claim_does_not_keep_other_providers_waiting(app, make_journey):
+    from wallet.claims.models import Claim
+
+    journeys = [make_journey(), make_journey()]
+
+    def submit(i: int) -> None:
+        j = journeys[i]
+        services.submit(j["staff"], j["application"].id, claim_input(invoice_number=f"F-{i}"))
+
+    assert while_one_is_open(app, lambda: submit(0), lambda: submit(1)) == "done"
+    with app.app_context():
+        references = session.scalars(sa.select(Claim.reference)).all()
+        assert len(references) == 2
+        assert all(reference.startswith("DC-") for reference in references)
 
 
 NUMBERS = itertools.count(1)

@@ -201,3 +201,40 @@ def test_clients_opening_one_account_at_once_all_get_it(app):
 
     assert run_concurrently(app, 8, open_it) == Counter({"opened": 8})
     assert len(set(opened)) == 1
+
+
+def while_one_is_open(app, first: Callable[[], None], second: Callable[[], None]) -> str:
+    """Run first() in a transaction held open, and second() meanwhile in another connection:
+    "done" (or its error's name) when second() finished without waiting, else "blocked"."""
+    opened, release = threading.Event(), threading.Event()
+    outcome: list[str] = []
+
+    def hold() -> None:
+        with app.app_context():
+            try:
+                with unit_of_work():
+                    first()
+                    opened.set()
+                    release.wait(60)
+            finally:
+                opened.set()
+
+    def other() -> None:
+        with app.app_context():
+            try:
+                second()
+                outcome.append("done")
+            except Exception as error:  # shown by the test's assertion
+                outcome.append(f"{type(error).__name__}: {error}")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    opened.wait(60)
+    runner = threading.Thread(target=other)
+    runner.start()
+    runner.join(timeout=5)  # a lock wait shows as a timeout here, not as a hung suite
+    blocked = runner.is_alive()
+    release.set()
+    runner.join(60)
+    holder.join(60)
+    return "blocked" if blocked else outcome[0]

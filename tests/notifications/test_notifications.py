@@ -108,8 +108,16 @@ def test_texts_are_translated_under_the_recipients_locale(app, make_worker, monk
         assert str(flask_babel.get_locale()) == "nl"
     assert seen
     assert set(seen) == {"de"}
-    # Inside a request the link is built from the request's own host.
-    assert message.body.rstrip().endswith("http://localhost/")
+    # Inside a request too the link comes from BASE_URL, not the request's host.
+    assert message.body.rstrip().endswith("http://127.0.0.1:5000/")
+
+
+def test_a_forged_host_header_never_reaches_an_e_mail(app, make_worker):
+    worker = make_worker()
+    with app.test_request_context("/", base_url="https://evil.example"):
+        message = _write(worker)
+    assert "evil.example" not in message.body
+    assert message.body.rstrip().endswith("http://127.0.0.1:5000/")
 
 
 def test_a_status_change_says_what_happened_and_why(app_ctx, make_worker):

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 import sqlalchemy as sa
 
-from tests.ledger.test_concurrency import run_concurrently
+from tests.ledger.test_concurrency import run_concurrently, while_one_is_open
 from wallet.core.db import session
 from wallet.ledger.models import LedgerTransaction
 from wallet.ledger.verify import verify
 from wallet.payments import batches
-from wallet.payments.models import PayoutLine, PayoutMethod
+from wallet.payments.models import PayoutBatch, PayoutLine, PayoutMethod
 
 
 def test_two_administrators_making_a_batch_at_once_split_nothing(app, approved):
@@ -45,3 +46,17 @@ def test_marking_one_payment_paid_from_two_places_pays_once(app, approved):
         kinds = Counter(session.scalars(sa.select(LedgerTransaction.kind)))
         assert kinds["payout_paid"] == 1
         assert verify() == []
+
+
+@pytest.mark.postgres
+def test_one_open_batch_does_not_keep_other_funds_waiting(app, approved):
+    funds = [approved((240_000,))[1], approved((200_000,))[1]]
+
+    def make(i: int) -> None:
+        batches.create_batch(funds[i], method=PayoutMethod.SEPA, actor=None)
+
+    assert while_one_is_open(app, lambda: make(0), lambda: make(1)) == "done"
+    with app.app_context():
+        references = session.scalars(sa.select(PayoutBatch.reference)).all()
+        assert len(references) == 2
+        assert all(reference.startswith("PB-") for reference in references)

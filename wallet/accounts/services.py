@@ -182,26 +182,39 @@ def register_provider(data: ProviderRegistration) -> User:
     return user
 
 
-def _recent_failures(column, value: str) -> int:
+def _recent_failures(*conditions) -> int:
     window = dt.timedelta(minutes=current_app.config["LOGIN_THROTTLE_MINUTES"])
     since = clock.now() - window
-    query = sa.select(sa.func.count()).where(column == value, LoginFailure.failed_at >= since)
+    query = sa.select(sa.func.count()).where(*conditions, LoginFailure.failed_at >= since)
     return session.scalar(query) or 0
+
+
+def _throttled(email: str, ip_address: str) -> bool:
+    limit = current_app.config["LOGIN_THROTTLE_ATTEMPTS"]
+    if _recent_failures(LoginFailure.ip_address == ip_address) >= limit * 10:
+        return True
+    pair = _recent_failures(LoginFailure.email == email, LoginFailure.ip_address == ip_address)
+    if pair >= limit:
+        return True
+    # Guessed at from many addresses: each address that already failed on it stops at once.
+    return pair > 0 and _recent_failures(LoginFailure.email == email) >= limit * 10
 
 
 def authenticate(email: str, password: str, ip_address: str) -> User:
     """The user these credentials belong to; LoginRefused or LoginThrottled otherwise.
 
-    Failures are recorded (and committed) before the refusal, so throttling holds across
-    processes. Per IP the limit is ten times higher than per e-mail address.
+    Throttling stops guessing without letting a guesser lock others out, counting failures
+    in the last LOGIN_THROTTLE_MINUTES: an address with 10 x LOGIN_THROTTLE_ATTEMPTS
+    failures is stopped for every account; an address with LOGIN_THROTTLE_ATTEMPTS failures
+    on one account is stopped for that account; an account with 10 x the limit failures
+    from all addresses together stops every address that failed on it at its first failure.
+    An address with no failures of its own is never stopped, so the owner's right password
+    works from their own address while someone else guesses. Failures are recorded (and
+    committed) before the refusal, so throttling holds across processes.
     """
-    email = normalise_email(email)
-    limit = current_app.config["LOGIN_THROTTLE_ATTEMPTS"]
+    email, ip_address = normalise_email(email)[:254], ip_address[:45]
     minutes = current_app.config["LOGIN_THROTTLE_MINUTES"]
-    if (
-        _recent_failures(LoginFailure.email, email) >= limit
-        or _recent_failures(LoginFailure.ip_address, ip_address) >= limit * 10
-    ):
+    if _throttled(email, ip_address):
         raise LoginThrottled(
             _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes)
         )
@@ -209,10 +222,15 @@ def authenticate(email: str, password: str, ip_address: str) -> User:
     if verify_password(user.password_hash if user else None, password) and user.active:
         with unit_of_work() as db:
             user.last_login_at = clock.now()
-            db.execute(sa.delete(LoginFailure).where(LoginFailure.email == email))
+            # Only this address's slips are forgiven: a guesser elsewhere keeps their count.
+            db.execute(
+                sa.delete(LoginFailure).where(
+                    LoginFailure.email == email, LoginFailure.ip_address == ip_address
+                )
+            )
         return user
     with unit_of_work() as db:
-        db.add(LoginFailure(email=email[:254], ip_address=ip_address[:45]))
+        db.add(LoginFailure(email=email, ip_address=ip_address))
     raise LoginRefused(_("The e-mail address or password is not correct."))
 
 

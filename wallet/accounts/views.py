@@ -21,15 +21,14 @@ from wallet.accounts.forms import (
 from wallet.accounts.models import Role
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import show_errors
+from wallet.core.urls import safe_redirect_target
 
 bp = Blueprint("accounts", __name__)
 
 
 def _safe_next(target: str | None) -> str:
     """Only local paths, so a login link can't send anyone to another site."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for("home.index")
+    return safe_redirect_target(target, url_for("home.index"))
 
 
 def _referrer_path() -> str | None:

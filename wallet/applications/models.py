@@ -76,7 +76,9 @@ class Application(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    # Empty only between the INSERT and the UPDATE that names it after its id: a placeholder
+    # in a unique column would make every concurrent apply wait for the first to commit.
+    reference: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     run_id: Mapped[int] = mapped_column(sa.ForeignKey("course_runs.id"), index=True)
     provider_id: Mapped[int] = mapped_column(sa.ForeignKey("providers.id"), index=True)

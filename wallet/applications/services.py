@@ -114,7 +114,7 @@ def apply(
         if _seats_taken(run.id) >= run.seats:
             raise Conflict(_("This run is full."))
         application = Application(
-            reference="pending", user_id=user.id, run_id=run.id,
+            reference=None, user_id=user.id, run_id=run.id,
             provider_id=run.course.provider_id, status=ApplicationStatus.SUBMITTED,
             price_cents=plan.price_cents, covered_cents=plan.covered_cents,
             copay_cents=plan.copay_cents, created_at=now, updated_at=now,

@@ -74,7 +74,8 @@ class Claim(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    # Empty only until named after its id in the same transaction (no shared placeholder).
+    reference: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), index=True)
     provider_id: Mapped[int] = mapped_column(sa.ForeignKey("providers.id"), index=True)
     fund_id: Mapped[int] = mapped_column(sa.ForeignKey("funds.id"), index=True)

@@ -298,7 +298,7 @@ def submit(actor: User, application_id: int, data: ClaimInput) -> Claim:
     now = clock.now()
     with unit_of_work() as db:
         claim = Claim(
-            reference="pending", application_id=application.id,
+            reference=None, application_id=application.id,
             provider_id=application.provider_id, fund_id=terms.fund_id, kind=data.kind,
             status=ClaimStatus.SUBMITTED, version=1,
             invoice_number=data.invoice_number.strip(), invoice_date=data.invoice_date,

@@ -14,13 +14,14 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import force_locale, gettext
 
 from wallet.accounts.models import Role, User
 from wallet.core import clock
 from wallet.core.db import require_no_unit_of_work, session, unit_of_work
 from wallet.core.money import Money
+from wallet.core.urls import external_url
 from wallet.notifications.models import MessageStatus, OutboxMessage
 
 MAX_ATTEMPTS = 5
@@ -176,9 +177,8 @@ def _fill(msgid: str, params: dict) -> str:
 
 
 def _site_url() -> str:
-    if has_request_context():
-        return url_for("home.index", _external=True)
-    return current_app.config["BASE_URL"].rstrip("/") + "/"
+    # From BASE_URL even inside a request: the Host header is the sender's to choose.
+    return external_url("home.index")
 
 
 # --- sending ------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
                                  why="; ".join(f"{n}: {p}" for n, p in left_out)))  # fmt: skip
     now = clock.now()
     with unit_of_work() as db:
-        batch = PayoutBatch(reference="pending", fund_id=fund_id, method=method,
+        batch = PayoutBatch(reference=None, fund_id=fund_id, method=method,
                             status=BatchStatus.DRAFT, created_by_id=actor and actor.id,
                             created_at=now)  # fmt: skip
         db.add(batch)

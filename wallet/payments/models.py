@@ -52,7 +52,8 @@ class PayoutBatch(Base):
     __tablename__ = "payout_batches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    # Empty only until named after its id in the same transaction (no shared placeholder).
+    reference: Mapped[str | None] = mapped_column(sa.String(30), unique=True)
     fund_id: Mapped[int] = mapped_column(sa.ForeignKey("funds.id"), index=True)
     method: Mapped[PayoutMethod] = mapped_column(str_enum(PayoutMethod, "payout_method"))
     status: Mapped[BatchStatus] = mapped_column(str_enum(BatchStatus, "batch_status"), index=True)

@@ -13,6 +13,7 @@ from wallet.accounts.models import Role
 from wallet.applications.models import Application
 from wallet.core.db import session
 from wallet.core.errors import DomainError
+from wallet.core.urls import external_url
 from wallet.payments import connect, copayments, gateway
 from wallet.payments.models import Copayment
 from wallet.providers.models import Provider
@@ -46,8 +47,8 @@ def provider_connect():
     try:
         url = connect.onboarding_link(
             current_user.provider_id,
-            return_url=url_for("online.provider_return", _external=True),
-            refresh_url=url_for("online.provider_refresh", _external=True),
+            return_url=external_url("online.provider_return"),
+            refresh_url=external_url("online.provider_refresh"),
         )
     except DomainError as error:
         flash(error.detail, "error")
