@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
+from wallet.core.csvfiles import csv_download, csv_lines
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import replayed, submit_keyed, submit_once
 from wallet.core.money import Money
@@ -181,24 +179,10 @@ def statement():
 @role_required(Role.WORKER)
 def statement_csv():
     """The statement as a CSV file that Dutch spreadsheet programs open as it is."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(
-        [_("Date"), _("Fund"), _("Scheme"), _("Description"), _("Amount"), _("Balance")]
-    )
-    for line in services.worker_statement(current_user.id):
-        writer.writerow(
-            [
-                line.at.date().isoformat(),
-                line.fund_name,
-                line.scheme_name,
-                str(line.description),
-                f"{Money(line.amount_cents).to_decimal():.2f}".replace(".", ","),
-                f"{Money(line.balance_cents).to_decimal():.2f}".replace(".", ","),
-            ]
-        )
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="leerwallet-overzicht.csv"'},
-    )
+    header = [_("Date"), _("Fund"), _("Scheme"), _("Description"), _("Amount"), _("Balance")]
+    rows = [
+        [line.at.date(), line.fund_name, line.scheme_name, str(line.description),
+         Money(line.amount_cents).to_decimal(), Money(line.balance_cents).to_decimal()]
+        for line in services.worker_statement(current_user.id)
+    ]  # fmt: skip
+    return csv_download(csv_lines(header, rows), "leerwallet-overzicht.csv")
