@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from wallet.accounts.names import visible_name
 from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
@@ -92,7 +93,7 @@ def update_details(provider_id: int, details: ProviderDetails, *, actor_id: int)
     """Change a provider's details; VAT and IBAN are checked, the BIC derived."""
     provider = get_provider(provider_id)
     errors: dict[str, str] = {}
-    values: dict = {"name": details.name.strip()}
+    values: dict = {"name": visible_name(details.name)}
     if not values["name"] or len(values["name"]) > 200:
         errors["name"] = _("Enter the name of the organisation.")
     try:
@@ -199,10 +200,11 @@ def add_staff_member(provider_id: int, *, name: str, email: str, password: str, 
     from wallet.accounts.services import create_staff_user
 
     provider = get_provider(provider_id)
-    if not (name or "").strip():
+    name = visible_name(name)
+    if not name:
         raise ValidationFailed(_("Enter the name of your colleague."),
                                errors={"name": _("Enter the name of your colleague.")})  # fmt: skip
-    user = create_staff_user(email=email, name=name.strip(), password=password,
+    user = create_staff_user(email=email, name=name, password=password,
                              role=Role.PROVIDER_STAFF, provider=provider)  # fmt: skip
     with unit_of_work():
         record("provider", provider.id, "staff_added", actor_id=actor_id,
