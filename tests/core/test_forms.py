@@ -21,14 +21,14 @@ from wallet.core import clock
 from wallet.core.db import session
 from wallet.funds.models import Fund
 from wallet.funds.services import deposit
-from wallet.grants.models import Grant, SchemeApplication
+from wallet.grants.models import Grant, LotteryDraw, SchemeApplication
 from wallet.ledger.models import LedgerTransaction
-from wallet.payments.models import PayoutBatch
+from wallet.payments.models import BankStatementImport, PayoutBatch
 
 KEY = "the-key-of-one-rendered-form"
 ALREADY = "already sent"
-COUNTED = (LedgerTransaction, AuditEvent, Grant, SchemeApplication, Application, Claim,
-           ClaimVersion, PayoutBatch)  # fmt: skip
+COUNTED = (LedgerTransaction, AuditEvent, Grant, SchemeApplication, LotteryDraw, Application,
+           Claim, ClaimVersion, PayoutBatch, BankStatementImport)  # fmt: skip
 
 
 def _effects(db) -> tuple[int, ...]:
@@ -104,11 +104,15 @@ def _application_action(action):
     return case
 
 
+def _claim_fields() -> dict:
+    return {"kind": "final", "invoice_number": "F-1", "invoice_date": "2026-01-01",
+            "amount": "2.400,00", "vat": "0,00", "description": "Lassen",
+            "attendance_pct": "90", "invoice_pdf": (pdf(), "factuur.pdf")}  # fmt: skip
+
+
 def _claim_submit(f):
     journey = f.make_journey()
-    fields = {"kind": "final", "invoice_number": "F-1", "invoice_date": "2026-01-01",
-              "amount": "2.400,00", "vat": "0,00", "description": "Lassen",
-              "attendance_pct": "90", "invoice_pdf": (pdf(), "factuur.pdf")}  # fmt: skip
+    fields = _claim_fields()
     return journey["staff"], f"/provider/applications/{journey['application'].id}/claim", fields
 
 
@@ -147,22 +151,84 @@ def _payout(step):
     return case
 
 
+def _draw(f):
+    import datetime as dt
+
+    admin, fund, _scheme = _fund_admin_with_scheme(f)
+    scheme = f.make_windowed_scheme(fund, "lottery", grants=1, opened=10, closes=5)
+    from wallet.grants.services import apply_for_grant
+
+    with f.app.app_context():
+        for _ in range(2):
+            apply_for_grant(scheme.id, f.make_worker().id)
+    clock.set_now(clock.now() + dt.timedelta(days=6))  # after the window
+    return admin, f"/fund/schemes/{scheme.id}/draw", {"seed": "2027-03-01 notaris 12"}
+
+
+def _resubmit(f):
+    from tests.claims.conftest import claim_input
+    from wallet.claims import services as claims
+
+    journey = f.make_journey()
+    with f.app.app_context():
+        claim = claims.submit(journey["staff"], journey["application"].id, claim_input())
+        claims.review(claim.id, "reject", actor=journey["admins"][0], reason="Bewijs ontbreekt")
+    fields = {**_claim_fields(), "invoice_number": "F-2"}
+    return journey["staff"], f"/claims/{claim.id}/resubmit", fields
+
+
+def _claw_back(f):
+    from tests.claims.conftest import claim_input
+    from wallet.claims import services as claims
+
+    journey = f.make_journey()
+    with f.app.app_context():
+        claim = claims.submit(journey["staff"], journey["application"].id, claim_input())
+        claims.review(claim.id, "approve", actor=journey["admins"][0])
+    fields = {"reason": "Cursus niet gegeven"}
+    return journey["admins"][1], f"/claims/{claim.id}/claw_back", fields
+
+
+def _statement(f):
+    from tests.payments.camt_builder import camt053
+    from wallet.payments import batches
+    from wallet.payments.models import PayoutMethod
+
+    journeys, fund_id, ids = f.approved()
+    with f.app.app_context():
+        batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+        batches.submit_batch(batch.id, fund_id, actor=None)
+        claims = session.scalars(sa.select(Claim).where(Claim.id.in_(ids))).all()
+        lines = [{"end_to_end_id": c.reference, "amount": f"{c.amount_cents / 100:.2f}"}
+                 for c in claims]  # fmt: skip
+    statement = camt053(lines)
+    return (
+        journeys[0]["admins"][0],
+        "/fund/payouts/statements",
+        {"statement": (statement, "camt.xml")},
+    )
+
+
 MONEY_FORMS = {
     "deposit": _deposit,
     "grant by hand": _grant,
     "grants by CSV": _grant_csv,
     "allocation now": _allocate,
+    "lottery draw": _draw,
     "first come apply": _first_come,
     "course application": _apply_for_course,
     "cancel application": _application_action("cancel"),
     "complete application": _application_action("complete"),
     "claim submit": _claim_submit,
+    "claim resubmit": _resubmit,
     "claim approve": _review("approve"),
     "claim reject": _review("reject"),
+    "claim claw back": _claw_back,
     "payout batch": _payout("create"),
     "payout submit": _payout("submit"),
     "payout paid": _payout("paid"),
     "payout failed": _payout("failed"),
+    "bank statement": _statement,
 }
 
 
