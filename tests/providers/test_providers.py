@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from tests.conftest import PASSWORD
 from wallet.audit.services import history
 from wallet.core import clock
 from wallet.core.errors import Conflict, ValidationFailed
@@ -92,3 +93,16 @@ def test_an_accreditation_ending_before_it_starts_is_refused(app_ctx, make_provi
     with pytest.raises(ValidationFailed) as refused:
         services.add_accreditation(user.provider_id, claim, actor_id=user.id)
     assert set(refused.value.errors) == {"kind", "valid_until"}
+
+
+def test_an_organisation_or_colleague_named_by_invisible_characters_is_refused(
+    app_ctx, make_provider_user
+):
+    user = make_provider_user()
+    details = services.ProviderDetails(**{**DETAILS.__dict__, "name": "\u200b\u2060\ufeff"})
+    with pytest.raises(ValidationFailed) as refused:
+        services.update_details(user.provider_id, details, actor_id=user.id)
+    assert set(refused.value.errors) == {"name"}
+    with pytest.raises(ValidationFailed):
+        services.add_staff_member(user.provider_id, name="\u3164 \u200b", email="c@example.nl",
+                                  password=PASSWORD, actor_id=user.id)  # fmt: skip
