@@ -408,5 +408,5 @@ def accredited_provider(app, make_provider_user):
     )  # fmt: skip
     with app.app_context():
         services.add_accreditation(user.provider_id, claim, actor_id=user.id)
-        services.change_status(user.provider_id, "accredit", reason="ok", actor_id=user.id)
+        services.change_status(user.provider_id, "accredit", reason="ok", actor_id=None)
     return user

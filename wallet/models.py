@@ -19,7 +19,7 @@ from wallet.payments.models import (
     PayoutLine,
     StripeEvent,
 )
-from wallet.providers.models import Accreditation, Provider
+from wallet.providers.models import Accreditation, FundProviderExclusion, Provider
 from wallet.scheduler.locks import JobLease
 from wallet.schemes.models import Scheme
 
@@ -39,6 +39,7 @@ __all__ = [
     "Course",
     "CourseRun",
     "Fund",
+    "FundProviderExclusion",
     "Grant",
     "Hold",
     "IdempotencyKey",

@@ -192,3 +192,34 @@ def test_guessing_one_account_from_many_addresses_stops_each_at_its_first_failur
         environ_base={"REMOTE_ADDR": "198.51.100.7"},
     )
     assert right.status_code == 302
+
+
+# "Werkende@Demo.nl" with a full-width W, with a KELVIN SIGN (U+212A, which NFKC turns into K),
+# in capitals: the same address to a person, so the same account.
+VARIANTS = ["\uff37erkende@Demo.nl", "Wer\u212aende@Demo.nl", "WERKENDE@\uff24EMO.NL"]
+
+
+@pytest.mark.parametrize("typed", VARIANTS)
+def test_a_compatibility_variant_of_the_address_logs_in_to_the_same_account(
+    client, make_worker, typed
+):
+    worker = make_worker(email="Werkende@Demo.nl")
+    assert worker.email == "werkende@demo.nl"
+    response = client.post("/login", data={"email": typed, "password": PASSWORD})
+    assert response.status_code == 302
+    assert worker.name in client.get("/").text
+
+
+def test_the_throttle_counts_every_variant_of_one_address(app, make_worker):
+    from wallet.accounts.models import LoginFailure
+    from wallet.accounts.services import authenticate
+    from wallet.core.db import session
+    from wallet.core.errors import DomainError
+
+    make_worker(email="werkende@demo.nl")
+    with app.app_context():
+        for typed in VARIANTS:
+            with pytest.raises(DomainError):
+                authenticate(typed, "wrong password", "192.0.2.1")
+        emails = set(session.scalars(sa.select(LoginFailure.email)))
+    assert emails == {"werkende@demo.nl"}

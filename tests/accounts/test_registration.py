@@ -1,5 +1,6 @@
 """Worker and provider sign-up: what is wrong is shown, and nothing is stored."""
 
+import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
@@ -178,3 +179,60 @@ def test_the_optional_address_is_checked_and_stored_in_one_spelling(app, make_wo
     with app.app_context():
         profile = session.get(WorkerProfile, worker.id)
         assert (profile.postcode, profile.house_number) == ("7511AB", "12a")
+
+
+def test_a_compatibility_variant_of_a_taken_address_cannot_register_again(client, db, make_worker):
+    make_worker(email="Werkende@Demo.nl")
+    response = client.post("/register", data=_worker_form(email="\uff37erkende@\uff24emo.nl"))
+    assert response.status_code == 422
+    assert _count(db, User) == 1
+
+
+INVISIBLE_NAMES = ["\u200b\u200b", " \u200b \u2060 ", "\ufeff", "\u3164\u3164", "\u00a0\t",
+                   "\u200e\u200f", "\u0301"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", INVISIBLE_NAMES)
+def test_a_worker_name_that_cannot_be_seen_is_refused(client, db, name):
+    response = client.post("/register", data=_worker_form(name=name))
+    assert response.status_code == 422
+    assert _count(db, User) == 0
+
+
+@pytest.mark.parametrize("field", ["organisation_name", "name"])
+def test_a_provider_or_its_contact_named_by_invisible_characters_is_refused(client, db, field):
+    data = {"organisation_name": "Zorgacademie Oost", "kvk_number": "12345678",
+            "name": "Henk Brink", "email": "henk@zorgacademie.nl", "password": PASSWORD,
+            "password_confirm": PASSWORD, "preferred_language": "nl"}  # fmt: skip
+    response = client.post("/register/provider", data={**data, field: "\u200b\u200c\u200d"})
+    assert response.status_code == 422
+    assert _count(db, Provider) == 0
+
+
+def test_visible_names_keep_their_letters_and_lose_invisible_edges():
+    from wallet.accounts.names import visible_name
+
+    assert visible_name("\u200b Anne-Marie de Vries\u200b ") == "Anne-Marie de Vries"
+    assert visible_name("Zo\u00eb") == "Zo\u00eb"
+    assert visible_name("\u200b\u3164") == ""
+
+
+def _fund():
+    from wallet.funds.services import create_fund
+
+    create_fund("\u200b\u200b")
+
+
+def _staff():
+    from wallet.accounts.services import create_staff_user
+
+    create_staff_user(email="staff@example.nl", name="\u2060", password=PASSWORD,
+                      role=Role.PLATFORM_ADMIN)  # fmt: skip
+
+
+@pytest.mark.parametrize("create", [_fund, _staff], ids=["fund", "staff"])
+def test_funds_and_staff_need_a_visible_name(app_ctx, create):
+    from wallet.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        create()

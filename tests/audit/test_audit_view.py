@@ -209,3 +209,15 @@ def test_the_trail_is_paginated_newest_first(app, client, login, make_staff):
     second = client.get("/audit?page=2")
     assert _row("step_00") in second.text
     assert _row("step_01") not in second.text
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_no_cell_of_the_audit_export_runs_as_a_formula(app, client, login, make_staff, start):
+    platform = make_staff(Role.PLATFORM_ADMIN)
+    with app.app_context(), unit_of_work():
+        record("fund", 1, start + "SUM(1)", actor_id=None, reason=start + 'HYPERLINK("x")',
+               after={"name": start + "x"})  # fmt: skip
+    login(client, platform)
+    row = _csv_rows(client.get("/audit.csv"))[1]
+    assert row[4] == "'" + start + "SUM(1)"
+    assert row[7] == "'" + start + 'HYPERLINK("x")'

@@ -118,6 +118,32 @@ def test_pages_answer_each_actor_for_own_and_others_objects(app, client, world, 
         assert _state(app) == before
 
 
+@pytest.mark.parametrize("actor", ACTORS)
+def test_only_the_platform_suspends_providers_and_unpublishes_courses(
+    app, client, world, login, actor
+):
+    """Accreditation is a platform decision; a fund administrator of any fund gets 403."""
+    from wallet.catalogue.models import Course
+    from wallet.providers.models import Provider, ProviderStatus
+
+    with app.app_context():
+        provider_id = session.scalar(sa.select(Provider.id))
+        course_id = session.scalar(sa.select(Course.id).where(Course.provider_id == provider_id))
+    login(client, world["users"][actor])
+    expected = 302 if actor == "platform_admin" else 403
+    unpublish = client.post(f"/catalogue/courses/{course_id}/publication",
+                            data={"reason": "Prijs onjuist"})  # fmt: skip
+    suspend = client.post(f"/admin/providers/{provider_id}",
+                          data={"action": "suspend", "reason": "Klachten"})  # fmt: skip
+    assert (unpublish.status_code, suspend.status_code) == (expected, expected), actor
+    with app.app_context():
+        status = session.get(Provider, provider_id).status
+        published = session.get(Course, course_id).published
+    changed = actor == "platform_admin"
+    assert status == (ProviderStatus.SUSPENDED if changed else ProviderStatus.ACCREDITED)
+    assert published is not changed
+
+
 API = ("own_staff", "other_staff", "own_admin", "other_admin")
 
 

@@ -1,5 +1,6 @@
 """The fund administrator's and the worker's money screens, end to end through the client."""
 
+import csv
 import io
 
 import pytest
@@ -60,7 +61,7 @@ def test_an_administrator_defines_activates_and_grants_under_a_scheme(
     assert scheme.rules["municipalities"] == ["enschede", "hengelo"]
     client.post(f"/fund/schemes/{scheme.id}/activate")
     worker = make_worker(email="sanne@example.nl", municipality_code="hengelo")
-    client.post(f"/fund/schemes/{scheme.id}/grants", data={"email": "Sanne@example.nl"})
+    client.post(f"/fund/schemes/{scheme.id}/grants", data={"email": "\uff33anne@example.nl"})
     grant = db.scalar(sa.select(Grant))
     assert grant.user_id == worker.id
     assert grant.amount_cents == 100_000
@@ -121,6 +122,24 @@ def test_a_worker_sees_their_budget_and_downloads_the_statement(
     rows = statement.text.lstrip("\ufeff").splitlines()
     assert rows[0].split(";")[0] == "Datum"
     assert rows[1].endswith(";1500,00;1500,00")
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_the_statement_never_writes_a_formula(
+    client, make_fund, make_scheme, make_worker, make_grant, login, start
+):
+    hostile = start + 'HYPERLINK("http://evil.example";"klik")'
+    fund = make_fund(500_000, name=f"{start}cmd|' /C calc'!A0")
+    worker = make_worker()
+    make_grant(make_scheme(fund, name=hostile, amount_cents=150_000), worker)
+    login(client, worker)
+    text = client.get("/budget/statement.csv").text.lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert len(rows) == 2
+    for value in rows[1][1:4]:  # fund, scheme, description: text, never a formula
+        assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+    assert rows[1][2] in ("'" + hostile, hostile.strip())  # the scheme's name may be trimmed
+    assert rows[1][4:] == ["1500,00", "1500,00"]
 
 
 def test_a_worker_applies_to_a_first_come_scheme(

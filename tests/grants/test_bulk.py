@@ -143,3 +143,14 @@ def test_the_drawn_order_depends_on_the_seed_only():
     applicants = list(range(1, 50))
     assert drawn_order(7, "s", applicants) == drawn_order(7, "s", list(reversed(applicants)))
     assert drawn_order(7, "s", applicants) != drawn_order(7, "t", applicants)
+
+
+def test_a_csv_names_workers_by_any_spelling_of_their_address(
+    app_ctx, make_fund, make_scheme, make_worker
+):
+    scheme = make_scheme(make_fund(1_000_000))
+    worker = make_worker(email="werkende@demo.nl")
+    data = "email;amount\n \uff37ERKENDE@\uff24emo.NL ;500\n".encode()
+    report = import_grants(scheme.id, data, actor_id=None)
+    assert report.granted == 1
+    assert _count(app_ctx, Grant.user_id == worker.id) == 1

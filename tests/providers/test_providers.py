@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from tests.conftest import PASSWORD
 from wallet.audit.services import history
 from wallet.core import clock
 from wallet.core.errors import Conflict, ValidationFailed
@@ -61,10 +62,10 @@ def test_every_status_and_action_follows_the_table(app_ctx, make_provider_user, 
     expected = services.TRANSITIONS.get((status, action))
     if expected is None:
         with pytest.raises(Conflict):
-            services.change_status(provider.id, action, reason="checked", actor_id=user.id)
+            services.change_status(provider.id, action, reason="checked", actor_id=None)
         assert services.get_provider(provider.id).status == status
     else:
-        services.change_status(provider.id, action, reason="checked", actor_id=user.id)
+        services.change_status(provider.id, action, reason="checked", actor_id=None)
         assert services.get_provider(provider.id).status == expected
         event = history("provider", provider.id)[-1]
         assert (event.action, event.reason) == (action, "checked")
@@ -74,15 +75,15 @@ def test_every_status_and_action_follows_the_table(app_ctx, make_provider_user, 
 def test_accrediting_needs_a_valid_accreditation_and_a_reason(app_ctx, make_provider_user):
     user = make_provider_user()
     with pytest.raises(ValidationFailed):
-        services.change_status(user.provider_id, "accredit", reason=" ", actor_id=user.id)
+        services.change_status(user.provider_id, "accredit", reason=" ", actor_id=None)
     with pytest.raises(Conflict, match="accredit"):
-        services.change_status(user.provider_id, "accredit", reason="ok", actor_id=user.id)
+        services.change_status(user.provider_id, "accredit", reason="ok", actor_id=None)
     expired = _claim(valid_from=dt.date(2020, 1, 1), valid_until=dt.date(2021, 1, 1))
     services.add_accreditation(user.provider_id, expired, actor_id=user.id)
     with pytest.raises(Conflict):
-        services.change_status(user.provider_id, "accredit", reason="ok", actor_id=user.id)
+        services.change_status(user.provider_id, "accredit", reason="ok", actor_id=None)
     services.add_accreditation(user.provider_id, _claim(), actor_id=user.id)
-    provider = services.change_status(user.provider_id, "accredit", reason="ok", actor_id=user.id)
+    provider = services.change_status(user.provider_id, "accredit", reason="ok", actor_id=None)
     assert provider.status == ProviderStatus.ACCREDITED
 
 
@@ -92,3 +93,16 @@ def test_an_accreditation_ending_before_it_starts_is_refused(app_ctx, make_provi
     with pytest.raises(ValidationFailed) as refused:
         services.add_accreditation(user.provider_id, claim, actor_id=user.id)
     assert set(refused.value.errors) == {"kind", "valid_until"}
+
+
+def test_an_organisation_or_colleague_named_by_invisible_characters_is_refused(
+    app_ctx, make_provider_user
+):
+    user = make_provider_user()
+    details = services.ProviderDetails(**{**DETAILS.__dict__, "name": "\u200b\u2060\ufeff"})
+    with pytest.raises(ValidationFailed) as refused:
+        services.update_details(user.provider_id, details, actor_id=user.id)
+    assert set(refused.value.errors) == {"name"}
+    with pytest.raises(ValidationFailed):
+        services.add_staff_member(user.provider_id, name="\u3164 \u200b", email="c@example.nl",
+                                  password=PASSWORD, actor_id=user.id)  # fmt: skip

@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from wallet.accounts.models import ApiToken, LoginFailure, Role, User, WorkerProfile
+from wallet.accounts.names import normalise_email, visible_name
 from wallet.accounts.passwords import hash_password, password_problem, verify_password
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
@@ -74,11 +75,6 @@ class ProviderRegistration:
     preferred_language: str = "nl"
 
 
-def normalise_email(email: str) -> str:
-    """The stored form of an e-mail address: trimmed and lower-cased."""
-    return (email or "").strip().lower()
-
-
 def _check_new_user(email: str, password: str, errors: dict[str, str]) -> str:
     email = normalise_email(email)
     try:
@@ -104,7 +100,8 @@ def register_worker(data: WorkerRegistration) -> User:
     """Create a worker with their profile, or raise ValidationFailed listing every problem."""
     errors: dict[str, str] = {}
     email = _check_new_user(data.email, data.password, errors)
-    if not data.name.strip():
+    name = visible_name(data.name)
+    if not name:
         errors["name"] = _("Enter your name.")
     if municipality(data.municipality_code) is None:
         errors["municipality_code"] = _("Choose a municipality in Overijssel or Gelderland.")
@@ -131,7 +128,7 @@ def register_worker(data: WorkerRegistration) -> User:
         user = User(
             email=email,
             password_hash=hash_password(data.password),
-            name=data.name.strip(),
+            name=name,
             role=Role.WORKER,
             preferred_language=data.preferred_language,
         )
@@ -159,21 +156,20 @@ def register_provider(data: ProviderRegistration) -> User:
         errors["kvk_number"] = _("A KvK number has 8 digits.")
     elif session.scalar(sa.select(sa.func.count()).where(Provider.kvk_number == kvk)):
         errors["kvk_number"] = _("This KvK number is already registered.")
-    if not data.organisation_name.strip():
+    organisation_name, name = visible_name(data.organisation_name), visible_name(data.name)
+    if not organisation_name:
         errors["organisation_name"] = _("Enter the name of the organisation.")
-    if not data.name.strip():
+    if not name:
         errors["name"] = _("Enter your name.")
     _check_language(data.preferred_language, errors)
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
     with unit_of_work() as db:
-        provider = Provider(
-            name=data.organisation_name.strip(), kvk_number=kvk, status=ProviderStatus.PENDING
-        )
+        provider = Provider(name=organisation_name, kvk_number=kvk, status=ProviderStatus.PENDING)
         user = User(
             email=email,
             password_hash=hash_password(data.password),
-            name=data.name.strip(),
+            name=name,
             role=Role.PROVIDER_STAFF,
             provider=provider,
             preferred_language=data.preferred_language,
@@ -298,6 +294,9 @@ def create_staff_user(
     """Create a fund or platform administrator or provider staff member (CLI and demo data)."""
     errors: dict[str, str] = {}
     email = _check_new_user(email, password, errors)
+    name = visible_name(name)
+    if not name:
+        errors["name"] = _("Enter a name.")
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
     with unit_of_work() as db:

@@ -193,6 +193,21 @@ def decide(
     payment_reference: str = "",
 ) -> Application:
     """Move an application through the table; releasing actions void its pending holds."""
+    application = record_decision(application_id, action, actor=actor, reason=reason,
+                                  payment_reference=payment_reference)  # fmt: skip
+    settle_after(application, action)
+    return application
+
+
+def record_decision(
+    application_id: int,
+    action: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    payment_reference: str = "",
+) -> Application:
+    """decide() without what follows the commit (a refund); joins a caller's unit of work."""
     application = get_application(application_id)
     _authorize(application, action, actor)
     target = TRANSITIONS.get((application.status, action))
@@ -223,11 +238,15 @@ def decide(
 
             fix_refund_due(application)
     session.expire(application)
-    if action == "cancel":  # an online own contribution goes back (or reconcile retries)
+    return application
+
+
+def settle_after(application: Application, action: str) -> None:
+    """After a decision is committed: a cancelled online own contribution goes back."""
+    if action == "cancel":  # or reconcile retries it
         from wallet.payments.copayments import refund_if_ended
 
         refund_if_ended(application.id)
-    return application
 
 
 def move(

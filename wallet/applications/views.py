@@ -18,7 +18,7 @@ from wallet.applications.labels import STATUS_LABELS
 from wallet.applications.models import ApplicationStatus
 from wallet.core.db import session
 from wallet.core.errors import DomainError, ValidationFailed
-from wallet.core.forms import show_errors
+from wallet.core.forms import replayed, show_errors, submit_once
 from wallet.grants.models import Grant
 
 bp = Blueprint("applications", __name__)
@@ -59,11 +59,11 @@ def new():
     plan = services.plan_for(current_user.id, run)
     if form.validate_on_submit():
         try:
-            application = services.apply(
+            done = submit_once(lambda: services.apply(
                 current_user, run.id, password=form.password.data,
                 expected_copay_cents=int(form.expected_copay.data or -1),
                 client_ip=request.remote_addr,
-            )  # fmt: skip
+            ))  # fmt: skip
         except ValidationFailed as error:
             show_errors(form, error)
             status = 422
@@ -72,8 +72,9 @@ def new():
             status = error.status
             plan = services.plan_for(current_user.id, run)
         else:
-            flash(_("Your application %(reference)s is sent; the budget is reserved.",
-                    reference=application.reference), "success")  # fmt: skip
+            if not replayed(done):
+                flash(_("Your application %(reference)s is sent; the budget is reserved.",
+                        reference=done.value.reference), "success")  # fmt: skip
             return redirect(url_for("applications.mine"))
     elif form.errors:
         status = 422
@@ -102,12 +103,15 @@ def act(application_id: int, action: str):
     form = AnswerForm()
     form.validate()
     try:
-        services.decide(application_id, action, actor=current_user, reason=form.reason.data or "",
-                        payment_reference=form.payment_reference.data or "")  # fmt: skip
+        done = submit_once(lambda: services.record_decision(
+            application_id, action, actor=current_user, reason=form.reason.data or "",
+            payment_reference=form.payment_reference.data or ""))  # fmt: skip
     except DomainError as error:
         flash(error.detail, "error")
     else:
-        flash(_("Done."), "success")
+        if not replayed(done):
+            services.settle_after(done.value, action)
+            flash(_("Done."), "success")
     if current_user.role == Role.WORKER:
         return redirect(url_for("applications.mine"))
     return redirect(url_for("applications.queue"))

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from wallet.accounts.models import User
+from wallet.accounts.names import normalise_email
 from wallet.audit.models import AuditEvent
 from wallet.core import clock
 from wallet.core.db import session
@@ -107,7 +108,7 @@ def _conditions(wanted: EventFilter) -> list:
     if wanted.action:
         conditions.append(AuditEvent.action == wanted.action)
     if wanted.actor_email:
-        needle = wanted.actor_email.strip().lower()
+        needle = normalise_email(wanted.actor_email)
         conditions.append(User.email.contains(needle, autoescape=True))
     if wanted.date_from:
         conditions.append(AuditEvent.at >= _start_of(wanted.date_from))

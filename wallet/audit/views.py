@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,6 +17,7 @@ from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
 from wallet.audit import services
 from wallet.audit.services import AMSTERDAM, EventFilter
+from wallet.core.csvfiles import csv_download, csv_lines
 from wallet.core.forms import choices, page_arg
 
 bp = Blueprint("audit", __name__)
@@ -112,44 +111,16 @@ def index():
 def export():
     """The same filtered events as a CSV file (semicolons, UTF-8 with BOM), streamed."""
     _form, wanted = _filter_form()
-    return Response(
-        stream_with_context(_csv_lines(wanted)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="leerwallet-audit.csv"'},
-    )
+    return csv_download(_csv_lines(wanted), "leerwallet-audit.csv")
 
 
 def _csv_lines(wanted: EventFilter) -> Iterator[str]:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([_("When"), _("Who"), _("Subject"), _("Subject id"), _("Action"),
-                     _("Before"), _("After"), _("Reason")])  # fmt: skip
-    yield "\ufeff" + _flush(out)
-    for count, (event, email) in enumerate(services.iter_events(wanted), start=1):
-        writer.writerow(
-            [
-                event.at.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M:%S"),
-                _cell(email or _("system")),
-                _cell(event.subject_type),
-                event.subject_id,
-                _cell(event.action),
-                _cell(compact(event.before)),
-                _cell(compact(event.after)),
-                _cell(event.reason or ""),
-            ]
-        )
-        if count % 200 == 0:
-            yield _flush(out)
-    yield _flush(out)
-
-
-def _flush(out: io.StringIO) -> str:
-    text = out.getvalue()
-    out.seek(0)
-    out.truncate()
-    return text
-
-
-def _cell(text: str) -> str:
-    """Text a spreadsheet shows as text, never runs as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    header = [_("When"), _("Who"), _("Subject"), _("Subject id"), _("Action"),
+              _("Before"), _("After"), _("Reason")]  # fmt: skip
+    rows = (
+        [event.at.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M:%S"), email or _("system"),
+         event.subject_type, event.subject_id, event.action, compact(event.before),
+         compact(event.after), event.reason or ""]
+        for event, email in services.iter_events(wanted)
+    )  # fmt: skip
+    return csv_lines(header, rows)

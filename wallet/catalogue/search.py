@@ -213,6 +213,7 @@ def course_facts(course: Course, starts_on: dt.date, accreditations: frozenset[s
         accreditations=accreditations,
         occupations=frozenset(course.occupations or ()),
         starts_on=starts_on,
+        provider_id=course.provider_id,
     )
 
 

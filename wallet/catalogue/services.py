@@ -236,8 +236,11 @@ def _save_runs(course: Course, runs: tuple[RunInput, ...]) -> bool:
     return touched
 
 
-def set_published(course_id: int, published: bool, *, reason: str, actor_id: int) -> Course:
-    """Unpublish a course with a reason (administrators), or publish it again."""
+def set_published(course_id: int, published: bool, *, reason: str, actor_id: int | None) -> Course:
+    """Unpublish a course with a reason, or publish it again (a platform decision)."""
+    from wallet.providers.services import require_platform_decision
+
+    require_platform_decision(actor_id)
     course = get_course(course_id)
     reason = (reason or "").strip()
     if not published and not reason:

@@ -112,13 +112,14 @@ def run_page(run_id: int):
         admin=admin,
         prices=services.price_history(course.id) if admin else [],
         decision_form=DecisionForm(),
+        may_moderate=admin and current_user.role == Role.PLATFORM_ADMIN,
     )
 
 
 @bp.post("/catalogue/courses/<int:course_id>/publication")
-@role_required(*ADMINS)
+@role_required(Role.PLATFORM_ADMIN)
 def set_publication(course_id: int):
-    """Unpublish a course with a reason, or publish it again."""
+    """Unpublish a course with a reason, or publish it again (platform administrators)."""
     form = DecisionForm()
     publish = request.form.get("publish") == "1"
     if not publish and not form.validate_on_submit():
@@ -239,9 +240,16 @@ def moderation():
 @bp.route("/admin/providers/<int:provider_id>", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def provider_page(provider_id: int):
-    """A provider with its details, accreditations, courses and history; decide on it."""
+    """A provider with its details, accreditations, courses and history; decide on it.
+
+    Accrediting, suspending and revoking are platform decisions: a fund administrator sees
+    the page and can exclude the provider from the fund's own schemes (exclusion), no more.
+    """
     provider = providers.get_provider(provider_id)
+    platform = current_user.role == Role.PLATFORM_ADMIN
     form = DecisionForm()
+    if request.method == "POST" and not platform:
+        abort(403)
     if request.method == "POST":
         action = request.form.get("action", "")
         if form.validate_on_submit() and action in providers.ACTIONS:
@@ -261,8 +269,33 @@ def provider_page(provider_id: int):
         form=form,
         courses=services.courses_of(provider_id),
         events=history("provider", provider_id),
-        actions=[a for a in providers.ACTIONS if (provider.status, a) in providers.TRANSITIONS],
-    )
+        actions=[a for a in providers.ACTIONS
+                 if platform and (provider.status, a) in providers.TRANSITIONS],
+        exclusion=None if platform else providers.exclusion_of(current_user.fund_id, provider.id),
+        exclusion_form=None if platform else DecisionForm(),
+    )  # fmt: skip
+
+
+@bp.post("/fund/providers/<int:provider_id>/exclusion")
+@role_required(Role.FUND_ADMIN)
+def exclusion(provider_id: int):
+    """Exclude the provider from this fund's schemes, or undo that, with a reason."""
+    form = DecisionForm()
+    form.validate()
+    action = request.form.get("action", "")
+    change = {"exclude": providers.exclude_provider, "readmit": providers.readmit_provider}
+    if action not in change:
+        abort(404)
+    try:
+        change[action](current_user.fund_id, provider_id, reason=form.reason.data or "",
+                       actor_id=current_user.id)  # fmt: skip
+    except DomainError as error:
+        flash(error.detail, "error")
+    else:
+        done = {"exclude": _("The provider is excluded from your fund's schemes."),
+                "readmit": _("Your fund's schemes pay at this provider again.")}  # fmt: skip
+        flash(done[action], "success")
+    return redirect(url_for("catalogue.provider_page", provider_id=provider_id))
 
 
 def _own_course(course_id: int):

@@ -23,7 +23,7 @@ from wallet.claims.models import ClaimKind
 from wallet.claims.queue import QueueFilter, review_queue
 from wallet.core import clock
 from wallet.core.errors import DomainError, ValidationFailed
-from wallet.core.forms import MoneyField, page_arg, show_errors
+from wallet.core.forms import MoneyField, page_arg, replayed, show_errors, submit_once
 from wallet.core.money import Money, MoneyError
 from wallet.fraud.services import flags_of
 
@@ -94,14 +94,14 @@ class DecisionForm(FlaskForm):
 
 
 def _submit_form(form: ClaimForm, perform):
-    """Validate, call the service, and say what went wrong; the claim or None and a status."""
+    """Validate, call the service once per form key, say what went wrong; Submitted or None."""
     if not form.validate_on_submit():
         return None, 422 if form.errors else 200
     data = form.to_input()
     if data is None:
         return None, 422
     try:
-        return perform(data), 200
+        return submit_once(lambda: perform(data)), 200
     except ValidationFailed as error:
         show_errors(form, error)
         return None, 422
@@ -126,10 +126,15 @@ def new(application_id: int):
     form.kind.choices = [(kind.value, str(KIND_LABELS[kind.value])) for kind in kinds]
     if request.method == "GET":
         form.invoice_date.data = clock.today()
-    claim, status = _submit_form(
+    done, status = _submit_form(
         form, lambda data: services.submit(current_user, application.id, data)
     )
-    if claim is not None:
+    if done is not None and replayed(done):
+        if done.result_id is None:
+            return redirect(url_for("applications.queue"))
+        return redirect(url_for("claims.show", claim_id=done.result_id))
+    if done is not None:
+        claim = done.value
         flash(_("Claim %(reference)s is sent for review.", reference=claim.reference), "success")
         return redirect(url_for("claims.show", claim_id=claim.id))
     most = {kind: services.claimable_cents(application, ClaimKind(kind), terms)
@@ -152,10 +157,11 @@ def resubmit(claim_id: int):
         form.vat.data = f"{claim.vat_cents / 100:.2f}".replace(".", ",")
         form.description.data = claim.description
         form.attendance_pct.data = claim.attendance_pct
-    result, status = _submit_form(
-        form, lambda data: services.resubmit(current_user, claim.id, data)
-    )
-    if result is not None:
+    done, status = _submit_form(form, lambda data: services.resubmit(current_user, claim.id, data))
+    if done is not None and replayed(done):
+        return redirect(url_for("claims.show", claim_id=claim.id))
+    if done is not None:
+        result = done.value
         flash(_("Version %(version)d of %(reference)s is sent for review.",
                 version=result.version, reference=result.reference), "success")  # fmt: skip
         return redirect(url_for("claims.show", claim_id=claim.id))
@@ -218,12 +224,15 @@ def decide(claim_id: int, action: str):
     form = DecisionForm()
     form.validate()
     try:
-        claim = services.review(claim_id, action, actor=current_user,
-                                reason=form.reason.data or "",
-                                flags_seen=bool(form.flags_seen.data))  # fmt: skip
+        done = submit_once(lambda: services.review(
+            claim_id, action, actor=current_user, reason=form.reason.data or "",
+            flags_seen=bool(form.flags_seen.data)))  # fmt: skip
     except DomainError as error:
         flash(error.detail, "error")
     else:
+        if replayed(done):
+            return redirect(url_for("claims.show", claim_id=claim_id))
+        claim = done.value
         flash(_("Done: %(reference)s is now: %(status)s.", reference=claim.reference,
                 status=STATUS_LABELS[claim.status.value]), "success")  # fmt: skip
     return redirect(url_for("claims.show", claim_id=claim_id))

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from flask import flash
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from flask import current_app, flash, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from wallet.core.errors import ValidationFailed
+from wallet.core.idempotency import IdempotencyConflict, Outcome, run_once
 from wallet.core.money import MAX_CENTS, Money, MoneyError
+
+T = TypeVar("T")
 
 
 def choices(pairs, prompt=None) -> list[SelectChoice]:
@@ -56,6 +67,91 @@ MAX_PAGE = 100_000
 
 def page_arg() -> int:
     """?page=N from the request, kept between 1 and MAX_PAGE (a huge number is no error)."""
-    from flask import request
-
     return min(MAX_PAGE, max(1, request.args.get("page", 1, type=int) or 1))
+
+
+# --- one-time keys: a form that moves money has one effect, however often it is sent ---
+
+ONCE_FIELD = "once_key"
+_NOT_HASHED = {"csrf_token", ONCE_FIELD}
+
+
+def once_key_input() -> Markup:
+    """A hidden field with a fresh one-time key; every form that moves money renders one."""
+    return Markup('<input type="hidden" name="%s" value="%s">') % (
+        ONCE_FIELD,
+        secrets.token_urlsafe(24),
+    )
+
+
+def once_key() -> str | None:
+    """The one-time key the submitted form carries.
+
+    A form without one is refused where CSRF protection is on (every real browser form
+    renders its key); tests that switch CSRF off may leave it out and get a plain run.
+    """
+    key = request.form.get(ONCE_FIELD) or None
+    if key is None and current_app.config.get("WTF_CSRF_ENABLED", True):
+        raise ValidationFailed(_("The form had expired. Please send it again."))
+    return key
+
+
+def _form_request() -> dict:
+    # What the form asked for: the page it was sent to and its fields (files by name), so
+    # the same key sent with something else is told apart from a double click.
+    fields = {name: request.form.getlist(name) for name in request.form if name not in _NOT_HASHED}
+    files = {name: [f.filename for f in request.files.getlist(name)] for name in request.files}
+    return {"endpoint": request.endpoint, "args": request.view_args, "form": fields, "files": files}
+
+
+ALREADY_DONE = _l("This form was already sent; what it asked for was done once.")
+
+
+@dataclass(frozen=True)
+class Submitted(Generic[T]):
+    """What a money form's service returned; on a replay nothing ran and value is None."""
+
+    value: T | None
+    replayed: bool
+    result_id: int | None = None
+
+
+def _id_of(value) -> int | None:
+    return value if isinstance(value, int) else getattr(value, "id", None)
+
+
+def submit_once(perform: Callable[[], T]) -> Submitted[T]:
+    """Run a money form's service once per one-time key, in one unit of work with the key.
+
+    A second submission with the key (a double click, a reload, a race) has no effect: it
+    replays (result_id is the first run's id where it had one). The key sent again with other
+    fields is a replay without a result, never a second effect.
+    """
+    key = once_key()
+    values: list[T] = []
+
+    def run() -> int | None:
+        values.append(perform())
+        return _id_of(values[0])
+
+    try:
+        outcome = run_once(f"form:{current_user.id}", key, _form_request(), run)
+    except IdempotencyConflict:
+        return Submitted(None, replayed=True)
+    return Submitted(values[0] if values else None, outcome.replayed, outcome.result_id)
+
+
+def submit_keyed(call: Callable[[str | None], Outcome]) -> Submitted[Outcome]:
+    """Like submit_once, for a service that runs once per key itself (deposit, grant by hand)."""
+    try:
+        outcome = call(once_key())
+    except IdempotencyConflict:
+        return Submitted(None, replayed=True)
+    return Submitted(outcome, outcome.replayed, outcome.result_id)
+
+
+def replayed(done: Submitted) -> bool:
+    """True, with ALREADY_DONE shown, when the form was a replay of an earlier submission."""
+    if done.replayed:
+        flash(str(ALREADY_DONE), "info")
+    return done.replayed

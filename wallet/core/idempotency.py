@@ -50,7 +50,7 @@ class IdempotencyConflict(Conflict):
 class Outcome:
     """The id of what the write made, and whether this call was a replay."""
 
-    result_id: int
+    result_id: int | None
     replayed: bool
 
 
@@ -77,8 +77,10 @@ def _replay(row: IdempotencyKey, digest: str) -> Outcome:
     return Outcome(result_id, replayed=True)
 
 
-def run_once(scope: str, key: str | None, request: Mapping, perform: Callable[[], int]) -> Outcome:
-    """Run `perform` (which returns the id of what it made) once per (scope, key).
+def run_once(
+    scope: str, key: str | None, request: Mapping, perform: Callable[[], int | None]
+) -> Outcome:
+    """Run `perform` (which returns the id of what it made, or None) once per (scope, key).
 
     Opens and commits its own unit of work; call it from a view, job or CLI command.
     """

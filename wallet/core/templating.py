@@ -7,6 +7,7 @@ import datetime as dt
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 
+from wallet.core.forms import once_key_input
 from wallet.core.money import Money
 
 
@@ -51,3 +52,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["last_day"] = last_day
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "nl")
     app.jinja_env.globals["municipality_name"] = municipality_name
+    app.jinja_env.globals["once_key_input"] = once_key_input

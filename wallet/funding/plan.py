@@ -1,6 +1,7 @@
 """The funding plan as a pure function: no database, no clock, easy to property-test.
 
-Grants are used earliest expiry first. A grant pays only for courses its scheme allows,
+Grants are used earliest expiry first. A grant pays only for courses its scheme allows, and
+nothing at a provider its fund has excluded from its schemes,
 at most its scheme's co-funding share of the price, at most the scheme's cap per course,
 at most what is available on it, and never more than is left to pay. Whatever remains is
 the worker's co-payment.
@@ -24,6 +25,7 @@ class CourseFacts:
     accreditations: frozenset[str]
     occupations: frozenset[str]
     starts_on: dt.date
+    provider_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class GrantFacts:
     available_cents: int
     expires_on: dt.date
     rules: SchemeRules
+    # Providers the grant's fund excluded from its schemes: the grant pays nothing there.
+    excluded_providers: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ def plan_funding(course: CourseFacts, grants: list[GrantFacts]) -> FundingPlan:
             continue
         if len(parts) + 1 > min(most_parts, rules.max_grants_per_course):
             continue
-        if not grant_covers(rules, course):
+        if not grant_covers(rules, course) or course.provider_id in grant.excluded_providers:
             continue
         share = course.price_cents * rules.co_funding_bps // 10_000
         limit = min(share, grant.available_cents, remaining)

@@ -15,6 +15,7 @@ from wallet.grants.models import Grant, GrantStatus
 from wallet.grants.services import last_valid_day
 from wallet.ledger import services as ledger
 from wallet.ledger.models import Hold, LedgerAccount
+from wallet.providers.services import excluded_providers
 from wallet.schemes.models import Scheme
 from wallet.schemes.rules import load_rules
 
@@ -28,15 +29,19 @@ def worker_grant_facts(user_id: int, on: dt.date | None = None) -> list[GrantFac
             LedgerAccount.posted_cents - LedgerAccount.held_cents,
             Grant.expires_at,
             Scheme.rules,
+            Scheme.fund_id,
         )
         .join(LedgerAccount, LedgerAccount.id == Grant.account_id)
         .join(Scheme, Scheme.id == Grant.scheme_id)
         .where(Grant.user_id == user_id, Grant.status == GrantStatus.ACTIVE)
     )
+    rows = list(rows)
+    excluded = excluded_providers({fund_id for *_grant, fund_id in rows})
     facts = [
-        GrantFacts(grant_id, available, last_valid_day(expires_at), load_rules(rules))
-        for grant_id, available, expires_at, rules in rows
-    ]
+        GrantFacts(grant_id, available, last_valid_day(expires_at), load_rules(rules),
+                   excluded_providers=excluded[fund_id])
+        for grant_id, available, expires_at, rules, fund_id in rows
+    ]  # fmt: skip
     return [grant for grant in facts if grant.expires_on >= on]
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from wallet.accounts.names import visible_name
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.core.idempotency import Outcome, run_once
@@ -50,7 +51,7 @@ def get_fund(fund_id: int) -> Fund:
 
 def create_fund(name: str) -> Fund:
     """Open a fund with an empty pot."""
-    name = (name or "").strip()
+    name = visible_name(name)
     if not name or len(name) > 200:
         raise ValidationFailed(
             _("Give the fund a name of at most 200 characters."),

@@ -9,7 +9,7 @@ from flask_login import current_user
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
 from wallet.core.errors import ValidationFailed
-from wallet.core.forms import page_arg, show_errors
+from wallet.core.forms import page_arg, replayed, show_errors, submit_keyed
 from wallet.core.money import Money
 from wallet.funds import services
 from wallet.funds.forms import DepositForm
@@ -39,16 +39,21 @@ def deposit():
     form = DepositForm()
     if form.validate_on_submit():
         try:
-            services.deposit(
-                current_user.fund_id,
-                form.amount.cents,
-                reference=form.reference.data,
-                actor_id=current_user.id,
+            done = submit_keyed(
+                lambda key: services.deposit(
+                    current_user.fund_id,
+                    form.amount.cents,
+                    reference=form.reference.data,
+                    actor_id=current_user.id,
+                    idempotency_key=key,
+                )
             )
         except ValidationFailed as error:
             show_errors(form, error)
         else:
-            flash(_("%(amount)s deposited.", amount=Money(form.amount.cents).format()), "success")
+            if not replayed(done):
+                amount = Money(form.amount.cents).format()
+                flash(_("%(amount)s deposited.", amount=amount), "success")
             return redirect(url_for("home.index"))
     return render_template("home/fund_admin.html", **overview_context(form)), 422
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from wallet.accounts.models import Role, User
+from wallet.accounts.names import normalise_email
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import DomainError, ValidationFailed
@@ -93,7 +94,7 @@ def import_grants(scheme_id: int, data: bytes, *, actor_id: int) -> ImportReport
     _header, rows = _read(data)
     rules = load_rules(scheme.rules)
     today, period = clock.today(), str(clock.today().year)
-    emails = {row.get("email", "").lower() for _line, row in rows}
+    emails = {normalise_email(row.get("email")) for _line, row in rows}
     users = {
         user.email: user for user in session.scalars(sa.select(User).where(User.email.in_(emails)))
     }
@@ -107,7 +108,7 @@ def import_grants(scheme_id: int, data: bytes, *, actor_id: int) -> ImportReport
         if row.get("__extra__"):
             report.errors.append((line, _("This row has more fields than the header.")))
             continue
-        email = row["email"].lower()
+        email = normalise_email(row["email"])
         user = users.get(email)
         problem = None
         if not email:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
+from wallet.core.csvfiles import csv_download, csv_lines
 from wallet.core.errors import DomainError, ValidationFailed
+from wallet.core.forms import replayed, submit_keyed, submit_once
 from wallet.core.money import Money
 from wallet.funds.access import own_scheme
 from wallet.funds.forms import CsvForm, DrawForm, GrantForm
@@ -53,13 +52,20 @@ def grant(scheme_id: int):
     try:
         if user_id is None:
             raise ValidationFailed(_("No worker has this e-mail address."))
-        services.grant_to_worker(
-            scheme_id, user_id, actor_id=current_user.id, cents=form.amount.cents
+        done = submit_keyed(
+            lambda key: services.grant_to_worker(
+                scheme_id,
+                user_id,
+                actor_id=current_user.id,
+                cents=form.amount.cents,
+                idempotency_key=key,
+            )
         )
     except DomainError as error:
         _refused(error)
     else:
-        flash(_("The budget is granted."), "success")
+        if not replayed(done):
+            flash(_("The budget is granted."), "success")
     return _back(scheme_id)
 
 
@@ -72,22 +78,25 @@ def upload(scheme_id: int):
     if not form.validate_on_submit():
         flash(_("Choose a CSV file to upload."), "error")
         return _back(scheme_id)
+    data = form.file.data.read()
     try:
-        report = import_grants(scheme_id, form.file.data.read(), actor_id=current_user.id)
+        done = submit_once(lambda: import_grants(scheme_id, data, actor_id=current_user.id))
     except DomainError as error:
         lines = [
             _("line %(line)s: %(problem)s", line=k, problem=v) for k, v in error.errors.items()
         ]
         flash(" ".join([error.detail, *lines[:50]]), "error")
     else:
-        flash(
-            _(
-                "%(count)d budgets granted, %(total)s in total.",
-                count=report.granted,
-                total=Money(report.total_cents).format(),
-            ),
-            "success",
-        )
+        if not replayed(done):
+            report = done.value
+            flash(
+                _(
+                    "%(count)d budgets granted, %(total)s in total.",
+                    count=report.granted,
+                    total=Money(report.total_cents).format(),
+                ),
+                "success",
+            )
     return _back(scheme_id)
 
 
@@ -97,11 +106,13 @@ def run_allocation(scheme_id: int):
     """Run the allocation now instead of waiting for the scheduler."""
     own_scheme(scheme_id)
     try:
-        run = allocate(scheme_id)
+        done = submit_once(lambda: allocate(scheme_id))
     except DomainError as error:
         _refused(error)
     else:
-        if run is None:
+        if replayed(done):
+            pass
+        elif (run := done.value) is None:
             flash(_("Every eligible worker already has a budget for this period."), "info")
         else:
             flash(_("%(count)d budgets granted.", count=run.grants), "success")
@@ -118,10 +129,15 @@ def draw(scheme_id: int):
         flash(_("Give the seed of the draw."), "error")
         return _back(scheme_id)
     try:
-        result = draw_lottery(scheme_id, form.seed.data, actor_id=current_user.id)
+        done = submit_once(
+            lambda: draw_lottery(scheme_id, form.seed.data, actor_id=current_user.id)
+        )
     except DomainError as error:
         _refused(error)
     else:
+        if replayed(done):
+            return _back(scheme_id)
+        result = done.value
         flash(
             _(
                 "%(winners)d of %(applicants)d applicants won a budget.",
@@ -138,11 +154,13 @@ def draw(scheme_id: int):
 def apply(scheme_id: int):
     """A worker applies for a budget under a first-come or lottery scheme."""
     try:
-        application = services.apply_for_grant(scheme_id, current_user.id)
+        done = submit_once(lambda: services.apply_for_grant(scheme_id, current_user.id))
     except DomainError as error:
         _refused(error)
     else:
-        if application.grant_id:
+        if replayed(done):
+            pass
+        elif done.value.grant_id:
             flash(_("You have been granted a budget."), "success")
         else:
             flash(_("You are in the draw. You will see the outcome here."), "success")
@@ -161,24 +179,10 @@ def statement():
 @role_required(Role.WORKER)
 def statement_csv():
     """The statement as a CSV file that Dutch spreadsheet programs open as it is."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(
-        [_("Date"), _("Fund"), _("Scheme"), _("Description"), _("Amount"), _("Balance")]
-    )
-    for line in services.worker_statement(current_user.id):
-        writer.writerow(
-            [
-                line.at.date().isoformat(),
-                line.fund_name,
-                line.scheme_name,
-                str(line.description),
-                f"{Money(line.amount_cents).to_decimal():.2f}".replace(".", ","),
-                f"{Money(line.balance_cents).to_decimal():.2f}".replace(".", ","),
-            ]
-        )
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="leerwallet-overzicht.csv"'},
-    )
+    header = [_("Date"), _("Fund"), _("Scheme"), _("Description"), _("Amount"), _("Balance")]
+    rows = [
+        [line.at.date(), line.fund_name, line.scheme_name, str(line.description),
+         Money(line.amount_cents).to_decimal(), Money(line.balance_cents).to_decimal()]
+        for line in services.worker_statement(current_user.id)
+    ]  # fmt: skip
+    return csv_download(csv_lines(header, rows), "leerwallet-overzicht.csv")

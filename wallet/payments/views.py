@@ -24,6 +24,7 @@ from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import DomainError
+from wallet.core.forms import replayed, submit_once
 from wallet.funds.models import Fund
 from wallet.payments import batches, gateway
 from wallet.payments.labels import BATCH_LABELS, ITEM_LABELS
@@ -90,11 +91,14 @@ def create():
         flash(_("Stripe is not set up here: pay by SEPA file."), "error")
         return redirect(url_for("payments.index"))
     try:
-        outcome = batches.create_batch(current_user.fund_id, actor=current_user,
-                                       method=PayoutMethod(method))  # fmt: skip
+        done = submit_once(lambda: batches.create_batch(
+            current_user.fund_id, actor=current_user, method=PayoutMethod(method)))  # fmt: skip
     except DomainError as error:
         flash(error.detail, "error")
         return redirect(url_for("payments.index"))
+    if replayed(done):
+        return redirect(url_for("payments.index"))
+    outcome = done.value
     for name, problem in outcome.left_out:
         flash(_("Left out: %(name)s: %(problem)s", name=name, problem=problem), "error")
     return redirect(url_for("payments.show", batch_id=outcome.batch.id))
@@ -131,11 +135,13 @@ def statement():
     upload = form.statement.data
     data = upload.read() if upload and getattr(upload, "filename", "") else b""
     try:
-        outcome = import_statement(current_user.fund_id, data, actor=current_user)
+        done = submit_once(lambda: import_statement(current_user.fund_id, data, actor=current_user))
     except DomainError as error:
         flash(error.detail, "error")
         return redirect(url_for("payments.index"))
-    return render_template("payments/index.html", **_page_context(outcome=outcome))
+    if replayed(done):
+        return redirect(url_for("payments.index"))
+    return render_template("payments/index.html", **_page_context(outcome=done.value))
 
 
 @bp.get("/<int:batch_id>")
@@ -163,11 +169,12 @@ def act(batch_id: int, action: str):
     if perform is None:
         return redirect(url_for("payments.show", batch_id=batch_id))
     try:
-        perform(batch_id, current_user.fund_id, actor=current_user)
+        done = submit_once(lambda: perform(batch_id, current_user.fund_id, actor=current_user))
     except DomainError as error:
         flash(error.detail, "error")
     else:
-        flash(_("Done."), "success")
+        if not replayed(done):
+            flash(_("Done."), "success")
     return redirect(url_for("payments.show", batch_id=batch_id))
 
 
@@ -199,16 +206,18 @@ def item(item_id: int, action: str):
     form = ReasonForm()
     form.validate()
     payment = batches.get_item(item_id, current_user.fund_id)
+    fund_id, reason = current_user.fund_id, form.reason.data or ""
+    perform = {
+        "paid": lambda: batches.mark_paid(item_id, fund_id, actor=current_user),
+        "failed": lambda: batches.mark_failed(item_id, fund_id, actor=current_user, reason=reason),
+    }[action]
     try:
-        if action == "paid":
-            batches.mark_paid(item_id, current_user.fund_id, actor=current_user)
-        elif action == "failed":
-            batches.mark_failed(item_id, current_user.fund_id, actor=current_user,
-                                reason=form.reason.data or "")  # fmt: skip
+        done = submit_once(perform)
     except DomainError as error:
         flash(error.detail, "error")
     else:
-        flash(_("Done."), "success")
+        if not replayed(done):
+            flash(_("Done."), "success")
     return redirect(url_for("payments.show", batch_id=payment.batch_id))
 
 

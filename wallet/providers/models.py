@@ -89,3 +89,23 @@ class Accreditation(Base):
     def valid_on(self, day: dt.date) -> bool:
         """Whether the accreditation holds on `day`."""
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+class FundProviderExclusion(Base):
+    """A fund's decision that its schemes pay no new applications at this provider.
+
+    Accrediting, suspending and revoking a provider is a platform decision; a fund can only
+    keep its own money away from a provider. While the row exists the funding plan skips the
+    fund's grants for the provider's courses; undoing the exclusion removes the row (both
+    steps are in the audit trail with their reason).
+    """
+
+    __tablename__ = "fund_provider_exclusions"
+    __table_args__ = (sa.UniqueConstraint("fund_id", "provider_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(sa.ForeignKey("funds.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("providers.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    excluded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    excluded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -1,4 +1,11 @@
-"""Use cases of providers: details, accreditations and verification, with an audit trail."""
+"""Use cases of providers: details, accreditations and verification, with an audit trail.
+
+Who decides what: accrediting, suspending and revoking a provider, and unpublishing its
+courses, are platform decisions (platform administrators only; the system when no actor is
+given, as in the CLI). A fund administrator cannot change a provider's standing for the whole
+country; each fund can exclude a provider from its own schemes (exclude_provider), which only
+stops that fund's grants from paying new applications at the provider.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +15,19 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from wallet.accounts.names import visible_name
 from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
-from wallet.core.errors import Conflict, NotFound, ValidationFailed
+from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wallet.providers import validation
-from wallet.providers.models import Accreditation, AccreditationKind, Provider, ProviderStatus
+from wallet.providers.models import (
+    Accreditation,
+    AccreditationKind,
+    FundProviderExclusion,
+    Provider,
+    ProviderStatus,
+)
 
 # The verification workflow: (status, action) -> new status. Every move needs a reason.
 TRANSITIONS: dict[tuple[ProviderStatus, str], ProviderStatus] = {
@@ -92,7 +106,7 @@ def update_details(provider_id: int, details: ProviderDetails, *, actor_id: int)
     """Change a provider's details; VAT and IBAN are checked, the BIC derived."""
     provider = get_provider(provider_id)
     errors: dict[str, str] = {}
-    values: dict = {"name": details.name.strip()}
+    values: dict = {"name": visible_name(details.name)}
     if not values["name"] or len(values["name"]) > 200:
         errors["name"] = _("Enter the name of the organisation.")
     try:
@@ -158,8 +172,23 @@ def active_accreditations(provider: Provider, day: dt.date | None = None) -> set
     return {a.kind.value for a in provider.accreditations if a.valid_on(day)}
 
 
-def change_status(provider_id: int, action: str, *, reason: str, actor_id: int) -> Provider:
-    """Accredit, suspend or revoke a provider through the workflow table, with a reason."""
+def require_platform_decision(actor_id: int | None) -> None:
+    """Forbidden unless the actor is a platform administrator (None: the system itself)."""
+    from wallet.accounts.models import Role, User
+
+    if actor_id is None:
+        return
+    actor = session.get(User, actor_id)
+    if actor is None or actor.role != Role.PLATFORM_ADMIN:
+        raise Forbidden(
+            _("Only platform administrators accredit, suspend or revoke providers and "
+              "unpublish their courses. A fund can exclude a provider from its own schemes.")
+        )  # fmt: skip
+
+
+def change_status(provider_id: int, action: str, *, reason: str, actor_id: int | None) -> Provider:
+    """Accredit, suspend or revoke a provider (a platform decision), with a reason."""
+    require_platform_decision(actor_id)
     provider = get_provider(provider_id)
     reason = (reason or "").strip()
     if not reason:
@@ -199,12 +228,85 @@ def add_staff_member(provider_id: int, *, name: str, email: str, password: str, 
     from wallet.accounts.services import create_staff_user
 
     provider = get_provider(provider_id)
-    if not (name or "").strip():
+    name = visible_name(name)
+    if not name:
         raise ValidationFailed(_("Enter the name of your colleague."),
                                errors={"name": _("Enter the name of your colleague.")})  # fmt: skip
-    user = create_staff_user(email=email, name=name.strip(), password=password,
+    user = create_staff_user(email=email, name=name, password=password,
                              role=Role.PROVIDER_STAFF, provider=provider)  # fmt: skip
     with unit_of_work():
         record("provider", provider.id, "staff_added", actor_id=actor_id,
                after={"user": user.id, "email": user.email})  # fmt: skip
     return user
+
+
+# --- a fund's own choice: its schemes pay no new applications at a provider ---------------
+
+
+def _reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Give a reason; the provider sees it."),
+                               errors={"reason": _("Give a reason.")})  # fmt: skip
+    return reason[:500]
+
+
+def exclusion_of(fund_id: int, provider_id: int) -> FundProviderExclusion | None:
+    """The fund's exclusion of the provider, if there is one."""
+    query = sa.select(FundProviderExclusion).where(
+        FundProviderExclusion.fund_id == fund_id, FundProviderExclusion.provider_id == provider_id
+    )
+    return session.scalar(query)
+
+
+def exclude_provider(
+    fund_id: int, provider_id: int, *, reason: str, actor_id: int | None
+) -> FundProviderExclusion:
+    """The fund's schemes pay no new holds or applications at this provider (audited).
+
+    Applications already made keep their holds; the provider's standing elsewhere and its
+    courses in the catalogue do not change.
+    """
+    provider = get_provider(provider_id)
+    reason = _reason(reason)
+    if exclusion_of(fund_id, provider.id) is not None:
+        raise Conflict(_("Your fund already excludes this provider."))
+    with unit_of_work() as db:
+        exclusion = FundProviderExclusion(
+            fund_id=fund_id, provider_id=provider.id, reason=reason,
+            excluded_by_id=actor_id, excluded_at=clock.now(),
+        )  # fmt: skip
+        db.add(exclusion)
+        db.flush()
+        record("fund", fund_id, "provider_excluded", actor_id=actor_id,
+               after={"provider": provider.id, "name": provider.name}, reason=reason)  # fmt: skip
+    return exclusion
+
+
+def readmit_provider(fund_id: int, provider_id: int, *, reason: str, actor_id: int | None) -> None:
+    """Undo the fund's exclusion: its schemes pay at the provider again (audited)."""
+    reason = _reason(reason)
+    exclusion = exclusion_of(fund_id, provider_id)
+    if exclusion is None:
+        raise Conflict(_("Your fund does not exclude this provider."))
+    with unit_of_work() as db:
+        record("fund", fund_id, "provider_readmitted", actor_id=actor_id,
+               before={"provider": provider_id, "reason": exclusion.reason},
+               reason=reason)  # fmt: skip
+        db.delete(exclusion)
+    return
+
+
+def excluded_providers(fund_ids: set[int]) -> dict[int, frozenset[int]]:
+    """For each of these funds, the providers it excludes (one query)."""
+    if not fund_ids:
+        return {}
+    rows = session.execute(
+        sa.select(FundProviderExclusion.fund_id, FundProviderExclusion.provider_id).where(
+            FundProviderExclusion.fund_id.in_(fund_ids)
+        )
+    )
+    found: dict[int, set[int]] = {}
+    for fund_id, provider_id in rows:
+        found.setdefault(fund_id, set()).add(provider_id)
+    return {fund_id: frozenset(found.get(fund_id, ())) for fund_id in fund_ids}
