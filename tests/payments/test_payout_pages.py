@@ -99,3 +99,25 @@ def test_the_provider_follows_its_payouts(app, client, login, approved):
     assert page.status_code == 200
     assert batch.reference in page.text
     assert "4.400,00" in page.text
+
+
+def test_reconcile_exits_non_zero_when_the_books_and_the_payouts_differ(app, runner, approved):
+    from wallet.payments import batches
+    from wallet.payments.models import PayoutMethod
+
+    _journeys, fund_id, _ids = approved()
+    with app.app_context():
+        batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+        batches.submit_batch(batch.id, fund_id, actor=None)
+    clean = runner.invoke(args=["payouts", "reconcile"])
+    assert clean.exit_code == 0, clean.output
+    assert "Everything agrees." in clean.output
+    with app.app_context():  # behind the app's back: the item says paid, the ledger in transit
+        session.execute(sa.text("UPDATE payout_items SET status = 'paid'"))
+        session.commit()
+
+    found = runner.invoke(args=["payouts", "reconcile"])
+
+    assert found.exit_code == 1
+    assert f"fund {fund_id}: ledger in_transit" in found.output
+    assert "findings" in found.output
