@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from lxml import etree
 
 from tests.payments.camt_builder import camt053
+from wallet.accounts.models import Role, User
 from wallet.applications.models import Application, ApplicationStatus
 from wallet.audit.models import AuditEvent
 from wallet.claims import services as claims
@@ -247,4 +248,24 @@ def test_a_later_return_of_a_transfer_that_settled_a_debt_owes_the_debt_again(ap
     assert _account(receivable) == -offset.offset_cents  # the debt is owed again
     assert _account(f"provider:{provider_id}:payable") == offset.claim_cents
     assert session.get(Claim, offset.claim_id).status == APPROVED
+    _assert_books_agree(fund_id, provider_id)
+
+
+def test_a_return_of_a_claim_clawed_back_since_is_left_to_a_person(approved):
+    fund_id, provider_id, a, b = _submitted(approved)
+    import_statement(fund_id, camt053([_debit(a), _debit(b)]), actor=None)
+    claim = session.scalar(sa.select(Claim).where(Claim.reference == a[0]))
+    admin = session.scalar(
+        sa.select(User).where(User.fund_id == fund_id, User.role == Role.FUND_ADMIN)
+    )
+    claims.review(claim.id, "claw_back", actor=admin, reason="Niet gegeven")
+    before = session.scalar(sa.select(sa.func.count(LedgerTransaction.id)))
+
+    outcome = import_statement(fund_id, camt053([_return(a)]), actor=None)
+
+    assert outcome.returned == []
+    assert len(outcome.unmatched) == 1
+    assert a[0] in outcome.unmatched[0]
+    assert session.scalar(sa.select(sa.func.count(LedgerTransaction.id))) == before
+    assert _claim_status(a[0]) == ClaimStatus.CLAWED_BACK
     _assert_books_agree(fund_id, provider_id)

@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from wallet.accounts.models import User
+from wallet.claims.labels import STATUS_LABELS as CLAIM_LABELS
+from wallet.claims.models import Claim, ClaimStatus
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import ValidationFailed
@@ -162,6 +164,12 @@ def _problem(line: StatementLine, found) -> str | None:
         if item.status not in (ItemStatus.SUBMITTED, ItemStatus.PAID):
             status = ITEM_LABELS[item.status.value]
             return _("%(id)s: already %(status)s", id=line.end_to_end_id, status=status)
+        expected = ClaimStatus.PAID if item.status == ItemStatus.PAID else ClaimStatus.IN_BATCH
+        claim = session.scalar(sa.select(Claim.status).where(Claim.id == payout_line.claim_id))
+        if claim != expected:  # e.g. clawed back since: what the provider owes is a decision
+            status = CLAIM_LABELS[claim.value]
+            return _("%(id)s: returned by the bank, but its claim is %(status)s now; check it "
+                     "by hand", id=line.end_to_end_id, status=status)  # fmt: skip
         return None
     if not line.debit:
         return _("%(amount)s received: not a payout", amount=money(line.amount_cents))
