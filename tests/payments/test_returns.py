@@ -150,7 +150,17 @@ def test_a_return_on_a_later_statement_turns_the_paid_claim_back(approved):
     assert _account(f"provider:{provider_id}:payable") == a[1]
     claim = session.scalar(sa.select(Claim).where(Claim.reference == a[0]))
     assert session.get(Application, claim.application_id).status == ApplicationStatus.INVOICED
-    assert _returned_messages() > messages  # the provider's staff and the fund's admins
+    told = session.scalars(
+        sa.select(User.role)
+        .join(OutboxMessage, OutboxMessage.user_id == User.id)
+        .where(OutboxMessage.topic == "payment_returned")
+    ).all()
+    assert set(told) == {Role.PROVIDER_STAFF, Role.FUND_ADMIN}  # the provider and the fund
+    recipients = session.scalars(
+        sa.select(OutboxMessage.user_id).where(OutboxMessage.topic == "payment_returned")
+    ).all()
+    assert messages == 0
+    assert len(recipients) == len(set(recipients))  # each told once
     assert _return_events() == 1
     kinds = session.scalars(sa.select(LedgerTransaction.kind)).all()
     assert kinds.count("payout_returned") == 1
