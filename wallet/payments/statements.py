@@ -51,19 +51,25 @@ class ImportOutcome:
     imported_before: dt.datetime | None = None
 
 
-def _payout_line(fund_id: int, end_to_end_id: str) -> tuple[PayoutLine, PayoutItem] | None:
-    """The fund's SEPA transfer with this end-to-end id, released or not (ids are unique:
-    a claim batched again gets REF-2, REF-3...)."""
-    row = session.execute(
-        sa.select(PayoutLine, PayoutItem)
-        .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
-        .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
-        .where(PayoutBatch.fund_id == fund_id, PayoutBatch.method == PayoutMethod.SEPA,
-               PayoutLine.end_to_end_id == end_to_end_id)
-        .order_by(PayoutLine.id.desc()).limit(1)
-        .execution_options(populate_existing=True)  # earlier lines of this file moved it
-    ).first()  # fmt: skip
-    return (row[0], row[1]) if row else None
+Transfer = tuple[PayoutLine, PayoutItem]
+
+
+def _payout_lines(fund_id: int, end_to_end_ids: set[str]) -> dict[str, Transfer]:
+    """The fund's SEPA transfers with these end-to-end ids, released or not (ids are unique: a
+    claim batched again gets REF-2, REF-3...). Read once; what a line changes is expired."""
+    found: dict[str, Transfer] = {}
+    ordered = sorted(end_to_end_ids)
+    for start in range(0, len(ordered), 5_000):
+        rows = session.execute(
+            sa.select(PayoutLine, PayoutItem)
+            .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
+            .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
+            .where(PayoutBatch.fund_id == fund_id, PayoutBatch.method == PayoutMethod.SEPA,
+                   PayoutLine.end_to_end_id.in_(ordered[start : start + 5_000]))
+            .execution_options(populate_existing=True)
+        ).all()  # fmt: skip
+        found.update((line.end_to_end_id, (line, item)) for line, item in rows)
+    return found
 
 
 def _earlier_import(fund_id: int, digest: str) -> BankStatementImport | None:
@@ -95,9 +101,12 @@ def import_statement(fund_id: int, data: bytes, *, actor: User | None) -> Import
                                          imported_by_id=actor and actor.id)  # fmt: skip
             db.add(stored)
             db.flush()
+            known = _payout_lines(fund_id, {line.end_to_end_id for line in lines
+                                            if line.end_to_end_id})  # fmt: skip
             touched: set[int] = set()
             for line in lines:
-                problem = _apply(fund_id, line, outcome, touched, actor)
+                problem = _apply(known.get(line.end_to_end_id or ""), line, outcome, touched,
+                                 actor)  # fmt: skip
                 if problem:
                     outcome.unmatched.append(problem)
             for item_id in sorted(touched):
@@ -113,19 +122,19 @@ def import_statement(fund_id: int, data: bytes, *, actor: User | None) -> Import
     return outcome
 
 
-def _apply(fund_id: int, line: StatementLine, outcome: ImportOutcome, touched: set[int],
-           actor: User | None) -> str | None:  # fmt: skip
-    """Book one statement line (flush only); why it books nothing, or None. Lines are read
-    one by one against the database, so a debit and its return may come in any order."""
-    found = _payout_line(fund_id, line.end_to_end_id) if line.end_to_end_id else None
+def _apply(found: Transfer | None, line: StatementLine, outcome: ImportOutcome,
+           touched: set[int], actor: User | None) -> str | None:  # fmt: skip
+    """Book one statement line (flush only); why it books nothing, or None. Each line sees
+    what the lines before it did, so a debit and its return may come in any order."""
     problem = _problem(line, found)
     if problem:
         return problem
     payout_line, item = found
     if line.returned:  # a bounce, booked as a debit reversal or a credit return
         reason = _("returned by the bank (%(code)s)", code=line.return_reason or "?")
-        batches.return_transfer(payout_line, item, actor=actor, reason=reason)
         outcome.returned.append(payout_line.end_to_end_id)
+        batches.return_transfer(payout_line, item, actor=actor, reason=reason)
+        session.expire(payout_line)
         if session.get(PayoutItem, item.id).status == ItemStatus.FAILED:
             outcome.failed_items.append(item.id)
         else:  # its other transfers may all be on statements now
