@@ -309,3 +309,22 @@ def test_a_returned_transfer_leaves_the_file_and_the_batch_totals(approved):
     assert reference not in ends
     batch = batches.get_batch(batch.id)
     assert (batch.claim_count, batch.amount_cents) == (1, 440_000 - cents)
+
+
+def test_the_sepa_file_downloaded_on_a_later_day_is_the_same_file(approved):
+    import datetime as dt
+
+    from wallet.core import clock
+
+    _journeys, fund_id, _ids = approved()
+    submitted = dt.datetime(2026, 12, 1, 23, 30, tzinfo=dt.UTC)  # 2 December in Amsterdam
+    with clock.frozen_at(submitted):
+        batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+        batches.submit_batch(batch.id, fund_id, actor=None)
+        first = sepa_file(batch.id, fund_id)
+    with clock.frozen_at(submitted + dt.timedelta(days=3, hours=5)):
+        later = sepa_file(batch.id, fund_id)
+    assert later == first  # byte for byte: same MsgId, same execution date
+    assert batches.get_batch(batch.id).execution_date == dt.date(2026, 12, 2)
+    requested = etree.fromstring(later).find(".//{*}ReqdExctnDt")
+    assert "".join(requested.itertext()).strip() == "2026-12-02"  # .09 nests it in <Dt>

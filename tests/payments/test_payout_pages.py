@@ -99,3 +99,51 @@ def test_the_provider_follows_its_payouts(app, client, login, approved):
     assert page.status_code == 200
     assert batch.reference in page.text
     assert "4.400,00" in page.text
+
+
+def test_reconcile_exits_non_zero_when_the_books_and_the_payouts_differ(app, runner, approved):
+    from wallet.payments import batches
+    from wallet.payments.models import PayoutMethod
+
+    _journeys, fund_id, _ids = approved()
+    with app.app_context():
+        batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+        batches.submit_batch(batch.id, fund_id, actor=None)
+    clean = runner.invoke(args=["payouts", "reconcile"])
+    assert clean.exit_code == 0, clean.output
+    assert "Everything agrees." in clean.output
+    with app.app_context():  # behind the app's back: the item says paid, the ledger in transit
+        session.execute(sa.text("UPDATE payout_items SET status = 'paid'"))
+        session.commit()
+
+    found = runner.invoke(args=["payouts", "reconcile"])
+
+    assert found.exit_code == 1
+    assert f"fund {fund_id}: ledger in_transit" in found.output
+    assert "findings" in found.output
+
+
+def test_the_batch_page_shows_a_transfer_returned_after_it_was_paid(app, client, login, approved):
+    from wallet.accounts.models import User
+    from wallet.payments import batches
+    from wallet.payments.models import PayoutMethod
+    from wallet.payments.statements import import_statement
+
+    journeys, fund_id, _ids = approved()
+    admin = journeys[0]["admins"][0]
+    with app.app_context():
+        session.execute(sa.update(User).where(User.id == admin.id).values(preferred_language="en"))
+        batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+        batches.submit_batch(batch.id, fund_id, actor=None)
+        rows = session.execute(sa.select(Claim.reference, Claim.amount_cents)).all()
+        lines = [{"end_to_end_id": r, "amount": f"{c / 100:.2f}"} for r, c in rows]
+        import_statement(fund_id, camt053(lines), actor=None)
+        back = {**lines[0], "debit": False, "returned": "AC04", "booked_on": "2024-05-09"}
+        import_statement(fund_id, camt053([back]), actor=None)
+        batch_id = batch.id
+    login(client, admin)
+
+    page = client.get(f"/fund/payouts/{batch_id}")
+
+    assert page.status_code == 200
+    assert "returned by the bank on" in page.text

@@ -47,6 +47,7 @@ TRANSITIONS: dict[tuple[ApplicationStatus, str], ApplicationStatus] = {
     (S.COMPLETED, "invoice"): S.INVOICED,
     (S.INVOICED, "close"): S.CLOSED,
     (S.INVOICED, "pay"): S.PAID,
+    (S.PAID, "return_payment"): S.INVOICED,  # the bank returned the payment of its claim
 }
 ACTIVE = (S.SUBMITTED, S.AWAITING_COPAYMENT, S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED, S.INVOICED)
 RELEASES_HOLDS = {"reject", "cancel", "expire", "close"}

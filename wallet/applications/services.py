@@ -163,7 +163,7 @@ ACTORS = {
     "complete": "provider",
     "cancel": "worker",
 }
-SYSTEM_ACTIONS = {"expire", "pay"}  # jobs: expiry, and payouts (the payments issue)
+SYSTEM_ACTIONS = {"expire", "pay", "return_payment"}  # jobs: expiry, and payouts
 CLAIM_ACTIONS = {"invoice", "close"}  # only through a claim (wallet.claims.services)
 
 

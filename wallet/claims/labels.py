@@ -27,6 +27,7 @@ EVENT_LABELS = {
     ("application", "expire"): _l("The application expired"),
     ("application", "close"): _l("The application was closed unpaid"),
     ("application", "pay"): _l("The application was paid"),
+    ("application", "return_payment"): _l("The bank returned the payment"),
     ("claim", "submit"): _l("Claim sent"),
     ("claim", "resubmit"): _l("Corrected claim sent"),
     ("claim", "approve"): _l("Approved by an administrator"),
@@ -36,4 +37,5 @@ EVENT_LABELS = {
     ("claim", "batch"): _l("Put in a payout batch"),
     ("claim", "unbatch"): _l("Taken out of a payout batch"),
     ("claim", "pay"): _l("Paid"),
+    ("claim", "return_payment"): _l("The bank returned the payment; to be paid again"),
 }

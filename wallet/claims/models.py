@@ -47,6 +47,7 @@ TRANSITIONS: dict[tuple[ClaimStatus, str], ClaimStatus] = {
     (C.IN_BATCH, "pay"): C.PAID,
     (C.IN_BATCH, "unbatch"): C.APPROVED,  # the batch was discarded or its transfer failed
     (C.PAID, "claw_back"): C.CLAWED_BACK,
+    (C.PAID, "return_payment"): C.APPROVED,  # the bank returned the transfer: paid again later
 }
 OPEN = (C.SUBMITTED, C.APPROVED_ONCE, C.REJECTED)
 OPEN_SQL = "status IN ('submitted', 'approved_once', 'rejected')"

@@ -59,6 +59,12 @@ TOPICS: dict[str, tuple[str, str]] = {
         N_("Decision on claim %(reference)s"),
         N_("There is a decision on your claim %(reference)s: %(decision)s"),
     ),
+    "payment_returned": (
+        N_("The payment for claim %(reference)s came back"),
+        N_("The bank returned the transfer of %(amount)s for claim %(reference)s (payout "
+           "%(batch)s). The claim is approved again and will be paid in a later payout; "
+           "please check the bank details (IBAN) on file."),
+    ),
     "claim_spent": (
         N_("Your budget paid for %(course)s"),
         N_("%(amount)s from your budget has been paid to the training provider for "

@@ -237,7 +237,9 @@ def submit_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutBa
     _require(batch, BatchStatus.DRAFT)
     transit = _in_transit(fund_id)
     with unit_of_work():
-        _set_batch(batch, BatchStatus.DRAFT, BatchStatus.SUBMITTED, submitted_at=clock.now())
+        # The execution date is fixed now, so the SEPA file is the same file at every download.
+        _set_batch(batch, BatchStatus.DRAFT, BatchStatus.SUBMITTED, submitted_at=clock.now(),
+                   execution_date=clock.today())  # fmt: skip
         offset_only = []
         for item in batch.items:
             if item.offset_cents > _debt(item.provider_id, fund_id):
@@ -417,6 +419,71 @@ def fail_line(line: PayoutLine, item: PayoutItem, *, actor: User | None, reason:
     ledger.record(entries, kind="payout_returned", actor_id=actor and actor.id,
                   description=f"Returned {line.end_to_end_id}: {reason}"[:300],
                   reference=batch.reference)  # fmt: skip
+    _shrink(item, batch, line, reason)
+    table = PayoutItem.__table__
+    _move_claims([line.claim_id], ClaimStatus.IN_BATCH, ClaimStatus.APPROVED, "unbatch", actor,
+                 {"batch": batch.reference, "failed": reason})  # fmt: skip
+    record("payout_line", line.id, "failed", actor_id=actor and actor.id, reason=reason)
+    session.expire(item)
+    if not _open_lines(item.id) and not _paid_transfers(item.id):
+        session.execute(sa.update(table).where(table.c.id == item.id,
+                                               table.c.status == ItemStatus.SUBMITTED.value)
+                        .values(status=ItemStatus.FAILED.value))  # fmt: skip
+        session.expire(item)
+        _close_if_done(batch)
+
+
+def return_transfer(line: PayoutLine, item: PayoutItem, *, actor: User | None,
+                    reason: str) -> None:  # fmt: skip
+    """The bank returned one claim's transfer, before or after its item was paid: its money
+    is payable again (its offset owed again) and its claim approved again (flush only)."""
+    batch = session.get(PayoutBatch, item.batch_id)
+    session.refresh(item)
+    paid = item.status == ItemStatus.PAID
+    if item.status not in (ItemStatus.SUBMITTED, ItemStatus.PAID):
+        raise Conflict(_("This transfer was settled already."))
+    now = clock.now()
+    returned = session.execute(
+        sa.update(lines_table).where(lines_table.c.id == line.id,
+                                     lines_table.c.released.is_(False),
+                                     lines_table.c.returned_at.is_(None))
+        .values(released=True, returned_at=now)
+    ).rowcount  # fmt: skip
+    if returned != 1:  # a return is booked once, whatever the order of the statements
+        raise Conflict(_("This transfer was settled already."))
+    # Paid: the money left paid-out; not paid yet: it never left in-transit.
+    source = _paid_out(batch.fund_id) if paid else _in_transit(batch.fund_id)
+    entries = [(source, -line.amount_cents), (payable_account(item.provider_id), line.claim_cents)]
+    if line.offset_cents:  # the debt it settled is owed again
+        entries.append((receivable_account(item.provider_id, batch.fund_id).id,
+                        -line.offset_cents))  # fmt: skip
+    ledger.record(entries, kind="payout_returned", actor_id=actor and actor.id,
+                  description=f"Returned {line.end_to_end_id}: {reason}"[:300],
+                  reference=batch.reference)  # fmt: skip
+    _shrink(item, batch, line, reason)
+    if paid:
+        _move_claims([line.claim_id], ClaimStatus.PAID, ClaimStatus.APPROVED, "return_payment",
+                     actor, {"batch": batch.reference, "returned": reason})  # fmt: skip
+        _unpay_application(line.claim_id, actor, reason)
+    else:
+        _move_claims([line.claim_id], ClaimStatus.IN_BATCH, ClaimStatus.APPROVED, "unbatch",
+                     actor, {"batch": batch.reference, "failed": reason})  # fmt: skip
+    record("payout_line", line.id, "returned", actor_id=actor and actor.id, reason=reason,
+           before={"status": item.status.value, "paid": line.paid_at is not None},
+           after={"amount": line.amount_cents, "claim": line.claim_id})  # fmt: skip
+    _tell_of_return(line, item, batch, reason)
+    session.expire(item)
+    if not _paid_transfers(item.id) and (paid or not _open_lines(item.id)):
+        table = PayoutItem.__table__
+        session.execute(sa.update(table).where(table.c.id == item.id)
+                        .values(status=ItemStatus.FAILED.value))  # fmt: skip
+        session.expire(item)
+        if not paid:
+            _close_if_done(batch)
+
+
+def _shrink(item: PayoutItem, batch: PayoutBatch, line: PayoutLine, reason: str) -> None:
+    """Take a returned line out of its item's and batch's totals (they sum what was sent)."""
     table = PayoutItem.__table__
     session.execute(sa.update(table).where(table.c.id == item.id).values(
         gross_cents=table.c.gross_cents - line.claim_cents,
@@ -430,16 +497,28 @@ def fail_line(line: PayoutLine, item: PayoutItem, *, actor: User | None, reason:
         offset_cents=totals.c.offset_cents - line.offset_cents,
         amount_cents=totals.c.amount_cents - line.amount_cents))  # fmt: skip
     session.expire(batch)
-    _move_claims([line.claim_id], ClaimStatus.IN_BATCH, ClaimStatus.APPROVED, "unbatch", actor,
-                 {"batch": batch.reference, "failed": reason})  # fmt: skip
-    record("payout_line", line.id, "failed", actor_id=actor and actor.id, reason=reason)
-    session.expire(item)
-    if not _open_lines(item.id) and not _paid_transfers(item.id):
-        session.execute(sa.update(table).where(table.c.id == item.id,
-                                               table.c.status == ItemStatus.SUBMITTED.value)
-                        .values(status=ItemStatus.FAILED.value))  # fmt: skip
-        session.expire(item)
-        _close_if_done(batch)
+
+
+def _unpay_application(claim_id: int, actor: User | None, reason: str) -> None:
+    """A paid application whose final claim's payment came back is invoiced again."""
+    from wallet.applications import services as applications
+
+    claim = session.get(Claim, claim_id)
+    application = session.get(Application, claim.application_id)
+    if claim.kind == ClaimKind.FINAL and application.status == ApplicationStatus.PAID:
+        applications.move(application, "return_payment", actor_id=actor and actor.id,
+                          reason=reason)  # fmt: skip
+
+
+def _tell_of_return(line: PayoutLine, item: PayoutItem, batch: PayoutBatch, reason: str) -> None:
+    """The provider (check its bank details) and the fund hear of the returned payment."""
+    from wallet.notifications.services import notify_fund_admins, notify_provider
+
+    reference = session.scalar(sa.select(Claim.reference).where(Claim.id == line.claim_id))
+    params = {"reference": reference, "batch": batch.reference,
+              "amount_cents": line.amount_cents, "reason": reason}  # fmt: skip
+    notify_provider(item.provider_id, "payment_returned", **params)
+    notify_fund_admins(batch.fund_id, "payment_returned", **params)
 
 
 def _paid_transfers(item_id: int) -> int:

@@ -81,8 +81,14 @@ def import_statement_command(path: Path, fund_id: int) -> None:
         outcome = import_statement(fund_id, path.read_bytes(), actor=None)
     except DomainError as error:
         _fail(error)
+    if outcome.duplicate:
+        when = f"{outcome.imported_before:%Y-%m-%d %H:%M} UTC"
+        click.echo(f"This bank statement was imported before ({when}); nothing was changed.")
+        return
     click.echo(f"{outcome.matched} transfers matched, {len(outcome.paid_items)} payments paid, "
                f"{len(outcome.failed_items)} failed.")  # fmt: skip
+    for reference in outcome.returned:
+        click.echo(f"  returned by the bank, approved again: {reference}")
     for line in outcome.unmatched:
         click.echo(f"  not matched: {line}", err=True)
 
@@ -105,10 +111,15 @@ def pay_stripe_command(batch_id: int) -> None:
 
 @payouts_cli.command("reconcile")
 def reconcile_command() -> None:
-    """Compare the ledger with the payouts, Stripe and the bank statements; report mismatches."""
+    """Compare the ledger with the payouts, Stripe and the bank statements; report mismatches.
+
+    Exits with 1 when anything was found, so cron and monitoring notice."""
     from wallet.payments.reconcile import reconcile
 
     notes = reconcile()
     for note in notes:
         click.echo(note)
-    click.echo(f"{len(notes)} findings." if notes else "Everything agrees.")
+    if notes:
+        click.echo(f"{len(notes)} findings.", err=True)
+        click.get_current_context().exit(1)
+    click.echo("Everything agrees.")

@@ -64,6 +64,8 @@ class PayoutBatch(Base):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Fixed at submit: the SEPA file (ReqdExctnDt) stays the same file at every download.
+    execution_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     items: Mapped[list[PayoutItem]] = relationship(order_by="PayoutItem.id")
@@ -129,12 +131,16 @@ class PayoutLine(Base):
     amount_cents: Mapped[int] = mapped_column(sa.BigInteger)  # transferred: claim - offset
     released: Mapped[bool] = mapped_column(default=False)
     paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set (with released) when the bank returned the transfer: a return is booked once.
+    returned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class BankStatementImport(Base):
     """An imported bank statement (camt.053): what matched and what did not."""
 
     __tablename__ = "bank_statement_imports"
+    # The same file is imported once: of two concurrent imports only one can commit.
+    __table_args__ = (sa.UniqueConstraint("fund_id", "file_sha256"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fund_id: Mapped[int] = mapped_column(sa.ForeignKey("funds.id"), index=True)

@@ -16,7 +16,6 @@ from lxml import etree
 from sepaxml import SepaTransfer
 
 from wallet.claims.models import Claim
-from wallet.core import clock
 from wallet.core.db import session
 from wallet.core.errors import Conflict, ValidationFailed
 from wallet.core.xml import parse_untrusted
@@ -76,7 +75,7 @@ def sepa_file(batch_id: int, fund_id: int, schema: str = SCHEMAS[0]) -> bytes:
     if fund.bic:
         debtor["BIC"] = fund.bic
     transfer = SepaTransfer(debtor, schema=schema, clean=True)
-    day = max(clock.today(), batch.submitted_at.date() if batch.submitted_at else clock.today())
+    day = batch.execution_date  # fixed at submit: never the day of the download
     for row in rows:
         payment = {"name": row.account_holder, "IBAN": row.iban.replace(" ", ""),
                    "amount": row.amount_cents, "execution_date": day,
