@@ -1,7 +1,7 @@
 """payments: SEPA execution date fixed at submit, returned transfers, statements imported once
 
-Revision ID: 0006_payments
-Revises: 0005
+Revision ID: 0008_payments
+Revises: 0007_forms
 Create Date: 2026-12-01 16:40:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import wallet.core.db
 
-revision = "0006_payments"
-down_revision = "0005"
+revision = "0008_payments"
+down_revision = "0007_forms"
 branch_labels = None
 depends_on = None
 
