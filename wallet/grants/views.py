@@ -97,7 +97,7 @@ def run_allocation(scheme_id: int):
     """Run the allocation now instead of waiting for the scheduler."""
     own_scheme(scheme_id)
     try:
-        run = allocate(scheme_id)
+        run = allocate(scheme_id, actor_id=current_user.id)
     except DomainError as error:
         _refused(error)
     else:

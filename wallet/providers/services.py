@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from wallet.audit.services import record
+from wallet.audit.services import masked_iban, record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
@@ -83,7 +83,7 @@ def _snapshot(provider: Provider) -> dict:
     return {
         "name": provider.name,
         "vat_number": provider.vat_number,
-        "iban": provider.iban,
+        "iban": masked_iban(provider.iban),
         "status": provider.status.value,
     }
 
@@ -202,9 +202,15 @@ def add_staff_member(provider_id: int, *, name: str, email: str, password: str, 
     if not (name or "").strip():
         raise ValidationFailed(_("Enter the name of your colleague."),
                                errors={"name": _("Enter the name of your colleague.")})  # fmt: skip
-    user = create_staff_user(email=email, name=name.strip(), password=password,
-                             role=Role.PROVIDER_STAFF, provider=provider)  # fmt: skip
     with unit_of_work():
+        user = create_staff_user(
+            email=email,
+            name=name.strip(),
+            password=password,
+            role=Role.PROVIDER_STAFF,
+            provider=provider,
+            actor_id=actor_id,
+        )
         record("provider", provider.id, "staff_added", actor_id=actor_id,
                after={"user": user.id, "email": user.email})  # fmt: skip
     return user
