@@ -273,6 +273,7 @@ def apply_for_grant(scheme_id: int, user_id: int) -> SchemeApplication:
                 scheme.amount_cents,
                 period=scheme.window_opens_on.isoformat(),
                 source=GrantSource.FIRST_COME,
+                actor_id=user_id,  # granted by the scheme's rule, on the worker's request
             )
             application.status = SchemeApplicationStatus.GRANTED
             application.grant_id = grant.id
