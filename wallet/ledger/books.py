@@ -9,7 +9,7 @@ Decisions: a ledger transaction of one of these kinds is a decision somebody (or
 job) took, and must have its audit event (invariant 6), tied as follows:
 
     deposit        one ("fund", pot's fund, "deposit") event per deposit on the fund's pot
-    grant          ("grant", id, "grant"); the transaction's reference is "grant:<id>"
+    grant          ("grant", id, "grant"); the grant whose account the transaction credits
     allocation     ("allocation_run", run, "allocate"); AllocationRun.transaction_id
     grant_expiry   one ("fund", fund, "expire_grants") event per expiry crediting its pot
     hold_post      ("claim", claim, "approve"); ClaimPart.transaction_id
@@ -18,7 +18,7 @@ job) took, and must have its audit event (invariant 6), tied as follows:
     payout_*       any other payout transaction (paid, returned): one event on an item or a
                    line of the batch named by its reference per transaction
     copay_received ("copayment", id, "received"); reference is the application's reference
-    copay_refunded ("copayment", id, "refunded"); reference is the application's id
+    copay_refunded ("copayment", id, "refunded"); reference is the application's reference
     reversal       ("ledger_transaction", reversed id, "reverse")
 
 A transaction of any other kind is itself a breach.
@@ -397,8 +397,10 @@ def _check_decisions_audited(report) -> None:
 
     tx = LedgerTransaction
     linked = {
+        # Through the account it credits (indexed joins), not by parsing the reference.
         "grant": sa.select(tx.id, Grant.id)
-        .join(Grant, tx.reference == _code("grant:", Grant.id))
+        .join(Posting, sa.and_(Posting.transaction_id == tx.id, Posting.amount_cents > 0))
+        .outerjoin(Grant, Grant.account_id == Posting.account_id)
         .where(tx.kind == "grant", _unaudited("grant", Grant.id, "grant")),
         "allocation": sa.select(tx.id, AllocationRun.id)
         .outerjoin(AllocationRun, AllocationRun.transaction_id == tx.id)
@@ -419,7 +421,8 @@ def _check_decisions_audited(report) -> None:
         .outerjoin(Copayment, Copayment.application_id == Application.id)
         .where(tx.kind == "copay_received", _unaudited("copayment", Copayment.id, "received")),
         "copay_refunded": sa.select(tx.id, Copayment.id)
-        .outerjoin(Copayment, _code("", Copayment.application_id) == tx.reference)
+        .outerjoin(Application, Application.reference == tx.reference)
+        .outerjoin(Copayment, Copayment.application_id == Application.id)
         .where(tx.kind == "copay_refunded", _unaudited("copayment", Copayment.id, "refunded")),
         "reversal": sa.select(tx.id, tx.reverses_id).where(
             tx.kind == "reversal", _unaudited("ledger_transaction", tx.reverses_id, "reverse")
