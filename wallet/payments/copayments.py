@@ -143,7 +143,14 @@ def fix_refund_due(application: Application) -> None:
         return
     before_start = application.run.starts_on > clock.today()
     copayment.refund_due_cents = copayment.amount_cents if before_start else 0
-    session.flush()
+    # Decided by the scheme's rule on the cancellation (audited there with its actor).
+    record(
+        "copayment",
+        copayment.id,
+        "refund_decided",
+        actor_id=None,
+        after={"cents": copayment.refund_due_cents, "before_start": before_start},
+    )
 
 
 def refund_if_ended(application_id: int) -> str | None:
