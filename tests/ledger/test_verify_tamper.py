@@ -338,3 +338,16 @@ def test_the_ledger_only_check_leaves_the_flows_alone(books):
     assert session.scalar(sa.select(sa.func.count(ApplicationPart.id))) >= 1
     assert session.get(Claim, books.transit_claim).status == "in_batch"
     assert session.get(PayoutItem, books.paid_item).status == ItemStatus.PAID
+
+
+def test_a_later_payout_transaction_without_its_audit_event_is_caught(books, runner):
+    """Kinds the payout flow may add (a return on a later statement, ...) are known by their
+    payout_ prefix and must each have an event on an item or a line of their batch."""
+    pot = session.get(Fund, books.grant.fund_id).pot_account_id
+    reference = session.scalar(
+        sa.text("SELECT reference FROM payout_batches WHERE id = :b"), {"b": books.paid_batch}
+    )
+    _move("payout_reversed", (ledger.funding_source().id, -100), (pot, 100), reference=reference)
+    problems = [p for p in verify() if p.invariant == "6 decision audited"]
+    assert not any("unknown kind" in p.detail for p in problems)
+    _assert_named(runner, "6 decision audited", f"batch {books.paid_batch}", "2 payout")
