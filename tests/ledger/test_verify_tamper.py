@@ -351,3 +351,26 @@ def test_a_later_payout_transaction_without_its_audit_event_is_caught(books, run
     problems = [p for p in verify() if p.invariant == "6 decision audited"]
     assert not any("unknown kind" in p.detail for p in problems)
     _assert_named(runner, "6 decision audited", f"batch {books.paid_batch}", "2 payout")
+
+
+def test_a_receivable_that_its_clawbacks_and_offsets_do_not_explain_is_caught(books, runner):
+    """A paid claim clawed back is owed by the provider; moving that debt away by hand is not."""
+    claims.review(books.paid_claim, "claw_back", actor=books.admin, reason="Niet gegeven")
+    assert verify() == []
+    code = f"provider:{books.provider_id}:fund:{books.fund_id}:receivable"
+    receivable = session.scalar(sa.select(LedgerAccount.id).where(LedgerAccount.code == code))
+    pot = session.get(Fund, books.grant.fund_id).pot_account_id
+    _move("copay_received", (receivable, 50_000), (pot, -50_000))
+    _assert_named(runner, "4 receivable agrees with clawbacks", code)
+
+
+def test_an_offset_released_by_hand_is_caught_on_the_receivable(books, runner):
+    """The debt settled by a later payout's offset stands only while its line does."""
+    claims.review(books.paid_claim, "claw_back", actor=books.admin, reason="Niet gegeven")
+    batch = batches.create_batch(books.fund_id, method=PayoutMethod.SEPA, actor=books.admin)
+    batches.submit_batch(batch.batch.id, books.fund_id, actor=books.admin)
+    assert batch.batch.offset_cents > 0  # the open claim went to pay off the debt
+    assert verify() == []
+    _sql("UPDATE payout_lines SET released = true WHERE offset_cents > 0")
+    code = f"provider:{books.provider_id}:fund:{books.fund_id}:receivable"
+    _assert_named(runner, "4 receivable agrees with clawbacks", code)

@@ -84,6 +84,7 @@ def check_books(add) -> None:
     _check_hold_owners(report)
     _check_claim_parts(report)
     _check_payables(report)
+    _check_receivables(report)
     _check_payouts(report)
     _check_kinds(report)
     _check_decisions_audited(report)
@@ -296,6 +297,45 @@ def _check_payables(report) -> None:
             f"provider {provider_id} ({code}): payable {balance} but its approved, "
             f"unbatched claims say {_num(should)}",
         )
+
+
+def _check_receivables(report) -> None:
+    """What a provider owes a fund is its clawbacks of paid claims, less what later payouts
+    offset against it (lines still standing in submitted batches)."""
+    from wallet.claims.models import Claim
+    from wallet.payments.models import ItemStatus, PayoutBatch, PayoutItem, PayoutLine
+
+    clawed = (
+        sa.select(
+            Posting.account_id.label("account"), sa.func.sum(Posting.amount_cents).label("cents")
+        )
+        .join(Claim, Claim.clawback_transaction_id == Posting.transaction_id)
+        .group_by(Posting.account_id)
+        .subquery()
+    )
+    offset = (
+        sa.select(LedgerAccount.id.label("account"),
+                  sa.func.sum(PayoutLine.offset_cents).label("cents"))
+        .select_from(PayoutLine)
+        .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
+        .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
+        .join(LedgerAccount, LedgerAccount.code == _code("provider:", PayoutItem.provider_id)
+              + _code(":fund:", PayoutBatch.fund_id, ":receivable"))
+        .where(PayoutLine.released.is_(False), PayoutLine.offset_cents > 0,
+               PayoutItem.status != ItemStatus.DRAFT)
+        .group_by(LedgerAccount.id).subquery()
+    )  # fmt: skip
+    expected = sa.func.coalesce(clawed.c.cents, 0) + sa.func.coalesce(offset.c.cents, 0)
+    query = (
+        sa.select(LedgerAccount.code, LedgerAccount.posted_cents, expected)
+        .outerjoin(clawed, clawed.c.account == LedgerAccount.id)
+        .outerjoin(offset, offset.c.account == LedgerAccount.id)
+        .where(LedgerAccount.kind == AccountKind.RECEIVABLE, LedgerAccount.posted_cents != expected)
+    )
+    for code, balance, should in _rows(query):
+        report("4 receivable agrees with clawbacks",
+               f"{code}: balance {balance} but clawbacks of paid claims less offsets say "
+               f"{_num(should)}")  # fmt: skip
 
 
 def _check_payouts(report) -> None:
