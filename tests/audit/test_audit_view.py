@@ -14,6 +14,7 @@ from tests.catalogue.conftest import CSV
 from tests.conftest import PASSWORD
 from wallet.accounts.models import Role, User
 from wallet.applications import services as applications
+from wallet.audit.models import AuditEvent
 from wallet.audit.services import EventFilter, find_events, record
 from wallet.catalogue.imports import import_courses
 from wallet.catalogue.models import Course, CourseRun
@@ -42,6 +43,8 @@ def trail(app, accredited_provider, make_staff, make_fund, make_scheme, make_wor
         run = session.scalar(
             sa.select(CourseRun).join(Course).where(Course.code == "LAS-1", CourseRun.code == "R1")
         )
+        with unit_of_work():  # read here: the events below, not those of the set-up above
+            session.execute(sa.delete(AuditEvent))
         plan = applications.plan_for(worker.id, run)
         application = applications.apply(session.get(User, worker.id), run.id, password=PASSWORD,
                                          expected_copay_cents=plan.copay_cents)  # fmt: skip
@@ -197,6 +200,7 @@ def test_the_csv_export_holds_the_filtered_events(app, client, login, trail):
 def test_the_trail_is_paginated_newest_first(app, client, login, make_staff):
     admin = make_staff(Role.PLATFORM_ADMIN)
     with app.app_context(), unit_of_work():
+        session.execute(sa.delete(AuditEvent))  # the staff member's own event aside
         for n in range(51):
             with clock.frozen_at(MOMENT + dt.timedelta(minutes=n)):
                 record("fund", 1, f"step_{n:02d}", actor_id=None)

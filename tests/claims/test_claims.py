@@ -268,6 +268,8 @@ def test_every_claim_status_and_action_follows_the_table(make_journey, status, a
         services.review(claim.id, "approve", actor=j["admins"][0])
     session.execute(sa.update(Claim).values(status=status))
     session.commit()
+    # The status set by hand may already disagree with the books; acting adds no breach.
+    broken = set(verify())
     expected = TRANSITIONS.get((status, action))
 
     def act():
@@ -283,7 +285,7 @@ def test_every_claim_status_and_action_follows_the_table(make_journey, status, a
     else:
         act()
         assert services.get_claim(claim.id).status == expected
-    assert verify() == []
+    assert set(verify()) <= broken
 
 
 def test_the_pdf_check_reads_the_content_not_the_name():

@@ -22,7 +22,7 @@ from wallet.grants import services as grants
 from wallet.grants.models import Grant
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind, Hold, HoldStatus
-from wallet.ledger.verify import verify
+from wallet.ledger.verify import verify_ledger as verify
 
 
 def run_concurrently(app, count: int, work: Callable[[int], str]) -> Counter:

@@ -33,7 +33,7 @@ from wallet.grants.models import GrantSource
 from wallet.grants.services import create_grant
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind
-from wallet.ledger.verify import verify
+from wallet.ledger.verify import verify_ledger as verify
 from wallet.schemes.services import SchemeTerms, activate_scheme, define_scheme
 
 EXAMPLES = int(os.environ.get("WALLET_LEDGER_EXAMPLES", "2000"))

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from wallet.core.db import unit_of_work
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind
-from wallet.ledger.verify import verify
+from wallet.ledger.verify import verify_ledger as verify
 
 
 @pytest.fixture

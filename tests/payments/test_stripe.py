@@ -238,6 +238,12 @@ def test_a_worker_pays_online_and_a_cancellation_refunds(
         assert (copayment.status, copayment.refunded_cents) == (CopaymentStatus.REFUNDED, 120_000)
         assert _account("copayments:received") == 0
         assert verify() == []
+        # Tampered: without their audit events, the payment and the refund are named.
+        session.execute(sa.text("DELETE FROM audit_events WHERE subject_type = 'copayment'"))
+        session.commit()
+        found = " ".join(p.detail for p in verify() if p.invariant == "6 decision audited")
+        assert "(copay_received)" in found
+        assert "(copay_refunded)" in found
     refunds = list(online.client.v1.refunds.list({"payment_intent": intent_id}).auto_paging_iter())
     assert [r.amount for r in refunds] == [120_000]
 

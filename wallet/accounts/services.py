@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from wallet.accounts.models import ApiToken, LoginFailure, Role, User, WorkerProfile
 from wallet.accounts.names import normalise_email, visible_name
 from wallet.accounts.passwords import hash_password, password_problem, verify_password
+from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import DomainError, NotFound, ValidationFailed
@@ -289,7 +290,14 @@ def user_for_token(plain: str) -> User | None:
 
 
 def create_staff_user(
-    *, email: str, name: str, password: str, role: Role, provider=None, fund=None
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    provider=None,
+    fund=None,
+    actor_id: int | None = None,
 ) -> User:
     """Create a fund or platform administrator or provider staff member (CLI and demo data)."""
     errors: dict[str, str] = {}
@@ -309,6 +317,11 @@ def create_staff_user(
             fund=fund,
         )
         db.add(user)
+        db.flush()
+        # Staff decide on money (approve, pay) or claim it: who gave them access is recorded.
+        record("user", user.id, "staff_added", actor_id=actor_id,
+               after={"role": role.value, "provider": provider and provider.id,
+                      "fund": fund and fund.id})  # fmt: skip
     return user
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from wallet.accounts.names import visible_name
+from wallet.audit.services import masked_iban, record
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.core.idempotency import Outcome, run_once
@@ -49,7 +50,7 @@ def get_fund(fund_id: int) -> Fund:
     return fund
 
 
-def create_fund(name: str) -> Fund:
+def create_fund(name: str, *, actor_id: int | None = None) -> Fund:
     """Open a fund with an empty pot."""
     name = visible_name(name)
     if not name or len(name) > 200:
@@ -65,6 +66,7 @@ def create_fund(name: str) -> Fund:
         fund.pot_account_id = pot.id
         db.add(fund)
         db.flush()
+        record("fund", fund.id, "create", actor_id=actor_id, after={"name": name})
     return fund
 
 
@@ -104,17 +106,40 @@ def deposit(
             reference=reference,
             actor_id=actor_id,
         )
+        # Tied to the transaction by verify: one such event per deposit on the fund's pot.
+        after = {"cents": cents, "reference": reference, "transaction": transaction.id}
+        record("fund", fund.id, "deposit", actor_id=actor_id, after=after)
         return transaction.id
 
     request = {"fund": fund_id, "cents": cents, "reference": reference}
     return run_once(f"deposit:{fund_id}", idempotency_key, request, perform)
 
 
-def close_fund(fund_id: int) -> Fund:
+def close_fund(fund_id: int, *, actor_id: int | None = None) -> Fund:
     """Close a fund: no deposits, no new grants; what is granted stays spendable."""
     fund = get_fund(fund_id)
     with unit_of_work():
+        before = fund.status
         fund.status = FundStatus.CLOSED
+        record("fund", fund.id, "close", actor_id=actor_id, before={"status": before.value},
+               after={"status": FundStatus.CLOSED.value})  # fmt: skip
+    return fund
+
+
+def set_bank_account(fund_id: int, iban: str, *, actor_id: int | None) -> Fund:
+    """The IBAN the fund pays from (checksum and a known bank), audited with the IBAN masked."""
+    from wallet.providers import validation
+
+    fund = get_fund(fund_id)
+    try:
+        number, bic = validation.iban(iban or "")
+    except ValueError as error:
+        raise ValidationFailed(str(error), errors={"iban": str(error)}) from None
+    with unit_of_work():
+        before = masked_iban(fund.iban)
+        fund.iban, fund.bic = number, bic
+        record("fund", fund.id, "iban_changed", actor_id=actor_id, before={"iban": before},
+               after={"iban": masked_iban(number)})  # fmt: skip
     return fund
 
 

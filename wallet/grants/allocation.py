@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from wallet.accounts.models import Role, User, WorkerProfile
+from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import require_no_unit_of_work, session, unit_of_work
 from wallet.core.errors import Conflict
@@ -61,7 +62,9 @@ def eligible_workers(rules: SchemeRules, today: dt.date) -> sa.Select:
     return query
 
 
-def allocate(scheme_id: int, period: str | None = None) -> AllocationRun | None:
+def allocate(
+    scheme_id: int, period: str | None = None, *, actor_id: int | None = None
+) -> AllocationRun | None:
     """Grant the scheme's amount to every eligible worker who has none for `period` yet.
 
     Returns the run, or None when nobody was left to grant to.
@@ -93,6 +96,13 @@ def allocate(scheme_id: int, period: str | None = None) -> AllocationRun | None:
         claim_cap(scheme.id, total)
         transaction = _post_allocation(scheme, run, total, now)
         run.grants, run.total_cents, run.transaction_id = count, total, transaction.id
+        record(
+            "allocation_run",
+            run.id,
+            "allocate",
+            actor_id=actor_id,
+            after={"scheme": scheme.id, "period": period, "grants": count, "cents": total},
+        )
     return run
 
 

@@ -148,7 +148,7 @@ def grant(data, scheme_id):
 def run_allocation(scheme_id):
     """Run the allocation of an entitlement scheme now (nobody is granted twice)."""
     own_scheme(scheme_id)
-    run = allocate(scheme_id)
+    run = allocate(scheme_id, actor_id=current_user.id)
     if run is None:
         return {"id": None, "grants": 0, "total_cents": 0, "period": str(clock.today().year)}
     return run

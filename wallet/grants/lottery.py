@@ -11,6 +11,7 @@ import random
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, ValidationFailed
@@ -89,4 +90,11 @@ def draw_lottery(scheme_id: int, seed: str, *, actor_id: int | None = None) -> L
                 application.status, application.grant_id = SchemeApplicationStatus.WON, grant.id
             else:
                 application.status = SchemeApplicationStatus.LOST
+        record(
+            "scheme",
+            scheme_id,
+            "lottery_drawn",
+            actor_id=actor_id,
+            after={"seed": seed, "applicants": len(order), "winners": len(winners)},
+        )
     return draw

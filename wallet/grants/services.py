@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from wallet.accounts.models import Role, User
+from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
@@ -187,6 +188,14 @@ def create_grant(
         reference=f"grant:{grant.id}",
         actor_id=actor_id,
     )
+    # Every way of granting (by hand, CSV, first come, lottery) passes here: one audit place.
+    record(
+        "grant",
+        grant.id,
+        "grant",
+        actor_id=actor_id,
+        after={"scheme": scheme.id, "worker": user_id, "cents": cents, "source": source.value},
+    )
     return grant
 
 
@@ -264,6 +273,7 @@ def apply_for_grant(scheme_id: int, user_id: int) -> SchemeApplication:
                 scheme.amount_cents,
                 period=scheme.window_opens_on.isoformat(),
                 source=GrantSource.FIRST_COME,
+                actor_id=user_id,  # granted by the scheme's rule, on the worker's request
             )
             application.status = SchemeApplicationStatus.GRANTED
             application.grant_id = grant.id
@@ -346,9 +356,10 @@ def _sweep_expired(now: dt.datetime) -> int:
     if not locked:
         return 0
     pots = dict(session.execute(sa.select(Fund.id, Fund.pot_account_id)).all())
-    per_pot: dict[int, int] = {}
+    per_fund: dict[int, int] = {}
     for _account_id, fund_id, left in locked:
-        per_pot[pots[fund_id]] = per_pot.get(pots[fund_id], 0) + left
+        per_fund[fund_id] = per_fund.get(fund_id, 0) + left
+    per_pot = {pots[fund_id]: cents for fund_id, cents in per_fund.items()}
     transaction = LedgerTransaction(
         kind="grant_expiry", description="Vervallen budget terug naar het fonds", created_at=now
     )
@@ -371,6 +382,10 @@ def _sweep_expired(now: dt.datetime) -> int:
             .where(accounts.c.id == pot_id)
             .values(posted_cents=accounts.c.posted_cents + cents)
         )
+    # verify ties each expiry to one such event on each fund whose pot it credits.
+    for fund_id, cents in per_fund.items():
+        record("fund", fund_id, "expire_grants", actor_id=None,
+               after={"cents": cents, "transaction": transaction.id})  # fmt: skip
     return len(locked)
 
 

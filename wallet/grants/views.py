@@ -106,7 +106,7 @@ def run_allocation(scheme_id: int):
     """Run the allocation now instead of waiting for the scheduler."""
     own_scheme(scheme_id)
     try:
-        done = submit_once(lambda: allocate(scheme_id))
+        done = submit_once(lambda: allocate(scheme_id, actor_id=current_user.id))
     except DomainError as error:
         _refused(error)
     else:

@@ -41,7 +41,19 @@ def _rows(query) -> list:
 
 
 def verify() -> list[Problem]:
-    """Every problem found; an empty list means the ledger is sound."""
+    """Every problem found; an empty list means the books are sound and agree."""
+    from wallet.ledger.books import check_books
+
+    problems = verify_ledger()
+    check_books(problems.append)
+    return problems
+
+
+def verify_ledger() -> list[Problem]:
+    """The ledger's own invariants only (balances, holds), whatever the features above it.
+
+    For tests of the ledger primitive, whose holds belong to no application or claim.
+    """
     problems: list[Problem] = []
     add = problems.append
 
@@ -151,6 +163,7 @@ def verify() -> list[Problem]:
             )
         )
     _check_settlements(add)
+    _check_hold_movements(add)
     _check_accounts_of_grants(add)
     return problems
 
@@ -214,3 +227,35 @@ def _check_accounts_of_grants(add) -> None:
     for grant_id, amount, actual, kind in _rows(query):
         detail = f"grant {grant_id} of {amount} received {actual} on a {kind} account"
         add(Problem("3 fund covers grants", detail))
+
+
+def _check_hold_movements(add) -> None:
+    """Every hold movement belongs to exactly one hold and moves it once, debit to credit."""
+    settles = (
+        sa.select(Hold.resolving_transaction_id.label("tx"), sa.func.count().label("n"))
+        .where(Hold.resolving_transaction_id.is_not(None))
+        .group_by(Hold.resolving_transaction_id).subquery()
+    )  # fmt: skip
+    holds = sa.func.coalesce(settles.c.n, 0)
+    query = (
+        sa.select(LedgerTransaction.id, LedgerTransaction.reference, holds)
+        .outerjoin(settles, settles.c.tx == LedgerTransaction.id)
+        .where(LedgerTransaction.kind == "hold_post", holds != 1)
+    )
+    for tx, reference, n in _rows(query):
+        add(Problem("7 hold moves once", f"transaction {tx} (hold_post, reference {reference}) "
+                                         f"settles {n} holds, not exactly one"))  # fmt: skip
+    on = sa.case((Posting.account_id == Hold.debit_account_id, Posting.amount_cents), else_=0)
+    to = sa.case((Posting.account_id == Hold.credit_account_id, Posting.amount_cents), else_=0)
+    lines = (
+        sa.select(Hold.id, LedgerTransaction.id, LedgerTransaction.kind)
+        .join(LedgerTransaction, LedgerTransaction.id == Hold.resolving_transaction_id)
+        .join(Posting, Posting.transaction_id == LedgerTransaction.id)
+        .group_by(Hold.id, Hold.posted_cents, LedgerTransaction.id, LedgerTransaction.kind)
+        .having(sa.or_(sa.func.count(Posting.id) != 2, sa.func.sum(on) != -Hold.posted_cents,
+                       sa.func.sum(to) != Hold.posted_cents,
+                       LedgerTransaction.kind != "hold_post"))
+    )  # fmt: skip
+    for hold_id, tx, kind in _rows(lines):
+        add(Problem("7 hold moves once", f"hold {hold_id} settled by transaction {tx} ({kind}), "
+                                         "which moves other money than the hold"))  # fmt: skip

@@ -121,9 +121,11 @@ def record_refunded(copayment_id: int, cents: int, refund_id: str | None) -> boo
         return False
     outside, received = _accounts()
     if cents:
+        # The application's reference, as on the payment: verify finds the copayment by it.
+        application = session.get(Application, copayment.application_id)
         ledger.transfer(received, outside, cents, kind="copay_refunded",
                         description=f"Own contribution refunded ({refund_id or 'bank'})",
-                        reference=str(copayment.application_id))  # fmt: skip
+                        reference=application.reference)  # fmt: skip
     record("copayment", copayment_id, "refunded", actor_id=None, after={"cents": cents})
     session.expire(copayment)
     return True
@@ -141,7 +143,14 @@ def fix_refund_due(application: Application) -> None:
         return
     before_start = application.run.starts_on > clock.today()
     copayment.refund_due_cents = copayment.amount_cents if before_start else 0
-    session.flush()
+    # Decided by the scheme's rule on the cancellation (audited there with its actor).
+    record(
+        "copayment",
+        copayment.id,
+        "refund_decided",
+        actor_id=None,
+        after={"cents": copayment.refund_due_cents, "before_start": before_start},
+    )
 
 
 def refund_if_ended(application_id: int) -> str | None:

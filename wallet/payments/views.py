@@ -22,7 +22,7 @@ from wtforms.validators import Length, Optional
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
-from wallet.core.db import session, unit_of_work
+from wallet.core.db import session
 from wallet.core.errors import DomainError
 from wallet.core.forms import replayed, submit_once
 from wallet.funds.models import Fund
@@ -108,18 +108,15 @@ def create():
 @role_required(Role.FUND_ADMIN)
 def bank():
     """Save the fund's IBAN (checksum and a known bank)."""
-    from wallet.providers import validation
+    from wallet.funds.services import set_bank_account
 
     form = BankForm()
     form.validate()
     try:
-        iban, bic = validation.iban(form.iban.data or "")
-    except ValueError as error:
-        flash(str(error), "error")
+        set_bank_account(current_user.fund_id, form.iban.data or "", actor_id=current_user.id)
+    except DomainError as error:
+        flash(error.detail, "error")
     else:
-        with unit_of_work():
-            fund = session.get(Fund, current_user.fund_id)
-            fund.iban, fund.bic = iban, bic
         flash(_("The fund's IBAN is saved."), "success")
     return redirect(url_for("payments.index"))
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from wallet.accounts.names import visible_name
-from wallet.audit.services import record
+from wallet.audit.services import masked_iban, record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -97,7 +97,7 @@ def _snapshot(provider: Provider) -> dict:
     return {
         "name": provider.name,
         "vat_number": provider.vat_number,
-        "iban": provider.iban,
+        "iban": masked_iban(provider.iban),
         "status": provider.status.value,
     }
 
@@ -232,9 +232,15 @@ def add_staff_member(provider_id: int, *, name: str, email: str, password: str, 
     if not name:
         raise ValidationFailed(_("Enter the name of your colleague."),
                                errors={"name": _("Enter the name of your colleague.")})  # fmt: skip
-    user = create_staff_user(email=email, name=name, password=password,
-                             role=Role.PROVIDER_STAFF, provider=provider)  # fmt: skip
     with unit_of_work():
+        user = create_staff_user(
+            email=email,
+            name=name.strip(),
+            password=password,
+            role=Role.PROVIDER_STAFF,
+            provider=provider,
+            actor_id=actor_id,
+        )
         record("provider", provider.id, "staff_added", actor_id=actor_id,
                after={"user": user.id, "email": user.email})  # fmt: skip
     return user

@@ -1,6 +1,7 @@
 """/api/v1: a fund's schemes (regelingen), defined, activated and closed by its administrators."""
 
 from flask.views import MethodView
+from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -60,7 +61,7 @@ class Schemes(MethodView):
     def post(self, data, fund_id):
         """Define a draft scheme."""
         own_fund(fund_id)
-        return services.define_scheme(fund_id, _terms(data))
+        return services.define_scheme(fund_id, _terms(data), actor_id=current_user.id)
 
 
 @blp.route("/schemes/<int:scheme_id>")
@@ -82,7 +83,7 @@ class SchemeView(MethodView):
     def put(self, data, scheme_id):
         """Change a draft scheme."""
         own_scheme(scheme_id)
-        return services.change_scheme(scheme_id, _terms(data))
+        return services.change_scheme(scheme_id, _terms(data), actor_id=current_user.id)
 
 
 @blp.route("/schemes/<int:scheme_id>/activate", methods=["POST"])
@@ -92,7 +93,7 @@ class SchemeView(MethodView):
 def activate(scheme_id):
     """Start granting under a draft scheme."""
     own_scheme(scheme_id)
-    return services.activate_scheme(scheme_id)
+    return services.activate_scheme(scheme_id, actor_id=current_user.id)
 
 
 @blp.route("/schemes/<int:scheme_id>/close", methods=["POST"])
@@ -102,4 +103,4 @@ def activate(scheme_id):
 def close(scheme_id):
     """Grant no more under the scheme."""
     own_scheme(scheme_id)
-    return services.close_scheme(scheme_id)
+    return services.close_scheme(scheme_id, actor_id=current_user.id)

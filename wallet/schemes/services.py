@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from wallet.audit.services import record
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.core.money import MoneyError, check_amount
@@ -90,7 +91,7 @@ def _checked(terms: SchemeTerms) -> dict:
     return values
 
 
-def define_scheme(fund_id: int, terms: SchemeTerms) -> Scheme:
+def define_scheme(fund_id: int, terms: SchemeTerms, *, actor_id: int | None = None) -> Scheme:
     """A new draft scheme of an open fund."""
     fund = get_fund(fund_id)
     require_open(fund)
@@ -99,22 +100,33 @@ def define_scheme(fund_id: int, terms: SchemeTerms) -> Scheme:
         scheme = Scheme(fund_id=fund.id, status=SchemeStatus.DRAFT, committed_cents=0, **values)
         db.add(scheme)
         db.flush()
+        record("scheme", scheme.id, "define", actor_id=actor_id, after=_terms_of(scheme))
     return scheme
 
 
-def change_scheme(scheme_id: int, terms: SchemeTerms) -> Scheme:
+def _terms_of(scheme: Scheme) -> dict:
+    """What a scheme promises, for its audit events."""
+    return {"name": scheme.name, "amount_cents": scheme.amount_cents,
+            "total_cap_cents": scheme.total_cap_cents, "status": scheme.status.value,
+            "allocation_mode": str(scheme.allocation_mode)}  # fmt: skip
+
+
+def change_scheme(scheme_id: int, terms: SchemeTerms, *, actor_id: int | None = None) -> Scheme:
     """Change a scheme while it is a draft; active schemes keep their promises."""
     scheme = get_scheme(scheme_id)
     if scheme.status != SchemeStatus.DRAFT:
         raise Conflict(_("Only a draft scheme can be changed."))
     values = _checked(terms)
     with unit_of_work():
+        before = _terms_of(scheme)
         for key, value in values.items():
             setattr(scheme, key, value)
+        record("scheme", scheme.id, "change", actor_id=actor_id, before=before,
+               after=_terms_of(scheme))  # fmt: skip
     return scheme
 
 
-def activate_scheme(scheme_id: int) -> Scheme:
+def activate_scheme(scheme_id: int, *, actor_id: int | None = None) -> Scheme:
     """Start granting under the scheme."""
     scheme = get_scheme(scheme_id)
     require_open(scheme.fund)
@@ -122,12 +134,17 @@ def activate_scheme(scheme_id: int) -> Scheme:
         raise Conflict(_("Only a draft scheme can be activated."))
     with unit_of_work():
         scheme.status = SchemeStatus.ACTIVE
+        record("scheme", scheme.id, "activate", actor_id=actor_id, before={"status": "draft"},
+               after=_terms_of(scheme))  # fmt: skip
     return scheme
 
 
-def close_scheme(scheme_id: int) -> Scheme:
+def close_scheme(scheme_id: int, *, actor_id: int | None = None) -> Scheme:
     """Grant no more under the scheme; existing grants stay spendable."""
     scheme = get_scheme(scheme_id)
     with unit_of_work():
+        before = scheme.status
         scheme.status = SchemeStatus.CLOSED
+        record("scheme", scheme.id, "close", actor_id=actor_id, before={"status": before.value},
+               after={"status": SchemeStatus.CLOSED.value})  # fmt: skip
     return scheme

@@ -38,8 +38,10 @@ def _terms(form: SchemeForm) -> services.SchemeTerms:
 def _save(form: SchemeForm, scheme=None):
     try:
         if scheme is None:
-            return services.define_scheme(current_user.fund_id, _terms(form))
-        return services.change_scheme(scheme.id, _terms(form))
+            return services.define_scheme(
+                current_user.fund_id, _terms(form), actor_id=current_user.id
+            )
+        return services.change_scheme(scheme.id, _terms(form), actor_id=current_user.id)
     except ValidationFailed as error:
         rules = error.errors.pop("rules", None)
         if isinstance(rules, dict):
@@ -102,7 +104,7 @@ def detail(scheme_id: int):
 def activate(scheme_id: int):
     """Start granting under the scheme."""
     own_scheme(scheme_id)
-    services.activate_scheme(scheme_id)
+    services.activate_scheme(scheme_id, actor_id=current_user.id)
     flash(_("The scheme is active."), "success")
     return redirect(url_for("schemes.detail", scheme_id=scheme_id))
 
@@ -112,6 +114,6 @@ def activate(scheme_id: int):
 def close(scheme_id: int):
     """Grant no more under the scheme."""
     own_scheme(scheme_id)
-    services.close_scheme(scheme_id)
+    services.close_scheme(scheme_id, actor_id=current_user.id)
     flash(_("The scheme is closed. Budgets already granted stay spendable."), "success")
     return redirect(url_for("schemes.detail", scheme_id=scheme_id))
