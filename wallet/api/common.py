@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import flask_smorest
 from flask import request
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
 from wallet.core.errors import ValidationFailed
+from wallet.core.idempotency import IDEMPOTENCY_HEADER
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_DOC = {
     "parameters": [
         {
@@ -17,7 +20,8 @@ IDEMPOTENCY_DOC = {
             "required": False,
             "schema": {"type": "string", "maxLength": 200},
             "description": "Send the same key when retrying: the write happens once, a replay "
-            "returns the first result, the same key with another body is refused (409).",
+            "returns the first result, the same key with any other request (any field of the "
+            "body, path or query, or another file) is refused (409).",
         }
     ],
     "security": [{"bearerAuth": []}],
@@ -48,3 +52,24 @@ class ProblemSchema(Schema):
     status = fields.Integer()
     detail = fields.String()
     errors = fields.Dict()
+
+
+class _MultipartParser(FlaskParser):
+    """webargs' parser with a `multipart` location: form fields and files read by one schema."""
+
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+    def load_multipart(self, req, schema):
+        """Form fields and uploaded files of a multipart/form-data body."""
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """A flask-smorest blueprint whose multipart bodies are one schema, so the OpenAPI document
+    shows every field (with location "form" plus "files" it showed only the files)."""
+
+    ARGUMENTS_PARSER = _MultipartParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "multipart": "multipart/form-data",
+    }
