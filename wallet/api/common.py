@@ -11,6 +11,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from wallet.core.errors import ValidationFailed
 from wallet.core.idempotency import IDEMPOTENCY_HEADER
+from wallet.core.inputs import MAX_BIGINT, MAX_ID
 
 IDEMPOTENCY_DOC = {
     "parameters": [
@@ -54,10 +55,37 @@ class ProblemSchema(Schema):
     errors = fields.Dict()
 
 
-class _MultipartParser(FlaskParser):
-    """webargs' parser with a `multipart` location: form fields and files read by one schema."""
+def _out_of_range(data) -> dict:
+    """Integers no database column can hold: ids (`id`, `*_id`) beyond PostgreSQL's integer,
+    any other beyond a 64-bit integer; as {field: [message]}."""
+    found: dict = {}
+    items = data.items() if isinstance(data, dict) else enumerate(data)
+    for name, value in items:
+        if isinstance(value, dict | list):
+            inner = _out_of_range(value)
+            if inner:
+                found[name] = inner
+        elif isinstance(value, int) and not isinstance(value, bool):
+            is_id = isinstance(name, str) and (name == "id" or name.endswith("_id"))
+            limit = MAX_ID if is_id else MAX_BIGINT
+            if not -limit <= value <= limit:
+                found[name] = [_("Must be between %(low)d and %(high)d.", low=-limit, high=limit)]
+    return found
+
+
+class _Parser(FlaskParser):
+    """webargs' parser that refuses integers beyond what the database holds (422, for every
+    schema at once), with a `multipart` location: form fields and files read by one schema."""
 
     __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+    def parse(self, argmap, req=None, *, location=None, **kwargs):
+        """Parse as webargs does, then refuse out-of-range integers."""
+        data = super().parse(argmap, req, location=location, **kwargs)
+        problems = _out_of_range(data) if isinstance(data, dict | list) else {}
+        if problems:
+            flask_smorest.abort(422, messages={location or self.location: problems})
+        return data
 
     def load_multipart(self, req, schema):
         """Form fields and uploaded files of a multipart/form-data body."""
@@ -65,10 +93,11 @@ class _MultipartParser(FlaskParser):
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """A flask-smorest blueprint whose multipart bodies are one schema, so the OpenAPI document
-    shows every field (with location "form" plus "files" it showed only the files)."""
+    """The blueprint of every API feature: flask-smorest's, with the parser above. Multipart
+    bodies are one schema, so the OpenAPI document shows every field (with location "form"
+    plus "files" it showed only the files)."""
 
-    ARGUMENTS_PARSER = _MultipartParser()
+    ARGUMENTS_PARSER = _Parser()
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
         **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "multipart": "multipart/form-data",

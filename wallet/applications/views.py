@@ -19,6 +19,7 @@ from wallet.applications.models import ApplicationStatus
 from wallet.core.db import session
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import show_errors
+from wallet.core.inputs import query_id
 from wallet.grants.models import Grant
 
 bp = Blueprint("applications", __name__)
@@ -48,7 +49,7 @@ class AnswerForm(FlaskForm):
 @role_required(Role.WORKER)
 def new():
     """The funding plan of a run, its conditions, and the confirmation with the password."""
-    run_id = request.args.get("run", type=int) or 0
+    run_id = query_id("run")
     form = ApplyForm()
     status = 200
     try:

@@ -2,14 +2,20 @@
 
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
 from wallet.accounts.services import find_worker_id
-from wallet.api.common import IDEMPOTENCY_DOC, SECURED, PageArgs, ProblemSchema, idempotency_key
+from wallet.api.common import (
+    IDEMPOTENCY_DOC,
+    SECURED,
+    Blueprint,
+    PageArgs,
+    ProblemSchema,
+    idempotency_key,
+)
 from wallet.core import clock
 from wallet.core.errors import NotFound
 from wallet.funds.access import own_scheme

@@ -7,12 +7,11 @@ by a direct call: no endpoint here posts or voids a hold.
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
-from wallet.api.common import SECURED, PageArgs
+from wallet.api.common import SECURED, Blueprint, PageArgs
 from wallet.core.db import session
 from wallet.core.errors import NotFound
 from wallet.funds.models import Fund
