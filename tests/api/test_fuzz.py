@@ -15,8 +15,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from tests.claims.conftest import claim_input, make_journey  # noqa: F401 - fixture
 from wallet import create_app
 from wallet.accounts.models import Role, User
+from wallet.claims import services as claims
 from wallet.core.db import session
 
 EXAMPLES = 12  # per operation; each example is sent once per identity below
@@ -46,12 +48,20 @@ def _platform_admin_headers(app, make_staff, api_headers) -> dict:
 
 
 @pytest.fixture
-def identities(app, make_provider_user, make_staff, api_headers) -> dict[str, dict]:
-    """Headers of each caller: nobody, provider staff, a fund and a platform administrator."""
+def identities(app, make_journey, make_staff, api_headers) -> dict[str, dict]:  # noqa: F811
+    """Headers of each caller: nobody, provider staff, a fund and a platform administrator.
+
+    The provider and the fund administrator share a worker's application with a submitted
+    claim, so small generated ids (1, 2, ...) reach real rows and the paths behind them."""
+    j = make_journey()
+    with app.app_context():
+        staff = session.get(User, j["staff"].id)
+        claims.submit(staff, j["application"].id, claim_input())
+        session.commit()
     return {
         "anonymous": {},
-        "provider": api_headers(make_provider_user()),
-        "fund_admin": api_headers(make_staff(Role.FUND_ADMIN)),
+        "provider": api_headers(j["staff"]),
+        "fund_admin": api_headers(j["admins"][0]),
         "platform_admin": _platform_admin_headers(app, make_staff, api_headers),
     }
 
