@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask, request, request_finished, request_started
@@ -16,7 +18,6 @@ class FuzzCounter:
     def __init__(self) -> None:
         self.total = 0
         self.operations: set[str] = set()
-        self._apps: list[Flask] = []
         self.statuses: Counter[str] = Counter()
 
     def _started(self, _sender, **_extra) -> None:
@@ -29,13 +30,16 @@ class FuzzCounter:
         if request.path.startswith("/api/v1/"):
             self.statuses[f"{response.status_code // 100}xx"] += 1
 
-    def wrap(self, app: Flask) -> Flask:
-        """Count this app's requests from now on."""
-        if not request_started.has_receivers_for(app) or app not in self._apps:
-            request_started.connect(self._started, app, weak=False)
-            request_finished.connect(self._finished, app, weak=False)
-            self._apps.append(app)
-        return app
+    @contextmanager
+    def counting(self, app: Flask) -> Iterator[Flask]:
+        """Count the app's requests inside the block only (other tests use the same app)."""
+        request_started.connect(self._started, app)
+        request_finished.connect(self._finished, app)
+        try:
+            yield app
+        finally:
+            request_started.disconnect(self._started, app)
+            request_finished.disconnect(self._finished, app)
 
 
 @pytest.fixture(scope="session")

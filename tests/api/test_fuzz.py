@@ -31,8 +31,9 @@ schema = schemathesis.openapi.from_wsgi(
 
 @pytest.fixture
 def counted_app(app, fuzz_counter):
-    """The test app, its requests counted on the way in."""
-    return fuzz_counter.wrap(app)
+    """The test app, its requests counted while the fuzzing test runs."""
+    with fuzz_counter.counting(app) as counted:
+        yield counted
 
 
 def _platform_admin_headers(app, make_staff, api_headers) -> dict:
