@@ -11,9 +11,13 @@ import sqlalchemy as sa
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import IntegerConverter
 
+from tests.catalogue.conftest import CSV
 from tests.claims.conftest import pdf
+from tests.conftest import PASSWORD
 from wallet.accounts.models import Role
-from wallet.core.db import Base
+from wallet.catalogue.imports import import_courses
+from wallet.catalogue.models import Course, CourseRun
+from wallet.core.db import Base, session
 
 HUGE = (2**31, 2**63, 2**64)
 
@@ -146,3 +150,22 @@ def test_a_huge_run_in_the_apply_page_query_is_no_error(client, make_worker, log
     login(client, make_worker())
     answer = client.get(f"/applications/new?run={2**64}")
     assert answer.status_code == 302
+
+
+@pytest.mark.parametrize("copay", ["abc", str(2**64), "-5", ""])
+def test_a_garbled_hidden_copayment_on_the_apply_form_is_no_error(
+    app, client, db, login, accredited_provider, make_fund, make_scheme, make_worker, make_grant,
+    copay,
+):  # fmt: skip
+    worker = make_worker()
+    make_grant(make_scheme(make_fund(1_000_000), amount_cents=300_000), worker)
+    with app.app_context():
+        import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
+        run_id = session.scalar(sa.select(CourseRun.id).join(Course).where(
+            Course.code == "LAS-1", CourseRun.code == "R1"))  # fmt: skip
+    login(client, worker)
+    before = _row_counts(db)
+    answer = client.post(f"/applications/new?run={run_id}",
+                         data={"password": PASSWORD, "expected_copay": copay})  # fmt: skip
+    assert answer.status_code in (302, 409, 422), answer.status_code
+    assert _row_counts(db) == before

@@ -20,6 +20,7 @@ from wallet.core.db import session
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import show_errors
 from wallet.core.inputs import query_id
+from wallet.core.money import MAX_CENTS
 from wallet.grants.models import Grant
 
 bp = Blueprint("applications", __name__)
@@ -34,6 +35,15 @@ class ApplyForm(FlaskForm):
         validators=[DataRequired(_l("This field is required."))],
     )
     expected_copay = HiddenField()
+
+
+def _seen_copay(text: str | None) -> int:
+    """The co-payment the page showed (a hidden field); -1, which no plan has, if garbled."""
+    try:
+        cents = int(text or "")
+    except ValueError:
+        return -1
+    return cents if 0 <= cents <= MAX_CENTS else -1
 
 
 class AnswerForm(FlaskForm):
@@ -62,7 +72,7 @@ def new():
         try:
             application = services.apply(
                 current_user, run.id, password=form.password.data,
-                expected_copay_cents=int(form.expected_copay.data or -1),
+                expected_copay_cents=_seen_copay(form.expected_copay.data),
                 client_ip=request.remote_addr,
             )  # fmt: skip
         except ValidationFailed as error:
