@@ -160,3 +160,7 @@ def test_the_openapi_document_describes_the_money_endpoints(client):
         assert path in spec["paths"], path  # fmt: skip
     deposit = spec["paths"]["/api/v1/funds/{fund_id}/deposits"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in deposit["parameters"])
+    # Errors are documented as they are sent, so the fuzzing test checks their bodies too.
+    assert list(deposit["responses"]["409"]["content"]) == ["application/problem+json"]
+    default = spec["components"]["responses"]["DEFAULT_ERROR"]["content"]
+    assert default["application/problem+json"]["schema"]["$ref"].endswith("/Problem")

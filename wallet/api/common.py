@@ -28,6 +28,7 @@ IDEMPOTENCY_DOC = {
     "security": [{"bearerAuth": []}],
 }
 SECURED = {"security": [{"bearerAuth": []}]}
+PROBLEM_JSON = "application/problem+json"
 
 
 def idempotency_key() -> str | None:
@@ -98,6 +99,13 @@ class Blueprint(flask_smorest.Blueprint):
     plus "files" it showed only the files)."""
 
     ARGUMENTS_PARSER = _Parser()
+
+    def alt_response(self, status_code, *args, content_type=None, **kwargs):
+        """An alternative answer; errors (4xx, 5xx) are documented as problem+json."""
+        if content_type is None and int(status_code) >= 400:
+            content_type = PROBLEM_JSON
+        return super().alt_response(status_code, *args, content_type=content_type, **kwargs)
+
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
         **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "multipart": "multipart/form-data",
