@@ -100,13 +100,13 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = _Parser()
 
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "multipart": "multipart/form-data",
+    }
+
     def alt_response(self, status_code, *args, content_type=None, **kwargs):
         """An alternative answer; errors (4xx, 5xx) are documented as problem+json."""
         if content_type is None and int(status_code) >= 400:
             content_type = PROBLEM_JSON
         return super().alt_response(status_code, *args, content_type=content_type, **kwargs)
-
-    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
-        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
-        "multipart": "multipart/form-data",
-    }

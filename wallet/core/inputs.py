@@ -58,8 +58,7 @@ def _request_texts() -> Iterator[str]:
             yield upload.filename or ""
         if request.is_json:
             yield from _texts(request.get_json(silent=True))
-    for name in ("Idempotency-Key",):
-        yield request.headers.get(name, "")
+    yield request.headers.get("Idempotency-Key", "")  # stored with the write it guards
 
 
 def refuse_nul_bytes() -> None:
