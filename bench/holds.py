@@ -7,14 +7,16 @@ One worker has one big grant (EUR 1,000,000); every client places small holds on
 grant, so every hold contends for the same ledger account row. Measured twice, each for a
 fixed number of seconds:
 
-* direct: `clients` threads call `reserve_on_grant` (one app context per hold, like a
-  request), sharing the app's connection pool;
+* direct: `clients` threads place ledger holds on the grant for a provider (one app context
+  and one unit of work per hold, like a request), sharing the app's connection pool;
 * http: gunicorn serves the app on 127.0.0.1 and `clients` threads POST
-  /api/v1/grants/<id>/holds with a fund administrator's token, one keep-alive connection
-  per thread.
+  /api/v1/funds/<id>/deposits with a fund administrator's token, one keep-alive connection
+  per thread. Holds have no HTTP endpoint of their own any more (they move only through an
+  application or a claim), so this phase measures the nearest single-row write over HTTP:
+  deposits that all contend for the fund's pot account (`deposits_per_second_http`).
 
-Afterwards `ledger verify` must find nothing and the grant's held amount must equal the
-successful holds times the amount.
+Afterwards `ledger verify` must find nothing, the grant's held amount must equal the
+successful holds times the amount and the pot must hold the successful deposits.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def make_data(app, amount: int) -> dict:
     )
     from wallet.core import clock
     from wallet.funds.services import create_fund, deposit
-    from wallet.grants.services import get_grant, grant_to_worker, reserve_on_grant
+    from wallet.grants.services import get_grant, grant_to_worker
     from wallet.providers.models import Provider, ProviderStatus
     from wallet.schemes.services import SchemeTerms, activate_scheme, define_scheme
 
@@ -116,10 +118,20 @@ def make_data(app, amount: int) -> dict:
         ).result_id
         # One hold up front opens the provider's payable account, so the timed phases
         # measure steady state (see the report: the first holds race to open it).
-        reserve_on_grant(grant_id, amount, provider_id=provider.id, reference="bench warm-up")
         account_id = get_grant(grant_id).account_id
+        place_one_hold(account_id, provider.id, amount, "bench warm-up")
         return {"grant_id": grant_id, "account_id": account_id, "provider_id": provider.id,
+                "fund_id": fund.id, "pot_account_id": fund.pot_account_id,
                 "token": plain, "warmup_holds": 1}  # fmt: skip
+
+
+def place_one_hold(account_id: int, provider_id: int, amount: int, reference: str) -> None:
+    """One hold on the grant for the provider, in its own unit of work (as a request would)."""
+    from wallet.grants.services import payable_account_id
+    from wallet.ledger import services as ledger
+
+    with unit_of_work():
+        ledger.place_hold(account_id, payable_account_id(provider_id), amount, reference=reference)
 
 
 def pg_counters(app) -> dict[str, int]:
@@ -159,8 +171,6 @@ def run_clients(clients: int, seconds: float, work) -> tuple[Tally, float]:
 
 
 def direct_phase(app, data: dict, clients: int, seconds: float, amount: int):
-    from wallet.grants.services import reserve_on_grant
-
     def work(tally: Tally, barrier: threading.Barrier, box: dict) -> None:
         ok, latencies, errors, samples = 0, [], Counter(), {}
         barrier.wait()
@@ -169,10 +179,7 @@ def direct_phase(app, data: dict, clients: int, seconds: float, amount: int):
             began = time.perf_counter()
             try:
                 with app.app_context():
-                    reserve_on_grant(
-                        data["grant_id"], amount, provider_id=data["provider_id"],
-                        reference="bench direct",
-                    )  # fmt: skip
+                    place_one_hold(data["account_id"], data["provider_id"], amount, "bench direct")
             except Exception as error:  # counted and reported below
                 kind = type(error).__name__
                 errors[kind] += 1
@@ -220,10 +227,8 @@ def wait_healthy(port: int, server: subprocess.Popen, timeout: float = 60) -> No
 
 
 def http_phase(port: int, data: dict, clients: int, seconds: float, amount: int):
-    path = f"/api/v1/grants/{data['grant_id']}/holds"
-    body = json.dumps(
-        {"amount_cents": amount, "provider_id": data["provider_id"], "reference": "bench http"}
-    )
+    path = f"/api/v1/funds/{data['fund_id']}/deposits"
+    body = json.dumps({"amount_cents": amount, "reference": "bench http"})
     headers = {"Authorization": f"Bearer {data['token']}", "Content-Type": "application/json"}
 
     def work(tally: Tally, barrier: threading.Barrier, box: dict) -> None:
@@ -256,11 +261,11 @@ def http_phase(port: int, data: dict, clients: int, seconds: float, amount: int)
     return run_clients(clients, seconds, work)
 
 
-def report(label: str, tally: Tally, wall: float) -> float:
+def report(label: str, tally: Tally, wall: float, what: str = "holds") -> float:
     rate = tally.ok / wall if wall else 0.0
     errors = dict(tally.errors) or "none"
     print(
-        f"{label}: {tally.ok} holds in {wall:.2f} s = {rate:.1f} holds/s; "
+        f"{label}: {tally.ok} {what} in {wall:.2f} s = {rate:.1f} {what}/s; "
         f"p50 {tally.percentile_ms(0.5):.1f} ms, p99 {tally.percentile_ms(0.99):.1f} ms; "
         f"errors: {errors}",
         flush=True,
@@ -270,8 +275,9 @@ def report(label: str, tally: Tally, wall: float) -> float:
     return rate
 
 
-def check_ledger(app, data: dict, holds: int, amount: int) -> None:
-    """`ledger verify` finds nothing; the grant holds exactly the successful holds."""
+def check_ledger(app, data: dict, holds: int, deposits: int, amount: int) -> None:
+    """`ledger verify` finds nothing; the grant holds exactly the successful holds, the pot
+    exactly the successful deposits."""
     from wallet.ledger.models import Hold, HoldStatus
     from wallet.ledger.services import balance
     from wallet.ledger.verify import verify
@@ -279,6 +285,7 @@ def check_ledger(app, data: dict, holds: int, amount: int) -> None:
     with app.app_context():
         problems = verify()
         bal = balance(data["account_id"])
+        pot = balance(data["pot_account_id"])
         pending = session.scalar(
             sa.select(sa.func.count()).where(
                 Hold.debit_account_id == data["account_id"], Hold.status == HoldStatus.PENDING
@@ -287,13 +294,15 @@ def check_ledger(app, data: dict, holds: int, amount: int) -> None:
         session.rollback()
     print(
         f"ledger: verify problems={len(problems)}, grant posted={bal.posted_cents} "
-        f"held={bal.held_cents} pending holds={pending}, expected holds={holds}",
+        f"held={bal.held_cents} pending holds={pending}, expected holds={holds}; "
+        f"pot posted={pot.posted_cents}, expected deposits={deposits}",
         flush=True,
     )
     assert problems == [], problems[:5]
     assert bal.posted_cents == GRANT_CENTS, bal
     assert pending == holds, (pending, holds)
     assert bal.held_cents == holds * amount, (bal.held_cents, holds * amount)
+    assert pot.posted_cents == deposits * amount, (pot.posted_cents, deposits * amount)
 
 
 def main() -> None:
@@ -339,21 +348,21 @@ def main() -> None:
                 server.wait()
         log.seek(0)
         server_log = log.read()
-    http_rate = report("http", web, web_wall)
+    http_rate = report("http", web, web_wall, "deposits")
     tracebacks = server_log.count("Traceback")
     if tracebacks:
         print(f"gunicorn logged {tracebacks} tracebacks; the last lines:", flush=True)
         print("\n".join(server_log.strip().splitlines()[-15:]), flush=True)
     after = pg_counters(app)
 
-    holds = data["warmup_holds"] + direct.ok + web.ok
-    check_ledger(app, data, holds, args.amount)
+    holds = data["warmup_holds"] + direct.ok
+    check_ledger(app, data, holds, web.ok, args.amount)
     direct_errors = sum(direct.errors.values())
     http_errors = sum(web.errors.values())
     print(
-        f"RESULT holds_per_second={direct_rate:.1f} holds_per_second_http={http_rate:.1f} "
+        f"RESULT holds_per_second={direct_rate:.1f} deposits_per_second_http={http_rate:.1f} "
         f"clients={args.clients} seconds_per_phase={args.seconds:.0f} "
-        f"amount_cents={args.amount} holds_direct={direct.ok} holds_http={web.ok} "
+        f"amount_cents={args.amount} holds_direct={direct.ok} deposits_http={web.ok} "
         f"errors_direct={direct_errors} errors_http={http_errors} "
         f"p99_ms_direct={direct.percentile_ms(0.99):.1f} "
         f"p99_ms_http={web.percentile_ms(0.99):.1f} "

@@ -83,8 +83,9 @@ def _security_headers(response: Response) -> Response:
 def _init_extensions(app: Flask) -> None:
     from wallet import i18n
     from wallet.accounts import access
-    from wallet.core import db, errors, templating
+    from wallet.core import db, errors, inputs, templating
 
+    inputs.init_app(app)  # before the blueprints: their `<int:...>` routes use its converter
     db.init_app(app)
     csrf.init_app(app)
     access.init_app(app)

@@ -1,10 +1,19 @@
-"""/api/v1 for funds, schemes, grants, holds and ledger accounts."""
+"""/api/v1 for funds, schemes, grants and ledger accounts (holds move only by their flow)."""
 
 import pytest
+import sqlalchemy as sa
 
-from wallet.accounts.models import Role
-from wallet.core.db import unit_of_work
-from wallet.providers.models import Provider, ProviderStatus
+from tests.catalogue.conftest import CSV
+from tests.conftest import PASSWORD
+from wallet.accounts.models import Role, User
+from wallet.applications import services as applications
+from wallet.catalogue.imports import import_courses
+from wallet.catalogue.models import Course, CourseRun
+from wallet.core.db import session
+from wallet.funds.models import Fund
+from wallet.ledger.models import Hold, HoldStatus
+from wallet.ledger.services import balance
+from wallet.ledger.verify import verify
 
 
 @pytest.fixture
@@ -12,17 +21,6 @@ def api(app, make_staff, api_headers):
     """(client, headers, admin) for a fund administrator with an API token."""
     admin = make_staff(Role.FUND_ADMIN)
     return app.test_client(), api_headers(admin), admin
-
-
-@pytest.fixture
-def provider_id(app) -> int:
-    with app.app_context(), unit_of_work() as db:
-        provider = Provider(
-            name="Opleider", kvk_number="11223344", status=ProviderStatus.ACCREDITED
-        )
-        db.add(provider)
-        db.flush()
-        return provider.id
 
 
 def _scheme(client, headers, fund_id, **fields):
@@ -66,7 +64,7 @@ def test_a_wrong_deposit_is_a_422_and_nothing_moves(api, body):
     assert fund["figures"]["deposited_cents"] == 0
 
 
-def test_grant_hold_post_and_the_ledger_account(api, make_worker, provider_id):
+def test_grant_and_the_ledger_account(api, make_worker):
     client, headers, admin = api
     client.post(f"/api/v1/funds/{admin.fund_id}/deposits",
                 json={"amount_cents": 300_000, "reference": "r"}, headers=headers)  # fmt: skip
@@ -78,22 +76,50 @@ def test_grant_hold_post_and_the_ledger_account(api, make_worker, provider_id):
     listing = client.get(f"/api/v1/schemes/{scheme_id}/grants", headers=headers).json
     assert listing["total"] == 1
     grant = listing["items"][0]
-    hold_url = f"/api/v1/grants/{grant['id']}/holds"
-    hold = client.post(hold_url, json={"amount_cents": 60_000, "provider_id": provider_id},
-                       headers=headers)  # fmt: skip
-    assert hold.status_code == 201
-    too_much = client.post(hold_url, json={"amount_cents": 40_001, "provider_id": provider_id},
-                           headers=headers)  # fmt: skip
-    assert too_much.status_code == 409
-    assert too_much.json["title"] == "Insufficient funds"
-    posted = client.post(f"/api/v1/ledger/holds/{hold.json['id']}/post",
-                         json={"amount_cents": 50_000}, headers=headers)  # fmt: skip
-    assert posted.json["status"] == "posted"
-    again = client.post(f"/api/v1/ledger/holds/{hold.json['id']}/void", headers=headers)
-    assert again.status_code == 409
     account = client.get(f"/api/v1/ledger/accounts/{grant['account_id']}", headers=headers).json
-    assert (account["posted_cents"], account["held_cents"]) == (50_000, 0)
-    assert [line["amount_cents"] for line in account["lines"]] == [100_000, -50_000]
+    assert (account["posted_cents"], account["held_cents"]) == (100_000, 0)
+    assert [line["amount_cents"] for line in account["lines"]] == [100_000]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/ledger/holds/{hold}/post", "/api/v1/ledger/holds/{hold}/void",
+     "/api/v1/grants/{grant}/holds"],
+)  # fmt: skip
+def test_holds_of_an_application_move_only_through_its_flow(
+    app, api, make_scheme, make_worker, make_grant, accredited_provider, db, path
+):
+    """No direct hold endpoint: the fund administrator cannot post, void or add a hold of a
+    worker's application, and the worker's cancel still releases the money."""
+    client, headers, admin = api
+    with app.app_context():
+        fund = session.get(Fund, admin.fund_id)
+        session.expunge(fund)
+    client.post(f"/api/v1/funds/{admin.fund_id}/deposits",
+                json={"amount_cents": 500_000, "reference": "r"}, headers=headers)  # fmt: skip
+    worker = make_worker()
+    grant = make_grant(make_scheme(fund, amount_cents=300_000), worker)
+    with app.app_context():
+        import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
+        run = session.scalar(sa.select(CourseRun).join(Course).where(
+            Course.code == "LAS-1", CourseRun.code == "R1"))  # fmt: skip
+        application = applications.apply(session.get(User, worker.id), run.id,
+                                         password=PASSWORD, expected_copay_cents=0)  # fmt: skip
+        hold_id, application_id = application.parts[0].hold_id, application.id
+        session.commit()
+    url = path.format(hold=hold_id, grant=grant.id)
+    answer = client.post(url, json={"amount_cents": 1_000, "provider_id": 1}, headers=headers)
+    assert answer.status_code in (404, 405)
+    spec = client.get("/api/openapi.json").json
+    assert not any("/holds" in documented for documented in spec["paths"])
+    assert db.get(Hold, hold_id).status == HoldStatus.PENDING
+    with app.app_context():
+        applications.decide(application_id, "cancel", actor=session.get(User, worker.id))
+        session.commit()
+        after = balance(grant.account_id)
+        assert (after.posted_cents, after.held_cents) == (300_000, 0)
+        assert session.get(Hold, hold_id).status == HoldStatus.VOIDED
+        assert verify() == []
 
 
 def test_an_ineligible_worker_gets_every_reason(api, make_worker):
@@ -128,10 +154,13 @@ def test_the_openapi_document_describes_the_money_endpoints(client):
     validate(spec)
     for path in (
         "/api/v1/funds/{fund_id}/deposits",
-        "/api/v1/grants/{grant_id}/holds",
         "/api/v1/ledger/accounts/{account_id}",
         "/api/v1/schemes/{scheme_id}/lottery",
     ):
         assert path in spec["paths"], path  # fmt: skip
     deposit = spec["paths"]["/api/v1/funds/{fund_id}/deposits"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in deposit["parameters"])
+    # Errors are documented as they are sent, so the fuzzing test checks their bodies too.
+    assert list(deposit["responses"]["409"]["content"]) == ["application/problem+json"]
+    default = spec["components"]["responses"]["DEFAULT_ERROR"]["content"]
+    assert default["application/problem+json"]["schema"]["$ref"].endswith("/Problem")

@@ -5,19 +5,37 @@ Authentication is a bearer token (see wallet.accounts.access); errors are proble
 
 from __future__ import annotations
 
+import http
+
 from flask import Flask, abort, render_template, request
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 
 from wallet import csrf
+from wallet.api.common import PROBLEM_JSON, ProblemSchema
 
 API_PREFIX = "/api"
 
 
 class LeerwalletApi(Api):
-    """flask-smorest's Api, leaving error answers to wallet.core.errors (problem+json)."""
+    """flask-smorest's Api, leaving error answers to wallet.core.errors (problem+json) and
+    documenting them as they are sent: application/problem+json with the Problem schema."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def _register_error_handlers(self) -> None:
         pass
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Any other error", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
 api = LeerwalletApi()

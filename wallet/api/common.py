@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import flask_smorest
 from flask import request
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
 from wallet.core.errors import ValidationFailed
+from wallet.core.idempotency import IDEMPOTENCY_HEADER
+from wallet.core.inputs import MAX_BIGINT, MAX_ID
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_DOC = {
     "parameters": [
         {
@@ -17,12 +21,14 @@ IDEMPOTENCY_DOC = {
             "required": False,
             "schema": {"type": "string", "maxLength": 200},
             "description": "Send the same key when retrying: the write happens once, a replay "
-            "returns the first result, the same key with another body is refused (409).",
+            "returns the first result, the same key with any other request (any field of the "
+            "body, path or query, or another file) is refused (409).",
         }
     ],
     "security": [{"bearerAuth": []}],
 }
 SECURED = {"security": [{"bearerAuth": []}]}
+PROBLEM_JSON = "application/problem+json"
 
 
 def idempotency_key() -> str | None:
@@ -48,3 +54,59 @@ class ProblemSchema(Schema):
     status = fields.Integer()
     detail = fields.String()
     errors = fields.Dict()
+
+
+def _out_of_range(data) -> dict:
+    """Integers no database column can hold: ids (`id`, `*_id`) beyond PostgreSQL's integer,
+    any other beyond a 64-bit integer; as {field: [message]}."""
+    found: dict = {}
+    items = data.items() if isinstance(data, dict) else enumerate(data)
+    for name, value in items:
+        if isinstance(value, dict | list):
+            inner = _out_of_range(value)
+            if inner:
+                found[name] = inner
+        elif isinstance(value, int) and not isinstance(value, bool):
+            is_id = isinstance(name, str) and (name == "id" or name.endswith("_id"))
+            limit = MAX_ID if is_id else MAX_BIGINT
+            if not -limit <= value <= limit:
+                found[name] = [_("Must be between %(low)d and %(high)d.", low=-limit, high=limit)]
+    return found
+
+
+class _Parser(FlaskParser):
+    """webargs' parser that refuses integers beyond what the database holds (422, for every
+    schema at once), with a `multipart` location: form fields and files read by one schema."""
+
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+    def parse(self, argmap, req=None, *, location=None, **kwargs):
+        """Parse as webargs does, then refuse out-of-range integers."""
+        data = super().parse(argmap, req, location=location, **kwargs)
+        problems = _out_of_range(data) if isinstance(data, dict | list) else {}
+        if problems:
+            flask_smorest.abort(422, messages={location or self.location: problems})
+        return data
+
+    def load_multipart(self, req, schema):
+        """Form fields and uploaded files of a multipart/form-data body."""
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """The blueprint of every API feature: flask-smorest's, with the parser above. Multipart
+    bodies are one schema, so the OpenAPI document shows every field (with location "form"
+    plus "files" it showed only the files)."""
+
+    ARGUMENTS_PARSER = _Parser()
+
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "multipart": "multipart/form-data",
+    }
+
+    def alt_response(self, status_code, *args, content_type=None, **kwargs):
+        """An alternative answer; errors (4xx, 5xx) are documented as problem+json."""
+        if content_type is None and int(status_code) >= 400:
+            content_type = PROBLEM_JSON
+        return super().alt_response(status_code, *args, content_type=content_type, **kwargs)

@@ -2,11 +2,10 @@
 
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from wallet.accounts.access import role_required
-from wallet.api.common import SECURED, ProblemSchema
+from wallet.api.common import SECURED, Blueprint, ProblemSchema
 
 blp = Blueprint(
     "api_v1", __name__, url_prefix="/api/v1", description="Who you are, and the basics."

@@ -19,6 +19,8 @@ from wallet.applications.models import ApplicationStatus
 from wallet.core.db import session
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import replayed, show_errors, submit_once
+from wallet.core.inputs import query_id
+from wallet.core.money import MAX_CENTS
 from wallet.grants.models import Grant
 
 bp = Blueprint("applications", __name__)
@@ -35,6 +37,15 @@ class ApplyForm(FlaskForm):
     expected_copay = HiddenField()
 
 
+def _seen_copay(text: str | None) -> int:
+    """The co-payment the page showed (a hidden field); -1, which no plan has, if garbled."""
+    try:
+        cents = int(text or "")
+    except ValueError:
+        return -1
+    return cents if 0 <= cents <= MAX_CENTS else -1
+
+
 class AnswerForm(FlaskForm):
     """A provider's answer, with a reason or payment reference where needed."""
 
@@ -48,7 +59,7 @@ class AnswerForm(FlaskForm):
 @role_required(Role.WORKER)
 def new():
     """The funding plan of a run, its conditions, and the confirmation with the password."""
-    run_id = request.args.get("run", type=int) or 0
+    run_id = query_id("run")
     form = ApplyForm()
     status = 200
     try:
@@ -61,7 +72,7 @@ def new():
         try:
             done = submit_once(lambda: services.apply(
                 current_user, run.id, password=form.password.data,
-                expected_copay_cents=int(form.expected_copay.data or -1),
+                expected_copay_cents=_seen_copay(form.expected_copay.data),
                 client_ip=request.remote_addr,
             ))  # fmt: skip
         except ValidationFailed as error:

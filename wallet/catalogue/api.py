@@ -6,12 +6,11 @@ import json
 
 from flask import request
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
-from wallet.api.common import SECURED, ProblemSchema
+from wallet.api.common import SECURED, Blueprint, ProblemSchema
 from wallet.catalogue import services
 from wallet.catalogue.imports import import_courses
 from wallet.catalogue.search import SORTS, SearchQuery, search

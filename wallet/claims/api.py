@@ -7,18 +7,22 @@ multipart/form-data with the invoice PDF (and optionally a certificate and a UBL
 
 from __future__ import annotations
 
-import hashlib
-
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
-from wallet.api.common import IDEMPOTENCY_DOC, SECURED, PageArgs, ProblemSchema, idempotency_key
+from wallet.api.common import (
+    IDEMPOTENCY_DOC,
+    SECURED,
+    Blueprint,
+    PageArgs,
+    ProblemSchema,
+    idempotency_key,
+)
 from wallet.applications import services as applications
 from wallet.applications.models import ApplicationStatus
 from wallet.claims import services
@@ -98,7 +102,8 @@ class ClaimOut(Schema):
 
 
 class ClaimFormIn(Schema):
-    """The invoice's fields (multipart/form-data)."""
+    """The invoice's fields and files (multipart/form-data): the invoice PDF (required), a
+    certificate PDF and a UBL 2.1 e-invoice (optional)."""
 
     application_id = fields.Integer(required=True)
     kind = fields.String(load_default="final", validate=validate.OneOf(KINDS))
@@ -110,19 +115,15 @@ class ClaimFormIn(Schema):
     attendance_pct = fields.Integer(load_default=None, allow_none=True,
                                     validate=validate.Range(0, 100))  # fmt: skip
 
+    invoice_pdf = Upload(required=True, metadata={"description": "The invoice, a PDF."})
+    certificate_pdf = Upload(metadata={"description": "A certificate of participation (PDF)."})
+    ubl_xml = Upload(metadata={"description": "The invoice as a UBL 2.1 e-invoice."})
+
 
 class ResubmitFormIn(ClaimFormIn):
     """A corrected version: the same fields; the application is the claim's own."""
 
     application_id = fields.Integer(load_default=None)
-
-
-class ClaimFilesIn(Schema):
-    """The invoice PDF (required), a certificate PDF and a UBL 2.1 e-invoice (optional)."""
-
-    invoice_pdf = Upload(required=True)
-    certificate_pdf = Upload()
-    ubl_xml = Upload()
 
 
 class ReviewIn(Schema):
@@ -148,14 +149,24 @@ def _claim_out(claim, replayed: bool = False) -> dict:
 
 
 def _claim_once(scope: str, request: dict, perform) -> dict:
-    """Run `perform` (which returns a claim) once per Idempotency-Key; the claim as output."""
+    """Run `perform` (which returns a claim) once per Idempotency-Key; the claim as output.
+
+    run_once hashes the whole HTTP request (files included), not only `request`."""
     outcome = run_once(scope, idempotency_key(), request, lambda: perform().id)
     return _claim_out(services.get_claim(outcome.result_id), outcome.replayed)
 
 
-def _input(form: dict, uploads: dict, kind: str) -> services.ClaimInput:
+FILES = ("invoice_pdf", "certificate_pdf", "ubl_xml")
+
+
+def _fields(body: dict) -> dict:
+    """The body without its files (run_once hashes their content from the request)."""
+    return {name: value for name, value in body.items() if name not in FILES}
+
+
+def _input(form: dict, kind: str) -> services.ClaimInput:
     def read(name):
-        upload = uploads.get(name)
+        upload = form.get(name)
         return upload.read() if upload else None
 
     return services.ClaimInput(
@@ -165,15 +176,6 @@ def _input(form: dict, uploads: dict, kind: str) -> services.ClaimInput:
         attendance_pct=form["attendance_pct"], invoice_pdf=read("invoice_pdf") or b"",
         certificate_pdf=read("certificate_pdf"), ubl_xml=read("ubl_xml"),
     )  # fmt: skip
-
-
-def _fingerprint(form: dict, data: services.ClaimInput) -> dict:
-    """What identifies a claim request for Idempotency-Key: its fields and its files' hashes."""
-    digest = {name: hashlib.sha256(content).hexdigest() if content else None
-              for name, content in (("invoice", data.invoice_pdf),
-                                    ("certificate", data.certificate_pdf),
-                                    ("ubl", data.ubl_xml))}  # fmt: skip
-    return {**{k: str(v) for k, v in form.items()}, **digest}
 
 
 @blp.route("/provider/applications")
@@ -226,18 +228,17 @@ class ProviderClaims(MethodView):
 
     @role_required(Role.PROVIDER_STAFF)
     @blp.doc(**IDEMPOTENCY_DOC)
-    @blp.arguments(ClaimFormIn, location="form")
-    @blp.arguments(ClaimFilesIn, location="files")
+    @blp.arguments(ClaimFormIn, location="multipart")
     @blp.response(201, ClaimOut)
     @blp.alt_response(404, schema=ProblemSchema, description="Not your application")
     @blp.alt_response(409, schema=ProblemSchema, description="Out of order, or already claimed")
     @blp.alt_response(422, schema=ProblemSchema, description="Wrong amount, file or proof")
-    def post(self, form, uploads):
+    def post(self, body):
         """Submit a claim with its invoice (honours Idempotency-Key)."""
-        data = _input(form, uploads, form["kind"])
+        form, data = _fields(body), _input(body, body["kind"])
         return _claim_once(
             f"claim:{current_user.provider_id}",
-            _fingerprint(form, data),
+            form,
             lambda: services.submit(current_user, form["application_id"], data),
         )
 
@@ -248,19 +249,18 @@ class ProviderClaimResubmit(MethodView):
 
     @role_required(Role.PROVIDER_STAFF)
     @blp.doc(**IDEMPOTENCY_DOC)
-    @blp.arguments(ResubmitFormIn, location="form")
-    @blp.arguments(ClaimFilesIn, location="files")
+    @blp.arguments(ResubmitFormIn, location="multipart")
     @blp.response(200, ClaimOut)
     @blp.alt_response(404, schema=ProblemSchema, description="Not your claim")
     @blp.alt_response(409, schema=ProblemSchema, description="Not rejected")
     @blp.alt_response(422, schema=ProblemSchema, description="Wrong amount, file or proof")
-    def post(self, form, uploads, claim_id):
+    def post(self, body, claim_id):
         """Resubmit a rejected claim (honours Idempotency-Key)."""
         claim = services.visible_claim(claim_id, current_user)
-        data = _input(form, uploads, claim.kind.value)
+        form, data = _fields(body), _input(body, claim.kind.value)
         return _claim_once(
             f"claim:{current_user.provider_id}:{claim_id}:resubmit",
-            _fingerprint(form, data),
+            form,
             lambda: services.resubmit(current_user, claim_id, data),
         )
 

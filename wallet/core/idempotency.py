@@ -2,8 +2,10 @@
 
 The key is stored in the same database transaction as the effect, with a hash of the
 request. A replay returns the first result and writes nothing; the same key with another
-request is refused (409). Two concurrent requests with one key: the unique index makes the
-second wait for the first and then replay it.
+request is refused (409). For an HTTP request that carries the key in its Idempotency-Key
+header, the hash covers the whole request (route, path ids, query, JSON or form body, the
+uploaded files' content), so no endpoint can leave a field out. Two concurrent requests
+with one key: the unique index makes the second wait for the first and then replay it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import has_request_context
+from flask import request as http_request
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,6 +27,7 @@ from wallet.core.db import Base, UTCDateTime, require_no_unit_of_work, session, 
 from wallet.core.errors import Conflict, ValidationFailed
 
 MAX_KEY_LENGTH = 200
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class IdempotencyKey(Base):
@@ -60,6 +65,33 @@ def request_hash(request: Mapping) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _file_digest(upload) -> str:
+    stream = upload.stream
+    position = stream.tell()
+    stream.seek(0)
+    digest = hashlib.sha256(stream.read()).hexdigest()
+    stream.seek(position)  # the view may read the file after us, or already has
+    return digest
+
+
+def http_fingerprint(key: str) -> dict | None:
+    """The whole HTTP request that carries `key` in its header; None outside such a request."""
+    if not has_request_context() or http_request.headers.get(IDEMPOTENCY_HEADER) != key:
+        return None
+    files: dict[str, list[str]] = {}
+    for name, upload in http_request.files.items(multi=True):
+        files.setdefault(name, []).append(_file_digest(upload))
+    return {
+        "method": http_request.method,
+        "route": str(http_request.url_rule),
+        "path": http_request.view_args or {},
+        "query": http_request.args.to_dict(flat=False),
+        "json": http_request.get_json(silent=True) if http_request.is_json else None,
+        "form": http_request.form.to_dict(flat=False),
+        "files": files,
+    }
+
+
 def _existing(scope: str, key: str) -> IdempotencyKey | None:
     query = sa.select(IdempotencyKey).where(
         IdempotencyKey.scope == scope, IdempotencyKey.key == key
@@ -90,7 +122,7 @@ def run_once(
             return Outcome(perform(), replayed=False)
     if not key or len(key) > MAX_KEY_LENGTH:
         raise ValidationFailed(_("An idempotency key has 1 to 200 characters."))
-    digest = request_hash(request)
+    digest = request_hash({"request": request, "http": http_fingerprint(key)})
     found = _existing(scope, key)
     if found is not None:
         return _replay(found, digest)

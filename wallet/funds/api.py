@@ -1,12 +1,11 @@
 """/api/v1/funds: a fund's figures and deposits (fund administrators, their own fund)."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
-from wallet.api.common import IDEMPOTENCY_DOC, SECURED, ProblemSchema, idempotency_key
+from wallet.api.common import IDEMPOTENCY_DOC, SECURED, Blueprint, ProblemSchema, idempotency_key
 from wallet.funds import services
 from wallet.funds.access import own_fund
 

@@ -1,25 +1,29 @@
-"""/api/v1: grants of a scheme: by hand, by allocation, by lottery; holds on a grant."""
-
-import datetime as dt
+"""/api/v1: grants of a scheme: by hand, by allocation, by lottery."""
 
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
 from wallet.accounts.services import find_worker_id
-from wallet.api.common import IDEMPOTENCY_DOC, SECURED, PageArgs, ProblemSchema, idempotency_key
+from wallet.api.common import (
+    IDEMPOTENCY_DOC,
+    SECURED,
+    Blueprint,
+    PageArgs,
+    ProblemSchema,
+    idempotency_key,
+)
 from wallet.core import clock
 from wallet.core.errors import NotFound
-from wallet.funds.access import own_fund, own_scheme
+from wallet.funds.access import own_scheme
 from wallet.grants import services
 from wallet.grants.allocation import allocate
 from wallet.grants.lottery import draw_lottery
 
-blp = Blueprint("api_grants", __name__, url_prefix="/api/v1", description="Grants and holds.")
+blp = Blueprint("api_grants", __name__, url_prefix="/api/v1", description="Grants.")
 
 
 class GrantSchema(Schema):
@@ -93,15 +97,6 @@ class DrawOut(Schema):
     order = fields.List(fields.Integer())
 
 
-class HoldIn(Schema):
-    """A hold on a grant for a provider."""
-
-    amount_cents = fields.Integer(required=True, strict=True)
-    provider_id = fields.Integer(required=True)
-    reference = fields.String(load_default="", validate=validate.Length(0, 100))
-    expires_in_days = fields.Integer(load_default=None, validate=validate.Range(1, 730))
-
-
 def _row(grant, name, email, posted, held) -> dict:
     return {**grant.__dict__, "worker_name": name, "worker_email": email,
             "posted_cents": posted, "held_cents": held}  # fmt: skip
@@ -163,25 +158,3 @@ def draw(data, scheme_id):
     """Draw the lottery after the window has closed (once)."""
     own_scheme(scheme_id)
     return draw_lottery(scheme_id, data["seed"], actor_id=current_user.id)
-
-
-@blp.route("/grants/<int:grant_id>/holds", methods=["POST"])
-@role_required(Role.FUND_ADMIN)
-@blp.doc(**IDEMPOTENCY_DOC)
-@blp.arguments(HoldIn)
-@blp.response(201, CreatedOut)
-@blp.alt_response(409, schema=ProblemSchema, description="Not enough available on the grant")
-def place_hold(data, grant_id):
-    """Reserve part of a grant for a provider (honours Idempotency-Key)."""
-    grant = services.get_grant(grant_id)
-    own_fund(grant.fund_id)
-    days = data["expires_in_days"]
-    outcome = services.reserve_on_grant(
-        grant_id,
-        data["amount_cents"],
-        provider_id=data["provider_id"],
-        reference=data["reference"],
-        expires_at=clock.now() + dt.timedelta(days=days) if days else None,
-        idempotency_key=idempotency_key(),
-    )
-    return {"id": outcome.result_id, "replayed": outcome.replayed}

@@ -419,34 +419,6 @@ def payable_account_id(provider_id: int) -> int:
     return ledger.open_account(f"provider:{provider_id}:payable", AccountKind.PAYABLE).id
 
 
-def reserve_on_grant(
-    grant_id: int,
-    cents: int,
-    *,
-    provider_id: int,
-    reference: str,
-    expires_at: dt.datetime | None = None,
-    idempotency_key: str | None = None,
-) -> Outcome:
-    """Hold `cents` of an active grant for a provider (retry-safe with a key)."""
-    grant = get_grant(grant_id)
-    if grant.status != GrantStatus.ACTIVE or grant.expires_at <= clock.now():
-        raise Conflict(_("This budget has expired."))
-
-    def perform() -> int:
-        hold = ledger.place_hold(
-            grant.account_id,
-            payable_account_id(provider_id),
-            cents,
-            reference=reference[:100] or None,
-            expires_at=expires_at,
-        )
-        return hold.id
-
-    request = {"grant": grant_id, "cents": cents, "provider": provider_id, "ref": reference}
-    return run_once(f"hold:{grant_id}", idempotency_key, request, perform)
-
-
 @dataclass(frozen=True)
 class StatementLine:
     """One movement on one of a worker's grants."""

@@ -17,7 +17,9 @@ bp = Blueprint("home", __name__)
 
 @bp.app_context_processor
 def _layout_context():
-    return {"language_form": LanguageForm(), "Role": Role}
+    # formdata=None: the layout's form never reads this request's body, so an error page
+    # for a body too large (413) or malformed can still be drawn.
+    return {"language_form": LanguageForm(formdata=None), "Role": Role}
 
 
 @bp.get("/")

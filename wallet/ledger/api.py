@@ -1,20 +1,22 @@
-"""/api/v1/ledger: a fund's accounts with their statements, and settling holds."""
+"""/api/v1/ledger: a fund's accounts with their statements (read only).
+
+Holds move only through their application or claim (apply, cancel, approve, close), never
+by a direct call: no endpoint here posts or voids a hold.
+"""
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
-from wallet.api.common import SECURED, PageArgs, ProblemSchema
-from wallet.core.db import session, unit_of_work
+from wallet.api.common import SECURED, Blueprint, PageArgs
+from wallet.core.db import session
 from wallet.core.errors import NotFound
 from wallet.funds.models import Fund
 from wallet.grants.models import Grant
 from wallet.ledger import services as ledger
-from wallet.ledger.models import Hold
 
 blp = Blueprint("api_ledger", __name__, url_prefix="/api/v1/ledger", description="The ledger.")
 
@@ -42,22 +44,6 @@ class AccountSchema(Schema):
     available_cents = fields.Integer()
     lines = fields.List(fields.Nested(LineSchema))
     total_lines = fields.Integer()
-
-
-class SettleIn(Schema):
-    """How much of a hold to post; all of it when left out."""
-
-    amount_cents = fields.Integer(load_default=None, strict=True)
-
-
-class HoldSchema(Schema):
-    """A hold and where it stands."""
-
-    id = fields.Integer()
-    amount_cents = fields.Integer()
-    posted_cents = fields.Integer(allow_none=True)
-    status = fields.String()
-    reference = fields.String(allow_none=True)
 
 
 def fund_owning_account(account_id: int) -> int | None:
@@ -91,38 +77,3 @@ def account(args, account_id):
         "lines": lines[start : start + args["per_page"]],
         "total_lines": len(lines),
     }
-
-
-def _own_hold(hold_id: int) -> Hold:
-    hold = session.get(Hold, hold_id)
-    if hold is None or fund_owning_account(hold.debit_account_id) != current_user.fund_id:
-        raise NotFound(_("There is no such reservation."))
-    return hold
-
-
-@blp.route("/holds/<int:hold_id>/post", methods=["POST"])
-@role_required(Role.FUND_ADMIN)
-@blp.doc(**SECURED)
-@blp.arguments(SettleIn)
-@blp.response(200, HoldSchema)
-@blp.alt_response(409, schema=ProblemSchema, description="Already settled")
-def post(data, hold_id):
-    """Post a hold in full or in part; the rest is released."""
-    _own_hold(hold_id)
-    with unit_of_work():
-        ledger.post_hold(hold_id, data["amount_cents"], description="Geboekt via de API",
-                         actor_id=current_user.id)  # fmt: skip
-    return session.get(Hold, hold_id)
-
-
-@blp.route("/holds/<int:hold_id>/void", methods=["POST"])
-@role_required(Role.FUND_ADMIN)
-@blp.doc(**SECURED)
-@blp.response(200, HoldSchema)
-@blp.alt_response(409, schema=ProblemSchema, description="Already settled")
-def void(hold_id):
-    """Release a hold in full."""
-    _own_hold(hold_id)
-    with unit_of_work():
-        ledger.void_hold(hold_id)
-    return session.get(Hold, hold_id)

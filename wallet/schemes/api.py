@@ -2,12 +2,11 @@
 
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
-from wallet.api.common import SECURED, ProblemSchema
+from wallet.api.common import SECURED, Blueprint, ProblemSchema
 from wallet.funds.access import own_fund, own_scheme
 from wallet.schemes import services
 from wallet.schemes.models import AllocationMode

@@ -1,0 +1,84 @@
+"""API fuzzing: schemathesis sends generated requests for every operation of
+/api/openapi.json to the app in-process (WSGI, no server), anonymous and with a token of
+each staff role; no answer may be a server error, and every documented answer must match
+its schema.
+
+Bounded and derandomized, so a run is the same every time and takes about a minute. The
+number of requests is counted and printed at the end of the run (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from tests.claims.conftest import claim_input, make_journey  # noqa: F401 - fixture
+from wallet import create_app
+from wallet.accounts.models import Role, User
+from wallet.claims import services as claims
+from wallet.core.db import session
+
+EXAMPLES = 12  # per operation; each example is sent once per identity below
+# The document is read at collection from an app of its own (it needs no database): the
+# lazy `from_fixture` loader does not run under pytest 9. Requests go to the test app.
+schema = schemathesis.openapi.from_wsgi(
+    "/api/openapi.json", create_app({"TESTING": True, "DATABASE_URL": "sqlite://"})
+)
+
+
+@pytest.fixture
+def counted_app(app, fuzz_counter):
+    """The test app, its requests counted while the fuzzing test runs."""
+    with fuzz_counter.counting(app) as counted:
+        yield counted
+
+
+def _platform_admin_headers(app, make_staff, api_headers) -> dict:
+    """The product gives platform administrators no API token; should one hold one anyway
+    (a fund administrator promoted later), the API must still answer correctly."""
+    user = make_staff(Role.FUND_ADMIN)
+    headers = api_headers(user)
+    with app.app_context():
+        promoted = session.get(User, user.id)
+        promoted.role, promoted.fund_id = Role.PLATFORM_ADMIN, None
+        session.commit()
+    return headers
+
+
+@pytest.fixture
+def identities(app, make_journey, make_staff, api_headers) -> dict[str, dict]:  # noqa: F811
+    """Headers of each caller: nobody, provider staff, a fund and a platform administrator.
+
+    The provider and the fund administrator share a worker's application with a submitted
+    claim, so small generated ids (1, 2, ...) reach real rows and the paths behind them."""
+    j = make_journey()
+    with app.app_context():
+        staff = session.get(User, j["staff"].id)
+        claims.submit(staff, j["application"].id, claim_input())
+        session.commit()
+    return {
+        "anonymous": {},
+        "provider": api_headers(j["staff"]),
+        "fund_admin": api_headers(j["admins"][0]),
+        "platform_admin": _platform_admin_headers(app, make_staff, api_headers),
+    }
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_server_error_and_answers_as_documented(case, counted_app, identities):
+    for headers in identities.values():
+        case.call_and_validate(
+            app=counted_app,
+            headers=headers,
+            checks=[not_a_server_error, response_schema_conformance],
+        )
