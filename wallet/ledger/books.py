@@ -27,6 +27,7 @@ A transaction of any other kind is itself a breach.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from wallet.core.db import session
 from wallet.ledger.models import (
@@ -87,6 +88,8 @@ def check_books(add) -> None:
     _check_receivables(report)
     _check_payouts(report)
     _check_kinds(report)
+    _check_posting_shapes(report)
+    _check_reversals(report)
     _check_decisions_audited(report)
 
 
@@ -420,6 +423,72 @@ def _check_kinds(report) -> None:
         report("6 decision audited", f"transaction {tx} is of unknown kind {kind!r}")
 
 
+# The accounts each kind of transaction moves, and which way (1 credit, -1 debit): a kind
+# audited on one account must not move money on another (an allocation that also pays the
+# outside world, a "deposit" that drains a pot). Other payout_* kinds stay between the
+# accounts of the payout flow.
+K = AccountKind
+SHAPES: dict[str, tuple[tuple[AccountKind, int], ...]] = {
+    "deposit": ((K.FUNDING_SOURCE, -1), (K.FUND_POT, 1)),
+    "grant": ((K.FUND_POT, -1), (K.GRANT, 1)),
+    "allocation": ((K.FUND_POT, -1), (K.GRANT, 1)),
+    "grant_expiry": ((K.GRANT, -1), (K.FUND_POT, 1)),
+    "hold_post": ((K.GRANT, -1), (K.PAYABLE, 1)),
+    "clawback": ((K.FUND_POT, 1), (K.PAYABLE, -1), (K.RECEIVABLE, -1)),
+    "payout_submit": ((K.PAYABLE, -1), (K.IN_TRANSIT, 1), (K.RECEIVABLE, 1)),
+    "payout_paid": ((K.IN_TRANSIT, -1), (K.PAID_OUT, 1)),
+    "payout_returned": ((K.IN_TRANSIT, -1), (K.PAID_OUT, -1), (K.PAYABLE, 1),
+                        (K.RECEIVABLE, -1)),
+    "copay_received": ((K.FUNDING_SOURCE, -1), (K.COPAY_RECEIVED, 1)),
+    "copay_refunded": ((K.COPAY_RECEIVED, -1), (K.FUNDING_SOURCE, 1)),
+}  # fmt: skip
+PAYOUT_ACCOUNTS = (K.PAYABLE, K.IN_TRANSIT, K.PAID_OUT, K.RECEIVABLE)
+
+
+def _check_posting_shapes(report) -> None:
+    """Each posting is on an account its transaction's kind moves, in the direction it moves."""
+    kind, cents, account = LedgerTransaction.kind, Posting.amount_cents, LedgerAccount.kind
+    allowed = [
+        sa.and_(kind == name, account == account_kind, cents * sign >= 0)
+        for name, shape in SHAPES.items()
+        for account_kind, sign in shape
+    ]
+    allowed.append(sa.and_(kind.not_in(SHAPES), kind.like("payout\\_%", escape="\\"),
+                           account.in_(PAYOUT_ACCOUNTS)))  # fmt: skip
+    query = (
+        sa.select(LedgerTransaction.id, kind, LedgerAccount.code, cents)
+        .join(Posting, Posting.transaction_id == LedgerTransaction.id)
+        .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
+        .where(kind.in_(SHAPES) | kind.like("payout\\_%", escape="\\"), ~sa.or_(*allowed))
+    )
+    for tx, tx_kind, code, amount in _rows(query):
+        report("7 money moves by its use case",
+               f"transaction {tx} ({tx_kind}) moved {amount} cents on {code}, "
+               f"which no {tx_kind} moves that way")  # fmt: skip
+
+
+def _check_reversals(report) -> None:
+    """A reversal is the mirror image of the transaction it reverses, account by account."""
+    reversal = aliased(LedgerTransaction)
+    own = sa.select(reversal.id.label("tx"), Posting.account_id.label("account"),
+                    Posting.amount_cents.label("cents")
+                    ).join(Posting, Posting.transaction_id == reversal.id
+                    ).where(reversal.kind == "reversal")  # fmt: skip
+    mirrored = sa.select(reversal.id, Posting.account_id, Posting.amount_cents
+                         ).join(Posting, Posting.transaction_id == reversal.reverses_id
+                         ).where(reversal.kind == "reversal")  # fmt: skip
+    both = sa.union_all(own, mirrored).subquery()
+    query = (
+        sa.select(both.c.tx)
+        .group_by(both.c.tx, both.c.account)
+        .having(sa.func.sum(both.c.cents) != 0)
+        .distinct()
+    )
+    for (tx,) in _rows(query):
+        detail = f"transaction {tx} (reversal) is not the mirror image of what it reverses"
+        report("7 money moves by its use case", detail)
+
+
 def _unaudited(subject_type: str, subject_id, action: str | None = None):
     """No audit event with this subject (and action) exists."""
     from wallet.audit.models import AuditEvent
@@ -566,3 +635,11 @@ def _check_payout_settlements(report, PayoutBatch, PayoutItem) -> None:  # noqa:
             f"batch {batch_id}: {n} payout transactions after submit "
             f"but {audited} audit events of its items",
         )
+    # Counted per batch above, so one that names no batch would escape the count.
+    orphans = sa.select(LedgerTransaction.id, LedgerTransaction.kind).where(
+        LedgerTransaction.kind.like("payout\\_%", escape="\\"),
+        LedgerTransaction.kind != "payout_submit",
+        ~sa.exists().where(PayoutBatch.reference == LedgerTransaction.reference),
+    )
+    for tx, kind in _rows(orphans):
+        report("6 decision audited", f"transaction {tx} ({kind}) names no payout batch")
