@@ -432,3 +432,20 @@ def test_a_true_reversal_is_clean(books):
         ledger.reverse(made.result_id, reason="wrong fund", actor_id=books.admin.id)
         record("ledger_transaction", made.result_id, "reverse", actor_id=books.admin.id)
     assert verify() == []
+
+
+def test_a_transfer_changed_after_submit_is_caught(books, runner):
+    """The bank file and the statement match go by the lines: they must add up to the item
+    whose amount went to in-transit."""
+    _sql("UPDATE payout_lines SET amount_cents = amount_cents + 50000, "
+         "claim_cents = claim_cents + 50000 WHERE item_id = :i", i=books.transit_item)  # fmt: skip
+    _assert_named(runner, "4 paid as approved", f"payout item {books.transit_item}")
+
+
+def test_a_transfer_moved_to_another_provider_s_item_is_caught(books, runner, make_provider_user):
+    session.rollback()  # the fixture's own app context writes next
+    provider = make_provider_user().provider_id
+    line = session.scalar(sa.text("SELECT id FROM payout_lines WHERE item_id = :i"),
+                          {"i": books.transit_item})  # fmt: skip
+    _sql("UPDATE claims SET provider_id = :p WHERE id = :c", p=provider, c=books.transit_claim)
+    _assert_named(runner, "4 paid as approved", f"payout line {line}")

@@ -372,6 +372,7 @@ def _check_payouts(report) -> None:
                 f"{status.value} say {_num(should)}",
             )
     _check_paid_batches(report)
+    _check_payout_lines(report)
 
 
 def _check_paid_batches(report) -> None:
@@ -410,6 +411,44 @@ def _check_paid_batches(report) -> None:
             f"batch {batch_id} ({reference}): paid items {list(items)} say {_num(cents)}, "
             f"paid-out postings say {_num(actual)}",
         )
+
+
+def _check_payout_lines(report) -> None:
+    """A sent item is the sum of its live lines (the transfers the bank file carries), and each
+    line pays its provider's claim in full, less the offset it settles."""
+    from wallet.claims.models import Claim
+    from wallet.payments.models import ItemStatus, PayoutItem, PayoutLine
+
+    live = (
+        sa.select(PayoutLine.item_id, sa.func.sum(PayoutLine.amount_cents).label("amount"),
+                  sa.func.sum(PayoutLine.claim_cents).label("gross"),
+                  sa.func.sum(PayoutLine.offset_cents).label("offset"))
+        .where(PayoutLine.released.is_(False))
+        .group_by(PayoutLine.item_id).subquery()
+    )  # fmt: skip
+    amount, gross = sa.func.coalesce(live.c.amount, 0), sa.func.coalesce(live.c.gross, 0)
+    sent = PayoutItem.status.in_([ItemStatus.SUBMITTED, ItemStatus.PAID])
+    query = (
+        sa.select(PayoutItem.id, PayoutItem.amount_cents, amount)
+        .outerjoin(live, live.c.item_id == PayoutItem.id)
+        .where(sent, sa.or_(amount != PayoutItem.amount_cents, gross != PayoutItem.gross_cents,
+                            sa.func.coalesce(live.c.offset, 0) != PayoutItem.offset_cents))
+    )  # fmt: skip
+    for item_id, cents, lines in _rows(query):
+        detail = f"payout item {item_id} of {cents} cents but its transfers say {_num(lines)}"
+        report("4 paid as approved", detail)
+    odd = (
+        sa.select(PayoutLine.id, PayoutLine.item_id, Claim.id)
+        .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
+        .join(Claim, Claim.id == PayoutLine.claim_id)
+        .where(sent, PayoutLine.released.is_(False))
+        .where(sa.or_(PayoutLine.claim_cents != Claim.amount_cents,
+                      PayoutLine.amount_cents != PayoutLine.claim_cents - PayoutLine.offset_cents,
+                      PayoutLine.offset_cents < 0, Claim.provider_id != PayoutItem.provider_id))
+    )  # fmt: skip
+    for line_id, item_id, claim_id in _rows(odd):
+        report("4 paid as approved", f"payout line {line_id} of item {item_id} does not pay "
+                                     f"claim {claim_id} as approved")  # fmt: skip
 
 
 def _check_kinds(report) -> None:
