@@ -86,6 +86,7 @@ def check_books(add) -> None:
     _check_claim_parts(report)
     _check_payables(report)
     _check_receivables(report)
+    _check_copayments(report)
     _check_payouts(report)
     _check_kinds(report)
     _check_posting_shapes(report)
@@ -338,6 +339,25 @@ def _check_receivables(report) -> None:
     for code, balance, should in _rows(query):
         report("4 receivable agrees with clawbacks",
                f"{code}: balance {balance} but clawbacks of paid claims less offsets say "
+               f"{_num(should)}")  # fmt: skip
+
+
+def _check_copayments(report) -> None:
+    """Co-payments received are the workers' payments that succeeded, less what was refunded."""
+    from wallet.payments.models import Copayment, CopaymentStatus
+
+    kept = sa.select(
+        sa.func.coalesce(
+            sa.func.sum(Copayment.amount_cents - sa.func.coalesce(Copayment.refunded_cents, 0)), 0
+        )
+    ).where(Copayment.status.in_([CopaymentStatus.SUCCEEDED, CopaymentStatus.REFUNDED]))
+    expected = kept.scalar_subquery()
+    query = sa.select(LedgerAccount.code, LedgerAccount.posted_cents, expected).where(
+        LedgerAccount.kind == AccountKind.COPAY_RECEIVED, LedgerAccount.posted_cents != expected
+    )
+    for code, balance, should in _rows(query):
+        report("4 co-payments agree with the payments",
+               f"{code}: balance {balance} but the co-payments received less refunds say "
                f"{_num(should)}")  # fmt: skip
 
 
