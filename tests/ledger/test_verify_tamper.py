@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from tests.payments.fixtures import approved, make_journey  # noqa: F401 - shared fixtures
 from wallet.applications.models import ApplicationPart
+from wallet.audit.services import record
 from wallet.claims import services as claims
 from wallet.claims.models import Claim, ClaimPart
 from wallet.core import clock
@@ -68,11 +69,19 @@ def books(approved):  # noqa: F811 - the imported fixture
     return state
 
 
-def _move(kind: str, *entries: tuple[int, int], reference: str | None = None) -> int:
+def _move(
+    kind: str, *entries: tuple[int, int], reference: str | None = None, reverses: int | None = None
+) -> int:
     """A balanced transaction inserted straight into the tables, cached balances kept right."""
     tx = session.execute(
         sa.insert(LedgerTransaction.__table__)
-        .values(kind=kind, description="tampered", reference=reference, created_at=clock.now())
+        .values(
+            kind=kind,
+            description="tampered",
+            reference=reference,
+            created_at=clock.now(),
+            reverses_id=reverses,
+        )
         .returning(LedgerTransaction.__table__.c.id)
     ).scalar_one()
     accounts = LedgerAccount.__table__
@@ -374,3 +383,69 @@ def test_an_offset_released_by_hand_is_caught_on_the_receivable(books, runner):
     _sql("UPDATE payout_lines SET released = true WHERE offset_cents > 0")
     code = f"provider:{books.provider_id}:fund:{books.fund_id}:receivable"
     _assert_named(runner, "4 receivable agrees with clawbacks", code)
+
+
+def _pot(books) -> int:
+    return session.get(Fund, books.grant.fund_id).pot_account_id
+
+
+def test_a_pot_drained_by_a_payout_transaction_of_no_batch_is_caught(books, runner):
+    """A payout_* kind is known, but only between the payout accounts and under a batch."""
+    tx = _move("payout_paid", (_pot(books), -100_000), (ledger.funding_source().id, 100_000))
+    _assert_named(runner, "6 decision audited", f"transaction {tx}", "names no payout batch")
+    _assert_named(runner, "7 money moves by its use case", f"transaction {tx}", "pot")
+
+
+def test_a_payout_kind_moving_a_pot_under_a_batch_s_reference_is_caught(books, runner):
+    reference = session.scalar(
+        sa.text("SELECT reference FROM payout_batches WHERE id = :b"), {"b": books.paid_batch}
+    )
+    record("payout_item", books.paid_item, "paid", actor_id=None)  # its count is met
+    session.commit()
+    tx = _move("payout_returned", (_pot(books), -100), (ledger.funding_source().id, 100),
+               reference=reference)  # fmt: skip
+    _assert_named(runner, "7 money moves by its use case", f"transaction {tx}", "pot")
+
+
+def test_a_deposit_that_takes_money_out_of_a_pot_is_caught(books, runner):
+    """Deposits are counted by the ones that credit the pot: a debit must not pass unseen."""
+    tx = _move("deposit", (_pot(books), -100_000), (ledger.funding_source().id, 100_000))
+    _assert_named(runner, "7 money moves by its use case", f"transaction {tx}", "-100000")
+
+
+def test_a_reversal_that_is_not_the_mirror_of_its_transaction_is_caught(books, runner):
+    deposit = session.scalar(
+        sa.select(LedgerTransaction.id).where(LedgerTransaction.kind == "deposit").limit(1)
+    )
+    record("ledger_transaction", deposit, "reverse", actor_id=None)
+    session.commit()
+    tx = _move("reversal", (_pot(books), -100), (ledger.funding_source().id, 100),
+               reverses=deposit)  # fmt: skip
+    _assert_named(runner, "7 money moves by its use case", f"transaction {tx}", "mirror")
+
+
+def test_a_true_reversal_is_clean(books):
+    from wallet.funds.services import deposit
+
+    made = deposit(books.fund_id, 5_000, reference="wrong fund", actor_id=books.admin.id)
+    with unit_of_work():
+        ledger.reverse(made.result_id, reason="wrong fund", actor_id=books.admin.id)
+        record("ledger_transaction", made.result_id, "reverse", actor_id=books.admin.id)
+    assert verify() == []
+
+
+def test_a_transfer_changed_after_submit_is_caught(books, runner):
+    """The bank file and the statement match go by the lines: they must add up to the item
+    whose amount went to in-transit."""
+    _sql("UPDATE payout_lines SET amount_cents = amount_cents + 50000, "
+         "claim_cents = claim_cents + 50000 WHERE item_id = :i", i=books.transit_item)  # fmt: skip
+    _assert_named(runner, "4 paid as approved", f"payout item {books.transit_item}")
+
+
+def test_a_transfer_moved_to_another_provider_s_item_is_caught(books, runner, make_provider_user):
+    session.rollback()  # the fixture's own app context writes next
+    provider = make_provider_user().provider_id
+    line = session.scalar(sa.text("SELECT id FROM payout_lines WHERE item_id = :i"),
+                          {"i": books.transit_item})  # fmt: skip
+    _sql("UPDATE claims SET provider_id = :p WHERE id = :c", p=provider, c=books.transit_claim)
+    _assert_named(runner, "4 paid as approved", f"payout line {line}")

@@ -147,3 +147,80 @@ def test_the_batch_page_shows_a_transfer_returned_after_it_was_paid(app, client,
 
     assert page.status_code == 200
     assert "returned by the bank on" in page.text
+
+
+def test_paid_returned_and_paid_again_through_the_pages_leaves_verify_clean(
+    app, app_ctx, client, login, approved
+):
+    """The whole SEPA journey on the pages, `ledger verify` after every step: pay, the bank
+    returns one transfer on a later statement (uploaded twice), batch it again, pay it."""
+    import datetime as dt
+
+    from wallet.core import clock
+    from wallet.ledger.verify import verify
+
+    journeys, _fund, _ids = approved()
+    login(client, journeys[0]["admins"][0])
+    amounts = dict(session.execute(sa.select(Claim.reference, Claim.amount_cents)).all())
+    session.commit()
+
+    def upload(lines: list[dict]) -> str:
+        data = {"statement": (io.BytesIO(camt053(lines)), "camt.xml")}
+        page = client.post(
+            "/fund/payouts/statements", content_type="multipart/form-data", data=data
+        )
+        assert page.status_code == 200
+        return page.text
+
+    def clean() -> None:
+        session.expire_all()
+        assert verify() == []
+        session.commit()
+
+    def pay(reference: str, end_to_end: str) -> dict:
+        return {"end_to_end_id": end_to_end, "amount": f"{amounts[reference] / 100:.2f}"}
+
+    def statuses() -> dict:
+        session.expire_all()
+        found = dict(session.execute(sa.select(Claim.reference, Claim.status)).all())
+        session.commit()
+        return found
+
+    def sent(batch_id: int) -> bytes:
+        download = client.get(f"/fund/payouts/{batch_id}/sepa.xml?schema=pain.001.001.03")
+        assert download.status_code == 200
+        return download.data
+
+    client.post("/fund/payouts", data={"method": "sepa"})
+    first = _batch(app).id
+    clean()
+    client.post(f"/fund/payouts/{first}/submit")
+    clean()
+    file = sent(first)
+    with clock.frozen_at(clock.now() + dt.timedelta(days=2)):  # the same file days later
+        assert sent(first) == file
+    upload([pay(r, r) for r in amounts])
+    assert set(statuses().values()) == {ClaimStatus.PAID}
+    clean()
+
+    returned, kept = sorted(amounts)
+    back = {
+        **pay(returned, returned),
+        "debit": False,
+        "returned": "AC04",
+        "booked_on": "2024-05-09",
+    }
+    upload([back])
+    upload([back])  # the same statement again changes nothing
+    assert statuses() == {returned: ClaimStatus.APPROVED, kept: ClaimStatus.PAID}
+    clean()
+
+    client.post("/fund/payouts", data={"method": "sepa"})
+    again = _batch(app).id
+    assert again != first
+    client.post(f"/fund/payouts/{again}/submit")
+    clean()
+    assert f"{returned}-2".encode() in sent(again)
+    upload([pay(returned, f"{returned}-2")])
+    assert set(statuses().values()) == {ClaimStatus.PAID}
+    clean()

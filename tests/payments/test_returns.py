@@ -279,3 +279,35 @@ def test_a_return_of_a_claim_clawed_back_since_is_left_to_a_person(approved):
     assert session.scalar(sa.select(sa.func.count(LedgerTransaction.id))) == before
     assert _claim_status(a[0]) == ClaimStatus.CLAWED_BACK
     _assert_books_agree(fund_id, provider_id)
+
+
+def test_two_funds_one_provider_a_return_on_one_fund_leaves_the_other_alone(approved):
+    """Payable is the provider's, in-transit and paid-out the fund's: a return on fund B's
+    later statement moves only B's books, and verify agrees on both."""
+    first = approved(amounts=(240_000,))
+    second = approved(amounts=(130_000,))
+    (_j, fund_a, (claim_a,)), (_k, fund_b, (claim_b,)) = first, second
+    assert fund_a != fund_b
+    lines = {}
+    for fund_id in (fund_a, fund_b):
+        batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+        batches.submit_batch(batch.id, fund_id, actor=None)
+        ((reference, cents),) = session.execute(
+            sa.select(PayoutLine.end_to_end_id, PayoutLine.amount_cents)
+            .join(PayoutItem).where(PayoutItem.batch_id == batch.id)
+        ).all()  # fmt: skip
+        lines[fund_id] = (reference, cents)
+        import_statement(fund_id, camt053([_debit(lines[fund_id])]), actor=None)
+    assert verify() == []
+
+    outcome = import_statement(fund_b, camt053([_return(lines[fund_b])]), actor=None)
+
+    assert outcome.returned == [lines[fund_b][0]]
+    assert session.get(Claim, claim_a).status == PAID
+    assert session.get(Claim, claim_b).status == APPROVED
+    assert _account(f"fund:{fund_a}:paid_out") == 240_000
+    assert _account(f"fund:{fund_b}:paid_out") == 0
+    # fund A's statement carrying B's end-to-end id is not B's return
+    stray = import_statement(fund_a, camt053([_return(lines[fund_b], "2024-05-10")]), actor=None)
+    assert stray.returned == []
+    assert verify() == []

@@ -304,6 +304,41 @@ def test_offline_the_worker_pays_by_bank_transfer_and_the_provider_confirms(
         assert verify() == []
 
 
+def test_a_co_payment_booked_twice_behind_the_app_s_back_is_caught(
+    app, client, awaiting_copay, login, accredited_provider
+):
+    """The account of co-payments received is what the workers' payments say, not what any
+    audited copay_received transaction put there."""
+    from wallet.ledger.models import LedgerAccount, LedgerTransaction, Posting
+
+    _worker, application_id = awaiting_copay
+    login(client, accredited_provider)
+    client.post(f"/applications/{application_id}/record_copayment",
+                data={"payment_reference": "NL-BANK-123"})  # fmt: skip
+    with app.app_context():
+        assert verify() == []
+        first = session.scalar(
+            sa.select(LedgerTransaction).where(LedgerTransaction.kind == "copay_received")
+        )
+        again = session.execute(
+            sa.insert(LedgerTransaction.__table__)
+            .values(kind="copay_received", description="again", reference=first.reference,
+                    created_at=clock.now())
+            .returning(LedgerTransaction.__table__.c.id)
+        ).scalar_one()  # fmt: skip
+        accounts = LedgerAccount.__table__
+        for code, cents in (("external:copayments", -120_000), ("copayments:received", 120_000)):
+            account = session.scalar(sa.select(LedgerAccount.id).where(LedgerAccount.code == code))
+            session.execute(sa.insert(Posting.__table__).values(
+                transaction_id=again, account_id=account, amount_cents=cents))  # fmt: skip
+            session.execute(sa.update(accounts).where(accounts.c.id == account)
+                            .values(posted_cents=accounts.c.posted_cents + cents))  # fmt: skip
+        session.commit()
+        problems = verify()
+        assert any(p.invariant == "4 co-payments agree with the payments"
+                   and "copayments:received" in p.detail for p in problems), problems  # fmt: skip
+
+
 def test_reconciliation_reports_a_ledger_that_disagrees_with_the_payments(app, approved):
     _journeys, fund_id, _ids = approved()
     with app.app_context():

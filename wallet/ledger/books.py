@@ -27,6 +27,7 @@ A transaction of any other kind is itself a breach.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from wallet.core.db import session
 from wallet.ledger.models import (
@@ -85,8 +86,11 @@ def check_books(add) -> None:
     _check_claim_parts(report)
     _check_payables(report)
     _check_receivables(report)
+    _check_copayments(report)
     _check_payouts(report)
     _check_kinds(report)
+    _check_posting_shapes(report)
+    _check_reversals(report)
     _check_decisions_audited(report)
 
 
@@ -338,6 +342,25 @@ def _check_receivables(report) -> None:
                f"{_num(should)}")  # fmt: skip
 
 
+def _check_copayments(report) -> None:
+    """Co-payments received are the workers' payments that succeeded, less what was refunded."""
+    from wallet.payments.models import Copayment, CopaymentStatus
+
+    kept = sa.select(
+        sa.func.coalesce(
+            sa.func.sum(Copayment.amount_cents - sa.func.coalesce(Copayment.refunded_cents, 0)), 0
+        )
+    ).where(Copayment.status.in_([CopaymentStatus.SUCCEEDED, CopaymentStatus.REFUNDED]))
+    expected = kept.scalar_subquery()
+    query = sa.select(LedgerAccount.code, LedgerAccount.posted_cents, expected).where(
+        LedgerAccount.kind == AccountKind.COPAY_RECEIVED, LedgerAccount.posted_cents != expected
+    )
+    for code, balance, should in _rows(query):
+        report("4 co-payments agree with the payments",
+               f"{code}: balance {balance} but the co-payments received less refunds say "
+               f"{_num(should)}")  # fmt: skip
+
+
 def _check_payouts(report) -> None:
     """A fund's in-transit is its submitted items; its paid-out is its paid items."""
     from wallet.funds.models import Fund
@@ -369,6 +392,7 @@ def _check_payouts(report) -> None:
                 f"{status.value} say {_num(should)}",
             )
     _check_paid_batches(report)
+    _check_payout_lines(report)
 
 
 def _check_paid_batches(report) -> None:
@@ -409,6 +433,44 @@ def _check_paid_batches(report) -> None:
         )
 
 
+def _check_payout_lines(report) -> None:
+    """A sent item is the sum of its live lines (the transfers the bank file carries), and each
+    line pays its provider's claim in full, less the offset it settles."""
+    from wallet.claims.models import Claim
+    from wallet.payments.models import ItemStatus, PayoutItem, PayoutLine
+
+    live = (
+        sa.select(PayoutLine.item_id, sa.func.sum(PayoutLine.amount_cents).label("amount"),
+                  sa.func.sum(PayoutLine.claim_cents).label("gross"),
+                  sa.func.sum(PayoutLine.offset_cents).label("offset"))
+        .where(PayoutLine.released.is_(False))
+        .group_by(PayoutLine.item_id).subquery()
+    )  # fmt: skip
+    amount, gross = sa.func.coalesce(live.c.amount, 0), sa.func.coalesce(live.c.gross, 0)
+    sent = PayoutItem.status.in_([ItemStatus.SUBMITTED, ItemStatus.PAID])
+    query = (
+        sa.select(PayoutItem.id, PayoutItem.amount_cents, amount)
+        .outerjoin(live, live.c.item_id == PayoutItem.id)
+        .where(sent, sa.or_(amount != PayoutItem.amount_cents, gross != PayoutItem.gross_cents,
+                            sa.func.coalesce(live.c.offset, 0) != PayoutItem.offset_cents))
+    )  # fmt: skip
+    for item_id, cents, lines in _rows(query):
+        detail = f"payout item {item_id} of {cents} cents but its transfers say {_num(lines)}"
+        report("4 paid as approved", detail)
+    odd = (
+        sa.select(PayoutLine.id, PayoutLine.item_id, Claim.id)
+        .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
+        .join(Claim, Claim.id == PayoutLine.claim_id)
+        .where(sent, PayoutLine.released.is_(False))
+        .where(sa.or_(PayoutLine.claim_cents != Claim.amount_cents,
+                      PayoutLine.amount_cents != PayoutLine.claim_cents - PayoutLine.offset_cents,
+                      PayoutLine.offset_cents < 0, Claim.provider_id != PayoutItem.provider_id))
+    )  # fmt: skip
+    for line_id, item_id, claim_id in _rows(odd):
+        report("4 paid as approved", f"payout line {line_id} of item {item_id} does not pay "
+                                     f"claim {claim_id} as approved")  # fmt: skip
+
+
 def _check_kinds(report) -> None:
     """Every transaction is of a kind some use case writes."""
     # Any payout_* kind is known: the settlement rule below audits each against its batch.
@@ -418,6 +480,72 @@ def _check_kinds(report) -> None:
     )
     for tx, kind in _rows(query):
         report("6 decision audited", f"transaction {tx} is of unknown kind {kind!r}")
+
+
+# The accounts each kind of transaction moves, and which way (1 credit, -1 debit): a kind
+# audited on one account must not move money on another (an allocation that also pays the
+# outside world, a "deposit" that drains a pot). Other payout_* kinds stay between the
+# accounts of the payout flow.
+K = AccountKind
+SHAPES: dict[str, tuple[tuple[AccountKind, int], ...]] = {
+    "deposit": ((K.FUNDING_SOURCE, -1), (K.FUND_POT, 1)),
+    "grant": ((K.FUND_POT, -1), (K.GRANT, 1)),
+    "allocation": ((K.FUND_POT, -1), (K.GRANT, 1)),
+    "grant_expiry": ((K.GRANT, -1), (K.FUND_POT, 1)),
+    "hold_post": ((K.GRANT, -1), (K.PAYABLE, 1)),
+    "clawback": ((K.FUND_POT, 1), (K.PAYABLE, -1), (K.RECEIVABLE, -1)),
+    "payout_submit": ((K.PAYABLE, -1), (K.IN_TRANSIT, 1), (K.RECEIVABLE, 1)),
+    "payout_paid": ((K.IN_TRANSIT, -1), (K.PAID_OUT, 1)),
+    "payout_returned": ((K.IN_TRANSIT, -1), (K.PAID_OUT, -1), (K.PAYABLE, 1),
+                        (K.RECEIVABLE, -1)),
+    "copay_received": ((K.FUNDING_SOURCE, -1), (K.COPAY_RECEIVED, 1)),
+    "copay_refunded": ((K.COPAY_RECEIVED, -1), (K.FUNDING_SOURCE, 1)),
+}  # fmt: skip
+PAYOUT_ACCOUNTS = (K.PAYABLE, K.IN_TRANSIT, K.PAID_OUT, K.RECEIVABLE)
+
+
+def _check_posting_shapes(report) -> None:
+    """Each posting is on an account its transaction's kind moves, in the direction it moves."""
+    kind, cents, account = LedgerTransaction.kind, Posting.amount_cents, LedgerAccount.kind
+    allowed = [
+        sa.and_(kind == name, account == account_kind, cents * sign >= 0)
+        for name, shape in SHAPES.items()
+        for account_kind, sign in shape
+    ]
+    allowed.append(sa.and_(kind.not_in(SHAPES), kind.like("payout\\_%", escape="\\"),
+                           account.in_(PAYOUT_ACCOUNTS)))  # fmt: skip
+    query = (
+        sa.select(LedgerTransaction.id, kind, LedgerAccount.code, cents)
+        .join(Posting, Posting.transaction_id == LedgerTransaction.id)
+        .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
+        .where(kind.in_(SHAPES) | kind.like("payout\\_%", escape="\\"), ~sa.or_(*allowed))
+    )
+    for tx, tx_kind, code, amount in _rows(query):
+        report("7 money moves by its use case",
+               f"transaction {tx} ({tx_kind}) moved {amount} cents on {code}, "
+               f"which no {tx_kind} moves that way")  # fmt: skip
+
+
+def _check_reversals(report) -> None:
+    """A reversal is the mirror image of the transaction it reverses, account by account."""
+    reversal = aliased(LedgerTransaction)
+    own = sa.select(reversal.id.label("tx"), Posting.account_id.label("account"),
+                    Posting.amount_cents.label("cents")
+                    ).join(Posting, Posting.transaction_id == reversal.id
+                    ).where(reversal.kind == "reversal")  # fmt: skip
+    mirrored = sa.select(reversal.id, Posting.account_id, Posting.amount_cents
+                         ).join(Posting, Posting.transaction_id == reversal.reverses_id
+                         ).where(reversal.kind == "reversal")  # fmt: skip
+    both = sa.union_all(own, mirrored).subquery()
+    query = (
+        sa.select(both.c.tx)
+        .group_by(both.c.tx, both.c.account)
+        .having(sa.func.sum(both.c.cents) != 0)
+        .distinct()
+    )
+    for (tx,) in _rows(query):
+        detail = f"transaction {tx} (reversal) is not the mirror image of what it reverses"
+        report("7 money moves by its use case", detail)
 
 
 def _unaudited(subject_type: str, subject_id, action: str | None = None):
@@ -566,3 +694,11 @@ def _check_payout_settlements(report, PayoutBatch, PayoutItem) -> None:  # noqa:
             f"batch {batch_id}: {n} payout transactions after submit "
             f"but {audited} audit events of its items",
         )
+    # Counted per batch above, so one that names no batch would escape the count.
+    orphans = sa.select(LedgerTransaction.id, LedgerTransaction.kind).where(
+        LedgerTransaction.kind.like("payout\\_%", escape="\\"),
+        LedgerTransaction.kind != "payout_submit",
+        ~sa.exists().where(PayoutBatch.reference == LedgerTransaction.reference),
+    )
+    for tx, kind in _rows(orphans):
+        report("6 decision audited", f"transaction {tx} ({kind}) names no payout batch")
