@@ -411,15 +411,7 @@ def fail_line(line: PayoutLine, item: PayoutItem, *, actor: User | None, reason:
     ).rowcount  # fmt: skip
     if released != 1:
         raise Conflict(_("This transfer was settled already."))
-    entries = [(_in_transit(batch.fund_id), -line.amount_cents),
-               (payable_account(item.provider_id), line.claim_cents)]  # fmt: skip
-    if line.offset_cents:  # the debt it settled is owed again
-        entries.append((receivable_account(item.provider_id, batch.fund_id).id,
-                        -line.offset_cents))  # fmt: skip
-    ledger.record(entries, kind="payout_returned", actor_id=actor and actor.id,
-                  description=f"Returned {line.end_to_end_id}: {reason}"[:300],
-                  reference=batch.reference)  # fmt: skip
-    _shrink(item, batch, line, reason)
+    _book_return(line, item, batch, _in_transit(batch.fund_id), actor=actor, reason=reason)
     table = PayoutItem.__table__
     _move_claims([line.claim_id], ClaimStatus.IN_BATCH, ClaimStatus.APPROVED, "unbatch", actor,
                  {"batch": batch.reference, "failed": reason})  # fmt: skip
@@ -453,14 +445,7 @@ def return_transfer(line: PayoutLine, item: PayoutItem, *, actor: User | None,
         raise Conflict(_("This transfer was settled already."))
     # Paid: the money left paid-out; not paid yet: it never left in-transit.
     source = _paid_out(batch.fund_id) if paid else _in_transit(batch.fund_id)
-    entries = [(source, -line.amount_cents), (payable_account(item.provider_id), line.claim_cents)]
-    if line.offset_cents:  # the debt it settled is owed again
-        entries.append((receivable_account(item.provider_id, batch.fund_id).id,
-                        -line.offset_cents))  # fmt: skip
-    ledger.record(entries, kind="payout_returned", actor_id=actor and actor.id,
-                  description=f"Returned {line.end_to_end_id}: {reason}"[:300],
-                  reference=batch.reference)  # fmt: skip
-    _shrink(item, batch, line, reason)
+    _book_return(line, item, batch, source, actor=actor, reason=reason)
     if paid:
         _move_claims([line.claim_id], ClaimStatus.PAID, ClaimStatus.APPROVED, "return_payment",
                      actor, {"batch": batch.reference, "returned": reason})  # fmt: skip
@@ -480,6 +465,20 @@ def return_transfer(line: PayoutLine, item: PayoutItem, *, actor: User | None,
         session.expire(item)
         if not paid:
             _close_if_done(batch)
+
+
+def _book_return(line: PayoutLine, item: PayoutItem, batch: PayoutBatch, source: int, *,
+                 actor: User | None, reason: str) -> None:  # fmt: skip
+    """The line's money back from `source` (in transit or paid out) to what is payable to the
+    provider, the debt it settled owed again, and the line out of the totals."""
+    entries = [(source, -line.amount_cents), (payable_account(item.provider_id), line.claim_cents)]
+    if line.offset_cents:
+        entries.append((receivable_account(item.provider_id, batch.fund_id).id,
+                        -line.offset_cents))  # fmt: skip
+    ledger.record(entries, kind="payout_returned", actor_id=actor and actor.id,
+                  description=f"Returned {line.end_to_end_id}: {reason}"[:300],
+                  reference=batch.reference)  # fmt: skip
+    _shrink(item, batch, line, reason)
 
 
 def _shrink(item: PayoutItem, batch: PayoutBatch, line: PayoutLine, reason: str) -> None:
