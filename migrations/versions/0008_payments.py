@@ -1,4 +1,5 @@
-"""payments: SEPA execution date fixed at submit, returned transfers, statements imported once
+"""payments: SEPA execution date fixed at submit, returned transfers (also after a clawback),
+statements imported once
 
 Revision ID: 0008_payments
 Revises: 0007_forms
@@ -25,6 +26,11 @@ def upgrade() -> None:
     with op.batch_alter_table("payout_lines", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("returned_at", wallet.core.db.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(
+            sa.Column(
+                "returned_after_clawback", sa.Boolean(), nullable=False, server_default=sa.false()
+            )
         )
     connection = op.get_bind()
     batches = sa.table(
@@ -69,6 +75,7 @@ def downgrade() -> None:
             batch_op.f("uq_bank_statement_imports_fund_id_file_sha256"), type_="unique"
         )
     with op.batch_alter_table("payout_lines", schema=None) as batch_op:
+        batch_op.drop_column("returned_after_clawback")
         batch_op.drop_column("returned_at")
     with op.batch_alter_table("payout_batches", schema=None) as batch_op:
         batch_op.drop_column("execution_date")

@@ -385,6 +385,16 @@ def test_an_offset_released_by_hand_is_caught_on_the_receivable(books, runner):
     _assert_named(runner, "4 receivable agrees with clawbacks", code)
 
 
+def test_a_return_after_clawback_claimed_by_hand_is_caught_on_the_receivable(books, runner):
+    """Only a line the bank returned after its claim was clawed back lowers the debt."""
+    claims.review(books.paid_claim, "claw_back", actor=books.admin, reason="Niet gegeven")
+    assert verify() == []
+    _sql("UPDATE payout_lines SET returned_after_clawback = true WHERE claim_id = :c",
+         c=books.paid_claim)  # fmt: skip
+    code = f"provider:{books.provider_id}:fund:{books.fund_id}:receivable"
+    _assert_named(runner, "4 receivable agrees with clawbacks", code)
+
+
 def _pot(books) -> int:
     return session.get(Fund, books.grant.fund_id).pot_account_id
 

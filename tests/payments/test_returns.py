@@ -261,7 +261,9 @@ def test_a_later_return_of_a_transfer_that_settled_a_debt_owes_the_debt_again(ap
     _assert_books_agree(fund_id, provider_id)
 
 
-def test_a_return_of_a_claim_clawed_back_since_is_left_to_a_person(approved):
+def test_a_return_after_a_clawback_lowers_what_the_provider_owes(approved):
+    """Paid, clawed back (the provider owes it all), then the bank returns the transfer: the
+    provider never got the money, so it owes nothing for this claim and paid-out drops."""
     fund_id, provider_id, a, b = _submitted(approved)
     import_statement(fund_id, camt053([_debit(a), _debit(b)]), actor=None)
     claim = session.scalar(sa.select(Claim).where(Claim.reference == a[0]))
@@ -269,15 +271,61 @@ def test_a_return_of_a_claim_clawed_back_since_is_left_to_a_person(approved):
         sa.select(User).where(User.fund_id == fund_id, User.role == Role.FUND_ADMIN)
     )
     claims.review(claim.id, "claw_back", actor=admin, reason="Niet gegeven")
-    before = session.scalar(sa.select(sa.func.count(LedgerTransaction.id)))
+    receivable = f"provider:{provider_id}:fund:{fund_id}:receivable"
+    assert _account(receivable) == -a[1]
+    _assert_books_agree(fund_id, provider_id)
 
     outcome = import_statement(fund_id, camt053([_return(a)]), actor=None)
 
-    assert outcome.returned == []
-    assert len(outcome.unmatched) == 1
-    assert a[0] in outcome.unmatched[0]
-    assert session.scalar(sa.select(sa.func.count(LedgerTransaction.id))) == before
+    assert outcome.returned == [a[0]]
+    assert _account(receivable) == 0
+    assert _account(f"fund:{fund_id}:paid_out") == b[1]
     assert _claim_status(a[0]) == ClaimStatus.CLAWED_BACK
+    assert _claim_status(b[0]) == PAID
+    _assert_books_agree(fund_id, provider_id)
+    told = session.scalar(
+        sa.select(sa.func.count(OutboxMessage.id)).where(
+            OutboxMessage.topic == "payment_returned_after_clawback"
+        )
+    )
+    assert told >= 2  # the provider's staff and the fund's administrators
+
+    again = import_statement(fund_id, camt053([_return(a, day="2024-05-09")]), actor=None)
+    assert again.returned == []
+    assert _account(receivable) == 0
+    _assert_books_agree(fund_id, provider_id)
+
+
+def test_a_return_after_a_clawback_of_a_transfer_that_settled_a_debt_owes_the_debt(approved):
+    """The clawed-back claim had settled an earlier debt: after the return the provider owes
+    that earlier debt again, and nothing for the clawed-back claim."""
+    first = approved(amounts=(100_000,))
+    journeys, fund_id, ids = first
+    admin = journeys[0]["admins"][0]
+    provider_id = journeys[0]["application"].provider_id
+    batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+    batches.submit_batch(batch.id, fund_id, actor=None)
+    batches.mark_paid(batch.items[0].id, fund_id, actor=None)
+    claims.review(ids[0], "claw_back", actor=admin, reason="Niet gegeven")  # owes € 1.000
+    session.commit()
+    approved(amounts=(240_000,), onto=first)
+    batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=admin).batch
+    batches.submit_batch(batch.id, fund_id, actor=admin)
+    (line,) = session.scalars(
+        sa.select(PayoutLine).where(PayoutLine.item_id == batch.items[0].id)
+    ).all()
+    assert line.offset_cents == 100_000
+    transfer = (line.end_to_end_id, line.amount_cents)
+    import_statement(fund_id, camt053([_debit(transfer)]), actor=None)
+    receivable = f"provider:{provider_id}:fund:{fund_id}:receivable"
+    claims.review(line.claim_id, "claw_back", actor=admin, reason="Niet gevolgd")
+    assert _account(receivable) == -240_000
+    _assert_books_agree(fund_id, provider_id)
+
+    import_statement(fund_id, camt053([_return(transfer)]), actor=None)
+
+    assert _account(receivable) == -100_000  # the first debt is owed again, no more
+    assert session.get(Claim, line.claim_id).status == ClaimStatus.CLAWED_BACK
     _assert_books_agree(fund_id, provider_id)
 
 

@@ -305,7 +305,8 @@ def _check_payables(report) -> None:
 
 def _check_receivables(report) -> None:
     """What a provider owes a fund is its clawbacks of paid claims, less what later payouts
-    offset against it (lines still standing in submitted batches)."""
+    offset against it (lines still standing in submitted batches), less the claims whose
+    transfer the bank returned after they were clawed back (the provider never got them)."""
     from wallet.claims.models import Claim
     from wallet.payments.models import ItemStatus, PayoutBatch, PayoutItem, PayoutLine
 
@@ -329,11 +330,24 @@ def _check_receivables(report) -> None:
                PayoutItem.status != ItemStatus.DRAFT)
         .group_by(LedgerAccount.id).subquery()
     )  # fmt: skip
-    expected = sa.func.coalesce(clawed.c.cents, 0) + sa.func.coalesce(offset.c.cents, 0)
+    forgiven = (
+        sa.select(LedgerAccount.id.label("account"),
+                  sa.func.sum(PayoutLine.claim_cents).label("cents"))
+        .select_from(PayoutLine)
+        .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
+        .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
+        .join(LedgerAccount, LedgerAccount.code == _code("provider:", PayoutItem.provider_id)
+              + _code(":fund:", PayoutBatch.fund_id, ":receivable"))
+        .where(PayoutLine.returned_after_clawback.is_(True))
+        .group_by(LedgerAccount.id).subquery()
+    )  # fmt: skip
+    expected = (sa.func.coalesce(clawed.c.cents, 0) + sa.func.coalesce(offset.c.cents, 0)
+                + sa.func.coalesce(forgiven.c.cents, 0))  # fmt: skip
     query = (
         sa.select(LedgerAccount.code, LedgerAccount.posted_cents, expected)
         .outerjoin(clawed, clawed.c.account == LedgerAccount.id)
         .outerjoin(offset, offset.c.account == LedgerAccount.id)
+        .outerjoin(forgiven, forgiven.c.account == LedgerAccount.id)
         .where(LedgerAccount.kind == AccountKind.RECEIVABLE, LedgerAccount.posted_cents != expected)
     )
     for code, balance, should in _rows(query):
@@ -496,8 +510,9 @@ SHAPES: dict[str, tuple[tuple[AccountKind, int], ...]] = {
     "clawback": ((K.FUND_POT, 1), (K.PAYABLE, -1), (K.RECEIVABLE, -1)),
     "payout_submit": ((K.PAYABLE, -1), (K.IN_TRANSIT, 1), (K.RECEIVABLE, 1)),
     "payout_paid": ((K.IN_TRANSIT, -1), (K.PAID_OUT, 1)),
+    # After a clawback the provider owes less by the returned money: the receivable rises.
     "payout_returned": ((K.IN_TRANSIT, -1), (K.PAID_OUT, -1), (K.PAYABLE, 1),
-                        (K.RECEIVABLE, -1)),
+                        (K.RECEIVABLE, -1), (K.RECEIVABLE, 1)),
     "copay_received": ((K.FUNDING_SOURCE, -1), (K.COPAY_RECEIVED, 1)),
     "copay_refunded": ((K.COPAY_RECEIVED, -1), (K.FUNDING_SOURCE, 1)),
 }  # fmt: skip

@@ -65,6 +65,12 @@ TOPICS: dict[str, tuple[str, str]] = {
            "%(batch)s). The claim is approved again and will be paid in a later payout; "
            "please check the bank details (IBAN) on file."),
     ),
+    "payment_returned_after_clawback": (
+        N_("The payment for claim %(reference)s came back"),
+        N_("The bank returned the transfer of %(amount)s for claim %(reference)s (payout "
+           "%(batch)s). The claim was clawed back, so what you owe the fund is lowered by "
+           "what never reached you; please check the bank details (IBAN) on file."),
+    ),
     "claim_spent": (
         N_("Your budget paid for %(course)s"),
         N_("%(amount)s from your budget has been paid to the training provider for "

@@ -428,35 +428,41 @@ def fail_line(line: PayoutLine, item: PayoutItem, *, actor: User | None, reason:
 def return_transfer(line: PayoutLine, item: PayoutItem, *, actor: User | None,
                     reason: str) -> None:  # fmt: skip
     """The bank returned one claim's transfer, before or after its item was paid: its money
-    is payable again (its offset owed again) and its claim approved again (flush only)."""
+    is payable again (its offset owed again) and its claim approved again; a claim clawed back
+    since it was paid stays so, and the provider owes less by what came back (flush only)."""
     batch = session.get(PayoutBatch, item.batch_id)
     session.refresh(item)
     paid = item.status == ItemStatus.PAID
     if item.status not in (ItemStatus.SUBMITTED, ItemStatus.PAID):
         raise Conflict(_("This transfer was settled already."))
+    claim_status = session.scalar(sa.select(Claim.status).where(Claim.id == line.claim_id))
+    after_clawback = paid and claim_status == ClaimStatus.CLAWED_BACK
     now = clock.now()
     returned = session.execute(
         sa.update(lines_table).where(lines_table.c.id == line.id,
                                      lines_table.c.released.is_(False),
                                      lines_table.c.returned_at.is_(None))
-        .values(released=True, returned_at=now)
+        .values(released=True, returned_at=now, returned_after_clawback=after_clawback)
     ).rowcount  # fmt: skip
     if returned != 1:  # a return is booked once, whatever the order of the statements
         raise Conflict(_("This transfer was settled already."))
-    # Paid: the money left paid-out; not paid yet: it never left in-transit.
-    source = _paid_out(batch.fund_id) if paid else _in_transit(batch.fund_id)
-    _book_return(line, item, batch, source, actor=actor, reason=reason)
-    if paid:
+    if after_clawback:  # the claim stays clawed back; what the provider owes changes
+        _book_return_after_clawback(line, item, batch, actor=actor, reason=reason)
+    elif paid:  # the money left paid-out
+        _book_return(line, item, batch, _paid_out(batch.fund_id), actor=actor, reason=reason)
         _move_claims([line.claim_id], ClaimStatus.PAID, ClaimStatus.APPROVED, "return_payment",
                      actor, {"batch": batch.reference, "returned": reason})  # fmt: skip
         _unpay_application(line.claim_id, actor, reason)
-    else:
+    else:  # not paid yet: it never left in-transit
+        _book_return(line, item, batch, _in_transit(batch.fund_id), actor=actor, reason=reason)
         _move_claims([line.claim_id], ClaimStatus.IN_BATCH, ClaimStatus.APPROVED, "unbatch",
                      actor, {"batch": batch.reference, "failed": reason})  # fmt: skip
     record("payout_line", line.id, "returned", actor_id=actor and actor.id, reason=reason,
            before={"status": item.status.value, "paid": line.paid_at is not None},
-           after={"amount": line.amount_cents, "claim": line.claim_id})  # fmt: skip
-    _tell_of_return(line, item, batch, reason)
+           after={"amount": line.amount_cents, "claim": line.claim_id,
+                  "after_clawback": after_clawback})  # fmt: skip
+    topic = "payment_returned_after_clawback" if after_clawback else "payment_returned"
+    _tell_of_return(line, item, batch, reason, topic)
     session.expire(item)
     if not _paid_transfers(item.id) and (paid or not _open_lines(item.id)):
         table = PayoutItem.__table__
@@ -477,6 +483,21 @@ def _book_return(line: PayoutLine, item: PayoutItem, batch: PayoutBatch, source:
                         -line.offset_cents))  # fmt: skip
     ledger.record(entries, kind="payout_returned", actor_id=actor and actor.id,
                   description=f"Returned {line.end_to_end_id}: {reason}"[:300],
+                  reference=batch.reference)  # fmt: skip
+    _shrink(item, batch, line, reason)
+
+
+def _book_return_after_clawback(line: PayoutLine, item: PayoutItem, batch: PayoutBatch, *,
+                                actor: User | None, reason: str) -> None:  # fmt: skip
+    """A paid claim was clawed back (the provider owes all of it), then the bank returned its
+    transfer: the provider got only the debt the claim settled, so it owes that debt again
+    and the clawback less the returned money: the receivable rises by the transfer."""
+    entries = [
+        (_paid_out(batch.fund_id), -line.amount_cents),
+        (receivable_account(item.provider_id, batch.fund_id).id, line.amount_cents),
+    ]
+    ledger.record(entries, kind="payout_returned", actor_id=actor and actor.id,
+                  description=f"Returned {line.end_to_end_id} after clawback: {reason}"[:300],
                   reference=batch.reference)  # fmt: skip
     _shrink(item, batch, line, reason)
 
@@ -509,15 +530,16 @@ def _unpay_application(claim_id: int, actor: User | None, reason: str) -> None:
                           reason=reason)  # fmt: skip
 
 
-def _tell_of_return(line: PayoutLine, item: PayoutItem, batch: PayoutBatch, reason: str) -> None:
+def _tell_of_return(line: PayoutLine, item: PayoutItem, batch: PayoutBatch, reason: str,
+                    topic: str) -> None:  # fmt: skip
     """The provider (check its bank details) and the fund hear of the returned payment."""
     from wallet.notifications.services import notify_fund_admins, notify_provider
 
     reference = session.scalar(sa.select(Claim.reference).where(Claim.id == line.claim_id))
     params = {"reference": reference, "batch": batch.reference,
               "amount_cents": line.amount_cents, "reason": reason}  # fmt: skip
-    notify_provider(item.provider_id, "payment_returned", **params)
-    notify_fund_admins(batch.fund_id, "payment_returned", **params)
+    notify_provider(item.provider_id, topic, **params)
+    notify_fund_admins(batch.fund_id, topic, **params)
 
 
 def _paid_transfers(item_id: int) -> int:

@@ -133,6 +133,9 @@ class PayoutLine(Base):
     paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Set (with released) when the bank returned the transfer: a return is booked once.
     returned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Returned after its claim was clawed back: the provider never got the money it owes back,
+    # so the return lowered the receivable instead of making the claim payable again.
+    returned_after_clawback: Mapped[bool] = mapped_column(default=False)
 
 
 class BankStatementImport(Base):

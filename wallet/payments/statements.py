@@ -173,9 +173,10 @@ def _problem(line: StatementLine, found) -> str | None:
         if item.status not in (ItemStatus.SUBMITTED, ItemStatus.PAID):
             status = ITEM_LABELS[item.status.value]
             return _("%(id)s: already %(status)s", id=line.end_to_end_id, status=status)
-        expected = ClaimStatus.PAID if item.status == ItemStatus.PAID else ClaimStatus.IN_BATCH
+        expected = {ClaimStatus.PAID, ClaimStatus.CLAWED_BACK} if item.status == ItemStatus.PAID \
+            else {ClaimStatus.IN_BATCH}  # fmt: skip
         claim = session.scalar(sa.select(Claim.status).where(Claim.id == payout_line.claim_id))
-        if claim != expected:  # e.g. clawed back since: what the provider owes is a decision
+        if claim not in expected:
             status = CLAIM_LABELS[claim.value]
             return _("%(id)s: returned by the bank, but its claim is %(status)s now; check it "
                      "by hand", id=line.end_to_end_id, status=status)  # fmt: skip
