@@ -196,3 +196,12 @@ def test_a_fund_name_of_200_characters_is_fine(app_ctx):
     from wallet.funds.services import create_fund
 
     assert create_fund("F" * 200).name == "F" * 200
+
+
+def test_a_scheme_named_by_invisible_characters_is_refused(app_ctx, make_fund):
+    """Workers apply for a scheme by its name and see it on their statement and its CSV."""
+    terms = SchemeTerms(name="\u200b\u2060\u3164", allocation_mode="manual", amount_cents=100,
+                        validity_months=12, rules={})  # fmt: skip
+    with pytest.raises(ValidationFailed) as refused:
+        define_scheme(make_fund().id, terms)
+    assert set(refused.value.errors) == {"name"}
