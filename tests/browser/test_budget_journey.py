@@ -54,3 +54,20 @@ def test_fund_administrator_grants_and_worker_sees_the_budget(
     page.get_by_role("link", name="Alle mutaties op mijn budgetten").click()
     expect(page.get_by_role("cell", name="Budget toegekend")).to_be_visible()
     assert_accessible(page)
+
+
+def test_the_fund_overview_fits_a_phone_with_its_figures(
+    page: Page, live_server: str, app, make_staff
+):
+    """At 375 px the figures' labels wrap: the page never scrolls sideways."""
+    from wallet.core.db import session
+    from wallet.funds.models import Fund
+    from wallet.funds.services import deposit
+
+    admin = make_staff(Role.FUND_ADMIN)
+    with app.app_context():
+        deposit(session.get(Fund, admin.fund_id).id, 250_020_000, reference="Besluit 2027-4")
+    page.set_viewport_size({"width": 375, "height": 800})
+    _log_in(page, live_server, admin.email)
+    expect(page.locator("main")).to_contain_text("2.500.200,00")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
