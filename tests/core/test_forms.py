@@ -26,7 +26,7 @@ from wallet.ledger.models import LedgerTransaction
 from wallet.payments.models import BankStatementImport, PayoutBatch
 
 KEY = "the-key-of-one-rendered-form"
-ALREADY = "already sent"
+ALREADY = "al verstuurd"  # the Dutch of ALREADY_DONE: pages are Dutch by default
 COUNTED = (LedgerTransaction, AuditEvent, Grant, SchemeApplication, LotteryDraw, Application,
            Claim, ClaimVersion, PayoutBatch, BankStatementImport)  # fmt: skip
 
@@ -329,3 +329,22 @@ def test_two_racing_deposits_with_one_key_book_one(app, db, login, make_staff):
         thread.join(timeout=60)
     assert [r.status_code for r in statuses] == [302, 302]
     assert db.scalar(sa.select(sa.func.count(LedgerTransaction.id))) == 1
+
+
+def test_a_password_sent_with_a_money_form_is_not_in_the_stored_hash(request, client, db, login):
+    """The request hash is a fast, unsalted SHA-256 kept in the database: with the worker's
+    password in it, a copy of the database would let anyone test passwords at full speed,
+    around argon2. The form's hash leaves password fields out."""
+    from wallet.core.forms import _form_request
+    from wallet.core.idempotency import IdempotencyKey, request_hash
+
+    user, url, fields = _apply_for_course(Factories(request))
+    login(client, user)
+    assert _post(client, url, fields).status_code == 302
+    stored = db.scalar(sa.select(IdempotencyKey.request_hash).where(IdempotencyKey.key == KEY))
+    with client.application.test_request_context(url, method="POST", data=fields):
+        with_password = _form_request()
+    with_password["form"]["password"] = [PASSWORD]
+    assert stored != request_hash({"request": with_password, "http": None})
+    with client.application.test_request_context(url, method="POST", data=fields):
+        assert PASSWORD not in str(_form_request())
