@@ -107,7 +107,7 @@ def test_an_exclusion_needs_a_reason_and_is_made_once(app_ctx, market):
 def test_a_fund_administrator_excludes_and_readmits_on_the_provider_page(client, db, login, market):
     login(client, market["admin"])
     page = f"/admin/providers/{market['provider_id']}"
-    assert "Exclude from our schemes" in client.get(page).text
+    assert "Uitsluiten van onze regelingen" in client.get(page).text
     url = f"/fund/providers/{market['provider_id']}/exclusion"
     assert client.post(url, data={"action": "exclude", "reason": "Beleid"}).status_code == 302
     assert services_excluded(db, market) == 1
@@ -121,3 +121,20 @@ def services_excluded(db, market) -> int:
     from wallet.providers.models import FundProviderExclusion
 
     return db.scalar(sa.select(sa.func.count(FundProviderExclusion.id)))
+
+
+def test_the_exclusion_form_does_not_promise_the_provider_sees_the_reason(
+    client, db, login, market
+):
+    """Nothing shows a fund's exclusion to the provider: the form and its refusal say where
+    the reason goes (the fund's audit trail) instead of "the provider sees this"."""
+    login(client, market["admin"])
+    page = client.get(f"/admin/providers/{market['provider_id']}").text
+    assert "De opleider ziet dit" not in page
+    assert "de opleider ziet die niet" in page
+    url = f"/fund/providers/{market['provider_id']}/exclusion"
+    client.post(url, data={"action": "exclude", "reason": " "})
+    page = client.get(f"/admin/providers/{market['provider_id']}").text
+    assert "Geef een reden op; de opleider ziet die." not in page
+    assert "die komt in het logboek van uw fonds" in page
+    assert services_excluded(db, market) == 0

@@ -16,6 +16,7 @@ from wallet.catalogue.forms import (
     ColleagueForm,
     CourseForm,
     DecisionForm,
+    ExclusionForm,
     ImportForm,
     ProviderDetailsForm,
     RunForm,
@@ -272,7 +273,7 @@ def provider_page(provider_id: int):
         actions=[a for a in providers.ACTIONS
                  if platform and (provider.status, a) in providers.TRANSITIONS],
         exclusion=None if platform else providers.exclusion_of(current_user.fund_id, provider.id),
-        exclusion_form=None if platform else DecisionForm(),
+        exclusion_form=None if platform else ExclusionForm(),
     )  # fmt: skip
 
 
@@ -280,7 +281,7 @@ def provider_page(provider_id: int):
 @role_required(Role.FUND_ADMIN)
 def exclusion(provider_id: int):
     """Exclude the provider from this fund's schemes, or undo that, with a reason."""
-    form = DecisionForm()
+    form = ExclusionForm()
     form.validate()
     action = request.form.get("action", "")
     change = {"exclude": providers.exclude_provider, "readmit": providers.readmit_provider}

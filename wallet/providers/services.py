@@ -252,7 +252,7 @@ def add_staff_member(provider_id: int, *, name: str, email: str, password: str, 
 def _reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(_("Give a reason; the provider sees it."),
+        raise ValidationFailed(_("Give a reason; it is kept in your fund's audit trail."),
                                errors={"reason": _("Give a reason.")})  # fmt: skip
     return reason[:500]
 
