@@ -138,3 +138,19 @@ def test_the_exclusion_form_does_not_promise_the_provider_sees_the_reason(
     assert "Geef een reden op; de opleider ziet die." not in page
     assert "die komt in het logboek van uw fonds" in page
     assert services_excluded(db, market) == 0
+
+
+def test_search_results_show_no_funding_from_a_fund_that_excludes_the_provider(app_ctx, market):
+    """The plan on each hit is the plan of the application page: nothing from that fund."""
+    from wallet.catalogue.search import SearchQuery, search
+    from wallet.funding.services import worker_grant_facts
+
+    def covered() -> set[int]:
+        grants = worker_grant_facts(market["worker"].id)
+        hits = search(SearchQuery(text="lassen"), grants).hits
+        return {hit.plan.covered_cents for hit in hits if hit.run_id == market["run_id"]}
+
+    assert covered() == {240_000}
+    services.exclude_provider(market["fund"].id, market["provider_id"], reason="Beleid",
+                              actor_id=None)  # fmt: skip
+    assert covered() == {0}
