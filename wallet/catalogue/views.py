@@ -52,7 +52,9 @@ def query_from(form: SearchForm) -> SearchQuery:
         codes = (place,)
 
     def level(field):
-        return int(field.data) if field.data and str(field.data).isdigit() else None
+        # NLQF levels are 1 to 8; a longer number is no level (and no database integer).
+        text = str(field.data or "")
+        return int(text) if text.isdigit() and len(text) <= 2 else None
 
     return SearchQuery(
         text=form.q.data or "",
@@ -72,7 +74,7 @@ def query_from(form: SearchForm) -> SearchQuery:
         sort=form.sort.data
         if form.sort.data in ("relevance", "start", "price", "copay")
         else "relevance",
-        page=form.page.data or 1,
+        page=form.page.data if not form.page.errors and form.page.data else 1,
     )
 
 
