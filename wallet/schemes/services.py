@@ -143,6 +143,8 @@ def activate_scheme(scheme_id: int, *, actor_id: int | None = None) -> Scheme:
 def close_scheme(scheme_id: int, *, actor_id: int | None = None) -> Scheme:
     """Grant no more under the scheme; existing grants stay spendable."""
     scheme = get_scheme(scheme_id)
+    if scheme.status == SchemeStatus.CLOSED:
+        return scheme  # closed already (a double click): one decision, one audit event
     with unit_of_work():
         before = scheme.status
         scheme.status = SchemeStatus.CLOSED
