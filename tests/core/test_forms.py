@@ -348,3 +348,26 @@ def test_a_password_sent_with_a_money_form_is_not_in_the_stored_hash(request, cl
     assert stored != request_hash({"request": with_password, "http": None})
     with client.application.test_request_context(url, method="POST", data=fields):
         assert PASSWORD not in str(_form_request())
+
+
+@pytest.mark.parametrize("case", MONEY_FORMS.values(), ids=MONEY_FORMS.keys())
+def test_every_money_form_without_its_key_is_refused_readably(request, app, client, db, login,
+                                                              case):  # fmt: skip
+    """Where CSRF protection is on (production), a form without a key does nothing and says
+    so on a page: never a 500."""
+    user, url, fields = case(Factories(request))
+    login(client, user)
+    before = _effects(db)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        token = csrf_token_from(client.get("/").text)
+        data = {name: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else v
+                for name, v in fields.items()}  # fmt: skip
+        response = client.post(url, data={**data, "csrf_token": token},
+                               content_type="multipart/form-data")  # fmt: skip
+        page = client.get(response.headers["Location"]).text if response.status_code == 302 else ""
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code in (302, 422), response.text
+    assert _effects(db) == before
+    assert "opnieuw" in (page or response.text)  # "Het formulier was verlopen. ... opnieuw."
