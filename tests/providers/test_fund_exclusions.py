@@ -154,3 +154,15 @@ def test_search_results_show_no_funding_from_a_fund_that_excludes_the_provider(a
     services.exclude_provider(market["fund"].id, market["provider_id"], reason="Beleid",
                               actor_id=None)  # fmt: skip
     assert covered() == {0}
+
+
+def test_two_racing_exclusions_give_one_row_and_a_conflict(app_ctx, market, monkeypatch):
+    """A double click where both requests pass the "already excluded?" check before either
+    commits: the unique row decides, the second hears Conflict (a page, not a 500)."""
+    fund_id, provider_id = market["fund"].id, market["provider_id"]
+    services.exclude_provider(fund_id, provider_id, reason="Beleid", actor_id=None)
+    monkeypatch.setattr(services, "exclusion_of", lambda *_args: None)  # the other's view
+    with pytest.raises(Conflict):
+        services.exclude_provider(fund_id, provider_id, reason="Beleid", actor_id=None)
+    monkeypatch.undo()
+    assert services_excluded(session, market) == 1
