@@ -57,17 +57,22 @@ def test_fund_administrator_grants_and_worker_sees_the_budget(
 
 
 def test_the_fund_overview_fits_a_phone_with_its_figures(
-    page: Page, live_server: str, app, make_staff
+    page: Page, live_server: str, assert_accessible, app, make_staff, make_scheme
 ):
-    """At 375 px the figures' labels wrap: the page never scrolls sideways."""
+    """At 375 px the figures' labels wrap and the schemes' table scrolls in its own box:
+    the page itself never scrolls sideways."""
     from wallet.core.db import session
     from wallet.funds.models import Fund
     from wallet.funds.services import deposit
 
     admin = make_staff(Role.FUND_ADMIN)
     with app.app_context():
-        deposit(session.get(Fund, admin.fund_id).id, 250_020_000, reference="Besluit 2027-4")
+        fund = session.get(Fund, admin.fund_id)
+        deposit(fund.id, 250_020_000, reference="Besluit 2027-4")
+    make_scheme(fund, name="Omscholing naar een kansberoep", amount_cents=250_000)
     page.set_viewport_size({"width": 375, "height": 800})
     _log_in(page, live_server, admin.email)
     expect(page.locator("main")).to_contain_text("2.500.200,00")
+    expect(page.locator("main")).to_contain_text("Omscholing naar een kansberoep")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_accessible(page)
