@@ -69,10 +69,22 @@ def test_the_fund_overview_fits_a_phone_with_its_figures(
     with app.app_context():
         fund = session.get(Fund, admin.fund_id)
         deposit(fund.id, 250_020_000, reference="Besluit 2027-4")
-    make_scheme(fund, name="Omscholing naar een kansberoep", amount_cents=250_000)
+    scheme = make_scheme(
+        fund,
+        name="Omscholing naar een kansberoep",
+        amount_cents=250_000,
+        rules={"municipalities": ["almelo", "borne", "enschede", "hengelo"]},
+    )
     page.set_viewport_size({"width": 375, "height": 800})
     _log_in(page, live_server, admin.email)
     expect(page.locator("main")).to_contain_text("2.500.200,00")
     expect(page.locator("main")).to_contain_text("Omscholing naar een kansberoep")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_accessible(page)
+    # The scheme's page and the audit trail (one-line JSON values) fit too, even on a desktop.
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        for path in (f"/fund/schemes/{scheme.id}", "/audit"):
+            page.goto(live_server + path)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, path
     assert_accessible(page)
