@@ -130,6 +130,7 @@ def test_the_exclusion_form_does_not_promise_the_provider_sees_the_reason(
     the reason goes (the fund's audit trail) instead of "the provider sees this"."""
     login(client, market["admin"])
     page = client.get(f"/admin/providers/{market['provider_id']}").text
+    assert "<dd>Geaccrediteerd" in page  # the status in Dutch, not "accredited"
     assert "De opleider ziet dit" not in page
     assert "de opleider ziet die niet" in page
     url = f"/fund/providers/{market['provider_id']}/exclusion"
