@@ -111,6 +111,12 @@ def production() -> dict:
         raise ConfigurationError("SECRET_KEY must be at least 32 characters in production.")
     if not settings["DATABASE_URL"]:
         raise ConfigurationError("DATABASE_URL must be set in production.")
+    # Every e-mail link and Stripe return address is built on it: the development default
+    # would send people to 127.0.0.1, and plain http to a page HSTS then refuses.
+    if not (_env("BASE_URL") or "").startswith("https://"):
+        raise ConfigurationError(
+            "BASE_URL must be set to the site's https:// address in production."
+        )
     return settings
 
 

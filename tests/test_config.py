@@ -20,12 +20,29 @@ def test_production_refuses_a_short_secret_key(monkeypatch):
         config.load("production")
 
 
+@pytest.fixture(autouse=True)
+def _public_address(monkeypatch):
+    """Production needs its public https address; each test may take it away."""
+    monkeypatch.setenv("BASE_URL", "https://leerwallet.example")
+
+
+@pytest.mark.parametrize("base_url", ["", "http://leerwallet.example"])
+def test_production_refuses_to_start_without_its_https_address(monkeypatch, base_url):
+    """E-mail links and Stripe return addresses come from BASE_URL, never from a request."""
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://localhost/leerwallet")
+    monkeypatch.setenv("BASE_URL", base_url)
+    with pytest.raises(config.ConfigurationError, match="BASE_URL"):
+        config.load("production")
+
+
 def test_production_reads_its_settings_from_the_environment(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://db.internal/leerwallet")
     settings = config.load("production")
     assert settings["DATABASE_URL"] == "postgresql+psycopg://db.internal/leerwallet"
     assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["BASE_URL"] == "https://leerwallet.example"
     assert settings.get("STRIPE_SECRET_KEY") is None
 
 

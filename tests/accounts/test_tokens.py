@@ -63,3 +63,22 @@ def test_nobody_revokes_someone_elses_token(client, db, make_provider_user, logi
 def test_the_session_cookie_does_not_authenticate_the_api(client, make_provider_user, login):
     login(client, make_provider_user())
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_making_and_revoking_a_token_is_audited_without_the_token(client, db, make_staff, login):
+    """A token lets a system approve claims or grant budgets: who gave and took it is kept."""
+    from wallet.accounts.models import Role
+    from wallet.audit.models import AuditEvent
+
+    admin = make_staff(Role.FUND_ADMIN)
+    login(client, admin)
+    plain = _make_token(client)
+    token_id = db.scalar(sa.select(ApiToken.id))
+    client.post(f"/account/tokens/{token_id}/revoke")
+    client.post(f"/account/tokens/{token_id}/revoke")  # twice: one event
+    events = db.scalars(sa.select(AuditEvent).where(AuditEvent.subject_type == "user")
+                        .order_by(AuditEvent.id)).all()  # fmt: skip
+    trail = [(e.subject_id, e.action, e.actor_id) for e in events if "token" in e.action]
+    assert trail == [(admin.id, "api_token_created", admin.id),
+                     (admin.id, "api_token_revoked", admin.id)]  # fmt: skip
+    assert all(plain not in str(e.after) and plain[10:] not in str(e.after) for e in events)

@@ -54,3 +54,37 @@ def test_fund_administrator_grants_and_worker_sees_the_budget(
     page.get_by_role("link", name="Alle mutaties op mijn budgetten").click()
     expect(page.get_by_role("cell", name="Budget toegekend")).to_be_visible()
     assert_accessible(page)
+
+
+def test_the_fund_overview_fits_a_phone_with_its_figures(
+    page: Page, live_server: str, assert_accessible, app, make_staff, make_scheme
+):
+    """At 375 px the figures' labels wrap and the schemes' table scrolls in its own box:
+    the page itself never scrolls sideways."""
+    from wallet.core.db import session
+    from wallet.funds.models import Fund
+    from wallet.funds.services import deposit
+
+    admin = make_staff(Role.FUND_ADMIN)
+    with app.app_context():
+        fund = session.get(Fund, admin.fund_id)
+        deposit(fund.id, 250_020_000, reference="Besluit 2027-4")
+    scheme = make_scheme(
+        fund,
+        name="Omscholing naar een kansberoep",
+        amount_cents=250_000,
+        rules={"municipalities": ["almelo", "borne", "enschede", "hengelo"]},
+    )
+    page.set_viewport_size({"width": 375, "height": 800})
+    _log_in(page, live_server, admin.email)
+    expect(page.locator("main")).to_contain_text("2.500.200,00")
+    expect(page.locator("main")).to_contain_text("Omscholing naar een kansberoep")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_accessible(page)
+    # The scheme's page and the audit trail (one-line JSON values) fit too, even on a desktop.
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        for path in (f"/fund/schemes/{scheme.id}", "/audit"):
+            page.goto(live_server + path)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+    assert_accessible(page)

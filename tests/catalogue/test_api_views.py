@@ -2,6 +2,7 @@
 
 import io
 
+import pytest
 import sqlalchemy as sa
 
 from tests.catalogue.conftest import CSV, JSON
@@ -165,3 +166,18 @@ def test_a_provider_keeps_details_accreditations_and_colleagues(
         "colleague-password": "een lang wachtwoord"})  # fmt: skip
     pim = db.scalar(sa.select(User).where(User.email == "pim@zorg.example"))
     assert pim.provider_id == user.provider_id
+
+
+@pytest.mark.parametrize(
+    "numbers",
+    [
+        "page=999999999999999999999",
+        "nlqf_min=99999999999999999999",
+        "nlqf_max=99999999999999999999",
+        "page=-5",
+        "page=0",
+    ],
+)
+def test_the_search_page_ignores_numbers_beyond_any_column(client, accredited_provider, numbers):
+    """A page or level no database integer holds is shown as an error and filters nothing."""
+    assert client.get(f"/catalogue?q=lassen&{numbers}").status_code == 200

@@ -100,3 +100,14 @@ def test_skills_and_occupations_come_from_the_reference_list(app_ctx, accredited
     import_courses(accredited_provider.provider_id, "a.csv", shouted.encode(), actor_id=None)
     course = app_ctx.scalar(sa.select(Course).where(Course.code == "LAS-1"))
     assert (course.skills, course.occupations) == (["MIG/MAG", "lassen"], ["Lasser"])
+
+
+def test_a_course_titled_by_invisible_characters_is_refused():
+    """Workers choose a course by its title: one that shows nothing is no title."""
+    from wallet.catalogue.services import CourseInput, course_problems
+
+    course = CourseInput(code="X1", title_nl="\u200b\u2060\u3164", description_nl="Iets",
+                         kind="course", sector="zorg", hours=8, modality="classroom",
+                         language="nl", municipality_code="GM0153", price_cents=100,
+                         vat="exempt")  # fmt: skip
+    assert "title_nl" in course_problems(course)

@@ -26,7 +26,7 @@ from wallet.ledger.models import LedgerTransaction
 from wallet.payments.models import BankStatementImport, PayoutBatch
 
 KEY = "the-key-of-one-rendered-form"
-ALREADY = "already sent"
+ALREADY = "al verstuurd"  # the Dutch of ALREADY_DONE: pages are Dutch by default
 COUNTED = (LedgerTransaction, AuditEvent, Grant, SchemeApplication, LotteryDraw, Application,
            Claim, ClaimVersion, PayoutBatch, BankStatementImport)  # fmt: skip
 
@@ -329,3 +329,45 @@ def test_two_racing_deposits_with_one_key_book_one(app, db, login, make_staff):
         thread.join(timeout=60)
     assert [r.status_code for r in statuses] == [302, 302]
     assert db.scalar(sa.select(sa.func.count(LedgerTransaction.id))) == 1
+
+
+def test_a_password_sent_with_a_money_form_is_not_in_the_stored_hash(request, client, db, login):
+    """The request hash is a fast, unsalted SHA-256 kept in the database: with the worker's
+    password in it, a copy of the database would let anyone test passwords at full speed,
+    around argon2. The form's hash leaves password fields out."""
+    from wallet.core.forms import _form_request
+    from wallet.core.idempotency import IdempotencyKey, request_hash
+
+    user, url, fields = _apply_for_course(Factories(request))
+    login(client, user)
+    assert _post(client, url, fields).status_code == 302
+    stored = db.scalar(sa.select(IdempotencyKey.request_hash).where(IdempotencyKey.key == KEY))
+    with client.application.test_request_context(url, method="POST", data=fields):
+        with_password = _form_request()
+    with_password["form"]["password"] = [PASSWORD]
+    assert stored != request_hash({"request": with_password, "http": None})
+    with client.application.test_request_context(url, method="POST", data=fields):
+        assert PASSWORD not in str(_form_request())
+
+
+@pytest.mark.parametrize("case", MONEY_FORMS.values(), ids=MONEY_FORMS.keys())
+def test_every_money_form_without_its_key_is_refused_readably(request, app, client, db, login,
+                                                              case):  # fmt: skip
+    """Where CSRF protection is on (production), a form without a key does nothing and says
+    so on a page: never a 500."""
+    user, url, fields = case(Factories(request))
+    login(client, user)
+    before = _effects(db)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        token = csrf_token_from(client.get("/").text)
+        data = {name: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else v
+                for name, v in fields.items()}  # fmt: skip
+        response = client.post(url, data={**data, "csrf_token": token},
+                               content_type="multipart/form-data")  # fmt: skip
+        page = client.get(response.headers["Location"]).text if response.status_code == 302 else ""
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code in (302, 422), response.text
+    assert _effects(db) == before
+    assert "opnieuw" in (page or response.text)  # "Het formulier was verlopen. ... opnieuw."

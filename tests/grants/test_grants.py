@@ -196,3 +196,27 @@ def test_a_fund_name_of_200_characters_is_fine(app_ctx):
     from wallet.funds.services import create_fund
 
     assert create_fund("F" * 200).name == "F" * 200
+
+
+def test_a_scheme_named_by_invisible_characters_is_refused(app_ctx, make_fund):
+    """Workers apply for a scheme by its name and see it on their statement and its CSV."""
+    terms = SchemeTerms(name="\u200b\u2060\u3164", allocation_mode="manual", amount_cents=100,
+                        validity_months=12, rules={})  # fmt: skip
+    with pytest.raises(ValidationFailed) as refused:
+        define_scheme(make_fund().id, terms)
+    assert set(refused.value.errors) == {"name"}
+
+
+def test_closing_a_scheme_twice_records_one_decision(app_ctx, make_fund, make_scheme):
+    """A double click on "close" is one decision in the audit trail, not two."""
+    from wallet.audit.models import AuditEvent
+    from wallet.core.db import session
+    from wallet.schemes.services import close_scheme
+
+    scheme = make_scheme(make_fund())
+    close_scheme(scheme.id, actor_id=None)
+    close_scheme(scheme.id, actor_id=None)
+    closes = session.scalar(sa.select(sa.func.count()).where(
+        AuditEvent.subject_id == scheme.id, AuditEvent.subject_type == "scheme",
+        AuditEvent.action == "close"))  # fmt: skip
+    assert closes == 1

@@ -107,7 +107,7 @@ def test_an_exclusion_needs_a_reason_and_is_made_once(app_ctx, market):
 def test_a_fund_administrator_excludes_and_readmits_on_the_provider_page(client, db, login, market):
     login(client, market["admin"])
     page = f"/admin/providers/{market['provider_id']}"
-    assert "Exclude from our schemes" in client.get(page).text
+    assert "Uitsluiten van onze regelingen" in client.get(page).text
     url = f"/fund/providers/{market['provider_id']}/exclusion"
     assert client.post(url, data={"action": "exclude", "reason": "Beleid"}).status_code == 302
     assert services_excluded(db, market) == 1
@@ -121,3 +121,49 @@ def services_excluded(db, market) -> int:
     from wallet.providers.models import FundProviderExclusion
 
     return db.scalar(sa.select(sa.func.count(FundProviderExclusion.id)))
+
+
+def test_the_exclusion_form_does_not_promise_the_provider_sees_the_reason(
+    client, db, login, market
+):
+    """Nothing shows a fund's exclusion to the provider: the form and its refusal say where
+    the reason goes (the fund's audit trail) instead of "the provider sees this"."""
+    login(client, market["admin"])
+    page = client.get(f"/admin/providers/{market['provider_id']}").text
+    assert "<dd>Geaccrediteerd" in page  # the status in Dutch, not "accredited"
+    assert "De opleider ziet dit" not in page
+    assert "de opleider ziet die niet" in page
+    url = f"/fund/providers/{market['provider_id']}/exclusion"
+    client.post(url, data={"action": "exclude", "reason": " "})
+    page = client.get(f"/admin/providers/{market['provider_id']}").text
+    assert "Geef een reden op; de opleider ziet die." not in page
+    assert "die komt in het logboek van uw fonds" in page
+    assert services_excluded(db, market) == 0
+
+
+def test_search_results_show_no_funding_from_a_fund_that_excludes_the_provider(app_ctx, market):
+    """The plan on each hit is the plan of the application page: nothing from that fund."""
+    from wallet.catalogue.search import SearchQuery, search
+    from wallet.funding.services import worker_grant_facts
+
+    def covered() -> set[int]:
+        grants = worker_grant_facts(market["worker"].id)
+        hits = search(SearchQuery(text="lassen"), grants).hits
+        return {hit.plan.covered_cents for hit in hits if hit.run_id == market["run_id"]}
+
+    assert covered() == {240_000}
+    services.exclude_provider(market["fund"].id, market["provider_id"], reason="Beleid",
+                              actor_id=None)  # fmt: skip
+    assert covered() == {0}
+
+
+def test_two_racing_exclusions_give_one_row_and_a_conflict(app_ctx, market, monkeypatch):
+    """A double click where both requests pass the "already excluded?" check before either
+    commits: the unique row decides, the second hears Conflict (a page, not a 500)."""
+    fund_id, provider_id = market["fund"].id, market["provider_id"]
+    services.exclude_provider(fund_id, provider_id, reason="Beleid", actor_id=None)
+    monkeypatch.setattr(services, "exclusion_of", lambda *_args: None)  # the other's view
+    with pytest.raises(Conflict):
+        services.exclude_provider(fund_id, provider_id, reason="Beleid", actor_id=None)
+    monkeypatch.undo()
+    assert services_excluded(session, market) == 1

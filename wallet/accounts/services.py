@@ -259,6 +259,11 @@ def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
     with unit_of_work() as db:
         token = ApiToken(user=user, name=name, prefix=plain[:10], token_hash=_digest(plain))
         db.add(token)
+        db.flush()
+        # A token acts for its user (approve, grant, claim): who gave a system that power is
+        # kept, with the prefix that identifies it, never the token itself.
+        record("user", user.id, "api_token_created", actor_id=user.id,
+               after={"token": token.id, "name": name, "prefix": token.prefix})  # fmt: skip
     return token, plain
 
 
@@ -276,6 +281,8 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken:
     with unit_of_work():
         if token.revoked_at is None:
             token.revoked_at = clock.now()
+            before = {"token": token.id, "name": token.name, "prefix": token.prefix}
+            record("user", user.id, "api_token_revoked", actor_id=user.id, before=before)
     return token
 
 

@@ -116,6 +116,15 @@ class DecisionForm(FlaskForm):
                            validators=[DataRequired(REQUIRED), Length(max=500)])  # fmt: skip
 
 
+class ExclusionForm(FlaskForm):
+    """A fund's exclusion of a provider, or its undoing, with a reason for the fund's trail."""
+
+    reason = TextAreaField(_l("Reason"),
+                           description=_l("Kept in your fund's audit trail; the provider does "
+                                          "not see it."),
+                           validators=[DataRequired(REQUIRED), Length(max=500)])  # fmt: skip
+
+
 KINDS = choices(COURSE_KINDS.items())
 VATS = {"exempt": _l("VAT exempt"), "included_21": _l("Including 21% VAT")}
 

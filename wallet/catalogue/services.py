@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from wallet.accounts.names import visible_name
 from wallet.audit.services import record
 from wallet.catalogue.models import Course, CourseRun, Modality, PriceChange, VatTreatment
 from wallet.catalogue.search_index import index_courses
@@ -64,7 +65,7 @@ def course_problems(data: CourseInput) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not data.code.strip() or len(data.code) > 50:
         errors["code"] = _("Give the course your own code of at most 50 characters.")
-    if not data.title_nl.strip() or len(data.title_nl) > 200:
+    if not visible_name(data.title_nl) or len(data.title_nl) > 200:
         errors["title_nl"] = _("A Dutch title of at most 200 characters is required.")
     if not data.description_nl.strip():
         errors["description_nl"] = _("A Dutch description is required.")
@@ -131,7 +132,7 @@ def get_course(course_id: int) -> Course:
 
 def _course_values(data: CourseInput) -> dict:
     return {
-        "title_nl": data.title_nl.strip(),
+        "title_nl": visible_name(data.title_nl),
         "title_en": data.title_en.strip() or None,
         "title_de": data.title_de.strip() or None,
         "description_nl": data.description_nl.strip(),

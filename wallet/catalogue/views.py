@@ -16,6 +16,7 @@ from wallet.catalogue.forms import (
     ColleagueForm,
     CourseForm,
     DecisionForm,
+    ExclusionForm,
     ImportForm,
     ProviderDetailsForm,
     RunForm,
@@ -51,7 +52,9 @@ def query_from(form: SearchForm) -> SearchQuery:
         codes = (place,)
 
     def level(field):
-        return int(field.data) if field.data and str(field.data).isdigit() else None
+        # NLQF levels are 1 to 8; a longer number is no level (and no database integer).
+        text = str(field.data or "")
+        return int(text) if text.isdigit() and len(text) <= 2 else None
 
     return SearchQuery(
         text=form.q.data or "",
@@ -71,7 +74,7 @@ def query_from(form: SearchForm) -> SearchQuery:
         sort=form.sort.data
         if form.sort.data in ("relevance", "start", "price", "copay")
         else "relevance",
-        page=form.page.data or 1,
+        page=form.page.data if not form.page.errors and form.page.data else 1,
     )
 
 
@@ -272,7 +275,7 @@ def provider_page(provider_id: int):
         actions=[a for a in providers.ACTIONS
                  if platform and (provider.status, a) in providers.TRANSITIONS],
         exclusion=None if platform else providers.exclusion_of(current_user.fund_id, provider.id),
-        exclusion_form=None if platform else DecisionForm(),
+        exclusion_form=None if platform else ExclusionForm(),
     )  # fmt: skip
 
 
@@ -280,7 +283,7 @@ def provider_page(provider_id: int):
 @role_required(Role.FUND_ADMIN)
 def exclusion(provider_id: int):
     """Exclude the provider from this fund's schemes, or undo that, with a reason."""
-    form = DecisionForm()
+    form = ExclusionForm()
     form.validate()
     action = request.form.get("action", "")
     change = {"exclude": providers.exclude_provider, "readmit": providers.readmit_provider}

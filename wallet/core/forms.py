@@ -99,7 +99,10 @@ def once_key() -> str | None:
 def _form_request() -> dict:
     # What the form asked for: the page it was sent to and its fields (files by name), so
     # the same key sent with something else is told apart from a double click.
-    fields = {name: request.form.getlist(name) for name in request.form if name not in _NOT_HASHED}
+    # Never a password (the apply form asks for one): the hash is fast and unsalted, so a
+    # copy of the database would let anyone test passwords with it, around argon2.
+    fields = {name: request.form.getlist(name) for name in request.form
+              if name not in _NOT_HASHED and "password" not in name.lower()}  # fmt: skip
     files = {name: [f.filename for f in request.files.getlist(name)] for name in request.files}
     return {"endpoint": request.endpoint, "args": request.view_args, "form": fields, "files": files}
 

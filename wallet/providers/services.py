@@ -252,7 +252,7 @@ def add_staff_member(provider_id: int, *, name: str, email: str, password: str, 
 def _reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(_("Give a reason; the provider sees it."),
+        raise ValidationFailed(_("Give a reason; it is kept in your fund's audit trail."),
                                errors={"reason": _("Give a reason.")})  # fmt: skip
     return reason[:500]
 
@@ -275,17 +275,22 @@ def exclude_provider(
     """
     provider = get_provider(provider_id)
     reason = _reason(reason)
+    already = Conflict(_("Your fund already excludes this provider."))
     if exclusion_of(fund_id, provider.id) is not None:
-        raise Conflict(_("Your fund already excludes this provider."))
-    with unit_of_work() as db:
-        exclusion = FundProviderExclusion(
-            fund_id=fund_id, provider_id=provider.id, reason=reason,
-            excluded_by_id=actor_id, excluded_at=clock.now(),
-        )  # fmt: skip
-        db.add(exclusion)
-        db.flush()
-        record("fund", fund_id, "provider_excluded", actor_id=actor_id,
-               after={"provider": provider.id, "name": provider.name}, reason=reason)  # fmt: skip
+        raise already
+    try:
+        with unit_of_work() as db:
+            exclusion = FundProviderExclusion(
+                fund_id=fund_id, provider_id=provider.id, reason=reason,
+                excluded_by_id=actor_id, excluded_at=clock.now(),
+            )  # fmt: skip
+            db.add(exclusion)
+            db.flush()
+            record("fund", fund_id, "provider_excluded", actor_id=actor_id,
+                   after={"provider": provider.id, "name": provider.name},
+                   reason=reason)  # fmt: skip
+    except sa.exc.IntegrityError:  # a double click: the other request excluded it first
+        raise already from None
     return exclusion
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from wallet.accounts.names import visible_name
 from wallet.audit.services import record
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
@@ -49,7 +50,7 @@ def schemes_of(fund_id: int) -> list[Scheme]:
 def _checked(terms: SchemeTerms) -> dict:
     errors: dict = {}
     values = {
-        "name": (terms.name or "").strip(),
+        "name": visible_name(terms.name),
         "window_opens_on": terms.window_opens_on,
         "window_closes_on": terms.window_closes_on,
         "validity_months": terms.validity_months,
@@ -142,6 +143,8 @@ def activate_scheme(scheme_id: int, *, actor_id: int | None = None) -> Scheme:
 def close_scheme(scheme_id: int, *, actor_id: int | None = None) -> Scheme:
     """Grant no more under the scheme; existing grants stay spendable."""
     scheme = get_scheme(scheme_id)
+    if scheme.status == SchemeStatus.CLOSED:
+        return scheme  # closed already (a double click): one decision, one audit event
     with unit_of_work():
         before = scheme.status
         scheme.status = SchemeStatus.CLOSED
