@@ -16,8 +16,8 @@ fixed number of seconds:
   deposits that all contend for the fund's pot account (`deposits_per_second_http`).
 
 Afterwards the ledger's own checks (`verify_ledger`) must find nothing, the grant's held
-amount must equal the
-successful holds times the amount and the pot must hold the successful deposits.
+amount must equal the successful holds times the amount and the pot must hold the
+successful deposits.
 """
 
 from __future__ import annotations
