@@ -42,6 +42,8 @@ def index():
         )
     if current_user.role == Role.PROVIDER_STAFF:
         return render_template("home/provider.html", provider=current_user.provider)
+    if current_user.role == Role.EMPLOYER_STAFF:
+        return render_template("employers/start.html", employer=current_user.employer)
     if current_user.role == Role.FUND_ADMIN:
         return render_template("home/fund_admin.html", **overview_context())
     return render_template(
