@@ -305,3 +305,12 @@ def test_an_employer_staff_user_needs_an_employer(app, app_ctx):
     with pytest.raises(sa.exc.IntegrityError):
         session.flush()
     session.rollback()
+
+
+def test_the_platform_dashboard_lists_employers_being_checked(client, make_employer_user,
+                                                              make_staff, login):  # fmt: skip
+    make_employer_user(name="Tegelzetters Twente")
+    login(client, make_staff(Role.PLATFORM_ADMIN))
+    page = client.get("/").text
+    assert "Tegelzetters Twente" in page
+    assert "Medewerkers van werkgevers" in page

@@ -75,9 +75,11 @@ def get_employer(employer_id: int) -> Employer:
     return employer
 
 
-def employers_by_status(status: EmployerStatus | None = None) -> list[Employer]:
+def employers_by_status(
+    status: EmployerStatus | None = None, limit: int | None = None
+) -> list[Employer]:
     """Employers, optionally of one status, oldest first (the queue order)."""
-    query = sa.select(Employer).order_by(Employer.created_at, Employer.id)
+    query = sa.select(Employer).order_by(Employer.created_at, Employer.id).limit(limit)
     if status is not None:
         query = query.where(Employer.status == status)
     return list(session.scalars(query))
