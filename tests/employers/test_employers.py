@@ -141,6 +141,7 @@ def test_the_table_has_the_expected_moves():
         (EmployerStatus.PENDING, "verify"): EmployerStatus.VERIFIED,
         (EmployerStatus.PENDING, "reject"): EmployerStatus.REJECTED,
         (EmployerStatus.VERIFIED, "suspend"): EmployerStatus.SUSPENDED,
+        (EmployerStatus.VERIFIED, "reject"): EmployerStatus.REJECTED,
         (EmployerStatus.SUSPENDED, "verify"): EmployerStatus.VERIFIED,
         (EmployerStatus.SUSPENDED, "reject"): EmployerStatus.REJECTED,
         (EmployerStatus.REJECTED, "reopen"): EmployerStatus.PENDING,
@@ -314,3 +315,23 @@ def test_the_platform_dashboard_lists_employers_being_checked(client, make_emplo
     page = client.get("/").text
     assert "Tegelzetters Twente" in page
     assert "Medewerkers van werkgevers" in page
+
+
+@pytest.mark.parametrize(
+    ("action", "shown"), [("suspend", "Je organisatie is geschorst."), ("reject", "afgewezen")]
+)
+def test_staff_see_a_suspension_or_rejection_with_its_reason(
+    client, app, make_employer_user, make_staff, action, shown, login
+):
+    staff = make_employer_user()
+    admin = make_staff(Role.PLATFORM_ADMIN)
+    with app.app_context():
+        services.change_status(staff.employer_id, "verify", reason="In orde", actor_id=admin.id)
+        services.change_status(staff.employer_id, action, reason="KvK: opgeheven",
+                               actor_id=admin.id)  # fmt: skip
+    login(client, staff)
+    page = client.get("/employer").text
+    assert shown in page
+    assert "KvK: opgeheven" in page
+    assert "suspended" not in page
+    assert "rejected" not in page

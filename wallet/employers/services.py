@@ -31,6 +31,7 @@ TRANSITIONS: dict[tuple[EmployerStatus, str], EmployerStatus] = {
     (EmployerStatus.PENDING, "verify"): EmployerStatus.VERIFIED,
     (EmployerStatus.PENDING, "reject"): EmployerStatus.REJECTED,
     (EmployerStatus.VERIFIED, "suspend"): EmployerStatus.SUSPENDED,
+    (EmployerStatus.VERIFIED, "reject"): EmployerStatus.REJECTED,
     (EmployerStatus.SUSPENDED, "verify"): EmployerStatus.VERIFIED,
     (EmployerStatus.SUSPENDED, "reject"): EmployerStatus.REJECTED,
     # A rejection can be reconsidered (new papers, a mistake): back to the queue, not verified.
