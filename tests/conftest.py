@@ -203,6 +203,42 @@ def make_provider_user(app: Flask) -> Callable:
 
 
 @pytest.fixture
+def make_employer_user(app: Flask) -> Callable:
+    """make_employer_user(kvk_number=..., **details) -> User (employer staff, pending)."""
+    from wallet.employers import services
+
+    counter = iter(range(1, 10_000))
+
+    def make(**fields):
+        n = next(counter)
+        details = {
+            "name": f"Werkgever {n}",
+            "sbi_code": "17",
+            "street": "Fabrieksstraat 1",
+            "postcode": "7511 AB",
+            "city": "Enschede",
+            "municipality_code": "enschede",
+            "iban": "NL91ABNA0417164300",
+            "contact_email": f"hr{n}@werkgever.example.nl",
+        }
+        details.update({k: fields.pop(k) for k in list(fields) if k in details})
+        data = {
+            "kvk_number": f"{50_000_000 + n:08d}",
+            "name": f"HR-medewerker {n}",
+            "email": f"werkgever{n}@example.nl",
+            "password": PASSWORD,
+        }
+        data.update(fields)
+        with app.app_context():
+            registration = services.EmployerRegistration(
+                details=services.EmployerDetails(**details), **data
+            )
+            return services.register_employer(registration)
+
+    return make
+
+
+@pytest.fixture
 def make_staff(app: Flask) -> Callable:
     """make_staff(role) -> a fund administrator (with a fund) or a platform administrator."""
     from wallet.accounts import services
@@ -227,7 +263,7 @@ def make_staff(app: Flask) -> Callable:
 
 
 @pytest.fixture
-def make_user(make_worker, make_provider_user, make_staff) -> Callable:
+def make_user(make_worker, make_provider_user, make_employer_user, make_staff) -> Callable:
     """make_user(role) -> a user of any role."""
     from wallet.accounts.models import Role
 
@@ -236,6 +272,8 @@ def make_user(make_worker, make_provider_user, make_staff) -> Callable:
             return make_worker()
         if role == Role.PROVIDER_STAFF:
             return make_provider_user()
+        if role == Role.EMPLOYER_STAFF:
+            return make_employer_user()
         return make_staff(role)
 
     return make

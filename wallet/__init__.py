@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.audit.views import bp as audit_bp
     from wallet.catalogue.views import bp as catalogue_bp
     from wallet.claims.views import bp as claims_bp
+    from wallet.employers.views import bp as employers_bp
     from wallet.funds.views import bp as funds_bp
     from wallet.grants.views import bp as grants_bp
     from wallet.home.views import bp as home_bp
@@ -113,7 +114,7 @@ def _register_blueprints(app: Flask) -> None:
 
     blueprints = (home_bp, accounts_bp, funds_bp, schemes_bp, grants_bp, catalogue_bp,
                   applications_bp, claims_bp, audit_bp, notifications_bp, payments_bp,
-                  online_bp, webhooks_bp, ops_bp)  # fmt: skip
+                  online_bp, webhooks_bp, ops_bp, employers_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)

@@ -6,6 +6,7 @@ from wallet.audit.models import AuditEvent
 from wallet.catalogue.models import Course, CourseRun, PriceChange
 from wallet.claims.models import Claim, ClaimApproval, ClaimPart, ClaimVersion
 from wallet.core.idempotency import IdempotencyKey
+from wallet.employers.models import Employer
 from wallet.fraud.models import RiskFlag
 from wallet.funds.models import Fund
 from wallet.grants.models import AllocationRun, Grant, LotteryDraw, SchemeApplication
@@ -38,6 +39,7 @@ __all__ = [
     "Copayment",
     "Course",
     "CourseRun",
+    "Employer",
     "Fund",
     "FundProviderExclusion",
     "Grant",

@@ -7,6 +7,7 @@ from wallet.accounts.models import Role
 DASHBOARD_MARKERS = {
     Role.WORKER: ("Mijn budget", "My budget"),
     Role.PROVIDER_STAFF: ("API-tokens", "API tokens"),
+    Role.EMPLOYER_STAFF: ("wordt gecontroleerd door", "is being checked by"),
     Role.FUND_ADMIN: ("Declaraties", "Claims waiting for review"),
     Role.PLATFORM_ADMIN: ("Platformbeheer", "Platform administration"),
 }
@@ -28,6 +29,7 @@ def test_each_role_gets_its_own_dashboard(client, make_user, login, role):
         (None, 302),
         (Role.WORKER, 403),
         (Role.PROVIDER_STAFF, 200),
+        (Role.EMPLOYER_STAFF, 403),
         (Role.FUND_ADMIN, 200),
         (Role.PLATFORM_ADMIN, 403),
     ],

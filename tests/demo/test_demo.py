@@ -4,19 +4,23 @@ import sqlalchemy as sa
 
 from wallet.accounts.models import User
 from wallet.demo.cli import DEMO_PASSWORD, LOGINS
+from wallet.employers.models import Employer, EmployerStatus
 from wallet.funds.models import Fund
 from wallet.providers.models import Provider
 
 
 def _counts(db):
-    return [db.scalar(sa.select(sa.func.count()).select_from(m)) for m in (User, Fund, Provider)]
+    return [
+        db.scalar(sa.select(sa.func.count()).select_from(m))
+        for m in (User, Fund, Provider, Employer)
+    ]
 
 
 def test_demo_load_is_idempotent_and_its_logins_work(app, runner, db):
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     counts = _counts(db)
-    assert counts == [5, 1, 11]  # users, funds, providers (1 demo + 10 generated)
+    assert counts == [6, 1, 11, 1]  # users, funds, providers (1 demo + 10 generated), employers
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
     assert _counts(db) == counts
@@ -27,6 +31,11 @@ def test_demo_load_is_idempotent_and_its_logins_work(app, runner, db):
         client = app.test_client()
         response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
         assert response.status_code == 302, email
+    # The employer like the seed's DTAB is verified, its staff login lands on its start page.
+    assert db.scalar(sa.select(Employer.status)) == EmployerStatus.VERIFIED
+    client = app.test_client()
+    client.post("/login", data={"email": "werkgever@demo.leerwallet.nl", "password": DEMO_PASSWORD})
+    assert "DTAB Twente" in client.get("/").text
 
 
 def test_demo_data_is_refused_in_production(app, monkeypatch):

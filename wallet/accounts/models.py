@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wallet.core import clock
 from wallet.core.db import Base, UTCDateTime, str_enum
+from wallet.employers.models import Employer
 from wallet.funds.models import Fund
 from wallet.providers.models import Provider
 
@@ -20,12 +21,14 @@ class Role(enum.StrEnum):
 
     WORKER = "worker"
     PROVIDER_STAFF = "provider_staff"
+    EMPLOYER_STAFF = "employer_staff"
     FUND_ADMIN = "fund_admin"
     PLATFORM_ADMIN = "platform_admin"
 
 
 class User(UserMixin, Base):
-    """Anyone who logs in. Provider staff belong to a provider, fund administrators to a fund."""
+    """Anyone who logs in. Provider staff belong to a provider, employer staff to an employer,
+    fund administrators to a fund."""
 
     __tablename__ = "users"
     __table_args__ = (
@@ -35,6 +38,10 @@ class User(UserMixin, Base):
         ),
         sa.CheckConstraint(
             "(role = 'fund_admin') = (fund_id IS NOT NULL)", name="fund_admin_has_fund"
+        ),
+        sa.CheckConstraint(
+            "(role = 'employer_staff') = (employer_id IS NOT NULL)",
+            name="employer_staff_has_employer",
         ),
     )
 
@@ -46,6 +53,7 @@ class User(UserMixin, Base):
     role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"))
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("providers.id"), index=True)
     fund_id: Mapped[int | None] = mapped_column(sa.ForeignKey("funds.id"), index=True)
+    employer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employers.id"), index=True)
     preferred_language: Mapped[str] = mapped_column(sa.String(2), default="nl")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -53,6 +61,7 @@ class User(UserMixin, Base):
 
     provider: Mapped[Provider | None] = relationship()
     fund: Mapped[Fund | None] = relationship()
+    employer: Mapped[Employer | None] = relationship()
     profile: Mapped[WorkerProfile | None] = relationship(back_populates="user")
 
     @property

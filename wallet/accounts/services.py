@@ -92,6 +92,11 @@ def _check_new_user(email: str, password: str, errors: dict[str, str]) -> str:
     return email
 
 
+def check_new_user(email: str, password: str, errors: dict[str, str]) -> str:
+    """The normalised e-mail of a new user; problems with it or the password go in `errors`."""
+    return _check_new_user(email, password, errors)
+
+
 def _check_language(language: str, errors: dict[str, str]) -> None:
     if language not in LANGUAGES:
         errors["preferred_language"] = _("Choose Dutch, English or German.")
@@ -304,9 +309,10 @@ def create_staff_user(
     role: Role,
     provider=None,
     fund=None,
+    employer=None,
     actor_id: int | None = None,
 ) -> User:
-    """Create a fund or platform administrator or provider staff member (CLI and demo data)."""
+    """Create a fund or platform administrator, or a provider's or employer's staff member."""
     errors: dict[str, str] = {}
     email = _check_new_user(email, password, errors)
     name = visible_name(name)
@@ -322,13 +328,14 @@ def create_staff_user(
             role=role,
             provider=provider,
             fund=fund,
+            employer=employer,
         )
         db.add(user)
         db.flush()
         # Staff decide on money (approve, pay) or claim it: who gave them access is recorded.
         record("user", user.id, "staff_added", actor_id=actor_id,
                after={"role": role.value, "provider": provider and provider.id,
-                      "fund": fund and fund.id})  # fmt: skip
+                      "fund": fund and fund.id, "employer": employer and employer.id})  # fmt: skip
     return user
 
 

@@ -52,6 +52,7 @@ SUBJECTS = {
     "application": _l("Applications"),
     "claim": _l("Claims and their decisions"),
     "copayment": _l("Own contributions"),
+    "employer": _l("Employers"),
     "fund": _l("Fund"),
     "payout_batch": _l("Payout batches"),
     "payout_item": _l("Payments to providers"),

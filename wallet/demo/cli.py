@@ -17,6 +17,8 @@ from wallet.catalogue.imports import import_courses
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict
+from wallet.employers import services as employers
+from wallet.employers.models import Employer, EmployerStatus
 from wallet.funds.models import Fund
 from wallet.funds.services import create_fund, deposit
 from wallet.grants.allocation import allocate
@@ -36,11 +38,13 @@ demo_cli = AppGroup("demo", help="Demo data for trying Leerwallet out.")
 DEMO_PASSWORD = "leerwallet-demo"  # noqa: S105 - printed on purpose; refused in production
 FUND_NAME = "Twents Fonds voor Vakmanschap"
 PROVIDER_KVK = "08123456"
+EMPLOYER_KVK = "08654321"
 
 LOGINS = [
     ("werkende@demo.leerwallet.nl", Role.WORKER, "Sanne de Vries"),
     ("cursist@demo.leerwallet.nl", Role.WORKER, "Daan Kuipers"),
     ("opleider@demo.leerwallet.nl", Role.PROVIDER_STAFF, "Erik Nijhuis"),
+    ("werkgever@demo.leerwallet.nl", Role.EMPLOYER_STAFF, "Ilse Hofman"),
     ("fonds@demo.leerwallet.nl", Role.FUND_ADMIN, "Marieke ter Horst"),
     ("beheer@demo.leerwallet.nl", Role.PLATFORM_ADMIN, "Platformbeheer"),
 ]
@@ -68,9 +72,27 @@ def _provider() -> Provider:
     return provider
 
 
+def _employer() -> Employer:
+    """An employer like the seed's DTAB: process operators, hiring from other sectors."""
+    employer = session.scalar(sa.select(Employer).where(Employer.kvk_number == EMPLOYER_KVK))
+    if employer is None:
+        with unit_of_work() as db:
+            employer = Employer(
+                name="DTAB Twente", kvk_number=EMPLOYER_KVK, sbi_code="20",
+                street="Twentekanaal Zuid 8", postcode="7554 RV", city="Hengelo",
+                municipality_code="hengelo", iban="NL20INGB0001234567", bic="INGBNL2A",
+                contact_email="hr@dtab.example", status=EmployerStatus.PENDING,
+            )  # fmt: skip
+            db.add(employer)
+    if employer.status == EmployerStatus.PENDING:
+        employers.change_status(employer.id, "verify", reason="Demo: KvK-uittreksel gecontroleerd",
+                                actor_id=None)  # fmt: skip
+    return employer
+
+
 def load_demo_data() -> list[tuple[str, Role]]:
-    """Create the demo fund, provider and one user per role where missing."""
-    fund, provider = _fund(), _provider()
+    """Create the demo fund, provider, employer and one user per role where missing."""
+    fund, provider, employer = _fund(), _provider(), _employer()
     for email, role, name in LOGINS:
         if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
             continue
@@ -97,6 +119,7 @@ def load_demo_data() -> list[tuple[str, Role]]:
                 role=role,
                 provider=provider if role == Role.PROVIDER_STAFF else None,
                 fund=fund if role == Role.FUND_ADMIN else None,
+                employer=employer if role == Role.EMPLOYER_STAFF else None,
             )
     _budgets(fund)
     _catalogue(provider)

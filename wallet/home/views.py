@@ -7,6 +7,8 @@ from wallet.accounts.forms import LanguageForm
 from wallet.accounts.models import Role
 from wallet.accounts.services import count_users_by_role
 from wallet.catalogue.matching import recommend
+from wallet.employers.models import EmployerStatus
+from wallet.employers.services import employers_by_status
 from wallet.funds.views import overview_context
 from wallet.grants.services import grants_of, open_schemes_for
 from wallet.providers.services import providers_pending_verification
@@ -42,10 +44,13 @@ def index():
         )
     if current_user.role == Role.PROVIDER_STAFF:
         return render_template("home/provider.html", provider=current_user.provider)
+    if current_user.role == Role.EMPLOYER_STAFF:
+        return render_template("employers/start.html", employer=current_user.employer)
     if current_user.role == Role.FUND_ADMIN:
         return render_template("home/fund_admin.html", **overview_context())
     return render_template(
         "home/platform_admin.html",
         user_counts=count_users_by_role(),
         pending=providers_pending_verification(),
+        pending_employers=employers_by_status(EmployerStatus.PENDING, limit=50),
     )

@@ -122,3 +122,35 @@ def labels() -> dict[str, dict[str, str]]:
     for row in csv.DictReader(text.splitlines()):
         found[row["kind"]][row["label"].lower()] = row["label"]
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class SbiCode:
+    """A section (letter) or division (two digits) of the SBI 2008, with its Dutch name."""
+
+    code: str
+    section: str
+    name: str
+
+    @property
+    def is_section(self) -> bool:
+        """A section (A-U) rather than a division."""
+        return self.code == self.section
+
+
+@cache
+def sbi_codes() -> dict[str, SbiCode]:
+    """The SBI 2008 sections and divisions (KvK, CBS), by code; edit data/sbi.csv to change."""
+    text = resources.files(__package__).joinpath("data/sbi.csv").read_text("utf-8")
+    return {row["code"]: SbiCode(**row) for row in csv.DictReader(text.splitlines())}
+
+
+def sbi_divisions() -> dict[str, SbiCode]:
+    """The two-digit divisions, by code: an employer's sector is one of these."""
+    return {code: entry for code, entry in sbi_codes().items() if not entry.is_section}
+
+
+def sbi_name(code: str | None) -> str:
+    """The Dutch name of an SBI code for screens ("" for an unknown code)."""
+    entry = sbi_codes().get(code or "")
+    return entry.name if entry else ""

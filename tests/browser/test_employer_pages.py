@@ -1,0 +1,70 @@
+"""Employers in a browser: sign-up, the platform verifies, the staff sees it. Every page
+passes axe (WCAG 2.1 A and AA)."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD
+from wallet.accounts.models import Role
+
+pytestmark = pytest.mark.browser
+
+
+def _log_in(page: Page, live_server: str, email: str) -> None:
+    page.goto(live_server + "/login")
+    page.get_by_label("E-mailadres", exact=True).fill(email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Inloggen").click()
+
+
+def test_register_verify_and_the_staff_sees_it(
+    page: Page, live_server: str, assert_accessible, make_staff
+):
+    page.goto(live_server + "/")
+    page.get_by_role("link", name="Meld je bedrijf aan als werkgever").click()
+    assert_accessible(page)
+    page.get_by_label("Naam van de organisatie").fill("DTAB Twente")
+    page.get_by_label("KvK-nummer").fill("06012345")
+    page.get_by_label("Sector").select_option(label="Vervaardiging van chemische producten")
+    page.get_by_label("Straat en huisnummer").fill("Twentekanaal Zuid 8")
+    page.get_by_label("Postcode").fill("7554 RV")
+    page.get_by_label("Plaats").fill("Hengelo")
+    page.get_by_label("Gemeente").select_option(label="Hengelo")
+    page.get_by_label("IBAN").fill("NL91 ABNA 0417 1643 01")  # one digit wrong
+    page.get_by_label("E-mailadres voor contact").fill("hr@dtab.example.nl")
+    page.get_by_label("Je naam").fill("Ilse Hofman")
+    page.get_by_label("E-mailadres", exact=True).fill("ilse@dtab.example.nl")
+    page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
+    page.get_by_label("Herhaal het wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Registreren").click()
+    expect(page.locator("#iban-error")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("IBAN").fill("NL91 ABNA 0417 1643 00")
+    page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
+    page.get_by_label("Herhaal het wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Registreren").click()
+    expect(page.locator("main")).to_contain_text("wordt gecontroleerd door een platformbeheerder")
+    assert_accessible(page)
+    page.get_by_role("link", name="Gegevens en collega's van je organisatie").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("DTAB Twente")
+    assert_accessible(page)
+    page.get_by_role("button", name="Uitloggen").click()
+
+    _log_in(page, live_server, make_staff(Role.PLATFORM_ADMIN).email)
+    page.goto(live_server + "/admin/employers")
+    assert_accessible(page)
+    page.get_by_role("link", name="DTAB Twente").click()
+    expect(page.locator("main")).to_contain_text("Vervaardiging van chemische producten")
+    assert_accessible(page)
+    page.get_by_label("Reden").fill("KvK-uittreksel gecontroleerd")
+    page.get_by_role("button", name="Verifiëren").click()
+    expect(page.locator("main")).to_contain_text("KvK-uittreksel gecontroleerd")
+    assert_accessible(page)
+    page.get_by_role("button", name="Uitloggen").click()
+
+    page.goto(live_server + "/login")
+    page.get_by_label("E-mailadres").fill("ilse@dtab.example.nl")
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Inloggen").click()
+    expect(page.locator("main")).to_contain_text("Je organisatie is geverifieerd.")
+    assert_accessible(page)

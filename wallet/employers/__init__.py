@@ -1,0 +1,1 @@
+"""Employers (werkgevers): organisations that train new or current staff with a fund."""
