@@ -74,16 +74,16 @@ def test_every_reason_is_named_at_once(app_ctx):
     employer = EmployerFacts(verified=False, reimbursed_this_year_cents=2_000_000)
     reasons = employer_eligibility(rules, person, employer)
     assert len(reasons) == 7
-    assert "The employer has not been verified yet." in reasons
-    assert "The new job is not one of the occupations this scheme is for." in reasons
+    assert "De werkgever is nog niet gecontroleerd." in reasons  # Dutch by default
+    assert "De nieuwe baan is geen van de beroepen waarvoor deze regeling is." in reasons
 
 
 def test_reasons_are_in_the_readers_language(app):
     rules_data = employer_rules()
-    with app.test_request_context(headers={"Accept-Language": "nl"}):
+    with app.test_request_context("/api/v1/schemes", headers={"Accept-Language": "de"}):
         rules = load_employer_rules(rules_data)
         reasons = employer_eligibility(rules, _person(), EmployerFacts(verified=False))
-    assert reasons == ["De werkgever is nog niet gecontroleerd."]
+    assert reasons == ["Der Arbeitgeber ist noch nicht geprüft."]
 
 
 def _rules(share_bps: int, per_person: int, per_year: int | None, held_bps: int) -> EmployerRules:
@@ -127,7 +127,9 @@ def test_the_reimbursement_stays_within_share_and_caps(
         assert cents <= max(0, per_year - already)
     assert reimbursable_cents(rules, cost + more, already) >= cents  # monotone in the cost
     now, later = staged_parts(rules, cents)
-    assert now >= 0 and later >= 0 and now + later == cents
+    assert now >= 0
+    assert later >= 0
+    assert now + later == cents
 
 
 def test_negative_amounts_are_refused():

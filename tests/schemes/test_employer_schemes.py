@@ -65,13 +65,17 @@ def test_an_administrator_defines_an_employer_scheme_and_reads_it_in_words(clien
     assert "Werkgeversregeling" in page
     assert "50 % van de subsidiabele opleidingskosten" in page
     assert "Vanuit een uitkering" in page  # the starting situation in words, not its code
-    assert "benefit" not in page and "work_and_learn" not in page
+    assert "benefit" not in page
+    assert "work_and_learn" not in page
     assert "Procesoperator" in page
     assert "nog in dienst is na 6 maanden" in page
     assert "Toekennen aan één werkende" not in page  # no worker grants on this scheme
     edit = client.get(f"/fund/schemes/{scheme.id}/edit").text
-    assert 'value="Sectorplan Twente"' in edit and "5.000,00" in edit
-    changed = client.post(f"/fund/schemes/{scheme.id}/edit", data=_employer_form(share_percent="40"))
+    assert 'value="Sectorplan Twente"' in edit
+    assert "5000,00" in edit
+    changed = client.post(
+        f"/fund/schemes/{scheme.id}/edit", data=_employer_form(share_percent="40")
+    )
     assert changed.status_code == 302
     db.expire_all()
     assert db.get(Scheme, scheme.id).rules["share_bps"] == 4_000
@@ -89,7 +93,7 @@ def test_wrong_employer_terms_are_explained_in_dutch_and_nothing_is_saved(client
     )
     assert response.status_code == 422
     page = response.text
-    assert "Het venster kan niet sluiten voordat het opent." in page
+    assert "De aanvraagperiode kan niet eindigen voordat die begint." in page
     assert "per werkgever per jaar kan niet lager zijn dan" in page
     assert "Kies een of meer beroepen uit de lijst met kansberoepen." in page
     assert "Geef aan welk deel pas wordt betaald" in page
@@ -112,7 +116,8 @@ def test_the_api_accepts_and_returns_an_employer_scheme(app, make_staff, api_hea
     assert listed[0]["employer_rules"]["share_bps"] == 5_000
     body["employer_rules"] = employer_rules(share_bps=4_000)
     changed = client.put(f"/api/v1/schemes/{scheme['id']}", json=body, headers=headers)
-    assert changed.status_code == 200 and changed.json["employer_rules"]["share_bps"] == 4_000
+    assert changed.status_code == 200
+    assert changed.json["employer_rules"]["share_bps"] == 4_000
 
 
 @pytest.mark.parametrize(
@@ -141,17 +146,19 @@ def test_a_worker_scheme_through_the_api_is_unchanged(app, make_staff, api_heade
     created = client.post(f"/api/v1/funds/{admin.fund_id}/schemes", json=body,
                           headers=api_headers(admin))  # fmt: skip
     assert created.status_code == 201
-    assert created.json["kind"] == "worker_budget" and created.json["employer_rules"] is None
+    assert created.json["kind"] == "worker_budget"
+    assert created.json["employer_rules"] is None
     assert created.json["rules"]["municipalities"] == ["enschede"]
     body.pop("amount_cents")
     refused = client.post(f"/api/v1/funds/{admin.fund_id}/schemes", json=body,
                           headers=api_headers(admin))  # fmt: skip
-    assert refused.status_code == 422 and "amount_cents" in refused.json["errors"]
+    assert refused.status_code == 422
+    assert "amount_cents" in refused.json["errors"]
 
 
 # --- an employer scheme never grants a worker budget ---
 
-REFUSAL = "employer scheme"
+REFUSAL = "werkgeversregeling"
 
 
 @pytest.fixture

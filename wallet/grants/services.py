@@ -128,9 +128,10 @@ def check_eligible(scheme: Scheme, user: User) -> None:
 def require_worker_scheme(scheme: Scheme) -> None:
     """An employer scheme reimburses employers; it never grants a budget to a worker."""
     if scheme.for_employers:
-        raise Conflict(
-            _("This is an employer scheme: it reimburses employers and grants no budgets to workers.")
+        message = _(
+            "This is an employer scheme: it reimburses employers and grants no budgets to workers."
         )
+        raise Conflict(message)
 
 
 def claim_cap(scheme_id: int, cents: int) -> None:

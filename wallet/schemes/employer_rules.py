@@ -100,7 +100,9 @@ class EmployerRulesSchema(Schema):
         sorted(occupation_names()),
         _l("Choose one or more occupations from the list of kansberoepen."),
     )
-    training_kinds = _choices(TRAINING_KINDS, _l("Choose one or more of the listed training kinds."))
+    training_kinds = _choices(
+        TRAINING_KINDS, _l("Choose one or more of the listed training kinds.")
+    )
     retention_months = fields.Integer(
         strict=True, allow_none=True, load_default=None, validate=validate.Range(1, 36)
     )
@@ -113,13 +115,16 @@ class EmployerRulesSchema(Schema):
         strict=True, load_default=250_000, validate=validate.Range(0, MAX_CENTS)
     )
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _consistent(self, data, **_kwargs):
         errors = {}
         opens, closes = data.get("window_opens_on"), data.get("window_closes_on")
         if opens and closes and closes < opens:
             errors["window_closes_on"] = [_("The window cannot close before it opens.")]
-        per_person, per_year = data.get("cap_per_person_cents"), data.get("cap_per_employer_year_cents")
+        per_person, per_year = (
+            data.get("cap_per_person_cents"),
+            data.get("cap_per_employer_year_cents"),
+        )
         if per_person and per_year and per_year < per_person:
             errors["cap_per_employer_year_cents"] = [
                 _("The cap per employer per year cannot be below the cap per person.")

@@ -59,9 +59,7 @@ def _save(form, scheme=None):
     terms = _employer_terms(form) if employer else _terms(form)
     try:
         if scheme is None:
-            return services.define_scheme(
-                current_user.fund_id, terms, actor_id=current_user.id
-            )
+            return services.define_scheme(current_user.fund_id, terms, actor_id=current_user.id)
         return services.change_scheme(scheme.id, terms, actor_id=current_user.id)
     except ValidationFailed as error:
         rules = error.errors.pop("rules", None)
