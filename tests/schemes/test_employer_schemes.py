@@ -70,6 +70,9 @@ def test_an_administrator_defines_an_employer_scheme_and_reads_it_in_words(clien
     assert "Procesoperator" in page
     assert "nog in dienst is na 6 maanden" in page
     assert "Toekennen aan één werkende" not in page  # no worker grants on this scheme
+    home = client.get("/").text
+    assert "Nieuwe werkgeversregeling opstellen" in home
+    assert "Werkgeversregeling</td>" in home  # listed as such, not with a budget per worker
     edit = client.get(f"/fund/schemes/{scheme.id}/edit").text
     assert 'value="Sectorplan Twente"' in edit
     assert "5000,00" in edit
