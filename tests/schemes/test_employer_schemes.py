@@ -4,7 +4,6 @@ and never a way to grant a worker budget."""
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import csrf_token_from  # noqa: F401 - kept for symmetry with other tests
 from tests.schemes.conftest import employer_rules
 from wallet.accounts.models import Role
 from wallet.grants.models import Grant
