@@ -76,11 +76,19 @@ def test_an_administrator_defines_an_employer_scheme_and_reads_it_in_words(clien
     assert 'value="Sectorplan Twente"' in edit
     assert "5000,00" in edit
     changed = client.post(
-        f"/fund/schemes/{scheme.id}/edit", data=_employer_form(share_percent="40")
+        f"/fund/schemes/{scheme.id}/edit", data=_employer_form(share_percent="33,33")
     )
     assert changed.status_code == 302
     db.expire_all()
-    assert db.get(Scheme, scheme.id).rules["share_bps"] == 4_000
+    assert db.get(Scheme, scheme.id).rules["share_bps"] == 3_333
+    assert 'value="33,33"' in client.get(f"/fund/schemes/{scheme.id}/edit").text
+
+
+@pytest.mark.parametrize("share", ["0", "100,01", "12,345", "half"])
+def test_a_wrong_share_is_explained(client, db, admin, share):
+    response = client.post("/fund/schemes/new/employer", data=_employer_form(share_percent=share))
+    assert response.status_code == 422
+    assert db.scalar(sa.select(sa.func.count()).select_from(Scheme)) == 0
 
 
 def test_wrong_employer_terms_are_explained_in_dutch_and_nothing_is_saved(client, db, admin):

@@ -1,9 +1,11 @@
 """The fund administrator's form for an employer scheme (werkgeversregeling)."""
 
+from decimal import Decimal, InvalidOperation
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import DateField, IntegerField, StringField, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from wallet.core.forms import MoneyField, choices
 from wallet.funds.forms import REQUIRED, CheckboxesField
@@ -25,6 +27,31 @@ FIELD_OF_RULE = {
 }
 
 
+class PercentField(StringField):
+    """A percentage with up to two decimals ("33,33"); `.bps` holds it in basis points, so a
+    share set through the API (e.g. 3333) survives a round trip through the form."""
+
+    bps: int | None = None
+
+    def pre_validate(self, form) -> None:
+        self.bps = None
+        text = (self.data or "").strip().replace(" ", "").rstrip("%").replace(",", ".")
+        if not text:
+            return
+        try:
+            hundredths = Decimal(text) * 100
+        except InvalidOperation:
+            raise ValidationError(_l("Write a percentage, like 50 or 33,33.")) from None
+        if hundredths != hundredths.to_integral_value() or not 1 <= hundredths <= 10_000:
+            raise ValidationError(_l("The share must be between 0.01 % and 100 %."))
+        self.bps = int(hundredths)
+
+
+def _percent(bps: int) -> str:
+    whole, rest = divmod(bps, 100)
+    return f"{whole},{rest:02d}" if rest else str(whole)
+
+
 def _euros(cents: int | None) -> str | None:
     return None if cents is None else f"{cents / 100:.2f}".replace(".", ",")
 
@@ -33,10 +60,10 @@ class EmployerSchemeForm(FlaskForm):
     """An employer scheme's terms: share, caps, whom and what it is for, window, budget."""
 
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    share_percent = IntegerField(
+    share_percent = PercentField(
         _l("Share of the eligible training cost paid back to the employer (%)"),
-        default=50,
-        validators=[InputRequired(REQUIRED), NumberRange(1, 100)],
+        default="50",
+        validators=[DataRequired(REQUIRED)],
     )
     cap_per_person = MoneyField(
         _l("At most per person (euros)"), validators=[DataRequired(REQUIRED)]
@@ -80,7 +107,7 @@ class EmployerSchemeForm(FlaskForm):
     def rules(self) -> dict:
         """The rules as the employer scheme services take them."""
         return {
-            "share_bps": self.share_percent.data * 100,
+            "share_bps": self.share_percent.bps,
             "cap_per_person_cents": self.cap_per_person.cents,
             "cap_per_employer_year_cents": self.cap_per_employer_year.cents,
             "total_budget_cents": self.total_budget.cents,
@@ -98,7 +125,7 @@ class EmployerSchemeForm(FlaskForm):
         """Fill the form from a stored employer scheme."""
         rules = employer_rules_of(scheme)
         self.name.data = scheme.name
-        self.share_percent.data = rules.share_bps // 100
+        self.share_percent.data = _percent(rules.share_bps)
         self.cap_per_person.data = _euros(rules.cap_per_person_cents)
         self.cap_per_employer_year.data = _euros(rules.cap_per_employer_year_cents)
         self.total_budget.data = _euros(rules.total_budget_cents)
