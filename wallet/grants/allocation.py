@@ -27,10 +27,10 @@ from wallet.core.errors import Conflict
 from wallet.core.money import Money
 from wallet.funds.services import require_open
 from wallet.grants.models import AllocationRun, Grant, GrantSource, GrantStatus
-from wallet.grants.services import claim_cap, expiry_for
+from wallet.grants.services import claim_cap, expiry_for, require_worker_scheme
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind, LedgerAccount, LedgerTransaction, Posting
-from wallet.schemes.models import AllocationMode, Scheme, SchemeStatus
+from wallet.schemes.models import AllocationMode, Scheme, SchemeKind, SchemeStatus
 from wallet.schemes.rules import SchemeRules, load_rules
 from wallet.schemes.services import get_scheme
 
@@ -70,6 +70,7 @@ def allocate(
     Returns the run, or None when nobody was left to grant to.
     """
     scheme = get_scheme(scheme_id)
+    require_worker_scheme(scheme)
     if scheme.allocation_mode != AllocationMode.ENTITLEMENT:
         raise Conflict(_("Only entitlement schemes are allocated automatically."))
     if scheme.status != SchemeStatus.ACTIVE:
@@ -197,6 +198,7 @@ def allocate_all(period: str | None = None) -> list[AllocationRun]:
     ids = session.scalars(
         sa.select(Scheme.id).where(
             Scheme.allocation_mode == AllocationMode.ENTITLEMENT,
+            Scheme.kind == SchemeKind.WORKER_BUDGET,
             Scheme.status == SchemeStatus.ACTIVE,
         )
     ).all()

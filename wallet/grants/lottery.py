@@ -21,7 +21,7 @@ from wallet.grants.models import (
     SchemeApplication,
     SchemeApplicationStatus,
 )
-from wallet.grants.services import create_grant
+from wallet.grants.services import create_grant, require_worker_scheme
 from wallet.ledger import services as ledger
 from wallet.schemes.models import AllocationMode, SchemeStatus
 from wallet.schemes.services import get_scheme
@@ -37,6 +37,7 @@ def drawn_order(scheme_id: int, seed: str, applicants: list[int]) -> list[int]:
 def draw_lottery(scheme_id: int, seed: str, *, actor_id: int | None = None) -> LotteryDraw:
     """Draw winners among the waiting applicants, as many as cap and pot allow."""
     scheme = get_scheme(scheme_id)
+    require_worker_scheme(scheme)
     seed = (seed or "").strip()
     if not seed or len(seed) > 100:
         raise ValidationFailed(_("Give a seed of 1 to 100 characters, for example today's date."))

@@ -32,7 +32,7 @@ from wallet.grants.models import (
 )
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind, LedgerAccount, LedgerTransaction, Posting
-from wallet.schemes.models import AllocationMode, Scheme, SchemeStatus
+from wallet.schemes.models import AllocationMode, Scheme, SchemeKind, SchemeStatus
 from wallet.schemes.rules import WorkerFacts, eligibility_problems, load_rules
 from wallet.schemes.services import get_scheme
 
@@ -125,6 +125,15 @@ def check_eligible(scheme: Scheme, user: User) -> None:
         raise NotEligible(" ".join(problems), errors={"eligibility": problems})
 
 
+def require_worker_scheme(scheme: Scheme) -> None:
+    """An employer scheme reimburses employers; it never grants a budget to a worker."""
+    if scheme.for_employers:
+        message = _(
+            "This is an employer scheme: it reimburses employers and grants no budgets to workers."
+        )
+        raise Conflict(message)
+
+
 def claim_cap(scheme_id: int, cents: int) -> None:
     """Count `cents` against the scheme's total cap, atomically; SchemeCapReached if full."""
     result = session.execute(
@@ -152,6 +161,7 @@ def create_grant(
     actor_id: int | None = None,
 ) -> Grant:
     """Grant `cents` from the scheme's fund to one worker. Flushes; the caller commits."""
+    require_worker_scheme(scheme)  # every way of granting passes here
     require_open(scheme.fund)
     if scheme.status != SchemeStatus.ACTIVE:
         raise Conflict(_("This scheme is not active."))
@@ -209,6 +219,7 @@ def _worker(user_id: int) -> User:
 def require_granted_by_hand(scheme: Scheme) -> None:
     """First-come and lottery budgets are applied for by workers, never granted by hand:
     one way per scheme keeps one budget per worker."""
+    require_worker_scheme(scheme)
     if scheme.allocation_mode in (AllocationMode.FIRST_COME, AllocationMode.LOTTERY):
         raise Conflict(_("Budgets under this scheme are applied for by workers themselves."))
 
@@ -252,6 +263,7 @@ def apply_for_grant(scheme_id: int, user_id: int) -> SchemeApplication:
     """A worker asks for a budget: granted at once (first come) or entered in the draw."""
     scheme = get_scheme(scheme_id)
     user = _worker(user_id)
+    require_worker_scheme(scheme)
     if scheme.allocation_mode not in (AllocationMode.FIRST_COME, AllocationMode.LOTTERY):
         raise Conflict(_("Budgets under this scheme are not applied for."))
     if scheme.status != SchemeStatus.ACTIVE or not scheme.window_is_open(clock.today()):
@@ -474,6 +486,7 @@ def open_schemes_for(user_id: int) -> list[tuple[Scheme, list[str], str | None]]
     schemes = session.scalars(
         sa.select(Scheme).where(
             Scheme.status == SchemeStatus.ACTIVE,
+            Scheme.kind == SchemeKind.WORKER_BUDGET,
             Scheme.allocation_mode.in_([AllocationMode.FIRST_COME, AllocationMode.LOTTERY]),
         )
     ).all()

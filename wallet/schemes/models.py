@@ -22,6 +22,13 @@ class AllocationMode(enum.StrEnum):
     MANUAL = "manual"  # administrators grant one by one or by CSV
 
 
+class SchemeKind(enum.StrEnum):
+    """Whom a scheme pays: workers get budgets; employers get part of a training cost back."""
+
+    WORKER_BUDGET = "worker_budget"
+    EMPLOYER_REIMBURSEMENT = "employer"
+
+
 class SchemeStatus(enum.StrEnum):
     """Draft schemes can still change; active ones grant; closed ones grant no more."""
 
@@ -46,6 +53,13 @@ class Scheme(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     fund_id: Mapped[int] = mapped_column(sa.ForeignKey("funds.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    # An employer scheme grants no budgets: its rules are wallet/schemes/employer_rules.py,
+    # its window and total budget the columns below, its amount the cap per person.
+    kind: Mapped[SchemeKind] = mapped_column(
+        str_enum(SchemeKind, "scheme_kind"),
+        default=SchemeKind.WORKER_BUDGET,
+        server_default=SchemeKind.WORKER_BUDGET.value,
+    )
     status: Mapped[SchemeStatus] = mapped_column(
         str_enum(SchemeStatus, "scheme_status"), default=SchemeStatus.DRAFT
     )
@@ -63,6 +77,11 @@ class Scheme(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     fund: Mapped[Fund] = relationship()
+
+    @property
+    def for_employers(self) -> bool:
+        """True for an employer reimbursement scheme."""
+        return self.kind == SchemeKind.EMPLOYER_REIMBURSEMENT
 
     def window_is_open(self, today: dt.date) -> bool:
         """True when `today` falls inside the application window (an open end is open)."""

@@ -15,22 +15,25 @@ from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.core.money import MoneyError, check_amount
 from wallet.funds.services import get_fund, require_open
-from wallet.schemes.models import AllocationMode, Scheme, SchemeStatus
+from wallet.schemes.employer_rules import load_employer_rules, stored_rules
+from wallet.schemes.models import AllocationMode, Scheme, SchemeKind, SchemeStatus
 from wallet.schemes.rules import dump_rules, load_rules
 
 
 @dataclass(frozen=True)
 class SchemeTerms:
-    """What an administrator sets for a scheme."""
+    """What an administrator sets for a scheme. An employer scheme (kind "employer") has
+    its window and total budget in its rules and no amount, validity or allocation mode."""
 
     name: str
-    allocation_mode: str
-    amount_cents: int
-    validity_months: int
+    allocation_mode: str | None
+    amount_cents: int | None
+    validity_months: int | None
     rules: dict
     window_opens_on: dt.date | None = None
     window_closes_on: dt.date | None = None
     total_cap_cents: int | None = None
+    kind: str = SchemeKind.WORKER_BUDGET.value
 
 
 def get_scheme(scheme_id: int) -> Scheme:
@@ -48,6 +51,14 @@ def schemes_of(fund_id: int) -> list[Scheme]:
 
 
 def _checked(terms: SchemeTerms) -> dict:
+    try:
+        kind = SchemeKind(terms.kind)
+    except ValueError:
+        raise ValidationFailed(
+            _("Please correct the marked fields."), errors={"kind": _("Choose a kind of scheme.")}
+        ) from None
+    if kind == SchemeKind.EMPLOYER_REIMBURSEMENT:
+        return _checked_employer(terms)
     errors: dict = {}
     values = {
         "name": visible_name(terms.name),
@@ -56,6 +67,7 @@ def _checked(terms: SchemeTerms) -> dict:
         "validity_months": terms.validity_months,
         "amount_cents": terms.amount_cents,
         "total_cap_cents": terms.total_cap_cents,
+        "kind": SchemeKind.WORKER_BUDGET,
     }
     if not values["name"] or len(values["name"]) > 200:
         errors["name"] = _("Give the scheme a name of at most 200 characters.")
@@ -92,6 +104,31 @@ def _checked(terms: SchemeTerms) -> dict:
     return values
 
 
+def _checked_employer(terms: SchemeTerms) -> dict:
+    errors: dict = {}
+    name = visible_name(terms.name)
+    if not name or len(name) > 200:
+        errors["name"] = _("Give the scheme a name of at most 200 characters.")
+    try:
+        rules = load_employer_rules(terms.rules)
+    except ValidationError as error:
+        errors["rules"] = error.messages
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
+    return {
+        "name": name,
+        "kind": SchemeKind.EMPLOYER_REIMBURSEMENT,
+        # Never allocated: the grant services refuse employer schemes whatever the mode.
+        "allocation_mode": AllocationMode.MANUAL,
+        "amount_cents": rules.cap_per_person_cents,
+        "validity_months": 12,  # unused: an employer scheme grants nothing that expires
+        "window_opens_on": rules.window_opens_on,
+        "window_closes_on": rules.window_closes_on,
+        "total_cap_cents": rules.total_budget_cents,
+        "rules": stored_rules(rules),
+    }
+
+
 def define_scheme(fund_id: int, terms: SchemeTerms, *, actor_id: int | None = None) -> Scheme:
     """A new draft scheme of an open fund."""
     fund = get_fund(fund_id)
@@ -107,7 +144,7 @@ def define_scheme(fund_id: int, terms: SchemeTerms, *, actor_id: int | None = No
 
 def _terms_of(scheme: Scheme) -> dict:
     """What a scheme promises, for its audit events."""
-    return {"name": scheme.name, "amount_cents": scheme.amount_cents,
+    return {"name": scheme.name, "kind": str(scheme.kind), "amount_cents": scheme.amount_cents,
             "total_cap_cents": scheme.total_cap_cents, "status": scheme.status.value,
             "allocation_mode": str(scheme.allocation_mode)}  # fmt: skip
 

@@ -17,6 +17,14 @@ from wallet.funds.forms import MODES, CsvForm, DrawForm, GrantForm, SchemeForm
 from wallet.grants.models import LotteryDraw
 from wallet.grants.services import grants_of_scheme
 from wallet.schemes import services
+from wallet.schemes.employer_rules import (
+    STARTING_SITUATIONS,
+    TRAINING_KINDS,
+    employer_rules_of,
+    share_in_words,
+)
+from wallet.schemes.forms import FIELD_OF_RULE, EmployerSchemeForm
+from wallet.schemes.models import SchemeKind
 
 bp = Blueprint("schemes", __name__, url_prefix="/fund/schemes")
 PER_PAGE = 50
@@ -35,17 +43,31 @@ def _terms(form: SchemeForm) -> services.SchemeTerms:
     )
 
 
-def _save(form: SchemeForm, scheme=None):
+def _employer_terms(form: EmployerSchemeForm) -> services.SchemeTerms:
+    return services.SchemeTerms(
+        name=form.name.data,
+        kind=SchemeKind.EMPLOYER_REIMBURSEMENT.value,
+        allocation_mode=None,
+        amount_cents=None,
+        validity_months=None,
+        rules=form.rules(),
+    )
+
+
+def _save(form, scheme=None):
+    employer = isinstance(form, EmployerSchemeForm)
+    terms = _employer_terms(form) if employer else _terms(form)
     try:
         if scheme is None:
-            return services.define_scheme(
-                current_user.fund_id, _terms(form), actor_id=current_user.id
-            )
-        return services.change_scheme(scheme.id, _terms(form), actor_id=current_user.id)
+            return services.define_scheme(current_user.fund_id, terms, actor_id=current_user.id)
+        return services.change_scheme(scheme.id, terms, actor_id=current_user.id)
     except ValidationFailed as error:
         rules = error.errors.pop("rules", None)
         if isinstance(rules, dict):
-            error.errors.update({key: " ".join(map(str, value)) for key, value in rules.items()})
+            names = FIELD_OF_RULE if employer else {}
+            error.errors.update(
+                {names.get(key, key): " ".join(map(str, value)) for key, value in rules.items()}
+            )
         show_errors(form, error)
         return None
 
@@ -61,19 +83,33 @@ def new():
     return render_template("schemes/edit.html", form=form, scheme=None), 422 if form.errors else 200
 
 
+@bp.route("/new/employer", methods=["GET", "POST"])
+@role_required(Role.FUND_ADMIN)
+def new_employer():
+    """Define a new draft employer scheme (employers get part of a training cost back)."""
+    form = EmployerSchemeForm()
+    if form.validate_on_submit() and (scheme := _save(form)):
+        flash(_("The scheme is saved as a draft. Activate it when it is ready."), "success")
+        return redirect(url_for("schemes.detail", scheme_id=scheme.id))
+    status = 422 if form.errors else 200
+    return render_template("schemes/edit_employer.html", form=form, scheme=None), status
+
+
 @bp.route("/<int:scheme_id>/edit", methods=["GET", "POST"])
 @role_required(Role.FUND_ADMIN)
 def edit(scheme_id: int):
     """Change a draft scheme."""
     scheme = own_scheme(scheme_id)
-    form = SchemeForm()
+    employer = scheme.for_employers
+    form = EmployerSchemeForm() if employer else SchemeForm()
+    template = "schemes/edit_employer.html" if employer else "schemes/edit.html"
     if request.method == "GET":
         form.fill_from(scheme)
     elif form.validate_on_submit() and _save(form, scheme):
         flash(_("The scheme is saved."), "success")
         return redirect(url_for("schemes.detail", scheme_id=scheme.id))
     status = 422 if form.errors else 200
-    return render_template("schemes/edit.html", form=form, scheme=scheme), status
+    return render_template(template, form=form, scheme=scheme), status
 
 
 @bp.get("/<int:scheme_id>")
@@ -96,6 +132,10 @@ def detail(scheme_id: int):
         csv_form=CsvForm(),
         draw_form=DrawForm(),
         draw=draw,
+        employer_rules=employer_rules_of(scheme) if scheme.for_employers else None,
+        situations=STARTING_SITUATIONS,
+        training_kinds=TRAINING_KINDS,
+        share_in_words=share_in_words,
     )
 
 
