@@ -1,6 +1,6 @@
 """employer schemes: a scheme's kind (worker budget or employer reimbursement)
 
-Revision ID: 0012_employer_schemes
+Revision ID: 0011_employer_schemes
 Revises: 0010_employers
 Create Date: 2026-12-01 17:40:00
 """
@@ -8,7 +8,7 @@ Create Date: 2026-12-01 17:40:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_employer_schemes"
+revision = "0011_employer_schemes"
 down_revision = "0010_employers"
 branch_labels = None
 depends_on = None
