@@ -428,3 +428,17 @@ def test_anonymous_visitors_are_sent_to_log_in(client, team):
         response = client.get(path)
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/login")
+
+
+def test_the_funds_audit_trail_shows_its_caseload_and_no_other(client, app, team, people, login):
+    with app.app_context():
+        services.move_stage(
+            team.entry.id, "prepare", note="Offerte gevraagd", actor_id=team.anna.id
+        )
+    login(client, team.admin)
+    page = client.get("/audit?subject_type=caseload_entry").text
+    assert "Offerte gevraagd" in page
+    assert "Caseload van arbeidsmakelaars" in page
+    client.post("/logout")
+    login(client, people["other_admin"])
+    assert "Offerte gevraagd" not in client.get("/audit").text
