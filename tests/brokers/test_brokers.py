@@ -442,3 +442,25 @@ def test_the_funds_audit_trail_shows_its_caseload_and_no_other(client, app, team
     client.post("/logout")
     login(client, people["other_admin"])
     assert "Offerte gevraagd" not in client.get("/audit").text
+
+
+def test_a_platform_administrator_adds_a_broker_on_the_page(client, app, team, people, login, db):
+    login(client, people["platform"])
+    assert "2 arbeidsmakelaars" in client.get("/").text
+    page = client.get(f"/admin/funds/{team.fund_id}/brokers")
+    assert page.status_code == 200
+    assert "Anna Makelaar" in page.text
+    assert "DTAB Twente" not in page.text  # the caseload is the fund's own
+    data = {"name": "Piet Makelaar", "email": "piet@fonds.example.nl",
+            "password": "correct horse battery staple"}  # fmt: skip
+    response = client.post(f"/admin/funds/{team.fund_id}/brokers", data=data)
+    assert response.status_code == 302
+    broker = db.scalar(sa.select(User).where(User.email == "piet@fonds.example.nl"))
+    assert (broker.role, broker.fund_id) == (Role.BROKER, team.fund_id)
+    assert client.get("/admin/funds/999/brokers").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["admin", "anna", "worker", "employer"])
+def test_only_platform_administrators_use_the_platform_page(client, team, people, login, who):
+    login(client, people[who])
+    assert client.get(f"/admin/funds/{team.fund_id}/brokers").status_code == 403

@@ -28,6 +28,7 @@ from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wallet.employers.models import Employer
 from wallet.funds.models import Fund
+from wallet.funds.services import get_fund
 
 S = CaseloadStage
 # The pipeline: (stage, action) -> new stage. Followed-up is the end of a successful case.
@@ -52,13 +53,6 @@ PER_PAGE = 20
 # --- broker accounts ----------------------------------------------------------------------
 
 
-def _fund(fund_id: int) -> Fund:
-    fund = session.get(Fund, fund_id)
-    if fund is None:
-        raise NotFound(_("There is no such fund."))
-    return fund
-
-
 def _actor(actor_id: int) -> User:
     actor = session.get(User, actor_id)
     if actor is None or not actor.active:
@@ -68,7 +62,7 @@ def _actor(actor_id: int) -> User:
 
 def create_broker(fund_id: int, *, name: str, email: str, password: str, actor_id: int) -> User:
     """A fund's administrator (or a platform administrator) gives a broker an account."""
-    fund = _fund(fund_id)
+    fund = get_fund(fund_id)
     actor = _actor(actor_id)
     allowed = actor.role == Role.PLATFORM_ADMIN or (
         actor.role == Role.FUND_ADMIN and actor.fund_id == fund.id
@@ -92,6 +86,17 @@ def create_broker(fund_id: int, *, name: str, email: str, password: str, actor_i
             after={"user": user.id, "email": user.email},
         )
     return user
+
+
+def funds_with_brokers() -> list[tuple[Fund, int]]:
+    """Every fund by name with its number of labour brokers (for platform administrators)."""
+    query = (
+        sa.select(Fund, sa.func.count(User.id))
+        .outerjoin(User, (User.fund_id == Fund.id) & (User.role == Role.BROKER))
+        .group_by(Fund.id)
+        .order_by(Fund.name, Fund.id)
+    )
+    return [(fund, int(count)) for fund, count in session.execute(query)]
 
 
 def brokers_of(fund_id: int) -> list[tuple[User, int, int]]:

@@ -23,6 +23,7 @@ from wallet.brokers.models import CaseloadStage
 from wallet.core import clock
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import choices, page_arg, show_errors
+from wallet.funds.services import get_fund
 
 bp = Blueprint("brokers", __name__)
 
@@ -213,14 +214,26 @@ def entry(entry_id: int):
 @bp.route("/fund/brokers", methods=["GET", "POST"])
 @role_required(Role.FUND_ADMIN)
 def team():
-    """The fund's labour brokers with their caseload counts; add a broker."""
+    """The fund's labour brokers with their caseload counts and caseload; add a broker."""
+    return _team(current_user.fund_id, endpoint="brokers.team", with_caseload=True)
+
+
+@bp.route("/admin/funds/<int:fund_id>/brokers", methods=["GET", "POST"])
+@role_required(Role.PLATFORM_ADMIN)
+def fund_team(fund_id: int):
+    """A platform administrator adds a fund's brokers; the caseload stays the fund's own."""
+    return _team(fund_id, endpoint="brokers.fund_team", with_caseload=False)
+
+
+def _team(fund_id: int, *, endpoint: str, with_caseload: bool):
+    fund = get_fund(fund_id)
     form = BrokerForm()
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
             try:
                 services.create_broker(
-                    current_user.fund_id,
+                    fund.id,
                     name=form.name.data,
                     email=form.email.data,
                     password=form.password.data,
@@ -230,12 +243,13 @@ def team():
                 show_errors(form, error)
             else:
                 flash(_("The labour broker can log in now."), "success")
-                return redirect(url_for("brokers.team"))
+                return redirect(url_for(endpoint, fund_id=fund.id))
         status = 422
-    fund_id = current_user.fund_id
     return render_template(
         "brokers/team.html",
+        fund=fund,
         form=form,
-        brokers=services.brokers_of(fund_id),
-        caseload=services.caseload_of(fund_id),
+        action=url_for(endpoint, fund_id=fund.id),
+        brokers=services.brokers_of(fund.id),
+        caseload=services.caseload_of(fund.id) if with_caseload else None,
     ), status

@@ -6,6 +6,7 @@ from flask_login import current_user
 from wallet.accounts.forms import LanguageForm
 from wallet.accounts.models import Role
 from wallet.accounts.services import count_users_by_role
+from wallet.brokers.services import funds_with_brokers
 from wallet.brokers.views import start_context as broker_start_context
 from wallet.catalogue.matching import recommend
 from wallet.employers.models import EmployerStatus
@@ -56,4 +57,5 @@ def index():
         user_counts=count_users_by_role(),
         pending=providers_pending_verification(),
         pending_employers=employers_by_status(EmployerStatus.PENDING, limit=50),
+        broker_funds=funds_with_brokers(),
     )
