@@ -162,6 +162,15 @@ def test_an_employer_is_in_a_funds_caseload_once(app, app_ctx, team, other_fund_
     assert [e.action for e in _events(team.entry.id)] == ["added"]
 
 
+def test_two_brokers_adding_one_employer_at_once_get_a_conflict(app, app_ctx, team, monkeypatch):
+    real = services._holder_of
+    calls = iter([None])  # the first look sees nothing, as the slower of two requests would
+    monkeypatch.setattr(services, "_holder_of", lambda *args: next(calls, real(*args)))
+    with pytest.raises(Conflict, match="Anna Makelaar"):
+        services.add_to_caseload(team.employer.id, actor_id=team.bram.id)
+    assert session.scalar(sa.select(sa.func.count()).select_from(CaseloadEntry)) == 1
+
+
 def test_only_brokers_keep_a_caseload(app, app_ctx, team):
     with pytest.raises(Forbidden):
         services.add_to_caseload(team.employer.id, actor_id=team.admin.id)

@@ -239,6 +239,18 @@ def _check_next_step(next_step, next_step_on, errors) -> str | None:
     return step
 
 
+def _holder_of(fund_id: int, employer_id: int) -> CaseloadEntry | None:
+    query = sa.select(CaseloadEntry).where(
+        CaseloadEntry.fund_id == fund_id, CaseloadEntry.employer_id == employer_id
+    )
+    return session.scalar(query)
+
+
+def _already_taken(entry: CaseloadEntry | None) -> Conflict:
+    name = entry.broker.name if entry is not None else "?"
+    return Conflict(_("This employer is already in the caseload of %(name)s.", name=name))
+
+
 def add_to_caseload(
     employer_id: int, *, actor_id: int, next_step: str = "", next_step_on: dt.date | None = None
 ) -> CaseloadEntry:
@@ -253,33 +265,30 @@ def add_to_caseload(
     step = _check_next_step(next_step, next_step_on, errors)
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
-    taken = session.scalar(
-        sa.select(CaseloadEntry).where(
-            CaseloadEntry.fund_id == actor.fund_id, CaseloadEntry.employer_id == employer.id
-        )
-    )
+    taken = _holder_of(actor.fund_id, employer.id)
     if taken is not None:
-        raise Conflict(
-            _("This employer is already in the caseload of %(name)s.", name=taken.broker.name)
-        )
-    with unit_of_work() as db:
-        entry = CaseloadEntry(
-            fund_id=actor.fund_id,
-            broker_id=actor.id,
-            employer_id=employer.id,
-            stage=S.LEAD,
-            next_step=step,
-            next_step_on=next_step_on,
-        )
-        db.add(entry)
-        db.flush()
-        record(
-            "caseload_entry",
-            entry.id,
-            "added",
-            actor_id=actor.id,
-            after={"employer": employer.id, "broker": actor.id, "stage": S.LEAD.value},
-        )
+        raise _already_taken(taken)
+    try:
+        with unit_of_work() as db:
+            entry = CaseloadEntry(
+                fund_id=actor.fund_id,
+                broker_id=actor.id,
+                employer_id=employer.id,
+                stage=S.LEAD,
+                next_step=step,
+                next_step_on=next_step_on,
+            )
+            db.add(entry)
+            db.flush()
+            record(
+                "caseload_entry",
+                entry.id,
+                "added",
+                actor_id=actor.id,
+                after={"employer": employer.id, "broker": actor.id, "stage": "lead"},
+            )
+    except sa.exc.IntegrityError:  # two brokers at once: the other one was first
+        raise _already_taken(_holder_of(actor.fund_id, employer.id)) from None
     return entry
 
 
