@@ -240,9 +240,12 @@ def make_employer_user(app: Flask) -> Callable:
 
 @pytest.fixture
 def make_staff(app: Flask) -> Callable:
-    """make_staff(role) -> a fund administrator (with a fund) or a platform administrator."""
+    """make_staff(role, fund_id=...) -> a fund administrator or labour broker (with a fund, new
+    unless given) or a platform administrator."""
     from wallet.accounts import services
     from wallet.accounts.models import Role
+    from wallet.core.db import session
+    from wallet.funds.models import Fund
     from wallet.funds.services import create_fund
 
     counter = iter(range(1, 10_000))
@@ -250,7 +253,9 @@ def make_staff(app: Flask) -> Callable:
     def make(role: Role, **fields):
         n = next(counter)
         with app.app_context():
-            fund = create_fund(f"Fonds {n}") if role == Role.FUND_ADMIN else None
+            fund = session.get(Fund, fields["fund_id"]) if "fund_id" in fields else None
+            if fund is None and role in (Role.FUND_ADMIN, Role.BROKER):
+                fund = create_fund(f"Fonds {n}")
             return services.create_staff_user(
                 email=fields.get("email", f"{role.value}{n}@example.nl"),
                 name=fields.get("name", f"{role.value} {n}"),

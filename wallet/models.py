@@ -3,6 +3,7 @@
 from wallet.accounts.models import ApiToken, LoginFailure, User, WorkerProfile
 from wallet.applications.models import Application, ApplicationPart
 from wallet.audit.models import AuditEvent
+from wallet.brokers.models import CaseloadContact, CaseloadEntry
 from wallet.catalogue.models import Course, CourseRun, PriceChange
 from wallet.claims.models import Claim, ClaimApproval, ClaimPart, ClaimVersion
 from wallet.core.idempotency import IdempotencyKey
@@ -32,6 +33,8 @@ __all__ = [
     "ApplicationPart",
     "AuditEvent",
     "BankStatementImport",
+    "CaseloadContact",
+    "CaseloadEntry",
     "Claim",
     "ClaimApproval",
     "ClaimPart",

@@ -9,6 +9,7 @@ DASHBOARD_MARKERS = {
     Role.PROVIDER_STAFF: ("API-tokens", "API tokens"),
     Role.EMPLOYER_STAFF: ("wordt gecontroleerd door", "is being checked by"),
     Role.FUND_ADMIN: ("Declaraties", "Claims waiting for review"),
+    Role.BROKER: ("Mijn caseload", "My caseload"),
     Role.PLATFORM_ADMIN: ("Platformbeheer", "Platform administration"),
 }
 
@@ -31,6 +32,7 @@ def test_each_role_gets_its_own_dashboard(client, make_user, login, role):
         (Role.PROVIDER_STAFF, 200),
         (Role.EMPLOYER_STAFF, 403),
         (Role.FUND_ADMIN, 200),
+        (Role.BROKER, 403),
         (Role.PLATFORM_ADMIN, 403),
     ],
 )

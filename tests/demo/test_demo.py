@@ -20,7 +20,7 @@ def test_demo_load_is_idempotent_and_its_logins_work(app, runner, db):
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     counts = _counts(db)
-    assert counts == [6, 1, 11, 1]  # users, funds, providers (1 demo + 10 generated), employers
+    assert counts == [7, 1, 11, 2]  # users, funds, providers (1 demo + 10 generated), employers
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
     assert _counts(db) == counts
@@ -36,6 +36,14 @@ def test_demo_load_is_idempotent_and_its_logins_work(app, runner, db):
     client = app.test_client()
     client.post("/login", data={"email": "werkgever@demo.leerwallet.nl", "password": DEMO_PASSWORD})
     assert "DTAB Twente" in client.get("/").text
+    # The broker's caseload: DTAB preparing, the tile setter a lead with a visit due soon.
+    broker = app.test_client()
+    broker.post("/login", data={"email": "makelaar@demo.leerwallet.nl", "password": DEMO_PASSWORD})
+    page = broker.get("/").text
+    assert "Aanvraag in voorbereiding (1)" in page
+    assert "Eerste contact (1)" in page
+    assert "Tegelzetbedrijf Oost" in page
+    assert db.scalar(sa.text("SELECT count(*) FROM caseload_contacts")) == 3
 
 
 def test_demo_data_is_refused_in_production(app, monkeypatch):

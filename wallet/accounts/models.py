@@ -23,12 +23,13 @@ class Role(enum.StrEnum):
     PROVIDER_STAFF = "provider_staff"
     EMPLOYER_STAFF = "employer_staff"
     FUND_ADMIN = "fund_admin"
+    BROKER = "broker"
     PLATFORM_ADMIN = "platform_admin"
 
 
 class User(UserMixin, Base):
     """Anyone who logs in. Provider staff belong to a provider, employer staff to an employer,
-    fund administrators to a fund."""
+    fund administrators and labour brokers to a fund."""
 
     __tablename__ = "users"
     __table_args__ = (
@@ -37,7 +38,9 @@ class User(UserMixin, Base):
             name="provider_staff_has_provider",
         ),
         sa.CheckConstraint(
-            "(role = 'fund_admin') = (fund_id IS NOT NULL)", name="fund_admin_has_fund"
+            # Labour brokers (arbeidsmakelaars) work for one fund, as its administrators do.
+            "(role IN ('fund_admin', 'broker')) = (fund_id IS NOT NULL)",
+            name="fund_admin_has_fund",
         ),
         sa.CheckConstraint(
             "(role = 'employer_staff') = (employer_id IS NOT NULL)",

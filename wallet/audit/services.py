@@ -77,7 +77,9 @@ class EventFilter:
 
 
 def _fund_scope(fund_id: int) -> sa.ColumnElement[bool]:
-    """Events of the fund itself, of its schemes, of claims on it and of its payouts."""
+    """Events of the fund itself, of its schemes, of claims on it, of its payouts and of its
+    brokers' caseload."""
+    from wallet.brokers.models import CaseloadEntry
     from wallet.claims.models import Claim
     from wallet.payments.models import PayoutBatch, PayoutItem, PayoutLine
     from wallet.schemes.models import Scheme
@@ -87,6 +89,7 @@ def _fund_scope(fund_id: int) -> sa.ColumnElement[bool]:
     batches = sa.select(PayoutBatch.id).where(PayoutBatch.fund_id == fund_id)
     items = sa.select(PayoutItem.id).where(PayoutItem.batch_id.in_(batches))
     lines = sa.select(PayoutLine.id).where(PayoutLine.item_id.in_(items))
+    caseload = sa.select(CaseloadEntry.id).where(CaseloadEntry.fund_id == fund_id)
     return sa.or_(
         sa.and_(
             AuditEvent.subject_type == "payout_batch",
@@ -103,6 +106,10 @@ def _fund_scope(fund_id: int) -> sa.ColumnElement[bool]:
         sa.and_(AuditEvent.subject_type == "claim", AuditEvent.subject_id.in_(claims)),
         sa.and_(AuditEvent.subject_type == "scheme", AuditEvent.subject_id.in_(schemes)),
         sa.and_(AuditEvent.subject_type == "fund", AuditEvent.subject_id == fund_id),
+        sa.and_(
+            AuditEvent.subject_type == "caseload_entry",
+            AuditEvent.subject_id.in_(caseload.scalar_subquery()),
+        ),
     )
 
 
@@ -158,7 +165,8 @@ def iter_events(wanted: EventFilter, batch: int = 500) -> Iterator[tuple[AuditEv
     yield from result
 
 
-FUND_SUBJECT_TYPES = ("claim", "fund", "payout_batch", "payout_item", "payout_line", "scheme")
+FUND_SUBJECT_TYPES = ("caseload_entry", "claim", "fund", "payout_batch", "payout_item",
+                      "payout_line", "scheme")  # fmt: skip
 
 
 def subject_types(fund_id: int | None) -> list[str]:

@@ -50,6 +50,7 @@ class AuditFilterForm(FlaskForm):
 
 SUBJECTS = {
     "application": _l("Applications"),
+    "caseload_entry": _l("Labour brokers' caseload"),
     "claim": _l("Claims and their decisions"),
     "copayment": _l("Own contributions"),
     "employer": _l("Employers"),

@@ -46,6 +46,7 @@ LOGINS = [
     ("opleider@demo.leerwallet.nl", Role.PROVIDER_STAFF, "Erik Nijhuis"),
     ("werkgever@demo.leerwallet.nl", Role.EMPLOYER_STAFF, "Ilse Hofman"),
     ("fonds@demo.leerwallet.nl", Role.FUND_ADMIN, "Marieke ter Horst"),
+    ("makelaar@demo.leerwallet.nl", Role.BROKER, "Gerrit Oude Nijhuis"),
     ("beheer@demo.leerwallet.nl", Role.PLATFORM_ADMIN, "Platformbeheer"),
 ]
 
@@ -118,13 +119,59 @@ def load_demo_data() -> list[tuple[str, Role]]:
                 password=DEMO_PASSWORD,
                 role=role,
                 provider=provider if role == Role.PROVIDER_STAFF else None,
-                fund=fund if role == Role.FUND_ADMIN else None,
+                fund=fund if role in (Role.FUND_ADMIN, Role.BROKER) else None,
                 employer=employer if role == Role.EMPLOYER_STAFF else None,
             )
     _budgets(fund)
     _catalogue(provider)
     _claim_waiting(provider)
+    _caseload(employer)
     return [(email, role) for email, role, _name in LOGINS]
+
+
+TILES_KVK = "08765432"
+
+
+def _caseload(dtab: Employer) -> None:
+    """The broker's caseload: DTAB preparing an application, a tile setter as a fresh lead."""
+    from wallet.brokers import services as brokers
+    from wallet.brokers.models import CaseloadEntry
+
+    broker = session.scalar(sa.select(User).where(User.email == "makelaar@demo.leerwallet.nl"))
+    if session.scalar(sa.select(CaseloadEntry.id).where(CaseloadEntry.broker_id == broker.id)):
+        return
+    tiles = session.scalar(sa.select(Employer).where(Employer.kvk_number == TILES_KVK))
+    if tiles is None:
+        with unit_of_work() as db:
+            # Like the seed's tile setters: newcomers from other sectors on a BBL route.
+            tiles = Employer(
+                name="Tegelzetbedrijf Oost", kvk_number=TILES_KVK, sbi_code="43",
+                street="Bornsestraat 21", postcode="7601 GA", city="Almelo",
+                municipality_code="almelo", iban="NL91ABNA0417164300", bic="ABNANL2A",
+                contact_email="info@tegelzetbedrijf-oost.example", status=EmployerStatus.PENDING,
+            )  # fmt: skip
+            db.add(tiles)
+        employers.change_status(tiles.id, "verify", reason="Demo: KvK-uittreksel gecontroleerd",
+                                actor_id=None)  # fmt: skip
+    today = clock.today()
+    entry = brokers.add_to_caseload(dtab.id, actor_id=broker.id)
+    brokers.log_contact(entry.id, kind="visit", contacted_on=today - dt.timedelta(days=20),
+                        note="Kennismaking met HR: veel vraag naar procesoperators C; een "
+                        "zij-instromer uit de zorg wil de hbo-operatorsopleiding volgen.",
+                        actor_id=broker.id)  # fmt: skip
+    brokers.move_stage(entry.id, "prepare", actor_id=broker.id,
+                       note="Aanvraag voor één operator wordt voorbereid.")  # fmt: skip
+    brokers.plan_next_step(entry.id, next_step="Offerte opleiding ophalen", actor_id=broker.id,
+                           next_step_on=today + dt.timedelta(days=10))  # fmt: skip
+    entry = brokers.add_to_caseload(tiles.id, actor_id=broker.id,
+                                    next_step="Tweede bezoek met de opleider (BBL Tegelzetten)",
+                                    next_step_on=today + dt.timedelta(days=3))  # fmt: skip
+    brokers.log_contact(entry.id, kind="call", contacted_on=today - dt.timedelta(days=9),
+                        note="Eigenaar gebeld: zoekt vier tegelzetters, ook uit andere sectoren.",
+                        actor_id=broker.id)  # fmt: skip
+    brokers.log_contact(entry.id, kind="visit", contacted_on=today - dt.timedelta(days=2),
+                        note="Werkplaats bezocht; BBL-traject mbo 2 Tegelzetten uitgelegd.",
+                        actor_id=broker.id)  # fmt: skip
 
 
 def _claim_waiting(provider: Provider) -> None:

@@ -6,6 +6,8 @@ from flask_login import current_user
 from wallet.accounts.forms import LanguageForm
 from wallet.accounts.models import Role
 from wallet.accounts.services import count_users_by_role
+from wallet.brokers.services import funds_with_brokers
+from wallet.brokers.views import start_context as broker_start_context
 from wallet.catalogue.matching import recommend
 from wallet.employers.models import EmployerStatus
 from wallet.employers.services import employers_by_status
@@ -46,6 +48,8 @@ def index():
         return render_template("home/provider.html", provider=current_user.provider)
     if current_user.role == Role.EMPLOYER_STAFF:
         return render_template("employers/start.html", employer=current_user.employer)
+    if current_user.role == Role.BROKER:
+        return render_template("brokers/start.html", **broker_start_context())
     if current_user.role == Role.FUND_ADMIN:
         return render_template("home/fund_admin.html", **overview_context())
     return render_template(
@@ -53,4 +57,5 @@ def index():
         user_counts=count_users_by_role(),
         pending=providers_pending_verification(),
         pending_employers=employers_by_status(EmployerStatus.PENDING, limit=50),
+        broker_funds=funds_with_brokers(),
     )

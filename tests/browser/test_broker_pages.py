@@ -1,0 +1,78 @@
+"""Labour brokers in a browser: the fund adds a broker, who takes an employer into the caseload,
+logs a visit and moves it on. Every page passes axe (WCAG 2.1 A and AA) and fits 375 px."""
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD
+from wallet.accounts.models import Role
+from wallet.core import clock
+
+pytestmark = pytest.mark.browser
+
+
+def _log_in(page: Page, live_server: str, email: str) -> None:
+    page.goto(live_server + "/login")
+    page.get_by_label("E-mailadres", exact=True).fill(email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Inloggen").click()
+
+
+def _fits(page: Page) -> None:
+    """Nothing makes the page itself scroll sideways on a 375 px wide phone."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')]"
+        ".filter(e => e.getBoundingClientRect().right > 375)"
+        ".map(e => e.tagName + '.' + e.className).slice(0, 8)"
+    )
+    assert width <= 375, f"{page.url} is {width} px wide: {wide}"
+
+
+def test_a_broker_keeps_a_caseload(
+    page: Page, live_server: str, assert_accessible, make_staff, make_employer_user
+):
+    page.set_viewport_size({"width": 375, "height": 800})
+    admin = make_staff(Role.FUND_ADMIN)
+    make_employer_user(name="Tegelzetbedrijf Oost", kvk_number="06099999")
+    _log_in(page, live_server, admin.email)
+    page.goto(live_server + "/fund/brokers")
+    assert_accessible(page)
+    page.get_by_label("Naam").fill("Gerrit Oude Nijhuis")
+    page.get_by_label("E-mailadres").fill("gerrit@fonds.example.nl")
+    page.get_by_label("Eerste wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Arbeidsmakelaar toevoegen").click()
+    expect(page.locator("main")).to_contain_text("Gerrit Oude Nijhuis")
+    assert_accessible(page)
+    _fits(page)
+    page.get_by_role("button", name="Uitloggen").click()
+
+    _log_in(page, live_server, "gerrit@fonds.example.nl")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mijn caseload")
+    assert_accessible(page)
+    _fits(page)
+    page.locator("main").get_by_role("link", name="Werkgever aan je caseload toevoegen").click()
+    page.get_by_label("Naam of KvK-nummer").fill("tegel")
+    page.get_by_role("button", name="Zoeken").click()
+    assert_accessible(page)
+    soon = (clock.today() + dt.timedelta(days=2)).isoformat()
+    page.get_by_label("Volgende stap", exact=True).fill("Eerste bezoek")
+    page.get_by_label("Datum volgende stap").fill(soon)
+    page.get_by_role("button", name="Aan mijn caseload toevoegen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tegelzetbedrijf Oost")
+    assert_accessible(page)
+    _fits(page)
+    page.get_by_label("Soort contact").select_option(label="Bezoek")
+    page.get_by_label("Datum", exact=True).fill(clock.today().isoformat())
+    page.locator("#contact-note").fill("Werkplaats bezocht; BBL Tegelzetten uitgelegd.")
+    page.get_by_role("button", name="Contact vastleggen").click()
+    expect(page.locator("main")).to_contain_text("Werkplaats bezocht")
+    page.locator("#stage-note").fill("Vier tegelzetters, aanvraag wordt voorbereid.")
+    page.get_by_role("button", name="Aanvraag voorbereiden").click()
+    expect(page.locator("main")).to_contain_text("Aanvraag in voorbereiding")
+    assert_accessible(page)
+    page.goto(live_server + "/")
+    expect(page.locator("main")).to_contain_text("Aanvraag in voorbereiding (1)")
+    assert_accessible(page)
