@@ -21,7 +21,9 @@ def _log_in(page: Page, live_server: str, email: str) -> None:
 
 
 def _fits(page: Page) -> None:
-    """Nothing makes the page itself scroll sideways on a 375 px wide phone."""
+    """Nothing makes the page itself scroll sideways on a 375 px wide phone (measured once
+    the stylesheets are in: a script run from outside does not wait for them)."""
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     wide = page.evaluate(
         "[...document.querySelectorAll('body *')]"

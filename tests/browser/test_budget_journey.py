@@ -79,6 +79,8 @@ def test_the_fund_overview_fits_a_phone_with_its_figures(
     _log_in(page, live_server, admin.email)
     expect(page.locator("main")).to_contain_text("2.500.200,00")
     expect(page.locator("main")).to_contain_text("Omscholing naar een kansberoep")
+    # Measured once the stylesheets are in: a script run from outside does not wait for them.
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert_accessible(page)
     # The scheme's page and the audit trail (one-line JSON values) fit too, even on a desktop.
