@@ -120,3 +120,15 @@ class ApiTokenForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button with CSRF protection and nothing else (log out, revoke)."""
+
+
+class ColleagueForm(FlaskForm):
+    """A colleague who joins the account of a provider or an employer."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = StringField(
+        _l("First password"),
+        description=_l("At least 12 characters. Give it to your colleague in person."),
+        validators=[DataRequired(REQUIRED)],
+    )

@@ -174,15 +174,3 @@ class RunForm(FlaskForm):
         choices=lambda: choices((c, m.name) for c, m in municipalities().items()),
     )
     location = StringField(_l("Address or room"), validators=[Optional(), Length(max=200)])
-
-
-class ColleagueForm(FlaskForm):
-    """A colleague who joins the provider's account."""
-
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    email = StringField(_l("E-mail address"), validators=[DataRequired(REQUIRED), Length(max=254)])
-    password = StringField(
-        _l("First password"),
-        description=_l("At least 12 characters. Give it to your colleague in person."),
-        validators=[DataRequired(REQUIRED)],
-    )

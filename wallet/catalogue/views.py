@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from wallet.accounts.access import role_required
+from wallet.accounts.forms import ColleagueForm
 from wallet.accounts.models import Role
 from wallet.audit.services import history
 from wallet.catalogue import services
 from wallet.catalogue.forms import (
     AccreditationForm,
-    ColleagueForm,
     CourseForm,
     DecisionForm,
     ExclusionForm,
@@ -26,7 +26,7 @@ from wallet.catalogue.imports import import_courses
 from wallet.catalogue.search import SearchQuery, accreditations_of, course_facts, search
 from wallet.core import clock
 from wallet.core.errors import DomainError, ValidationFailed
-from wallet.core.forms import show_errors
+from wallet.core.forms import add_colleague, show_errors
 from wallet.funding.plan import plan_funding
 from wallet.funding.services import worker_grant_facts
 from wallet.providers import services as providers
@@ -174,17 +174,9 @@ def organisation():
     colleague = ColleagueForm(prefix="colleague")
     status = 200
     if request.method == "POST" and request.form.get("form") == "colleague":
-        if colleague.validate_on_submit():
-            try:
-                providers.add_staff_member(
-                    provider.id, name=colleague.name.data, email=colleague.email.data,
-                    password=colleague.password.data, actor_id=current_user.id,
-                )  # fmt: skip
-            except ValidationFailed as error:
-                show_errors(colleague, error)
-            else:
-                flash(_("Your colleague can log in now."), "success")
-                return redirect(url_for("catalogue.organisation"))
+        back = url_for("catalogue.organisation")
+        if added := add_colleague(colleague, providers.add_staff_member, provider.id, back):
+            return added
         status = 422
     elif request.method == "POST" and request.form.get("form") == "details":
         if details.validate_on_submit():

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from flask import current_app, flash, request
+from flask import current_app, flash, redirect, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -63,6 +63,22 @@ def show_errors(form: FlaskForm, error: ValidationFailed) -> None:
 
 
 MAX_PAGE = 100_000
+
+
+def add_colleague(form: FlaskForm, add_staff_member: Callable, organisation_id: int,
+                  back: str):  # fmt: skip
+    """The colleague form of an organisation page: a redirect to `back` once the colleague
+    was added, or None with the errors on the form."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        add_staff_member(organisation_id, name=form.name.data, email=form.email.data,
+                         password=form.password.data, actor_id=current_user.id)  # fmt: skip
+    except ValidationFailed as error:
+        show_errors(form, error)
+        return None
+    flash(_("Your colleague can log in now."), "success")
+    return redirect(back)
 
 
 def page_arg() -> int:

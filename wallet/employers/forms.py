@@ -64,18 +64,6 @@ class EmployerDetailsForm(_DetailsFields):
                        validators=[DataRequired(REQUIRED), Length(max=200)])  # fmt: skip
 
 
-class ColleagueForm(FlaskForm):
-    """A colleague who joins the employer's account."""
-
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(REQUIRED), Length(max=254)])
-    password = StringField(
-        _l("First password"),
-        description=_l("At least 12 characters. Give it to your colleague in person."),
-        validators=[DataRequired(REQUIRED)],
-    )
-
-
 class DecisionForm(FlaskForm):
     """A verification decision, always with a reason."""
 

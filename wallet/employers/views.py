@@ -9,14 +9,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
 from wallet.accounts.access import role_required
+from wallet.accounts.forms import ColleagueForm
 from wallet.accounts.models import Role
 from wallet.audit.services import history
 from wallet.core.errors import DomainError, ValidationFailed
-from wallet.core.forms import show_errors
+from wallet.core.forms import add_colleague, show_errors
 from wallet.employers import services
 from wallet.employers.forms import (
     DETAIL_FIELDS,
-    ColleagueForm,
     DecisionForm,
     EmployerDetailsForm,
     EmployerRegistrationForm,
@@ -100,17 +100,9 @@ def organisation():
     colleague = ColleagueForm(prefix="colleague")
     status = 200
     if request.method == "POST" and request.form.get("form") == "colleague":
-        if colleague.validate_on_submit():
-            try:
-                services.add_staff_member(
-                    employer.id, name=colleague.name.data, email=colleague.email.data,
-                    password=colleague.password.data, actor_id=current_user.id,
-                )  # fmt: skip
-            except ValidationFailed as error:
-                show_errors(colleague, error)
-            else:
-                flash(_("Your colleague can log in now."), "success")
-                return redirect(url_for("employers.organisation"))
+        back = url_for("employers.organisation")
+        if added := add_colleague(colleague, services.add_staff_member, employer.id, back):
+            return added
         status = 422
     elif request.method == "POST":
         if details.validate_on_submit():
