@@ -21,6 +21,7 @@ from wallet.payments.models import (
     PayoutLine,
     StripeEvent,
 )
+from wallet.placements.models import EmployerApplication, FollowUp, Placement
 from wallet.providers.models import Accreditation, FundProviderExclusion, Provider
 from wallet.scheduler.locks import JobLease
 from wallet.schemes.models import Scheme
@@ -43,6 +44,8 @@ __all__ = [
     "Course",
     "CourseRun",
     "Employer",
+    "EmployerApplication",
+    "FollowUp",
     "Fund",
     "FundProviderExclusion",
     "Grant",
@@ -57,6 +60,7 @@ __all__ = [
     "PayoutBatch",
     "PayoutItem",
     "PayoutLine",
+    "Placement",
     "Posting",
     "PriceChange",
     "Provider",

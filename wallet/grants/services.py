@@ -151,6 +151,15 @@ def claim_cap(scheme_id: int, cents: int) -> None:
         raise SchemeCapReached(_("The budget of this scheme has been used up."))
 
 
+def release_cap(scheme_id: int, cents: int) -> None:
+    """Give `cents` back to the scheme's total cap (an employer commitment released)."""
+    session.execute(
+        sa.update(schemes_table)
+        .where(schemes_table.c.id == scheme_id)
+        .values(committed_cents=schemes_table.c.committed_cents - cents)
+    )
+
+
 def create_grant(
     scheme: Scheme,
     user_id: int,

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from wallet.core.db import session
+from wallet.ledger.commitments import check_commitments
 from wallet.ledger.models import (
     AccountKind,
     Hold,
@@ -92,6 +93,7 @@ def check_books(add) -> None:
     _check_posting_shapes(report)
     _check_reversals(report)
     _check_decisions_audited(report)
+    check_commitments(report)
 
 
 def _posted_holds():
@@ -292,7 +294,7 @@ def _check_payables(report) -> None:
         .select_from(LedgerAccount)
         .outerjoin(Provider, _code("provider:", Provider.id, ":payable") == LedgerAccount.code)
         .outerjoin(owed, owed.c.provider_id == Provider.id)
-        .where(LedgerAccount.kind == AccountKind.PAYABLE)
+        .where(LedgerAccount.kind == AccountKind.PAYABLE, LedgerAccount.code.not_like("employer:%"))
         .where(sa.or_(Provider.id.is_(None), LedgerAccount.posted_cents != expected))
     )
     for code, provider_id, balance, should in _rows(query):

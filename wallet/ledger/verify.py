@@ -25,7 +25,7 @@ from wallet.ledger.models import (
     LedgerTransaction,
     Posting,
 )
-from wallet.schemes.models import Scheme
+from wallet.schemes.models import Scheme, SchemeKind
 
 
 @dataclass(frozen=True)
@@ -147,11 +147,12 @@ def verify_ledger() -> list[Problem]:
         sa.select(Scheme.id, Scheme.committed_cents, granted_total, Scheme.total_cap_cents)
         .outerjoin(granted, granted.c.scheme_id == Scheme.id)
         .where(
+            Scheme.kind == SchemeKind.WORKER_BUDGET,
             sa.or_(
                 Scheme.committed_cents != granted_total,
                 Scheme.committed_cents
                 > sa.func.coalesce(Scheme.total_cap_cents, Scheme.committed_cents),
-            )
+            ),
         )
     )
     for scheme_id, committed, actual, total_cap in _rows(cap):

@@ -76,6 +76,20 @@ TOPICS: dict[str, tuple[str, str]] = {
         N_("%(amount)s from your budget has been paid to the training provider for "
            "%(course)s (application %(reference)s)."),
     ),
+    "employer_application_sent": (
+        N_("Employer application %(reference)s waits for a decision"),
+        N_("%(employer)s sent application %(reference)s. Please decide on each person in it "
+           "in Leerwallet."),
+    ),
+    "placement_decided": (
+        N_("Decision on application %(reference)s"),
+        N_("The fund decided on %(person)s in your application %(reference)s: %(decision)s"),
+    ),
+    "follow_up_due": (
+        N_("Follow-up due for %(person)s (application %(reference)s)"),
+        N_("It is %(months)s months since %(person)s started (application %(reference)s). "
+           "Please record in Leerwallet whether they are still employed."),
+    ),
 }  # fmt: skip
 
 # application_status: the worker's application moved by `action`.
@@ -101,6 +115,12 @@ CLAIM_DECISIONS: dict[str, str] = {
                         "approve it."),
     "rejected": N_("it has been rejected. You can correct it and submit it again."),
     "clawed_back": N_("the payment for this claim has been clawed back."),
+}  # fmt: skip
+
+# placement_decided: what the fund decided on one person in an employer's application.
+PLACEMENT_DECISIONS: dict[str, str] = {
+    "approved": N_("approved; the reimbursement of %(amount)s is set aside for you."),
+    "rejected": N_("rejected."),
 }  # fmt: skip
 
 GREETING = N_("Dear %(name)s,")
@@ -167,6 +187,9 @@ def _render(topic: str, language: str, name: str, params: dict) -> tuple[str, st
         params["update"] = _choice(APPLICATION_UPDATES, "action", params.pop("action", None))
     if topic == "claim_decided":
         params["decision"] = _choice(CLAIM_DECISIONS, "decision", params.pop("decision", None))
+    if topic == "placement_decided":
+        decision = _choice(PLACEMENT_DECISIONS, "decision", params.pop("decision", None))
+        params["decision"] = decision % params if "%(amount)s" in decision else decision
     subject = " ".join(_fill(subject_id, params).split())[:200]
     paragraphs = [_fill(GREETING, {"name": name}), _fill(body_id, params)]
     if reason:

@@ -1,0 +1,171 @@
+"""The books of employer commitments: every hold on a fund's pot is a placement's, every
+employer scheme counts exactly what its placements hold or were paid, and every employer's
+payable is what its placements' holds posted.
+
+Part of `ledger verify` (called from wallet/ledger/books.py), in the same manner: grouped
+queries, no loop over rows.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from wallet.core.db import session
+from wallet.ledger.models import AccountKind, Hold, HoldStatus, LedgerAccount
+
+COMMITTED = ("approved", "not_started", "ended_early", "retained")
+
+
+def _rows(query) -> list:
+    return session.execute(query).all()
+
+
+def _held_or_paid():
+    """Per hold: what it still sets aside (pending) or moved (posted); 0 once released."""
+    return sa.case(
+        (Hold.status == HoldStatus.PENDING, Hold.amount_cents),
+        (Hold.status == HoldStatus.POSTED, Hold.posted_cents),
+        else_=0,
+    )
+
+
+def check_commitments(report) -> None:
+    """Every check of this module; `report(invariant, detail)` receives each problem."""
+    _check_pot_holds(report)
+    _check_placements(report)
+    _check_schemes(report)
+    _check_employer_payables(report)
+    _check_audited(report)
+
+
+def _check_pot_holds(report) -> None:
+    """A hold on a fund's pot belongs to a placement (its first part or the part held back)."""
+    from wallet.funds.models import Fund
+    from wallet.placements.models import Placement
+
+    query = (
+        sa.select(Hold.id, Fund.id)
+        .join(Fund, Fund.pot_account_id == Hold.debit_account_id)
+        .where(
+            ~sa.exists().where(Placement.hold_id == Hold.id),
+            ~sa.exists().where(Placement.retention_hold_id == Hold.id),
+        )
+    )
+    for hold_id, fund_id in _rows(query):
+        report("7 hold has an owner", f"hold {hold_id} on the pot of fund {fund_id} belongs "
+                                      "to no placement")  # fmt: skip
+
+
+def _check_placements(report) -> None:
+    """A placement is committed exactly when it was approved, for what its holds carry; one
+    that did not start carries nothing, one that ended early holds nothing back."""
+    from wallet.placements.models import Placement
+
+    held = sa.func.coalesce(
+        sa.select(sa.func.sum(_held_or_paid()))
+        .where(sa.or_(Hold.id == Placement.hold_id, Hold.id == Placement.retention_hold_id))
+        .scalar_subquery(),
+        0,
+    )
+    pending_back = sa.exists().where(
+        Hold.id == Placement.retention_hold_id, Hold.status == HoldStatus.PENDING
+    )
+    any_pending = sa.exists().where(
+        sa.or_(Hold.id == Placement.hold_id, Hold.id == Placement.retention_hold_id),
+        Hold.status == HoldStatus.PENDING,
+    )
+    committed = Placement.status.in_(COMMITTED)
+    wrong = sa.or_(
+        sa.and_(committed, Placement.hold_id.is_(None)),
+        sa.and_(~committed, sa.or_(Placement.hold_id.is_not(None),
+                                   Placement.retention_hold_id.is_not(None),
+                                   Placement.committed_cents != 0)),
+        Placement.committed_cents != held,
+        sa.and_(Placement.status == "not_started", Placement.committed_cents != 0),
+        sa.and_(Placement.status == "not_started", any_pending),
+        sa.and_(Placement.status == "ended_early", pending_back),
+    )  # fmt: skip
+    query = sa.select(Placement.id, Placement.status, Placement.committed_cents, held).where(wrong)
+    for placement_id, status, cents, carried in _rows(query):
+        report("3 scheme covers commitments",
+               f"placement {placement_id} ({status}) counts {cents} cents committed but its "
+               f"holds carry {int(carried or 0)}")  # fmt: skip
+
+
+def _check_schemes(report) -> None:
+    """An employer scheme counts what its placements committed, never above its budget."""
+    from wallet.placements.models import Placement
+    from wallet.schemes.models import Scheme, SchemeKind
+
+    total = (
+        sa.select(Placement.scheme_id, sa.func.sum(Placement.committed_cents).label("cents"))
+        .group_by(Placement.scheme_id)
+        .subquery()
+    )
+    counted = sa.func.coalesce(total.c.cents, 0)
+    query = (
+        sa.select(Scheme.id, Scheme.committed_cents, counted, Scheme.total_cap_cents)
+        .outerjoin(total, total.c.scheme_id == Scheme.id)
+        .where(
+            Scheme.kind == SchemeKind.EMPLOYER_REIMBURSEMENT,
+            sa.or_(
+                Scheme.committed_cents != counted,
+                Scheme.committed_cents
+                > sa.func.coalesce(Scheme.total_cap_cents, Scheme.committed_cents),
+            ),
+        )
+    )
+    for scheme_id, committed, actual, cap in _rows(query):
+        report("3 scheme covers commitments",
+               f"employer scheme {scheme_id}: counts {committed} committed, its placements "
+               f"say {int(actual or 0)}, budget {cap}")  # fmt: skip
+
+
+def _check_employer_payables(report) -> None:
+    """An employer's payable is what its placements' holds posted to it."""
+    posted = (
+        sa.select(Hold.credit_account_id.label("account"),
+                  sa.func.sum(Hold.posted_cents).label("cents"))
+        .where(Hold.status == HoldStatus.POSTED)
+        .group_by(Hold.credit_account_id)
+        .subquery()
+    )  # fmt: skip
+    expected = sa.func.coalesce(posted.c.cents, 0)
+    query = (
+        sa.select(LedgerAccount.code, LedgerAccount.posted_cents, expected)
+        .outerjoin(posted, posted.c.account == LedgerAccount.id)
+        .where(
+            LedgerAccount.kind == AccountKind.PAYABLE,
+            LedgerAccount.code.like("employer:%"),
+            LedgerAccount.posted_cents != expected,
+        )
+    )
+    for code, balance, should in _rows(query):
+        report("4 payable agrees with claims",
+               f"{code}: payable {balance} but its placements' posted holds say "
+               f"{int(should or 0)}")  # fmt: skip
+
+
+def _check_audited(report) -> None:
+    """Each commitment was approved, and each closure decided, with an audit event."""
+    from wallet.audit.models import AuditEvent
+    from wallet.placements.models import Placement
+
+    def unaudited(action):
+        return ~sa.exists().where(
+            AuditEvent.subject_type == "placement",
+            AuditEvent.subject_id == Placement.id,
+            AuditEvent.action == action,
+        )
+
+    closing = {"not_started": "not_started", "ended_early": "end_early", "retained": "retain"}
+    query = sa.select(Placement.id, Placement.status).where(
+        sa.or_(
+            sa.and_(Placement.hold_id.is_not(None), unaudited("approve")),
+            *[sa.and_(Placement.status == status, unaudited(action))
+              for status, action in closing.items()],
+        )
+    )  # fmt: skip
+    for placement_id, status in _rows(query):
+        detail = f"placement {placement_id} ({status}) has no audit event of its decision"
+        report("6 decision audited", detail)

@@ -1,0 +1,1 @@
+"""Employer applications (aanvragen) for one or many persons, and the placements they become."""

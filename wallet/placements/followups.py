@@ -1,0 +1,169 @@
+"""After an approval: did the person start, are they still employed at 6 and 12 months?
+
+The employer's staff or a broker of the fund record it. A placement closes as not started
+(the whole commitment goes back), ended early (the part held for staying employed goes back;
+the first part remains for the employer's claim on what it paid) or retained (still
+employed at the last follow-up). A reminder goes out once when a follow-up falls due.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from wallet.accounts.models import Role, User
+from wallet.audit.services import record
+from wallet.brokers.models import CaseloadEntry
+from wallet.core import clock
+from wallet.core.db import require_no_unit_of_work, session, unit_of_work
+from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from wallet.placements.models import FollowUp, Placement, PlacementStatus
+from wallet.placements.review import release
+from wallet.placements.services import move_placement, visible_placement
+
+# What a closure gives back: (action, holds released).
+CLOSURES = {
+    "not_started": ("hold", "retention_hold"),
+    "end_early": ("retention_hold",),
+    "retain": (),
+}
+
+
+def _may_follow_up(actor: User, placement: Placement) -> None:
+    if actor.role == Role.EMPLOYER_STAFF and actor.employer_id == placement.employer_id:
+        return
+    if actor.role == Role.BROKER and actor.fund_id == placement.application.fund_id:
+        return
+    raise Forbidden(_("Only the employer or the fund's broker records how a placement goes."))
+
+
+def _close(placement: Placement, action: str, actor: User, reason: str | None) -> None:
+    released = release(placement, holds=CLOSURES[action])
+    before = placement.status
+    move_placement(placement, action, reason=reason, closed_on=clock.today())
+    record("placement", placement.id, action, actor_id=actor.id,
+           before={"status": before.value}, after={"status": placement.status.value,
+                                                  "released_cents": released},
+           reason=reason)  # fmt: skip
+
+
+def close(placement_id: int, action: str, *, actor: User, reason: str) -> Placement:
+    """The person did not start, or their employment ended early: with a reason."""
+    placement = visible_placement(placement_id, actor)
+    _may_follow_up(actor, placement)
+    if action not in ("not_started", "end_early"):
+        raise NotFound(_("There is no such step."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(_("Give a reason."), errors={"reason": _("Give a reason.")})
+    if action == "not_started" and any(f.recorded_at for f in placement.follow_ups):
+        raise Conflict(_("A follow-up was recorded: the person started. Say the employment "
+                         "ended early instead."))  # fmt: skip
+    with unit_of_work():
+        _close(placement, action, actor, reason[:500])
+    return placement
+
+
+def record_follow_up(placement_id: int, months: int, *, actor: User, still_employed: bool,
+                     note: str = "") -> FollowUp:  # fmt: skip
+    """Record one follow-up once it is due; the last one still employed closes as retained,
+    any one not employed closes the placement as ended early."""
+    placement = visible_placement(placement_id, actor)
+    _may_follow_up(actor, placement)
+    follow_up = next((f for f in placement.follow_ups if f.months == months), None)
+    if follow_up is None:
+        raise NotFound(_("There is no such follow-up."))
+    if placement.status != PlacementStatus.APPROVED:
+        raise Conflict(_("This placement is closed; nothing more is recorded."))
+    if follow_up.due_on > clock.today():
+        raise Conflict(_("This follow-up is due on %(day)s; record it then.",
+                         day=follow_up.due_on.isoformat()))  # fmt: skip
+    note = note.strip()
+    if not still_employed and not note:
+        raise ValidationFailed(_("Say why the employment ended."),
+                               errors={"note": _("Give a reason.")})  # fmt: skip
+    table = FollowUp.__table__
+    with unit_of_work():
+        result = session.execute(
+            sa.update(table).where(table.c.id == follow_up.id, table.c.recorded_at.is_(None))
+            .values(still_employed=still_employed, note=note[:500] or None,
+                    recorded_by_id=actor.id, recorded_at=clock.now())
+        )  # fmt: skip
+        if result.rowcount != 1:
+            raise Conflict(_("This follow-up was recorded already."))
+        record("placement", placement.id, "follow_up", actor_id=actor.id,
+               after={"months": months, "still_employed": still_employed})  # fmt: skip
+        last = max(f.months for f in placement.follow_ups)
+        if not still_employed:
+            _close(placement, "end_early", actor, note[:500])
+        elif months == last:
+            _close(placement, "retain", actor, None)
+    session.refresh(follow_up)
+    return follow_up
+
+
+def due_follow_ups(actor: User) -> list[FollowUp]:
+    """Follow-ups due now or within two weeks that the actor may record, soonest first."""
+    from wallet.placements.models import EmployerApplication
+
+    horizon = clock.today().toordinal() + 14
+    query = (
+        sa.select(FollowUp)
+        .join(Placement, Placement.id == FollowUp.placement_id)
+        .join(EmployerApplication, EmployerApplication.id == Placement.application_id)
+        .where(FollowUp.recorded_at.is_(None), Placement.status == PlacementStatus.APPROVED)
+        .order_by(FollowUp.due_on, FollowUp.id)
+    )
+    if actor.role == Role.EMPLOYER_STAFF:
+        query = query.where(Placement.employer_id == actor.employer_id)
+    elif actor.role == Role.BROKER:
+        caseload = sa.select(CaseloadEntry.employer_id).where(
+            CaseloadEntry.fund_id == actor.fund_id
+        )
+        query = query.where(EmployerApplication.fund_id == actor.fund_id,
+                            Placement.employer_id.in_(caseload))  # fmt: skip
+    else:
+        return []
+    return [f for f in session.scalars(query) if f.due_on.toordinal() <= horizon]
+
+
+def send_reminders() -> int:
+    """Remind the employer's staff (and the broker holding the employer) of each follow-up
+    that fell due, once. Each reminder is its own unit of work."""
+    from wallet.employers.services import staff_of
+    from wallet.notifications.services import notify
+    from wallet.placements.models import EmployerApplication
+
+    require_no_unit_of_work("send_reminders")
+    query = (
+        sa.select(FollowUp.id)
+        .join(Placement, Placement.id == FollowUp.placement_id)
+        .where(FollowUp.recorded_at.is_(None), FollowUp.reminded_at.is_(None),
+               FollowUp.due_on <= clock.today(), Placement.status == PlacementStatus.APPROVED)
+        .order_by(FollowUp.id)
+    )  # fmt: skip
+    sent = 0
+    for follow_up_id in list(session.scalars(query)):
+        session.rollback()
+        with unit_of_work():
+            table = FollowUp.__table__
+            taken = session.execute(
+                sa.update(table).where(table.c.id == follow_up_id, table.c.reminded_at.is_(None))
+                .values(reminded_at=clock.now())
+            ).rowcount  # fmt: skip
+            if taken != 1:
+                continue
+            follow_up = session.get(FollowUp, follow_up_id)
+            placement = follow_up.placement
+            application = session.get(EmployerApplication, placement.application_id)
+            people = [u for u in staff_of(placement.employer_id) if u.active]
+            broker = session.scalar(sa.select(CaseloadEntry.broker_id).where(
+                CaseloadEntry.fund_id == application.fund_id,
+                CaseloadEntry.employer_id == placement.employer_id))  # fmt: skip
+            if broker is not None:
+                people.append(session.get(User, broker))
+            for person in people:
+                notify(person, "follow_up_due", reference=application.reference,
+                       person=placement.full_name, months=str(follow_up.months))  # fmt: skip
+            sent += 1
+    return sent

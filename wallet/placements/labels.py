@@ -1,0 +1,26 @@
+"""How employer applications and placements read for people (lazy translations)."""
+
+from flask_babel import lazy_gettext as _l
+
+# One dictionary for both tables: an application's and a person's statuses share no values
+# that would read differently.
+STATUS_LABELS = {
+    "draft": _l("Draft, not sent yet"),
+    "submitted": _l("Sent; the fund is deciding"),
+    "decided": _l("Decided"),
+    "withdrawn": _l("Withdrawn"),
+    "discarded": _l("Discarded"),
+    "in_review": _l("Waiting for the fund's decision"),
+    "approved_once": _l("Approved once; a second administrator must approve"),
+    "approved": _l("Approved; the placement runs"),
+    "rejected": _l("Rejected"),
+    "not_started": _l("Did not start"),
+    "ended_early": _l("Ended early"),
+    "retained": _l("Still employed at the last follow-up"),
+}
+CONTRACT_LABELS = {
+    "permanent": _l("Permanent contract"),
+    "fixed_term": _l("Fixed-term contract"),
+    "work_and_learn": _l("Work-and-learn contract (BBL or hbo-duaal)"),
+    "work_experience": _l("Work-experience place"),
+}
