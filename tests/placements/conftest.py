@@ -9,9 +9,11 @@ from types import SimpleNamespace
 import pytest
 from flask import Flask
 
-from tests.schemes.conftest import make_employer_scheme  # noqa: F401 - a fixture
+from tests.schemes import conftest as schemes
 from wallet.accounts.models import Role
 from wallet.core import clock
+
+make_employer_scheme = schemes.make_employer_scheme  # the fixture, here too
 
 
 def person(**changes) -> dict:
@@ -37,8 +39,9 @@ def person(**changes) -> dict:
 
 
 @pytest.fixture
-def scene(app: Flask, make_fund, make_staff, make_employer_user, make_employer_scheme,
-          accredited_provider):  # noqa: F811 - the fixture imported above
+def scene(
+    app: Flask, make_fund, make_staff, make_employer_user, make_employer_scheme, accredited_provider
+):
     """Everything an employer application needs; `scheme_changes` via make_scene."""
     return _scene(app, make_fund, make_staff, make_employer_user, make_employer_scheme,
                   accredited_provider)  # fmt: skip
@@ -50,6 +53,7 @@ def _scene(app, make_fund, make_staff, make_employer_user, make_employer_scheme,
     from wallet.employers import services as employers
 
     fund = make_fund(deposit)
+    scheme_changes.setdefault("four_eyes_above_cents", 1_000_000)  # one pair of eyes by default
     scheme = make_employer_scheme(fund, **scheme_changes)
     admin = make_staff(Role.FUND_ADMIN, fund_id=fund.id)
     admin2 = make_staff(Role.FUND_ADMIN, fund_id=fund.id)
@@ -66,8 +70,9 @@ def _scene(app, make_fund, make_staff, make_employer_user, make_employer_scheme,
 
 
 @pytest.fixture
-def make_scene(app, make_fund, make_staff, make_employer_user, make_employer_scheme,
-               accredited_provider):  # noqa: F811
+def make_scene(
+    app, make_fund, make_staff, make_employer_user, make_employer_scheme, accredited_provider
+):
     """make_scene(deposit=..., **scheme rule changes) -> a scene like `scene`."""
 
     def make(**changes):
