@@ -116,7 +116,8 @@ def _register_blueprints(app: Flask) -> None:
 
     blueprints = (home_bp, accounts_bp, funds_bp, schemes_bp, grants_bp, catalogue_bp,
                   applications_bp, claims_bp, audit_bp, notifications_bp, payments_bp,
-                  online_bp, webhooks_bp, ops_bp, employers_bp, brokers_bp, placements_bp)  # fmt: skip
+                  online_bp, webhooks_bp, ops_bp, employers_bp, brokers_bp,
+                  placements_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)

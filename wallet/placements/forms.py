@@ -38,9 +38,7 @@ class PersonForm(FlaskForm):
     )
     occupation = SelectField(_l("New job (occupation)"), validate_choice=False)
     contract_type = SelectField(_l("Contract"), validate_choice=False)
-    hours_per_week = IntegerField(
-        _l("Hours per week"), validators=[Optional(), NumberRange(1, 60)]
-    )
+    hours_per_week = IntegerField(_l("Hours per week"), validators=[Optional()])
     start_date = DateField(_l("Start date of the new job"), validators=[Optional()])
     training_kind = SelectField(_l("Kind of training"), validate_choice=False)
     quote = MoneyField(

@@ -208,10 +208,10 @@ def confirm_step(application_id: int, step: str):
             return _show(application.id)
     elif request.method == "POST":
         status = 422
+    waiting = (PlacementStatus.DRAFT, PlacementStatus.IN_REVIEW)
+    total = sum(p.requested_cents for p in application.placements if p.status in waiting)
     return render_template("placements/confirm.html", application=application, step=step,
-                           form=form, total=sum(p.requested_cents for p in application.placements
-                                                if p.status in (PlacementStatus.DRAFT,
-                                                                PlacementStatus.IN_REVIEW))), status  # fmt: skip
+                           form=form, total=total), status  # fmt: skip
 
 
 # --- one placement -------------------------------------------------------------------------
