@@ -203,8 +203,8 @@ def test_employer_b_never_sees_the_application_of_employer_a(client, login, scen
     assert client.get(f"/employer/applications/{draft}/withdraw").status_code == 404
     assert client.post(f"/employer/applications/{draft}/withdraw",
                        data={"reason": "weg"}).status_code == 404  # fmt: skip
-    assert client.post(f"/employer/applications/{draft}/persons",
-                       data=_person_form(scene, full_name="Jan Jansen")).status_code == 404  # fmt: skip
+    jan = _person_form(scene, full_name="Jan Jansen")
+    assert client.post(f"/employer/applications/{draft}/persons", data=jan).status_code == 404
     assert client.get(f"/placements/{sent}").status_code == 404
     assert client.post(f"/placements/{sent}/end_early", data={"reason": "weg"}).status_code == 404
     assert scene.dtab.employer.name not in client.get("/employer/applications").text
@@ -268,7 +268,7 @@ def test_a_due_follow_up_is_recorded_on_the_placement_page(client, login, app, s
     page = client.get(f"/placements/{sent}").text
     assert "€\xa04.000,00" in page  # the committed amount
     assert 'name="still_employed"' not in page  # nothing due yet
-    assert "/placements/{}/not_started".format(sent) in page
+    assert f"/placements/{sent}/not_started" in page
     assert (
         client.post(f"/placements/{sent}", data={"months": 6, "still_employed": "yes"}).status_code
         == 302
