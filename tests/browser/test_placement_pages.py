@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.placements.conftest import scene  # noqa: F401 - a fixture
 from tests.schemes.conftest import make_employer_scheme  # noqa: F401 - a fixture
 from wallet.core import clock
 
@@ -43,7 +44,11 @@ def _check(page: Page, assert_accessible, name: str) -> None:
 
 
 def test_broker_prepares_employer_sends_fund_approves_and_the_follow_up_is_recorded(
-    page: Page, live_server: str, assert_accessible, scene, app
+    page: Page,
+    live_server: str,
+    assert_accessible,
+    scene,  # noqa: F811 - the fixture imported above
+    app,
 ):
     # The broker prepares an application with one person from the caseload entry.
     _log_in(page, live_server, scene.broker.email)
