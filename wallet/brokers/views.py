@@ -63,7 +63,10 @@ def start_context() -> dict:
     """What the broker's start page shows: their caseload by stage, due steps first."""
     mine = services.caseload_of(current_user.fund_id, broker_id=current_user.id)
     team = [e for e in services.caseload_of(current_user.fund_id) if e.broker_id != current_user.id]
+    from wallet.placements.views import follow_ups_due  # placements build on brokers
+
     return {
+        "follow_ups": follow_ups_due(),
         "due": services.due_this_week(mine),
         "groups": services.by_stage(mine),
         "team": team,
@@ -178,6 +181,16 @@ def _handle(entry, forms) -> int | None:
     return None
 
 
+def _application_context(entry) -> dict:
+    """A broker of the fund prepares an application for the employer under an open scheme."""
+    from wallet.placements.forms import StartForm  # placements build on brokers
+    from wallet.placements.services import open_employer_schemes
+
+    if current_user.role != Role.BROKER:
+        return {"schemes": [], "start_form": None}
+    return {"schemes": open_employer_schemes(entry.fund_id), "start_form": StartForm()}
+
+
 @bp.route("/caseload/<int:entry_id>", methods=["GET", "POST"])
 @role_required(Role.BROKER, Role.FUND_ADMIN)
 def entry(entry_id: int):
@@ -198,6 +211,7 @@ def entry(entry_id: int):
     )
     return render_template(
         "brokers/entry.html",
+        **_application_context(item),
         entry=item,
         contacts=contacts,
         page=page_arg(),

@@ -12,6 +12,7 @@ from wallet.accounts.access import role_required
 from wallet.accounts.forms import ColleagueForm
 from wallet.accounts.models import Role
 from wallet.audit.services import history
+from wallet.core import clock
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import add_colleague, show_errors
 from wallet.employers import services
@@ -84,11 +85,19 @@ def register():
     return render_template("employers/register.html", form=form), status
 
 
+def start_context() -> dict:
+    """What the start page of employer staff shows: the organisation and the follow-ups due."""
+    from wallet.placements.views import follow_ups_due  # placements build on employers
+
+    return {"employer": current_user.employer, "follow_ups": follow_ups_due(),
+            "today": clock.today()}  # fmt: skip
+
+
 @bp.get("/employer")
 @role_required(Role.EMPLOYER_STAFF)
 def start():
     """The start page of employer staff: where the organisation stands."""
-    return render_template("employers/start.html", employer=current_user.employer)
+    return render_template("employers/start.html", **start_context())
 
 
 @bp.route("/employer/organisation", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ from wallet.brokers.views import start_context as broker_start_context
 from wallet.catalogue.matching import recommend
 from wallet.employers.models import EmployerStatus
 from wallet.employers.services import employers_by_status
+from wallet.employers.views import start_context as employer_start_context
 from wallet.funds.views import overview_context
 from wallet.grants.services import grants_of, open_schemes_for
 from wallet.providers.services import providers_pending_verification
@@ -47,7 +48,7 @@ def index():
     if current_user.role == Role.PROVIDER_STAFF:
         return render_template("home/provider.html", provider=current_user.provider)
     if current_user.role == Role.EMPLOYER_STAFF:
-        return render_template("employers/start.html", employer=current_user.employer)
+        return render_template("employers/start.html", **employer_start_context())
     if current_user.role == Role.BROKER:
         return render_template("brokers/start.html", **broker_start_context())
     if current_user.role == Role.FUND_ADMIN:

@@ -196,6 +196,11 @@ def _may_compose(actor: User, employer_id: int, fund_id: int) -> bool:
     return False
 
 
+def may_change(actor: User, application: EmployerApplication) -> bool:
+    """True when the actor may add and remove persons while the application is a draft."""
+    return _may_compose(actor, application.employer_id, application.fund_id)
+
+
 def start_application(actor: User, employer_id: int, scheme_id: int) -> EmployerApplication:
     """A new draft for the employer to one employer scheme (by its staff or a broker)."""
     scheme = session.get(Scheme, scheme_id)

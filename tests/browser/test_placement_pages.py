@@ -1,0 +1,124 @@
+"""An employer application in a browser: the broker prepares it with one person, the employer
+confirms and sends it, the fund approves (through the services), and six months later the
+employer records the follow-up. Every page passes axe and never scrolls sideways, on a phone
+(375 px) and on a desktop (1280 px)."""
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD
+from tests.placements.conftest import scene  # noqa: F401 - a fixture
+from tests.schemes.conftest import make_employer_scheme  # noqa: F401 - a fixture
+from wallet.core import clock
+
+pytestmark = pytest.mark.browser
+SHOTS = os.environ.get("LEERWALLET_SHOTS")  # a folder for screenshots of every page, if set
+
+
+def _log_in(page: Page, live_server: str, email: str) -> None:
+    page.goto(live_server + "/login")
+    page.get_by_label("E-mailadres", exact=True).fill(email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Inloggen").click()
+
+
+def _check(page: Page, assert_accessible, name: str) -> None:
+    """axe and the page width at 375 and 1280 px, with a screenshot of each."""
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_load_state("load")
+        assert_accessible(page)
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        wide = page.evaluate(
+            f"[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect()"
+            f".right > {width}).map(e => e.tagName + '.' + e.className).slice(0, 8)"
+        )
+        assert scroll <= width, f"{page.url} is {scroll} px wide at {width}: {wide}"
+        if SHOTS:
+            Path(SHOTS).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
+
+
+def test_broker_prepares_employer_sends_fund_approves_and_the_follow_up_is_recorded(
+    page: Page,
+    live_server: str,
+    assert_accessible,
+    scene,  # noqa: F811 - the fixture imported above
+    app,
+):
+    # The broker prepares an application with one person from the caseload entry.
+    _log_in(page, live_server, scene.broker.email)
+    _check(page, assert_accessible, "01-broker-start")
+    page.locator("main").get_by_role("link", name="DTAB Twente").first.click()
+    _check(page, assert_accessible, "02-caseload-entry")
+    page.locator("form[action='/caseload/applications'] button[type=submit]").click()
+    expect(page.locator("#person-full_name")).to_be_visible()
+    _check(page, assert_accessible, "03-draft-by-broker")
+    page.fill("#person-full_name", "Sanne de Vries")
+    page.fill("#person-date_of_birth", "1988-04-12")
+    page.select_option("#person-starting_situation", "other_sector")
+    page.select_option("#person-from_sbi_code", "47")
+    page.select_option("#person-occupation", "Procesoperator")
+    page.select_option("#person-contract_type", "permanent")
+    page.fill("#person-hours_per_week", "36")
+    page.fill("#person-start_date", (clock.today() + dt.timedelta(days=30)).isoformat())
+    page.select_option("#person-training_kind", "bespoke")
+    page.fill("#person-quote", "8.000,00")
+    page.select_option("#person-provider_id", str(scene.provider.provider_id))
+    page.fill("#person-training_description", "Procesoperator B (mbo-4), maatwerk")
+    page.locator("form[action$='/persons'] button[type=submit]").click()
+    expect(page.locator("main")).to_contain_text("Sanne de Vries")
+    expect(page.locator("main")).to_contain_text("4.000,00")
+    expect(page.locator("a[href$='/send']")).to_have_count(0)  # the employer sends it
+    _check(page, assert_accessible, "04-broker-added-a-person")
+    application_url = page.url
+    page.get_by_role("button", name="Uitloggen").click()
+
+    # The employer confirms and sends it.
+    _log_in(page, live_server, scene.dtab.email)
+    _check(page, assert_accessible, "05-employer-start")
+    page.goto(live_server + "/employer/applications")
+    _check(page, assert_accessible, "06-employer-applications")
+    page.goto(application_url)
+    page.locator("a[href$='/send']").click()
+    _check(page, assert_accessible, "07-confirm-send")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("a[href$='/withdraw']")).to_have_count(1)
+    _check(page, assert_accessible, "08-sent")
+
+    # The fund approves (its pages are someone else's work: through the services here).
+    from wallet.placements.models import Placement
+    from wallet.placements.review import review
+
+    with app.app_context():
+        from wallet.core.db import session
+
+        placement_id = session.query(Placement.id).scalar()
+        review(placement_id, "approve", actor=scene.admin, cents=400_000)
+        review(placement_id, "approve", actor=scene.admin2)
+        placement = session.get(Placement, placement_id)
+        due = next(f.due_on for f in placement.follow_ups if f.months == 6)
+
+    # Six months on, the follow-up is due on the employer's start page; it is recorded.
+    clock.set_now(
+        dt.datetime.combine(due, dt.time(9), tzinfo=dt.UTC)
+    )  # the live server shares the clock
+    page.goto(live_server + "/")
+    link = page.locator(f"main a[href='/placements/{placement_id}']")
+    expect(link).to_have_count(1)
+    _check(page, assert_accessible, "09-employer-start-follow-up-due")
+    link.click()
+    expect(page.locator("input[name=still_employed]")).to_have_count(2)
+    _check(page, assert_accessible, "10-placement-due")
+    page.locator("input[name=still_employed][value=yes]").check()
+    page.fill("#note", "Werkt goed mee, volgt de opleiding.")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("input[name=still_employed]")).to_have_count(0)
+    expect(page.locator("main")).to_contain_text("Werkt goed mee")
+    _check(page, assert_accessible, "11-follow-up-recorded")
+    page.locator(f"a[href='/placements/{placement_id}/end_early']").click()
+    _check(page, assert_accessible, "12-confirm-ended-early")
