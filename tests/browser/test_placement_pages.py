@@ -99,7 +99,6 @@ def test_broker_prepares_employer_sends_fund_approves_and_the_follow_up_is_recor
 
         placement_id = session.query(Placement.id).scalar()
         review(placement_id, "approve", actor=scene.admin, cents=400_000)
-        review(placement_id, "approve", actor=scene.admin2)
         placement = session.get(Placement, placement_id)
         due = next(f.due_on for f in placement.follow_ups if f.months == 6)
 

@@ -259,7 +259,6 @@ def _approve(app, scene, placement_id):
 
     with app.app_context():
         review(placement_id, "approve", actor=scene.admin, cents=400_000)
-        review(placement_id, "approve", actor=scene.admin2)  # four eyes above € 2.500
 
 
 def test_a_due_follow_up_is_recorded_on_the_placement_page(client, login, app, scene, sent, db):
