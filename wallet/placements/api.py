@@ -112,7 +112,7 @@ class EmployerApplications(MethodView):
             raise ValidationFailed(message, errors={"employer_id": message})
         persons = [person_input(person) for person in data["persons"]]
         outcome = run_once(
-            _scope("emp_app", employer_id), idempotency_key(), data,
+            _scope("emp_app_new"), idempotency_key(), data,
             lambda: services.compose_application(current_user, employer_id, data["scheme_id"],
                                                  persons).id,
         )  # fmt: skip
@@ -178,7 +178,7 @@ class PlacementFollowUps(MethodView):
         """Record the follow-up of `months` once due (honours Idempotency-Key): the last one
         still employed closes the placement as retained, one not employed as ended early."""
         outcome = run_once(
-            _scope("follow_up", placement_id, data["months"]), idempotency_key(), data,
+            _scope("follow_up", placement_id), idempotency_key(), data,
             lambda: followups.record_follow_up(placement_id, data["months"], actor=current_user,
                                                still_employed=data["still_employed"],
                                                note=data["note"]).placement_id,
