@@ -49,8 +49,15 @@ def _platform_admin_headers(app, make_staff, api_headers) -> dict:
 
 
 @pytest.fixture
-def identities(app, make_journey, make_staff, api_headers) -> dict[str, dict]:  # noqa: F811
-    """Headers of each caller: nobody, provider staff, a fund and a platform administrator.
+def identities(
+    app,
+    make_journey,  # noqa: F811
+    make_staff,
+    make_employer_user,
+    api_headers,
+) -> dict[str, dict]:
+    """Headers of each caller: nobody, provider staff, an employer's staff (an HR system),
+    a fund and a platform administrator.
 
     The provider and the fund administrator share a worker's application with a submitted
     claim, so small generated ids (1, 2, ...) reach real rows and the paths behind them."""
@@ -62,6 +69,7 @@ def identities(app, make_journey, make_staff, api_headers) -> dict[str, dict]:  
     return {
         "anonymous": {},
         "provider": api_headers(j["staff"]),
+        "employer": api_headers(make_employer_user()),
         "fund_admin": api_headers(j["admins"][0]),
         "platform_admin": _platform_admin_headers(app, make_staff, api_headers),
     }

@@ -6,6 +6,8 @@ The endpoints come from the OpenAPI document, so a new one without a case here f
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,10 +18,13 @@ import sqlalchemy as sa
 from tests.catalogue.conftest import CSV
 from tests.claims.conftest import make_journey, pdf, ubl  # noqa: F401 - fixture
 from tests.conftest import PASSWORD
+from tests.placements.conftest import make_scene, person  # noqa: F401 - fixture
+from tests.schemes.conftest import make_employer_scheme  # noqa: F401 - fixture
 from wallet.accounts.models import Role, User
 from wallet.applications import services as applications
 from wallet.catalogue.imports import import_courses
 from wallet.catalogue.models import Course, CourseRun
+from wallet.core import clock
 from wallet.core.db import Base, session
 from wallet.funds.models import Fund
 from wallet.funds.services import deposit
@@ -144,7 +149,74 @@ def _review(make_journey, api_headers, client, **_fixtures) -> Case:  # noqa: F8
                 {"reason": {"reason": "in orde"}, "flags_seen": {"flags_seen": True}})  # fmt: skip
 
 
+def _placement(app, make_scene, *, approved: bool, draft: bool = False) -> tuple:  # noqa: F811
+    """A scene and one person in DTAB's application: a draft, sent, or approved half a year
+    ago (so the 6-month follow-up is due)."""
+    from wallet.placements import review, services
+
+    scene = make_scene(window_opens_on="2024-01-01")
+    moment = clock.now() - dt.timedelta(days=230) if approved else clock.now()
+    with app.app_context(), clock.frozen_at(moment):
+        employer, admin = session.get(User, scene.dtab.id), session.get(User, scene.admin.id)
+        quote = {"quote_cents": 200_000, "provider_id": scene.provider.provider_id}
+        application = services.compose_application(employer, scene.dtab.employer_id,
+                                                   scene.scheme.id, [person(**quote)])  # fmt: skip
+        if not draft:
+            services.submit_application(employer, application.id)
+        if approved:
+            review.review(application.placements[0].id, "approve", actor=admin)
+        ids = application.id, application.placements[0].id
+    return scene, *ids
+
+
+def _compose(app, make_scene, api_headers, **_fixtures) -> Case:  # noqa: F811 - fixture
+    scene = make_scene()
+    one = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in dataclasses.asdict(
+        person(provider_id=scene.provider.provider_id)).items()}  # fmt: skip
+    body = {"scheme_id": scene.scheme.id, "persons": [one]}
+    changed = {"scheme_id": {**body, "scheme_id": scene.scheme.id + 1},
+               "employer_id": {**body, "employer_id": scene.dtab.employer_id},
+               "persons": {**body, "persons": [{**one, "hours_per_week": 32}]}}  # fmt: skip
+    return Case("/api/v1/employer/applications", api_headers(scene.dtab), body, changed)
+
+
+def _employer_action(app, make_scene, api_headers, **_fixtures) -> Case:  # noqa: F811 - fixture
+    scene, application_id, _placement_id = _placement(app, make_scene, approved=False,
+                                                      draft=True)  # fmt: skip
+    url = f"/api/v1/employer/applications/{application_id}/actions/submit"
+    return Case(url, api_headers(scene.dtab), {}, {"reason": {"reason": "klaar"}})
+
+
+def _follow_up(app, make_scene, api_headers, **_fixtures) -> Case:  # noqa: F811 - fixture
+    scene, _application_id, placement_id = _placement(app, make_scene, approved=True)
+    body = {"months": 6, "still_employed": True}
+    changed = {"months": {**body, "months": 12},
+               "still_employed": {**body, "still_employed": False, "note": "weg"},
+               "note": {**body, "note": "goed"}}  # fmt: skip
+    url = f"/api/v1/employer/placements/{placement_id}/follow-ups"
+    return Case(url, api_headers(scene.dtab), body, changed)
+
+
+def _closure(app, make_scene, api_headers, **_fixtures) -> Case:  # noqa: F811 - fixture
+    scene, _application_id, placement_id = _placement(app, make_scene, approved=True)
+    url = f"/api/v1/employer/placements/{placement_id}/actions/end_early"
+    return Case(url, api_headers(scene.dtab), {"reason": "ander werk"},
+                {"reason": {"reason": "verhuisd"}})  # fmt: skip
+
+
+def _decision(app, make_scene, api_headers, **_fixtures) -> Case:  # noqa: F811 - fixture
+    scene, _application_id, placement_id = _placement(app, make_scene, approved=False)
+    url = f"/api/v1/fund/placements/{placement_id}/actions/approve"
+    return Case(url, api_headers(scene.admin), {},
+                {"cents": {"cents": 90_000}, "reason": {"reason": "in orde"}})  # fmt: skip
+
+
 CASES: dict[str, Callable[..., Case]] = {
+    "post /api/v1/employer/applications": _compose,
+    "post /api/v1/employer/applications/{application_id}/actions/{action}": _employer_action,
+    "post /api/v1/employer/placements/{placement_id}/follow-ups": _follow_up,
+    "post /api/v1/employer/placements/{placement_id}/actions/{action}": _closure,
+    "post /api/v1/fund/placements/{placement_id}/actions/{action}": _decision,
     "post /api/v1/funds/{fund_id}/deposits": _deposits,
     "post /api/v1/schemes/{scheme_id}/grants": _grants,
     "post /api/v1/provider/applications/{application_id}/{action}": _application_action,
@@ -153,7 +225,8 @@ CASES: dict[str, Callable[..., Case]] = {
     "post /api/v1/claims/{claim_id}/{action}": _review,
 }
 FIXTURES = ("app", "client", "make_staff", "make_fund", "make_scheme", "make_worker",
-            "make_grant", "api_headers", "accredited_provider", "make_journey")  # fmt: skip
+            "make_grant", "api_headers", "accredited_provider", "make_journey",
+            "make_scene")  # fmt: skip
 
 
 def _idempotent_operations(spec: dict) -> dict[str, dict]:

@@ -3,9 +3,14 @@
 import sqlalchemy as sa
 
 from wallet.accounts.models import User
+from wallet.core import clock
+from wallet.core.db import session
 from wallet.demo.cli import DEMO_PASSWORD, LOGINS
+from wallet.demo.placements import TILES_LOGIN
 from wallet.employers.models import Employer, EmployerStatus
 from wallet.funds.models import Fund
+from wallet.ledger.verify import verify
+from wallet.placements.followups import due_follow_ups
 from wallet.providers.models import Provider
 
 
@@ -20,7 +25,7 @@ def test_demo_load_is_idempotent_and_its_logins_work(app, runner, db):
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     counts = _counts(db)
-    assert counts == [7, 1, 11, 2]  # users, funds, providers (1 demo + 10 generated), employers
+    assert counts == [8, 1, 11, 2]  # users, funds, providers (1 demo + 10 generated), employers
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
     assert _counts(db) == counts
@@ -44,6 +49,37 @@ def test_demo_load_is_idempotent_and_its_logins_work(app, runner, db):
     assert "Eerste contact (1)" in page
     assert "Tegelzetbedrijf Oost" in page
     assert db.scalar(sa.text("SELECT count(*) FROM caseload_contacts")) == 3
+
+
+def test_demo_placements_stand_at_every_stage_and_the_books_agree(app, runner, db):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0  # made once
+    rows = db.execute(sa.text(
+        "SELECT e.name, p.status, p.occupation, p.contract_type, p.committed_cents, "
+        "(SELECT count(*) FROM placement_follow_ups f WHERE f.placement_id = p.id "
+        " AND f.recorded_at IS NOT NULL) FROM placements p JOIN employers e "
+        "ON e.id = p.employer_id ORDER BY p.id")).all()  # fmt: skip
+    assert [(r[0][:4], r[1], r[5]) for r in rows] == [
+        ("DTAB", "retained", 2),
+        ("DTAB", "approved", 1),  # the hbo course: its 6-month follow-up recorded
+        ("Tege", "approved", 0),  # its 6-month follow-up due now
+        ("Tege", "ended_early", 0),
+        ("Tege", "approved", 0), ("Tege", "approved", 0), ("Tege", "approved", 0),
+        ("Tege", "in_review", 0),
+    ]  # fmt: skip
+    assert {r[2] for r in rows[:2]} == {"Procesoperator"}
+    assert {r[3] for r in rows[2:]} == {"work_and_learn"}
+    assert db.scalar(sa.text("SELECT name FROM schemes WHERE kind = 'employer'")) == (
+        "Sectorplan Twente")  # fmt: skip
+    with app.app_context():
+        assert verify() == []
+        staff = session.scalar(sa.select(User).where(User.email == TILES_LOGIN))
+        due = [f for f in due_follow_ups(staff) if f.due_on <= clock.today()]
+        assert [(f.placement.full_name, f.months) for f in due] == [("Kevin Lammers", 6)]
+    # The tile setter's staff log in to their own employer.
+    client = app.test_client()
+    client.post("/login", data={"email": TILES_LOGIN, "password": DEMO_PASSWORD})
+    assert "Tegelzetbedrijf Oost" in client.get("/").text
 
 
 def test_demo_data_is_refused_in_production(app, monkeypatch):

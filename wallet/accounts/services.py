@@ -24,6 +24,9 @@ from wallet.providers.models import Provider, ProviderStatus
 from wallet.reference import EMPLOYMENT_STATUSES, LANGUAGES, SECTORS, municipality
 
 TOKEN_PREFIX = "lw_"  # noqa: S105 - a prefix, not a secret
+# Whose systems may hold an API token: providers', employers' (HR systems), funds' and the
+# fund's brokers'. Workers and platform administrators use the screens.
+TOKEN_ROLES = (Role.PROVIDER_STAFF, Role.EMPLOYER_STAFF, Role.FUND_ADMIN, Role.BROKER)
 
 
 class LoginRefused(DomainError):
@@ -252,8 +255,9 @@ def _digest(token: str) -> str:
 
 def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
     """A new API token for `user`; the plain token is returned this once and never stored."""
-    if not user.has_role(Role.PROVIDER_STAFF, Role.FUND_ADMIN):
-        raise ValidationFailed(_("API tokens are for the systems of providers and funds."))
+    if not user.has_role(*TOKEN_ROLES):
+        raise ValidationFailed(_("API tokens are for the systems of providers, employers and "
+                                 "funds."))  # fmt: skip
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationFailed(

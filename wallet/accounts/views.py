@@ -18,7 +18,6 @@ from wallet.accounts.forms import (
     ProviderRegistrationForm,
     WorkerRegistrationForm,
 )
-from wallet.accounts.models import Role
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import show_errors
 from wallet.core.urls import safe_redirect_target
@@ -147,9 +146,9 @@ def switch_language():
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
-@role_required(Role.PROVIDER_STAFF, Role.FUND_ADMIN)
+@role_required(*services.TOKEN_ROLES)
 def api_tokens():
-    """List, create and revoke the API tokens of a provider's systems."""
+    """List, create and revoke the API tokens of a provider's, employer's or fund's systems."""
     form = ApiTokenForm()
     if form.validate_on_submit():
         try:
@@ -167,7 +166,7 @@ def api_tokens():
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
-@role_required(Role.PROVIDER_STAFF, Role.FUND_ADMIN)
+@role_required(*services.TOKEN_ROLES)
 def revoke_api_token(token_id: int):
     """Revoke a token; it stops working at once."""
     if ConfirmForm().validate_on_submit():

@@ -92,9 +92,10 @@ def init_app(app: Flask) -> None:
     from wallet.funds.api import blp as funds
     from wallet.grants.api import blp as grants
     from wallet.ledger.api import blp as ledger
+    from wallet.placements.api import blp as placements
     from wallet.schemes.api import blp as schemes
 
-    for blueprint in (v1, funds, schemes, grants, ledger, catalogue, claims):
+    for blueprint in (v1, funds, schemes, grants, ledger, catalogue, claims, placements):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     app.before_request(_check_json_body)

@@ -17,6 +17,7 @@ from wallet.catalogue.imports import import_courses
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict
+from wallet.demo import placements
 from wallet.employers import services as employers
 from wallet.employers.models import Employer, EmployerStatus
 from wallet.funds.models import Fund
@@ -46,6 +47,7 @@ LOGINS = [
     ("opleider@demo.leerwallet.nl", Role.PROVIDER_STAFF, "Erik Nijhuis"),
     ("werkgever@demo.leerwallet.nl", Role.EMPLOYER_STAFF, "Ilse Hofman"),
     ("fonds@demo.leerwallet.nl", Role.FUND_ADMIN, "Marieke ter Horst"),
+    (placements.TILES_LOGIN, Role.EMPLOYER_STAFF, "Henk Wolters"),
     ("makelaar@demo.leerwallet.nl", Role.BROKER, "Gerrit Oude Nijhuis"),
     ("beheer@demo.leerwallet.nl", Role.PLATFORM_ADMIN, "Platformbeheer"),
 ]
@@ -93,7 +95,8 @@ def _employer() -> Employer:
 
 def load_demo_data() -> list[tuple[str, Role]]:
     """Create the demo fund, provider, employer and one user per role where missing."""
-    fund, provider, employer = _fund(), _provider(), _employer()
+    fund, provider, employer, tiles = _fund(), _provider(), _employer(), _tiles()
+    employer_of = {placements.TILES_LOGIN: tiles}
     for email, role, name in LOGINS:
         if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
             continue
@@ -120,30 +123,24 @@ def load_demo_data() -> list[tuple[str, Role]]:
                 role=role,
                 provider=provider if role == Role.PROVIDER_STAFF else None,
                 fund=fund if role in (Role.FUND_ADMIN, Role.BROKER) else None,
-                employer=employer if role == Role.EMPLOYER_STAFF else None,
+                employer=employer_of.get(email, employer) if role == Role.EMPLOYER_STAFF else None,
             )
     _budgets(fund)
     _catalogue(provider)
     _claim_waiting(provider)
-    _caseload(employer)
+    _caseload(employer, tiles)
+    placements.load(fund, provider, employer, tiles)
     return [(email, role) for email, role, _name in LOGINS]
 
 
 TILES_KVK = "08765432"
 
 
-def _caseload(dtab: Employer) -> None:
-    """The broker's caseload: DTAB preparing an application, a tile setter as a fresh lead."""
-    from wallet.brokers import services as brokers
-    from wallet.brokers.models import CaseloadEntry
-
-    broker = session.scalar(sa.select(User).where(User.email == "makelaar@demo.leerwallet.nl"))
-    if session.scalar(sa.select(CaseloadEntry.id).where(CaseloadEntry.broker_id == broker.id)):
-        return
+def _tiles() -> Employer:
+    """Like the seed's tile setters: newcomers from other sectors on a BBL route."""
     tiles = session.scalar(sa.select(Employer).where(Employer.kvk_number == TILES_KVK))
     if tiles is None:
         with unit_of_work() as db:
-            # Like the seed's tile setters: newcomers from other sectors on a BBL route.
             tiles = Employer(
                 name="Tegelzetbedrijf Oost", kvk_number=TILES_KVK, sbi_code="43",
                 street="Bornsestraat 21", postcode="7601 GA", city="Almelo",
@@ -151,8 +148,20 @@ def _caseload(dtab: Employer) -> None:
                 contact_email="info@tegelzetbedrijf-oost.example", status=EmployerStatus.PENDING,
             )  # fmt: skip
             db.add(tiles)
+    if tiles.status == EmployerStatus.PENDING:
         employers.change_status(tiles.id, "verify", reason="Demo: KvK-uittreksel gecontroleerd",
                                 actor_id=None)  # fmt: skip
+    return tiles
+
+
+def _caseload(dtab: Employer, tiles: Employer) -> None:
+    """The broker's caseload: DTAB preparing an application, a tile setter as a fresh lead."""
+    from wallet.brokers import services as brokers
+    from wallet.brokers.models import CaseloadEntry
+
+    broker = session.scalar(sa.select(User).where(User.email == "makelaar@demo.leerwallet.nl"))
+    if session.scalar(sa.select(CaseloadEntry.id).where(CaseloadEntry.broker_id == broker.id)):
+        return
     today = clock.today()
     entry = brokers.add_to_caseload(dtab.id, actor_id=broker.id)
     brokers.log_contact(entry.id, kind="visit", contacted_on=today - dt.timedelta(days=20),
