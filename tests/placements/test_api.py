@@ -67,8 +67,9 @@ def test_the_document_lists_the_allowed_values(client):
 
 
 def test_an_hr_system_applies_the_fund_approves_and_the_follow_up_is_recorded(
-    scene, client, api_headers, app
+    make_scene, client, api_headers, app
 ):
+    scene = make_scene(four_eyes_above_cents=250_000)  # two administrators for € 4.000
     employer, admin, admin2 = (api_headers(u) for u in (scene.dtab, scene.admin, scene.admin2))
     key = {"Idempotency-Key": "hr-1"}
     body = _body(scene)
@@ -167,7 +168,7 @@ def test_who_may_do_what(scene, client, api_headers, app, make_staff):
     refused = client.post(f"{BASE}/{prepared.json['id']}/actions/submit", json={},
                           headers=broker)  # fmt: skip
     assert refused.status_code == 403
-    assert "employer" in refused.json["detail"]
+    assert "werkgever" in refused.json["detail"]  # the caller's language: Dutch by default
     outside = client.post(BASE, headers=broker, json=_body(
         scene, employer_id=scene.other.employer_id))  # fmt: skip
     assert outside.status_code == 404
