@@ -21,7 +21,7 @@ from wallet.payments.models import (
     PayoutLine,
     StripeEvent,
 )
-from wallet.placements.models import EmployerApplication, FollowUp, Placement
+from wallet.placements.models import EmployerApplication, FollowUp, Placement, ReimbursementClaim
 from wallet.providers.models import Accreditation, FundProviderExclusion, Provider
 from wallet.scheduler.locks import JobLease
 from wallet.schemes.models import Scheme
@@ -64,6 +64,7 @@ __all__ = [
     "Posting",
     "PriceChange",
     "Provider",
+    "ReimbursementClaim",
     "RiskFlag",
     "Scheme",
     "SchemeApplication",

@@ -13,6 +13,7 @@ job) took, and must have its audit event (invariant 6), tied as follows:
     allocation     ("allocation_run", run, "allocate"); AllocationRun.transaction_id
     grant_expiry   one ("fund", fund, "expire_grants") event per expiry crediting its pot
     hold_post      ("claim", claim, "approve"); ClaimPart.transaction_id
+    reimbursement  ("reimbursement_claim", claim, "approve"); ReimbursementClaim.transaction_id
     clawback       ("claim", claim, "claw_back"); Claim.clawback_transaction_id
     payout_submit  ("payout_batch", batch, "submit"); PayoutItem.transit_transaction_id
     payout_*       any other payout transaction (paid, returned): one event on an item or a
@@ -46,6 +47,7 @@ KNOWN_KINDS = (
     "allocation",
     "grant_expiry",
     "hold_post",
+    "reimbursement",
     "reversal",
     "clawback",
     "payout_submit",
@@ -509,6 +511,7 @@ SHAPES: dict[str, tuple[tuple[AccountKind, int], ...]] = {
     "allocation": ((K.FUND_POT, -1), (K.GRANT, 1)),
     "grant_expiry": ((K.GRANT, -1), (K.FUND_POT, 1)),
     "hold_post": ((K.GRANT, -1), (K.PAYABLE, 1)),
+    "reimbursement": ((K.FUND_POT, -1), (K.PAYABLE, 1)),
     "clawback": ((K.FUND_POT, 1), (K.PAYABLE, -1), (K.RECEIVABLE, -1)),
     "payout_submit": ((K.PAYABLE, -1), (K.IN_TRANSIT, 1), (K.RECEIVABLE, 1)),
     "payout_paid": ((K.IN_TRANSIT, -1), (K.PAID_OUT, 1)),
@@ -581,6 +584,7 @@ def _check_decisions_audited(report) -> None:
     from wallet.claims.models import Claim, ClaimPart
     from wallet.grants.models import AllocationRun, Grant
     from wallet.payments.models import Copayment, PayoutBatch, PayoutItem
+    from wallet.placements.models import ReimbursementClaim
 
     tx = LedgerTransaction
     linked = {
@@ -595,6 +599,12 @@ def _check_decisions_audited(report) -> None:
         "hold_post": sa.select(tx.id, ClaimPart.claim_id)
         .outerjoin(ClaimPart, ClaimPart.transaction_id == tx.id)
         .where(tx.kind == "hold_post", _unaudited("claim", ClaimPart.claim_id, "approve")),
+        "reimbursement": sa.select(tx.id, ReimbursementClaim.id)
+        .outerjoin(ReimbursementClaim, ReimbursementClaim.transaction_id == tx.id)
+        .where(
+            tx.kind == "reimbursement",
+            _unaudited("reimbursement_claim", ReimbursementClaim.id, "approve"),
+        ),
         "clawback": sa.select(tx.id, Claim.id)
         .outerjoin(Claim, Claim.clawback_transaction_id == tx.id)
         .where(tx.kind == "clawback", _unaudited("claim", Claim.id, "claw_back")),

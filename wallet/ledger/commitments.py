@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from wallet.core.db import session
-from wallet.ledger.models import AccountKind, Hold, HoldStatus, LedgerAccount
+from wallet.ledger.models import AccountKind, Hold, HoldStatus, LedgerAccount, Posting
 
 COMMITTED = ("approved", "not_started", "ended_early", "retained")
 
@@ -122,28 +122,51 @@ def _check_schemes(report) -> None:
 
 
 def _check_employer_payables(report) -> None:
-    """An employer's payable is what its placements' holds posted to it."""
-    posted = (
-        sa.select(Hold.credit_account_id.label("account"),
-                  sa.func.sum(Hold.posted_cents).label("cents"))
-        .where(Hold.status == HoldStatus.POSTED)
-        .group_by(Hold.credit_account_id)
+    """An employer's payable is its approved reimbursement claims not yet paid out, and each
+    approved claim moved exactly its amount from the fund's pot by its own transaction."""
+    from wallet.employers.models import Employer
+    from wallet.placements.models import ReimbursementClaim
+
+    owed = (
+        sa.select(ReimbursementClaim.employer_id,
+                  sa.func.sum(ReimbursementClaim.amount_cents).label("cents"))
+        .where(ReimbursementClaim.status == "approved")
+        .group_by(ReimbursementClaim.employer_id)
         .subquery()
     )  # fmt: skip
-    expected = sa.func.coalesce(posted.c.cents, 0)
+    expected = sa.func.coalesce(owed.c.cents, 0)
+    code = sa.literal("employer:") + sa.cast(Employer.id, sa.String) + sa.literal(":payable")
     query = (
         sa.select(LedgerAccount.code, LedgerAccount.posted_cents, expected)
-        .outerjoin(posted, posted.c.account == LedgerAccount.id)
+        .select_from(LedgerAccount)
+        .outerjoin(Employer, code == LedgerAccount.code)
+        .outerjoin(owed, owed.c.employer_id == Employer.id)
+        .where(LedgerAccount.kind == AccountKind.PAYABLE, LedgerAccount.code.like("employer:%"))
+        .where(sa.or_(Employer.id.is_(None), LedgerAccount.posted_cents != expected))
+    )
+    for account, balance, should in _rows(query):
+        report("4 payable agrees with claims",
+               f"{account}: payable {balance} but its approved reimbursement claims say "
+               f"{int(should or 0)}")  # fmt: skip
+    moved = (
+        sa.select(
+            Posting.transaction_id.label("tx"), sa.func.sum(Posting.amount_cents).label("cents")
+        )
+        .where(Posting.amount_cents > 0)
+        .group_by(Posting.transaction_id)
+        .subquery()
+    )
+    query = (
+        sa.select(ReimbursementClaim.id, ReimbursementClaim.amount_cents, moved.c.cents)
+        .outerjoin(moved, moved.c.tx == ReimbursementClaim.transaction_id)
         .where(
-            LedgerAccount.kind == AccountKind.PAYABLE,
-            LedgerAccount.code.like("employer:%"),
-            LedgerAccount.posted_cents != expected,
+            ReimbursementClaim.status.in_(["approved", "in_batch", "paid"]),
+            sa.or_(moved.c.cents.is_(None), moved.c.cents != ReimbursementClaim.amount_cents),
         )
     )
-    for code, balance, should in _rows(query):
-        report("4 payable agrees with claims",
-               f"{code}: payable {balance} but its placements' posted holds say "
-               f"{int(should or 0)}")  # fmt: skip
+    for claim_id, amount, actual in _rows(query):
+        detail = f"reimbursement claim {claim_id} of {amount} cents moved {int(actual or 0)}"
+        report("4 paid as approved", detail)
 
 
 def _check_audited(report) -> None:

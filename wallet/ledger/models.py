@@ -27,6 +27,11 @@ class AccountKind(enum.StrEnum):
     RECEIVABLE = "receivable"
 
 
+# The kinds of transaction that settle a hold: a grant's hold paying a provider, a fund pot's
+# hold paying an employer its reimbursement.
+HOLD_POST_KINDS = ("hold_post", "reimbursement")
+
+
 class HoldStatus(enum.StrEnum):
     """A hold is pending until it is posted, voided or expired, exactly once."""
 

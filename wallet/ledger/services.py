@@ -310,8 +310,10 @@ def post_hold(
     *,
     description: str,
     actor_id: int | None = None,
+    kind: str = "hold_post",
 ) -> LedgerTransaction | None:
-    """Settle a hold: move `cents` (all of it by default) and release the rest.
+    """Settle a hold: move `cents` (all of it by default) and release the rest; the
+    transaction is of `kind` (hold_post for a grant's hold, reimbursement for a pot's).
 
     Posting zero is allowed and equals voiding; more than the hold is refused.
     """
@@ -328,7 +330,7 @@ def post_hold(
     if cents:
         transaction = record(
             [(hold.debit_account_id, -cents), (hold.credit_account_id, cents)],
-            kind="hold_post",
+            kind=kind,
             description=description,
             reference=hold.reference,
             actor_id=actor_id,

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from wallet.core.db import session
 from wallet.grants.models import Grant
 from wallet.ledger.models import (
+    HOLD_POST_KINDS,
     AccountKind,
     Hold,
     HoldStatus,
@@ -241,10 +242,10 @@ def _check_hold_movements(add) -> None:
     query = (
         sa.select(LedgerTransaction.id, LedgerTransaction.reference, holds)
         .outerjoin(settles, settles.c.tx == LedgerTransaction.id)
-        .where(LedgerTransaction.kind == "hold_post", holds != 1)
+        .where(LedgerTransaction.kind.in_(HOLD_POST_KINDS), holds != 1)
     )
     for tx, reference, n in _rows(query):
-        add(Problem("7 hold moves once", f"transaction {tx} (hold_post, reference {reference}) "
+        add(Problem("7 hold moves once", f"transaction {tx} (reference {reference}) "
                                          f"settles {n} holds, not exactly one"))  # fmt: skip
     on = sa.case((Posting.account_id == Hold.debit_account_id, Posting.amount_cents), else_=0)
     to = sa.case((Posting.account_id == Hold.credit_account_id, Posting.amount_cents), else_=0)
@@ -255,7 +256,7 @@ def _check_hold_movements(add) -> None:
         .group_by(Hold.id, Hold.posted_cents, LedgerTransaction.id, LedgerTransaction.kind)
         .having(sa.or_(sa.func.count(Posting.id) != 2, sa.func.sum(on) != -Hold.posted_cents,
                        sa.func.sum(to) != Hold.posted_cents,
-                       LedgerTransaction.kind != "hold_post"))
+                       LedgerTransaction.kind.not_in(HOLD_POST_KINDS)))
     )  # fmt: skip
     for hold_id, tx, kind in _rows(lines):
         add(Problem("7 hold moves once", f"hold {hold_id} settled by transaction {tx} ({kind}), "

@@ -24,3 +24,15 @@ CONTRACT_LABELS = {
     "work_and_learn": _l("Work-and-learn contract (BBL or hbo-duaal)"),
     "work_experience": _l("Work-experience place"),
 }
+CLAIM_STATUS_LABELS = {
+    "submitted": _l("Waiting for review"),
+    "approved_once": _l("Approved once; a second administrator must approve"),
+    "approved": _l("Approved; waiting for payment"),
+    "rejected": _l("Rejected"),
+    "in_batch": _l("In a payout batch"),
+    "paid": _l("Paid"),
+}
+PART_LABELS = {
+    "first": _l("The reimbursement of the paid invoice"),
+    "retention": _l("The part paid when the person is still employed"),
+}

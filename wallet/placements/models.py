@@ -196,3 +196,91 @@ class FollowUp(Base):
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     placement: Mapped[Placement] = relationship(back_populates="follow_ups")
+
+
+class ReimbursementPart(enum.StrEnum):
+    """Which part of a placement's reimbursement a claim asks for."""
+
+    FIRST = "first"  # on the paid invoice
+    RETENTION = "retention"  # the part paid when the person is still employed after N months
+
+
+class ReimbursementStatus(enum.StrEnum):
+    """Where an employer's claim stands: reviewed as a provider's claim is, then paid."""
+
+    SUBMITTED = "submitted"
+    APPROVED_ONCE = "approved_once"
+    APPROVED = "approved"  # posted to the employer's payable account
+    REJECTED = "rejected"  # final: the employer may send a new claim for the same part
+    IN_BATCH = "in_batch"
+    PAID = "paid"
+
+
+R = ReimbursementStatus
+REIMBURSEMENT_TRANSITIONS: dict[tuple[ReimbursementStatus, str], ReimbursementStatus] = {
+    (R.SUBMITTED, "approve"): R.APPROVED,  # or APPROVED_ONCE: four eyes
+    (R.SUBMITTED, "reject"): R.REJECTED,
+    (R.APPROVED_ONCE, "approve"): R.APPROVED,
+    (R.APPROVED_ONCE, "reject"): R.REJECTED,
+    (R.APPROVED, "batch"): R.IN_BATCH,
+    (R.IN_BATCH, "pay"): R.PAID,
+    (R.IN_BATCH, "unbatch"): R.APPROVED,  # the batch was discarded or its transfer failed
+    (R.PAID, "return_payment"): R.APPROVED,  # the bank returned the transfer
+}
+REIMBURSEMENT_ACTIONS = ("approve", "reject", "batch", "pay", "unbatch", "return_payment")
+LIVE_CLAIM = (R.SUBMITTED, R.APPROVED_ONCE, R.APPROVED, R.IN_BATCH, R.PAID)
+
+
+class ReimbursementClaim(Base):
+    """An employer's claim for one part of one placement's reimbursement, with the
+    provider's invoice and the proofs: that the employer paid it, that the person is
+    employed, that they take part in the training."""
+
+    __tablename__ = "reimbursement_claims"
+    __table_args__ = (
+        sa.CheckConstraint("invoice_cents > 0", name="invoice_positive"),
+        sa.CheckConstraint(
+            "eligible_cents > 0 AND eligible_cents <= invoice_cents", name="eligible_within_invoice"
+        ),
+        sa.CheckConstraint("amount_cents >= 0", name="amount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    placement_id: Mapped[int] = mapped_column(sa.ForeignKey("placements.id"), index=True)
+    employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employers.id"), index=True)
+    fund_id: Mapped[int] = mapped_column(sa.ForeignKey("funds.id"), index=True)
+    part: Mapped[ReimbursementPart] = mapped_column(str_enum(ReimbursementPart, "reimb_part"))
+    status: Mapped[ReimbursementStatus] = mapped_column(
+        str_enum(ReimbursementStatus, "reimbursement_status"), default=R.SUBMITTED, index=True
+    )
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("providers.id"), index=True)
+    invoice_number: Mapped[str] = mapped_column(sa.String(50))
+    invoice_date: Mapped[dt.date]
+    invoice_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    eligible_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    # The scheme's share of the eligible cost within the commitment (the whole reimbursement)
+    # and what this claim pays of it (this part).
+    reimbursement_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    invoice_file: Mapped[str] = mapped_column(sa.String(80))
+    ubl_file: Mapped[str | None] = mapped_column(sa.String(80))
+    payment_proof_file: Mapped[str] = mapped_column(sa.String(80))
+    employment_proof_file: Mapped[str] = mapped_column(sa.String(80))
+    participation_proof_file: Mapped[str | None] = mapped_column(sa.String(80))
+    # Fraud flags found at submission: [{"code", "severity", "reason"}]; a high one asks for a
+    # second administrator, as on providers' claims.
+    flags: Mapped[list] = mapped_column(sa.JSON, default=list)
+    approvals_needed: Mapped[int] = mapped_column(sa.SmallInteger, default=1)
+    first_approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
+    transaction_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ledger_transactions.id"), unique=True
+    )
+    submitted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    placement: Mapped[Placement] = relationship()

@@ -193,15 +193,23 @@ def release(placement: Placement, *, holds: tuple[str, ...]) -> int:
             continue
         ledger.void_hold(hold.id)
         released += hold.amount_cents
-    if released:
-        release_cap(placement.scheme_id, released)
-        table = Placement.__table__
-        session.execute(
-            sa.update(table).where(table.c.id == placement.id)
-            .values(committed_cents=table.c.committed_cents - released)
-        )  # fmt: skip
-        session.expire(placement)
+    give_back(placement, released)
     return released
+
+
+def give_back(placement: Placement, cents: int) -> None:
+    """What a placement no longer holds goes back to its scheme's budget (the holds gave the
+    money back to the pot already)."""
+    if not cents:
+        return
+    release_cap(placement.scheme_id, cents)
+    table = Placement.__table__
+    session.execute(
+        sa.update(table)
+        .where(table.c.id == placement.id)
+        .values(committed_cents=table.c.committed_cents - cents)
+    )
+    session.expire(placement)
 
 
 def pending_commitment(placement: Placement) -> int:
