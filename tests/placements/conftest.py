@@ -37,15 +37,16 @@ def person(**changes) -> dict:
 
 
 @pytest.fixture
-def scene(app: Flask, make_fund, make_staff, make_employer_user, make_employer_scheme,
-          accredited_provider):  # noqa: F811 - the fixture imported above
+def scene(app: Flask, make_fund, make_staff, make_employer_user,
+          make_employer_scheme,  # noqa: F811 - the fixture imported above
+          accredited_provider):  # fmt: skip
     """Everything an employer application needs; `scheme_changes` via make_scene."""
     return _scene(app, make_fund, make_staff, make_employer_user, make_employer_scheme,
                   accredited_provider)  # fmt: skip
 
 
-def _scene(app, make_fund, make_staff, make_employer_user, make_employer_scheme, provider,
-           deposit: int = 10_000_000, **scheme_changes) -> SimpleNamespace:  # fmt: skip
+def _scene(app, make_fund, make_staff, make_employer_user, make_employer_scheme,  # noqa: F811
+           provider, deposit: int = 10_000_000, **scheme_changes) -> SimpleNamespace:  # fmt: skip
     from wallet.brokers import services as brokers
     from wallet.employers import services as employers
 
@@ -66,8 +67,9 @@ def _scene(app, make_fund, make_staff, make_employer_user, make_employer_scheme,
 
 
 @pytest.fixture
-def make_scene(app, make_fund, make_staff, make_employer_user, make_employer_scheme,
-               accredited_provider):  # noqa: F811
+def make_scene(app, make_fund, make_staff, make_employer_user,
+               make_employer_scheme,  # noqa: F811
+               accredited_provider):  # fmt: skip
     """make_scene(deposit=..., **scheme rule changes) -> a scene like `scene`."""
 
     def make(**changes):
