@@ -300,7 +300,7 @@ def names_of(user_ids: set[int]) -> dict[int, str]:
     if not user_ids:
         return {}
     query = sa.select(User.id, User.name).where(User.id.in_(user_ids))
-    return dict(session.execute(query).tuples())
+    return {row.id: row.name for row in session.execute(query)}
 
 
 def due_on(placement: Placement) -> dt.date | None:
