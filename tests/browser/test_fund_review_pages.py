@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
-from tests.placements.conftest import person, scene  # noqa: F401 - a fixture
+from tests.placements.conftest import make_scene, person  # noqa: F401 - a fixture
 from tests.schemes.conftest import make_employer_scheme  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser
@@ -47,7 +47,7 @@ def _look(page: Page, assert_accessible, name: str) -> None:
     page.set_viewport_size({"width": WIDTHS[0], "height": 900})
 
 
-def _sent(app, scene) -> tuple[int, int, int]:  # noqa: F811 - the fixture
+def _sent(app, scene) -> tuple[int, int, int]:
     from wallet.accounts.models import User
     from wallet.core.db import session
     from wallet.placements import services
@@ -70,8 +70,10 @@ def test_the_fund_decides_on_an_employer_application(
     page: Page,
     live_server: str,
     assert_accessible,
-    scene,  # noqa: F811 - the fixture
+    make_scene,  # noqa: F811 - the fixture
 ):
+    # Sanne's € 4.000 is above the threshold of € 2.500: two administrators approve her.
+    scene = make_scene(four_eyes_above_cents=250_000)
     _application_id, big, small = _sent(app, scene)
     page.set_viewport_size({"width": 375, "height": 900})
     _log_in(page, live_server, scene.admin.email)

@@ -147,8 +147,9 @@ def test_another_funds_administrator_gets_404(app, scene, login, make_staff, db)
     assert broker.get(f"/fund/employer-applications/{application_id}").status_code in (403, 404)
 
 
-def test_four_eyes_through_the_pages_with_two_administrators(app, scene, login, db):
+def test_four_eyes_through_the_pages_with_two_administrators(app, make_scene, login, db):
     # 50 % of € 8.000 is € 4.000: above the scheme's threshold of € 2.500.
+    scene = make_scene(four_eyes_above_cents=250_000)
     application_id, [placement_id] = _sent(app, scene, person())
     first = _client(app, login, scene.admin)
     url = _url(application_id, placement_id, "approve")
