@@ -26,6 +26,7 @@ from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import MoneyField, page_arg, replayed, show_errors, submit_once
 from wallet.core.money import Money, MoneyError
 from wallet.fraud.services import flags_of
+from wallet.placements.review import waiting_count
 
 bp = Blueprint("claims", __name__)
 REQUIRED = _l("This field is required.")
@@ -192,7 +193,8 @@ def queue():
     rows, total = review_queue(current_user.fund_id, wanted)
     pages = max(1, math.ceil(total / wanted.per_page))
     return render_template("claims/queue.html", rows=rows, total=total, wanted=wanted,
-                           pages=pages, labels=STATUS_LABELS, now=clock.now())  # fmt: skip
+                           pages=pages, labels=STATUS_LABELS, now=clock.now(),
+                           persons_waiting=waiting_count(current_user.fund_id))  # fmt: skip
 
 
 @bp.get("/claims/<int:claim_id>")

@@ -167,3 +167,31 @@ def send_reminders() -> int:
                        person=placement.full_name, months=str(follow_up.months))  # fmt: skip
             sent += 1
     return sent
+
+
+# The fund's overview: placements that were approved, running or closed.
+OVERVIEW_STATUSES = (PlacementStatus.APPROVED, PlacementStatus.NOT_STARTED,
+                     PlacementStatus.ENDED_EARLY, PlacementStatus.RETAINED)  # fmt: skip
+
+
+def placements_of_fund(fund_id: int, *, status: PlacementStatus | None = None,
+                       page: int = 1) -> tuple[list[Placement], int]:  # fmt: skip
+    """The fund's placements (approved and closed), newest start first: (rows, total)."""
+    from sqlalchemy.orm import selectinload
+
+    from wallet.placements.models import EmployerApplication
+    from wallet.placements.services import PER_PAGE
+
+    wanted = [status] if status in OVERVIEW_STATUSES else list(OVERVIEW_STATUSES)
+    query = (
+        sa.select(Placement)
+        .join(EmployerApplication, EmployerApplication.id == Placement.application_id)
+        .where(EmployerApplication.fund_id == fund_id, Placement.status.in_(wanted))
+    )
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = session.scalars(
+        query.options(selectinload(Placement.follow_ups), selectinload(Placement.employer))
+        .order_by(Placement.start_date.desc(), Placement.id.desc())
+        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    )  # fmt: skip
+    return list(rows), int(total)

@@ -14,6 +14,7 @@ commits the amount the first approved. Nobody decides on an application they pre
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -28,8 +29,9 @@ from wallet.funds.models import Fund
 from wallet.grants.services import add_months, claim_cap, release_cap
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind, Hold, HoldStatus
-from wallet.placements.models import FollowUp, Placement, PlacementStatus
+from wallet.placements.models import EmployerApplication, FollowUp, Placement, PlacementStatus
 from wallet.placements.services import (
+    PER_PAGE,
     decide_if_done,
     eligibility_of,
     move_placement,
@@ -223,18 +225,90 @@ def pending_commitment(placement: Placement) -> int:
     return int(session.scalar(query))
 
 
-def queue(fund_id: int) -> list[Placement]:
-    """Persons waiting for the fund's decision, oldest application first."""
-    from wallet.placements.models import EmployerApplication
-
-    query = (
+def _queue_query(fund_id: int):
+    return (
         sa.select(Placement)
         .join(EmployerApplication, EmployerApplication.id == Placement.application_id)
         .where(EmployerApplication.fund_id == fund_id,
                Placement.status.in_([PlacementStatus.IN_REVIEW, PlacementStatus.APPROVED_ONCE]))
-        .order_by(EmployerApplication.submitted_on, Placement.id)
     )  # fmt: skip
+
+
+def queue(fund_id: int) -> list[Placement]:
+    """Persons waiting for the fund's decision, oldest application first."""
+    query = _queue_query(fund_id).order_by(EmployerApplication.submitted_on, Placement.id)
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A person as the fund's administrator decides on them."""
+
+    placement: Placement
+    would_pay_cents: int  # what the scheme would pay on the quote now, within its caps
+    four_eyes: bool  # two administrators must approve
+    first_approver: str | None  # who approved once, where one did
+    reasons: tuple[str, ...] = ()  # why the person does not qualify now (with_reasons)
+
+
+def describe(placements: list[Placement], *, with_reasons: bool = False) -> list[Waiting]:
+    """The decision facts of each person: what the scheme would pay, whether four eyes
+    apply and who approved first; with the eligibility reasons where asked."""
+    names = names_of({p.first_approver_id for p in placements if p.first_approver_id})
+    rows = []
+    for placement in placements:
+        scheme = placement.application.scheme
+        would_pay = requested_cents(placement, scheme)
+        threshold = employer_rules_of(scheme).four_eyes_above_cents
+        undecided = placement.status in (PlacementStatus.IN_REVIEW, PlacementStatus.APPROVED_ONCE)
+        reasons = ()
+        if with_reasons and undecided:
+            reasons = tuple(eligibility_of(placement, scheme, placement.employer))
+        four_eyes = placement.status == PlacementStatus.APPROVED_ONCE or (
+            undecided and would_pay > threshold
+        )
+        rows.append(Waiting(placement, would_pay, four_eyes,
+                            names.get(placement.first_approver_id), reasons))  # fmt: skip
+    return rows
+
+
+def queue_page(fund_id: int, page: int = 1) -> tuple[list[Waiting], int]:
+    """One page of the queue (PER_PAGE persons, oldest application first), each described:
+    (rows, total)."""
+    total = waiting_count(fund_id)
+    query = (
+        _queue_query(fund_id)
+        .order_by(EmployerApplication.submitted_on, Placement.id)
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    )
+    return describe(list(session.scalars(query))), total
+
+
+def waiting_count(fund_id: int) -> int:
+    """How many persons wait for the fund's decision."""
+    return int(
+        session.scalar(sa.select(sa.func.count()).select_from(_queue_query(fund_id).subquery()))
+    )
+
+
+def amount_to_commit(placement_id: int, *, actor: User, cents: int | None) -> int:
+    """What approving the person now would commit, or the error the approval would raise
+    (nothing written): for the confirmation step before an approval."""
+    placement = visible_placement(placement_id, actor)
+    _fund_admin(actor, placement)
+    if actor.id == placement.first_approver_id:
+        raise Conflict(_("You have approved this person already; a second administrator must."))
+    require_step(placement, "approve")
+    return _amount(placement, cents)
+
+
+def names_of(user_ids: set[int]) -> dict[int, str]:
+    """The names of these users (administrators who decided, people in a history)."""
+    if not user_ids:
+        return {}
+    query = sa.select(User.id, User.name).where(User.id.in_(user_ids))
+    return {row.id: row.name for row in session.execute(query)}
 
 
 def due_on(placement: Placement) -> dt.date | None:

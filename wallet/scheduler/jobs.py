@@ -69,6 +69,12 @@ def _verify() -> str:
     return f"{len(problems)} problems"
 
 
+def _follow_up_reminders() -> str:
+    from wallet.placements.followups import send_reminders
+
+    return f"{send_reminders()} follow-up reminders sent"
+
+
 @dataclass(frozen=True)
 class Job:
     """A job: what it does, when (APScheduler cron fields) and how long its lease lasts."""
@@ -89,6 +95,9 @@ JOBS: dict[str, Job] = {
     ),
     "reconcile-payouts": Job(_reconcile, {"hour": 4, "minute": 15}, dt.timedelta(hours=1)),
     "verify-ledger": Job(_verify, {"hour": 3, "minute": 30}, dt.timedelta(hours=2)),
+    "follow-up-reminders": Job(
+        _follow_up_reminders, {"hour": 7, "minute": 45}, dt.timedelta(hours=1)
+    ),
 }
 
 
