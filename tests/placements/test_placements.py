@@ -383,3 +383,20 @@ def test_verify_notices_a_hold_on_the_pot_that_no_placement_owns(app, scene):
         ledger.place_hold(pot, employer_payable(scene.dtab.employer_id), 100)
     with app.app_context():
         assert [p.invariant for p in verify()] == ["7 hold has an owner"]
+
+
+def test_the_worker_sees_their_trajectory_once_sent(app, scene, make_worker, client, login):
+    worker = make_worker()
+    with app.app_context():
+        broker = _user(scene.broker)
+        application = services.start_application(broker, scene.dtab.employer_id, scene.scheme.id)
+        services.add_person(broker, application.id, person(
+            provider_id=scene.provider.provider_id, worker_email=worker.email.upper()))  # fmt: skip
+        assert services.trajectories_of(_user(worker)) == []  # a draft is the employer's own
+        services.submit_application(_user(scene.dtab), application.id)
+        assert len(services.trajectories_of(_user(worker))) == 1
+        assert services.trajectories_of(_user(scene.dtab)) == []
+    login(client, worker)
+    page = client.get("/").text
+    assert "Procesoperator" in page
+    assert "DTAB Twente" in page

@@ -14,8 +14,11 @@ from wallet.employers.services import employers_by_status
 from wallet.employers.views import start_context as employer_start_context
 from wallet.funds.views import overview_context
 from wallet.grants.services import grants_of, open_schemes_for
+from wallet.placements.labels import STATUS_LABELS
+from wallet.placements.services import trajectories_of
 from wallet.providers.services import providers_pending_verification
 from wallet.reference import EMPLOYMENT_STATUSES, NLQF_LEVELS, SECTORS, municipality
+from wallet.schemes.employer_rules import TRAINING_KINDS
 
 bp = Blueprint("home", __name__)
 
@@ -44,6 +47,9 @@ def index():
             employment_status=EMPLOYMENT_STATUSES.get(profile.employment_status),
             sector=SECTORS.get(profile.sector),
             level=NLQF_LEVELS.get(profile.education_level),
+            trajectories=trajectories_of(current_user),
+            training_kinds=TRAINING_KINDS,
+            placement_labels=STATUS_LABELS,
         )
     if current_user.role == Role.PROVIDER_STAFF:
         return render_template("home/provider.html", provider=current_user.provider)

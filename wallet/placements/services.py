@@ -449,3 +449,17 @@ def worker_email_owner(email: str | None) -> int | None:
     return session.scalar(
         sa.select(User.id).where(User.email == normalise_email(email), User.role == Role.WORKER)
     )
+
+
+def trajectories_of(worker: User) -> list[Placement]:
+    """The placements a worker is the person of: linked on approval by the e-mail address the
+    employer gave, or given that address before the worker made an account. Drafts are the
+    employer's own business until sent."""
+    if worker.role != Role.WORKER:
+        return []
+    query = sa.select(Placement).where(
+        sa.or_(Placement.worker_id == worker.id, Placement.worker_email == worker.email),
+        Placement.status != PlacementStatus.DRAFT,
+    )
+    return list(session.scalars(query.order_by(Placement.start_date.desc())))
+
