@@ -60,6 +60,18 @@ def test_the_parts_and_the_co_payment_add_up_to_the_price(course_facts, grants):
     assert plan.copay_cents >= 0
 
 
+@given(course_strategy, grants_strategy, st.integers(0, 6_000_000))
+def test_the_employer_pays_first_and_everything_adds_up(course_facts, grants, employer):
+    """The employer's share comes off first (never above the price); grants then pay no
+    more than without it, of what is left; the worker pays the rest."""
+    plan = plan_funding(course_facts, grants, employer)
+    alone = plan_funding(course_facts, grants)
+    assert plan.employer_cents == min(employer, course_facts.price_cents)
+    assert plan.employer_cents + plan.covered_cents + plan.copay_cents == course_facts.price_cents
+    assert 0 <= plan.covered_cents <= alone.covered_cents
+    assert 0 <= plan.copay_cents <= alone.copay_cents
+
+
 @given(course_strategy, grants_strategy)
 def test_no_grant_pays_more_than_it_may(course_facts, grants):
     plan = plan_funding(course_facts, grants)

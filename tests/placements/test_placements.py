@@ -400,3 +400,38 @@ def test_the_worker_sees_their_trajectory_once_sent(app, scene, make_worker, cli
     page = client.get("/").text
     assert "Procesoperator" in page
     assert "DTAB Twente" in page
+
+
+def test_employer_share_first_then_the_workers_budget_then_own_contribution(
+    app, scene, make_worker, make_scheme, make_grant
+):
+    """A course run of € 2.400 the employer pays € 1.000 of (its approved placement for this
+    run): the worker's budget of € 1.000 pays next, the worker € 400 themselves."""
+    from tests.catalogue.conftest import CSV
+    from tests.conftest import PASSWORD
+    from wallet.applications import services as applications
+    from wallet.catalogue.imports import import_courses
+    from wallet.catalogue.models import Course, CourseRun
+
+    worker = make_worker()
+    make_grant(make_scheme(scene.fund, amount_cents=100_000), worker)
+    with app.app_context():
+        import_courses(scene.provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
+        run_id = session.scalar(sa.select(CourseRun.id).join(Course).where(
+            Course.code == "LAS-1", CourseRun.code == "R1"))  # fmt: skip
+        dtab = _user(scene.dtab)
+        one = person(training_kind="catalogue_run", run_id=run_id, quote_cents=100_000,
+                     training_description="", worker_email=worker.email)  # fmt: skip
+        application = services.compose_application(dtab, dtab.employer_id, scene.scheme.id, [one])
+        services.submit_application(dtab, application.id)
+        placement_id = application.placements[0].id
+        run = session.get(CourseRun, run_id)
+        assert applications.plan_for(worker.id, run).employer_cents == 0  # not approved yet
+        review.review(placement_id, "approve", actor=_user(scene.admin))
+        plan = applications.plan_for(worker.id, run)
+        assert (plan.employer_cents, plan.covered_cents, plan.copay_cents) == (
+            100_000, 100_000, 40_000)  # fmt: skip
+        applied = applications.apply(_user(worker), run_id, password=PASSWORD,
+                                     expected_copay_cents=40_000)  # fmt: skip
+        assert (applied.employer_cents, applied.placement_id) == (100_000, placement_id)
+        assert verify() == []

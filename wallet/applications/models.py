@@ -73,7 +73,9 @@ class Application(Base):
                 "'in_progress', 'completed', 'invoiced')"
             ),
         ),
-        sa.CheckConstraint("covered_cents + copay_cents = price_cents", name="plan_adds_up"),
+        sa.CheckConstraint(
+            "employer_cents + covered_cents + copay_cents = price_cents", name="plan_adds_up"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +91,10 @@ class Application(Base):
     price_cents: Mapped[int] = mapped_column(sa.BigInteger)
     covered_cents: Mapped[int] = mapped_column(sa.BigInteger)
     copay_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    # What the worker's employer pays the provider itself, first (an employer-funded course:
+    # the placement the fund approved for this run), outside Leerwallet's money.
+    employer_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    placement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("placements.id"))
     payment_reference: Mapped[str | None] = mapped_column(sa.String(50))
     reason: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -65,11 +65,15 @@ def _seats_taken(run_id: int) -> int:
 
 
 def plan_for(user_id: int, run: CourseRun) -> FundingPlan:
-    """What the worker's grants would pay for this run now, and what they pay themselves."""
+    """What the worker's employer and grants would pay for this run now, and what the worker
+    pays themselves."""
+    from wallet.placements.services import employer_share
+
     course = run.course
     kinds = accreditations_of({course.provider_id}, clock.today()).get(course.provider_id)
     facts = course_facts(course, run.starts_on, kinds or frozenset())
-    return plan_funding(facts, worker_grant_facts(user_id))
+    _placement, employer_cents = employer_share(user_id, run.id)
+    return plan_funding(facts, worker_grant_facts(user_id), employer_cents)
 
 
 def _next_reference(application_id: int) -> str:
@@ -103,6 +107,8 @@ def apply(
     )  # fmt: skip
     if session.scalar(active) is not None:
         raise Conflict(_("You have already applied for this run."))
+    from wallet.placements.services import employer_share
+
     plan = plan_for(user.id, run)
     if plan.copay_cents != expected_copay_cents:
         raise Conflict(_("What your budget pays has changed. Please look at the plan again."))
@@ -117,7 +123,9 @@ def apply(
             reference=None, user_id=user.id, run_id=run.id,
             provider_id=run.course.provider_id, status=ApplicationStatus.SUBMITTED,
             price_cents=plan.price_cents, covered_cents=plan.covered_cents,
-            copay_cents=plan.copay_cents, created_at=now, updated_at=now,
+            copay_cents=plan.copay_cents, employer_cents=plan.employer_cents,
+            placement_id=employer_share(user.id, run.id)[0] if plan.employer_cents else None,
+            created_at=now, updated_at=now,
             respond_by=now + dt.timedelta(days=current_app.config.get("APPLICATION_RESPOND_DAYS",
                                                                       RESPOND_DAYS)),
             client_ip=(client_ip or None) and client_ip[:45],

@@ -1,10 +1,11 @@
 """The funding plan as a pure function: no database, no clock, easy to property-test.
 
-Grants are used earliest expiry first. A grant pays only for courses its scheme allows, and
-nothing at a provider its fund has excluded from its schemes,
-at most its scheme's co-funding share of the price, at most the scheme's cap per course,
-at most what is available on it, and never more than is left to pay. Whatever remains is
-the worker's co-payment.
+An employer that pays the course for its new employee (an approved placement for this run)
+pays its share first, never more than the price. Grants then are used earliest expiry
+first. A grant pays only for courses its scheme allows, and nothing at a provider its fund
+has excluded from its schemes, at most its scheme's co-funding share of the price, at most
+the scheme's cap per course, at most what is available on it, and never more than is left
+to pay. Whatever remains is the worker's co-payment.
 """
 
 from __future__ import annotations
@@ -50,11 +51,12 @@ class PlanPart:
 
 @dataclass(frozen=True)
 class FundingPlan:
-    """The price split over grants and the worker's own co-payment."""
+    """The price split over the employer's share, grants and the worker's own co-payment."""
 
     price_cents: int
     parts: tuple[PlanPart, ...]
     copay_cents: int
+    employer_cents: int = 0
 
     @property
     def covered_cents(self) -> int:
@@ -79,11 +81,15 @@ def grant_covers(rules: SchemeRules, course: CourseFacts) -> bool:
     return not wanted or bool(wanted & {name.lower() for name in course.occupations})
 
 
-def plan_funding(course: CourseFacts, grants: list[GrantFacts]) -> FundingPlan:
-    """Split the course price over the grants, earliest expiry first; the rest is co-payment."""
-    if course.price_cents < 0:
-        raise ValueError("a price is never negative")
-    remaining = course.price_cents
+def plan_funding(
+    course: CourseFacts, grants: list[GrantFacts], employer_cents: int = 0
+) -> FundingPlan:
+    """Split the course price: the employer's share first, then the grants, earliest expiry
+    first; the rest is co-payment."""
+    if course.price_cents < 0 or employer_cents < 0:
+        raise ValueError("a price or an employer's share is never negative")
+    employer = min(employer_cents, course.price_cents)
+    remaining = course.price_cents - employer
     parts: list[PlanPart] = []
     most_parts = 10  # the strictest max_grants_per_course of the grants used so far
     for grant in sorted(grants, key=lambda g: (g.expires_on, g.grant_id)):
@@ -104,4 +110,4 @@ def plan_funding(course: CourseFacts, grants: list[GrantFacts]) -> FundingPlan:
             parts.append(PlanPart(grant.grant_id, limit))
             remaining -= limit
             most_parts = min(most_parts, rules.max_grants_per_course)
-    return FundingPlan(course.price_cents, tuple(parts), remaining)
+    return FundingPlan(course.price_cents, tuple(parts), remaining, employer)

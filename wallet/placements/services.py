@@ -463,3 +463,16 @@ def trajectories_of(worker: User) -> list[Placement]:
     )
     return list(session.scalars(query.order_by(Placement.start_date.desc())))
 
+
+def employer_share(worker_id: int, run_id: int) -> tuple[int | None, int]:
+    """(placement, cents): what the worker's employer pays of this catalogue run, by the
+    placement the fund approved for it; (None, 0) when there is none."""
+    worker = session.get(User, worker_id)
+    query = sa.select(Placement.id, Placement.quote_cents).where(
+        sa.or_(Placement.worker_id == worker_id, Placement.worker_email == worker.email),
+        Placement.run_id == run_id,
+        Placement.training_kind == "catalogue_run",
+        Placement.status == PlacementStatus.APPROVED,
+    )
+    row = session.execute(query.order_by(Placement.id).limit(1)).first()
+    return (row.id, row.quote_cents) if row else (None, 0)
