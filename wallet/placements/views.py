@@ -18,6 +18,7 @@ from wallet.core import clock
 from wallet.core.errors import Conflict, ValidationFailed
 from wallet.core.forms import page_arg, replayed, show_errors, submit_once
 from wallet.placements import followups, services
+from wallet.placements.reimbursement_views import section as reimbursement_section
 from wallet.placements.forms import (
     FIELD_OF_ERROR,
     FollowUpForm,
@@ -249,7 +250,7 @@ def placement(placement_id: int):
     return render_template(
         "placements/placement.html", placement=item, form=form, today=today,
         due=due[0] if due and item.status == PlacementStatus.APPROVED else None,
-        form_months=months,
+        form_months=months, **reimbursement_section(item),
     ), status  # fmt: skip
 
 
