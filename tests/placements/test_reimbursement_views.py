@@ -85,7 +85,8 @@ def test_the_employer_sees_what_the_scheme_pays_then_sends(app, approved, login,
     shown = client.get(f"/placements/{approved.placement_id}").text
     assert claim.reference in shown
     assert E("1.125,00") in shown
-    assert "Check what the scheme pays" not in shown and "Controleer" not in shown
+    assert "Check what the scheme pays" not in shown
+    assert "Controleer" not in shown
     invoice = client.get(f"/reimbursements/{claim.id}/files/invoice")
     assert invoice.status_code == 200
     assert invoice.data.startswith(b"%PDF-")
@@ -131,7 +132,8 @@ def test_an_e_invoice_that_agrees_and_a_participation_proof_are_kept(app, approv
     assert step.status_code == 200, step.text
     assert _confirm(client, approved.placement_id, step).status_code == 302
     (claim,) = _claims(db)
-    assert claim.ubl_file and claim.participation_proof_file
+    assert claim.ubl_file
+    assert claim.participation_proof_file
     assert client.get(f"/reimbursements/{claim.id}/files/ubl").status_code == 200
 
 
@@ -163,7 +165,8 @@ def test_the_fund_confirms_then_approves_and_the_hold_is_posted(app, approved, l
     assert "1 werkgeversdeclaratie wacht" in review or "1 employer's claim waits" in review
     assert 'href="/fund/reimbursements"' in review
     listed = admin.get("/fund/reimbursements")
-    assert "DTAB Twente" in listed.text and E("1.125,00") in listed.text
+    assert "DTAB Twente" in listed.text
+    assert E("1.125,00") in listed.text
     shown = admin.get(f"/fund/reimbursements/{claim_id}")
     assert shown.status_code == 200
     assert f"/reimbursements/{claim_id}/files/payment" in shown.text
@@ -189,7 +192,9 @@ def test_a_rejection_needs_a_reason_the_employer_then_reads(app, approved, login
     assert empty.status_code == 422
     assert 'id="reason-error"' in empty.text
     assert _claims(db)[0].status == ReimbursementStatus.SUBMITTED
-    admin.post(f"/fund/reimbursements/{claim_id}/reject", data={"reason": "Bewijs van betaling ontbreekt"})
+    admin.post(
+        f"/fund/reimbursements/{claim_id}/reject", data={"reason": "Bewijs van betaling ontbreekt"}
+    )
     assert _claims(db)[0].status == ReimbursementStatus.REJECTED
     employer = _client(app, login, approved.dtab)
     page = employer.get(f"/placements/{approved.placement_id}").text
@@ -204,7 +209,8 @@ def test_four_eyes_with_two_administrators(app, make_scene, login, db):
     first.post(f"/fund/reimbursements/{claim_id}/approve", data={"confirmed": "yes"})
     assert _claims(db)[0].status == ReimbursementStatus.APPROVED_ONCE
     mine = first.get(f"/fund/reimbursements/{claim_id}").text
-    assert "Approve…" not in mine and "Goedkeuren…" not in mine
+    assert "Approve…" not in mine
+    assert "Goedkeuren…" not in mine
     again = first.post(f"/fund/reimbursements/{claim_id}/approve", data={"confirmed": "yes"})
     assert again.status_code == 302
     assert _claims(db)[0].status == ReimbursementStatus.APPROVED_ONCE

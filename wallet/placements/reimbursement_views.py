@@ -62,8 +62,10 @@ class ReimbursementForm(FlaskForm):
     invoice_pdf = FileField(_l("The provider's invoice (PDF, at most 10 MB)"))
     payment_proof_pdf = FileField(_l("Proof that you paid the invoice (PDF)"),
                                   description=_l("A bank statement or a receipt."))  # fmt: skip
-    employment_proof_pdf = FileField(_l("Proof of employment (PDF)"),
-                                     description=_l("The employment contract or a payslip."))  # fmt: skip
+    employment_proof_pdf = FileField(
+        _l("Proof of employment (PDF)"),
+        description=_l("The employment contract or a payslip."),
+    )
     participation_proof_pdf = FileField(
         _l("Proof of participation (PDF, optional)"),
         description=_l("An attendance list or a certificate from the provider."),
@@ -198,7 +200,10 @@ def claim(placement_id: int, part: str):
     return redirect(back)
 
 
-@bp.get("/reimbursements/<int:claim_id>/files/<any(invoice, payment, employment, participation, ubl):kind>")
+KINDS = f"any({', '.join(DOWNLOADS)})"
+
+
+@bp.get(f"/reimbursements/<int:claim_id>/files/<{KINDS}:kind>")
 @role_required(Role.EMPLOYER_STAFF, Role.FUND_ADMIN)
 def download(claim_id: int, kind: str):
     """A file of the claim, for the employer's staff and the fund's administrators."""
@@ -258,8 +263,10 @@ def decide(claim_id: int, action: str):
         return render_template("placements/fund/reimbursement_confirm.html", claim=item,
                                placement=item.placement, form=form)  # fmt: skip
     try:
-        done = submit_once(lambda: reimbursements.review(item.id, action, actor=current_user,
-                                                         reason=form.reason.data or ""))  # fmt: skip
+        reason = form.reason.data or ""
+        done = submit_once(
+            lambda: reimbursements.review(item.id, action, actor=current_user, reason=reason)
+        )
     except ValidationFailed as error:
         show_errors(form, error)
         return _show(item, form, 422)

@@ -18,7 +18,6 @@ from wallet.core import clock
 from wallet.core.errors import Conflict, ValidationFailed
 from wallet.core.forms import page_arg, replayed, show_errors, submit_once
 from wallet.placements import followups, services
-from wallet.placements.reimbursement_views import section as reimbursement_section
 from wallet.placements.forms import (
     FIELD_OF_ERROR,
     FollowUpForm,
@@ -28,6 +27,7 @@ from wallet.placements.forms import (
 )
 from wallet.placements.labels import CONTRACT_LABELS, STATUS_LABELS
 from wallet.placements.models import EmployerApplicationStatus, PlacementStatus
+from wallet.placements.reimbursement_views import section as reimbursement_section
 from wallet.providers.models import ProviderStatus
 from wallet.providers.services import providers_by_status
 from wallet.schemes.employer_rules import (
