@@ -211,7 +211,45 @@ def _decision(app, make_scene, api_headers, **_fixtures) -> Case:  # noqa: F811 
                 {"cents": {"cents": 90_000}, "reason": {"reason": "in orde"}})  # fmt: skip
 
 
+def _reimbursement_body() -> dict:
+    return {"part": "first", "invoice_number": "WG-1", "invoice_date": "2026-06-01",
+            "invoice_cents": 300_000, "eligible_cents": 300_000, "invoice_pdf": pdf(),
+            "payment_proof_pdf": pdf("betaald"),
+            "employment_proof_pdf": pdf("contract")}  # fmt: skip
+
+
+def _reimbursement(app, make_scene, api_headers, **_fixtures) -> Case:  # noqa: F811 - fixture
+    from tests.placements.reimbursement_scene import approved_placement
+
+    scene = approved_placement(app, make_scene)
+    body = _reimbursement_body()
+    new = {"part": "retention", "invoice_number": "WG-2", "invoice_date": "2026-06-02",
+           "invoice_cents": 299_999, "eligible_cents": 200_000, "invoice_pdf": pdf("ander"),
+           "payment_proof_pdf": pdf("ander bewijs"), "employment_proof_pdf": pdf("loonstrook"),
+           "participation_proof_pdf": pdf("presentie"),
+           "ubl_xml": ubl("WG-1", "3000.00")}  # fmt: skip
+    changed = {name: {**body, name: value} for name, value in new.items()}
+    url = f"/api/v1/employer/placements/{scene.placement_id}/reimbursement-claims"
+    return Case(url, api_headers(scene.dtab), body, changed, multipart=True)
+
+
+def _reimbursement_decision(app, make_scene, api_headers, client, **_fixtures) -> Case:  # noqa: F811
+    from tests.placements.reimbursement_scene import approved_placement
+
+    scene = approved_placement(app, make_scene)
+    data = {k: (io.BytesIO(v), "f.pdf") if isinstance(v, bytes) else str(v)
+            for k, v in _reimbursement_body().items()}  # fmt: skip
+    made = client.post(f"/api/v1/employer/placements/{scene.placement_id}/reimbursement-claims",
+                       data=data, headers=api_headers(scene.dtab),
+                       content_type="multipart/form-data")  # fmt: skip
+    assert made.status_code == 201, made.text
+    url = f"/api/v1/fund/reimbursement-claims/{made.json['id']}/actions/approve"
+    return Case(url, api_headers(scene.admin), {}, {"reason": {"reason": "in orde"}})
+
+
 CASES: dict[str, Callable[..., Case]] = {
+    "post /api/v1/employer/placements/{placement_id}/reimbursement-claims": _reimbursement,
+    "post /api/v1/fund/reimbursement-claims/{claim_id}/actions/{action}": _reimbursement_decision,
     "post /api/v1/employer/applications": _compose,
     "post /api/v1/employer/applications/{application_id}/actions/{action}": _employer_action,
     "post /api/v1/employer/placements/{placement_id}/follow-ups": _follow_up,

@@ -6,6 +6,7 @@ Authentication is a bearer token (see wallet.accounts.access); errors are proble
 from __future__ import annotations
 
 import http
+import re
 
 from flask import Flask, abort, render_template, request
 from flask_smorest import Api
@@ -48,6 +49,8 @@ BEARER = {
 
 
 MULTIPART_PATHS = ("/api/v1/provider/claims",)
+# Multipart endpoints with an id inside their path (an employer's reimbursement claim).
+MULTIPART_PATTERN = re.compile(r"/api/v1/employer/placements/\d+/reimbursement-claims\Z")
 
 
 def _check_json_body() -> None:
@@ -56,7 +59,9 @@ def _check_json_body() -> None:
 
     if request.method not in {"POST", "PUT", "PATCH"} or not request.path.startswith("/api/"):
         return
-    if request.mimetype == "multipart/form-data" and request.path.startswith(MULTIPART_PATHS):
+    if request.mimetype == "multipart/form-data" and (
+        request.path.startswith(MULTIPART_PATHS) or MULTIPART_PATTERN.match(request.path)
+    ):
         return  # claims with their files; MAX_CONTENT_LENGTH bounds them
     if request.content_length and request.content_length > current_app.config["API_MAX_JSON_BYTES"]:
         abort(413)
@@ -93,9 +98,20 @@ def init_app(app: Flask) -> None:
     from wallet.grants.api import blp as grants
     from wallet.ledger.api import blp as ledger
     from wallet.placements.api import blp as placements
+    from wallet.placements.reimbursement_api import blp as reimbursements
     from wallet.schemes.api import blp as schemes
 
-    for blueprint in (v1, funds, schemes, grants, ledger, catalogue, claims, placements):
+    for blueprint in (
+        v1,
+        funds,
+        schemes,
+        grants,
+        ledger,
+        catalogue,
+        claims,
+        placements,
+        reimbursements,
+    ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     app.before_request(_check_json_body)

@@ -26,6 +26,7 @@ from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import MoneyField, page_arg, replayed, show_errors, submit_once
 from wallet.core.money import Money, MoneyError
 from wallet.fraud.services import flags_of
+from wallet.placements.reimbursements import waiting as reimbursements_waiting
 from wallet.placements.review import waiting_count
 
 bp = Blueprint("claims", __name__)
@@ -194,7 +195,9 @@ def queue():
     pages = max(1, math.ceil(total / wanted.per_page))
     return render_template("claims/queue.html", rows=rows, total=total, wanted=wanted,
                            pages=pages, labels=STATUS_LABELS, now=clock.now(),
-                           persons_waiting=waiting_count(current_user.fund_id))  # fmt: skip
+                           persons_waiting=waiting_count(current_user.fund_id),
+                           reimbursements_waiting=len(reimbursements_waiting(
+                               current_user.fund_id)))  # fmt: skip
 
 
 @bp.get("/claims/<int:claim_id>")

@@ -36,3 +36,9 @@ PART_LABELS = {
     "first": _l("The reimbursement of the paid invoice"),
     "retention": _l("The part paid when the person is still employed"),
 }
+# What a reimbursement claim's flag means, by its code (the service keeps an English reason).
+FLAG_LABELS = {
+    "person_claimed_twice": _l("Another employer claims for the same person."),
+    "invoice_claimed_by_provider": _l("The provider claimed this invoice itself."),
+    "invoice_before_application": _l("The invoice is dated before the application was sent."),
+}

@@ -362,3 +362,36 @@ def waiting(fund_id: int) -> list[ReimbursementClaim]:
         ReimbursementClaim.status.in_([S.SUBMITTED, S.APPROVED_ONCE]),
     )
     return list(session.scalars(query.order_by(ReimbursementClaim.submitted_at)))
+
+
+# --- read-only helpers for the pages: what can be claimed now, what a claim would pay ------
+
+
+def open_parts(placement: Placement) -> list[ReimbursementPart]:
+    """The parts the employer can claim now (reads only; submit decides again)."""
+    waiting_parts = {c.part for c in claims_of_placement(placement.id)
+                     if c.status in (S.SUBMITTED, S.APPROVED_ONCE)}  # fmt: skip
+    found = []
+    for part in ReimbursementPart:
+        hold = _hold_of(placement, part)
+        if (placement.status not in CLAIMABLE[part] or part in waiting_parts
+                or hold is None or hold.status != HoldStatus.PENDING):  # fmt: skip
+            continue
+        if part == ReimbursementPart.RETENTION:
+            try:
+                _require_retention(placement)
+            except Conflict:
+                continue
+        found.append(part)
+    return found
+
+
+def preview(placement: Placement, part: ReimbursementPart,
+            data: ReimbursementInput) -> tuple[int, int]:  # fmt: skip
+    """(the whole reimbursement, what this part pays) for the confirmation before sending,
+    or the field errors submit would name; reads only."""
+    errors = _check(placement, part, data)
+    if errors:
+        raise ValidationFailed(_("The claim was not sent: please correct the marked fields."),
+                               errors=errors)  # fmt: skip
+    return amounts(placement, part, data.eligible_cents)

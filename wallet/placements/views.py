@@ -27,6 +27,7 @@ from wallet.placements.forms import (
 )
 from wallet.placements.labels import CONTRACT_LABELS, STATUS_LABELS
 from wallet.placements.models import EmployerApplicationStatus, PlacementStatus
+from wallet.placements.reimbursement_views import section as reimbursement_section
 from wallet.providers.models import ProviderStatus
 from wallet.providers.services import providers_by_status
 from wallet.schemes.employer_rules import (
@@ -249,7 +250,7 @@ def placement(placement_id: int):
     return render_template(
         "placements/placement.html", placement=item, form=form, today=today,
         due=due[0] if due and item.status == PlacementStatus.APPROVED else None,
-        form_months=months,
+        form_months=months, **reimbursement_section(item),
     ), status  # fmt: skip
 
 
