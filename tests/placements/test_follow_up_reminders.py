@@ -84,7 +84,7 @@ def test_one_reminder_per_due_follow_up_and_never_twice(app, scene):
 
 
 EXPECTED = {
-    "nl": ("Opvolging aan de beurt voor", "Werkgeversaanvraag", "Besluit over aanvraag", "goedgekeurd"),
+    "nl": ("Opvolging aan de beurt", "Werkgeversaanvraag", "Besluit over aanvraag", "goedgekeurd"),
     "en": ("Follow-up due for", "Employer application", "Decision on application", "approved"),
     "de": ("Nachverfolgung fällig", "Arbeitgeberantrag", "Entscheidung über Antrag",
            "genehmigt"),
