@@ -183,6 +183,16 @@ def test_a_batch_with_nothing_approved_is_refused(app, make_fund):
         batches.create_batch(fund.id, method=PayoutMethod.SEPA, actor=None)
 
 
+def test_a_stripe_batch_is_refused_where_stripe_is_not_set_up(approved):
+    from wallet.payments.gateway import StripeUnavailable
+
+    _journeys, fund_id, _ids = approved()
+    with pytest.raises(StripeUnavailable):
+        batches.create_batch(fund_id, method=PayoutMethod.STRIPE, actor=None)
+    assert batches.batches_of_fund(fund_id) == []
+    assert {c.status for c in session.scalars(sa.select(Claim))} == {ClaimStatus.APPROVED}
+
+
 def test_a_bank_statement_marks_payouts_paid_and_reports_the_rest(approved):
     from tests.payments.camt_builder import camt053
     from wallet.payments.statements import import_statement

@@ -26,6 +26,7 @@ from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind
+from wallet.payments import gateway
 from wallet.payments.labels import BATCH_LABELS
 from wallet.payments.models import (
     BatchStatus,
@@ -89,6 +90,8 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
     Providers that cannot be paid by `method` (no valid IBAN, no Stripe account able to
     receive payouts) are left out and reported; their claims wait for the next batch.
     """
+    if method == PayoutMethod.STRIPE and not gateway.enabled():
+        raise gateway.StripeUnavailable(_("Stripe is not set up here: pay by SEPA file."))
     claims = session.execute(
         sa.select(Claim.id, Claim.provider_id, Claim.amount_cents, Claim.reference)
         .where(Claim.fund_id == fund_id, Claim.status == ClaimStatus.APPROVED)
