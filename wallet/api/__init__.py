@@ -47,7 +47,7 @@ BEARER = {
 }
 
 
-MULTIPART_PATHS = ("/api/v1/provider/claims",)
+MULTIPART_PATHS = ("/api/v1/provider/claims", "/api/v1/bank-statements")
 
 
 def _check_json_body() -> None:
@@ -57,7 +57,7 @@ def _check_json_body() -> None:
     if request.method not in {"POST", "PUT", "PATCH"} or not request.path.startswith("/api/"):
         return
     if request.mimetype == "multipart/form-data" and request.path.startswith(MULTIPART_PATHS):
-        return  # claims with their files; MAX_CONTENT_LENGTH bounds them
+        return  # claims with their files, bank statements; MAX_CONTENT_LENGTH bounds them
     if request.content_length and request.content_length > current_app.config["API_MAX_JSON_BYTES"]:
         abort(413)
     if request.content_length and not request.is_json:
@@ -92,9 +92,10 @@ def init_app(app: Flask) -> None:
     from wallet.funds.api import blp as funds
     from wallet.grants.api import blp as grants
     from wallet.ledger.api import blp as ledger
+    from wallet.payments.api import blp as payments
     from wallet.schemes.api import blp as schemes
 
-    for blueprint in (v1, funds, schemes, grants, ledger, catalogue, claims):
+    for blueprint in (v1, funds, schemes, grants, ledger, catalogue, claims, payments):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     app.before_request(_check_json_body)
