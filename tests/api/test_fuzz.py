@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.claims.conftest import claim_input, make_journey  # noqa: F401 - fixture
+from tests.payments.fixtures import FUND_IBAN, PROVIDER_IBAN
 from wallet import create_app
 from wallet.accounts.models import Role, User
 from wallet.claims import services as claims
+from wallet.claims.models import Claim
 from wallet.core.db import session
+from wallet.funds.models import Fund
+from wallet.payments import batches
+from wallet.payments.models import PayoutMethod
+from wallet.providers.models import Provider
 
 EXAMPLES = 12  # per operation; each example is sent once per identity below
 # The document is read at collection from an app of its own (it needs no database): the
@@ -48,6 +55,27 @@ def _platform_admin_headers(app, make_staff, api_headers) -> dict:
     return headers
 
 
+def _payout_batches(j: dict, others: list[dict]) -> None:
+    """Payout batches of j's fund: a submitted one (its file downloads, its payment can be
+    marked) and a draft (it can be submitted or discarded), each paying another journey's
+    claim moved onto j's fund (as tests/payments/fixtures.py does)."""
+    admin = session.get(User, j["admins"][0].id)
+    fund_id = j["fund"].id
+    session.get(Fund, fund_id).iban = FUND_IBAN
+    session.get(Provider, j["application"].provider_id).iban = PROVIDER_IBAN
+    session.commit()
+    for n, other in enumerate(others, start=1):
+        staff = session.get(User, other["staff"].id)
+        claim = claims.submit(staff, other["application"].id,
+                              claim_input(invoice_number=f"F-PAYOUT-{n}"))  # fmt: skip
+        session.execute(sa.update(Claim).where(Claim.id == claim.id).values(fund_id=fund_id))
+        session.commit()
+        claims.review(claim.id, "approve", actor=admin)
+        batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=admin).batch
+        if n == 1:
+            batches.submit_batch(batch.id, fund_id, actor=admin)
+
+
 @pytest.fixture
 def identities(
     app,
@@ -60,12 +88,15 @@ def identities(
     a fund and a platform administrator.
 
     The provider and the fund administrator share a worker's application with a submitted
-    claim, so small generated ids (1, 2, ...) reach real rows and the paths behind them."""
+    claim and the fund's payout batches, so small generated ids (1, 2, ...) reach real rows
+    and the paths behind them."""
     j = make_journey()
+    others = [make_journey(), make_journey()]
     with app.app_context():
         staff = session.get(User, j["staff"].id)
         claims.submit(staff, j["application"].id, claim_input())
         session.commit()
+        _payout_batches(j, others)
     return {
         "anonymous": {},
         "provider": api_headers(j["staff"]),

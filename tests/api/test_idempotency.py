@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from tests.catalogue.conftest import CSV
 from tests.claims.conftest import make_journey, pdf, ubl  # noqa: F401 - fixture
 from tests.conftest import PASSWORD
+from tests.payments.fixtures import approved  # noqa: F401 - fixture
 from tests.placements.conftest import make_scene, person  # noqa: F401 - fixture
 from tests.schemes.conftest import make_employer_scheme  # noqa: F401 - fixture
 from wallet.accounts.models import Role, User
@@ -247,6 +248,35 @@ def _reimbursement_decision(app, make_scene, api_headers, client, **_fixtures) -
     return Case(url, api_headers(scene.admin), {}, {"reason": {"reason": "in orde"}})
 
 
+def _new_payout_batch(approved, api_headers, **_fixtures) -> Case:  # noqa: F811 - fixture
+    journeys, _fund_id, _ids = approved()
+    return Case("/api/v1/payout-batches", api_headers(journeys[0]["admins"][0]),
+                {"method": "sepa"}, {"method": {"method": "stripe"}})  # fmt: skip
+
+
+def _payout_batch(app, make_approved, submitted: bool = False):
+    from wallet.payments import batches
+    from wallet.payments.models import PayoutMethod
+
+    journeys, fund_id, _ids = make_approved()
+    with app.app_context():
+        batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
+        if submitted:
+            batches.submit_batch(batch.id, fund_id, actor=None)
+        return journeys[0]["admins"][0], batch.id, batch.items[0].id
+
+
+def _payout_batch_action(app, approved, api_headers, **_fixtures) -> Case:  # noqa: F811
+    admin, batch_id, _item_id = _payout_batch(app, approved)
+    return Case(f"/api/v1/payout-batches/{batch_id}/actions/submit", api_headers(admin), {})
+
+
+def _payout_item_action(app, approved, api_headers, **_fixtures) -> Case:  # noqa: F811
+    admin, _batch_id, item_id = _payout_batch(app, approved, submitted=True)
+    return Case(f"/api/v1/payout-items/{item_id}/actions/mark_paid", api_headers(admin), {},
+                {"reason": {"reason": "betaald volgens afschrift"}})  # fmt: skip
+
+
 CASES: dict[str, Callable[..., Case]] = {
     "post /api/v1/employer/placements/{placement_id}/reimbursement-claims": _reimbursement,
     "post /api/v1/fund/reimbursement-claims/{claim_id}/actions/{action}": _reimbursement_decision,
@@ -261,10 +291,13 @@ CASES: dict[str, Callable[..., Case]] = {
     "post /api/v1/provider/claims": _claims,
     "post /api/v1/provider/claims/{claim_id}/resubmit": _resubmit,
     "post /api/v1/claims/{claim_id}/{action}": _review,
+    "post /api/v1/payout-batches": _new_payout_batch,
+    "post /api/v1/payout-batches/{batch_id}/actions/{action}": _payout_batch_action,
+    "post /api/v1/payout-items/{item_id}/actions/{action}": _payout_item_action,
 }
 FIXTURES = ("app", "client", "make_staff", "make_fund", "make_scheme", "make_worker",
             "make_grant", "api_headers", "accredited_provider", "make_journey",
-            "make_scene")  # fmt: skip
+            "make_scene", "approved")  # fmt: skip
 
 
 def _idempotent_operations(spec: dict) -> dict[str, dict]:
@@ -276,6 +309,9 @@ def _idempotent_operations(spec: dict) -> dict[str, dict]:
                 continue
             names = [p.get("name") for p in operation.get("parameters", [])]
             if "Idempotency-Key" not in names:
+                continue
+            if "requestBody" not in operation:  # the path says it all (a batch's action)
+                found[f"{method} {path}"] = {}
                 continue
             content = next(iter(operation["requestBody"]["content"].values()))
             schema = spec["components"]["schemas"][content["schema"]["$ref"].split("/")[-1]]

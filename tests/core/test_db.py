@@ -94,3 +94,19 @@ def test_functions_that_commit_themselves_refuse_to_run_inside_a_unit(app_ctx, m
 
     with pytest.raises(RuntimeError, match="outside"), unit_of_work():
         run_once("test", "key", {}, lambda: 1)
+
+
+def test_earlier_outcome_finds_a_recorded_key_and_refuses_another_request(app_ctx):
+    from wallet.core.errors import Conflict
+    from wallet.core.idempotency import earlier_outcome, run_once
+
+    assert earlier_outcome("test", None, {"a": 1}) is None
+    assert earlier_outcome("test", "key", {"a": 1}) is None  # not used yet
+    assert run_once("test", "key", {"a": 1}, lambda: 7).replayed is False
+    found = earlier_outcome("test", "key", {"a": 1})
+    assert (found.result_id, found.replayed) == (7, True)
+    assert earlier_outcome("other scope", "key", {"a": 1}) is None
+    with pytest.raises(Conflict):
+        earlier_outcome("test", "key", {"a": 2})
+    with pytest.raises(RuntimeError, match="outside"), unit_of_work():
+        earlier_outcome("test", "key", {"a": 1})

@@ -183,6 +183,29 @@ def test_a_batch_with_nothing_approved_is_refused(app, make_fund):
         batches.create_batch(fund.id, method=PayoutMethod.SEPA, actor=None)
 
 
+def test_a_stripe_batch_is_refused_where_stripe_is_not_set_up(approved):
+    from wallet.payments.gateway import StripeUnavailable
+
+    _journeys, fund_id, _ids = approved()
+    with pytest.raises(StripeUnavailable):
+        batches.create_batch(fund_id, method=PayoutMethod.STRIPE, actor=None)
+    assert batches.batches_of_fund(fund_id) == []
+    assert {c.status for c in session.scalars(sa.select(Claim))} == {ClaimStatus.APPROVED}
+
+
+def test_a_batch_keeps_who_was_left_out_and_why(approved, make_provider_user):
+    _journeys, fund_id, ids = approved()
+    other = make_provider_user(organisation_name="Lasschool Hengelo")  # pending: not payable
+    session.execute(sa.update(Claim).where(Claim.id == ids[1]).values(
+        provider_id=other.provider_id))  # fmt: skip
+    session.commit()
+    outcome = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None)
+    session.expire_all()
+    kept = batches.get_batch(outcome.batch.id).left_out
+    assert kept == [{"name": name, "reason": why} for name, why in outcome.left_out]
+    assert [entry["name"] for entry in kept] == ["Lasschool Hengelo"]
+
+
 def test_a_bank_statement_marks_payouts_paid_and_reports_the_rest(approved):
     from tests.payments.camt_builder import camt053
     from wallet.payments.statements import import_statement

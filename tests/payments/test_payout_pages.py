@@ -224,3 +224,15 @@ def test_paid_returned_and_paid_again_through_the_pages_leaves_verify_clean(
     upload([pay(returned, f"{returned}-2")])
     assert set(statuses().values()) == {ClaimStatus.PAID}
     clean()
+
+
+def test_the_page_refuses_stripe_where_it_is_not_set_up(app, client, login, approved):
+    """The rule moved from the page into the service: the page still refuses."""
+    journeys, _fund_id, _ids = approved()
+    login(client, journeys[0]["admins"][0])
+
+    page = client.post("/fund/payouts", data={"method": "stripe"}, follow_redirects=True)
+
+    assert page.status_code == 200
+    assert "Stripe is hier niet ingesteld: betaal met een SEPA-bestand." in page.text
+    assert _batch(app) is None

@@ -48,7 +48,7 @@ BEARER = {
 }
 
 
-MULTIPART_PATHS = ("/api/v1/provider/claims",)
+MULTIPART_PATHS = ("/api/v1/provider/claims", "/api/v1/bank-statements")
 # Multipart endpoints with an id inside their path (an employer's reimbursement claim).
 MULTIPART_PATTERN = re.compile(r"/api/v1/employer/placements/\d+/reimbursement-claims\Z")
 
@@ -62,7 +62,7 @@ def _check_json_body() -> None:
     if request.mimetype == "multipart/form-data" and (
         request.path.startswith(MULTIPART_PATHS) or MULTIPART_PATTERN.match(request.path)
     ):
-        return  # claims with their files; MAX_CONTENT_LENGTH bounds them
+        return  # claims with their files, bank statements; MAX_CONTENT_LENGTH bounds them
     if request.content_length and request.content_length > current_app.config["API_MAX_JSON_BYTES"]:
         abort(413)
     if request.content_length and not request.is_json:
@@ -97,6 +97,7 @@ def init_app(app: Flask) -> None:
     from wallet.funds.api import blp as funds
     from wallet.grants.api import blp as grants
     from wallet.ledger.api import blp as ledger
+    from wallet.payments.api import blp as payments
     from wallet.placements.api import blp as placements
     from wallet.placements.reimbursement_api import blp as reimbursements
     from wallet.schemes.api import blp as schemes
@@ -109,6 +110,7 @@ def init_app(app: Flask) -> None:
         ledger,
         catalogue,
         claims,
+        payments,
         placements,
         reimbursements,
     ):

@@ -109,6 +109,27 @@ def _replay(row: IdempotencyKey, digest: str) -> Outcome:
     return Outcome(result_id, replayed=True)
 
 
+def _digest(key: str, request: Mapping) -> str:
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise ValidationFailed(_("An idempotency key has 1 to 200 characters."))
+    return request_hash({"request": request, "http": http_fingerprint(key)})
+
+
+def earlier_outcome(scope: str, key: str | None, request: Mapping) -> Outcome | None:
+    """The first outcome when (scope, key) was used before (409 if for another request), else
+    None. For a write that commits in steps of its own and so cannot run inside run_once
+    (Stripe transfers): look here first, do the write, then record the key with run_once."""
+    require_no_unit_of_work("earlier_outcome")
+    if key is None:
+        return None
+    digest = _digest(key, request)
+    found = _existing(scope, key)
+    if found is None:
+        session.rollback()  # end the read (on SQLite it holds the write lock)
+        return None
+    return _replay(found, digest)
+
+
 def run_once(
     scope: str, key: str | None, request: Mapping, perform: Callable[[], int | None]
 ) -> Outcome:
@@ -120,9 +141,7 @@ def run_once(
     if key is None:
         with unit_of_work():
             return Outcome(perform(), replayed=False)
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise ValidationFailed(_("An idempotency key has 1 to 200 characters."))
-    digest = request_hash({"request": request, "http": http_fingerprint(key)})
+    digest = _digest(key, request)
     found = _existing(scope, key)
     if found is not None:
         return _replay(found, digest)

@@ -26,6 +26,7 @@ from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind
+from wallet.payments import gateway
 from wallet.payments.labels import BATCH_LABELS
 from wallet.payments.models import (
     BatchStatus,
@@ -89,6 +90,8 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
     Providers that cannot be paid by `method` (no valid IBAN, no Stripe account able to
     receive payouts) are left out and reported; their claims wait for the next batch.
     """
+    if method == PayoutMethod.STRIPE and not gateway.enabled():
+        raise gateway.StripeUnavailable(_("Stripe is not set up here: pay by SEPA file."))
     claims = session.execute(
         sa.select(Claim.id, Claim.provider_id, Claim.amount_cents, Claim.reference)
         .where(Claim.fund_id == fund_id, Claim.status == ClaimStatus.APPROVED)
@@ -112,7 +115,8 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
     with unit_of_work() as db:
         batch = PayoutBatch(reference=None, fund_id=fund_id, method=method,
                             status=BatchStatus.DRAFT, created_by_id=actor and actor.id,
-                            created_at=now)  # fmt: skip
+                            created_at=now, left_out=[{"name": name, "reason": reason}
+                                                      for name, reason in left_out])  # fmt: skip
         db.add(batch)
         db.flush()
         batch.reference = f"PB-{now.year}-{batch.id:06d}"
@@ -564,6 +568,30 @@ def batches_of_fund(fund_id: int) -> list[PayoutBatch]:
     """The fund's batches, newest first."""
     query = sa.select(PayoutBatch).where(PayoutBatch.fund_id == fund_id)
     return list(session.scalars(query.order_by(PayoutBatch.id.desc())))
+
+
+def page_of_batches(fund_id: int, *, status: BatchStatus | None = None, page: int = 1,
+                    per_page: int = 50) -> tuple[list[PayoutBatch], int]:  # fmt: skip
+    """One page of the fund's batches (of one status when given), newest first, and how many
+    there are in all."""
+    where = [PayoutBatch.fund_id == fund_id]
+    if status is not None:
+        where.append(PayoutBatch.status == status)
+    total = session.scalar(sa.select(sa.func.count(PayoutBatch.id)).where(*where))
+    query = sa.select(PayoutBatch).where(*where).order_by(PayoutBatch.id.desc())
+    rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page))
+    return list(rows), total
+
+
+def claim_references(batch: PayoutBatch) -> dict[int, str]:
+    """The reference of every claim in the batch, by claim id."""
+    rows = session.execute(
+        sa.select(Claim.id, Claim.reference)
+        .join(PayoutLine, PayoutLine.claim_id == Claim.id)
+        .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
+        .where(PayoutItem.batch_id == batch.id)
+    )
+    return dict(rows.all())
 
 
 def lines_by_item(batch: PayoutBatch) -> dict[int, list[PayoutLine]]:

@@ -67,6 +67,10 @@ class PayoutBatch(Base):
     # Fixed at submit: the SEPA file (ReqdExctnDt) stays the same file at every download.
     execution_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The providers left out when it was made, [{"name": ..., "reason": ...}], so a retried
+    # request (Idempotency-Key) is told what the first answer said. None: made before this
+    # was kept (migration 0013).
+    left_out: Mapped[list | None] = mapped_column(sa.JSON)
 
     items: Mapped[list[PayoutItem]] = relationship(order_by="PayoutItem.id")
 
