@@ -71,6 +71,12 @@ def test_demo_placements_stand_at_every_stage_and_the_books_agree(app, runner, d
     assert {r[3] for r in rows[2:]} == {"work_and_learn"}
     assert db.scalar(sa.text("SELECT name FROM schemes WHERE kind = 'employer'")) == (
         "Sectorplan Twente")  # fmt: skip
+    # DTAB was paid both parts for the retained operator; the hbo course's claim waits.
+    claims = db.execute(sa.text("SELECT part, status, amount_cents FROM reimbursement_claims "
+                                "ORDER BY id")).all()  # fmt: skip
+    assert [tuple(c) for c in claims] == [("first", "approved", 337_500),
+                                          ("retention", "approved", 112_500),
+                                          ("first", "submitted", 337_500)]  # fmt: skip
     with app.app_context():
         assert verify() == []
         staff = session.scalar(sa.select(User).where(User.email == TILES_LOGIN))

@@ -16,7 +16,7 @@ from wallet.core.db import session
 from wallet.employers.models import Employer
 from wallet.funds.models import Fund
 from wallet.grants.services import add_months
-from wallet.placements import followups, review, services
+from wallet.placements import followups, reimbursements, review, services
 from wallet.placements.models import EmployerApplication
 from wallet.placements.persons import PersonInput
 from wallet.providers.models import Provider
@@ -109,6 +109,26 @@ def _follow_up(staff: User, placement_id: int, months: int, employed: bool, note
                                    note=note)  # fmt: skip
 
 
+def _reimburse(staff: User, admin: User | None, placement_id: int, part: str,
+               invoice: tuple[str, dt.date], sent: dt.date,
+               approved: dt.date | None) -> None:  # fmt: skip
+    """The employer claims a part with the provider's paid invoice (number, date; € 9.000, all
+    eligible) and its proofs on `sent`; the fund approves it on `approved` (None: it waits)."""
+    from wallet.demo.cli import _demo_pdf
+
+    document = _demo_pdf()
+    data = reimbursements.ReimbursementInput(
+        part=part, invoice_number=invoice[0], invoice_date=invoice[1], invoice_cents=9_000_00,
+        eligible_cents=9_000_00, invoice_pdf=document, payment_proof_pdf=document,
+        employment_proof_pdf=document,
+    )  # fmt: skip
+    with _at(sent):
+        claim = reimbursements.submit(staff, placement_id, data)
+    if approved is not None:
+        with _at(max(approved, sent)):
+            reimbursements.review(claim.id, "approve", actor=admin)
+
+
 def load(fund: Fund, provider: Provider, dtab: Employer, tiles: Employer) -> None:
     """DTAB: a process operator retained after twelve months and one from retail on an hbo
     course with the 6-month follow-up recorded. Tegelzetbedrijf Oost: two BBL starters of
@@ -127,8 +147,11 @@ def load(fund: Fund, provider: Provider, dtab: Employer, tiles: Employer) -> Non
         "Marloes Brinkhuis", dt.date(1983, 2, 7), day(395), provider, from_sbi_code="86",
         starting_situation="ending_job")])  # fmt: skip
     _approve(admin, retained, day(404))
+    invoice = ("PTA-2025-0412", day(372))
+    _reimburse(dtab_staff, admin, retained, "first", invoice, day(370), day(366))
     _follow_up(dtab_staff, retained, 6, True)
     _follow_up(dtab_staff, retained, 12, True, "Vast in dienst als operator B.")
+    _reimburse(dtab_staff, admin, retained, "retention", invoice, day(20), day(18))
 
     (hbo,) = _apply(
         dtab_staff,
@@ -139,6 +162,7 @@ def load(fund: Fund, provider: Provider, dtab: Employer, tiles: Employer) -> Non
     )
     _approve(admin, hbo, day(209))
     _follow_up(dtab_staff, hbo, 6, True, "Haalt zijn eerste tentamens; draait volcontinu mee.")
+    _reimburse(dtab_staff, None, hbo, "first", ("PTA-2026-0977", day(3)), day(2), None)
 
     due_now, ended = _apply(tiles_staff, tiles, scheme, day(205), [
         _bbl("Kevin Lammers", dt.date(1996, 11, 2), day(185), provider, "49"),

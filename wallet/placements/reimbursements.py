@@ -129,7 +129,9 @@ def _check(placement: Placement, part: ReimbursementPart, data: ReimbursementInp
     today = clock.today()
     if data.invoice_date is None or data.invoice_date > today:
         errors["invoice_date"] = _("Give the invoice date; it cannot be in the future.")
-    elif placement.closed_on and data.invoice_date > placement.closed_on:
+    elif (
+        placement.status == PlacementStatus.ENDED_EARLY and data.invoice_date > placement.closed_on
+    ):
         errors["invoice_date"] = _("The invoice is dated after the placement ended on %(day)s.",
                                    day=placement.closed_on.isoformat())  # fmt: skip
     invoice, eligible = data.invoice_cents, data.eligible_cents
