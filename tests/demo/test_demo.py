@@ -41,12 +41,13 @@ def test_demo_load_is_idempotent_and_its_logins_work(app, runner, db):
     client = app.test_client()
     client.post("/login", data={"email": "werkgever@demo.leerwallet.nl", "password": DEMO_PASSWORD})
     assert "DTAB Twente" in client.get("/").text
-    # The broker's caseload: DTAB preparing, the tile setter a lead with a visit due soon.
+    # The broker's caseload moved with the employers' applications: DTAB's retained operator
+    # was followed up, the tile setter's group approved.
     broker = app.test_client()
     broker.post("/login", data={"email": "makelaar@demo.leerwallet.nl", "password": DEMO_PASSWORD})
     page = broker.get("/").text
-    assert "Aanvraag in voorbereiding (1)" in page
-    assert "Eerste contact (1)" in page
+    assert "Nagegaan (1)" in page
+    assert "Aanvraag goedgekeurd (1)" in page
     assert "Tegelzetbedrijf Oost" in page
     assert db.scalar(sa.text("SELECT count(*) FROM caseload_contacts")) == 3
 

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 
 from tests.placements.conftest import person
 from wallet.accounts.models import User
+from wallet.audit.models import AuditEvent
+from wallet.brokers.models import CaseloadEntry, CaseloadStage
 from wallet.core import clock
 from wallet.core.db import session
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -72,6 +74,12 @@ def test_broker_prepares_employer_sends_fund_approves_and_budget_is_committed(ap
         )
         assert [f.months for f in placement.follow_ups] == [6, 12]
         assert verify() == []
+        # The broker's pipeline moved with it, one audited step at a time.
+        entry = session.scalar(sa.select(CaseloadEntry))
+        assert entry.stage == CaseloadStage.APPROVED
+        steps = session.scalars(sa.select(AuditEvent.action).where(
+            AuditEvent.subject_type == "caseload_entry").order_by(AuditEvent.id)).all()  # fmt: skip
+        assert steps[-3:] == ["prepare", "submit", "approve"]
 
 
 def test_a_rejection_needs_a_reason_and_commits_nothing(app, scene):
@@ -318,6 +326,7 @@ def test_follow_ups_when_due_and_retained_at_twelve_months(app, scene):
                                    still_employed=True)  # fmt: skip
         placement = session.get(Placement, placement_id)
         assert placement.status == PlacementStatus.RETAINED
+        assert session.scalar(sa.select(CaseloadEntry.stage)) == CaseloadStage.FOLLOWED_UP
         assert placement.committed_cents == 400_000  # still set aside for the employer's claims
         assert verify() == []
 

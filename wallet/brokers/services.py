@@ -294,11 +294,7 @@ def add_to_caseload(
 
 def move_stage(entry_id: int, action: str, *, note: str, actor_id: int) -> CaseloadEntry:
     """The holder moves an entry along the pipeline, with a note (for a drop: the reason).
-
-    For now brokers move every stage by hand. When employer applications exist, submitting,
-    approving and placing an application will drive submitted, approved and placed through
-    this same table (the system as actor); only lead, preparing, drop and reopen stay manual.
-    """
+    The employer's applications also move it forward (advance_pipeline)."""
     entry, actor = _editable(entry_id, actor_id)
     errors: dict[str, str] = {}
     note = _text(note, 500, "note", errors)
@@ -322,6 +318,32 @@ def move_stage(entry_id: int, action: str, *, note: str, actor_id: int) -> Casel
             reason=note,
         )
     return entry
+
+
+# The steps forward, in order: advance_pipeline walks them up to the stage an event reached.
+FORWARD = ("prepare", "submit", "approve", "place", "follow_up")
+
+
+def advance_pipeline(fund_id: int, employer_id: int, reached: CaseloadStage) -> None:
+    """An employer application of a caseload employer moved (sent, a person approved, a
+    follow-up recorded): the entry moves forward to `reached` through the table, one audited
+    step at a time with the system as actor; never back, and not once dropped. Joins the
+    caller's unit of work."""
+    entry = _holder_of(fund_id, employer_id)
+    if entry is None:
+        return
+    order = list(CaseloadStage)
+    for action in FORWARD:
+        if order.index(entry.stage) >= order.index(reached) or entry.stage == S.DROPPED:
+            return
+        target = TRANSITIONS.get((entry.stage, action))
+        if target is None:
+            continue
+        before = entry.stage
+        entry.stage, entry.updated_at = target, clock.now()
+        record("caseload_entry", entry.id, action, actor_id=None,
+               before={"stage": before.value}, after={"stage": target.value},
+               reason="employer application")  # fmt: skip
 
 
 def plan_next_step(

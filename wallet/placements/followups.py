@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 
 from wallet.accounts.models import Role, User
 from wallet.audit.services import record
-from wallet.brokers.models import CaseloadEntry
+from wallet.brokers.models import CaseloadEntry, CaseloadStage
+from wallet.brokers.services import advance_pipeline
 from wallet.core import clock
 from wallet.core.db import require_no_unit_of_work, session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -93,6 +94,9 @@ def record_follow_up(placement_id: int, months: int, *, actor: User, still_emplo
             raise Conflict(_("This follow-up was recorded already."))
         record("placement", placement.id, "follow_up", actor_id=actor.id,
                after={"months": months, "still_employed": still_employed})  # fmt: skip
+        if still_employed:
+            advance_pipeline(placement.application.fund_id, placement.employer_id,
+                             CaseloadStage.FOLLOWED_UP)  # fmt: skip
         last = max(f.months for f in placement.follow_ups)
         if not still_employed:
             _close(placement, "end_early", actor, note[:500])

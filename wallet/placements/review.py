@@ -21,6 +21,8 @@ from flask_babel import gettext as _
 
 from wallet.accounts.models import Role, User
 from wallet.audit.services import record
+from wallet.brokers.models import CaseloadStage
+from wallet.brokers.services import advance_pipeline
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -146,6 +148,7 @@ def _approve(placement: Placement, actor: User, cents: int | None) -> Placement:
                       "hold_id": placement.hold_id,
                       "retention_hold_id": placement.retention_hold_id})  # fmt: skip
         _tell_employer(placement, "approved", amount_cents=amount)
+        advance_pipeline(application.fund_id, placement.employer_id, CaseloadStage.APPROVED)
         decide_if_done(application)
     return placement
 

@@ -22,7 +22,8 @@ from flask_babel import gettext as _
 from wallet.accounts.models import Role, User
 from wallet.accounts.names import normalise_email, visible_name
 from wallet.audit.services import record
-from wallet.brokers.models import CaseloadEntry
+from wallet.brokers.models import CaseloadEntry, CaseloadStage
+from wallet.brokers.services import advance_pipeline
 from wallet.catalogue.models import CourseRun
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
@@ -391,6 +392,7 @@ def submit_application(actor: User, application_id: int) -> EmployerApplication:
         for placement in persons:
             requested = requested_cents(placement, application.scheme)
             move_placement(placement, "submit", requested_cents=requested)
+        advance_pipeline(application.fund_id, application.employer_id, CaseloadStage.SUBMITTED)
         record("employer_application", application.id, "submit", actor_id=actor.id,
                before={"status": "draft"}, after={"status": "submitted",
                                                  "persons": len(persons)})  # fmt: skip
