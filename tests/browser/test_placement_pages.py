@@ -115,7 +115,7 @@ def test_broker_prepares_employer_sends_fund_approves_and_the_follow_up_is_recor
     _check(page, assert_accessible, "10-placement-due")
     page.locator("input[name=still_employed][value=yes]").check()
     page.fill("#note", "Werkt goed mee, volgt de opleiding.")
-    page.locator("main form button[type=submit]").click()
+    page.locator("form:has(input[name=still_employed]) button[type=submit]").click()
     expect(page.locator("input[name=still_employed]")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("Werkt goed mee")
     _check(page, assert_accessible, "11-follow-up-recorded")
