@@ -18,9 +18,9 @@ def test_the_worker_sees_their_new_job_and_training(
     page: Page,
     live_server: str,
     assert_accessible,
-    scene,
+    scene,  # noqa: F811 - the fixture imported above
     app,
-    make_worker,  # noqa: F811
+    make_worker,
 ):
     from wallet.accounts.models import User
     from wallet.core.db import session

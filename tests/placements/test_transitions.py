@@ -12,8 +12,11 @@ from wallet.placements.models import (
     APPLICATION_TRANSITIONS,
     PLACEMENT_ACTIONS,
     PLACEMENT_TRANSITIONS,
+    REIMBURSEMENT_ACTIONS,
+    REIMBURSEMENT_TRANSITIONS,
     EmployerApplicationStatus,
     PlacementStatus,
+    ReimbursementStatus,
 )
 
 A = EmployerApplicationStatus
@@ -67,3 +70,31 @@ def test_closed_and_refused_states_are_ends():
     assert not [pair for pair in PLACEMENT_TRANSITIONS if pair[0] in ends]
     assert not [pair for pair in APPLICATION_TRANSITIONS
                 if pair[0] in {A.DECIDED, A.WITHDRAWN, A.DISCARDED}]  # fmt: skip
+
+
+R = ReimbursementStatus
+REIMBURSEMENT_EXPECTED = {
+    (R.SUBMITTED, "approve"): R.APPROVED,
+    (R.SUBMITTED, "reject"): R.REJECTED,
+    (R.APPROVED_ONCE, "approve"): R.APPROVED,
+    (R.APPROVED_ONCE, "reject"): R.REJECTED,
+    (R.APPROVED, "batch"): R.IN_BATCH,
+    (R.IN_BATCH, "pay"): R.PAID,
+    (R.IN_BATCH, "unbatch"): R.APPROVED,
+    (R.PAID, "return_payment"): R.APPROVED,
+}
+
+
+@pytest.mark.parametrize(("state", "action"), list(itertools.product(R, REIMBURSEMENT_ACTIONS)))
+def test_every_reimbursement_claim_state_and_action(state, action, app_ctx):
+    """The table, and the service's move that reads it: a missing pair is a Conflict before
+    anything is written."""
+    from wallet.core.errors import Conflict
+    from wallet.placements.models import ReimbursementClaim
+    from wallet.placements.reimbursements import move
+
+    expected = REIMBURSEMENT_EXPECTED.get((state, action))
+    assert REIMBURSEMENT_TRANSITIONS.get((state, action)) == expected
+    if expected is None:
+        with pytest.raises(Conflict):
+            move(ReimbursementClaim(id=0, status=state), action)
