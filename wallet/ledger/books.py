@@ -15,7 +15,8 @@ job) took, and must have its audit event (invariant 6), tied as follows:
     hold_post      ("claim", claim, "approve"); ClaimPart.transaction_id
     reimbursement  ("reimbursement_claim", claim, "approve"); ReimbursementClaim.transaction_id
     clawback       ("claim", claim, "claw_back"); Claim.clawback_transaction_id
-    payout_submit  ("payout_batch", batch, "submit"); PayoutItem.transit_transaction_id
+    payout_submit  ("payout_batch", batch, "submit"); PayoutItem.transit_transaction_id (an
+                   item pays a provider or an employer: from its own payable account)
     payout_*       any other payout transaction (paid, returned): one event on an item or a
                    line of the batch named by its reference per transaction
     copay_received ("copayment", id, "received"); reference is the application's reference
@@ -380,7 +381,8 @@ def _check_copayments(report) -> None:
 
 
 def _check_payouts(report) -> None:
-    """A fund's in-transit is its submitted items; its paid-out is its paid items."""
+    """A fund's in-transit is its submitted items; its paid-out is its paid items (providers'
+    and employers' alike)."""
     from wallet.funds.models import Fund
     from wallet.payments.models import ItemStatus, PayoutBatch, PayoutItem
 
@@ -453,9 +455,12 @@ def _check_paid_batches(report) -> None:
 
 def _check_payout_lines(report) -> None:
     """A sent item is the sum of its live lines (the transfers the bank file carries), and each
-    line pays its provider's claim in full, less the offset it settles."""
+    line pays its own payee's claim in full: a provider's claim of the item's provider, less
+    the offset it settles; an employer's reimbursement claim of the item's employer, never
+    offset."""
     from wallet.claims.models import Claim
-    from wallet.payments.models import ItemStatus, PayoutItem, PayoutLine
+    from wallet.payments.models import ItemStatus, PayoutBatch, PayoutItem, PayoutLine
+    from wallet.placements.models import ReimbursementClaim
 
     live = (
         sa.select(PayoutLine.item_id, sa.func.sum(PayoutLine.amount_cents).label("amount"),
@@ -475,18 +480,35 @@ def _check_payout_lines(report) -> None:
     for item_id, cents, lines in _rows(query):
         detail = f"payout item {item_id} of {cents} cents but its transfers say {_num(lines)}"
         report("4 paid as approved", detail)
+    live_line = sa.and_(sent, PayoutLine.released.is_(False))
     odd = (
         sa.select(PayoutLine.id, PayoutLine.item_id, Claim.id)
         .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
         .join(Claim, Claim.id == PayoutLine.claim_id)
-        .where(sent, PayoutLine.released.is_(False))
+        .where(live_line)
         .where(sa.or_(PayoutLine.claim_cents != Claim.amount_cents,
                       PayoutLine.amount_cents != PayoutLine.claim_cents - PayoutLine.offset_cents,
-                      PayoutLine.offset_cents < 0, Claim.provider_id != PayoutItem.provider_id))
+                      PayoutLine.offset_cents < 0, PayoutItem.provider_id.is_(None),
+                      Claim.provider_id != PayoutItem.provider_id))
     )  # fmt: skip
     for line_id, item_id, claim_id in _rows(odd):
         report("4 paid as approved", f"payout line {line_id} of item {item_id} does not pay "
                                      f"claim {claim_id} as approved")  # fmt: skip
+    odd = (
+        sa.select(PayoutLine.id, PayoutLine.item_id, ReimbursementClaim.id)
+        .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
+        .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
+        .join(ReimbursementClaim, ReimbursementClaim.id == PayoutLine.reimbursement_claim_id)
+        .where(live_line)
+        .where(sa.or_(PayoutLine.claim_cents != ReimbursementClaim.amount_cents,
+                      PayoutLine.amount_cents != PayoutLine.claim_cents,
+                      PayoutLine.offset_cents != 0, PayoutItem.employer_id.is_(None),
+                      ReimbursementClaim.employer_id != PayoutItem.employer_id,
+                      ReimbursementClaim.fund_id != PayoutBatch.fund_id))
+    )  # fmt: skip
+    for line_id, item_id, claim_id in _rows(odd):
+        report("4 paid as approved", f"payout line {line_id} of item {item_id} does not pay "
+                                     f"reimbursement claim {claim_id} as approved")  # fmt: skip
 
 
 def _check_kinds(report) -> None:

@@ -1,6 +1,6 @@
 """The books of employer commitments: every hold on a fund's pot is a placement's, every
 employer scheme counts exactly what its placements hold or were paid, and every employer's
-payable is what its placements' holds posted.
+payable is what its placements' holds posted, less what payout batches sent.
 
 Part of `ledger verify` (called from wallet/ledger/books.py), in the same manner: grouped
 queries, no loop over rows.
@@ -122,15 +122,24 @@ def _check_schemes(report) -> None:
 
 
 def _check_employer_payables(report) -> None:
-    """An employer's payable is its approved reimbursement claims not yet paid out, and each
-    approved claim moved exactly its amount from the fund's pot by its own transaction."""
+    """An employer's payable is its approved reimbursement claims not yet sent: approved, or
+    in a payout batch's draft item (submitting moves it to in transit); and each approved
+    claim moved exactly its amount from the fund's pot by its own transaction."""
     from wallet.employers.models import Employer
+    from wallet.payments.models import ItemStatus, PayoutItem, PayoutLine
     from wallet.placements.models import ReimbursementClaim
 
+    in_draft = (
+        sa.select(PayoutLine.reimbursement_claim_id)
+        .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
+        .where(PayoutLine.released.is_(False), PayoutItem.status == ItemStatus.DRAFT)
+    )
     owed = (
         sa.select(ReimbursementClaim.employer_id,
                   sa.func.sum(ReimbursementClaim.amount_cents).label("cents"))
-        .where(ReimbursementClaim.status == "approved")
+        .where(sa.or_(ReimbursementClaim.status == "approved",
+                      sa.and_(ReimbursementClaim.status == "in_batch",
+                              ReimbursementClaim.id.in_(in_draft))))
         .group_by(ReimbursementClaim.employer_id)
         .subquery()
     )  # fmt: skip
@@ -146,7 +155,7 @@ def _check_employer_payables(report) -> None:
     )
     for account, balance, should in _rows(query):
         report("4 payable agrees with claims",
-               f"{account}: payable {balance} but its approved reimbursement claims say "
+               f"{account}: payable {balance} but its approved, unsent reimbursement claims say "
                f"{int(should or 0)}")  # fmt: skip
     moved = (
         sa.select(

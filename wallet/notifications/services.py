@@ -164,6 +164,14 @@ def notify_provider(provider_id: int, topic: str, **params) -> list[OutboxMessag
     return [notify(user, topic, **params) for user in session.scalars(query.order_by(User.id))]
 
 
+def notify_employer(employer_id: int, topic: str, **params) -> list[OutboxMessage]:
+    """Notify every active staff member of an employer."""
+    query = sa.select(User).where(
+        User.employer_id == employer_id, User.role == Role.EMPLOYER_STAFF, User.active.is_(True)
+    )
+    return [notify(user, topic, **params) for user in session.scalars(query.order_by(User.id))]
+
+
 def notify_fund_admins(fund_id: int, topic: str, **params) -> list[OutboxMessage]:
     """Notify every active administrator of a fund."""
     query = sa.select(User).where(

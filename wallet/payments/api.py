@@ -30,6 +30,7 @@ from wallet.payments.connect import pay_stripe_batch
 from wallet.payments.models import (
     BatchStatus,
     ItemStatus,
+    PayeeKind,
     PayoutBatch,
     PayoutItem,
     PayoutMethod,
@@ -55,17 +56,22 @@ def _enum(enum_cls, **kwargs) -> fields.Enum:
 
 
 class LeftOutOut(Schema):
-    """A provider whose approved claims were left out of the batch, and why."""
+    """A payee (provider or employer) whose approved claims were left out of the batch, and
+    why."""
 
     name = fields.String()
     reason = fields.String()
 
 
 class LineOut(Schema):
-    """One claim in a payment; its end-to-end id is the reference of its transfer."""
+    """One claim in a payment (a provider's claim or an employer's reimbursement claim); its
+    end-to-end id is the reference of its transfer."""
 
     id = fields.Integer()
-    claim_id = fields.Integer()
+    claim_id = fields.Integer(allow_none=True, metadata={"description": "A provider's claim."})
+    reimbursement_claim_id = fields.Integer(
+        allow_none=True, metadata={"description": "An employer's reimbursement claim."}
+    )
     claim_reference = fields.String()
     end_to_end_id = fields.String()
     claim_cents = fields.Integer()
@@ -77,11 +83,13 @@ class LineOut(Schema):
 
 
 class ItemOut(Schema):
-    """One provider's payment in a batch, with its claims."""
+    """One payee's payment in a batch (a provider or an employer), with its claims."""
 
     id = fields.Integer()
     batch_id = fields.Integer()
-    provider_id = fields.Integer()
+    payee_kind = _enum(PayeeKind)
+    provider_id = fields.Integer(allow_none=True)
+    employer_id = fields.Integer(allow_none=True)
     payee_name = fields.String(attribute="account_holder")
     iban = fields.String(allow_none=True)
     bic = fields.String(allow_none=True)
@@ -204,7 +212,7 @@ def _item(item: PayoutItem, lines: list, references: dict[int, str]) -> dict:
 def _line(line, references: dict[int, str]) -> dict:
     names = [name for name in LineOut().fields if name != "claim_reference"]
     return {**{name: getattr(line, name) for name in names},
-            "claim_reference": references.get(line.claim_id)}  # fmt: skip
+            "claim_reference": references.get(line.id)}  # fmt: skip
 
 
 def _batch(batch: PayoutBatch, **extra) -> dict:
@@ -248,12 +256,13 @@ def list_batches(args):
 @blp.alt_response(
     422,
     schema=ProblemSchema,
-    description="No provider with approved claims can be paid this way, and why",
+    description="Nobody with approved claims can be paid this way, and why",
 )
 def create_batch(data):
     """Make a draft batch of every approved claim of the fund not in another batch, one payment
-    per provider; providers that cannot be paid this way are left out, with the reason
-    (honours Idempotency-Key)."""
+    per provider and one per employer (its reimbursement claims; employers are paid by SEPA
+    only); payees that cannot be paid this way are left out, with the reason (honours
+    Idempotency-Key)."""
     fund_id, method = current_user.fund_id, data["method"]
     outcome = run_once(
         f"payout-batch:{fund_id}", idempotency_key(), {"method": method.value},

@@ -1,9 +1,12 @@
 """Payout batches: make one from a fund's approved claims, submit it, and settle its items.
 
-The ledger moves payable → in transit when a batch is submitted (less what the provider owes
-the fund after clawbacks: payable → receivable), and in transit → paid out when an item is
-paid. A failed item's transaction is reversed: the money is payable again and its claims can
-go into a later batch. Set-based throughout, so a batch of 50,000 claims stays quick.
+A batch pays payees of two kinds: providers (their claims) and employers (their approved
+reimbursement claims, by SEPA only). Each keeps its own payable account: "provider:<id>:payable"
+or "employer:<id>:payable". The ledger moves payable → in transit when a batch is submitted
+(less what a provider owes the fund after clawbacks: payable → receivable; employers are never
+offset), and in transit → paid out when an item is paid. A failed item's transaction is
+reversed: the money is payable again and its claims can go into a later batch. Set-based
+throughout, so a batch of 50,000 claims stays quick.
 """
 
 from __future__ import annotations
@@ -37,7 +40,10 @@ from wallet.payments.models import (
     PayoutMethod,
     TransferState,
 )
-from wallet.payments.payees import payee_problem
+from wallet.payments.payees import employer_problem, payee_problem
+from wallet.placements import reimbursements
+from wallet.placements.models import ReimbursementClaim, ReimbursementStatus
+from wallet.placements.review import employer_payable
 from wallet.providers.models import Provider
 
 claims_table = Claim.__table__
@@ -46,7 +52,7 @@ lines_table = PayoutLine.__table__
 
 @dataclass(frozen=True)
 class BatchOutcome:
-    """The batch made, and the providers left out with the reason."""
+    """The batch made, and the payees (providers, employers) left out with the reason."""
 
     batch: PayoutBatch
     left_out: list[tuple[str, str]]
@@ -84,11 +90,40 @@ def _owed(provider_id: int, fund_id: int) -> int:
     return max(0, _debt(provider_id, fund_id) - int(reserved))  # SUM is numeric on PostgreSQL
 
 
-def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> BatchOutcome:
-    """A draft batch of every approved claim of the fund not in another batch, per provider.
+def _approved_reimbursements(fund_id: int) -> list:
+    return session.execute(
+        sa.select(ReimbursementClaim.id, ReimbursementClaim.employer_id,
+                  ReimbursementClaim.amount_cents, ReimbursementClaim.reference)
+        .where(ReimbursementClaim.fund_id == fund_id,
+               ReimbursementClaim.status == ReimbursementStatus.APPROVED)
+        .order_by(ReimbursementClaim.employer_id, ReimbursementClaim.id)
+    ).all()  # fmt: skip
 
-    Providers that cannot be paid by `method` (no valid IBAN, no Stripe account able to
-    receive payouts) are left out and reported; their claims wait for the next batch.
+
+def _payable_employers(fund_id: int, method: PayoutMethod, left_out: list) -> dict:
+    """The fund's approved reimbursement claims per employer that can be paid by `method`;
+    the others are added to `left_out` with the reason."""
+    from wallet.employers.models import Employer
+
+    rows = _approved_reimbursements(fund_id)
+    per_employer = {e: list(r) for e, r in itertools.groupby(rows, lambda r: r.employer_id)}
+    employers = {e.id: e for e in session.scalars(sa.select(Employer).where(
+        Employer.id.in_(per_employer)))}  # fmt: skip
+    for employer_id in list(per_employer):
+        problem = employer_problem(employers[employer_id], method)
+        if problem:
+            left_out.append((employers[employer_id].name, problem))
+            del per_employer[employer_id]
+    return {employers[e]: rows for e, rows in per_employer.items()}
+
+
+def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> BatchOutcome:
+    """A draft batch of every approved claim of the fund not in another batch: one item per
+    provider (its claims) and one per employer (its reimbursement claims).
+
+    Payees that cannot be paid by `method` (no valid IBAN, no Stripe account able to receive
+    payouts, an employer in a Stripe batch, a provider not accredited or an employer not
+    verified) are left out and reported; their claims wait for the next batch.
     """
     if method == PayoutMethod.STRIPE and not gateway.enabled():
         raise gateway.StripeUnavailable(_("Stripe is not set up here: pay by SEPA file."))
@@ -97,7 +132,7 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
         .where(Claim.fund_id == fund_id, Claim.status == ClaimStatus.APPROVED)
         .order_by(Claim.provider_id, Claim.id)
     ).all()
-    if not claims:
+    if not claims and not _approved_reimbursements(fund_id):
         raise Conflict(_("There are no approved claims to pay."))
     per_provider = {p: list(rows) for p, rows in itertools.groupby(claims, lambda r: r.provider_id)}
     providers = {p.id: p for p in session.scalars(sa.select(Provider).where(
@@ -108,8 +143,9 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
         if problem:
             left_out.append((providers[provider_id].name, problem))
             del per_provider[provider_id]
-    if not per_provider:
-        raise ValidationFailed(_("No provider with approved claims can be paid this way: %(why)s",
+    per_employer = _payable_employers(fund_id, method, left_out)
+    if not per_provider and not per_employer:
+        raise ValidationFailed(_("Nobody with approved claims can be paid this way: %(why)s",
                                  why="; ".join(f"{n}: {p}" for n, p in left_out)))  # fmt: skip
     now = clock.now()
     with unit_of_work() as db:
@@ -121,7 +157,8 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
         db.flush()
         batch.reference = f"PB-{now.year}-{batch.id:06d}"
         line_rows, claim_ids = [], []
-        attempts = _earlier_attempts([row.id for rows in per_provider.values() for row in rows])
+        attempts = _earlier_attempts([row.id for rows in per_provider.values() for row in rows],
+                                     PayoutLine.claim_id)  # fmt: skip
         for provider_id, rows in per_provider.items():
             provider = providers[provider_id]
             gross = sum(row.amount_cents for row in rows)
@@ -139,17 +176,22 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
                 tries = attempts.get(row.id, 0)
                 end_to_end = row.reference if not tries else f"{row.reference}-{tries + 1}"
                 line_rows.append({"item_id": item.id, "claim_id": row.id,
+                                  "reimbursement_claim_id": None,
                                   "end_to_end_id": end_to_end, "claim_cents": row.amount_cents,
                                   "offset_cents": taken, "amount_cents": row.amount_cents - taken,
                                   "released": False})  # fmt: skip
                 claim_ids.append(row.id)
+        reimbursement_ids = _employer_items(db, batch, per_employer, line_rows)
         try:
             db.execute(sa.insert(PayoutLine), line_rows)
         except sa.exc.IntegrityError:  # another batch took some of these claims meanwhile
             raise Conflict(_("Some claims changed meanwhile. Please try again.")) from None
         _move_claims(claim_ids, ClaimStatus.APPROVED, ClaimStatus.IN_BATCH, "batch", actor,
                      {"batch": batch.reference})  # fmt: skip
-        batch.claim_count = len(claim_ids)
+        reimbursements.move_many(reimbursement_ids, ReimbursementStatus.APPROVED, "batch",
+                                 actor_id=actor and actor.id,
+                                 detail={"batch": batch.reference})  # fmt: skip
+        batch.claim_count = len(claim_ids) + len(reimbursement_ids)
         batch.gross_cents = sum(r["claim_cents"] for r in line_rows)
         batch.offset_cents = sum(r["offset_cents"] for r in line_rows)
         batch.amount_cents = batch.gross_cents - batch.offset_cents
@@ -159,15 +201,39 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
     return BatchOutcome(batch, left_out)
 
 
-def _earlier_attempts(claim_ids: list[int]) -> dict[int, int]:
-    """How often each claim was in a batch before. A claim paid again after a failed transfer
-    gets end-to-end id REF-2, REF-3...: a late line for the old transfer never matches it."""
+def _employer_items(db, batch: PayoutBatch, per_employer: dict, line_rows: list) -> list[int]:
+    """One item per employer, its lines added to `line_rows`; the reimbursement claims' ids.
+    Employers owe the fund nothing a payout could settle: no offset."""
+    ids = [row.id for rows in per_employer.values() for row in rows]
+    attempts = _earlier_attempts(ids, PayoutLine.reimbursement_claim_id)
+    for employer, rows in per_employer.items():
+        gross = sum(row.amount_cents for row in rows)
+        item = PayoutItem(batch_id=batch.id, employer_id=employer.id, status=ItemStatus.DRAFT,
+                          gross_cents=gross, offset_cents=0, amount_cents=gross,
+                          account_holder=employer.name, iban=employer.iban,
+                          bic=employer.bic)  # fmt: skip
+        db.add(item)
+        db.flush()
+        for row in rows:
+            tries = attempts.get(row.id, 0)
+            end_to_end = row.reference if not tries else f"{row.reference}-{tries + 1}"
+            line_rows.append({"item_id": item.id, "claim_id": None,
+                              "reimbursement_claim_id": row.id, "end_to_end_id": end_to_end,
+                              "claim_cents": row.amount_cents, "offset_cents": 0,
+                              "amount_cents": row.amount_cents, "released": False})  # fmt: skip
+    return ids
+
+
+def _earlier_attempts(claim_ids: list[int], column) -> dict[int, int]:
+    """How often each claim was in a batch before (`column`: the line's claim_id or its
+    reimbursement_claim_id). A claim paid again after a failed transfer gets end-to-end id
+    REF-2, REF-3...: a late line for the old transfer never matches it."""
     found: dict[int, int] = {}
     for start in range(0, len(claim_ids), 5_000):
         chunk = claim_ids[start : start + 5_000]
         found.update(session.execute(
-            sa.select(PayoutLine.claim_id, sa.func.count(PayoutLine.id))
-            .where(PayoutLine.claim_id.in_(chunk)).group_by(PayoutLine.claim_id)
+            sa.select(column, sa.func.count(PayoutLine.id))
+            .where(column.in_(chunk)).group_by(column)
         ).all())  # fmt: skip
     return found
 
@@ -196,11 +262,41 @@ def _move_claims(claim_ids: list[int], before: ClaimStatus, after: ClaimStatus, 
     ])  # fmt: skip
 
 
-def _claim_ids(item_ids: list[int]) -> list[int]:
-    query = sa.select(PayoutLine.claim_id).where(
-        PayoutLine.item_id.in_(item_ids), PayoutLine.released.is_(False)
+def _split(rows) -> tuple[list[int], list[int]]:
+    """(providers' claim ids, employers' reimbursement claim ids) of (claim_id,
+    reimbursement_claim_id) rows."""
+    claims = sorted(claim for claim, _r in rows if claim is not None)
+    return claims, sorted(reimbursement for _c, reimbursement in rows if reimbursement is not None)
+
+
+def _claim_ids(*where) -> tuple[list[int], list[int]]:
+    """The claims of the live lines that match `where`, of both kinds."""
+    query = sa.select(PayoutLine.claim_id, PayoutLine.reimbursement_claim_id).where(
+        PayoutLine.released.is_(False), *where
     )
-    return list(session.scalars(query.order_by(PayoutLine.claim_id)))
+    return _split(session.execute(query).all())
+
+
+def _move_both(ids: tuple[list[int], list[int]], before: ClaimStatus, after: ClaimStatus,
+               action: str, actor: User | None, detail: dict) -> list[int]:  # fmt: skip
+    """Move providers' claims and employers' reimbursement claims along their tables (the
+    states a payout moves them between have the same names); the providers' claim ids."""
+    claim_ids, reimbursement_ids = ids
+    _move_claims(claim_ids, before, after, action, actor, detail)
+    reimbursements.move_many(reimbursement_ids, ReimbursementStatus(before.value), action,
+                             actor_id=actor and actor.id, detail=detail)  # fmt: skip
+    return claim_ids
+
+
+def _line_ids(line: PayoutLine) -> tuple[list[int], list[int]]:
+    return _split([(line.claim_id, line.reimbursement_claim_id)])
+
+
+def payable_of(item: PayoutItem) -> int:
+    """The payee's payable account: a provider's or an employer's, never the one for the other."""
+    if item.employer_id is not None:
+        return employer_payable(item.employer_id)
+    return payable_account(item.provider_id)
 
 
 def discard_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutBatch:
@@ -210,8 +306,8 @@ def discard_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutB
     item_ids = [item.id for item in batch.items]
     with unit_of_work():
         _set_batch(batch, BatchStatus.DRAFT, BatchStatus.DISCARDED)
-        _move_claims(_claim_ids(item_ids), ClaimStatus.IN_BATCH, ClaimStatus.APPROVED,
-                     "unbatch", actor, {"batch": batch.reference})  # fmt: skip
+        _move_both(_claim_ids(PayoutLine.item_id.in_(item_ids)), ClaimStatus.IN_BATCH,
+                   ClaimStatus.APPROVED, "unbatch", actor, {"batch": batch.reference})  # fmt: skip
         session.execute(sa.update(lines_table).where(lines_table.c.item_id.in_(item_ids))
                         .values(released=True))  # fmt: skip
         record("payout_batch", batch.id, "discard", actor_id=actor and actor.id)
@@ -246,11 +342,11 @@ def submit_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutBa
                    execution_date=clock.today())  # fmt: skip
         offset_only = []
         for item in batch.items:
-            if item.offset_cents > _debt(item.provider_id, fund_id):
+            if item.provider_id is not None and item.offset_cents > _debt(item.provider_id,
+                                                                          fund_id):  # fmt: skip
                 raise Conflict(_("What %(name)s owes the fund changed since this draft; discard "
                                  "it and make a new batch.", name=item.account_holder))  # fmt: skip
-            entries = [(payable_account(item.provider_id), -item.gross_cents),
-                       (transit, item.amount_cents)]  # fmt: skip
+            entries = [(payable_of(item), -item.gross_cents), (transit, item.amount_cents)]
             if item.offset_cents:
                 entries.append((receivable_account(item.provider_id, fund_id).id,
                                 item.offset_cents))  # fmt: skip
@@ -274,17 +370,18 @@ def submit_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutBa
 def _settle_offset_lines(batch: PayoutBatch, actor: User | None) -> None:
     """Claims paid in full by what the provider owed are paid now: no transfer carries them."""
     lines = session.execute(
-        sa.select(PayoutLine.id, PayoutLine.claim_id).join(PayoutItem)
+        sa.select(PayoutLine.id, PayoutLine.claim_id, PayoutLine.reimbursement_claim_id)
+        .join(PayoutItem)
         .where(PayoutItem.batch_id == batch.id, PayoutLine.amount_cents == 0,
                PayoutLine.released.is_(False))
     ).all()  # fmt: skip
     if not lines:
         return
-    session.execute(sa.update(lines_table).where(lines_table.c.id.in_([i for i, _c in lines]))
+    session.execute(sa.update(lines_table).where(lines_table.c.id.in_([i for i, *_c in lines]))
                     .values(paid_at=clock.now()))  # fmt: skip
-    claim_ids = [claim_id for _i, claim_id in lines]
-    _move_claims(claim_ids, ClaimStatus.IN_BATCH, ClaimStatus.PAID, "pay", actor,
-                 {"batch": batch.reference, "via": "offset"})  # fmt: skip
+    claim_ids = _move_both(_split([ids for _i, *ids in lines]), ClaimStatus.IN_BATCH,
+                           ClaimStatus.PAID, "pay", actor,
+                           {"batch": batch.reference, "via": "offset"})  # fmt: skip
     _pay_applications(claim_ids, actor)
 
 
@@ -301,16 +398,13 @@ def _settle_item(item: PayoutItem, batch: PayoutBatch, actor: User | None, *, vi
         ledger.transfer(_in_transit(batch.fund_id), _paid_out(batch.fund_id), item.amount_cents,
                         kind="payout_paid", description=f"Paid {batch.reference} ({via})",
                         reference=batch.reference, actor_id=actor and actor.id)  # fmt: skip
-    transferred = sa.select(PayoutLine.claim_id).where(
-        PayoutLine.item_id == item.id, PayoutLine.released.is_(False), PayoutLine.amount_cents > 0
-    )
-    claim_ids = list(session.scalars(transferred.order_by(PayoutLine.claim_id)))
+    transferred = _claim_ids(PayoutLine.item_id == item.id, PayoutLine.amount_cents > 0)
     session.execute(sa.update(lines_table).where(lines_table.c.item_id == item.id,
                                                  lines_table.c.released.is_(False),
                                                  lines_table.c.amount_cents > 0)
                     .values(paid_at=now))  # fmt: skip
-    _move_claims(claim_ids, ClaimStatus.IN_BATCH, ClaimStatus.PAID, "pay", actor,
-                 {"batch": batch.reference, "via": via})  # fmt: skip
+    claim_ids = _move_both(transferred, ClaimStatus.IN_BATCH, ClaimStatus.PAID, "pay", actor,
+                           {"batch": batch.reference, "via": via})  # fmt: skip
     _pay_applications(claim_ids, actor)
     record("payout_item", item.id, "paid", actor_id=actor and actor.id, after={"via": via})
     session.expire(item)
@@ -417,8 +511,8 @@ def fail_line(line: PayoutLine, item: PayoutItem, *, actor: User | None, reason:
         raise Conflict(_("This transfer was settled already."))
     _book_return(line, item, batch, _in_transit(batch.fund_id), actor=actor, reason=reason)
     table = PayoutItem.__table__
-    _move_claims([line.claim_id], ClaimStatus.IN_BATCH, ClaimStatus.APPROVED, "unbatch", actor,
-                 {"batch": batch.reference, "failed": reason})  # fmt: skip
+    _move_both(_line_ids(line), ClaimStatus.IN_BATCH, ClaimStatus.APPROVED, "unbatch", actor,
+               {"batch": batch.reference, "failed": reason})  # fmt: skip
     record("payout_line", line.id, "failed", actor_id=actor and actor.id, reason=reason)
     session.expire(item)
     if not _open_lines(item.id) and not _paid_transfers(item.id):
@@ -439,7 +533,9 @@ def return_transfer(line: PayoutLine, item: PayoutItem, *, actor: User | None,
     paid = item.status == ItemStatus.PAID
     if item.status not in (ItemStatus.SUBMITTED, ItemStatus.PAID):
         raise Conflict(_("This transfer was settled already."))
-    claim_status = session.scalar(sa.select(Claim.status).where(Claim.id == line.claim_id))
+    claim_status = line.claim_id and session.scalar(
+        sa.select(Claim.status).where(Claim.id == line.claim_id)
+    )
     after_clawback = paid and claim_status == ClaimStatus.CLAWED_BACK
     now = clock.now()
     returned = session.execute(
@@ -454,16 +550,18 @@ def return_transfer(line: PayoutLine, item: PayoutItem, *, actor: User | None,
         _book_return_after_clawback(line, item, batch, actor=actor, reason=reason)
     elif paid:  # the money left paid-out
         _book_return(line, item, batch, _paid_out(batch.fund_id), actor=actor, reason=reason)
-        _move_claims([line.claim_id], ClaimStatus.PAID, ClaimStatus.APPROVED, "return_payment",
-                     actor, {"batch": batch.reference, "returned": reason})  # fmt: skip
-        _unpay_application(line.claim_id, actor, reason)
+        _move_both(_line_ids(line), ClaimStatus.PAID, ClaimStatus.APPROVED, "return_payment",
+                   actor, {"batch": batch.reference, "returned": reason})  # fmt: skip
+        if line.claim_id is not None:
+            _unpay_application(line.claim_id, actor, reason)
     else:  # not paid yet: it never left in-transit
         _book_return(line, item, batch, _in_transit(batch.fund_id), actor=actor, reason=reason)
-        _move_claims([line.claim_id], ClaimStatus.IN_BATCH, ClaimStatus.APPROVED, "unbatch",
-                     actor, {"batch": batch.reference, "failed": reason})  # fmt: skip
+        _move_both(_line_ids(line), ClaimStatus.IN_BATCH, ClaimStatus.APPROVED, "unbatch",
+                   actor, {"batch": batch.reference, "failed": reason})  # fmt: skip
     record("payout_line", line.id, "returned", actor_id=actor and actor.id, reason=reason,
            before={"status": item.status.value, "paid": line.paid_at is not None},
            after={"amount": line.amount_cents, "claim": line.claim_id,
+                  "reimbursement_claim": line.reimbursement_claim_id,
                   "after_clawback": after_clawback})  # fmt: skip
     topic = "payment_returned_after_clawback" if after_clawback else "payment_returned"
     _tell_of_return(line, item, batch, reason, topic)
@@ -480,8 +578,8 @@ def return_transfer(line: PayoutLine, item: PayoutItem, *, actor: User | None,
 def _book_return(line: PayoutLine, item: PayoutItem, batch: PayoutBatch, source: int, *,
                  actor: User | None, reason: str) -> None:  # fmt: skip
     """The line's money back from `source` (in transit or paid out) to what is payable to the
-    provider, the debt it settled owed again, and the line out of the totals."""
-    entries = [(source, -line.amount_cents), (payable_account(item.provider_id), line.claim_cents)]
+    payee, the debt it settled owed again, and the line out of the totals."""
+    entries = [(source, -line.amount_cents), (payable_of(item), line.claim_cents)]
     if line.offset_cents:
         entries.append((receivable_account(item.provider_id, batch.fund_id).id,
                         -line.offset_cents))  # fmt: skip
@@ -536,13 +634,15 @@ def _unpay_application(claim_id: int, actor: User | None, reason: str) -> None:
 
 def _tell_of_return(line: PayoutLine, item: PayoutItem, batch: PayoutBatch, reason: str,
                     topic: str) -> None:  # fmt: skip
-    """The provider (check its bank details) and the fund hear of the returned payment."""
-    from wallet.notifications.services import notify_fund_admins, notify_provider
+    """The payee (check its bank details) and the fund hear of the returned payment."""
+    from wallet.notifications.services import notify_employer, notify_fund_admins, notify_provider
 
-    reference = session.scalar(sa.select(Claim.reference).where(Claim.id == line.claim_id))
-    params = {"reference": reference, "batch": batch.reference,
+    params = {"reference": line_reference(line), "batch": batch.reference,
               "amount_cents": line.amount_cents, "reason": reason}  # fmt: skip
-    notify_provider(item.provider_id, topic, **params)
+    if item.employer_id is not None:
+        notify_employer(item.employer_id, topic, **params)
+    else:
+        notify_provider(item.provider_id, topic, **params)
     notify_fund_admins(batch.fund_id, topic, **params)
 
 
@@ -583,12 +683,21 @@ def page_of_batches(fund_id: int, *, status: BatchStatus | None = None, page: in
     return list(rows), total
 
 
+def line_reference(line: PayoutLine) -> str | None:
+    """The reference of the claim the line pays (a provider's or an employer's)."""
+    if line.claim_id is not None:
+        return session.scalar(sa.select(Claim.reference).where(Claim.id == line.claim_id))
+    return session.scalar(sa.select(ReimbursementClaim.reference).where(
+        ReimbursementClaim.id == line.reimbursement_claim_id))  # fmt: skip
+
+
 def claim_references(batch: PayoutBatch) -> dict[int, str]:
-    """The reference of every claim in the batch, by claim id."""
+    """The reference of the claim of every line in the batch, by line id."""
     rows = session.execute(
-        sa.select(Claim.id, Claim.reference)
-        .join(PayoutLine, PayoutLine.claim_id == Claim.id)
+        sa.select(PayoutLine.id, sa.func.coalesce(Claim.reference, ReimbursementClaim.reference))
         .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
+        .outerjoin(Claim, Claim.id == PayoutLine.claim_id)
+        .outerjoin(ReimbursementClaim, ReimbursementClaim.id == PayoutLine.reimbursement_claim_id)
         .where(PayoutItem.batch_id == batch.id)
     )
     return dict(rows.all())
@@ -616,8 +725,10 @@ def make_due_batches() -> list[BatchOutcome]:
 
     require_no_unit_of_work("make_due_batches")
     funds = session.scalars(
-        sa.select(Fund.id).where(Fund.status == FundStatus.OPEN, sa.exists().where(
-            Claim.fund_id == Fund.id, Claim.status == ClaimStatus.APPROVED))
+        sa.select(Fund.id).where(Fund.status == FundStatus.OPEN, sa.or_(
+            sa.exists().where(Claim.fund_id == Fund.id, Claim.status == ClaimStatus.APPROVED),
+            sa.exists().where(ReimbursementClaim.fund_id == Fund.id,
+                              ReimbursementClaim.status == ReimbursementStatus.APPROVED)))
     ).all()  # fmt: skip
     session.rollback()
     outcomes = []

@@ -29,7 +29,7 @@ def create_command(fund_id: int, method: str) -> None:
         _fail(error)
     batch = outcome.batch
     click.echo(f"{batch.reference} (id {batch.id}): {batch.claim_count} claims, "
-               f"{len(batch.items)} providers, {batch.amount_cents / 100:.2f} EUR")  # fmt: skip
+               f"{len(batch.items)} payees, {batch.amount_cents / 100:.2f} EUR")  # fmt: skip
     for name, problem in outcome.left_out:
         click.echo(f"  left out: {name}: {problem}", err=True)
 

@@ -4,5 +4,6 @@ from flask_babel import lazy_gettext as _l
 
 BATCH_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted: money in transit"),
                 "closed": _l("Closed"), "discarded": _l("Discarded")}  # fmt: skip
+PAYEE_LABELS = {"provider": _l("Training provider"), "employer": _l("Employer")}
 ITEM_LABELS = {"draft": _l("Draft"), "submitted": _l("Waiting for the bank"),
                "paid": _l("Paid"), "failed": _l("Failed")}  # fmt: skip

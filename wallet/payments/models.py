@@ -75,19 +75,30 @@ class PayoutBatch(Base):
     items: Mapped[list[PayoutItem]] = relationship(order_by="PayoutItem.id")
 
 
+class PayeeKind(enum.StrEnum):
+    """Whom a payout item pays: a training provider or an employer (kept apart in the ledger)."""
+
+    PROVIDER = "provider"
+    EMPLOYER = "employer"
+
+
 class PayoutItem(Base):
-    """What one provider receives in a batch: its claims, less what it owes the fund."""
+    """What one payee receives in a batch: a provider its claims, less what it owes the fund;
+    an employer its approved reimbursement claims (never offset)."""
 
     __tablename__ = "payout_items"
     __table_args__ = (
         sa.UniqueConstraint("batch_id", "provider_id"),
+        sa.UniqueConstraint("batch_id", "employer_id"),
+        sa.CheckConstraint("(provider_id IS NULL) <> (employer_id IS NULL)", name="one_payee"),
         sa.CheckConstraint("amount_cents = gross_cents - offset_cents", name="net_adds_up"),
         sa.CheckConstraint("offset_cents >= 0 AND amount_cents >= 0", name="not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("payout_batches.id"), index=True)
-    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("providers.id"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("providers.id"), index=True)
+    employer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employers.id"), index=True)
     status: Mapped[ItemStatus] = mapped_column(str_enum(ItemStatus, "payout_item_status"),
                                                index=True)  # fmt: skip
     gross_cents: Mapped[int] = mapped_column(sa.BigInteger)
@@ -110,9 +121,25 @@ class PayoutItem(Base):
 
     lines: Mapped[list[PayoutLine]] = relationship(order_by="PayoutLine.id")
 
+    @property
+    def payee_kind(self) -> PayeeKind:
+        """A provider or an employer."""
+        return PayeeKind.EMPLOYER if self.employer_id is not None else PayeeKind.PROVIDER
+
+    @property
+    def payee_id(self) -> int:
+        """The provider's or the employer's id."""
+        return self.employer_id if self.employer_id is not None else self.provider_id
+
+    @property
+    def payee_name(self) -> str:
+        """The payee's name as the transfer carries it (the account holder when batched)."""
+        return self.account_holder
+
 
 class PayoutLine(Base):
-    """One claim in an item; its reference is the SEPA end-to-end id of its transfer."""
+    """One claim in an item (a provider's claim or an employer's reimbursement claim); its
+    reference is the SEPA end-to-end id of its transfer."""
 
     __tablename__ = "payout_lines"
     __table_args__ = (
@@ -124,11 +151,24 @@ class PayoutLine(Base):
             postgresql_where=sa.text("NOT released"),
             sqlite_where=sa.text("NOT released"),
         ),
+        sa.Index(
+            "uq_payout_lines_live_reimbursement_claim",
+            "reimbursement_claim_id",
+            unique=True,
+            postgresql_where=sa.text("NOT released"),
+            sqlite_where=sa.text("NOT released"),
+        ),
+        sa.CheckConstraint(
+            "(claim_id IS NULL) <> (reimbursement_claim_id IS NULL)", name="one_claim"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("payout_items.id"), index=True)
-    claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claims.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(sa.ForeignKey("claims.id"), index=True)
+    reimbursement_claim_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("reimbursement_claims.id"), index=True
+    )
     end_to_end_id: Mapped[str] = mapped_column(sa.String(35), index=True)
     claim_cents: Mapped[int] = mapped_column(sa.BigInteger)
     offset_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)

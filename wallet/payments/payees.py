@@ -1,4 +1,5 @@
-"""Can a provider be paid this way? Checked when a batch is made and again before a file."""
+"""Can a payee (provider or employer) be paid this way? Checked when a batch is made and
+again before a file."""
 
 from __future__ import annotations
 
@@ -34,3 +35,15 @@ def payee_problem(provider: Provider, method: PayoutMethod) -> str | None:
             return _("the Stripe account cannot receive payouts yet")
         return None
     return iban_problem(provider.iban)
+
+
+def employer_problem(employer, method: PayoutMethod) -> str | None:
+    """Why the employer cannot be paid by `method` now, or None: employers are paid by SEPA
+    transfer only, once verified, to a valid IBAN."""
+    from wallet.employers.models import EmployerStatus
+
+    if method != PayoutMethod.SEPA:
+        return _("employers are paid by SEPA transfer only")
+    if employer.status != EmployerStatus.VERIFIED:
+        return _("the employer is not verified now")
+    return iban_problem(employer.iban)

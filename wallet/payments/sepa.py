@@ -1,8 +1,9 @@
 """The SEPA credit-transfer file (pain.001) of a submitted batch, validated against its XSD.
 
 One transfer per claim: its end-to-end id is the claim reference, so the bank statement
-(camt.053) tells which claim was paid. Claims fully offset against a clawback are not in the
-file. Every IBAN is checked with schwifty first: the XSD alone accepts a wrong checksum.
+(camt.053) tells which claim was paid. The creditor is the item's payee: a provider for its
+claims, an employer for its reimbursement claims. Claims fully offset against a clawback are
+not in the file. Every IBAN is checked with schwifty first: the XSD alone accepts a wrong checksum.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from wallet.funds.models import Fund
 from wallet.payments.batches import get_batch
 from wallet.payments.models import BatchStatus, ItemStatus, PayoutItem, PayoutLine, PayoutMethod
 from wallet.payments.payees import iban_problem
+from wallet.placements.models import ReimbursementClaim
 
 SCHEMAS = ("pain.001.001.09", "pain.001.001.03")
 XSD_FOLDER = Path(__import__("sepaxml").__file__).parent / "schemas"
@@ -57,9 +59,12 @@ def sepa_file(batch_id: int, fund_id: int, schema: str = SCHEMAS[0]) -> bytes:
                          "the fund page.", problem=problem))  # fmt: skip
     rows = session.execute(
         sa.select(PayoutItem.account_holder, PayoutItem.iban, PayoutItem.bic,
-                  PayoutLine.end_to_end_id, PayoutLine.amount_cents, Claim.invoice_number)
+                  PayoutLine.end_to_end_id, PayoutLine.amount_cents,
+                  sa.func.coalesce(Claim.invoice_number,
+                                   ReimbursementClaim.invoice_number).label("invoice_number"))
         .join(PayoutLine, PayoutLine.item_id == PayoutItem.id)
-        .join(Claim, Claim.id == PayoutLine.claim_id)
+        .outerjoin(Claim, Claim.id == PayoutLine.claim_id)
+        .outerjoin(ReimbursementClaim, ReimbursementClaim.id == PayoutLine.reimbursement_claim_id)
         .where(PayoutItem.batch_id == batch.id, PayoutItem.status != ItemStatus.FAILED,
                PayoutLine.amount_cents > 0, PayoutLine.released.is_(False))
         .order_by(PayoutLine.id)

@@ -1,6 +1,7 @@
 """Importing the fund's bank statement (camt.053): transfers found on it mark payouts paid.
 
-Each debit line is matched on its end-to-end id (the claim reference) and its amount. An item
+Each debit line is matched on its end-to-end id (the reference of a provider's claim or of an
+employer's reimbursement claim) and its amount. An item
 is paid once every transfer of it is on a statement. A returned transfer (R-transaction) turns
 its claim back to approved, also when it arrives on a later statement than the debit, or
 before it; each return is booked once. Whatever does not match is reported, line by line. A
@@ -19,7 +20,7 @@ from flask_babel import gettext as _
 
 from wallet.accounts.models import User
 from wallet.claims.labels import STATUS_LABELS as CLAIM_LABELS
-from wallet.claims.models import Claim, ClaimStatus
+from wallet.claims.models import Claim
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import ValidationFailed
@@ -35,6 +36,7 @@ from wallet.payments.models import (
     PayoutLine,
     PayoutMethod,
 )
+from wallet.placements.models import ReimbursementClaim
 
 
 @dataclass
@@ -173,11 +175,10 @@ def _problem(line: StatementLine, found) -> str | None:
         if item.status not in (ItemStatus.SUBMITTED, ItemStatus.PAID):
             status = ITEM_LABELS[item.status.value]
             return _("%(id)s: already %(status)s", id=line.end_to_end_id, status=status)
-        expected = {ClaimStatus.PAID, ClaimStatus.CLAWED_BACK} if item.status == ItemStatus.PAID \
-            else {ClaimStatus.IN_BATCH}  # fmt: skip
-        claim = session.scalar(sa.select(Claim.status).where(Claim.id == payout_line.claim_id))
-        if claim not in expected:
-            status = CLAIM_LABELS[claim.value]
+        expected = {"paid", "clawed_back"} if item.status == ItemStatus.PAID else {"in_batch"}
+        status = _claim_status(payout_line)
+        if status.value not in expected:
+            status = _claim_label(payout_line, status)
             return _("%(id)s: returned by the bank, but its claim is %(status)s now; check it "
                      "by hand", id=line.end_to_end_id, status=status)  # fmt: skip
         return None
@@ -189,6 +190,21 @@ def _problem(line: StatementLine, found) -> str | None:
     if payout_line.paid_at is not None:
         return _("%(id)s: already on an earlier statement", id=line.end_to_end_id)
     return None
+
+
+def _claim_status(line: PayoutLine):
+    """The status of the line's claim: a provider's or an employer's reimbursement claim."""
+    if line.claim_id is not None:
+        return session.scalar(sa.select(Claim.status).where(Claim.id == line.claim_id))
+    return session.scalar(sa.select(ReimbursementClaim.status).where(
+        ReimbursementClaim.id == line.reimbursement_claim_id))  # fmt: skip
+
+
+def _claim_label(line: PayoutLine, status) -> str:
+    from wallet.placements.labels import CLAIM_STATUS_LABELS
+
+    labels = CLAIM_LABELS if line.claim_id is not None else CLAIM_STATUS_LABELS
+    return str(labels.get(status.value, status.value))
 
 
 def _require_own_account(fund_id: int, lines: list) -> None:

@@ -27,7 +27,7 @@ from wallet.core.errors import DomainError
 from wallet.core.forms import replayed, submit_once
 from wallet.funds.models import Fund
 from wallet.payments import batches, gateway
-from wallet.payments.labels import BATCH_LABELS, ITEM_LABELS
+from wallet.payments.labels import BATCH_LABELS, ITEM_LABELS, PAYEE_LABELS
 from wallet.payments.models import PayoutMethod
 from wallet.payments.payees import iban_problem
 
@@ -141,7 +141,7 @@ def statement():
 @bp.get("/<int:batch_id>")
 @role_required(Role.FUND_ADMIN)
 def show(batch_id: int):
-    """A batch: its providers, their claims, and what can be done with it now."""
+    """A batch: its payees (providers, employers), their claims, and what can be done now."""
     batch = batches.get_batch(batch_id, current_user.fund_id)
     fund = session.get(Fund, current_user.fund_id)
     problem = iban_problem(fund.iban)
@@ -151,7 +151,8 @@ def show(batch_id: int):
                         for item_id, item_lines in lines.items() if item_id in live
                         for line in item_lines)  # fmt: skip
     return render_template("payments/show.html", batch=batch, labels=BATCH_LABELS,
-                           item_labels=ITEM_LABELS, lines=lines, has_transfers=has_transfers,
+                           item_labels=ITEM_LABELS, payee_labels=PAYEE_LABELS, lines=lines,
+                           has_transfers=has_transfers,
                            form=ReasonForm(), fund_iban_problem=problem)  # fmt: skip
 
 
@@ -194,7 +195,7 @@ def pay_stripe(batch_id: int):
 @bp.post("/items/<int:item_id>/<action>")
 @role_required(Role.FUND_ADMIN)
 def item(item_id: int, action: str):
-    """Mark one provider's payment paid, or failed with a reason."""
+    """Mark one payee's payment paid, or failed with a reason."""
     if action not in {"paid", "failed"}:
         abort(404)
     form = ReasonForm()

@@ -287,6 +287,37 @@ def move(claim: ReimbursementClaim, action: str, **values) -> ReimbursementStatu
     return target
 
 
+def move_many(claim_ids: list[int], before: ReimbursementStatus, action: str, *,
+              actor_id: int | None, detail: dict) -> None:  # fmt: skip
+    """Move many claims along the transition table at once (payout batches), each with its
+    audit event: all of them or none (someone else moved one meanwhile). Flush only."""
+    target = REIMBURSEMENT_TRANSITIONS.get((before, action))
+    if target is None:
+        raise Conflict(_("This is not possible for a claim that is %(status)s.",
+                         status=_status_word(before)))  # fmt: skip
+    if not claim_ids:
+        return
+    table = ReimbursementClaim.__table__
+    moved = 0
+    for start in range(0, len(claim_ids), 5_000):
+        chunk = claim_ids[start : start + 5_000]
+        moved += session.execute(
+            sa.update(table).where(table.c.id.in_(chunk), table.c.status == before.value)
+            .values(status=target.value, updated_at=clock.now())
+        ).rowcount  # fmt: skip
+    if moved != len(claim_ids):
+        raise Conflict(_("Some claims changed meanwhile. Please try again."))
+    from wallet.audit.models import AuditEvent
+
+    now = clock.now()
+    session.execute(sa.insert(AuditEvent), [
+        {"at": now, "actor_id": actor_id, "subject_type": "reimbursement_claim",
+         "subject_id": claim_id, "action": action, "before": {"status": before.value},
+         "after": {"status": target.value, **detail}, "reason": None}
+        for claim_id in claim_ids
+    ])  # fmt: skip
+
+
 def _status_word(status: ReimbursementStatus) -> str:
     from wallet.placements.labels import CLAIM_STATUS_LABELS
 
