@@ -297,3 +297,25 @@ def test_a_reimbursement_never_exceeds_share_cap_or_commitment(
         assert released >= 0
         assert placement.committed_cents == paid + held
         assert verify() == []
+
+
+def test_what_nobody_claims_lapses_two_years_after_the_start(app, scene):
+    """The first part was claimed and waits for the fund; the part held back was never
+    claimed: two years after the start only the latter goes back, once."""
+    from wallet.placements.followups import lapse_commitments
+    from wallet.scheduler.jobs import run_job
+
+    placement_id = _approved(app, scene)
+    with app.app_context():
+        reimbursements.submit(_user(scene.dtab), placement_id, claim())
+        start = session.get(Placement, placement_id).start_date
+        assert lapse_commitments() == 0  # not yet
+    later = dt.datetime.combine(start + dt.timedelta(days=731), dt.time(9), tzinfo=dt.UTC)
+    with clock.frozen_at(later), app.app_context():
+        assert run_job("lapse-commitments") == "1 placements released what nobody claimed"
+        assert lapse_commitments() == 0
+        placement = session.get(Placement, placement_id)
+        assert placement.committed_cents == 300_000  # the waiting claim's part stays
+        assert session.get(Hold, placement.retention_hold_id).status == HoldStatus.VOIDED
+        assert session.get(Scheme, scene.scheme.id).committed_cents == 300_000
+        assert verify() == []

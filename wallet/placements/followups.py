@@ -199,3 +199,48 @@ def placements_of_fund(fund_id: int, *, status: PlacementStatus | None = None,
         .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
     )  # fmt: skip
     return list(rows), int(total)
+
+
+CLAIM_MONTHS = 24  # after the start: what is still set aside then and not claimed lapses
+
+
+def lapse_commitments() -> int:
+    """Release what placements still set aside CLAIM_MONTHS after their start and nobody
+    claimed (a claim waiting for the fund's decision keeps its part), back to the fund's pot
+    and the scheme's budget; each placement in its own unit of work, audited. Returns how
+    many placements gave money back."""
+    from wallet.grants.services import add_months
+    from wallet.ledger.models import Hold, HoldStatus
+    from wallet.placements.models import ReimbursementClaim, ReimbursementPart
+    from wallet.placements.reimbursements import S as ClaimStatus
+
+    require_no_unit_of_work("lapse_commitments")
+    today = clock.today()
+    pending = sa.select(Hold.id).where(
+        sa.or_(Hold.id == Placement.hold_id, Hold.id == Placement.retention_hold_id),
+        Hold.status == HoldStatus.PENDING,
+    )
+    query = sa.select(Placement.id, Placement.start_date).where(
+        Placement.hold_id.is_not(None), sa.exists(pending)
+    )
+    due = [pid for pid, start in session.execute(query).all()
+           if add_months(start, CLAIM_MONTHS) <= today]  # fmt: skip
+    session.rollback()
+    lapsed = 0
+    for placement_id in due:
+        with unit_of_work():
+            placement = session.get(Placement, placement_id)
+            waiting = set(session.scalars(sa.select(ReimbursementClaim.part).where(
+                ReimbursementClaim.placement_id == placement.id,
+                ReimbursementClaim.status.in_([ClaimStatus.SUBMITTED,
+                                               ClaimStatus.APPROVED_ONCE]))))  # fmt: skip
+            holds = tuple(name for name, part in (("hold", ReimbursementPart.FIRST),
+                                                  ("retention_hold", ReimbursementPart.RETENTION))
+                          if part not in waiting)  # fmt: skip
+            released = release(placement, holds=holds)
+            if released:
+                record("placement", placement.id, "lapse", actor_id=None,
+                       after={"released_cents": released},
+                       reason=f"not claimed within {CLAIM_MONTHS} months of the start")  # fmt: skip
+                lapsed += 1
+    return lapsed

@@ -31,6 +31,12 @@ def _expire_holds() -> str:
     return f"{expire_due_holds()} holds expired"
 
 
+def _lapse_commitments() -> str:
+    from wallet.placements.followups import lapse_commitments
+
+    return f"{lapse_commitments()} placements released what nobody claimed"
+
+
 def _expire_applications() -> str:
     from wallet.applications.services import expire_unanswered
 
@@ -95,6 +101,7 @@ JOBS: dict[str, Job] = {
     ),
     "reconcile-payouts": Job(_reconcile, {"hour": 4, "minute": 15}, dt.timedelta(hours=1)),
     "verify-ledger": Job(_verify, {"hour": 3, "minute": 30}, dt.timedelta(hours=2)),
+    "lapse-commitments": Job(_lapse_commitments, {"hour": 2, "minute": 40}, dt.timedelta(hours=1)),
     "follow-up-reminders": Job(
         _follow_up_reminders, {"hour": 7, "minute": 45}, dt.timedelta(hours=1)
     ),
