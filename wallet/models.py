@@ -10,7 +10,13 @@ from wallet.core.idempotency import IdempotencyKey
 from wallet.employers.models import Employer
 from wallet.fraud.models import RiskFlag
 from wallet.funds.models import Fund
-from wallet.grants.models import AllocationRun, Grant, LotteryDraw, SchemeApplication
+from wallet.grants.models import (
+    AllocationRun,
+    ExpiryReminder,
+    Grant,
+    LotteryDraw,
+    SchemeApplication,
+)
 from wallet.ledger.models import Hold, LedgerAccount, LedgerTransaction, Posting
 from wallet.notifications.models import OutboxMessage
 from wallet.payments.models import (
@@ -45,6 +51,7 @@ __all__ = [
     "CourseRun",
     "Employer",
     "EmployerApplication",
+    "ExpiryReminder",
     "FollowUp",
     "Fund",
     "FundProviderExclusion",

@@ -115,3 +115,15 @@ class LotteryDraw(Base):
     winners: Mapped[int]
     # The applicants' user ids in drawn order; the first `winners` won.
     order: Mapped[list] = mapped_column(sa.JSON)
+
+
+class ExpiryReminder(Base):
+    """A reminder that a grant expires, sent once per threshold (days before the expiry)."""
+
+    __tablename__ = "grant_expiry_reminders"
+    __table_args__ = (sa.UniqueConstraint("grant_id", "days_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(sa.ForeignKey("grants.id"), index=True)
+    days_before: Mapped[int] = mapped_column(sa.SmallInteger)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -7,6 +7,7 @@ conditional UPDATE, so two senders never send one message twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import smtplib
 import ssl
@@ -15,7 +16,7 @@ from email.utils import format_datetime, parseaddr
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, format_date, gettext
 
 from wallet.accounts.models import Role, User
 from wallet.core import clock
@@ -75,6 +76,12 @@ TOPICS: dict[str, tuple[str, str]] = {
         N_("Your budget paid for %(course)s"),
         N_("%(amount)s from your budget has been paid to the training provider for "
            "%(course)s (application %(reference)s)."),
+    ),
+    "grant_expiring": (
+        N_("Your budget %(scheme)s expires on %(expires_on)s"),
+        N_("You still have %(available)s to spend from your budget %(scheme)s. It expires on "
+           "%(expires_on)s: what you have not spent or reserved for a course by then goes back "
+           "to the fund. Look in the catalogue for a course that suits you."),
     ),
     "employer_application_sent": (
         N_("Employer application %(reference)s waits for a decision"),
@@ -191,6 +198,8 @@ def _render(topic: str, language: str, name: str, params: dict) -> tuple[str, st
     reason = params.pop("reason", None)
     for key in [key for key in params if key.endswith("_cents")]:
         params[key.removesuffix("_cents")] = Money(params.pop(key)).format(language)
+    for key in [key for key in params if isinstance(params[key], dt.date)]:
+        params[key] = format_date(params[key], "long")  # in the locale forced by the caller
     if topic == "application_status":
         params["update"] = _choice(APPLICATION_UPDATES, "action", params.pop("action", None))
     if topic == "claim_decided":

@@ -25,6 +25,12 @@ def _expire_grants() -> str:
     return f"{expire_grants()} grants expired"
 
 
+def _grant_expiry_reminders() -> str:
+    from wallet.grants.reminders import send_expiry_reminders
+
+    return f"{send_expiry_reminders()} expiry reminders sent"
+
+
 def _expire_holds() -> str:
     from wallet.ledger.services import expire_due_holds
 
@@ -101,6 +107,9 @@ JOBS: dict[str, Job] = {
     ),
     "reconcile-payouts": Job(_reconcile, {"hour": 4, "minute": 15}, dt.timedelta(hours=1)),
     "verify-ledger": Job(_verify, {"hour": 3, "minute": 30}, dt.timedelta(hours=2)),
+    "grant-expiry-reminders": Job(
+        _grant_expiry_reminders, {"hour": 8, "minute": 0}, dt.timedelta(hours=1)
+    ),
     "lapse-commitments": Job(_lapse_commitments, {"hour": 2, "minute": 40}, dt.timedelta(hours=1)),
     "follow-up-reminders": Job(
         _follow_up_reminders, {"hour": 7, "minute": 45}, dt.timedelta(hours=1)
