@@ -21,12 +21,15 @@ def test_the_worker_sees_their_new_job_and_training(
     scene,  # noqa: F811 - the fixture imported above
     app,
     make_worker,
+    make_scheme,
+    make_grant,
 ):
     from wallet.accounts.models import User
     from wallet.core.db import session
     from wallet.placements import review, services
 
     worker = make_worker()
+    make_grant(make_scheme(scene.fund, amount_cents=100_000), worker)  # the headline shows
     with app.app_context():
         dtab = session.get(User, scene.dtab.id)
         one = person(provider_id=scene.provider.provider_id, worker_email=worker.email,
@@ -39,4 +42,5 @@ def test_the_worker_sees_their_new_job_and_training(
     _log_in(page, live_server, worker.email)
     expect(page.locator("#trajectory-heading")).to_be_visible()
     expect(page.locator("main")).to_contain_text("DTAB Twente")
+    expect(page.locator(".lw-headline")).to_contain_text("Te besteden")
     _check(page, assert_accessible, "worker-trajectory")

@@ -99,3 +99,23 @@ def test_the_reminder_is_in_the_workers_language(app, granted, language, words):
     ((_user, subject),) = _reminders(app)
     assert words in subject
     assert str(expires.year) in subject
+
+
+def test_the_worker_sees_what_to_spend_and_when_the_first_part_expires(
+    app, make_fund, make_scheme, make_worker, make_grant, client, login
+):
+    """Two budgets: € 1.000 for 12 months and € 500 for 24; the headline says € 1.500 to
+    spend, of which € 1.000 expires first."""
+    from wallet.grants.services import grants_of, spendable
+
+    fund = make_fund(1_000_000)
+    worker = make_worker()
+    make_grant(make_scheme(fund, amount_cents=100_000), worker)
+    make_grant(make_scheme(fund, name="Later", amount_cents=50_000, validity_months=24), worker)
+    with app.app_context():
+        headline = spendable(grants_of(worker.id))
+        assert (headline.cents, headline.expiring_cents) == (150_000, 100_000)
+    login(client, worker)
+    page = client.get("/").text
+    assert "€\xa01.500,00" in page
+    assert "€\xa01.000,00 daarvan verloopt op" in page

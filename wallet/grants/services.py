@@ -323,6 +323,25 @@ def grants_of(user_id: int) -> list[GrantView]:
     return [GrantView(*row) for row in rows]
 
 
+@dataclass(frozen=True)
+class Spendable:
+    """What a worker can spend now over all their grants, and when the first of it expires."""
+
+    cents: int
+    first_expiry: dt.datetime | None
+    expiring_cents: int  # what is available on the grants that expire then
+
+
+def spendable(views: list[GrantView]) -> Spendable:
+    """The "te besteden" headline from the worker's grants (grants_of)."""
+    live = [view for view in views if view.available_cents > 0]
+    if not live:
+        return Spendable(0, None, 0)
+    first = min(view.grant.expires_at for view in live)
+    expiring = sum(view.available_cents for view in live if view.grant.expires_at == first)
+    return Spendable(sum(view.available_cents for view in live), first, expiring)
+
+
 def get_grant(grant_id: int) -> Grant:
     """The grant, or NotFound."""
     grant = session.get(Grant, grant_id)

@@ -13,7 +13,7 @@ from wallet.employers.models import EmployerStatus
 from wallet.employers.services import employers_by_status
 from wallet.employers.views import start_context as employer_start_context
 from wallet.funds.views import overview_context
-from wallet.grants.services import grants_of, open_schemes_for
+from wallet.grants.services import grants_of, open_schemes_for, spendable
 from wallet.placements.labels import STATUS_LABELS
 from wallet.placements.services import trajectories_of
 from wallet.providers.services import providers_pending_verification
@@ -37,9 +37,11 @@ def index():
         return render_template("home/index.html")
     if current_user.role == Role.WORKER:
         profile = current_user.profile
+        grants = grants_of(current_user.id)
         return render_template(
             "home/worker.html",
-            grants=grants_of(current_user.id),
+            grants=grants,
+            spendable=spendable(grants),
             recommendations=recommend(current_user.id),
             schemes=open_schemes_for(current_user.id),
             profile=profile,
