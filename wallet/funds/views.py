@@ -23,8 +23,11 @@ PER_PAGE = 50
 
 def overview_context(form: DepositForm | None = None) -> dict:
     """What the fund page shows."""
+    from wallet.home.work import fund_work
+
     fund = current_user.fund
     return {
+        "work": fund_work(fund.id),
         "fund": fund,
         "figures": services.fund_figures(fund.id),
         "schemes": schemes_of(fund.id),

@@ -14,6 +14,7 @@ from wallet.employers.services import employers_by_status
 from wallet.employers.views import start_context as employer_start_context
 from wallet.funds.views import overview_context
 from wallet.grants.services import grants_of, open_schemes_for, spendable
+from wallet.home.work import provider_work
 from wallet.placements.labels import STATUS_LABELS
 from wallet.placements.services import trajectories_of
 from wallet.providers.services import providers_pending_verification
@@ -54,7 +55,8 @@ def index():
             placement_labels=STATUS_LABELS,
         )
     if current_user.role == Role.PROVIDER_STAFF:
-        return render_template("home/provider.html", provider=current_user.provider)
+        return render_template("home/provider.html", provider=current_user.provider,
+                               work=provider_work(current_user.provider_id))  # fmt: skip
     if current_user.role == Role.EMPLOYER_STAFF:
         return render_template("employers/start.html", **employer_start_context())
     if current_user.role == Role.BROKER:
