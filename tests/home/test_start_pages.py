@@ -56,3 +56,20 @@ def test_the_workers_page_shows_what_to_spend(app, make_journey, client, login):
     page = client.get("/").text
     assert "Te besteden" in page
     assert "€\xa0600,00" in page
+
+
+def test_the_workers_application_shows_its_way_and_what_each_budget_paid(
+    app, make_journey, client, login
+):
+    from wallet.claims import services
+
+    journey = make_journey()
+    with app.app_context():
+        claim = services.submit(journey["staff"], journey["application"].id, claim_input())
+        services.review(claim.id, "approve", actor=journey["admins"][0])
+    clock.set_now(None)
+    login(client, journey["worker"])
+    page = client.get("/applications").text
+    for step in ("Aangevraagd", "Plaats bevestigd door de opleider", "Factuur naar het fonds"):
+        assert step in page
+    assert "€\xa02.400,00 gereserveerd, €\xa02.400,00 betaald aan de opleider" in page

@@ -100,11 +100,14 @@ def new():
 @role_required(Role.WORKER)
 def mine():
     """The worker's applications and what they can still do with them."""
+    from wallet.applications.timeline import budget_parts, timelines
+
     applications = services.applications_of_worker(current_user.id)
     cancellable = {a.id for a in applications if services.may_cancel(a)}
+    ids = [a.id for a in applications]
     return render_template("applications/mine.html", applications=applications,
-                           cancellable=cancellable, labels=STATUS_LABELS,
-                           form=AnswerForm())  # fmt: skip
+                           cancellable=cancellable, labels=STATUS_LABELS, form=AnswerForm(),
+                           timelines=timelines(ids), parts=budget_parts(ids))  # fmt: skip
 
 
 @bp.post("/applications/<int:application_id>/<action>")
