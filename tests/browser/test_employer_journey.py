@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_placement_pages import _check, _log_in
+from tests.browser.test_placement_pages import _check, _log_in, add_person_on_page
 from tests.claims.conftest import pdf
 from tests.placements.conftest import scene  # noqa: F401 - a fixture
 from tests.schemes.conftest import make_employer_scheme  # noqa: F401 - a fixture
@@ -39,19 +39,7 @@ def test_from_the_brokers_visit_to_the_employers_payout_and_follow_up(
     page.locator("main").get_by_role("link", name="DTAB Twente").first.click()
     _check(page, assert_accessible, "j01-caseload-entry")
     page.locator("form[action='/caseload/applications'] button[type=submit]").click()
-    page.fill("#person-full_name", "Sanne de Vries")
-    page.fill("#person-date_of_birth", "1988-04-12")
-    page.select_option("#person-starting_situation", "other_sector")
-    page.select_option("#person-from_sbi_code", "47")
-    page.select_option("#person-occupation", "Procesoperator")
-    page.select_option("#person-contract_type", "permanent")
-    page.fill("#person-hours_per_week", "36")
-    page.fill("#person-start_date", (clock.today() + dt.timedelta(days=30)).isoformat())
-    page.select_option("#person-training_kind", "bespoke")
-    page.fill("#person-quote", "8.000,00")
-    page.select_option("#person-provider_id", str(scene.provider.provider_id))
-    page.fill("#person-training_description", "Procesoperator B (mbo-4), maatwerk")
-    page.locator("form[action$='/persons'] button[type=submit]").click()
+    add_person_on_page(page, scene.provider.provider_id)
     expect(page.locator("main")).to_contain_text("Sanne de Vries")
     _check(page, assert_accessible, "j02-prepared")
     application_url = page.url

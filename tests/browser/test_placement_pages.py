@@ -43,6 +43,24 @@ def _check(page: Page, assert_accessible, name: str) -> None:
             page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
 
 
+def add_person_on_page(page: Page, provider_id: int) -> None:
+    """Fill in and add Sanne de Vries (a process operator from retail, a bespoke course of
+    € 8.000 starting in a month) on an application's draft page."""
+    page.fill("#person-full_name", "Sanne de Vries")
+    page.fill("#person-date_of_birth", "1988-04-12")
+    page.select_option("#person-starting_situation", "other_sector")
+    page.select_option("#person-from_sbi_code", "47")
+    page.select_option("#person-occupation", "Procesoperator")
+    page.select_option("#person-contract_type", "permanent")
+    page.fill("#person-hours_per_week", "36")
+    page.fill("#person-start_date", (clock.today() + dt.timedelta(days=30)).isoformat())
+    page.select_option("#person-training_kind", "bespoke")
+    page.fill("#person-quote", "8.000,00")
+    page.select_option("#person-provider_id", str(provider_id))
+    page.fill("#person-training_description", "Procesoperator B (mbo-4), maatwerk")
+    page.locator("form[action$='/persons'] button[type=submit]").click()
+
+
 def test_broker_prepares_employer_sends_fund_approves_and_the_follow_up_is_recorded(
     page: Page,
     live_server: str,
@@ -58,19 +76,7 @@ def test_broker_prepares_employer_sends_fund_approves_and_the_follow_up_is_recor
     page.locator("form[action='/caseload/applications'] button[type=submit]").click()
     expect(page.locator("#person-full_name")).to_be_visible()
     _check(page, assert_accessible, "03-draft-by-broker")
-    page.fill("#person-full_name", "Sanne de Vries")
-    page.fill("#person-date_of_birth", "1988-04-12")
-    page.select_option("#person-starting_situation", "other_sector")
-    page.select_option("#person-from_sbi_code", "47")
-    page.select_option("#person-occupation", "Procesoperator")
-    page.select_option("#person-contract_type", "permanent")
-    page.fill("#person-hours_per_week", "36")
-    page.fill("#person-start_date", (clock.today() + dt.timedelta(days=30)).isoformat())
-    page.select_option("#person-training_kind", "bespoke")
-    page.fill("#person-quote", "8.000,00")
-    page.select_option("#person-provider_id", str(scene.provider.provider_id))
-    page.fill("#person-training_description", "Procesoperator B (mbo-4), maatwerk")
-    page.locator("form[action$='/persons'] button[type=submit]").click()
+    add_person_on_page(page, scene.provider.provider_id)
     expect(page.locator("main")).to_contain_text("Sanne de Vries")
     expect(page.locator("main")).to_contain_text("4.000,00")
     expect(page.locator("a[href$='/send']")).to_have_count(0)  # the employer sends it
