@@ -1,0 +1,241 @@
+"""The public figures: per fund and scheme the budget, committed and paid; per course, provider
+and municipality the participants (and the money providers received), small cells hidden.
+
+Participants are unique persons with an application a fund pays for that the provider
+confirmed or that got further (in progress, completed, invoiced, paid or closed after its
+claim). Money received is what approved claims took from the fund's grants (approved, in a
+payout batch or paid; a clawed-back claim no longer counts). Every count is one grouped query
+over all funds at once; nothing here names a person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from functools import partial
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from wallet.accounts.models import WorkerProfile
+from wallet.applications.models import Application, ApplicationPart, ApplicationStatus
+from wallet.catalogue.models import Course, CourseRun
+from wallet.claims.models import Claim, ClaimPart, ClaimStatus
+from wallet.core import clock
+from wallet.core.db import session
+from wallet.funds.models import Fund
+from wallet.funds.services import fund_figures
+from wallet.grants.models import Grant
+from wallet.providers.models import Provider
+from wallet.reference import municipality
+from wallet.reports.suppression import Group, suppress
+from wallet.schemes.models import Scheme
+
+S = ApplicationStatus
+PARTICIPATING = (S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED, S.INVOICED, S.PAID, S.CLOSED)
+RECEIVED = (ClaimStatus.APPROVED, ClaimStatus.IN_BATCH, ClaimStatus.PAID)
+TOTAL = ("total",)
+UNKNOWN_MUNICIPALITY = ""
+
+
+@dataclass(frozen=True)
+class MoneyRow:
+    """A fund or a scheme: its budget, what it committed and what it paid, in cents."""
+
+    name: str
+    budget_cents: int
+    committed_cents: int
+    paid_cents: int
+
+
+@dataclass(frozen=True)
+class CountRow:
+    """A course, provider or municipality of a fund; `hidden` when shown as "< 10"."""
+
+    name: str
+    persons: int | None  # None when hidden: nothing downstream can show it by mistake
+    received_cents: int | None  # None when hidden, or where the table has no money
+    hidden: bool
+    provider: str = ""  # a course's provider
+
+
+@dataclass
+class FundTables:
+    """Everything the public sees of one fund."""
+
+    fund_id: int
+    fund: MoneyRow
+    schemes: list[MoneyRow]
+    courses: list[CountRow] = field(default_factory=list)
+    providers: list[CountRow] = field(default_factory=list)
+    municipalities: list[CountRow] = field(default_factory=list)
+    total: CountRow | None = None
+
+
+@dataclass(frozen=True)
+class PublicFigures:
+    """The figures of every fund and when they were computed."""
+
+    computed_at: dt.datetime
+    funds: list[FundTables]
+
+
+def _participations():
+    """(fund, application) pairs of participating applications: one row per fund paying."""
+    return (
+        sa.select(Grant.fund_id, ApplicationPart.application_id)
+        .join(Grant, Grant.id == ApplicationPart.grant_id)
+        .join(Application, Application.id == ApplicationPart.application_id)
+        .where(Application.status.in_(PARTICIPATING))
+        .distinct()
+        .subquery()
+    )
+
+
+def _persons(*by) -> dict[tuple, int]:
+    """Unique persons per fund and `by` (columns reachable from an application)."""
+    pairs = _participations()
+    query = (
+        sa.select(pairs.c.fund_id, *by, sa.func.count(sa.distinct(Application.user_id)))
+        .join(Application, Application.id == pairs.c.application_id)
+        .join(CourseRun, CourseRun.id == Application.run_id)
+        .outerjoin(WorkerProfile, WorkerProfile.user_id == Application.user_id)
+        .group_by(pairs.c.fund_id, *by)
+    )
+    return {tuple(row[:-1]): int(row[-1]) for row in session.execute(query)}
+
+
+def _received(*by) -> dict[tuple, int]:
+    """Cents approved claims took from each fund's grants, per fund and `by`."""
+    query = (
+        sa.select(Grant.fund_id, *by, sa.func.sum(ClaimPart.cents))
+        .join(Claim, Claim.id == ClaimPart.claim_id)
+        .join(Grant, Grant.id == ClaimPart.grant_id)
+        .join(Application, Application.id == Claim.application_id)
+        .join(CourseRun, CourseRun.id == Application.run_id)
+        .where(Claim.status.in_(RECEIVED))
+        .group_by(Grant.fund_id, *by)
+    )
+    return {tuple(row[:-1]): int(row[-1] or 0) for row in session.execute(query)}
+
+
+def _names(model, column, ids) -> dict[int, str]:
+    """Names of the courses or providers with participants (`ids` a subquery), one query."""
+    return dict(session.execute(sa.select(model.id, column).where(model.id.in_(ids))).all())
+
+
+def _money_rows() -> tuple[dict[int, MoneyRow], dict[int, list[MoneyRow]]]:
+    """Per fund and per scheme: budget, committed and paid.
+
+    A scheme's budget is its total cap, or what it committed when it has none; committed is
+    what it granted or committed to employers; paid is what approved claims took from its
+    grants. A fund's budget is what was deposited, committed the sum of its schemes, paid
+    what approved claims took from its grants."""
+    paid = dict(
+        session.execute(
+            sa.select(Grant.scheme_id, sa.func.sum(ClaimPart.cents))
+            .join(Claim, Claim.id == ClaimPart.claim_id)
+            .join(Grant, Grant.id == ClaimPart.grant_id)
+            .where(Claim.status.in_(RECEIVED))
+            .group_by(Grant.scheme_id)
+        ).all()
+    )
+    schemes: dict[int, list[MoneyRow]] = defaultdict(list)
+    for row in session.execute(
+        sa.select(Scheme).where(Scheme.status != "draft").order_by(Scheme.name)
+    ).scalars():
+        cap = row.total_cap_cents
+        schemes[row.fund_id].append(
+            MoneyRow(
+                name=row.name,
+                budget_cents=cap if cap is not None else row.committed_cents,
+                committed_cents=row.committed_cents,
+                paid_cents=int(paid.get(row.id) or 0),
+            )
+        )
+    funds: dict[int, MoneyRow] = {}
+    for fund_id, name in session.execute(sa.select(Fund.id, Fund.name).order_by(Fund.name)):
+        figures = fund_figures(fund_id)
+        funds[fund_id] = MoneyRow(
+            name=name,
+            budget_cents=figures.deposited_cents,
+            committed_cents=sum(row.committed_cents for row in schemes[fund_id]),
+            paid_cents=figures.spent_cents,
+        )
+    return funds, schemes
+
+
+def public_figures() -> PublicFigures:
+    """The public figures of every fund, small cells hidden (see reports.suppression)."""
+    course, provider = CourseRun.course_id, Application.provider_id
+    place = sa.func.coalesce(WorkerProfile.municipality_code, UNKNOWN_MUNICIPALITY)
+    by_course = _persons(provider, course)
+    by_provider = _persons(provider)
+    by_place = _persons(place)
+    totals = _persons()
+    cents_course = _received(provider, course)
+    cents_provider = _received(provider)
+    cents_total = _received()
+    participating = sa.select(Application).where(Application.status.in_(PARTICIPATING))
+    courses = _names(
+        Course,
+        Course.title_nl,
+        participating.join(CourseRun).with_only_columns(CourseRun.course_id),
+    )
+    providers = _names(
+        Provider, Provider.name, participating.with_only_columns(Application.provider_id)
+    )
+    funds, schemes = _money_rows()
+
+    tables = []
+    for fund_id, fund_row in funds.items():
+        counts: dict[Hashable, int] = {TOTAL: totals.get((fund_id,), 0)}
+        counts |= {("p", k[1]): n for k, n in by_provider.items() if k[0] == fund_id}
+        counts |= {("c", k[1], k[2]): n for k, n in by_course.items() if k[0] == fund_id}
+        counts |= {("m", k[1]): n for k, n in by_place.items() if k[0] == fund_id}
+        hidden = suppress(counts, _groups(counts))
+        table = FundTables(fund_id=fund_id, fund=fund_row, schemes=schemes[fund_id])
+        for key, persons in counts.items():
+            row = partial(_row, persons=persons, hidden=key in hidden)
+            if key[0] == "c":
+                cents = cents_course.get((fund_id, *key[1:]), 0)
+                table.courses.append(row(courses[key[2]], cents=cents, provider=providers[key[1]]))
+            elif key[0] == "p":
+                table.providers.append(
+                    row(providers[key[1]], cents=cents_provider.get((fund_id, key[1]), 0))
+                )
+            elif key[0] == "m":
+                place_of = municipality(key[1])
+                table.municipalities.append(
+                    row(place_of.name if place_of else _("Unknown"), cents=None)
+                )
+        total = cents_total.get((fund_id,), 0)
+        table.total = _row(_("Total"), counts[TOTAL], total, hidden=TOTAL in hidden)
+        for rows in (table.courses, table.providers, table.municipalities):
+            rows.sort(key=lambda row: (row.provider.casefold(), row.name.casefold()))
+        tables.append(table)
+    return PublicFigures(computed_at=clock.now(), funds=tables)
+
+
+def _row(name: str, persons: int, cents: int | None, *, hidden: bool, provider: str = ""):
+    """A row as published: a hidden row keeps its name and nothing else."""
+    if hidden:
+        return CountRow(name, None, None, hidden=True, provider=provider)
+    return CountRow(name, persons, cents, hidden=False, provider=provider)
+
+
+def _groups(counts: dict[Hashable, int]) -> list[Group]:
+    """The fund's total over its providers and over its municipalities; each provider's total
+    over its courses. Unique persons add up at most to a total (one person, two courses), so
+    treating these as sums hides at least what is needed."""
+    courses_of: dict[int, list] = defaultdict(list)
+    for key in counts:
+        if key[0] == "c":
+            courses_of[key[1]].append(key)
+    providers = sorted(key for key in counts if key[0] == "p")
+    places = sorted(key for key in counts if key[0] == "m")
+    groups = [Group(TOTAL, providers), Group(TOTAL, places)]
+    groups += [Group(("p", pid), sorted(keys)) for pid, keys in sorted(courses_of.items())]
+    return groups
