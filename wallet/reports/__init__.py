@@ -1,1 +1,1 @@
-"""Reports: what the money did, for the fund, its board and the public."""
+"""Reports: what a fund's director, accountant and the public see, computed from the ledger."""
