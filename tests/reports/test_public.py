@@ -49,11 +49,12 @@ def test_the_page_csv_and_json_show_the_same_numbers(client, public_scene):
     assert "&lt; 10" in text
     (fund_csv,) = _csv(client, "funds")
     (fund_json,) = _json(client, "funds")
+    # the fund paid nothing to a bank account yet; its scheme paid the approved claim
     assert fund_csv == {"fund": "Twents Fonds voor Vakmanschap", "budget_eur": "1000000.00",
-                        "committed_eur": "48000.00", "paid_eur": "2400.00",
+                        "committed_eur": "48000.00", "paid_eur": "0.00",
                         "participants": "15", "received_eur": "2400.00"}  # fmt: skip
     assert fund_json == {"fund": "Twents Fonds voor Vakmanschap", "budget_cents": 100_000_000,
-                         "committed_cents": 4_800_000, "paid_cents": 240_000,
+                         "committed_cents": 4_800_000, "paid_cents": 0,
                          "participants": 15, "received_cents": 240_000,
                          "suppressed": False}  # fmt: skip
     for table in TABLES:
@@ -68,6 +69,10 @@ def test_the_page_csv_and_json_show_the_same_numbers(client, public_scene):
                     assert value == ("<10" if b[column] is None else str(b[column]))
                 else:
                     assert value == b[column]
+    assert _json(client, "schemes") == [{"fund": "Twents Fonds voor Vakmanschap",
+                                         "scheme": "Scholingsbudget Twente",
+                                         "budget_cents": 4_800_000, "committed_cents": 4_800_000,
+                                         "paid_cents": 240_000}]  # fmt: skip
     providers = _json(client, "providers")
     assert providers == [{"fund": "Twents Fonds voor Vakmanschap", "provider": "Opleider 1",
                           "participants": 15, "received_cents": 240_000,

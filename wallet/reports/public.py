@@ -26,12 +26,12 @@ from wallet.claims.models import Claim, ClaimPart, ClaimStatus
 from wallet.core import clock
 from wallet.core.db import session
 from wallet.funds.models import Fund
-from wallet.funds.services import fund_figures
 from wallet.grants.models import Grant
 from wallet.providers.models import Provider
 from wallet.reference import municipality
+from wallet.reports import money
 from wallet.reports.suppression import Group, suppress
-from wallet.schemes.models import Scheme
+from wallet.schemes.models import Scheme, SchemeKind, SchemeStatus
 
 S = ApplicationStatus
 PARTICIPATING = (S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED, S.INVOICED, S.PAID, S.CLOSED)
@@ -127,42 +127,45 @@ def _names(model, column, ids) -> dict[int, str]:
 
 
 def _money_rows() -> tuple[dict[int, MoneyRow], dict[int, list[MoneyRow]]]:
-    """Per fund and per scheme: budget, committed and paid.
+    """Per fund and per scheme: budget, committed and paid, from the ledger (reports.money).
 
-    A scheme's budget is its total cap, or what it committed when it has none; committed is
-    what it granted or committed to employers; paid is what approved claims took from its
-    grants. A fund's budget is what was deposited, committed the sum of its schemes, paid
-    what approved claims took from its grants."""
-    paid = dict(
-        session.execute(
-            sa.select(Grant.scheme_id, sa.func.sum(ClaimPart.cents))
-            .join(Claim, Claim.id == ClaimPart.claim_id)
-            .join(Grant, Grant.id == ClaimPart.grant_id)
-            .where(Claim.status.in_(RECEIVED))
-            .group_by(Grant.scheme_id)
-        ).all()
-    )
-    schemes: dict[int, list[MoneyRow]] = defaultdict(list)
-    for row in session.execute(
-        sa.select(Scheme).where(Scheme.status != "draft").order_by(Scheme.name)
-    ).scalars():
-        cap = row.total_cap_cents
-        schemes[row.fund_id].append(
-            MoneyRow(
-                name=row.name,
-                budget_cents=cap if cap is not None else row.committed_cents,
-                committed_cents=row.committed_cents,
-                paid_cents=int(paid.get(row.id) or 0),
-            )
-        )
+    A worker scheme commits what it granted less what expired back; an employer scheme what
+    it reimbursed plus what it still holds for placements. A scheme's budget is its total
+    cap, else what it committed; it paid what approved claims and reimbursements took from
+    it, less clawbacks. A fund's budget is what was deposited, committed the sum of its
+    schemes, paid what reached bank accounts less returned transfers."""
+    now = clock.now()
     funds: dict[int, MoneyRow] = {}
+    schemes: dict[int, list[MoneyRow]] = defaultdict(list)
+    listed = session.execute(
+        sa.select(Scheme.id, Scheme.fund_id, Scheme.name, Scheme.kind, Scheme.total_cap_cents)
+        .where(Scheme.status != SchemeStatus.DRAFT)
+        .order_by(Scheme.name)
+    ).all()
     for fund_id, name in session.execute(sa.select(Fund.id, Fund.name).order_by(Fund.name)):
-        figures = fund_figures(fund_id)
+        by_scheme = money.scheme_flows(fund_id, None, None)
+        for scheme in (row for row in listed if row.fund_id == fund_id):
+            flow = by_scheme.get(scheme.id, dict.fromkeys(money.FLOWS, 0))
+            if scheme.kind == SchemeKind.EMPLOYER_REIMBURSEMENT:
+                held = money.held_at(fund_id, now, scheme_id=scheme.id)
+                committed = flow["reimbursed"] + held
+            else:
+                committed = flow["granted"] - flow["expired"]
+            cap = scheme.total_cap_cents
+            schemes[fund_id].append(
+                MoneyRow(
+                    name=scheme.name,
+                    budget_cents=cap if cap is not None else committed,
+                    committed_cents=committed,
+                    paid_cents=flow["approved"] + flow["reimbursed"] - flow["clawed_back"],
+                )
+            )
+        flow = money.flows(fund_id, None, None)
         funds[fund_id] = MoneyRow(
             name=name,
-            budget_cents=figures.deposited_cents,
+            budget_cents=flow["deposited"],
             committed_cents=sum(row.committed_cents for row in schemes[fund_id]),
-            paid_cents=figures.spent_cents,
+            paid_cents=flow["paid"] - flow["returned"],
         )
     return funds, schemes
 
