@@ -20,7 +20,8 @@ def test_the_public_page_reads_well_on_a_phone_and_a_desktop(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Open cijfers")
     expect(page.get_by_role("heading", name="Twents Fonds voor Vakmanschap")).to_be_visible()
     courses = page.get_by_role("table", name="Deelnemers en ontvangen geld per opleiding")
-    expect(courses.get_by_role("row", name="Dementiezorg")).to_contain_text("< 10")
+    cells = courses.get_by_role("row", name="Dementiezorg").get_by_role("cell")
+    expect(cells).to_have_text(["Opleider 1", "< 10", "< 10"])
     _check(page, assert_accessible, "public-01-openbaar")
     with page.expect_download() as download:
         page.get_by_role("link", name="Opleidingen (CSV)").click()
