@@ -113,3 +113,16 @@ def test_the_open_data_endpoints_are_documented_without_authentication(client):
 
 def test_the_site_footer_links_to_the_page(client):
     assert 'href="/openbaar"' in client.get("/").text
+
+
+def test_a_long_table_shows_the_rows_with_most_participants_and_counts_the_rest():
+    from wallet.reports.public import CountRow
+    from wallet.reports.public_views import PAGE_ROWS, page_rows
+
+    short = [CountRow(f"c{n}", 10 + n, 0, hidden=False) for n in range(3)]
+    assert page_rows(short) == (short, 0)
+    shown = [CountRow(f"c{n}", 10 + n, 0, hidden=False) for n in range(PAGE_ROWS + 5)]
+    hidden = [CountRow(f"h{n}", None, None, hidden=True) for n in range(20)]
+    listed, left_out = page_rows(hidden + shown)
+    assert [row.persons for row in listed] == list(range(PAGE_ROWS + 14, 14, -1))
+    assert left_out == 25
