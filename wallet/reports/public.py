@@ -82,43 +82,63 @@ class PublicFigures:
     funds: list[FundTables]
 
 
-def _participations():
-    """(fund, application) pairs of participating applications: one row per fund paying."""
-    return (
-        sa.select(Grant.fund_id, ApplicationPart.application_id)
+def _persons() -> dict[tuple, int]:
+    """Unique persons per (kind, fund, key): kind "c" per provider and course, "p" per
+    provider, "m" per municipality, "t" per fund. One statement: the participants (fund,
+    provider, course, place, person) once as a CTE, then the four counts over it."""
+    place = sa.func.coalesce(WorkerProfile.municipality_code, UNKNOWN_MUNICIPALITY)
+    base = (
+        sa.select(Grant.fund_id.label("fund"), Application.provider_id.label("provider"),
+                  CourseRun.course_id.label("course"), place.label("place"),
+                  Application.user_id.label("person"))
+        .select_from(ApplicationPart)
         .join(Grant, Grant.id == ApplicationPart.grant_id)
         .join(Application, Application.id == ApplicationPart.application_id)
-        .where(Application.status.in_(PARTICIPATING))
-        .distinct()
-        .subquery()
-    )
-
-
-def _persons(*by) -> dict[tuple, int]:
-    """Unique persons per fund and `by` (columns reachable from an application)."""
-    pairs = _participations()
-    query = (
-        sa.select(pairs.c.fund_id, *by, sa.func.count(sa.distinct(Application.user_id)))
-        .join(Application, Application.id == pairs.c.application_id)
         .join(CourseRun, CourseRun.id == Application.run_id)
         .outerjoin(WorkerProfile, WorkerProfile.user_id == Application.user_id)
-        .group_by(pairs.c.fund_id, *by)
-    )
-    return {tuple(row[:-1]): int(row[-1]) for row in session.execute(query)}
+        .where(Application.status.in_(PARTICIPATING))
+        .distinct()
+        .cte("participants")
+    )  # fmt: skip
+    none_int, none_text = sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.String)
+    persons = sa.func.count(sa.distinct(base.c.person))
+    # kind: (provider, course, place) as selected, and what the kind groups by
+    b = base.c
+    levels = {
+        "c": ((b.provider, b.course, none_text), (b.provider, b.course)),
+        "p": ((b.provider, none_int, none_text), (b.provider,)),
+        "m": ((none_int, none_int, b.place), (b.place,)),
+        "t": ((none_int, none_int, none_text), ()),
+    }
+    parts = [
+        sa.select(sa.literal(kind), b.fund, *columns, persons).group_by(b.fund, *by)
+        for kind, (columns, by) in levels.items()
+    ]
+    found = {}
+    for kind, fund, provider, course, where, count in session.execute(sa.union_all(*parts)):
+        key = {"c": (provider, course), "p": (provider,), "m": (where,), "t": ()}[kind]
+        found[(kind, fund, *key)] = int(count)
+    return found
 
 
-def _received(*by) -> dict[tuple, int]:
-    """Cents approved claims took from each fund's grants, per fund and `by`."""
+def _received() -> dict[tuple, int]:
+    """Cents approved claims took from each fund's grants per (fund, provider, course); a
+    provider's and a fund's are their sums (money adds up, unlike unique persons)."""
     query = (
-        sa.select(Grant.fund_id, *by, sa.func.sum(ClaimPart.cents))
+        sa.select(Grant.fund_id, Application.provider_id, CourseRun.course_id,
+                  sa.func.sum(ClaimPart.cents))
         .join(Claim, Claim.id == ClaimPart.claim_id)
         .join(Grant, Grant.id == ClaimPart.grant_id)
         .join(Application, Application.id == Claim.application_id)
         .join(CourseRun, CourseRun.id == Application.run_id)
         .where(Claim.status.in_(RECEIVED))
-        .group_by(Grant.fund_id, *by)
-    )
-    return {tuple(row[:-1]): int(row[-1] or 0) for row in session.execute(query)}
+        .group_by(Grant.fund_id, Application.provider_id, CourseRun.course_id)
+    )  # fmt: skip
+    found: dict[tuple, int] = defaultdict(int)
+    for fund, provider, course, cents in session.execute(query):
+        for key in ((fund, provider, course), (fund, provider), (fund,)):
+            found[key] += int(cents or 0)
+    return found
 
 
 def _names(model, column, ids) -> dict[int, str]:
@@ -172,15 +192,8 @@ def _money_rows() -> tuple[dict[int, MoneyRow], dict[int, list[MoneyRow]]]:
 
 def public_figures() -> PublicFigures:
     """The public figures of every fund, small cells hidden (see reports.suppression)."""
-    course, provider = CourseRun.course_id, Application.provider_id
-    place = sa.func.coalesce(WorkerProfile.municipality_code, UNKNOWN_MUNICIPALITY)
-    by_course = _persons(provider, course)
-    by_provider = _persons(provider)
-    by_place = _persons(place)
-    totals = _persons()
-    cents_course = _received(provider, course)
-    cents_provider = _received(provider)
-    cents_total = _received()
+    persons = _persons()
+    received = _received()
     participating = sa.select(Application).where(Application.status.in_(PARTICIPATING))
     courses = _names(
         Course,
@@ -194,27 +207,25 @@ def public_figures() -> PublicFigures:
 
     tables = []
     for fund_id, fund_row in funds.items():
-        counts: dict[Hashable, int] = {TOTAL: totals.get((fund_id,), 0)}
-        counts |= {("p", k[1]): n for k, n in by_provider.items() if k[0] == fund_id}
-        counts |= {("c", k[1], k[2]): n for k, n in by_course.items() if k[0] == fund_id}
-        counts |= {("m", k[1]): n for k, n in by_place.items() if k[0] == fund_id}
+        counts: dict[Hashable, int] = {TOTAL: persons.get(("t", fund_id), 0)}
+        counts |= {(k[0], *k[2:]): n for k, n in persons.items() if k[1] == fund_id and k[0] != "t"}
         hidden = suppress(counts, _groups(counts))
         table = FundTables(fund_id=fund_id, fund=fund_row, schemes=schemes[fund_id])
         for key, persons in counts.items():
             row = partial(_row, persons=persons, hidden=key in hidden)
             if key[0] == "c":
-                cents = cents_course.get((fund_id, *key[1:]), 0)
+                cents = received.get((fund_id, *key[1:]), 0)
                 table.courses.append(row(courses[key[2]], cents=cents, provider=providers[key[1]]))
             elif key[0] == "p":
                 table.providers.append(
-                    row(providers[key[1]], cents=cents_provider.get((fund_id, key[1]), 0))
+                    row(providers[key[1]], cents=received.get((fund_id, key[1]), 0))
                 )
             elif key[0] == "m":
                 place_of = municipality(key[1])
                 table.municipalities.append(
                     row(place_of.name if place_of else _("Unknown"), cents=None)
                 )
-        total = cents_total.get((fund_id,), 0)
+        total = received.get((fund_id,), 0)
         table.total = _row(_("Total"), counts[TOTAL], total, hidden=TOTAL in hidden)
         for rows in (table.courses, table.providers, table.municipalities):
             rows.sort(key=lambda row: (row.provider.casefold(), row.name.casefold()))
