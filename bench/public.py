@@ -12,7 +12,6 @@ their suppression, and the page and a CSV over HTTP (figures computed on every r
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import sqlalchemy as sa
@@ -163,7 +162,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--applications", type=int, default=500_000)
     parser.add_argument("--workers", type=int, default=400_000)
-    parser.add_argument("--requests", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=40)
     args = parser.parse_args()
     create_database_if_missing()
     app = bench_app()
@@ -178,21 +177,24 @@ def main() -> None:
         print(f"{len(fund.courses)} courses ({sum(r.hidden for r in fund.courses)} hidden), "
               f"{len(fund.providers)} providers, {len(fund.municipalities)} municipalities, "
               f"{fund.total.persons} participants")  # fmt: skip
-    app.config["OPEN_DATA_MAX_AGE"] = 0
     client = app.test_client()
-    timings = {}
-    for path in ("/openbaar", "/open-data/courses.csv"):
-        seconds = []
-        for _ in range(args.requests):
-            start = time.perf_counter()
-            assert client.get(path).status_code == 200
-            seconds.append(time.perf_counter() - start)
-        timings[path] = (statistics.median(seconds), max(seconds))
-    page, csv = timings["/openbaar"], timings["/open-data/courses.csv"]
+    app.config["OPEN_DATA_MAX_AGE"] = 0  # every request computes the figures
+    cold = [_get(client, "/openbaar") for _ in range(2)]
+    app.config["OPEN_DATA_MAX_AGE"] = 600  # as in production: kept for ten minutes
+    _get(client, "/openbaar")
+    page = sorted(_get(client, "/openbaar") for _ in range(args.requests))
+    csv = sorted(_get(client, "/open-data/courses.csv") for _ in range(args.requests))
+    p95 = lambda times: times[max(0, round(0.95 * len(times)) - 1)] * 1000  # noqa: E731
     print(f"RESULT public_figures_seconds={results['figures']:.2f} "
-          f"page_median_ms={page[0] * 1000:.0f} page_max_ms={page[1] * 1000:.0f} "
-          f"csv_median_ms={csv[0] * 1000:.0f} applications={args.applications} "
+          f"page_computing_ms={min(cold) * 1000:.0f} page_p95_ms={p95(page):.0f} "
+          f"courses_csv_p95_ms={p95(csv):.0f} applications={args.applications} "
           f"workers={args.workers}")  # fmt: skip
+
+
+def _get(client, path: str) -> float:
+    start = time.perf_counter()
+    assert client.get(path).status_code == 200
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":
