@@ -155,3 +155,12 @@ def test_stale_figures_are_served_while_one_background_refresh_computes_new_ones
     assert computed == [0, 1]
     assert cache.get(600, compute, app) == 2
     assert cache.get(0, compute, app) == 3  # max age 0: always new
+
+
+def test_every_fund_has_its_own_figures(client, public_scene, make_fund):
+    make_fund(5_000_00, name="Zeeuws Opleidingsfonds")
+    funds = {row["fund"]: row for row in _csv(client, "funds")}
+    assert funds["Zeeuws Opleidingsfonds"]["budget_eur"] == "5000.00"
+    assert funds["Zeeuws Opleidingsfonds"]["participants"] == "<10"  # nobody yet
+    assert funds["Twents Fonds voor Vakmanschap"]["participants"] == "15"
+    assert "Zeeuws Opleidingsfonds" in client.get("/openbaar").text

@@ -192,7 +192,7 @@ def _money_rows() -> tuple[dict[int, MoneyRow], dict[int, list[MoneyRow]]]:
 
 def public_figures() -> PublicFigures:
     """The public figures of every fund, small cells hidden (see reports.suppression)."""
-    persons = _persons()
+    people = _persons()
     received = _received()
     participating = sa.select(Application).where(Application.status.in_(PARTICIPATING))
     courses = _names(
@@ -207,8 +207,8 @@ def public_figures() -> PublicFigures:
 
     tables = []
     for fund_id, fund_row in funds.items():
-        counts: dict[Hashable, int] = {TOTAL: persons.get(("t", fund_id), 0)}
-        counts |= {(k[0], *k[2:]): n for k, n in persons.items() if k[1] == fund_id and k[0] != "t"}
+        counts: dict[Hashable, int] = {TOTAL: people.get(("t", fund_id), 0)}
+        counts |= {(k[0], *k[2:]): n for k, n in people.items() if k[1] == fund_id and k[0] != "t"}
         hidden = suppress(counts, _groups(counts))
         table = FundTables(fund_id=fund_id, fund=fund_row, schemes=schemes[fund_id])
         for key, persons in counts.items():
