@@ -191,8 +191,9 @@ def withdraw_change(change_id: int, actor: User) -> BankAccountChange:
         raise Forbidden(_("Only the staff of the organisation withdraw its request."))
     with unit_of_work():
         _move(change, "withdraw", actor)
+        after = {"iban": masked_iban(change.iban), "change": change.id}
         record(change.owner_kind.value, change.owner_id, "bank_change_withdrawn",
-               actor_id=actor.id, after={"iban": masked_iban(change.iban), "change": change.id})
+               actor_id=actor.id, after=after)  # fmt: skip
     return change
 
 
