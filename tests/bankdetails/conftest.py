@@ -32,5 +32,12 @@ def bank_scene(app, app_ctx, make_provider_user, make_staff):
                                            password=PASSWORD, actor_id=staff.id)  # fmt: skip
     colleague.preferred_language = "de"
     session.commit()
-    return SimpleNamespace(provider=provider, staff=staff, colleague=colleague, admin=admin,
-                           other_admin=other_admin, stranger=stranger, platform=platform)
+    return SimpleNamespace(
+        provider=provider,
+        staff=staff,
+        colleague=colleague,
+        admin=admin,
+        other_admin=other_admin,
+        stranger=stranger,
+        platform=platform,
+    )

@@ -129,9 +129,9 @@ def test_every_staff_member_is_told_in_their_language(bank_scene):
     s = bank_scene
     change = services.request_change(s.staff, NEW_IBAN, password=PASSWORD)
     services.reject_change(change.id, s.platform, reason="Niet te controleren")
-    rows = session.execute(sa.select(OutboxMessage.user_id, OutboxMessage.topic,
-                                     OutboxMessage.language, OutboxMessage.subject,
-                                     OutboxMessage.body).order_by(OutboxMessage.id)).all()  # fmt: skip
+    columns = (OutboxMessage.user_id, OutboxMessage.topic, OutboxMessage.language,
+               OutboxMessage.subject, OutboxMessage.body)  # fmt: skip
+    rows = session.execute(sa.select(*columns).order_by(OutboxMessage.id)).all()
     assert [(r.user_id, r.topic) for r in rows] == [
         (s.staff.id, "bank_change_requested"), (s.colleague.id, "bank_change_requested"),
         (s.staff.id, "bank_change_rejected"), (s.colleague.id, "bank_change_rejected")]  # fmt: skip
@@ -175,8 +175,9 @@ def test_a_new_request_withdraws_the_one_waiting(bank_scene):
     assert services.pending_change(first.owner_kind, s.provider.id).id == second.id
     with pytest.raises(Conflict):  # the withdrawn one cannot be confirmed any more
         services.confirm_change(first.id, s.platform)
-    event = session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.action == "bank_change_requested").order_by(AuditEvent.id.desc())).first()  # fmt: skip
+    requested = AuditEvent.action == "bank_change_requested"
+    event = session.scalars(sa.select(AuditEvent).where(requested)
+                            .order_by(AuditEvent.id.desc())).first()  # fmt: skip
     assert event.after["replaces"] == first.id
 
 

@@ -97,7 +97,7 @@ def test_a_draft_made_before_an_iban_changed_is_not_submitted(app, app_ctx, appr
 
 
 def test_nothing_to_pay_when_the_only_payee_waits(app, app_ctx, approved):
-    journeys, fund_id, _ids = approved()
+    _journeys, fund_id, _ids = approved()
     bankdetails.request_change(_provider_staff(app), NEW_IBAN, password=PASSWORD)
     with pytest.raises(ValidationFailed, match=_("bank details awaiting confirmation")):
         batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None)
