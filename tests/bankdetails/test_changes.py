@@ -11,12 +11,20 @@ from tests.bankdetails.conftest import FUND_IBAN, NEW_IBAN, OLD_IBAN
 from tests.conftest import PASSWORD
 from wallet.audit.models import AuditEvent
 from wallet.bankdetails import notices, services
-from wallet.bankdetails.models import ACTIONS, TRANSITIONS, BankAccountChange, ChangeStatus
+from wallet.bankdetails.models import ACTIONS, BankAccountChange, ChangeStatus
 from wallet.core.db import session
 from wallet.core.errors import Conflict, Forbidden, ValidationFailed
 from wallet.funds.models import Fund
 from wallet.notifications.models import OutboxMessage
 from wallet.providers.models import Provider
+
+
+# Written out, not read from the code: a move added there by mistake fails here.
+ALLOWED = {
+    (ChangeStatus.PENDING, "confirm"): ChangeStatus.CONFIRMED,
+    (ChangeStatus.PENDING, "reject"): ChangeStatus.REJECTED,
+    (ChangeStatus.PENDING, "withdraw"): ChangeStatus.WITHDRAWN,
+}
 
 
 def _count(model, *where) -> int:
@@ -39,7 +47,7 @@ def test_every_move_of_the_transition_table(bank_scene, status, action):
     do = {"confirm": lambda: services.confirm_change(change.id, s.platform),
           "reject": lambda: services.reject_change(change.id, s.platform, reason="Onbekend"),
           "withdraw": lambda: services.withdraw_change(change.id, s.colleague)}[action]  # fmt: skip
-    target = TRANSITIONS.get((status, action))
+    target = ALLOWED.get((status, action))
     if target is None:
         with pytest.raises(Conflict):
             do()
