@@ -18,7 +18,6 @@ from wallet.funds.models import Fund
 from wallet.notifications.models import OutboxMessage
 from wallet.providers.models import Provider
 
-
 # Written out, not read from the code: a move added there by mistake fails here.
 ALLOWED = {
     (ChangeStatus.PENDING, "confirm"): ChangeStatus.CONFIRMED,
