@@ -277,7 +277,7 @@ def test_an_iban_change_is_checked_confirmed_by_the_platform_and_audited_masked(
         change_id = session.scalar(sa.select(BankAccountChange.id))
     client.post("/logout")
     login(client, platform)
-    assert "NL20INGB0001234567" in client.get("/admin/bank-details").text
+    assert "NL20 INGB 0001 2345 67" in client.get("/admin/bank-details").text
     assert client.get(f"/admin/bank-details/{change_id}/confirm").status_code == 200
     assert client.post(f"/admin/bank-details/{change_id}/confirm").status_code == 302
     with app.app_context():

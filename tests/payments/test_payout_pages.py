@@ -38,7 +38,7 @@ def test_an_administrator_pays_through_the_pages(app, app_ctx, client, login, ap
     session.commit()
     client.post("/logout")
     login(client, journeys[0]["admins"][1])
-    assert "NL91ABNA0417164300" in client.get(f"/admin/bank-details/{change_id}/confirm").text
+    assert "NL91 ABNA 0417 1643 00" in client.get(f"/admin/bank-details/{change_id}/confirm").text
     client.post(f"/admin/bank-details/{change_id}/confirm")
     session.expire_all()
     assert session.get(Fund, fund_id).iban == FUND_IBAN
