@@ -278,6 +278,8 @@ def test_an_iban_change_is_checked_confirmed_by_the_platform_and_audited_masked(
     client.post("/logout")
     login(client, platform)
     assert "NL20 INGB 0001 2345 67" in client.get("/admin/bank-details").text
+    employer_page = client.get(f"/admin/employers/{staff.employer_id}").text
+    assert "er wacht een nieuwe IBAN op bevestiging" in employer_page
     assert client.get(f"/admin/bank-details/{change_id}/confirm").status_code == 200
     assert client.post(f"/admin/bank-details/{change_id}/confirm").status_code == 302
     with app.app_context():

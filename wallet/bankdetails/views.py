@@ -78,7 +78,9 @@ def grouped(iban: str | None) -> str:
 
 @bp.app_context_processor
 def _helpers():
-    return {"bank_state": bank_state, "masked_iban": masked_iban, "grouped_iban": grouped}
+    return {"bank_state": bank_state, "masked_iban": masked_iban, "grouped_iban": grouped,
+            "waiting_iban": lambda kind, owner_id: services.pending_change(OwnerKind(kind),
+                                                                           owner_id)}  # fmt: skip
 
 
 @bp.route("/bank-details", methods=["GET", "POST"])
