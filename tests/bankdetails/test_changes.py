@@ -207,3 +207,17 @@ def test_a_rejection_needs_a_reason_and_the_iban_in_use_cannot_be_asked_again(ba
     with pytest.raises(ValidationFailed):
         services.reject_change(change.id, s.platform, reason="  ")
     assert session.get(BankAccountChange, change.id).status == ChangeStatus.PENDING
+
+
+def test_staff_withdraw_their_request_on_the_page_and_nobody_else_can(bank_scene, client, login):
+    s = bank_scene
+    change = services.request_change(s.staff, NEW_IBAN, password=PASSWORD)
+    with pytest.raises(Forbidden):  # a fund administrator is not the provider's staff
+        services.withdraw_change(change.id, s.admin)
+    login(client, s.colleague)
+    answer = client.post("/bank-details", data={"form": "withdraw", "change": change.id})
+    assert answer.status_code == 302
+    session.expire_all()
+    assert session.get(BankAccountChange, change.id).status == ChangeStatus.WITHDRAWN
+    assert _count(AuditEvent, AuditEvent.action == "bank_change_withdrawn") == 1
+    assert _iban(Provider, s.provider.id) == OLD_IBAN

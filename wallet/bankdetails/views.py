@@ -90,7 +90,7 @@ def mine():
     form, status = RequestForm(), 200
     if request.method == "POST" and request.form.get("form") == "withdraw":
         try:
-            services.withdraw_change(int(request.form.get("change", 0)), current_user)
+            services.withdraw_change(request.form.get("change", 0, type=int), current_user)
         except DomainError as error:
             flash(error.detail, "error")
         else:
