@@ -221,3 +221,15 @@ def test_staff_withdraw_their_request_on_the_page_and_nobody_else_can(bank_scene
     assert session.get(BankAccountChange, change.id).status == ChangeStatus.WITHDRAWN
     assert _count(AuditEvent, AuditEvent.action == "bank_change_withdrawn") == 1
     assert _iban(Provider, s.provider.id) == OLD_IBAN
+
+
+def test_two_requests_at_the_same_moment_give_a_conflict_not_two_pending(bank_scene,
+                                                                        monkeypatch):  # fmt: skip
+    s = bank_scene
+    services.request_change(s.staff, NEW_IBAN, password=PASSWORD)
+    # the colleague's request did not see the first one yet: as if both read at once
+    monkeypatch.setattr(services, "pending_change", lambda kind, owner_id: None)
+    with pytest.raises(Conflict):
+        services.request_change(s.colleague, "NL69INGB0123456789", password=PASSWORD)
+    session.rollback()
+    assert _count(BankAccountChange, BankAccountChange.status == ChangeStatus.PENDING) == 1

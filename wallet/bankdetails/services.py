@@ -124,7 +124,11 @@ def request_change(user: User, iban: str, *, password: str) -> BankAccountChange
                                    previous_iban=owner.iban, status=ChangeStatus.PENDING,
                                    requested_by_id=user.id, requested_at=clock.now())  # fmt: skip
         db.add(change)
-        db.flush()
+        try:
+            db.flush()
+        except sa.exc.IntegrityError:  # the unique pending index: someone asked at the same time
+            raise Conflict(_("A colleague asked for a new IBAN at the same moment. Please look "
+                             "again.")) from None  # fmt: skip
         record(kind.value, owner_id, "bank_change_requested", actor_id=user.id,
                before={"iban": masked_iban(owner.iban)},
                after={"iban": masked_iban(number), "change": change.id,
