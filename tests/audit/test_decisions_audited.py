@@ -146,7 +146,7 @@ def _provider_details(world):
 def _provider_staff(world):
     return lambda: providers.add_staff_member(
         world.provider_user.provider_id, name="Collega", email="collega@example.nl",
-        password="een lang wachtwoord 123", actor_id=world.provider_user.id,
+        actor_id=world.provider_user.id,
     )  # fmt: skip
 
 

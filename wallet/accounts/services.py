@@ -15,7 +15,12 @@ from flask_babel import gettext as _
 
 from wallet.accounts.models import ApiToken, LoginFailure, Role, User, WorkerProfile
 from wallet.accounts.names import normalise_email, visible_name
-from wallet.accounts.passwords import hash_password, password_problem, verify_password
+from wallet.accounts.passwords import (
+    NO_PASSWORD,
+    hash_password,
+    password_problem,
+    verify_password,
+)
 from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
@@ -79,7 +84,9 @@ class ProviderRegistration:
     preferred_language: str = "nl"
 
 
-def _check_new_user(email: str, password: str, errors: dict[str, str]) -> str:
+def _check_new_user(
+    email: str, password: str | None, errors: dict[str, str], name: str = ""
+) -> str:
     email = normalise_email(email)
     try:
         validate_email(email, check_deliverability=False)
@@ -89,15 +96,17 @@ def _check_new_user(email: str, password: str, errors: dict[str, str]) -> str:
         taken = session.scalar(sa.select(sa.func.count()).where(User.email == email))
         if taken:
             errors["email"] = _("An account with this e-mail address already exists.")
-    problem = password_problem(password, email)
+    problem = (
+        password_problem(password, email, visible_name(name)) if password is not None else None
+    )
     if problem:
         errors["password"] = problem
     return email
 
 
-def check_new_user(email: str, password: str, errors: dict[str, str]) -> str:
+def check_new_user(email: str, password: str, errors: dict[str, str], name: str = "") -> str:
     """The normalised e-mail of a new user; problems with it or the password go in `errors`."""
-    return _check_new_user(email, password, errors)
+    return _check_new_user(email, password, errors, name)
 
 
 def _check_language(language: str, errors: dict[str, str]) -> None:
@@ -108,7 +117,7 @@ def _check_language(language: str, errors: dict[str, str]) -> None:
 def register_worker(data: WorkerRegistration) -> User:
     """Create a worker with their profile, or raise ValidationFailed listing every problem."""
     errors: dict[str, str] = {}
-    email = _check_new_user(data.email, data.password, errors)
+    email = _check_new_user(data.email, data.password, errors, data.name)
     name = visible_name(data.name)
     if not name:
         errors["name"] = _("Enter your name.")
@@ -159,7 +168,7 @@ def register_worker(data: WorkerRegistration) -> User:
 def register_provider(data: ProviderRegistration) -> User:
     """Create a provider organisation, pending verification, and its first staff user."""
     errors: dict[str, str] = {}
-    email = _check_new_user(data.email, data.password, errors)
+    email = _check_new_user(data.email, data.password, errors, data.name)
     kvk = data.kvk_number.strip().replace(" ", "")
     if not (len(kvk) == 8 and kvk.isdigit()):
         errors["kvk_number"] = _("A KvK number has 8 digits.")
@@ -194,7 +203,8 @@ def _recent_failures(*conditions) -> int:
     return session.scalar(query) or 0
 
 
-def _throttled(email: str, ip_address: str) -> bool:
+def throttled(email: str, ip_address: str) -> bool:
+    """True when this address may not try a password for this account now."""
     limit = current_app.config["LOGIN_THROTTLE_ATTEMPTS"]
     if _recent_failures(LoginFailure.ip_address == ip_address) >= limit * 10:
         return True
@@ -219,7 +229,7 @@ def authenticate(email: str, password: str, ip_address: str) -> User:
     """
     email, ip_address = normalise_email(email)[:254], ip_address[:45]
     minutes = current_app.config["LOGIN_THROTTLE_MINUTES"]
-    if _throttled(email, ip_address):
+    if throttled(email, ip_address):
         raise LoginThrottled(
             _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes)
         )
@@ -309,16 +319,23 @@ def create_staff_user(
     *,
     email: str,
     name: str,
-    password: str,
     role: Role,
+    password: str | None = None,
     provider=None,
     fund=None,
     employer=None,
     actor_id: int | None = None,
 ) -> User:
-    """Create a fund or platform administrator, or a provider's or employer's staff member."""
+    """Create a fund or platform administrator, or a provider's or employer's staff member.
+
+    Without a password (every page that adds colleagues) the new user is invited: an e-mail
+    with a link to choose their own password, and no sign-in until they did. A password is
+    given only by the operator's own commands and the demo, never typed for someone else.
+    """
+    from wallet.accounts.resets import invite
+
     errors: dict[str, str] = {}
-    email = _check_new_user(email, password, errors)
+    email = _check_new_user(email, password, errors, name)
     name = visible_name(name)
     if not name:
         errors["name"] = _("Enter a name.")
@@ -327,7 +344,7 @@ def create_staff_user(
     with unit_of_work() as db:
         user = User(
             email=email,
-            password_hash=hash_password(password),
+            password_hash=hash_password(password) if password is not None else NO_PASSWORD,
             name=name,
             role=role,
             provider=provider,
@@ -339,7 +356,11 @@ def create_staff_user(
         # Staff decide on money (approve, pay) or claim it: who gave them access is recorded.
         record("user", user.id, "staff_added", actor_id=actor_id,
                after={"role": role.value, "provider": provider and provider.id,
-                      "fund": fund and fund.id, "employer": employer and employer.id})  # fmt: skip
+                      "fund": fund and fund.id, "employer": employer and employer.id,
+                      "invited": password is None})  # fmt: skip
+        if password is None:
+            organisation = provider or fund or employer
+            invite(user, organisation=organisation.name if organisation else "Leerwallet")
     return user
 
 
