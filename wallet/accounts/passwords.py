@@ -52,8 +52,10 @@ def _hasher() -> PasswordHasher:
 def _personal_words(email: str, name: str) -> list[str]:
     """The user's own name and address in pieces, for zxcvbn to try as words."""
     local, _at, domain = email.lower().partition("@")
-    words = [email.lower(), local, domain.split(".")[0], name.lower()]
-    words += re.split(r"[^\w]+", f"{local} {name.lower()}")
+    parts = [part for part in re.split(r"[^\w]+", f"{local} {name.lower()}") if part]
+    # "Marieke ter Horst" is also typed "terhorst" or "marieketerhorst".
+    joined = ["".join(parts[i:j]) for i in range(len(parts)) for j in range(i + 2, len(parts) + 1)]
+    words = [email.lower(), local, domain.split(".")[0], *parts, *joined]
     return [word for word in dict.fromkeys(words) if len(word) >= 3]
 
 
