@@ -20,7 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "password_resets",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column(
             "purpose",
             sa.Enum(

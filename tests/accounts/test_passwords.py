@@ -57,9 +57,13 @@ def test_known_and_unknown_addresses_get_the_same_answer_by_the_same_path(
     unknown = _ask_reset(client, "niemand@example.nl")
     assert known.status_code == unknown.status_code == 302
     assert known.headers["Location"] == unknown.headers["Location"] == "/password/forgot/sent"
-    # A token and its SHA-256 are made for the unknown address too: the same work, then one
-    # commit; the e-mail goes through the outbox (written here, sent later by the mail job).
+    # A token and its SHA-256 are made for the unknown address too, and stored in a row that
+    # is void from the start: the same writes and one commit either way; the e-mail goes
+    # through the outbox (written here, sent later by the mail job).
     assert len(tokens) == 2
+    links = db.execute(sa.select(PasswordReset.user_id, PasswordReset.used_at)).all()
+    assert [user_id for user_id, _used in links] == [worker.id, None]
+    assert links[1].used_at is not None
     page = client.get(known.headers["Location"]).text
     assert "Als er een account met dit adres bestaat" in page
     assert _topics(db, worker.email) == ["password_reset"]

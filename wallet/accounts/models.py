@@ -146,12 +146,15 @@ class PasswordLinkPurpose(enum.StrEnum):
 class PasswordReset(Base):
     """A single-use link that sets a user's password. Only the SHA-256 of its token is kept,
     so a copy of the database opens no account; `used_at` is set once, by a conditional UPDATE.
+
+    A reset asked for an address without an account writes a row too, with no user and used
+    from the start: both answers then do the same writes, so neither takes longer.
     """
 
     __tablename__ = "password_resets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     purpose: Mapped[PasswordLinkPurpose] = mapped_column(
         str_enum(PasswordLinkPurpose, "password_link_purpose")
     )
@@ -160,4 +163,4 @@ class PasswordReset(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
