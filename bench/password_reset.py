@@ -62,8 +62,9 @@ def main() -> None:
         print(f"{kind}: p50 {summary[kind][0]:.2f} ms, p95 {summary[kind][1]:.2f} ms, "
               f"mean {summary[kind][2]:.2f} ms")  # fmt: skip
     difference = summary["known"][0] - summary["unknown"][0]
-    print(f"RESULT requests={args.requests} p50_known_ms={summary['known'][0]:.2f} "
-          f"p50_unknown_ms={summary['unknown'][0]:.2f} p50_difference_ms={difference:.2f}")  # fmt: skip
+    known, unknown = summary["known"][0], summary["unknown"][0]
+    print(f"RESULT requests={args.requests} p50_known_ms={known:.2f} "
+          f"p50_unknown_ms={unknown:.2f} p50_difference_ms={difference:.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
