@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -203,33 +204,64 @@ def _recent_failures(*conditions) -> int:
     return session.scalar(query) or 0
 
 
-def throttled(email: str, ip_address: str) -> bool:
-    """True when this address may not try a password for this account now."""
+# How long an address's failures on one account are remembered for its growing wait.
+PAIR_MEMORY = dt.timedelta(hours=24)
+
+
+def _pair_wait(email: str, ip_address: str) -> tuple[int, dt.timedelta | None]:
+    """This address's failures on this account in the last day, and how long it must still
+    wait: every LOGIN_THROTTLE_ATTEMPTS failures double the wait after the latest one (5
+    failures wait LOGIN_THROTTLE_MINUTES, 10 twice that, 15 four times, at most a day)."""
+    config, now = current_app.config, clock.now()
+    limit, window = config["LOGIN_THROTTLE_ATTEMPTS"], config["LOGIN_THROTTLE_MINUTES"]
+    count, last = session.execute(
+        sa.select(sa.func.count(), sa.func.max(LoginFailure.failed_at)).where(
+            LoginFailure.email == email,
+            LoginFailure.ip_address == ip_address,
+            LoginFailure.failed_at >= now - PAIR_MEMORY,
+        )
+    ).one()
+    if count < limit:
+        return count, None
+    wait = min(PAIR_MEMORY, dt.timedelta(minutes=window) * 2 ** (count // limit - 1))
+    remaining = last + wait - now
+    return count, remaining if remaining > dt.timedelta(0) else None
+
+
+def throttled(email: str, ip_address: str) -> dt.timedelta | None:
+    """How long this address must wait before it may try a password for this account, or
+    None when it may try now."""
     limit = current_app.config["LOGIN_THROTTLE_ATTEMPTS"]
+    window = dt.timedelta(minutes=current_app.config["LOGIN_THROTTLE_MINUTES"])
     if _recent_failures(LoginFailure.ip_address == ip_address) >= limit * 10:
-        return True
-    pair = _recent_failures(LoginFailure.email == email, LoginFailure.ip_address == ip_address)
-    if pair >= limit:
-        return True
+        return window
+    pair, wait = _pair_wait(email, ip_address)
+    if wait is not None:
+        return wait
     # Guessed at from many addresses: each address that already failed on it stops at once.
-    return pair > 0 and _recent_failures(LoginFailure.email == email) >= limit * 10
+    if pair > 0 and _recent_failures(LoginFailure.email == email) >= limit * 10:
+        return window
+    return None
 
 
 def authenticate(email: str, password: str, ip_address: str) -> User:
     """The user these credentials belong to; LoginRefused or LoginThrottled otherwise.
 
-    Throttling stops guessing without letting a guesser lock others out, counting failures
-    in the last LOGIN_THROTTLE_MINUTES: an address with 10 x LOGIN_THROTTLE_ATTEMPTS
-    failures is stopped for every account; an address with LOGIN_THROTTLE_ATTEMPTS failures
-    on one account is stopped for that account; an account with 10 x the limit failures
-    from all addresses together stops every address that failed on it at its first failure.
-    An address with no failures of its own is never stopped, so the owner's right password
-    works from their own address while someone else guesses. Failures are recorded (and
-    committed) before the refusal, so throttling holds across processes.
+    Throttling slows guessing without letting a guesser lock others out: an address with
+    LOGIN_THROTTLE_ATTEMPTS failures on one account waits LOGIN_THROTTLE_MINUTES for that
+    account, and each further LOGIN_THROTTLE_ATTEMPTS failures within a day double the wait
+    (at most a day), so one address gets fewer guesses the longer it guesses. In the last
+    LOGIN_THROTTLE_MINUTES, an address with 10 x the limit failures is stopped for every
+    account, and an account with 10 x the limit failures from all addresses together stops
+    every address that failed on it at its first failure. An address with no failures of its
+    own is never stopped, so the owner's right password works from their own address while
+    someone else guesses, and a password reset forgives the account's failures. Failures are
+    recorded (and committed) before the refusal, so throttling holds across processes.
     """
     email, ip_address = normalise_email(email)[:254], ip_address[:45]
-    minutes = current_app.config["LOGIN_THROTTLE_MINUTES"]
-    if throttled(email, ip_address):
+    wait = throttled(email, ip_address)
+    if wait is not None:
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
         raise LoginThrottled(
             _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes)
         )
