@@ -125,6 +125,21 @@ def test_a_reset_link_expires_after_sixty_minutes(client, make_worker, db):
     assert _logs_in(client, worker.email, PASSWORD)
 
 
+def test_two_requests_racing_with_one_link_set_one_password(app, make_worker, monkeypatch):
+    from wallet.core.db import session
+
+    worker = make_worker()
+    with app.test_request_context():
+        resets.request_password_reset(worker.email)
+        token = link_path(session, worker.email, "password_reset").rsplit("/", 1)[1]
+        link = resets.link_for(token)  # both requests read the link before either wrote
+        resets.set_password_by_link(token, NEW)
+        monkeypatch.setattr(resets, "link_for", lambda _token: link)
+        with pytest.raises(resets.PasswordLinkInvalid):
+            resets.set_password_by_link(token, "een fiets met drie bellen")
+    assert _logs_in(app.test_client(), worker.email, NEW)
+
+
 @pytest.mark.parametrize("token", ["onzin", "x" * 43, "a" * 500])
 def test_an_unknown_token_gives_a_readable_page(client, token):
     answer = client.get(f"/password/reset/{token}")
