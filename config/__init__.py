@@ -70,6 +70,9 @@ def _base() -> dict:
 def development() -> dict:
     settings = _base()
     settings.update(ENVIRONMENT="development", DEBUG=False)
+    # Without MAIL_SERVER the demo sends no mail: the outbox page shows reset and invitation
+    # links to platform administrators, so a newcomer can try them. Never in production.
+    settings["OUTBOX_SHOWS_LINKS"] = True
     # A laptop needs no secret to be set; a fresh one per process logs everyone out on restart.
     settings["SECRET_KEY"] = settings["SECRET_KEY"] or secrets.token_hex(32)
     return settings

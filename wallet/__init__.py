@@ -95,6 +95,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from wallet.accounts.password_views import bp as passwords_bp
     from wallet.accounts.views import bp as accounts_bp
     from wallet.api import init_app as init_api
     from wallet.applications.views import bp as applications_bp
@@ -118,7 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.reports.public_views import bp as public_bp
     from wallet.schemes.views import bp as schemes_bp
 
-    blueprints = (home_bp, accounts_bp, funds_bp, schemes_bp, grants_bp, catalogue_bp,
+    blueprints = (home_bp, accounts_bp, passwords_bp, funds_bp, schemes_bp, grants_bp, catalogue_bp,
                   applications_bp, claims_bp, audit_bp, notifications_bp, payments_bp,
                   online_bp, webhooks_bp, ops_bp, employers_bp, brokers_bp,
                   placements_bp, fund_placements_bp, reimbursements_bp, public_bp,

@@ -1,6 +1,6 @@
 """Imports every model so Base.metadata knows all tables (Alembic, tests)."""
 
-from wallet.accounts.models import ApiToken, LoginFailure, User, WorkerProfile
+from wallet.accounts.models import ApiToken, LoginFailure, PasswordReset, User, WorkerProfile
 from wallet.applications.models import Application, ApplicationPart
 from wallet.audit.models import AuditEvent
 from wallet.bankdetails.models import BankAccountChange
@@ -66,6 +66,7 @@ __all__ = [
     "LoginFailure",
     "LotteryDraw",
     "OutboxMessage",
+    "PasswordReset",
     "PayoutBatch",
     "PayoutItem",
     "PayoutLine",

@@ -223,3 +223,27 @@ def test_the_throttle_counts_every_variant_of_one_address(app, make_worker):
                 authenticate(typed, "wrong password", "192.0.2.1")
         emails = set(session.scalars(sa.select(LoginFailure.email)))
     assert emails == {"werkende@demo.nl"}
+
+
+def test_every_round_of_failures_doubles_the_wait_of_that_address(app, client, make_worker):
+    worker = make_worker()
+    limit, minutes = app.config["LOGIN_THROTTLE_ATTEMPTS"], app.config["LOGIN_THROTTLE_MINUTES"]
+    moment = dt.datetime(2027, 5, 1, 9, 0, tzinfo=dt.UTC)
+    with clock.frozen_at(moment):
+        for _ in range(limit):
+            assert _fail(client, worker.email, "203.0.113.9").status_code == 401
+    # Past the limit every further guess waits: 15 minutes for the first round of five, then
+    # 30, then 60, each counted from the latest failure.
+    for wait in [minutes] * limit + [minutes * 2] * limit + [minutes * 4]:
+        with clock.frozen_at(moment + dt.timedelta(minutes=wait - 1)):
+            assert _fail(client, worker.email, "203.0.113.9").status_code == 429
+        moment += dt.timedelta(minutes=wait)
+        with clock.frozen_at(moment):
+            assert _fail(client, worker.email, "203.0.113.9").status_code == 401
+    with clock.frozen_at(moment):  # meanwhile the owner signs in from their own address
+        right = client.post(
+            "/login",
+            data={"email": worker.email, "password": PASSWORD},
+            environ_base={"REMOTE_ADDR": "198.51.100.7"},
+        )
+    assert right.status_code == 302

@@ -161,7 +161,7 @@ def _iban_confirmed(world, who: str):
 def _provider_staff(world):
     return lambda: providers.add_staff_member(
         world.provider_user.provider_id, name="Collega", email="collega@example.nl",
-        password="een lang wachtwoord 123", actor_id=world.provider_user.id,
+        actor_id=world.provider_user.id,
     )  # fmt: skip
 
 

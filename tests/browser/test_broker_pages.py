@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.accounts.links import link_path
 from tests.conftest import PASSWORD
 from wallet.accounts.models import Role
 from wallet.core import clock
@@ -34,7 +35,7 @@ def _fits(page: Page) -> None:
 
 
 def test_a_broker_keeps_a_caseload(
-    page: Page, live_server: str, assert_accessible, make_staff, make_employer_user
+    page: Page, live_server: str, assert_accessible, make_staff, make_employer_user, db
 ):
     page.set_viewport_size({"width": 375, "height": 800})
     admin = make_staff(Role.FUND_ADMIN)
@@ -44,13 +45,20 @@ def test_a_broker_keeps_a_caseload(
     assert_accessible(page)
     page.get_by_label("Naam").fill("Gerrit Oude Nijhuis")
     page.get_by_label("E-mailadres").fill("gerrit@fonds.example.nl")
-    page.get_by_label("Eerste wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Arbeidsmakelaar toevoegen").click()
     expect(page.locator("main")).to_contain_text("Gerrit Oude Nijhuis")
     assert_accessible(page)
     _fits(page)
     page.get_by_role("button", name="Uitloggen").click()
 
+    # Gerrit chooses a password with the link in the invitation.
+    page.goto(live_server + link_path(db, "gerrit@fonds.example.nl"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kies je wachtwoord")
+    assert_accessible(page)
+    _fits(page)
+    page.get_by_label("Nieuw wachtwoord", exact=True).fill(PASSWORD)
+    page.get_by_label("Herhaal het nieuwe wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Wachtwoord opslaan").click()
     _log_in(page, live_server, "gerrit@fonds.example.nl")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mijn caseload")
     assert_accessible(page)

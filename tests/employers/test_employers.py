@@ -3,6 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
+from tests.accounts.links import accept_invitation
 from tests.conftest import PASSWORD
 from wallet.accounts.models import Role, User
 from wallet.audit.models import AuditEvent
@@ -302,11 +303,11 @@ def test_staff_add_a_colleague_who_can_log_in(client, app, make_employer_user, l
         "form": "colleague",
         "colleague-name": "Tom Lammers",
         "colleague-email": "tom@werkgever.example.nl",
-        "colleague-password": PASSWORD,
     }
     assert client.post("/employer/organisation", data=data).status_code == 302
     client.post("/logout")
     with app.app_context():
+        accept_invitation(client, session, "tom@werkgever.example.nl", PASSWORD)
         colleague = session.scalar(sa.select(User).where(User.email == "tom@werkgever.example.nl"))
         assert colleague.role == Role.EMPLOYER_STAFF
         assert colleague.employer_id == staff.employer_id

@@ -118,4 +118,4 @@ def test_an_organisation_or_colleague_named_by_invisible_characters_is_refused(
     assert set(refused.value.errors) == {"name"}
     with pytest.raises(ValidationFailed):
         services.add_staff_member(user.provider_id, name="\u3164 \u200b", email="c@example.nl",
-                                  password=PASSWORD, actor_id=user.id)  # fmt: skip
+                                  actor_id=user.id)  # fmt: skip

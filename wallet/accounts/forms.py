@@ -126,9 +126,37 @@ class ColleagueForm(FlaskForm):
     """A colleague who joins the account of a provider or an employer."""
 
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    email = EmailField(
+        _l("E-mail address"),
+        description=_l("We send an invitation to this address to choose a password."),
+        validators=[DataRequired(REQUIRED), Length(max=254)],
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The address to send a reset link to."""
+
     email = EmailField(_l("E-mail address"), validators=[DataRequired(REQUIRED), Length(max=254)])
-    password = StringField(
-        _l("First password"),
-        description=_l("At least 12 characters. Give it to your colleague in person."),
+
+
+class NewPasswordForm(FlaskForm):
+    """A password chosen twice, on a reset or invitation link."""
+
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 12 characters. A short sentence is easy to remember."),
         validators=[DataRequired(REQUIRED)],
     )
+    password_confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """The current password, then the new one twice."""
+
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])

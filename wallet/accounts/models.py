@@ -134,3 +134,33 @@ class LoginFailure(Base):
     email: Mapped[str] = mapped_column(sa.String(254), index=True)
     ip_address: Mapped[str] = mapped_column(sa.String(45), index=True)
     failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+
+
+class PasswordLinkPurpose(enum.StrEnum):
+    """Why a set-your-password link was made: the owner forgot it, or a colleague invited them."""
+
+    RESET = "reset"
+    INVITATION = "invitation"
+
+
+class PasswordReset(Base):
+    """A single-use link that sets a user's password. Only the SHA-256 of its token is kept,
+    so a copy of the database opens no account; `used_at` is set once, by a conditional UPDATE.
+
+    A reset asked for an address without an account writes a row too, with no user and used
+    from the start: both answers then do the same writes, so neither takes longer.
+    """
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    purpose: Mapped[PasswordLinkPurpose] = mapped_column(
+        str_enum(PasswordLinkPurpose, "password_link_purpose")
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User | None] = relationship()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -15,7 +16,12 @@ from flask_babel import gettext as _
 
 from wallet.accounts.models import ApiToken, LoginFailure, Role, User, WorkerProfile
 from wallet.accounts.names import normalise_email, visible_name
-from wallet.accounts.passwords import hash_password, password_problem, verify_password
+from wallet.accounts.passwords import (
+    NO_PASSWORD,
+    hash_password,
+    password_problem,
+    verify_password,
+)
 from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
@@ -79,7 +85,9 @@ class ProviderRegistration:
     preferred_language: str = "nl"
 
 
-def _check_new_user(email: str, password: str, errors: dict[str, str]) -> str:
+def _check_new_user(
+    email: str, password: str | None, errors: dict[str, str], name: str = ""
+) -> str:
     email = normalise_email(email)
     try:
         validate_email(email, check_deliverability=False)
@@ -89,15 +97,17 @@ def _check_new_user(email: str, password: str, errors: dict[str, str]) -> str:
         taken = session.scalar(sa.select(sa.func.count()).where(User.email == email))
         if taken:
             errors["email"] = _("An account with this e-mail address already exists.")
-    problem = password_problem(password, email)
+    problem = (
+        password_problem(password, email, visible_name(name)) if password is not None else None
+    )
     if problem:
         errors["password"] = problem
     return email
 
 
-def check_new_user(email: str, password: str, errors: dict[str, str]) -> str:
+def check_new_user(email: str, password: str, errors: dict[str, str], name: str = "") -> str:
     """The normalised e-mail of a new user; problems with it or the password go in `errors`."""
-    return _check_new_user(email, password, errors)
+    return _check_new_user(email, password, errors, name)
 
 
 def _check_language(language: str, errors: dict[str, str]) -> None:
@@ -108,7 +118,7 @@ def _check_language(language: str, errors: dict[str, str]) -> None:
 def register_worker(data: WorkerRegistration) -> User:
     """Create a worker with their profile, or raise ValidationFailed listing every problem."""
     errors: dict[str, str] = {}
-    email = _check_new_user(data.email, data.password, errors)
+    email = _check_new_user(data.email, data.password, errors, data.name)
     name = visible_name(data.name)
     if not name:
         errors["name"] = _("Enter your name.")
@@ -159,7 +169,7 @@ def register_worker(data: WorkerRegistration) -> User:
 def register_provider(data: ProviderRegistration) -> User:
     """Create a provider organisation, pending verification, and its first staff user."""
     errors: dict[str, str] = {}
-    email = _check_new_user(data.email, data.password, errors)
+    email = _check_new_user(data.email, data.password, errors, data.name)
     kvk = data.kvk_number.strip().replace(" ", "")
     if not (len(kvk) == 8 and kvk.isdigit()):
         errors["kvk_number"] = _("A KvK number has 8 digits.")
@@ -194,32 +204,64 @@ def _recent_failures(*conditions) -> int:
     return session.scalar(query) or 0
 
 
-def _throttled(email: str, ip_address: str) -> bool:
+# How long an address's failures on one account are remembered for its growing wait.
+PAIR_MEMORY = dt.timedelta(hours=24)
+
+
+def _pair_wait(email: str, ip_address: str) -> tuple[int, dt.timedelta | None]:
+    """This address's failures on this account in the last day, and how long it must still
+    wait: every LOGIN_THROTTLE_ATTEMPTS failures double the wait after the latest one (5
+    failures wait LOGIN_THROTTLE_MINUTES, 10 twice that, 15 four times, at most a day)."""
+    config, now = current_app.config, clock.now()
+    limit, window = config["LOGIN_THROTTLE_ATTEMPTS"], config["LOGIN_THROTTLE_MINUTES"]
+    count, last = session.execute(
+        sa.select(sa.func.count(), sa.func.max(LoginFailure.failed_at)).where(
+            LoginFailure.email == email,
+            LoginFailure.ip_address == ip_address,
+            LoginFailure.failed_at >= now - PAIR_MEMORY,
+        )
+    ).one()
+    if count < limit:
+        return count, None
+    wait = min(PAIR_MEMORY, dt.timedelta(minutes=window) * 2 ** (count // limit - 1))
+    remaining = last + wait - now
+    return count, remaining if remaining > dt.timedelta(0) else None
+
+
+def throttled(email: str, ip_address: str) -> dt.timedelta | None:
+    """How long this address must wait before it may try a password for this account, or
+    None when it may try now."""
     limit = current_app.config["LOGIN_THROTTLE_ATTEMPTS"]
+    window = dt.timedelta(minutes=current_app.config["LOGIN_THROTTLE_MINUTES"])
     if _recent_failures(LoginFailure.ip_address == ip_address) >= limit * 10:
-        return True
-    pair = _recent_failures(LoginFailure.email == email, LoginFailure.ip_address == ip_address)
-    if pair >= limit:
-        return True
+        return window
+    pair, wait = _pair_wait(email, ip_address)
+    if wait is not None:
+        return wait
     # Guessed at from many addresses: each address that already failed on it stops at once.
-    return pair > 0 and _recent_failures(LoginFailure.email == email) >= limit * 10
+    if pair > 0 and _recent_failures(LoginFailure.email == email) >= limit * 10:
+        return window
+    return None
 
 
 def authenticate(email: str, password: str, ip_address: str) -> User:
     """The user these credentials belong to; LoginRefused or LoginThrottled otherwise.
 
-    Throttling stops guessing without letting a guesser lock others out, counting failures
-    in the last LOGIN_THROTTLE_MINUTES: an address with 10 x LOGIN_THROTTLE_ATTEMPTS
-    failures is stopped for every account; an address with LOGIN_THROTTLE_ATTEMPTS failures
-    on one account is stopped for that account; an account with 10 x the limit failures
-    from all addresses together stops every address that failed on it at its first failure.
-    An address with no failures of its own is never stopped, so the owner's right password
-    works from their own address while someone else guesses. Failures are recorded (and
-    committed) before the refusal, so throttling holds across processes.
+    Throttling slows guessing without letting a guesser lock others out: an address with
+    LOGIN_THROTTLE_ATTEMPTS failures on one account waits LOGIN_THROTTLE_MINUTES for that
+    account, and each further LOGIN_THROTTLE_ATTEMPTS failures within a day double the wait
+    (at most a day), so one address gets fewer guesses the longer it guesses. In the last
+    LOGIN_THROTTLE_MINUTES, an address with 10 x the limit failures is stopped for every
+    account, and an account with 10 x the limit failures from all addresses together stops
+    every address that failed on it at its first failure. An address with no failures of its
+    own is never stopped, so the owner's right password works from their own address while
+    someone else guesses, and a password reset forgives the account's failures. Failures are
+    recorded (and committed) before the refusal, so throttling holds across processes.
     """
     email, ip_address = normalise_email(email)[:254], ip_address[:45]
-    minutes = current_app.config["LOGIN_THROTTLE_MINUTES"]
-    if _throttled(email, ip_address):
+    wait = throttled(email, ip_address)
+    if wait is not None:
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
         raise LoginThrottled(
             _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes)
         )
@@ -309,16 +351,23 @@ def create_staff_user(
     *,
     email: str,
     name: str,
-    password: str,
     role: Role,
+    password: str | None = None,
     provider=None,
     fund=None,
     employer=None,
     actor_id: int | None = None,
 ) -> User:
-    """Create a fund or platform administrator, or a provider's or employer's staff member."""
+    """Create a fund or platform administrator, or a provider's or employer's staff member.
+
+    Without a password (every page that adds colleagues) the new user is invited: an e-mail
+    with a link to choose their own password, and no sign-in until they did. A password is
+    given only by the operator's own commands and the demo, never typed for someone else.
+    """
+    from wallet.accounts.resets import invite
+
     errors: dict[str, str] = {}
-    email = _check_new_user(email, password, errors)
+    email = _check_new_user(email, password, errors, name)
     name = visible_name(name)
     if not name:
         errors["name"] = _("Enter a name.")
@@ -327,7 +376,7 @@ def create_staff_user(
     with unit_of_work() as db:
         user = User(
             email=email,
-            password_hash=hash_password(password),
+            password_hash=hash_password(password) if password is not None else NO_PASSWORD,
             name=name,
             role=role,
             provider=provider,
@@ -339,7 +388,11 @@ def create_staff_user(
         # Staff decide on money (approve, pay) or claim it: who gave them access is recorded.
         record("user", user.id, "staff_added", actor_id=actor_id,
                after={"role": role.value, "provider": provider and provider.id,
-                      "fund": fund and fund.id, "employer": employer and employer.id})  # fmt: skip
+                      "fund": fund and fund.id, "employer": employer and employer.id,
+                      "invited": password is None})  # fmt: skip
+        if password is None:
+            organisation = provider or fund or employer
+            invite(user, organisation=organisation.name if organisation else "Leerwallet")
     return user
 
 

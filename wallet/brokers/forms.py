@@ -15,11 +15,10 @@ class BrokerForm(FlaskForm):
     """A labour broker who joins the fund's mobility team."""
 
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(REQUIRED), Length(max=254)])
-    password = StringField(
-        _l("First password"),
-        description=_l("At least 12 characters. Give it to your colleague in person."),
-        validators=[DataRequired(REQUIRED)],
+    email = EmailField(
+        _l("E-mail address"),
+        description=_l("We send an invitation to this address to choose a password."),
+        validators=[DataRequired(REQUIRED), Length(max=254)],
     )
 
 

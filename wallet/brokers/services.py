@@ -60,8 +60,8 @@ def _actor(actor_id: int) -> User:
     return actor
 
 
-def create_broker(fund_id: int, *, name: str, email: str, password: str, actor_id: int) -> User:
-    """A fund's administrator (or a platform administrator) gives a broker an account."""
+def create_broker(fund_id: int, *, name: str, email: str, actor_id: int) -> User:
+    """A fund's administrator (or a platform administrator) invites a broker by e-mail."""
     fund = get_fund(fund_id)
     actor = _actor(actor_id)
     allowed = actor.role == Role.PLATFORM_ADMIN or (
@@ -73,7 +73,6 @@ def create_broker(fund_id: int, *, name: str, email: str, password: str, actor_i
         user = create_staff_user(
             email=email,
             name=name,
-            password=password,
             role=Role.BROKER,
             fund=fund,
             actor_id=actor_id,

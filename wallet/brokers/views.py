@@ -250,13 +250,13 @@ def _team(fund_id: int, *, endpoint: str, with_caseload: bool):
                     fund.id,
                     name=form.name.data,
                     email=form.email.data,
-                    password=form.password.data,
                     actor_id=current_user.id,
                 )
             except ValidationFailed as error:
                 show_errors(form, error)
             else:
-                flash(_("The labour broker can log in now."), "success")
+                flash(_("We sent the labour broker an e-mail with a link to choose a password."),
+                      "success")  # fmt: skip
                 return redirect(url_for(endpoint, fund_id=fund.id))
         status = 422
     return render_template(

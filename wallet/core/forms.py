@@ -73,11 +73,11 @@ def add_colleague(form: FlaskForm, add_staff_member: Callable, organisation_id: 
         return None
     try:
         add_staff_member(organisation_id, name=form.name.data, email=form.email.data,
-                         password=form.password.data, actor_id=current_user.id)  # fmt: skip
+                         actor_id=current_user.id)  # fmt: skip
     except ValidationFailed as error:
         show_errors(form, error)
         return None
-    flash(_("Your colleague can log in now."), "success")
+    flash(_("We sent your colleague an e-mail with a link to choose a password."), "success")
     return redirect(back)
 
 

@@ -144,7 +144,7 @@ def register_employer(data: EmployerRegistration) -> User:
     # On the sign-up form "name" is the person's; the organisation's is organisation_name.
     if "name" in errors:
         errors["organisation_name"] = errors.pop("name")
-    email = check_new_user(data.email, data.password, errors)
+    email = check_new_user(data.email, data.password, errors, data.name)
     try:
         kvk = validation.kvk_number(data.kvk_number)
     except ValueError as error:
@@ -226,14 +226,14 @@ def staff_of(employer_id: int) -> list[User]:
     return list(session.scalars(query.order_by(User.name, User.id)))
 
 
-def add_staff_member(employer_id: int, *, name: str, email: str, password: str, actor_id: int):
-    """A colleague joins the employer's account with the first password given here."""
+def add_staff_member(employer_id: int, *, name: str, email: str, actor_id: int):
+    """A colleague joins the employer's account, invited by e-mail to choose a password."""
     employer = get_employer(employer_id)
     if not visible_name(name):
         raise ValidationFailed(_("Enter the name of your colleague."),
                                errors={"name": _("Enter the name of your colleague.")})  # fmt: skip
     with unit_of_work():
-        user = create_staff_user(email=email, name=name, password=password,
+        user = create_staff_user(email=email, name=name,
                                  role=Role.EMPLOYER_STAFF, employer=employer,
                                  actor_id=actor_id)  # fmt: skip
         record("employer", employer.id, "staff_added", actor_id=actor_id,

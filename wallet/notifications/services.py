@@ -34,6 +34,9 @@ def N_(msgid: str) -> str:  # noqa: N802 - the gettext marker that pybabel extra
     return msgid
 
 
+# Topics whose body holds a link that sets a password: shown to their recipient only.
+SECRET_TOPICS = frozenset({"password_reset", "invitation"})
+
 # topic -> (subject, body). Parameters ending in _cents arrive as integer cents and are
 # shown as money without the suffix: covered_cents -> %(covered)s.
 TOPICS: dict[str, tuple[str, str]] = {
@@ -91,6 +94,25 @@ TOPICS: dict[str, tuple[str, str]] = {
     "placement_decided": (
         N_("Decision on application %(reference)s"),
         N_("The fund decided on %(person)s in your application %(reference)s: %(decision)s"),
+    ),
+    "password_reset": (
+        N_("Choose a new password for Leerwallet"),
+        N_("Someone asked to choose a new password for your Leerwallet account. If that was "
+           "you, open this link within %(minutes)s minutes; it works once: %(url)s If it was "
+           "not you, ignore this e-mail: your password stays as it is."),
+    ),
+    "invitation": (
+        N_("You are invited to Leerwallet"),
+        N_("A colleague gave you an account on Leerwallet for %(organisation)s. Choose your "
+           "own password with this link within %(days)s days; it works once: %(url)s When it "
+           "has expired, ask for a new one with 'Forgot your password?' on the sign-in page."),
+    ),
+    "password_changed": (
+        N_("Your Leerwallet password was changed"),
+        N_("The password of your Leerwallet account was just changed. If you did this, you "
+           "need not do anything. If you did not, someone else may know your password: "
+           "choose a new one at once with 'Forgot your password?' on the sign-in page and "
+           "tell your fund or the platform administrators."),
     ),
     "follow_up_due": (
         N_("Follow-up due for %(person)s (application %(reference)s)"),

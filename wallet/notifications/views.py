@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -61,12 +61,16 @@ def messages():
 @bp.get("/outbox")
 @role_required(Role.PLATFORM_ADMIN)
 def outbox():
-    """Every message with its status and recipient, optionally of one status."""
+    """Every message with its status and recipient, optionally of one status. A message
+    with a link that sets a password is shown to its recipient only (on their own messages
+    page), except where OUTBOX_SHOWS_LINKS is set (development: the demo sends no mail)."""
     form = OutboxFilter(request.args)
     status = MessageStatus(form.status.data) if form.validate() and form.status.data else None
     page = _page()
     rows, total = services.outbox(status, page, OUTBOX_PER_PAGE)
     return render_template("notifications/outbox.html", messages=rows, total=total, form=form,
                            labels=STATUS_LABELS, page=page,
+                           secret_topics=services.SECRET_TOPICS,
+                           show_links=current_app.config.get("OUTBOX_SHOWS_LINKS", False),
                            pages=_pages(total, OUTBOX_PER_PAGE),
                            args={"status": status.value} if status else {})  # fmt: skip

@@ -217,9 +217,8 @@ def staff_of(provider_id: int) -> list:
     return list(session.scalars(query.order_by(User.name)))
 
 
-def add_staff_member(provider_id: int, *, name: str, email: str, password: str, actor_id: int):
-    """A colleague joins the provider's account; they log in with the password given here
-    (and should change it: e-mail invitations come with notifications)."""
+def add_staff_member(provider_id: int, *, name: str, email: str, actor_id: int):
+    """A colleague joins the provider's account, invited by e-mail to choose a password."""
     from wallet.accounts.models import Role
     from wallet.accounts.services import create_staff_user
 
@@ -232,7 +231,6 @@ def add_staff_member(provider_id: int, *, name: str, email: str, password: str, 
         user = create_staff_user(
             email=email,
             name=name.strip(),
-            password=password,
             role=Role.PROVIDER_STAFF,
             provider=provider,
             actor_id=actor_id,
