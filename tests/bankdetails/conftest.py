@@ -9,8 +9,8 @@ import pytest
 
 from tests.conftest import PASSWORD
 from wallet.accounts.models import Role, User
+from wallet.accounts.services import create_staff_user
 from wallet.core.db import session
-from wallet.providers import services as providers
 from wallet.providers.models import Provider
 
 OLD_IBAN, NEW_IBAN, FUND_IBAN = "NL20INGB0001234567", "NL39RABO0300065264", "NL91ABNA0417164300"
@@ -28,8 +28,9 @@ def bank_scene(app, app_ctx, make_provider_user, make_staff):
     provider.iban, provider.bic = OLD_IBAN, "INGBNL2A"
     admin.fund.iban, admin.fund.bic = FUND_IBAN, "ABNANL2A"
     session.commit()
-    colleague = providers.add_staff_member(provider.id, name="Kollegin", email="k@example.de",
-                                           password=PASSWORD, actor_id=staff.id)  # fmt: skip
+    # Set-up data: a colleague with a password (not invited), so the outbox starts empty.
+    colleague = create_staff_user(email="k@example.de", name="Kollegin", role=Role.PROVIDER_STAFF,
+                                  password=PASSWORD, provider=provider)  # fmt: skip
     colleague.preferred_language = "de"
     session.commit()
     return SimpleNamespace(
