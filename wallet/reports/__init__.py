@@ -1,1 +1,1 @@
-"""Reports of a fund: what its money did, for its board, its funders and the public."""
+"""Reports: what a fund's director, accountant and the public see, computed from the ledger."""
