@@ -15,16 +15,40 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from wallet.core.csvfiles import csv_lines
 from wallet.core.money import Money
+from wallet.reports.money import FLOWS
 from wallet.reports.period import Move, PeriodReport
 
 TEXT, COUNT, EURO = "text", "count", "euro"
 EURO_FORMAT = '"€" #,##0.00;[Red]-"€" #,##0.00'
+FLOW_LABELS = {
+    "deposited": _l("Deposited into the fund"),
+    "granted": _l("Committed to workers' budgets"),
+    "expired": _l("Returned from expired budgets"),
+    "approved": _l("Approved claims of training providers"),
+    "reimbursed": _l("Approved reimbursements to employers"),
+    "clawed_back": _l("Clawed back from paid claims"),
+    "submitted": _l("Sent to the bank in payout batches"),
+    "paid": _l("Paid out"),
+    "returned": _l("Returned by the bank"),
+}
+# Payout and deposit flows belong to the fund as a whole, not to one of its schemes.
+FUND_WIDE = ("deposited", "submitted", "paid", "returned")
+SCHEME_FLOWS = ("granted", "expired", "approved", "reimbursed")
+BOOK_LABELS = {
+    "pot": _l("Fund pot (not yet granted)"),
+    "grants": _l("Workers' budgets"),
+    "payable": _l("Owed to training providers and employers"),
+    "in_transit": _l("Sent to the bank, not yet paid"),
+    "paid_out": _l("Paid out"),
+    "receivable": _l("Owed back by training providers"),
+}
 
 
 @dataclass(frozen=True)
@@ -75,9 +99,49 @@ def _moves(key: str, title: str, moves: list[Move]) -> Table:
     )
 
 
+def _money(report: PeriodReport) -> Table:
+    flows = [f for f in FLOWS if report.scheme_id is None or f not in FUND_WIDE]
+    rows = [(str(FLOW_LABELS[f]), report.flows[f]) for f in flows]
+    rows += [
+        (_("Reserved for courses and placements at the start"), report.held_at_start),
+        (_("Reserved for courses and placements at the end"), report.held_at_end),
+    ]
+    return Table("money", _("What the money did"),
+                 (Column(_("Movement")), Column(_("Amount"), EURO)), rows)  # fmt: skip
+
+
+def _scheme_money(report: PeriodReport) -> Table:
+    columns = (Column(_("Scheme")), *(Column(str(FLOW_LABELS[f]), EURO) for f in SCHEME_FLOWS),
+               Column(_("Reserved at the end"), EURO))  # fmt: skip
+    rows = [
+        (row.name, *(row.flows[f] for f in SCHEME_FLOWS), row.held_at_end)
+        for row in report.scheme_money
+    ]
+    return Table("scheme_money", _("Money per scheme"), columns, rows)
+
+
+def _books(report: PeriodReport) -> Table:
+    rows = [(str(BOOK_LABELS[r.book]), r.opening, r.movements, r.closing) for r in report.books]
+    total = (
+        _("Total: everything deposited"),
+        *(sum(r[i] for r in rows) for i in (1, 2, 3)),
+    )
+    return Table(
+        "books",
+        _("The fund's books: opening balance + movements = closing balance"),
+        (Column(_("Book")), Column(_("Opening balance"), EURO), Column(_("Movements"), EURO),
+         Column(_("Closing balance"), EURO)),
+        rows,
+        total,
+    )  # fmt: skip
+
+
 def tables(report: PeriodReport) -> list[Table]:
-    """The report's tables in the order the page shows them."""
-    found = [_schemes(report)]
+    """The report's tables in the order the page shows them; the fund's books and the money
+    per scheme only in the report of the whole fund."""
+    found = [_schemes(report), _money(report)]
+    if report.scheme_id is None:
+        found += [_scheme_money(report), _books(report)]
     found.append(_moves("placement_moves", _("Sector moves in employer placements"),
                         report.placement_moves))  # fmt: skip
     found.append(_moves("worker_moves", _("Sector moves of workers to their target occupation"),

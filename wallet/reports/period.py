@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -44,10 +43,10 @@ from wallet.funds.models import Fund
 from wallet.grants.models import Grant
 from wallet.placements.models import Placement, PlacementStatus
 from wallet.reference import SECTORS, kansberoepen, sbi_name
+from wallet.reports import money
 from wallet.reports.periods import Period
 from wallet.schemes.models import Scheme
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 STARTED = (PlacementStatus.APPROVED, PlacementStatus.ENDED_EARLY, PlacementStatus.RETAINED)
 
 
@@ -71,6 +70,25 @@ class Move:
     persons: int
 
 
+@dataclass(frozen=True)
+class SchemeMoney:
+    """One scheme's flows in the period and what it had reserved at the end."""
+
+    name: str
+    flows: dict[str, int]
+    held_at_end: int
+
+
+@dataclass(frozen=True)
+class BookRow:
+    """One of the fund's books: opening + movements = closing."""
+
+    book: str
+    opening: int
+    movements: int
+    closing: int
+
+
 @dataclass
 class PeriodReport:
     """Everything the period report shows; exports.py turns it into tables."""
@@ -85,14 +103,11 @@ class PeriodReport:
     placements: int
     placement_moves: list[Move]
     worker_moves: list[Move]
-    money: dict = field(default_factory=dict)
-
-
-def bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
-    """Amsterdam midnight of the first day .. Amsterdam midnight after the last, in UTC."""
-    start = dt.datetime.combine(period.first, dt.time(), AMSTERDAM)
-    end = dt.datetime.combine(period.last + dt.timedelta(days=1), dt.time(), AMSTERDAM)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    flows: dict[str, int] = field(default_factory=dict)
+    held_at_start: int = 0
+    held_at_end: int = 0
+    scheme_money: list[SchemeMoney] = field(default_factory=list)
+    books: list[BookRow] = field(default_factory=list)
 
 
 def _enrolled(fund_id: int, start: dt.datetime, end: dt.datetime, scheme_id: int | None):
@@ -200,6 +215,26 @@ def _worker_moves(enrolled) -> list[Move]:
     return sorted(moves, key=lambda m: (-m.persons, m.from_sector, m.to_sector))
 
 
+def _scheme_money(fund_id: int, schemes, start: dt.datetime, end: dt.datetime):
+    """Per scheme: its flows (zero where nothing moved) and its reservations at the end."""
+    moved = money.scheme_flows(fund_id, start, end)
+    return [
+        SchemeMoney(scheme.name, moved.get(scheme.id, dict.fromkeys(money.FLOWS, 0)),
+                    money.held_at(fund_id, end, scheme_id=scheme.id))
+        for scheme in schemes
+    ]  # fmt: skip
+
+
+def _books(fund_id: int, start: dt.datetime, end: dt.datetime) -> list[BookRow]:
+    """The fund's books at the start and the end, and what moved them in between."""
+    opening, closing = money.balances_at(fund_id, start), money.balances_at(fund_id, end)
+    moved = money.book_movements(fund_id, start, end)
+    return [
+        BookRow(book, getattr(opening, book), sum(moved[book].values()), getattr(closing, book))
+        for book in money.BOOKS
+    ]
+
+
 def period_report(fund_id: int, period: Period, *, scheme_id: int | None = None) -> PeriodReport:
     """The report of `fund_id` (or one of its schemes) for `period`: a few grouped queries."""
     fund = session.get(Fund, fund_id)
@@ -212,7 +247,7 @@ def period_report(fund_id: int, period: Period, *, scheme_id: int | None = None)
         schemes = [s for s in schemes if s.id == scheme_id]
         if not schemes:
             raise NotFound(_("This fund has no such scheme."))
-    start, end = bounds(period)
+    start, end = money.period_bounds(period.first, period.last)
     enrolled = _enrolled(fund_id, start, end, scheme_id).subquery()
     placed = _placed(fund_id, period, scheme_id).subquery()
     participants, total = _people(enrolled, placed)
@@ -232,4 +267,9 @@ def period_report(fund_id: int, period: Period, *, scheme_id: int | None = None)
         placements=sum(placements.values()),
         placement_moves=_placement_moves(placed),
         worker_moves=_worker_moves(enrolled),
+        flows=money.flows(fund_id, start, end, scheme_id=scheme_id),
+        held_at_start=money.held_at(fund_id, start, scheme_id=scheme_id),
+        held_at_end=money.held_at(fund_id, end, scheme_id=scheme_id),
+        scheme_money=_scheme_money(fund_id, schemes, start, end) if scheme_id is None else [],
+        books=_books(fund_id, start, end) if scheme_id is None else [],
     )
