@@ -3,7 +3,7 @@
 Three workers hold budgets of the worker scheme: Ans with two confirmed applications, Bas
 with one, Cor with one the provider never answered. Of the employer scheme two placements
 started twelve days ago (from retail into the employer's sector, and a job seeker), and one
-approved to start next month. Everything happens in the last thirty days.
+approved to start next month; one more that was refused. Everything happens in the last thirty days.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _runs() -> dict[str, int]:
     return dict(rows)
 
 
-def _placement(scene, admin, data) -> int:
+def _placement(scene, admin, data, decision: str = "approve") -> int:
     from wallet.placements import review, services
 
     data = dataclasses.replace(data, provider_id=scene.provider.provider_id)
@@ -46,7 +46,7 @@ def _placement(scene, admin, data) -> int:
                                                scene.scheme.id, [data])  # fmt: skip
     services.submit_application(employer, application.id)
     placement_id = application.placements[0].id
-    review.review(placement_id, "approve", actor=admin)
+    review.review(placement_id, decision, actor=admin, reason="Past niet in de regeling")
     return placement_id
 
 
@@ -85,6 +85,9 @@ def people(app, make_scene, make_scheme, make_worker, make_grant, accredited_pro
                                                 from_sbi_code=None,
                                                 start_date=moment.date() + dt.timedelta(days=7))),
             ]  # fmt: skip
+            refused = _placement(scene, admin, person(full_name="Rik Afgewezen",
+                                                      start_date=moment.date() + dt.timedelta(days=7)),
+                                 decision="reject")  # fmt: skip
         later = _placement(
             scene,
             admin,
@@ -95,5 +98,6 @@ def people(app, make_scene, make_scheme, make_worker, make_grant, accredited_pro
     return SimpleNamespace(
         scene=scene, fund=scene.fund, budgets=budgets, employer_scheme=scene.scheme,
         workers=(ans, bas, cor), applications=confirmed, placements=started, later=later,
+        refused=refused,
         period=Period(today - dt.timedelta(days=30), today),
     )  # fmt: skip

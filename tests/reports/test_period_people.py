@@ -67,3 +67,11 @@ def test_sector_moves_of_placements_and_workers(people):
         ("Detailhandel en groothandel", "Techniek en industrie"): 1,
         ("Zorg en welzijn", "Niet op de lijst van kansberoepen"): 1,
     }
+
+
+def test_a_placement_that_starts_later_in_the_period_has_not_started_yet(people):
+    running = Period(people.period.first, people.period.last + dt.timedelta(days=60))
+
+    report = period_report(people.fund.id, running)
+
+    assert report.placements == 2

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from tests.payments import fixtures
-from tests.reports import test_money
+from tests.reports import period_scene, test_money
 from wallet.funds.models import Fund
 from wallet.grants.models import Grant
 from wallet.ledger.models import Hold, HoldStatus, LedgerAccount, LedgerTransaction
@@ -27,6 +27,9 @@ pytestmark = pytest.mark.usefixtures("app_ctx")
 fund = test_money.fund
 approved = fixtures.approved
 make_journey = fixtures.make_journey
+people = period_scene.people
+make_scene = period_scene.make_scene
+make_employer_scheme = period_scene.make_employer_scheme
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
@@ -126,3 +129,20 @@ def test_the_workbook_carries_the_same_euros(app_ctx, fund):
     assert isinstance(sheet["D2"].value, int | float)
     amounts = dict(book["money"].iter_rows(min_row=2, values_only=True))
     assert amounts["Uitbetaald"] == report.flows["paid"] / 100
+
+
+def test_reserved_at_the_end_is_every_open_hold_of_the_fund(app_ctx, people):
+    fund = app_ctx.get(Fund, people.fund.id)
+    grants = sa.select(Grant.account_id).where(Grant.fund_id == fund.id)
+    accounts = sa.union_all(grants, sa.select(sa.literal(fund.pot_account_id)))
+    pending = app_ctx.scalar(
+        sa.select(sa.func.sum(Hold.amount_cents)).where(
+            Hold.status == HoldStatus.PENDING, Hold.debit_account_id.in_(accounts)
+        )
+    )
+
+    report = period_report(fund.id, people.period)
+
+    assert report.held_at_start == 0
+    assert report.held_at_end == int(pending)
+    assert report.held_at_end > 570_000  # four applications and the placements' commitments
