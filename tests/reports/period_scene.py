@@ -85,8 +85,8 @@ def people(app, make_scene, make_scheme, make_worker, make_grant, accredited_pro
                                                 from_sbi_code=None,
                                                 start_date=moment.date() + dt.timedelta(days=7))),
             ]  # fmt: skip
-            refused = _placement(scene, admin, person(full_name="Rik Afgewezen",
-                                                      start_date=moment.date() + dt.timedelta(days=7)),
+            week = moment.date() + dt.timedelta(days=7)
+            refused = _placement(scene, admin, person(full_name="Rik Afgewezen", start_date=week),
                                  decision="reject")  # fmt: skip
         later = _placement(
             scene,
