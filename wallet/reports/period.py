@@ -178,11 +178,13 @@ def _placement_counts(placed) -> dict[int, int]:
 def _placement_moves(placed) -> list[Move]:
     """From the person's former sector to the employer's, in placements."""
     rows = session.execute(
-        sa.select(Placement.from_sbi_code, Employer.sbi_code, sa.func.count(Placement.id))
+        sa.select(Placement.from_sbi_code, Employer.sbi_code,
+                  sa.func.count(sa.distinct(placed.c.person)))
+        .select_from(placed)
+        .join(Placement, Placement.id == placed.c.placement_id)
         .join(Employer, Employer.id == Placement.employer_id)
-        .where(Placement.id.in_(sa.select(placed.c.placement_id)))
         .group_by(Placement.from_sbi_code, Employer.sbi_code)
-    ).all()
+    ).all()  # fmt: skip
     moves = [
         Move(sbi_name(old) or _("No previous sector"), sbi_name(new) or new, int(count))
         for old, new, count in rows
