@@ -75,3 +75,21 @@ def test_a_placement_that_starts_later_in_the_period_has_not_started_yet(people)
     report = period_report(people.fund.id, running)
 
     assert report.placements == 2
+
+
+def test_a_placement_naming_a_worker_who_took_a_course_is_the_same_person(app, people):
+    from wallet.accounts.models import User
+    from wallet.core import clock
+    from wallet.core.db import session
+
+    moment = clock.now() - dt.timedelta(days=10)
+    with clock.frozen_at(moment):
+        ans = period_scene.person(full_name="Ans Werkende", worker_email="ans@example.nl",
+                                  start_date=moment.date() + dt.timedelta(days=2))  # fmt: skip
+        period_scene._placement(people.scene, session.get(User, people.scene.admin.id), ans)
+    session.commit()
+
+    report = period_report(people.fund.id, people.period)
+
+    assert _rows(report)["Sectorplan Twente"] == (3, 3)
+    assert report.participants == 4

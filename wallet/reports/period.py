@@ -111,16 +111,15 @@ class PeriodReport:
 
 
 def _enrolled(fund_id: int, start: dt.datetime, end: dt.datetime, scheme_id: int | None):
-    """(scheme id, person, user id) of each application of the fund's budgets confirmed in
-    the period, once per scheme paying it."""
-    person = sa.literal("u") + sa.cast(Application.user_id, sa.String)
+    """(scheme id, user id, no person key) of each application of the fund's budgets
+    confirmed in the period, once per scheme paying it."""
     reached_confirmed = sa.or_(
         sa.and_(AuditEvent.action == "confirm", Application.copay_cents == 0),
         AuditEvent.action == "record_copayment",
     )
     query = (
-        sa.select(Grant.scheme_id.label("scheme_id"), person.label("person"),
-                  Application.user_id.label("user_id"))
+        sa.select(Grant.scheme_id.label("scheme_id"), Application.user_id.label("user_id"),
+                  sa.cast(sa.null(), sa.String).label("person_key"))
         .join(ApplicationPart, ApplicationPart.grant_id == Grant.id)
         .join(Application, Application.id == ApplicationPart.application_id)
         .join(AuditEvent, sa.and_(AuditEvent.subject_type == "application",
@@ -132,15 +131,13 @@ def _enrolled(fund_id: int, start: dt.datetime, end: dt.datetime, scheme_id: int
 
 
 def _placed(fund_id: int, period: Period, scheme_id: int | None):
-    """(scheme id, person, placement id) of each placement of the fund started in the period."""
-    as_worker = sa.literal("u") + sa.cast(Placement.worker_id, sa.String)
-    person = sa.case(
-        (Placement.worker_id.is_not(None), as_worker), else_=sa.literal("p") + Placement.person_key
-    )
+    """(scheme id, user id, person key, placement id) of each placement of the fund started
+    in the period: the worker's account where it names one, else name and date of birth."""
+    unnamed = sa.case((Placement.worker_id.is_(None), Placement.person_key))
     last = min(period.last, clock.today())
     query = (
-        sa.select(Placement.scheme_id.label("scheme_id"), person.label("person"),
-                  Placement.id.label("placement_id"))
+        sa.select(Placement.scheme_id.label("scheme_id"), Placement.worker_id.label("user_id"),
+                  unnamed.label("person_key"), Placement.id.label("placement_id"))
         .join(Scheme, Scheme.id == Placement.scheme_id)
         .where(Scheme.fund_id == fund_id, Placement.status.in_(STARTED),
                Placement.start_date >= period.first, Placement.start_date <= last)
@@ -148,21 +145,27 @@ def _placed(fund_id: int, period: Period, scheme_id: int | None):
     return query.where(Placement.scheme_id == scheme_id) if scheme_id else query
 
 
+def _persons(rows):
+    """Unique persons: distinct accounts plus distinct unnamed placement persons (a row has
+    one or the other; counting integers, not built strings, keeps it fast)."""
+    return sa.func.count(sa.distinct(rows.c.user_id)) + sa.func.count(
+        sa.distinct(rows.c.person_key)
+    )
+
+
 def _people(enrolled, placed) -> tuple[dict[int, int], int]:
     """Unique persons per scheme, and over all of them."""
     both = sa.union_all(
-        sa.select(enrolled.c.scheme_id, enrolled.c.person),
-        sa.select(placed.c.scheme_id, placed.c.person),
+        sa.select(enrolled.c.scheme_id, enrolled.c.user_id, enrolled.c.person_key),
+        sa.select(placed.c.scheme_id, placed.c.user_id, placed.c.person_key),
     ).subquery()
     per_scheme = {
         scheme_id: int(count)
         for scheme_id, count in session.execute(
-            sa.select(both.c.scheme_id, sa.func.count(sa.distinct(both.c.person))).group_by(
-                both.c.scheme_id
-            )
+            sa.select(both.c.scheme_id, _persons(both)).group_by(both.c.scheme_id)
         )
     }
-    total = session.scalar(sa.select(sa.func.count(sa.distinct(both.c.person))))
+    total = session.scalar(sa.select(_persons(both)))
     return per_scheme, int(total or 0)
 
 
@@ -179,7 +182,7 @@ def _placement_moves(placed) -> list[Move]:
     """From the person's former sector to the employer's, in placements."""
     rows = session.execute(
         sa.select(Placement.from_sbi_code, Employer.sbi_code,
-                  sa.func.count(sa.distinct(placed.c.person)))
+                  _persons(placed))
         .select_from(placed)
         .join(Placement, Placement.id == placed.c.placement_id)
         .join(Employer, Employer.id == Placement.employer_id)
