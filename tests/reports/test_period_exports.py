@@ -90,3 +90,19 @@ def test_an_unknown_fund_exits_with_2(app, runner, tmp_path):
 
     assert result.exit_code == 2
     assert "999" in result.output
+
+
+def test_a_scheme_report_leaves_out_the_fund_wide_money_and_books(app, people):
+    with app.app_context():
+        report = period_report(people.fund.id, people.period, scheme_id=people.budgets.id)
+        tables = exports.tables(report)
+
+    assert [table.key for table in tables] == [
+        "participants", "money", "placement_moves", "worker_moves"
+    ]  # fmt: skip
+    movements = [row[0] for row in tables[1].rows]
+    assert "Toegekend aan budgetten van werkenden" in movements
+    assert "Gestort in het fonds" not in movements
+    assert dict(tables[1].rows)["Gereserveerd voor cursussen en plaatsingen aan het eind"] == (
+        570_000
+    )

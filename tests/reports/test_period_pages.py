@@ -72,12 +72,14 @@ def test_the_downloads(client, login, people):
     book = client.get("/fund/reports/period.xlsx", query_string=_query(people))
     table = client.get("/fund/reports/period/participants.csv", query_string=_query(people))
     unknown = client.get("/fund/reports/period/nothing.csv", query_string=_query(people))
+    refused = client.get("/fund/reports/period.xlsx", query_string={"from": "2026-Q7"})
 
     assert book.status_code == 200
     assert load_workbook(io.BytesIO(book.data)).sheetnames[0] == "participants"
     assert table.status_code == 200
     assert "Scholingsbudget Twente;2;0" in table.text
     assert unknown.status_code == 404
+    assert refused.status_code == 404
 
 
 def test_another_fund_scheme_is_ignored(client, login, people, make_staff, make_scheme,
