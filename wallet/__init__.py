@@ -114,13 +114,15 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.placements.fund_views import bp as fund_placements_bp
     from wallet.placements.reimbursement_views import bp as reimbursements_bp
     from wallet.placements.views import bp as placements_bp
+    from wallet.reports.public_views import bp as public_bp
     from wallet.reports.views import bp as reports_bp
     from wallet.schemes.views import bp as schemes_bp
 
     blueprints = (home_bp, accounts_bp, funds_bp, schemes_bp, grants_bp, catalogue_bp,
                   applications_bp, claims_bp, audit_bp, notifications_bp, payments_bp,
                   online_bp, webhooks_bp, ops_bp, employers_bp, brokers_bp,
-                  placements_bp, fund_placements_bp, reimbursements_bp, reports_bp)  # fmt: skip
+                  placements_bp, fund_placements_bp, reimbursements_bp, public_bp,
+                  reports_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)
