@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.api import init_app as init_api
     from wallet.applications.views import bp as applications_bp
     from wallet.audit.views import bp as audit_bp
+    from wallet.bankdetails.views import bp as bankdetails_bp
     from wallet.brokers.views import bp as brokers_bp
     from wallet.catalogue.views import bp as catalogue_bp
     from wallet.claims.views import bp as claims_bp
@@ -122,7 +123,7 @@ def _register_blueprints(app: Flask) -> None:
                   applications_bp, claims_bp, audit_bp, notifications_bp, payments_bp,
                   online_bp, webhooks_bp, ops_bp, employers_bp, brokers_bp,
                   placements_bp, fund_placements_bp, reimbursements_bp, public_bp,
-                  reports_bp)  # fmt: skip
+                  bankdetails_bp, reports_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)
