@@ -117,13 +117,14 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.placements.reimbursement_views import bp as reimbursements_bp
     from wallet.placements.views import bp as placements_bp
     from wallet.reports.public_views import bp as public_bp
+    from wallet.reports.views import bp as reports_bp
     from wallet.schemes.views import bp as schemes_bp
 
     blueprints = (home_bp, accounts_bp, passwords_bp, funds_bp, schemes_bp, grants_bp, catalogue_bp,
                   applications_bp, claims_bp, audit_bp, notifications_bp, payments_bp,
                   online_bp, webhooks_bp, ops_bp, employers_bp, brokers_bp,
                   placements_bp, fund_placements_bp, reimbursements_bp, public_bp,
-                  bankdetails_bp)  # fmt: skip
+                  bankdetails_bp, reports_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)
@@ -137,9 +138,10 @@ def _register_cli(app: Flask) -> None:
     from wallet.grants.cli import grants_cli
     from wallet.ledger.cli import ledger_cli
     from wallet.payments.cli import payouts_cli
+    from wallet.reports.cli import reports_cli
     from wallet.scheduler.cli import jobs_cli, scheduler_cli
 
     commands = (db_cli, demo_cli, funds_cli, grants_cli, ledger_cli, jobs_cli, scheduler_cli,
-                catalogue_cli, payouts_cli)  # fmt: skip
+                catalogue_cli, payouts_cli, reports_cli)  # fmt: skip
     for command in commands:
         app.cli.add_command(command)
