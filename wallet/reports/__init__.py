@@ -1,1 +1,1 @@
-"""Reports: what a fund's director, accountant and the public see of the money."""
+"""Reports: what a fund's director, accountant and the public see, computed from the ledger."""
