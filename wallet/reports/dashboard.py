@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -27,9 +26,9 @@ from wallet.payments.models import PayoutLine
 from wallet.placements.models import EmployerApplication, FollowUp, Placement, PlacementStatus
 from wallet.providers.models import Provider
 from wallet.reference import municipalities
+from wallet.reports.money import period_bounds
 from wallet.schemes.models import Scheme
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # Applications that fell through never made anyone a participant.
 FELL_THROUGH = (ApplicationStatus.CANCELLED, ApplicationStatus.REJECTED, ApplicationStatus.EXPIRED)
 APPROVED = (ClaimStatus.APPROVED, ClaimStatus.IN_BATCH, ClaimStatus.PAID)  # spent, not undone
@@ -54,16 +53,12 @@ class Filter:
     @property
     def start(self) -> dt.datetime:
         """Amsterdam midnight at the start of `first`, in UTC."""
-        return _midnight(self.first)
+        return period_bounds(self.first, self.last)[0]
 
     @property
     def end(self) -> dt.datetime:
         """Amsterdam midnight after `last`, in UTC (exclusive)."""
-        return _midnight(self.last + dt.timedelta(days=1))
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), AMSTERDAM).astimezone(dt.UTC)
+        return period_bounds(self.first, self.last)[1]
 
 
 def _funded(wanted: Filter):

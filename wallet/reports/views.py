@@ -13,6 +13,7 @@ from wallet.core import clock
 from wallet.reference import municipalities
 from wallet.reports import charts
 from wallet.reports import dashboard as figures
+from wallet.reports.money_panels import money_chart, monthly_money, scheme_chart
 from wallet.reports.panels import (
     delay_chart,
     mobility_charts,
@@ -100,6 +101,8 @@ def dashboard_charts(wanted: figures.Filter) -> list[charts.Chart]:
     """Every chart of the dashboard, in the order the page shows them."""
     regional = wanted.municipality_codes is not None
     return [
+        money_chart(monthly_money(wanted), per_scheme=wanted.scheme_id is not None),
+        scheme_chart(wanted),
         *participant_charts(figures.participants(wanted), regional),
         *mobility_charts(figures.worker_moves(wanted), figures.placement_moves(wanted)),
         retention_chart(figures.retention(wanted)),
