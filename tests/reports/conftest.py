@@ -17,8 +17,10 @@ from wallet.core import clock
 from wallet.core.db import session
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)  # when every application is made
-HEADER = ("course_code;title_nl;description_nl;kind;sector;hours;modality;language;"
-          "municipality;price;vat;run_code;starts_on;ends_on;seats;skills;occupations;nlqf_level")  # fmt: skip
+HEADER = (
+    "course_code;title_nl;description_nl;kind;sector;hours;modality;language;municipality;"
+    "price;vat;run_code;starts_on;ends_on;seats;skills;occupations;nlqf_level"
+)
 
 
 @pytest.fixture

@@ -53,8 +53,14 @@ def test_participants_are_counted_once_in_the_groups_of_their_profile(
         grants.grant_to_worker(scene.scheme.id, twice.id, actor_id=None)
     enrol(scene, first, worker=twice)
     enrol(scene, second, worker=twice)  # the same person again: counted once
-    enrol(scene, first, date_of_birth=_years_ago(25, days=1), employment_status="job_seeker",
-          municipality_code="hengelo", education_level=4)  # 25 tomorrow: still under 25
+    enrol(
+        scene,
+        first,
+        date_of_birth=_years_ago(25, days=1),
+        employment_status="job_seeker",
+        municipality_code="hengelo",
+        education_level=4,
+    )  # 25 tomorrow: still under 25
     enrol(scene, first, date_of_birth=_years_ago(55), employment_status="self_employed",
           municipality_code="deventer", education_level=6)  # fmt: skip
     cancelled = enrol(scene, first, date_of_birth=_years_ago(30))
