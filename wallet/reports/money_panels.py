@@ -74,13 +74,17 @@ def money_chart(data: MonthlyMoney, *, per_scheme: bool) -> Chart:
     if chart.is_empty:
         return Chart("money", title, gettext("No money moved in this period yet."), "euros",
                      label_heading=gettext("Month"), note=note)  # fmt: skip
-    summary = gettext(
-        "In this period %(committed)s was committed to budgets and %(paid)s %(verb)s; "
-        "%(held)s is reserved at the end.",
-        committed=euros(sum(data.committed)), paid=euros(sum(data.paid)),
-        verb=gettext("approved for payment") if per_scheme else gettext("paid out"),
-        held=euros(data.held[-1] if data.held else 0),
+    sentence = (
+        gettext("In this period %(committed)s was committed to budgets and %(paid)s approved "
+                "for payment; %(held)s is reserved at the end.") if per_scheme
+        else gettext("In this period %(committed)s was committed to budgets and %(paid)s paid "
+                     "out; %(held)s is reserved at the end.")
     )  # fmt: skip
+    summary = sentence % {
+        "committed": euros(sum(data.committed)),
+        "paid": euros(sum(data.paid)),
+        "held": euros(data.held[-1] if data.held else 0),
+    }
     return Chart("money", title, summary, "euros", labels=labels, series=series,
                  label_heading=gettext("Month"), note=note)  # fmt: skip
 

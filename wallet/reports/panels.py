@@ -202,7 +202,7 @@ def retention_chart(data: figures.Retention) -> Chart:
     for months, rate in rates:
         summary += " " + gettext(
             "After %(months)d months %(share)s of those followed up still work there.",
-            months=months, share=f"{format_decimal(rate, '#,##0')} %")  # fmt: skip
+            months=months, share=pct(rate, 100))  # fmt: skip
     return Chart("retention", title, summary, "persons", labels=tuple(labels),
                  series=(Series(gettext("Persons"), tuple(values)),), links=tuple(links),
                  label_heading=gettext("Placements"), list_link=link,
@@ -221,13 +221,13 @@ def delay_chart(delays: dict[str, dict[int, int]]) -> Chart:
         return Chart("delays", title, gettext("No claim was approved or paid in this period yet."),
                      "days", label_heading=heading)  # fmt: skip
     first = rows[0]
-    summary = gettext(
-        "Half of the claims reach %(step)s within %(median)s days of the application, nine in "
-        "ten within %(p90)s days.",
-        step=names[first[0]],
-        median=first[1],
-        p90=first[2],
-    )
+    sentences = {
+        "approval": gettext("Half of the claims were approved within %(median)s days of the "
+                            "application, nine in ten within %(p90)s days."),
+        "payment": gettext("Half of the claims were paid within %(median)s days of the "
+                           "application, nine in ten within %(p90)s days."),
+    }  # fmt: skip
+    summary = sentences[first[0]] % {"median": first[1], "p90": first[2]}
     return Chart("delays", title, summary, "days",
                  labels=tuple(names[name] for name, _m, _p in rows),
                  series=(Series(gettext("Median"), tuple(m for _n, m, _p in rows)),
