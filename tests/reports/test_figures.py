@@ -172,7 +172,7 @@ def test_flags_are_confirmed_by_a_rejection_and_dismissed_by_an_approval(
 ):
     scene = fund_scene(amount_cents=100_000)
     staff, run = make_course(99_000)  # at most 5 % under the cap: flagged at the application
-    approved, rejected, waiting = (enrol(scene, run) for _ in range(3))
+    approved, rejected, _waiting = (enrol(scene, run) for _ in range(3))
     claim_for(scene, staff, approved, 99_000, T0 + dt.timedelta(days=40))
     claim_for(scene, staff, rejected, 99_000, T0 + dt.timedelta(days=40), "reject")
     wanted = _period(scene, last=T0.date() + dt.timedelta(days=90))
@@ -181,7 +181,6 @@ def test_flags_are_confirmed_by_a_rejection_and_dismissed_by_an_approval(
         found = figures.flags(wanted)
     near_cap = {outcome: n for (code, outcome), n in found.items() if code == "price_near_cap"}
     assert near_cap == {"dismissed": 1, "confirmed": 1, "open": 1}
-    del waiting
 
 
 def test_placements_retention_and_moves_between_sectors(app, make_scene):
