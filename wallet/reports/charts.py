@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import format_decimal, ngettext
-
-from wallet.core.money import Money
+from flask_babel import format_decimal, gettext, ngettext
 
 UNITS = ("persons", "euros", "days", "percent", "count")
 WIDTH = 400  # viewBox units; the SVG scales to the width of its column
@@ -79,8 +77,10 @@ def format_value(value: int | float, unit: str) -> str:
 
 def axis_value(value: int | float, unit: str) -> str:
     """A short value for an axis tick: euros without cents, others as numbers."""
+    if unit == "euros" and value >= 100_000_000:  # a million euros and more: in millions
+        return gettext("€ %(num)s mln", num=format_decimal(value / 100_000_000, "#,##0.#"))
     if unit == "euros":
-        return Money(int(value) // 100 * 100).format().replace(",00", "")
+        return "€ " + format_decimal(int(value) // 100, "#,##0")
     if unit == "percent":
         return f"{format_decimal(value, '#,##0')} %"
     return format_decimal(value, "#,##0.#")
@@ -105,6 +105,7 @@ class Layout:
     """The geometry of one chart in viewBox units."""
 
     height: float
+    left: float = 0  # where the plot starts: the axis' labels are left of it
     bars: list[Bar] = field(default_factory=list)
     texts: list[tuple[float, float, str, str]] = field(default_factory=list)  # x, y, text, anchor
     ticks: list[tuple[float, str]] = field(default_factory=list)  # x or y, text
@@ -123,27 +124,27 @@ def _short(text: str, limit: int = 52) -> str:
 def bar_layout(chart: Chart) -> Layout:
     """Horizontal bars, each label above its bars: readable on a phone, where columns of long
     names would not fit."""
-    row, bar, gap = 18, 14, 10
+    row, bar, gap = 20, 17, 10
     per_label = row + bar * len(chart.series) + gap
     layout = Layout(height=per_label * len(chart.labels) + 4)
-    room = WIDTH - 110  # space for the value written after the longest bar
+    room = WIDTH - 120  # space for the value written after the longest bar
     for i, label in enumerate(chart.labels):
         top = i * per_label
-        layout.texts.append((0, top + 13, _short(label), "start"))
+        layout.texts.append((0, top + 14, _short(label, 46), "start"))
         for s, series in enumerate(chart.series):
             value = series.values[i]
             length = max(room * value / chart.peak, 1 if value else 0)
             y = top + row + s * bar
             text = format_value(value, chart.unit)
             layout.bars.append(Bar(0, y, length, bar - 3, label, text, *fill_of(s)))
-            layout.texts.append((length + 4, y + bar - 5, text, "start"))
+            layout.texts.append((length + 4, y + bar - 6, text, "start"))
     return layout
 
 
 def column_layout(chart: Chart, *, gapless: bool = False) -> Layout:
     """Columns over months (series side by side within a month) or, gapless, a histogram."""
-    top, plot, bottom, left = 10, 160, 36, 56
-    layout = Layout(height=top + plot + bottom)
+    top, plot, bottom, left = 10, 160, 36, 64
+    layout = Layout(height=top + plot + bottom, left=left)
     slots = len(chart.labels) or 1
     slot = (WIDTH - left - 4) / slots
     inner = slot if gapless else slot * 0.8
