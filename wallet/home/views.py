@@ -63,8 +63,11 @@ def index():
     if current_user.role == Role.BROKER:
         return render_template("brokers/start.html", **broker_start_context())
     if current_user.role == Role.FUND_ADMIN:
-        return render_template("home/fund_admin.html", **overview_context(),
-                               **dashboard_context(current_user.fund_id, request.args))
+        return render_template(
+            "home/fund_admin.html",
+            **overview_context(),
+            **dashboard_context(current_user.fund_id, request.args),
+        )
     return render_template(
         "home/platform_admin.html",
         user_counts=count_users_by_role(),
