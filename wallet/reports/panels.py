@@ -256,9 +256,7 @@ def outcome_chart(outcomes: dict[str, int]) -> Chart:
                        approved=pct(outcomes.get("approved", 0), decided),
                        rejected=pct(outcomes.get("rejected", 0), decided)) if decided
                else gettext("No claim of this period has been decided yet."))  # fmt: skip
-    statuses = {"approved": "approved", "rejected": "rejected", "clawed_back": "clawed_back",
-                "waiting": "waiting"}  # fmt: skip
     return Chart("outcomes", title, summary, "count", labels=tuple(order.values()),
                  series=(Series(gettext("Claims"), tuple(outcomes.get(k, 0) for k in order)),),
-                 links=tuple(url_for("claims.queue", status=statuses[k]) for k in order),
+                 links=tuple(url_for("claims.queue", status=k) for k in order),
                  label_heading=heading)  # fmt: skip
