@@ -9,6 +9,7 @@ import datetime as dt
 import lxml.html
 
 from tests.reports.conftest import T0
+from wallet.core import clock
 from wallet.reports import money
 
 PERIOD = {"from": (T0.date() - dt.timedelta(days=30)).isoformat(),
@@ -134,3 +135,17 @@ def test_the_default_period_is_this_month_and_the_eleven_before(app):
 
     assert default_period(dt.date(2026, 3, 2)) == (dt.date(2025, 4, 1), dt.date(2026, 3, 2))
     assert default_period(dt.date(2026, 12, 31)) == (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+
+
+def test_months_still_to_come_have_nothing_reserved(app, fund_scene, make_course, enrol):
+    from wallet.reports.dashboard import Filter
+    from wallet.reports.money_panels import monthly_money
+
+    scene = fund_scene()
+    _staff, run = make_course(50_000)
+    enrol(scene, run)  # € 500 reserved since T0 (2 March 2026)
+    clock.set_now(T0 + dt.timedelta(hours=1))
+    with app.app_context():
+        found = monthly_money(Filter(scene.fund.id, dt.date(2026, 1, 1), dt.date(2026, 5, 31)))
+    assert found.held == (0, 0, 50_000, 0, 0)  # March is running; April and May are to come
+    assert found.committed == (0, 0, 100_000, 0, 0)
