@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import url_for
 from flask_babel import format_date, gettext
 
+from wallet.core import clock
 from wallet.core.templating import money as euros
 from wallet.reports import money
 from wallet.reports.charts import Chart, Series
@@ -37,7 +38,13 @@ def monthly_money(wanted: Filter) -> MonthlyMoney:
     scheme = wanted.scheme_id
     rows = money.monthly_flows(wanted.fund_id, wanted.start, wanted.end, scheme_id=scheme)
     ends = [money.period_bounds(month, month)[0] for month, _f in rows[1:]] + [wanted.end]
-    held = tuple(money.held_at(wanted.fund_id, end, scheme_id=scheme) for end in ends)
+    now = clock.now()
+    # A month still to come has nothing reserved yet; the running month shows what is now.
+    held = tuple(
+        money.held_at(wanted.fund_id, min(end, now), scheme_id=scheme)
+        if money.period_bounds(month, month)[0] <= now else 0
+        for (month, _f), end in zip(rows, ends, strict=True)
+    )  # fmt: skip
 
     def paid(flows):
         if wanted.scheme_id:
