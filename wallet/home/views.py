@@ -1,6 +1,6 @@
 """The start page: a welcome for visitors, the dashboard of their role for users."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from wallet.accounts.forms import LanguageForm
@@ -19,6 +19,7 @@ from wallet.placements.labels import STATUS_LABELS
 from wallet.placements.services import trajectories_of
 from wallet.providers.services import providers_pending_verification
 from wallet.reference import EMPLOYMENT_STATUSES, NLQF_LEVELS, SECTORS, municipality
+from wallet.reports.dashboard_page import dashboard_context
 from wallet.schemes.employer_rules import TRAINING_KINDS
 
 bp = Blueprint("home", __name__)
@@ -62,7 +63,11 @@ def index():
     if current_user.role == Role.BROKER:
         return render_template("brokers/start.html", **broker_start_context())
     if current_user.role == Role.FUND_ADMIN:
-        return render_template("home/fund_admin.html", **overview_context())
+        return render_template(
+            "home/fund_admin.html",
+            **overview_context(),
+            **dashboard_context(current_user.fund_id, request.args),
+        )
     return render_template(
         "home/platform_admin.html",
         user_counts=count_users_by_role(),
