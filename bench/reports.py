@@ -24,7 +24,7 @@ import time
 
 import sqlalchemy as sa
 from _common import bench_app, create_database_if_missing
-from reports_data import ADMIN_EMAIL, PASSWORD, Scale, build
+from reports_data import ADMIN_EMAIL, PASSWORD, Scale, broken_foreign_keys, build
 
 from wallet import create_app
 from wallet.core.db import session
@@ -189,6 +189,9 @@ def main() -> None:
         print(f"verify_ledger: {len(problems)} problems in {time.perf_counter() - start:.1f} s")
         for problem in problems[:10]:
             print(f"  {problem}")
+        with app.app_context():
+            broken = broken_foreign_keys()
+        print(f"foreign keys: {len(broken)} broken", *broken[:10], sep="\n  ")
     values = place_holders(app)
     print(f"pages, {args.repeat} requests each:", flush=True)
     timings = time_pages(app, args.repeat, values)

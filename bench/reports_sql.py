@@ -160,13 +160,13 @@ def grants() -> list[str]:
         FROM bench_g""",
         """INSERT INTO allocation_runs (id, scheme_id, period, started_at, grants, total_cents,
             transaction_id)
-        SELECT :arun0 + sidx * 100 + mno, scheme_id, to_char(min(granted_at), 'YYYY'),
+        SELECT :arun0 + sidx * 100 + mno + 1, scheme_id, to_char(min(granted_at), 'YYYY'),
             min(granted_at), count(*), sum(amount), NULL
         FROM bench_g WHERE mode = 'entitlement' GROUP BY sidx, mno, scheme_id""",
         """INSERT INTO grants (id, scheme_id, fund_id, user_id, account_id, allocation_run_id,
             period, source, status, amount_cents, granted_at, expires_at, expired_at)
         SELECT id, scheme_id, fund_id, user_id, account_id,
-            CASE WHEN mode = 'entitlement' THEN :arun0 + sidx * 100 + mno END,
+            CASE WHEN mode = 'entitlement' THEN :arun0 + sidx * 100 + mno + 1 END,
             to_char(granted_at, 'YYYY'),
             CASE mode WHEN 'entitlement' THEN 'allocation' WHEN 'first_come' THEN 'first_come'
                       ELSE CASE WHEN g % 3 = 0 THEN 'csv' ELSE 'manual' END END,
@@ -182,10 +182,10 @@ def money_in() -> list[str]:
         """CREATE UNLOGGED TABLE bench_d AS
         WITH months AS (
             SELECT f.fund_id, f.pot, f.admin_id, m.mno,
-                coalesce((SELECT sum(amount) FROM bench_g g
-                          WHERE g.fund_id = f.fund_id AND g.mno = m.mno), 0)
-                  + 5000000 * 100 AS needed
+                coalesce(g.cents, 0) + 5000000 * 100 AS needed
             FROM bench_f f CROSS JOIN generate_series(0, 23) AS m(mno)
+            LEFT JOIN (SELECT fund_id, mno, sum(amount) AS cents FROM bench_g
+                       GROUP BY fund_id, mno) g ON g.fund_id = f.fund_id AND g.mno = m.mno
         )
         SELECT row_number() OVER (ORDER BY fund_id, mno, c) AS d, fund_id, pot, admin_id, mno,
             least(1000000000, needed - (c - 1) * 1000000000) AS cents
@@ -208,14 +208,14 @@ def money_in() -> list[str]:
         UNION ALL
         SELECT :tx_grant0 + g, account_id, amount FROM bench_g WHERE mode <> 'entitlement'""",
         """INSERT INTO ledger_transactions (id, kind, description, reference, created_at)
-        SELECT :tx_run0 + sidx * 100 + mno, 'allocation', 'Toekenning ' || sidx,
-            'allocation:' || (:arun0 + sidx * 100 + mno), min(granted_at)
+        SELECT :tx_run0 + sidx * 100 + mno + 1, 'allocation', 'Toekenning ' || sidx,
+            'allocation:' || (:arun0 + sidx * 100 + mno + 1), min(granted_at)
         FROM bench_g WHERE mode = 'entitlement' GROUP BY sidx, mno""",
         """INSERT INTO ledger_postings (transaction_id, account_id, amount_cents)
-        SELECT :tx_run0 + sidx * 100 + mno, min(pot), -sum(amount)
+        SELECT :tx_run0 + sidx * 100 + mno + 1, min(pot), -sum(amount)
         FROM bench_g WHERE mode = 'entitlement' GROUP BY sidx, mno
         UNION ALL
-        SELECT :tx_run0 + sidx * 100 + mno, account_id, amount
+        SELECT :tx_run0 + sidx * 100 + mno + 1, account_id, amount
         FROM bench_g WHERE mode = 'entitlement'""",
         """UPDATE allocation_runs r SET transaction_id = :tx_run0 + (r.id - :arun0)
         WHERE r.id > :arun0""",
@@ -574,6 +574,56 @@ def flags() -> list[str]:
     ]
 
 
+def audit() -> list[str]:
+    """The audit event of every decision that moved money, as `ledger verify` ties them."""
+    columns = "INSERT INTO audit_events (at, actor_id, subject_type, subject_id, action, after)"
+    return [
+        f"""{columns}
+        SELECT {T0} + mno * interval '1 month' - interval '1 hour', admin_id, 'fund', fund_id,
+            'deposit', json_build_object('cents', cents)
+        FROM bench_d""",
+        f"""{columns}
+        SELECT granted_at, admin_id, 'grant', id, 'grant',
+            json_build_object('scheme', scheme_id, 'worker', user_id, 'cents', amount)
+        FROM bench_g WHERE mode <> 'entitlement'""",
+        f"""{columns}
+        SELECT started_at, NULL, 'allocation_run', id, 'allocate',
+            json_build_object('scheme', scheme_id, 'period', period, 'grants', grants,
+                              'cents', total_cents)
+        FROM allocation_runs WHERE id > :arun0""",
+        f"""{columns}
+        SELECT max(x.at), NULL, 'fund', f.fund_id, 'expire_grants',
+            json_build_object('cents', sum(x.cents))
+        FROM bench_x x JOIN bench_f f ON f.pot = x.pot GROUP BY x.day, f.fund_id""",
+        f"""{columns}
+        SELECT t2, admin_id, 'claim', :claim0 + a, 'approve',
+            json_build_object('status', 'approved', 'approvals', 1)
+        FROM bench_a WHERE hold_status = 'posted'""",
+        f"""{columns}
+        SELECT decided_at, decided_by_id, 'reimbursement_claim', id, 'approve',
+            json_build_object('status', 'approved')
+        FROM reimbursement_claims WHERE id > :reimb0""",
+        f"""{columns}
+        SELECT submitted_at, created_by_id, 'payout_batch', id, 'submit',
+            json_build_object('amount', amount_cents, 'offset', 0)
+        FROM payout_batches WHERE id > :batch0""",
+        f"""{columns}
+        SELECT created_at + interval '10 days', admin_id, 'placement', id, 'approve',
+            json_build_object('status', 'approved', 'committed_cents', committed)
+        FROM bench_p WHERE status IN ('approved', 'retained', 'ended_early', 'not_started')
+        UNION ALL
+        SELECT closed_on::timestamp AT TIME ZONE 'UTC' + interval '12 hours', decided_by_id,
+            'placement', id,
+            CASE status WHEN 'retained' THEN 'retain' WHEN 'ended_early' THEN 'end_early'
+                        ELSE 'not_started' END, json_build_object('status', status)
+        FROM placements
+        WHERE id > :placement0 AND status IN ('retained', 'ended_early', 'not_started')""",
+        f"""{columns}
+        SELECT paid_at, NULL, 'payout_item', id, 'paid', json_build_object('via', 'bank')
+        FROM payout_items WHERE id > :item0 AND status = 'paid'""",
+    ]
+
+
 def finish() -> list[str]:
     """Balances from the postings and pending holds, schemes' committed, sequences."""
     sequences = ["users", "providers", "employers", "courses", "course_runs", "ledger_accounts",
@@ -625,5 +675,6 @@ def steps(made: dict) -> list[tuple[str, list[str]]]:
         ("grant expiry", expiry()),
         ("placements", placements(made)),
         ("risk flags", flags()),
+        ("audit trail", audit()),
         ("balances and sequences", finish()),
     ]
