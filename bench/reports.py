@@ -25,12 +25,13 @@ import time
 import sqlalchemy as sa
 from _common import bench_app, create_database_if_missing
 from reports_data import ADMIN_EMAIL, PASSWORD, Scale, broken_foreign_keys, build
+from reports_probe import explain_slowest, money_calls, time_calls
 
 from wallet import create_app
 from wallet.core.db import session
 
-# (name, path): {fund}, {scheme}, {pot}, {batch}, {from}, {to}, {q_from}, {q_to} are filled
-# in; a report page of another branch that is not on main yet answers 404 and is skipped.
+# (name, path): the names in braces are filled in by place_holders(); a report page of
+# another branch that is not on main yet answers 404 and is skipped.
 PAGES = [
     ("start", "/"),
     ("start, a year", "/?from={from}&to={to}"),
@@ -49,6 +50,8 @@ PAGES = [
     ("open data courses", "/open-data/courses.csv"),
     ("open data municipalities", "/open-data/municipalities.csv"),
     ("scheme page", "/fund/schemes/{scheme}"),
+    ("scheme page, first come", "/fund/schemes/{first_come}"),
+    ("scheme page, employer", "/fund/schemes/{employer_scheme}"),
     ("claims to review", "/review"),
     ("payouts", "/fund/payouts"),
     ("payout batch", "/fund/payouts/{batch}"),
@@ -92,26 +95,34 @@ def place_holders(app) -> dict[str, str]:
             sa.text("SELECT f.id, f.pot_account_id FROM funds f JOIN users u ON u.fund_id = f.id "
                     "WHERE u.email = :e"), {"e": ADMIN_EMAIL}
         ).one()  # fmt: skip
-        scheme = session.scalar(
-            sa.text("SELECT min(id) FROM schemes WHERE fund_id = :f"), {"f": fund_id}
-        )
+        scheme, first_come, employer = session.execute(
+            sa.text("SELECT min(id), min(id) FILTER (WHERE allocation_mode = 'first_come'), "
+                    "min(id) FILTER (WHERE kind = 'employer') FROM schemes WHERE fund_id = :f"),
+            {"f": fund_id},
+        ).one()  # fmt: skip
         batch = session.scalar(
             sa.text("SELECT max(id) FROM payout_batches WHERE fund_id = :f"), {"f": fund_id}
         )
         session.rollback()
     return {"fund": str(fund_id), "pot": str(pot), "scheme": str(scheme), "batch": str(batch),
+            "first_come": str(first_come), "employer_scheme": str(employer),
             "from": f"{year}-01-01", "to": f"{year}-12-31", "q_from": q_from.isoformat(),
             "q_to": quarter.isoformat()}  # fmt: skip
 
 
-def time_pages(app, repeat: int, values: dict[str, str]) -> dict[str, list[float]]:
-    """Log in as the fund administrator and request each page `repeat` times."""
+def logged_in(app):
+    """A test client logged in as the first fund's administrator."""
     client = app.test_client()
     response = client.post("/login", data={"email": ADMIN_EMAIL, "password": PASSWORD})
     if response.status_code != 302:
         raise SystemExit(f"Login failed: {response.status_code}")
+    return client
+
+
+def time_pages(client, pages, repeat: int, values: dict[str, str]) -> dict[str, list[float]]:
+    """Request each of `pages` (name, path template) `repeat` times."""
     timings: dict[str, list[float]] = {}
-    for name, template in PAGES:
+    for name, template in pages:
         path = template.format(**values)
         first = client.get(path)  # warms caches; tells a missing page
         if first.status_code == 404:
@@ -158,6 +169,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30, help="requests per page")
     parser.add_argument("--reuse", action="store_true", help="keep a data set built before")
     parser.add_argument("--verify", action="store_true", help="run verify_ledger() on the data")
+    parser.add_argument("--only", metavar="WORDS", help="time only the pages whose name "
+                        "contains one of these comma-separated words")  # fmt: skip
+    parser.add_argument("--money-repeat", type=int, default=5, help="calls per money function")
+    parser.add_argument("--explain", metavar="NAME", help="EXPLAIN ANALYZE the slowest SQL of "
+                        "a page (its name in PAGES) or a money function, then stop")  # fmt: skip
     args = parser.parse_args()
     scale = Scale.of(args.scale)
     create_database_if_missing()
@@ -193,8 +209,22 @@ def main() -> None:
             broken = broken_foreign_keys()
         print(f"foreign keys: {len(broken)} broken", *broken[:10], sep="\n  ")
     values = place_holders(app)
+    client = logged_in(app)
+    first, last = dt.date.fromisoformat(values["from"]), dt.date.fromisoformat(values["to"])
+    calls = money_calls(int(values["fund"]), first, last)
+    if args.explain:
+        pages = {name: template.format(**values) for name, template in PAGES}
+        run = dict(calls).get(args.explain) or (lambda: client.get(pages[args.explain]))
+        with app.app_context():
+            explain_slowest(app, run)
+        return
     print(f"pages, {args.repeat} requests each:", flush=True)
-    timings = time_pages(app, args.repeat, values)
+    words = args.only.split(",") if args.only else [""]
+    pages = [(name, path) for name, path in PAGES if any(w in name for w in words)]
+    timings = time_pages(client, pages, args.repeat, values)
+    if calls:
+        print(f"wallet.reports.money for fund {values['fund']}, {first}..{last}:", flush=True)
+        time_calls(app, calls, args.money_repeat)
     export = time_period_export(app, values)
     overall = p95_ms([s for samples in timings.values() for s in samples]) if timings else 0.0
     for name, samples in timings.items():

@@ -45,6 +45,9 @@ FUND_NAMES = ["Twents Fonds voor Vakmanschap", "Gelders Opleidingsfonds", "Fonds
 FLAG_CODES = ["price_near_cap", "recent_price_raise", "application_spike", "shared_address",
               "shared_email_domain", "shared_ip", "duplicate_learner_course",
               "new_provider_high_volume", "too_many_grants"]  # fmt: skip
+# Employer schemes, alternately of the first and second fund: at most EUR 10 million each, so
+# the 50,000 placements are spread over eight.
+EMPLOYER_SCHEMES = 8
 HIGH_FLAGS = ["recent_price_raise", "duplicate_learner_course", "too_many_grants"]
 
 
@@ -94,7 +97,6 @@ def setup_through_services() -> dict:
     from wallet.accounts.models import Role
     from wallet.accounts.services import create_staff_user
     from wallet.core.db import unit_of_work
-    from wallet.demo.placements import employer_scheme
     from wallet.funds.services import create_fund
     from wallet.ledger import services as ledger
     from wallet.schemes.services import SchemeTerms, activate_scheme, define_scheme
@@ -116,7 +118,10 @@ def setup_through_services() -> dict:
         terms = SchemeTerms(name=name, allocation_mode=mode, amount_cents=euros * 100,
                             validity_months=months, rules={}, **window)  # fmt: skip
         schemes.append(activate_scheme(define_scheme(funds[fund_no].id, terms).id))
-    employer_schemes = [employer_scheme(funds[0]), employer_scheme(funds[1])]
+    employer_schemes = [
+        activate_scheme(define_scheme(funds[n % 2].id, _employer_terms(n, today)).id)
+        for n in range(EMPLOYER_SCHEMES)
+    ]
     with unit_of_work():
         source = ledger.funding_source().id
     return {
@@ -129,6 +134,27 @@ def setup_through_services() -> dict:
         "employer_schemes": [(s.id, s.fund_id) for s in employer_schemes],
         "source_account": source,
     }
+
+
+def _employer_terms(number: int, today: dt.date):
+    """A Sectorplan-like employer scheme: half the training back, a quarter of that after
+    twelve months; its budget the highest a form takes (EUR 10 million)."""
+    from wallet.reference import kansberoepen
+    from wallet.schemes.services import SchemeTerms
+
+    rules = {
+        "share_bps": 5_000, "cap_per_person_cents": 7_500_00,
+        "cap_per_employer_year_cents": 60_000_00, "total_budget_cents": 10_000_000_00,
+        "starting_situations": ["other_sector", "ending_job", "benefit", "current_employee"],
+        "target_occupations": sorted({o.name for o in kansberoepen()}),
+        "training_kinds": ["catalogue_run", "bespoke", "work_and_learn", "work_experience"],
+        "retention_months": 12, "retention_share_bps": 2_500,
+        "window_opens_on": (today - dt.timedelta(days=800)).isoformat(),
+        "window_closes_on": (today + dt.timedelta(days=700)).isoformat(),
+        "four_eyes_above_cents": 10_000_00,
+    }  # fmt: skip
+    return SchemeTerms(name=f"Sectorplan {number + 1}", kind="employer", allocation_mode=None,
+                       amount_cents=None, validity_months=None, rules=rules)  # fmt: skip
 
 
 def _max_ids() -> dict[str, int]:

@@ -424,7 +424,10 @@ def placements(made: dict) -> list[str]:
     """Employer applications of four persons each under the two employer schemes; approved
     persons hold the commitment on the pot (three quarters now, a quarter on retention),
     retained and ended-early ones were reimbursed through an approved claim."""
-    (s1, f1), (s2, f2) = made["employer_schemes"]
+    schemes = made["employer_schemes"]
+    count = len(schemes)
+    scheme = " ".join(f"WHEN {n} THEN {sid}" for n, (sid, _f) in enumerate(schemes))
+    fund = " ".join(f"WHEN {n} THEN {fid}" for n, (_s, fid) in enumerate(schemes))
     occupations = sorted({o.name for o in kansberoepen()})
     state = f"""CASE WHEN {u("n", 23)} < 0.10 THEN 'in_review'
         WHEN {u("n", 23)} < 0.22 THEN 'rejected' WHEN {u("n", 23)} < 0.62 THEN 'approved'
@@ -437,10 +440,10 @@ def placements(made: dict) -> list[str]:
         FROM (
             SELECT n AS p, :placement0 + n AS id, :eapp0 + (n - 1) / 4 + 1 AS eapp_id,
                 :employer0 + 1 + ((n - 1) / 4) % :NE AS employer_id,
-                CASE WHEN ((n - 1) / 4) % 2 = 0 THEN {s1} ELSE {s2} END AS scheme_id,
-                CASE WHEN ((n - 1) / 4) % 2 = 0 THEN {f1} ELSE {f2} END AS fund_id,
+                CASE ((n - 1) / 4) % {count} {scheme} END AS scheme_id,
+                CASE ((n - 1) / 4) % {count} {fund} END AS fund_id,
                 {T0} + {u("(n - 1) / 4", 21)} * ({TS} - interval '30 days' - {T0}) AS created_at,
-                (2000 + floor({u("n", 22)} * 10000)::bigint) * 100 AS quote, {state} AS wanted
+                (1000 + floor({u("n", 22)} * 4000)::bigint) * 100 AS quote, {state} AS wanted
             FROM generate_series(1, :P) AS n
         ) q""",
         """ALTER TABLE bench_p ADD COLUMN start_date date, ADD COLUMN committed bigint,
