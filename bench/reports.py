@@ -19,6 +19,7 @@ import argparse
 import datetime as dt
 import math
 import os
+import re
 import tempfile
 import time
 
@@ -230,7 +231,11 @@ def main() -> None:
     for name, samples in timings.items():
         print(f"page p95_ms={p95_ms(samples):.0f} name={name!r}")
     export_text = f"{export:.2f}" if export is not None else "n/a"
+    worst = max(timings, key=lambda name: p95_ms(timings[name]), default=None)
+    worst_text = f"{p95_ms(timings[worst]):.0f}" if worst else "n/a"
+    worst_name = re.sub(r"\W+", "_", worst or "none").strip("_")
     print(f"RESULT reports_p95_ms={overall:.0f} period_export_seconds={export_text} "
+          f"worst_page_p95_ms={worst_text} worst_page={worst_name} "
           f"pages={len(timings)} repeat={args.repeat} grants={scale.grants} "
           f"build_seconds={build_seconds:.1f}")  # fmt: skip
 
