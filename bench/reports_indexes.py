@@ -45,11 +45,11 @@ QUERIES = [
      "ON a.id = p.account_id AND a.kind = 'payable' WHERE EXISTS (SELECT 1 FROM "
      "ledger_postings q JOIN grants g ON g.account_id = q.account_id AND g.fund_id = :fund "
      "WHERE q.transaction_id = p.transaction_id)"),
-    ("ledger explorer: newest 50 of the pot", "postings (account_id, transaction_id)",
+    ("ledger explorer: newest 50 of the pot", "(none needed)",
      "SELECT t.id, t.created_at, t.kind, p.amount_cents FROM ledger_postings p "
      "JOIN ledger_transactions t ON t.id = p.transaction_id WHERE p.account_id = :pot "
      "ORDER BY p.transaction_id DESC LIMIT 50"),
-    ("claims to review: count", "claims (fund_id, status)",
+    ("claims to review: count", "(claims (fund_id, status) was not used)",
      "SELECT count(*) FROM claims c JOIN applications a ON a.id = c.application_id "
      "JOIN course_runs r ON r.id = a.run_id WHERE c.fund_id = :fund "
      "AND c.status IN ('submitted', 'approved_once')"),

@@ -67,8 +67,6 @@ class Claim(Base):
             postgresql_where=sa.text(OPEN_SQL),
             sqlite_where=sa.text(OPEN_SQL),
         ),
-        # A fund's claims in a state: the review queue (migration 0020).
-        sa.Index("ix_claims_fund_id_status", "fund_id", "status"),
         sa.CheckConstraint("amount_cents > 0", name="amount_positive"),
         sa.CheckConstraint("vat_cents >= 0 AND vat_cents <= amount_cents", name="vat_in_amount"),
         sa.CheckConstraint(

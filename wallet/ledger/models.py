@@ -93,17 +93,15 @@ class Posting(Base):
     __tablename__ = "ledger_postings"
     __table_args__ = (
         sa.CheckConstraint("amount_cents <> 0", name="amount_not_zero"),
-        # Both ways round (migration 0020): this kind of transaction on this account, and an
-        # account's postings in transaction order.
+        # A transaction's posting on one account (migration 0020): "deposits on this pot".
         sa.Index("ix_ledger_postings_transaction_id_account_id", "transaction_id", "account_id"),
-        sa.Index("ix_ledger_postings_account_id_transaction_id", "account_id", "transaction_id"),
     )
 
     id: Mapped[int] = mapped_column(
         sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
     )
     transaction_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_transactions.id"))
-    account_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_accounts.id"))
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_accounts.id"), index=True)
     amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
 
     transaction: Mapped[LedgerTransaction] = relationship(back_populates="postings")
