@@ -12,6 +12,8 @@ import sqlalchemy as sa
 
 from wallet.core.db import session
 
+TIMEOUT_SECONDS = 120  # a report function taking longer is stopped and reported as such
+
 
 def money_calls(fund_id: int, first: dt.date, last: dt.date) -> list[tuple[str, Callable]]:
     """(name, call) of wallet.reports.money for the fund over [first, last]; [] without it."""
@@ -40,12 +42,23 @@ def time_calls(app, calls: list[tuple[str, Callable]], repeat: int) -> dict[str,
         for name, call in calls:
             samples = []
             for _ in range(repeat):
+                session.execute(sa.text(f"SET statement_timeout = '{TIMEOUT_SECONDS}s'"))
                 start = time.perf_counter()
-                call()
+                try:
+                    call()
+                except sa.exc.OperationalError:  # the statement timeout: far too slow
+                    print(f"  {name}: over {TIMEOUT_SECONDS} s, stopped", flush=True)
+                    samples = []
+                    break
+                finally:
+                    session.rollback()
                 samples.append(time.perf_counter() - start)
-                session.rollback()
                 if samples[-1] > 10:  # once is enough to know it is far too slow
                     break
+            session.execute(sa.text("SET statement_timeout = 0"))
+            session.rollback()
+            if not samples:
+                continue
             timings[name] = samples
             ordered = sorted(samples)
             print(f"  {name}: median {1000 * ordered[len(ordered) // 2]:.0f} ms, "
