@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.api import init_app as init_api
     from wallet.applications.views import bp as applications_bp
     from wallet.audit.views import bp as audit_bp
+    from wallet.bankdetails.views import bp as bankdetails_bp
     from wallet.brokers.views import bp as brokers_bp
     from wallet.catalogue.views import bp as catalogue_bp
     from wallet.claims.views import bp as claims_bp
@@ -114,12 +115,14 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.placements.fund_views import bp as fund_placements_bp
     from wallet.placements.reimbursement_views import bp as reimbursements_bp
     from wallet.placements.views import bp as placements_bp
+    from wallet.reports.public_views import bp as public_bp
     from wallet.schemes.views import bp as schemes_bp
 
     blueprints = (home_bp, accounts_bp, funds_bp, schemes_bp, grants_bp, catalogue_bp,
                   applications_bp, claims_bp, audit_bp, notifications_bp, payments_bp,
                   online_bp, webhooks_bp, ops_bp, employers_bp, brokers_bp,
-                  placements_bp, fund_placements_bp, reimbursements_bp)  # fmt: skip
+                  placements_bp, fund_placements_bp, reimbursements_bp, public_bp,
+                  bankdetails_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)

@@ -3,6 +3,7 @@
 from wallet.accounts.models import ApiToken, LoginFailure, User, WorkerProfile
 from wallet.applications.models import Application, ApplicationPart
 from wallet.audit.models import AuditEvent
+from wallet.bankdetails.models import BankAccountChange
 from wallet.brokers.models import CaseloadContact, CaseloadEntry
 from wallet.catalogue.models import Course, CourseRun, PriceChange
 from wallet.claims.models import Claim, ClaimApproval, ClaimPart, ClaimVersion
@@ -39,6 +40,7 @@ __all__ = [
     "Application",
     "ApplicationPart",
     "AuditEvent",
+    "BankAccountChange",
     "BankStatementImport",
     "CaseloadContact",
     "CaseloadEntry",

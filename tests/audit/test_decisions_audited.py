@@ -17,9 +17,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tests.conftest import PASSWORD
 from tests.payments.fixtures import PROVIDER_IBAN, approved, make_journey  # noqa: F401
-from wallet.accounts.models import Role
+from wallet.accounts.models import Role, User
 from wallet.audit.models import AuditEvent
+from wallet.bankdetails import services as bankdetails
+from wallet.bankdetails.models import BankAccountChange
 from wallet.core import clock
 from wallet.core.db import session
 from wallet.funds import services as funds
@@ -32,7 +35,7 @@ from wallet.payments.models import PayoutMethod
 from wallet.providers import services as providers
 from wallet.schemes import services as schemes
 
-FUND_IBAN = "NL91ABNA0417164300"
+NEW_IBAN = "NL39RABO0300065264"
 
 
 @dataclass
@@ -137,10 +140,22 @@ def _expiry(world):
 def _provider_details(world):
     provider = providers.get_provider(world.provider_user.provider_id)
     details = providers.ProviderDetails(
-        name=provider.name, vat_number="NL004495445B01", iban=PROVIDER_IBAN, street="Straat 1",
+        name=provider.name, vat_number="NL004495445B01", street="Straat 1",
         postcode="7500 AA", city="Enschede", contact_email="info@example.nl",
     )  # fmt: skip
     return lambda: providers.update_details(provider.id, details, actor_id=world.provider_user.id)
+
+
+def _iban_requested(world, who: str):
+    user = session.get(User, world.admin.id if who == "fund" else world.provider_user.id)
+    return lambda: bankdetails.request_change(user, NEW_IBAN, password=PASSWORD)
+
+
+def _iban_confirmed(world, who: str):
+    platform = world.make_staff(Role.PLATFORM_ADMIN)
+    _iban_requested(world, who)()
+    change_id = session.scalar(sa.select(BankAccountChange.id))
+    return lambda: bankdetails.confirm_change(change_id, session.get(User, platform.id))
 
 
 def _provider_staff(world):
@@ -199,9 +214,10 @@ USE_CASES = [
      "fund", "deposit", ADMIN, "SELECT count(*) FROM ledger_transactions WHERE kind = 'deposit'"),
     ("close fund", _wrap(lambda w: funds.close_fund(w.fund_id, actor_id=w.admin.id)),
      "fund", "close", ADMIN, "SELECT count(*) FROM funds WHERE status = 'closed'"),
-    ("fund IBAN", _wrap(lambda w: funds.set_bank_account(w.fund_id, FUND_IBAN,
-                                                         actor_id=w.admin.id)),
-     "fund", "iban_changed", ADMIN, "SELECT count(*) FROM funds WHERE iban IS NOT NULL"),
+    ("fund IBAN requested", lambda w: _iban_requested(w, "fund"), "fund",
+     "bank_change_requested", ADMIN, "SELECT count(*) FROM bank_account_changes"),
+    ("fund IBAN confirmed", lambda w: _iban_confirmed(w, "fund"), "fund", "iban_changed",
+     PLATFORM, "SELECT count(*) FROM funds WHERE iban = 'NL39RABO0300065264'"),
     ("grant by hand", _grant_by_hand, "grant", "grant", ADMIN, "SELECT count(*) FROM grants"),
     ("grant by CSV", _grant_by_csv, "grant", "grant", ADMIN, "SELECT count(*) FROM grants"),
     ("grant first come", _first_come, "grant", "grant", WORKER, "SELECT count(*) FROM grants"),
@@ -210,8 +226,12 @@ USE_CASES = [
      "SELECT count(*) FROM grants WHERE source = 'allocation'"),
     ("expiry job", _expiry, "fund", "expire_grants", NOBODY,
      "SELECT count(*) FROM ledger_transactions WHERE kind = 'grant_expiry'"),
-    ("provider IBAN", _provider_details, "provider", "details_changed", PROVIDER,
-     "SELECT count(*) FROM providers WHERE iban IS NOT NULL"),
+    ("provider details", _provider_details, "provider", "details_changed", PROVIDER,
+     "SELECT count(*) FROM providers WHERE vat_number IS NOT NULL"),
+    ("provider IBAN requested", lambda w: _iban_requested(w, "provider"), "provider",
+     "bank_change_requested", PROVIDER, "SELECT count(*) FROM bank_account_changes"),
+    ("provider IBAN confirmed", lambda w: _iban_confirmed(w, "provider"), "provider",
+     "iban_changed", PLATFORM, "SELECT count(*) FROM providers WHERE iban = 'NL39RABO0300065264'"),
     ("provider staff", _provider_staff, "provider", "staff_added", PROVIDER,
      "SELECT count(*) FROM users"),
     ("fund administrator", _fund_admin, "user", "staff_added", PLATFORM,
@@ -272,14 +292,14 @@ def test_each_money_decision_is_audited_with_its_effect(
 
 
 def test_bank_details_in_the_trail_show_only_their_last_four_characters(world):
-    funds.set_bank_account(world.fund_id, FUND_IBAN, actor_id=world.admin.id)
+    _iban_confirmed(world, "fund")()
     _provider_details(world)()
-    rows = session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.action.in_(["iban_changed", "details_changed"]))).all()  # fmt: skip
-    assert len(rows) == 2
+    rows = session.scalars(sa.select(AuditEvent).where(AuditEvent.action.in_(
+        ["iban_changed", "details_changed", "bank_change_requested"]))).all()  # fmt: skip
+    assert len(rows) == 3
     for row in rows:
         text = repr(row.before) + repr(row.after)
-        assert FUND_IBAN not in text
+        assert NEW_IBAN not in text
         assert PROVIDER_IBAN not in text
     fund_event = next(row for row in rows if row.action == "iban_changed")
-    assert fund_event.after == {"iban": "*" * 14 + FUND_IBAN[-4:]}
+    assert fund_event.after["iban"] == "*" * 14 + NEW_IBAN[-4:]

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_application_journey import _log_in
+from tests.browser.test_bank_details_pages import ask_for_iban, confirm_waiting_ibans
 from tests.catalogue.conftest import CSV
 from tests.claims.conftest import pdf
 from tests.conftest import PASSWORD
@@ -99,8 +100,10 @@ def test_worker_applies_provider_claims_administrator_approves(
         session.commit()
     page.get_by_role("navigation").get_by_role("link", name="Uitbetalingen").click()
     assert_accessible(page)
-    page.get_by_label("IBAN van het fonds").fill("NL91 ABNA 0417 1643 00")
-    page.get_by_role("button", name="IBAN opslaan").click()
+    ask_for_iban(page, "NL91 ABNA 0417 1643 00")  # the fund's own: a second person confirms
+    assert_accessible(page)
+    confirm_waiting_ibans(app)
+    page.get_by_role("navigation").get_by_role("link", name="Uitbetalingen").click()
     page.locator("main").get_by_role("button", name="Uitbetalingsronde aanmaken").click()
     assert_accessible(page)
     page.get_by_role("button", name="indienen").click()

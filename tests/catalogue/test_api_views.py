@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.catalogue.conftest import CSV, JSON
+from tests.conftest import PASSWORD
 from wallet.accounts.models import Role
 from wallet.catalogue.models import Course
 
@@ -149,13 +150,20 @@ def test_a_provider_keeps_details_accreditations_and_colleagues(
     user = make_provider_user()
     login(client, user)
     details = {"form": "details", "name": "Zorgacademie Oost", "vat_number": "NL004495445B01",
-               "iban": "NL91ABNA0417164300", "street": "Markt 1", "postcode": "7511 AA",
+               "street": "Markt 1", "postcode": "7511 AA",
                "city": "Enschede", "contact_email": "info@zorg.example"}  # fmt: skip
     assert client.post("/provider/organisation", data=details).status_code == 302
-    assert db.scalar(sa.select(Provider.bic)) == "ABNANL2A"
-    wrong = client.post("/provider/organisation", data={**details, "iban": "NL91ABNA0417164301"})
+    assert db.scalar(sa.select(Provider.vat_number)) == "NL004495445B01"
+    wrong = client.post("/provider/organisation", data={**details, "vat_number": "123"})
     assert wrong.status_code == 422
+    assert 'id="vat_number-error"' in wrong.text
+    # the IBAN is asked for on its own page, with the password, and waits for a second person
+    wrong = client.post("/bank-details", data={"iban": "NL91ABNA0417164301", "password": PASSWORD})
     assert 'id="iban-error"' in wrong.text
+    asked = client.post("/bank-details", data={"iban": "NL91ABNA0417164300", "password": PASSWORD})
+    assert asked.status_code == 302
+    assert db.scalar(sa.select(Provider.iban)) is None
+    assert "op bevestiging door een platformbeheerder" in client.get("/provider/organisation").text
     accreditation = {"form": "accreditation", "accreditation-kind": "nrto",
                      "accreditation-reference": "N-1", "accreditation-evidence": "https://nrto.nl",
                      "accreditation-valid_from": "2026-01-01"}  # fmt: skip

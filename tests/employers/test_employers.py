@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from tests.conftest import PASSWORD
 from wallet.accounts.models import Role, User
 from wallet.audit.models import AuditEvent
+from wallet.bankdetails.models import BankAccountChange
 from wallet.core.db import session
 from wallet.core.errors import Conflict, Forbidden, ValidationFailed
 from wallet.employers import services
@@ -258,20 +259,36 @@ DETAILS = {"form": "details", "name": "DTAB", "sbi_code": "20", "street": "Indus
            "contact_email": "hr@dtab.example.nl"}  # fmt: skip
 
 
-def test_an_iban_change_is_checked_and_audited_masked(client, app, make_employer_user, login):
-    staff = make_employer_user()
+def test_an_iban_change_is_checked_confirmed_by_the_platform_and_audited_masked(
+    client, app, make_employer_user, make_staff, login
+):
+    staff, platform = make_employer_user(), make_staff(Role.PLATFORM_ADMIN)
     login(client, staff)
-    bad = client.post("/employer/organisation", data={**DETAILS, "iban": "NL00INGB0001234567"})
+    # the details form no longer carries an IBAN: one sent along is ignored
+    client.post("/employer/organisation", data={**DETAILS, "iban": "NL20INGB0001234567"})
+    bad = client.post("/bank-details", data={"iban": "NL00INGB0001234567", "password": PASSWORD})
     assert bad.status_code == 422
     assert 'id="iban-error"' in bad.text
-    good = client.post("/employer/organisation", data={**DETAILS, "iban": "NL20INGB0001234567"})
+    good = client.post("/bank-details", data={"iban": "NL20INGB0001234567", "password": PASSWORD})
     assert good.status_code == 302
+    assert "op bevestiging door een platformbeheerder" in client.get("/bank-details").text
+    with app.app_context():
+        assert _employer(staff).iban == "NL91ABNA0417164300"  # the old one stays until confirmed
+        change_id = session.scalar(sa.select(BankAccountChange.id))
+    client.post("/logout")
+    login(client, platform)
+    assert "NL20 INGB 0001 2345 67" in client.get("/admin/bank-details").text
+    employer_page = client.get(f"/admin/employers/{staff.employer_id}").text
+    assert "er wacht een nieuwe IBAN op bevestiging" in employer_page
+    assert client.get(f"/admin/bank-details/{change_id}/confirm").status_code == 200
+    assert client.post(f"/admin/bank-details/{change_id}/confirm").status_code == 302
     with app.app_context():
         employer = _employer(staff)
         assert (employer.iban, employer.bic) == ("NL20INGB0001234567", "INGBNL2A")
-        event = _events(employer.id)[-1]
-        assert event.action == "iban_changed"
-        assert event.actor_id == staff.id
+        events = _events(employer.id)
+        assert [e.action for e in events[-2:]] == ["bank_change_requested", "iban_changed"]
+        event = events[-1]
+        assert event.actor_id == platform.id
         assert event.before["iban"].endswith("4300")
         assert "NL91" not in event.before["iban"]
         assert event.after["iban"].endswith("4567")

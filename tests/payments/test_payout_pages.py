@@ -6,8 +6,10 @@ import io
 
 import sqlalchemy as sa
 
+from tests.conftest import PASSWORD
 from tests.payments.camt_builder import camt053
 from tests.payments.fixtures import FUND_IBAN
+from wallet.bankdetails.models import BankAccountChange
 from wallet.claims.models import Claim, ClaimStatus
 from wallet.core.db import session
 from wallet.funds.models import Fund
@@ -27,13 +29,22 @@ def test_an_administrator_pays_through_the_pages(app, app_ctx, client, login, ap
     admin = journeys[0]["admins"][0]
     login(client, admin)
     assert client.get("/fund/payouts").status_code == 200
-    client.post("/fund/payouts/bank", data={"iban": "NL91 ABNA 0417 1643 01"})  # wrong digit
-    assert session.get(Fund, fund_id).iban is None
+    wrong = {"iban": "NL91 ABNA 0417 1643 01", "password": PASSWORD}  # one digit wrong
+    assert client.post("/bank-details", data=wrong).status_code == 422
+    right = {"iban": "nl91 abna 0417 1643 00", "password": PASSWORD}
+    assert client.post("/bank-details", data=right).status_code == 302
+    assert session.get(Fund, fund_id).iban is None  # until a second administrator confirms
+    change_id = session.scalar(sa.select(BankAccountChange.id))
     session.commit()
-    client.post("/fund/payouts/bank", data={"iban": "nl91 abna 0417 1643 00"})
+    client.post("/logout")
+    login(client, journeys[0]["admins"][1])
+    assert "NL91 ABNA 0417 1643 00" in client.get(f"/admin/bank-details/{change_id}/confirm").text
+    client.post(f"/admin/bank-details/{change_id}/confirm")
     session.expire_all()
     assert session.get(Fund, fund_id).iban == FUND_IBAN
     session.commit()
+    client.post("/logout")
+    login(client, admin)
     created = client.post("/fund/payouts", data={"method": "sepa"})
     batch = _batch(app)
     assert created.headers["Location"].endswith(f"/fund/payouts/{batch.id}")

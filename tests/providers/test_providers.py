@@ -5,14 +5,18 @@ import datetime as dt
 import pytest
 
 from tests.conftest import PASSWORD
+from wallet.accounts.models import Role, User
 from wallet.audit.services import history
+from wallet.bankdetails import services as bankdetails
+from wallet.bankdetails.models import OwnerKind
 from wallet.core import clock
+from wallet.core.db import session
 from wallet.core.errors import Conflict, ValidationFailed
 from wallet.providers import services
 from wallet.providers.models import ProviderStatus
 
 DETAILS = services.ProviderDetails(
-    name="Techniek Academie Twente", vat_number="NL004495445B01", iban="NL91 ABNA 0417 1643 00",
+    name="Techniek Academie Twente", vat_number="NL004495445B01",
     street="Hengelosestraat 500", postcode="7521 AN", city="Enschede",
     contact_email="info@techniekacademie.nl",
 )  # fmt: skip
@@ -25,28 +29,37 @@ def _claim(**fields):
     return services.AccreditationClaim(**values)
 
 
-def test_details_are_checked_and_the_bic_derived(app_ctx, make_provider_user):
-    user = make_provider_user()
+def test_details_are_checked_and_an_iban_waits_for_a_platform_administrator(
+    app_ctx, make_provider_user, make_staff
+):
+    user, platform = make_provider_user(), make_staff(Role.PLATFORM_ADMIN)
     provider = services.update_details(user.provider_id, DETAILS, actor_id=user.id)
-    assert (provider.iban, provider.bic, provider.vat_number) == (
-        "NL91ABNA0417164300",
-        "ABNANL2A",
-        "NL004495445B01",
-    )
+    assert (provider.vat_number, provider.iban) == ("NL004495445B01", None)
+    change = bankdetails.request_change(session.get(User, user.id), "NL91 ABNA 0417 1643 00",
+                                        password=PASSWORD)  # fmt: skip
+    assert services.get_provider(user.provider_id).iban is None
+    bankdetails.confirm_change(change.id, session.get(User, platform.id))
+    provider = services.get_provider(user.provider_id)
+    assert (provider.iban, provider.bic) == ("NL91ABNA0417164300", "ABNANL2A")
 
 
-@pytest.mark.parametrize(
-    ("field", "value"),
-    [("iban", "NL91ABNA0417164301"), ("iban", "NL20XXXX0123456789"), ("iban", "hello"),
-     ("vat_number", "NL004495446B01"), ("vat_number", "123")],
-)  # fmt: skip
-def test_a_wrong_iban_or_vat_number_is_refused(app_ctx, make_provider_user, field, value):
+@pytest.mark.parametrize("value", ["NL004495446B01", "123"])
+def test_a_wrong_vat_number_is_refused(app_ctx, make_provider_user, value):
     user = make_provider_user()
-    details = services.ProviderDetails(**{**DETAILS.__dict__, field: value})
+    details = services.ProviderDetails(**{**DETAILS.__dict__, "vat_number": value})
     with pytest.raises(ValidationFailed) as refused:
         services.update_details(user.provider_id, details, actor_id=user.id)
-    assert set(refused.value.errors) == {field}
-    assert services.get_provider(user.provider_id).iban is None
+    assert set(refused.value.errors) == {"vat_number"}
+    assert services.get_provider(user.provider_id).vat_number is None
+
+
+@pytest.mark.parametrize("value", ["NL91ABNA0417164301", "NL20XXXX0123456789", "hello"])
+def test_a_wrong_iban_is_refused(app_ctx, make_provider_user, value):
+    user = make_provider_user()
+    with pytest.raises(ValidationFailed) as refused:
+        bankdetails.request_change(session.get(User, user.id), value, password=PASSWORD)
+    assert set(refused.value.errors) == {"iban"}
+    assert bankdetails.pending_change(OwnerKind.PROVIDER, user.provider_id) is None
 
 
 ALL = [(status, action) for status in ProviderStatus for action in services.ACTIONS]

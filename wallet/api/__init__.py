@@ -100,6 +100,7 @@ def init_app(app: Flask) -> None:
     from wallet.payments.api import blp as payments
     from wallet.placements.api import blp as placements
     from wallet.placements.reimbursement_api import blp as reimbursements
+    from wallet.reports.api import blp as open_data
     from wallet.schemes.api import blp as schemes
 
     for blueprint in (
@@ -113,6 +114,7 @@ def init_app(app: Flask) -> None:
         payments,
         placements,
         reimbursements,
+        open_data,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

@@ -85,8 +85,6 @@ class ProviderDetailsForm(FlaskForm):
     name = StringField(_l("Name of the organisation"), validators=[DataRequired(REQUIRED)])
     vat_number = StringField(_l("VAT number"), description=_l("For example NL123456789B01."),
                              validators=[DataRequired(REQUIRED)])  # fmt: skip
-    iban = StringField(_l("IBAN"), description=_l("Payouts go to this account."),
-                       validators=[DataRequired(REQUIRED)])  # fmt: skip
     street = StringField(_l("Street and number"), validators=[DataRequired(REQUIRED)])
     postcode = StringField(_l("Postcode"), validators=[DataRequired(REQUIRED), Length(max=10)])
     city = StringField(_l("City"), validators=[DataRequired(REQUIRED)])

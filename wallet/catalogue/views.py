@@ -184,7 +184,7 @@ def organisation():
                 providers.update_details(
                     provider.id,
                     providers.ProviderDetails(**{f: getattr(details, f).data or "" for f in (
-                        "name", "vat_number", "iban", "street", "postcode", "city",
+                        "name", "vat_number", "street", "postcode", "city",
                         "contact_email", "contact_phone")}),
                     actor_id=current_user.id,
                 )  # fmt: skip

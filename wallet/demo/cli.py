@@ -236,13 +236,15 @@ def _catalogue(provider: Provider) -> None:
         )  # fmt: skip
         add_accreditation(provider.id, claim, actor_id=None)
         update_details(provider.id, DEMO_DETAILS, actor_id=None)
+        with unit_of_work():  # demo data: a real provider asks on its bank details page
+            provider.iban, provider.bic = "NL91ABNA0417164300", "ABNANL2A"
     import_courses(provider.id, "demo.csv", _demo_csv(), actor_id=None)
     with suppress(Conflict):  # generated before: the same seed makes the same catalogue
         generate(400, seed=2026)
 
 
 DEMO_DETAILS = ProviderDetails(
-    name="Techniek Academie Twente", vat_number="NL004495445B01", iban="NL91ABNA0417164300",
+    name="Techniek Academie Twente", vat_number="NL004495445B01",
     street="Hengelosestraat 500", postcode="7521 AN", city="Enschede",
     contact_email="opleidingen@techniekacademie.example",
 )  # fmt: skip

@@ -36,14 +36,12 @@ class _DetailsFields(FlaskForm):
     city = StringField(_l("City"), validators=[DataRequired(REQUIRED), Length(max=100)])
     municipality_code = SelectField(_l("Municipality"), choices=_municipalities,
                                     validators=[DataRequired(REQUIRED)])  # fmt: skip
-    iban = StringField(_l("IBAN"), description=_l("Reimbursements are paid to this account."),
-                       validators=[DataRequired(REQUIRED), Length(max=42)])  # fmt: skip
     contact_email = EmailField(_l("Contact e-mail"),
                                validators=[DataRequired(REQUIRED), Length(max=254)])  # fmt: skip
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
 
 
-DETAIL_FIELDS = ("sbi_code", "street", "postcode", "city", "municipality_code", "iban",
+DETAIL_FIELDS = ("sbi_code", "street", "postcode", "city", "municipality_code",
                  "contact_email", "contact_phone")  # fmt: skip
 
 
@@ -55,6 +53,8 @@ class EmployerRegistrationForm(_NewAccountForm, _DetailsFields):
     )
     kvk_number = StringField(_l("KvK number"), description=_l("8 digits."),
                              validators=[DataRequired(REQUIRED), Length(max=20)])  # fmt: skip
+    iban = StringField(_l("IBAN"), description=_l("Reimbursements are paid to this account."),
+                       validators=[DataRequired(REQUIRED), Length(max=42)])  # fmt: skip
 
 
 class EmployerDetailsForm(_DetailsFields):

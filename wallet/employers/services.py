@@ -43,7 +43,9 @@ POSTCODE = re.compile(r"^[1-9][0-9]{3}[A-Z]{2}$")
 
 @dataclass(frozen=True)
 class EmployerDetails:
-    """What an employer keeps up to date about itself."""
+    """What an employer keeps up to date about itself. The IBAN is given at sign-up (the
+    platform's verification is the second look); a later one waits for a second person
+    (wallet.bankdetails) and is not changed with the details."""
 
     name: str
     sbi_code: str
@@ -51,9 +53,9 @@ class EmployerDetails:
     postcode: str
     city: str
     municipality_code: str
-    iban: str
     contact_email: str
     contact_phone: str = ""
+    iban: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,9 @@ def employers_by_status(
     return list(session.scalars(query))
 
 
-def _checked(details: EmployerDetails, errors: dict[str, str]) -> dict:
-    """The details in stored form; every problem goes in `errors`."""
+def _checked(details: EmployerDetails, errors: dict[str, str], *, with_iban: bool) -> dict:
+    """The details in stored form (the IBAN and BIC `with_iban`); every problem goes in
+    `errors`."""
     values: dict = {"name": visible_name(details.name)}
     if not values["name"] or len(values["name"]) > 200:
         errors["name"] = _("Enter the name of the organisation.")
@@ -95,7 +98,8 @@ def _checked(details: EmployerDetails, errors: dict[str, str]) -> dict:
         errors["sbi_code"] = _("Choose the sector of the organisation.")
     values["sbi_code"] = details.sbi_code
     try:
-        values["iban"], values["bic"] = validation.iban(details.iban)
+        if with_iban:
+            values["iban"], values["bic"] = validation.iban(details.iban)
     except ValueError as error:
         errors["iban"] = str(error)
     for field, limit in (("street", 200), ("city", 100)):
@@ -136,7 +140,7 @@ def _snapshot(employer: Employer) -> dict:
 def register_employer(data: EmployerRegistration) -> User:
     """Create an employer, pending verification, and its first staff user (audited)."""
     errors: dict[str, str] = {}
-    values = _checked(data.details, errors)
+    values = _checked(data.details, errors, with_iban=True)
     # On the sign-up form "name" is the person's; the organisation's is organisation_name.
     if "name" in errors:
         errors["organisation_name"] = errors.pop("name")
@@ -170,20 +174,17 @@ def register_employer(data: EmployerRegistration) -> User:
 
 
 def update_details(employer_id: int, details: EmployerDetails, *, actor_id: int) -> Employer:
-    """Change an employer's details; the IBAN is checked, the BIC derived, the change audited."""
+    """Change an employer's details (not its IBAN: wallet.bankdetails), audited."""
     employer = get_employer(employer_id)
     errors: dict[str, str] = {}
-    values = _checked(details, errors)
+    values = _checked(details, errors, with_iban=False)
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
     with unit_of_work():
         before = _snapshot(employer)
-        iban_changed = values["iban"] != employer.iban
         for key, value in values.items():
             setattr(employer, key, value)
-        # A new account number is where money will go: its own event, so it stands out.
-        action = "iban_changed" if iban_changed else "details_changed"
-        record("employer", employer.id, action, actor_id=actor_id, before=before,
+        record("employer", employer.id, "details_changed", actor_id=actor_id, before=before,
                after=_snapshot(employer))  # fmt: skip
     return employer
 

@@ -43,6 +43,9 @@ EVENT_LABELS = {
     "registered": _l("Registered"),
     "details_changed": _l("Details changed"),
     "iban_changed": _l("IBAN changed"),
+    "bank_change_requested": _l("New IBAN requested"),
+    "bank_change_rejected": _l("New IBAN not accepted"),
+    "bank_change_withdrawn": _l("New IBAN withdrawn"),
     "staff_added": _l("Colleague added"),
     "verify": _l("Verified"),
     "suspend": _l("Suspended"),
@@ -58,7 +61,7 @@ def _labels():
 
 
 def _details(form) -> services.EmployerDetails:
-    values = {name: form[name].data or "" for name in DETAIL_FIELDS}
+    values = {name: form[name].data or "" for name in (*DETAIL_FIELDS, "iban") if name in form}
     name = form.organisation_name.data if "organisation_name" in form else form.name.data
     return services.EmployerDetails(name=name or "", **values)
 
@@ -103,7 +106,7 @@ def start():
 @bp.route("/employer/organisation", methods=["GET", "POST"])
 @role_required(Role.EMPLOYER_STAFF)
 def organisation():
-    """The employer's details (an IBAN change is audited) and colleagues."""
+    """The employer's details and colleagues; the IBAN changes on the bank details page."""
     employer = current_user.employer
     details = EmployerDetailsForm(obj=employer if request.method == "GET" else None)
     colleague = ColleagueForm(prefix="colleague")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from wallet.accounts.names import visible_name
-from wallet.audit.services import masked_iban, record
+from wallet.audit.services import record
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.core.idempotency import Outcome, run_once
@@ -123,23 +123,6 @@ def close_fund(fund_id: int, *, actor_id: int | None = None) -> Fund:
         fund.status = FundStatus.CLOSED
         record("fund", fund.id, "close", actor_id=actor_id, before={"status": before.value},
                after={"status": FundStatus.CLOSED.value})  # fmt: skip
-    return fund
-
-
-def set_bank_account(fund_id: int, iban: str, *, actor_id: int | None) -> Fund:
-    """The IBAN the fund pays from (checksum and a known bank), audited with the IBAN masked."""
-    from wallet.providers import validation
-
-    fund = get_fund(fund_id)
-    try:
-        number, bic = validation.iban(iban or "")
-    except ValueError as error:
-        raise ValidationFailed(str(error), errors={"iban": str(error)}) from None
-    with unit_of_work():
-        before = masked_iban(fund.iban)
-        fund.iban, fund.bic = number, bic
-        record("fund", fund.id, "iban_changed", actor_id=actor_id, before={"iban": before},
-               after={"iban": masked_iban(number)})  # fmt: skip
     return fund
 
 

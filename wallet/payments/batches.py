@@ -22,6 +22,8 @@ from wallet.accounts.models import User
 from wallet.applications.models import Application, ApplicationStatus
 from wallet.audit.models import AuditEvent
 from wallet.audit.services import record
+from wallet.bankdetails.models import OwnerKind
+from wallet.bankdetails.services import owners_with_pending_change
 from wallet.claims.models import Claim, ClaimKind, ClaimStatus
 from wallet.claims.services import payable_account, receivable_account
 from wallet.core import clock
@@ -109,8 +111,11 @@ def _payable_employers(fund_id: int, method: PayoutMethod, left_out: list) -> di
     per_employer = {e: list(r) for e, r in itertools.groupby(rows, lambda r: r.employer_id)}
     employers = {e.id: e for e in session.scalars(sa.select(Employer).where(
         Employer.id.in_(per_employer)))}  # fmt: skip
+    waiting = owners_with_pending_change(OwnerKind.EMPLOYER, per_employer)
     for employer_id in list(per_employer):
         problem = employer_problem(employers[employer_id], method)
+        if problem is None and employer_id in waiting:
+            problem = _("bank details awaiting confirmation")
         if problem:
             left_out.append((employers[employer_id].name, problem))
             del per_employer[employer_id]
@@ -121,9 +126,10 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
     """A draft batch of every approved claim of the fund not in another batch: one item per
     provider (its claims) and one per employer (its reimbursement claims).
 
-    Payees that cannot be paid by `method` (no valid IBAN, no Stripe account able to receive
-    payouts, an employer in a Stripe batch, a provider not accredited or an employer not
-    verified) are left out and reported; their claims wait for the next batch.
+    Payees that cannot be paid by `method` (no valid IBAN, a new IBAN not yet confirmed by a
+    second person, no Stripe account able to receive payouts, an employer in a Stripe batch,
+    a provider not accredited or an employer not verified) are left out and reported; their
+    claims wait for the next batch.
     """
     if method == PayoutMethod.STRIPE and not gateway.enabled():
         raise gateway.StripeUnavailable(_("Stripe is not set up here: pay by SEPA file."))
@@ -138,8 +144,13 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
     providers = {p.id: p for p in session.scalars(sa.select(Provider).where(
         Provider.id.in_(per_provider)))}  # fmt: skip
     left_out = []
+    # Stripe pays the connected account, whose bank details Stripe keeps: only SEPA waits.
+    waiting = (owners_with_pending_change(OwnerKind.PROVIDER, per_provider)
+               if method == PayoutMethod.SEPA else set())  # fmt: skip
     for provider_id in list(per_provider):
         problem = payee_problem(providers[provider_id], method)
+        if problem is None and provider_id in waiting:
+            problem = _("bank details awaiting confirmation")
         if problem:
             left_out.append((providers[provider_id].name, problem))
             del per_provider[provider_id]
@@ -341,6 +352,7 @@ def submit_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutBa
         _set_batch(batch, BatchStatus.DRAFT, BatchStatus.SUBMITTED, submitted_at=clock.now(),
                    execution_date=clock.today())  # fmt: skip
         offset_only = []
+        _require_confirmed_ibans(batch)
         for item in batch.items:
             if item.provider_id is not None and item.offset_cents > _debt(item.provider_id,
                                                                           fund_id):  # fmt: skip
@@ -365,6 +377,28 @@ def submit_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutBa
                after={"amount": batch.amount_cents, "offset": batch.offset_cents})  # fmt: skip
         _close_if_done(batch)
     return batch
+
+
+def _require_confirmed_ibans(batch: PayoutBatch) -> None:
+    """Conflict when a payee's IBAN changed since the draft or a new one waits for a second
+    person: the transfer would go to an account nobody confirmed is still right."""
+    if batch.method != PayoutMethod.SEPA:
+        return
+    from wallet.employers.models import Employer
+
+    for kind, model, column in ((OwnerKind.PROVIDER, Provider, "provider_id"),
+                                (OwnerKind.EMPLOYER, Employer, "employer_id")):  # fmt: skip
+        items = {getattr(i, column): i for i in batch.items if getattr(i, column) is not None}
+        if not items:
+            continue
+        current = dict(session.execute(sa.select(model.id, model.iban)
+                                       .where(model.id.in_(items))).all())  # fmt: skip
+        waiting = owners_with_pending_change(kind, items)
+        for payee_id, item in items.items():
+            if payee_id in waiting or current.get(payee_id) != item.iban:
+                raise Conflict(_("The bank details of %(name)s changed since this draft or "
+                                 "await confirmation; discard it and make a new batch.",
+                                 name=item.account_holder))  # fmt: skip
 
 
 def _settle_offset_lines(batch: PayoutBatch, actor: User | None) -> None:

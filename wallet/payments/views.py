@@ -46,12 +46,6 @@ class NewBatchForm(FlaskForm):
     )
 
 
-class BankForm(FlaskForm):
-    """The fund's own bank account, the debtor of its SEPA files."""
-
-    iban = StringField(_l("IBAN of the fund"), validators=[Optional(), Length(max=40)])
-
-
 class ReasonForm(FlaskForm):
     """Why a payment failed."""
 
@@ -70,14 +64,15 @@ def _page_context(**extra) -> dict:
     if not gateway.enabled():  # offline: the fund pays by SEPA file only
         new_form.method.choices = new_form.method.choices[:1]
     return {"fund": fund, "batches": batches.batches_of_fund(fund.id), "labels": BATCH_LABELS,
-            "new_form": new_form, "bank_form": BankForm(iban=fund.iban),
+            "new_form": new_form,
             "statement_form": StatementForm(), "outcome": None, **extra}  # fmt: skip
 
 
 @bp.get("")
 @role_required(Role.FUND_ADMIN)
 def index():
-    """The fund's batches, making a new one, the fund's IBAN, importing a statement."""
+    """The fund's batches, making a new one, importing a statement, the fund's IBAN (changed
+    on the bank details page)."""
     return render_template("payments/index.html", **_page_context())
 
 
@@ -99,23 +94,6 @@ def create():
     for name, problem in outcome.left_out:
         flash(_("Left out: %(name)s: %(problem)s", name=name, problem=problem), "error")
     return redirect(url_for("payments.show", batch_id=outcome.batch.id))
-
-
-@bp.post("/bank")
-@role_required(Role.FUND_ADMIN)
-def bank():
-    """Save the fund's IBAN (checksum and a known bank)."""
-    from wallet.funds.services import set_bank_account
-
-    form = BankForm()
-    form.validate()
-    try:
-        set_bank_account(current_user.fund_id, form.iban.data or "", actor_id=current_user.id)
-    except DomainError as error:
-        flash(error.detail, "error")
-    else:
-        flash(_("The fund's IBAN is saved."), "success")
-    return redirect(url_for("payments.index"))
 
 
 @bp.post("/statements")

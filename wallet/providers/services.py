@@ -43,11 +43,11 @@ ACTIONS = ("accredit", "suspend", "revoke")
 
 @dataclass(frozen=True)
 class ProviderDetails:
-    """What a provider keeps up to date about itself."""
+    """What a provider keeps up to date about itself. Its IBAN is not among them: a new one
+    waits for a second person (wallet.bankdetails)."""
 
     name: str
     vat_number: str
-    iban: str
     street: str
     postcode: str
     city: str
@@ -103,7 +103,7 @@ def _snapshot(provider: Provider) -> dict:
 
 
 def update_details(provider_id: int, details: ProviderDetails, *, actor_id: int) -> Provider:
-    """Change a provider's details; VAT and IBAN are checked, the BIC derived."""
+    """Change a provider's details; the VAT number is checked."""
     provider = get_provider(provider_id)
     errors: dict[str, str] = {}
     values: dict = {"name": visible_name(details.name)}
@@ -113,10 +113,6 @@ def update_details(provider_id: int, details: ProviderDetails, *, actor_id: int)
         values["vat_number"] = validation.vat_number(details.vat_number)
     except ValueError as error:
         errors["vat_number"] = str(error)
-    try:
-        values["iban"], values["bic"] = validation.iban(details.iban)
-    except ValueError as error:
-        errors["iban"] = str(error)
     for field in ("street", "postcode", "city", "contact_email"):
         value = getattr(details, field).strip()
         if not value:

@@ -1,0 +1,127 @@
+"""The public figures as open-data tables: one list of rows per table, the same for the CSV
+downloads and the JSON API, so both say what the public page says.
+
+Column names are stable English identifiers (data users script against them). Money is in
+cents here and in the JSON, in euros with two decimals in the CSV; a hidden cell is None in
+the rows, null in the JSON and "<10" in the CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+from collections.abc import Callable
+
+from flask import current_app
+
+from wallet.reports.public import CountRow, PublicFigures, public_figures
+
+SUPPRESSED = "<10"
+COUNT_COLUMNS = ("participants", "received_cents")
+TABLES: dict[str, tuple[str, ...]] = {
+    "funds": ("fund", "budget_cents", "committed_cents", "paid_cents", *COUNT_COLUMNS),
+    "schemes": ("fund", "scheme", "budget_cents", "committed_cents", "paid_cents"),
+    "courses": ("fund", "provider", "course", *COUNT_COLUMNS),
+    "providers": ("fund", "provider", *COUNT_COLUMNS),
+    "municipalities": ("fund", "municipality", "participants"),
+}
+
+
+def _counts(row: CountRow) -> dict:
+    return {"participants": row.persons, "received_cents": row.received_cents}
+
+
+def rows(figures: PublicFigures, table: str) -> list[dict]:
+    """The rows of one open-data table (a name from TABLES), fund by fund."""
+    found: list[dict] = []
+    for fund in figures.funds:
+        name = fund.fund.name
+        if table == "funds":
+            money = fund.fund
+            found.append({"fund": name, "budget_cents": money.budget_cents,
+                          "committed_cents": money.committed_cents,
+                          "paid_cents": money.paid_cents, **_counts(fund.total)})  # fmt: skip
+        elif table == "schemes":
+            found += [{"fund": name, "scheme": s.name, "budget_cents": s.budget_cents,
+                       "committed_cents": s.committed_cents, "paid_cents": s.paid_cents}
+                      for s in fund.schemes]  # fmt: skip
+        elif table == "courses":
+            found += [{"fund": name, "provider": c.provider, "course": c.name, **_counts(c)}
+                      for c in fund.courses]  # fmt: skip
+        elif table == "providers":
+            found += [{"fund": name, "provider": p.name, **_counts(p)} for p in fund.providers]
+        elif table == "municipalities":
+            found += [{"fund": name, "municipality": m.name, "participants": m.persons}
+                      for m in fund.municipalities]  # fmt: skip
+    return found
+
+
+def _euros(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{part:02d}"
+
+
+def to_csv(table: str, found: list[dict]) -> str:
+    """UTF-8 text with a header row; euros with two decimals; hidden cells "<10"."""
+    columns = [c.removesuffix("_cents") + "_eur" if c.endswith("_cents") else c
+               for c in TABLES[table]]  # fmt: skip
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in found:
+        cells = []
+        for column in TABLES[table]:
+            value = row[column]
+            if value is None:
+                cells.append(SUPPRESSED)
+            elif column.endswith("_cents"):
+                cells.append(_euros(value))
+            else:
+                cells.append(value)
+        writer.writerow(cells)
+    return out.getvalue()
+
+
+class _Cache:
+    """The figures of one process, kept for `max_age` seconds. At national scale computing
+    them takes seconds (bench/public.py), so a visitor who finds them stale gets the kept
+    ones at once while one background thread computes the next; only a process's very first
+    visitor waits. The page says when its figures were computed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._figures: PublicFigures | None = None
+        self._at = 0.0
+        self._refreshing = False
+
+    def get(self, max_age: float, compute: Callable[[], PublicFigures], app) -> PublicFigures:
+        """Kept figures while fresh; stale ones while a refresh runs; new ones the first time
+        (and always when max_age is 0)."""
+        with self._lock:
+            if self._figures is None or max_age <= 0:
+                self._figures, self._at = compute(), time.monotonic()
+            elif time.monotonic() - self._at >= max_age and not self._refreshing:
+                self._refreshing = True
+                threading.Thread(target=self._refresh, args=(app, compute), daemon=True).start()
+            return self._figures
+
+    def _refresh(self, app, compute: Callable[[], PublicFigures]) -> None:
+        try:
+            with app.app_context():
+                figures = compute()
+            with self._lock:
+                self._figures, self._at = figures, time.monotonic()
+        finally:
+            with self._lock:
+                self._refreshing = False
+
+
+_cache = _Cache()
+
+
+def current_figures(max_age: float) -> PublicFigures:
+    """The public figures, kept up to `max_age` seconds (0: computed now)."""
+    return _cache.get(max_age, public_figures, current_app._get_current_object())

@@ -1,0 +1,54 @@
+"""The public transparency page /openbaar and the open-data downloads /open-data/NAME.csv:
+no login, small numbers hidden (see wallet.reports.suppression)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template
+
+from wallet.reports.open_data import TABLES, current_figures, rows, to_csv
+from wallet.reports.public import CountRow
+from wallet.reports.suppression import THRESHOLD
+
+bp = Blueprint("public", __name__)
+
+# How long one process keeps the figures (seconds); the page says when they were computed.
+DEFAULT_MAX_AGE = 600
+# Rows per table on the page: a national fund has tens of thousands of courses; the CSV has
+# them all, the page the ones with most participants.
+PAGE_ROWS = 50
+
+
+def figures():
+    """The figures, kept for OPEN_DATA_MAX_AGE seconds (tests: computed on every request)."""
+    default = 0 if current_app.testing else DEFAULT_MAX_AGE
+    return current_figures(current_app.config.get("OPEN_DATA_MAX_AGE", default))
+
+
+@bp.get("/openbaar")
+def transparency():
+    """What each fund did with its money, per scheme, course, provider and municipality."""
+    return render_template(
+        "reports/public.html", figures=figures(), threshold=THRESHOLD, page_rows=page_rows
+    )
+
+
+def page_rows(rows: list[CountRow]) -> tuple[list[CountRow], int]:
+    """All rows of a short table (by name); of a long one the PAGE_ROWS shown rows with most
+    participants, and how many rows were left out."""
+    if len(rows) <= PAGE_ROWS:
+        return rows, 0
+    shown = sorted((row for row in rows if not row.hidden), key=lambda row: -(row.persons or 0))
+    return shown[:PAGE_ROWS], len(rows) - min(len(shown), PAGE_ROWS)
+
+
+@bp.get("/open-data/<name>.csv")
+def open_data_csv(name: str):
+    """One open-data table as CSV (UTF-8, a header row, hidden cells "<10")."""
+    if name not in TABLES:
+        abort(404)
+    text = to_csv(name, rows(figures(), name))
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="leerwallet-{name}.csv"'},
+    )
