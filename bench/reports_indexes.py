@@ -54,7 +54,7 @@ QUERIES = [
      "JOIN course_runs r ON r.id = a.run_id WHERE c.fund_id = :fund "
      "AND c.status IN ('submitted', 'approved_once')"),
 ]  # fmt: skip
-BELOW = "0018_grant_reminders"
+BELOW = "0019_bank_account_changes"  # the revision below 0020
 
 
 def measure(runs: int, values: dict) -> dict[str, float]:
@@ -96,7 +96,7 @@ def main() -> None:
             command.downgrade(alembic_config(), BELOW)
             session.execute(sa.text("ANALYZE ledger_postings, ledger_accounts, claims"))
             session.commit()
-            print("before (at 0018):", flush=True)
+            print(f"before (at {BELOW}):", flush=True)
             results["before"] = measure(args.runs, values)
         if args.phase in ("after", "both"):
             command.upgrade(alembic_config(), "head")

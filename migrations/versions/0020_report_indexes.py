@@ -10,14 +10,14 @@ bench/reports_indexes.py:
   reading a million grant accounts.
 
 Revision ID: 0020_report_indexes
-Revises: 0018_grant_reminders
+Revises: 0019_bank_account_changes
 Create Date: 2026-12-01 23:40:00
 """
 
 from alembic import op
 
 revision = "0020_report_indexes"
-down_revision = "0018_grant_reminders"
+down_revision = "0019_bank_account_changes"
 branch_labels = None
 depends_on = None
 
