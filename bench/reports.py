@@ -1,0 +1,249 @@
+"""Benchmark: the fund's report pages and the period export on a national-scale data set.
+
+    createdb -h 127.0.0.1 -U postgres reports_bench
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/reports_bench \
+        .venv/bin/python bench/reports.py [--scale 1.0] [--reuse] [--repeat 30]
+
+Builds 100,000 workers, 1,000,000 grants, 500,000 applications, ~200,000 claims, payout
+batches and 50,000 placements over 24 months (reports_data.py, reports_sql.py; --scale
+shrinks it), then logs in as the first fund's administrator with the Flask test client and
+requests every page in PAGES `--repeat` times: p95 per page and over all of them. A page
+that answers 404 is not built yet: it is skipped with a note. Then it times the period
+export of a year (`flask reports period`). --reuse keeps a data set built before at the same
+scale. The issue's goal: p95 under 300 ms, the export under 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import os
+import re
+import tempfile
+import time
+
+import sqlalchemy as sa
+from _common import bench_app, create_database_if_missing
+from reports_data import ADMIN_EMAIL, PASSWORD, Scale, broken_foreign_keys, build
+from reports_probe import explain_slowest, money_calls, time_calls
+
+from wallet import create_app
+from wallet.core.db import session
+
+# (name, path): the names in braces are filled in by place_holders(); a report page of
+# another branch that is not on main yet answers 404 and is skipped.
+PAGES = [
+    ("start", "/"),
+    ("start, a year", "/?from={from}&to={to}"),
+    ("start, a scheme", "/?scheme={scheme}"),
+    ("start, a region", "/?region=r:Twente"),
+    ("start, a municipality", "/?region=m:enschede"),
+    ("start, quarter+scheme+region", "/?from={q_from}&to={q_to}&scheme={scheme}&region=r:Twente"),
+    ("period report, year", "/fund/reports/period?from={from}&to={to}"),
+    ("period report, quarter", "/fund/reports/period?from={q_from}&to={q_to}"),
+    ("period report, scheme", "/fund/reports/period?from={from}&to={to}&scheme={scheme}"),
+    ("period csv money", "/fund/reports/period/money.csv?from={from}&to={to}"),
+    ("period csv schemes", "/fund/reports/period/scheme_money.csv?from={from}&to={to}"),
+    ("period xlsx", "/fund/reports/period.xlsx?from={from}&to={to}"),
+    ("public page", "/openbaar"),
+    ("open data funds", "/open-data/funds.csv"),
+    ("open data schemes", "/open-data/schemes.csv"),
+    ("open data providers", "/open-data/providers.csv"),
+    ("open data courses", "/open-data/courses.csv"),
+    ("open data municipalities", "/open-data/municipalities.csv"),
+    ("scheme page", "/fund/schemes/{scheme}"),
+    ("scheme page, first come", "/fund/schemes/{first_come}"),
+    ("scheme page, employer", "/fund/schemes/{employer_scheme}"),
+    ("claims to review", "/review"),
+    ("payouts", "/fund/payouts"),
+    ("payout batch", "/fund/payouts/{batch}"),
+    ("placements", "/fund/placements"),
+    ("employer applications", "/fund/employer-applications"),
+    ("reimbursements", "/fund/reimbursements"),
+    ("pot account", "/fund/accounts/{pot}"),
+    ("audit trail", "/audit"),
+]
+
+
+def p95_ms(samples: list[float]) -> float:
+    """The 95th percentile (nearest rank) in milliseconds."""
+    ordered = sorted(samples)
+    return 1000 * ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def has_data(app, scale: Scale) -> bool:
+    """True when the database holds a data set of this scale (for --reuse)."""
+    with app.app_context():
+        try:
+            grants = session.scalar(sa.text("SELECT count(*) FROM grants"))
+            admin = session.scalar(
+                sa.text("SELECT id FROM users WHERE email = :e"), {"e": ADMIN_EMAIL}
+            )
+        except sa.exc.DBAPIError:
+            session.rollback()
+            return False
+        session.rollback()
+    return grants == scale.grants and admin is not None
+
+
+def place_holders(app) -> dict[str, str]:
+    """The values the page paths name, from the first fund of the data set."""
+    today = dt.datetime.now(dt.UTC).date()
+    year = today.year - 1
+    quarter = dt.date(today.year, ((today.month - 1) // 3) * 3 + 1, 1) - dt.timedelta(days=1)
+    q_from = dt.date(quarter.year, quarter.month - 2, 1)
+    with app.app_context():
+        fund_id, pot = session.execute(
+            sa.text("SELECT f.id, f.pot_account_id FROM funds f JOIN users u ON u.fund_id = f.id "
+                    "WHERE u.email = :e"), {"e": ADMIN_EMAIL}
+        ).one()  # fmt: skip
+        scheme, first_come, employer = session.execute(
+            sa.text("SELECT min(id), min(id) FILTER (WHERE allocation_mode = 'first_come'), "
+                    "min(id) FILTER (WHERE kind = 'employer') FROM schemes WHERE fund_id = :f"),
+            {"f": fund_id},
+        ).one()  # fmt: skip
+        batch = session.scalar(
+            sa.text("SELECT max(id) FROM payout_batches WHERE fund_id = :f"), {"f": fund_id}
+        )
+        session.rollback()
+    return {"fund": str(fund_id), "pot": str(pot), "scheme": str(scheme), "batch": str(batch),
+            "first_come": str(first_come), "employer_scheme": str(employer),
+            "from": f"{year}-01-01", "to": f"{year}-12-31", "q_from": q_from.isoformat(),
+            "q_to": quarter.isoformat()}  # fmt: skip
+
+
+def logged_in(app):
+    """A test client logged in as the first fund's administrator."""
+    client = app.test_client()
+    response = client.post("/login", data={"email": ADMIN_EMAIL, "password": PASSWORD})
+    if response.status_code != 302:
+        raise SystemExit(f"Login failed: {response.status_code}")
+    return client
+
+
+def time_pages(client, pages, repeat: int, values: dict[str, str]) -> dict[str, list[float]]:
+    """Request each of `pages` (name, path template) `repeat` times."""
+    timings: dict[str, list[float]] = {}
+    for name, template in pages:
+        path = template.format(**values)
+        began = time.perf_counter()
+        first = client.get(path)  # warms caches (the public figures' too); tells a missing page
+        first_ms = 1000 * (time.perf_counter() - began)
+        if first.status_code == 404:
+            print(f"  skipped {name} ({path}): 404, not on this branch yet", flush=True)
+            continue
+        if first.status_code != 200:
+            print(f"  skipped {name} ({path}): answered {first.status_code}", flush=True)
+            continue
+        samples = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            response = client.get(path)
+            samples.append(time.perf_counter() - start)
+            assert response.status_code == 200, (path, response.status_code)
+        timings[name] = samples
+        median = 1000 * sorted(samples)[len(samples) // 2]
+        print(f"  {name}: p95 {p95_ms(samples):.0f} ms, median {median:.0f} ms, first "
+              f"{first_ms:.0f} ms ({path})", flush=True)  # fmt: skip
+    return timings
+
+
+def time_period_export(app, values: dict[str, str]) -> float | None:
+    """Seconds `flask reports period` takes for a year; None while the command is missing."""
+    runner = app.test_cli_runner()
+    with tempfile.TemporaryDirectory() as out:
+        args = ["reports", "period", "--fund", values["fund"], "--from", values["from"],
+                "--to", values["to"], "--out", out]  # fmt: skip
+        start = time.perf_counter()
+        result = runner.invoke(args=args)
+        seconds = time.perf_counter() - start
+        if result.exit_code != 0:
+            print(f"  period export not timed: exit {result.exit_code}: "
+                  f"{(result.output or repr(result.exception))[:300]}", flush=True)  # fmt: skip
+            return None
+        files = sorted(os.listdir(out))
+    print(f"  period export {values['from']}..{values['to']}: {seconds:.2f} s, files {files}")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0, help="1.0: 1,000,000 grants")
+    parser.add_argument("--repeat", type=int, default=30, help="requests per page")
+    parser.add_argument("--reuse", action="store_true", help="keep a data set built before")
+    parser.add_argument("--verify", action="store_true", help="run verify_ledger() on the data")
+    parser.add_argument("--only", metavar="WORDS", help="time only the pages whose name "
+                        "contains one of these comma-separated words")  # fmt: skip
+    parser.add_argument("--money-repeat", type=int, default=5, help="calls per money function")
+    parser.add_argument("--explain", metavar="NAME", help="EXPLAIN ANALYZE the slowest SQL of "
+                        "a page (its name in PAGES) or a money function, then stop")  # fmt: skip
+    args = parser.parse_args()
+    scale = Scale.of(args.scale)
+    create_database_if_missing()
+    url = os.environ["DATABASE_URL"]
+    # The public figures are kept 10 minutes, as in production (tests compute them each time).
+    app = create_app({"ENVIRONMENT": "testing", "DATABASE_URL": url, "WTF_CSRF_ENABLED": False,
+                      "OPEN_DATA_MAX_AGE": 600})  # fmt: skip
+    results: dict[str, float] = {}
+    if args.reuse and has_data(app, scale):
+        print(f"reusing the data set in {sa.engine.make_url(url).database}", flush=True)
+        build_seconds = 0.0
+    else:
+        app.extensions["db_engine"].dispose()
+        builder = bench_app()
+        print(f"building {scale} ...", flush=True)
+        start = time.perf_counter()
+        with builder.app_context():
+            build(scale, results)
+            session.execute(sa.text("ANALYZE"))
+            session.commit()
+        build_seconds = time.perf_counter() - start
+        print(f"data set built in {build_seconds:.1f} s", flush=True)
+        builder.extensions["db_engine"].dispose()
+    if args.verify:
+        from wallet.ledger.verify import verify_ledger
+
+        with app.app_context():
+            start = time.perf_counter()
+            problems = verify_ledger()
+            session.rollback()
+        print(f"verify_ledger: {len(problems)} problems in {time.perf_counter() - start:.1f} s")
+        for problem in problems[:10]:
+            print(f"  {problem}")
+        with app.app_context():
+            broken = broken_foreign_keys()
+        print(f"foreign keys: {len(broken)} broken", *broken[:10], sep="\n  ")
+    values = place_holders(app)
+    client = logged_in(app)
+    first, last = dt.date.fromisoformat(values["from"]), dt.date.fromisoformat(values["to"])
+    calls = money_calls(int(values["fund"]), first, last)
+    if args.explain:
+        pages = {name: template.format(**values) for name, template in PAGES}
+        run = dict(calls).get(args.explain) or (lambda: client.get(pages[args.explain]))
+        with app.app_context():
+            explain_slowest(app, run)
+        return
+    print(f"pages, {args.repeat} requests each:", flush=True)
+    words = args.only.split(",") if args.only else [""]
+    pages = [(name, path) for name, path in PAGES if any(w in name for w in words)]
+    timings = time_pages(client, pages, args.repeat, values)
+    if calls:
+        print(f"wallet.reports.money for fund {values['fund']}, {first}..{last}:", flush=True)
+        time_calls(app, calls, args.money_repeat)
+    export = time_period_export(app, values)
+    overall = p95_ms([s for samples in timings.values() for s in samples]) if timings else 0.0
+    for name, samples in timings.items():
+        print(f"page p95_ms={p95_ms(samples):.0f} name={name!r}")
+    export_text = f"{export:.2f}" if export is not None else "n/a"
+    worst = max(timings, key=lambda name: p95_ms(timings[name]), default=None)
+    worst_text = f"{p95_ms(timings[worst]):.0f}" if worst else "n/a"
+    worst_name = re.sub(r"\W+", "_", worst or "none").strip("_")
+    print(f"RESULT reports_p95_ms={overall:.0f} period_export_seconds={export_text} "
+          f"worst_page_p95_ms={worst_text} worst_page={worst_name} "
+          f"pages={len(timings)} repeat={args.repeat} grants={scale.grants} "
+          f"build_seconds={build_seconds:.1f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
