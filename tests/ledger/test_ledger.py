@@ -190,3 +190,21 @@ def test_statement_lists_every_movement_with_running_balance(app_ctx, funded, si
     lines = ledger.statement(grant)
     assert [line["amount_cents"] for line in lines] == [5_000, -1_500, -500]
     assert [line["balance_cents"] for line in lines] == [5_000, 3_500, 3_000]
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 3, 7])
+def test_a_statement_page_is_that_slice_of_the_whole_statement(app_ctx, funded, sink, per_page):
+    """Pages, oldest or newest first, are slices of the full statement with its balances."""
+    grant = funded(10_000)
+    with unit_of_work():
+        for cents in (1_500, 500, 250, 2_000, 1):
+            ledger.transfer(grant, sink, cents, kind="test", description="spent")
+    whole = ledger.statement(grant)
+    for newest_first, expected in ((False, whole), (True, whole[::-1])):
+        shown = []
+        for page in range(1, 8 // per_page + 2):
+            lines, total = ledger.statement_page(grant, page=page, per_page=per_page,
+                                                 newest_first=newest_first)  # fmt: skip
+            assert total == len(whole)
+            shown += lines
+        assert shown == expected

@@ -70,10 +70,10 @@ def account(account_id: int):
 
         raise NotFound
     found = ledger.get_account(account_id)
-    lines = ledger.statement(account_id)
     page = page_arg()
-    pages = max(1, -(-len(lines) // PER_PAGE))
-    shown = list(reversed(lines))[(page - 1) * PER_PAGE : page * PER_PAGE]
+    shown, total = ledger.statement_page(account_id, page=page, per_page=PER_PAGE,
+                                         newest_first=True)  # fmt: skip
+    pages = max(1, -(-total // PER_PAGE))
     return render_template(
-        "funds/account.html", account=found, lines=shown, page=page, pages=pages, total=len(lines)
+        "funds/account.html", account=found, lines=shown, page=page, pages=pages, total=total
     )

@@ -69,11 +69,10 @@ def _own_account(account_id: int):
 def account(args, account_id):
     """An account of your fund (its pot or one of its grants) with a page of its statement."""
     found = _own_account(account_id)
-    lines = ledger.statement(account_id)
-    start = (args["page"] - 1) * args["per_page"]
+    lines, total = ledger.statement_page(account_id, page=args["page"], per_page=args["per_page"])
     return {
         **found.__dict__,
         "available_cents": found.available_cents,
-        "lines": lines[start : start + args["per_page"]],
-        "total_lines": len(lines),
+        "lines": lines,
+        "total_lines": total,
     }

@@ -397,6 +397,42 @@ def statement(account_id: int, *, limit: int | None = None, offset: int = 0) -> 
     return rows[offset:]
 
 
+def statement_page(
+    account_id: int, *, page: int, per_page: int, newest_first: bool = False
+) -> tuple[list[dict], int]:
+    """One page of the account's movements with the running balance, and how many there are.
+
+    A page costs what it shows, not the account's whole history (a fund's pot has hundreds of
+    thousands of postings): the balance before the page is the sum of the postings it skips,
+    or, newest first, the account's balance less the newer ones.
+    """
+    order = Posting.id.desc() if newest_first else Posting.id.asc()
+    mine = Posting.account_id == account_id
+    offset = (max(page, 1) - 1) * per_page
+    rows = session.execute(
+        sa.select(LedgerTransaction.id, LedgerTransaction.created_at, LedgerTransaction.kind,
+                  LedgerTransaction.description, LedgerTransaction.reference,
+                  Posting.amount_cents)
+        .join(Posting, Posting.transaction_id == LedgerTransaction.id)
+        .where(mine).order_by(order).limit(per_page).offset(offset)
+    ).all()  # fmt: skip
+    skipped = sa.select(Posting.amount_cents).where(mine).order_by(order).limit(offset).subquery()
+    skipped_cents = int(session.scalar(sa.select(sa.func.sum(skipped.c.amount_cents))) or 0)
+    total = session.scalar(sa.select(sa.func.count()).select_from(Posting).where(mine)) or 0
+    lines = []
+    if newest_first:
+        running = get_account(account_id).posted_cents - skipped_cents
+        for row in rows:
+            lines.append({**row._asdict(), "balance_cents": running})
+            running -= row.amount_cents
+    else:
+        running = skipped_cents
+        for row in rows:
+            running += row.amount_cents
+            lines.append({**row._asdict(), "balance_cents": running})
+    return lines, total
+
+
 def expire_due_holds(now: dt.datetime | None = None) -> int:
     """Expire every pending hold whose time is up, each in its own unit of work.
 
