@@ -187,6 +187,7 @@ def main() -> None:
     parser.add_argument("--verify", action="store_true", help="run verify_ledger() on the data")
     parser.add_argument("--only", metavar="WORDS", help="time only the pages whose name "
                         "contains one of these comma-separated words")  # fmt: skip
+    parser.add_argument("--no-export", action="store_true", help="do not time the export")
     parser.add_argument("--money-repeat", type=int, default=5, help="calls per money function")
     parser.add_argument("--explain", metavar="NAME", help="EXPLAIN ANALYZE the slowest SQL of "
                         "a page (its name in PAGES) or a money function, then stop")  # fmt: skip
@@ -244,7 +245,7 @@ def main() -> None:
     if calls:
         print(f"wallet.reports.money for fund {values['fund']}, {first}..{last}:", flush=True)
         time_calls(app, calls, args.money_repeat)
-    export = time_period_export(app, values)
+    export = None if args.no_export else time_period_export(app, values)
     overall = p95_ms([s for samples in timings.values() for s in samples]) if timings else 0.0
     for name, samples in timings.items():
         print(f"page p95_ms={p95_ms(samples):.0f} name={name!r}")
