@@ -5,8 +5,8 @@
 
 Runs on the data set bench/reports.py built (it is not emptied). Each query is run `runs`
 times under EXPLAIN ANALYZE and its fastest execution time kept (the machine is shared, the
-fastest run is the least disturbed). `both` measures, upgrades to 0020, measures again and
-prints one line per query; `before` first downgrades to the revision below 0020.
+fastest run is the least disturbed). `both` measures, upgrades to 0021, measures again and
+prints one line per query; `before` first downgrades to the revision below 0021.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def main() -> None:
             command.upgrade(alembic_config(), "head")
             session.execute(sa.text("ANALYZE ledger_postings, ledger_accounts, claims"))
             session.commit()
-            print("after (at 0020):", flush=True)
+            print("after (at 0021):", flush=True)
             results["after"] = measure(args.runs, values)
     if len(results) == 2:
         for name, index, _sql in QUERIES:
