@@ -216,3 +216,16 @@ def test_two_processes_asking_for_one_missing_snapshot_store_one_row(app):
     assert answers == [{"figures": 1}, {"figures": 1}]
     with app.app_context():
         assert session.scalar(sa.select(sa.func.count()).select_from(ReportSnapshot)) == 1
+
+
+def test_the_dashboard_says_of_when_its_figures_are(client, login, people, production_rules):
+    login(client, people.scene.admin)
+
+    first = client.get("/")
+    again = client.get("/")
+
+    assert "Cijfers van" not in first.text  # computed for this request
+    assert "Cijfers van" in again.text
+    charts = first.text.count('class="lw-chart')
+    assert charts > 0
+    assert again.text.count('class="lw-chart') == charts
