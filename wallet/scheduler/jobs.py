@@ -127,8 +127,9 @@ JOBS: dict[str, Job] = {
         _follow_up_reminders, {"hour": 7, "minute": 45}, dt.timedelta(hours=1)
     ),
     # The reports people open most, kept ahead (wallet.reports.served): the current views
-    # every 10 minutes, everything once a week (a past period's figures are final).
-    "reports-snapshots": Job(_report_snapshots, {"minute": "*/10"}, dt.timedelta(minutes=30)),
+    # every 10 minutes, everything once a week (a past period's figures are final). A first
+    # run computes the last quarter's reports too (minutes at national scale): a long lease.
+    "reports-snapshots": Job(_report_snapshots, {"minute": "*/10"}, dt.timedelta(hours=1)),
     "reports-snapshots-full": Job(
         _report_snapshots_full,
         {"day_of_week": "sun", "hour": 4, "minute": 30},
