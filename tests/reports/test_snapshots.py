@@ -229,3 +229,22 @@ def test_the_dashboard_says_of_when_its_figures_are(client, login, people, produ
     charts = first.text.count('class="lw-chart')
     assert charts > 0
     assert again.text.count('class="lw-chart') == charts
+
+
+def test_the_job_refreshes_every_language_someone_asked_for(app, public_scene, production_rules):
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"):
+        with force_locale("de"):
+            served.public()
+        clock.set_now(clock.now() + dt.timedelta(minutes=10))
+
+        served.refresh_all()
+
+        kept = dict(
+            session.execute(sa.select(ReportSnapshot.key, ReportSnapshot.computed_at)).all()
+        )
+        assert kept["public:lang=de"] == clock.now()
+        assert kept["public:lang=nl"] == clock.now()
+        with force_locale("de"):
+            assert served.public().funds[0].total.name == "Gesamt"
