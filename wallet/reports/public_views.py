@@ -4,7 +4,6 @@ no login, small numbers hidden (see wallet.reports.suppression)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template
-from flask_babel import format_time
 
 from wallet.reports import served
 from wallet.reports.open_data import TABLES, rows, to_csv
@@ -27,10 +26,9 @@ def figures():
 @bp.get("/openbaar")
 def transparency():
     """What each fund did with its money, per scheme, course, provider and municipality."""
-    shown = figures()
-    moment = format_time(shown.computed_at, "short")
-    return render_template("reports/public.html", figures=shown, threshold=THRESHOLD,
-                           page_rows=page_rows, figures_time=moment)  # fmt: skip
+    return render_template(
+        "reports/public.html", figures=figures(), threshold=THRESHOLD, page_rows=page_rows
+    )
 
 
 def page_rows(rows: list[CountRow]) -> tuple[list[CountRow], int]:
