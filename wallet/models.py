@@ -30,6 +30,7 @@ from wallet.payments.models import (
 )
 from wallet.placements.models import EmployerApplication, FollowUp, Placement, ReimbursementClaim
 from wallet.providers.models import Accreditation, FundProviderExclusion, Provider
+from wallet.reports.snapshots import ReportSnapshot
 from wallet.scheduler.locks import JobLease
 from wallet.schemes.models import Scheme
 
@@ -75,6 +76,7 @@ __all__ = [
     "PriceChange",
     "Provider",
     "ReimbursementClaim",
+    "ReportSnapshot",
     "RiskFlag",
     "Scheme",
     "SchemeApplication",

@@ -128,35 +128,6 @@ def test_a_long_table_shows_the_rows_with_most_participants_and_counts_the_rest(
     assert left_out == 25
 
 
-def test_stale_figures_are_served_while_one_background_refresh_computes_new_ones(app):
-    import threading
-    import time
-
-    from wallet.reports.open_data import _Cache
-
-    cache, computed, release = _Cache(), [], threading.Event()
-
-    def compute():
-        computed.append(len(computed))
-        if len(computed) > 1:
-            release.wait(5)
-        return len(computed)
-
-    assert cache.get(600, compute, app) == 1
-    assert cache.get(600, compute, app) == 1  # fresh: kept
-    cache._at -= 601  # ten minutes later
-    assert cache.get(600, compute, app) == 1  # stale, served at once; a refresh started
-    assert cache.get(600, compute, app) == 1  # and only one refresh
-    release.set()
-    for _ in range(100):
-        if cache.get(600, compute, app) == 2:
-            break
-        time.sleep(0.05)
-    assert computed == [0, 1]
-    assert cache.get(600, compute, app) == 2
-    assert cache.get(0, compute, app) == 3  # max age 0: always new
-
-
 def test_every_fund_has_its_own_figures(client, public_scene, make_fund):
     make_fund(5_000_00, name="Zeeuws Opleidingsfonds")
     funds = {row["fund"]: row for row in _csv(client, "funds")}

@@ -44,3 +44,14 @@ def period_command(fund_id: int, start: str, end: str, scheme_id: int | None, ou
     click.echo(f"Period report of fund {fund_id}, {report.period.first} to {report.period.last}:")
     for path in written:
         click.echo(f"  {path}")
+
+
+@reports_cli.command("snapshots")
+@click.option("--full", is_flag=True, help="Recompute every report, final periods included, "
+              "and forget what nobody asked for since.")  # fmt: skip
+def snapshots_command(full: bool) -> None:
+    """Compute the kept reports now, as the reports-snapshots job does: per open fund the
+    default dashboard and the last complete quarter, then the public figures."""
+    from wallet.reports.served import refresh_all
+
+    click.echo(refresh_all(full=full, progress=click.echo))

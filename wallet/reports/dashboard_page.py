@@ -116,13 +116,17 @@ def dashboard_charts(wanted: figures.Filter) -> list[charts.Chart]:
 
 def dashboard_context(fund_id: int, args: Mapping[str, str]) -> dict:
     """What the dashboard part of the start page needs."""
+    from wallet.reports import served
+
     wanted, form = read_filter(fund_id, args)
     regions, places = region_choices()
+    shown, kept = served.dashboard(wanted)
     return {
         "dashboard": {
             "filter": wanted,
             "form": form,
-            "charts": {chart.key: chart for chart in dashboard_charts(wanted)},
+            "charts": {chart.key: chart for chart in shown},
+            "figures_of": served.figures_of(kept),
             "schemes": schemes_of(fund_id),
             "regions": regions,
             "municipalities": places,

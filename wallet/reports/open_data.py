@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
-from collections.abc import Callable
 
-from flask import current_app
-
-from wallet.reports.public import CountRow, PublicFigures, public_figures
+from wallet.reports.public import CountRow, PublicFigures
 
 SUPPRESSED = "<10"
 COUNT_COLUMNS = ("participants", "received_cents")
@@ -83,45 +78,3 @@ def to_csv(table: str, found: list[dict]) -> str:
                 cells.append(value)
         writer.writerow(cells)
     return out.getvalue()
-
-
-class _Cache:
-    """The figures of one process, kept for `max_age` seconds. At national scale computing
-    them takes seconds (bench/public.py), so a visitor who finds them stale gets the kept
-    ones at once while one background thread computes the next; only a process's very first
-    visitor waits. The page says when its figures were computed."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._figures: PublicFigures | None = None
-        self._at = 0.0
-        self._refreshing = False
-
-    def get(self, max_age: float, compute: Callable[[], PublicFigures], app) -> PublicFigures:
-        """Kept figures while fresh; stale ones while a refresh runs; new ones the first time
-        (and always when max_age is 0)."""
-        with self._lock:
-            if self._figures is None or max_age <= 0:
-                self._figures, self._at = compute(), time.monotonic()
-            elif time.monotonic() - self._at >= max_age and not self._refreshing:
-                self._refreshing = True
-                threading.Thread(target=self._refresh, args=(app, compute), daemon=True).start()
-            return self._figures
-
-    def _refresh(self, app, compute: Callable[[], PublicFigures]) -> None:
-        try:
-            with app.app_context():
-                figures = compute()
-            with self._lock:
-                self._figures, self._at = figures, time.monotonic()
-        finally:
-            with self._lock:
-                self._refreshing = False
-
-
-_cache = _Cache()
-
-
-def current_figures(max_age: float) -> PublicFigures:
-    """The public figures, kept up to `max_age` seconds (0: computed now)."""
-    return _cache.get(max_age, public_figures, current_app._get_current_object())

@@ -3,25 +3,24 @@ no login, small numbers hidden (see wallet.reports.suppression)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, render_template
 
-from wallet.reports.open_data import TABLES, current_figures, rows, to_csv
+from wallet.reports import served
+from wallet.reports.open_data import TABLES, rows, to_csv
 from wallet.reports.public import CountRow
 from wallet.reports.suppression import THRESHOLD
 
 bp = Blueprint("public", __name__)
 
-# How long one process keeps the figures (seconds); the page says when they were computed.
-DEFAULT_MAX_AGE = 600
 # Rows per table on the page: a national fund has tens of thousands of courses; the CSV has
 # them all, the page the ones with most participants.
 PAGE_ROWS = 50
 
 
 def figures():
-    """The figures, kept for OPEN_DATA_MAX_AGE seconds (tests: computed on every request)."""
-    default = 0 if current_app.testing else DEFAULT_MAX_AGE
-    return current_figures(current_app.config.get("OPEN_DATA_MAX_AGE", default))
+    """The figures from their snapshot, shared by every process and refreshed by the
+    reports-snapshots job (wallet.reports.served); the page says when they were computed."""
+    return served.public()
 
 
 @bp.get("/openbaar")

@@ -15,8 +15,8 @@ from wallet.core import clock
 from wallet.core.csvfiles import csv_download
 from wallet.core.db import session
 from wallet.core.errors import ValidationFailed
-from wallet.reports import exports
-from wallet.reports.period import PeriodReport, period_report
+from wallet.reports import exports, served
+from wallet.reports.period import PeriodReport
 from wallet.reports.periods import Period, last_complete_quarter, parse_period, quick_periods
 from wallet.schemes.models import Scheme
 
@@ -56,7 +56,7 @@ def _report() -> PeriodReport:
         period, scheme_id, _ignored = _wanted()
     except ValidationFailed:
         abort(404)  # a download link is made by the page from a period it could read
-    return period_report(current_user.fund_id, period, scheme_id=scheme_id)
+    return served.period(current_user.fund_id, period, scheme_id)[0]
 
 
 @bp.get("/fund/reports/period")
@@ -70,12 +70,13 @@ def period():
         return render_template("reports/period.html", report=None, tables=[], errors=problem.errors,
                                args=args, schemes=_schemes(), scheme_id=None,
                                quick=quick_periods(clock.today())), 422  # fmt: skip
-    report = period_report(current_user.fund_id, chosen, scheme_id=scheme_id)
+    report, kept = served.period(current_user.fund_id, chosen, scheme_id)
     if not args["from"]:
         args["from"], args["to"] = chosen.first.isoformat(), chosen.last.isoformat()
     return render_template("reports/period.html", report=report, tables=exports.tables(report),
                            errors={}, args=args, schemes=schemes, scheme_id=scheme_id,
-                           quick=quick_periods(clock.today()))  # fmt: skip
+                           quick=quick_periods(clock.today()),
+                           figures_of=served.figures_of(kept))  # fmt: skip
 
 
 @bp.get("/fund/reports/period/<key>.csv")

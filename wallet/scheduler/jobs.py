@@ -87,6 +87,18 @@ def _follow_up_reminders() -> str:
     return f"{send_reminders()} follow-up reminders sent"
 
 
+def _report_snapshots() -> str:
+    from wallet.reports.served import refresh_all
+
+    return refresh_all()
+
+
+def _report_snapshots_full() -> str:
+    from wallet.reports.served import refresh_all
+
+    return refresh_all(full=True)
+
+
 @dataclass(frozen=True)
 class Job:
     """A job: what it does, when (APScheduler cron fields) and how long its lease lasts."""
@@ -113,6 +125,15 @@ JOBS: dict[str, Job] = {
     "lapse-commitments": Job(_lapse_commitments, {"hour": 2, "minute": 40}, dt.timedelta(hours=1)),
     "follow-up-reminders": Job(
         _follow_up_reminders, {"hour": 7, "minute": 45}, dt.timedelta(hours=1)
+    ),
+    # The reports people open most, kept ahead (wallet.reports.served): the current views
+    # every 10 minutes, everything once a week (a past period's figures are final). A first
+    # run computes the last quarter's reports too (minutes at national scale): a long lease.
+    "reports-snapshots": Job(_report_snapshots, {"minute": "*/10"}, dt.timedelta(hours=1)),
+    "reports-snapshots-full": Job(
+        _report_snapshots_full,
+        {"day_of_week": "sun", "hour": 4, "minute": 30},
+        dt.timedelta(hours=3),
     ),
 }
 
