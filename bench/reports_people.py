@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import os
 import time
+from functools import partial
 
 import sqlalchemy as sa
 from _common import create_database_if_missing  # noqa: F401 - puts the project on sys.path
@@ -53,7 +54,7 @@ def figures(fund_id: int, scheme_id: int) -> list[tuple[str, object]]:
     names = ("participants", "worker_moves", "placement_moves", "retention", "delays",
              "claim_outcomes", "flags", "concentration", "price_to_cap")  # fmt: skip
     calls = [
-        (f"dashboard.{name} [{label}]", lambda f=getattr(dashboard, name), w=wanted: f(w))
+        (f"dashboard.{name} [{label}]", partial(getattr(dashboard, name), wanted))
         for label, wanted in filters.items()
         for name in names
     ]
@@ -87,6 +88,11 @@ def _municipalities():
     return municipalities()
 
 
+def _canonical(result):
+    """A dict's items in order: two runs differ only where the figures do."""
+    return sorted(result.items(), key=repr) if isinstance(result, dict) else result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
@@ -114,7 +120,7 @@ def main() -> None:
             samples.sort()
             print(f"{name:45} median {samples[len(samples) // 2]:7.0f} ms  "
                   f"max {samples[-1]:7.0f} ms", flush=True)  # fmt: skip
-            saved.append(f"{name}: {result!r}")
+            saved.append(f"{name}: {_canonical(result)!r}")
         if args.save:
             with open(args.save, "w") as out:
                 out.write("\n".join(saved) + "\n")

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from wallet.accounts.models import WorkerProfile
 from wallet.applications.models import Application, ApplicationPart, ApplicationStatus
@@ -242,14 +243,23 @@ def retention(wanted: Filter) -> Retention:
 # --- time to approval and payment; outcomes of claims -------------------------------------
 
 
-def _claims(wanted: Filter):
-    query = sa.select(Claim.id).where(Claim.fund_id == wanted.fund_id)
+def _claim_conditions(wanted: Filter) -> list:
+    """Conditions on `Claim` for the fund's claims (of the scheme, in the region): put on the
+    claims read, not as `Claim.id IN (claims of the fund)`, which made PostgreSQL read every
+    claim twice."""
+    conditions = [Claim.fund_id == wanted.fund_id]
     if wanted.scheme_id:
-        query = query.where(Claim.application_id.in_(_funded(wanted)))
+        conditions.append(Claim.application_id.in_(_funded(wanted)))
     if wanted.municipality_codes is not None:
-        query = query.join(Application, Application.id == Claim.application_id)
-        query = _in_region(query, wanted, Application.user_id)
-    return query
+        applied = orm.aliased(Application)  # its own: never the query's applications
+        conditions.append(
+            sa.exists().where(
+                applied.id == Claim.application_id,
+                WorkerProfile.user_id == applied.user_id,
+                WorkerProfile.municipality_code.in_(wanted.municipality_codes),
+            )
+        )
+    return conditions
 
 
 def _approved_at():
@@ -285,7 +295,7 @@ def delays(wanted: Filter) -> dict[str, dict[int, int]]:
             .select_from(Claim)
             .join(moment, moment.c.claim_id == Claim.id)
             .join(Application, Application.id == Claim.application_id)
-            .where(Claim.id.in_(_claims(wanted)), moment.c.at >= wanted.start,
+            .where(*_claim_conditions(wanted), moment.c.at >= wanted.start,
                    moment.c.at < wanted.end)
             .group_by(days)
         )  # fmt: skip
@@ -319,7 +329,7 @@ def claim_outcomes(wanted: Filter) -> dict[str, int]:
     )
     rows = session.execute(
         sa.select(outcome, sa.func.count())
-        .where(Claim.id.in_(_claims(wanted)), Claim.submitted_at >= wanted.start,
+        .where(*_claim_conditions(wanted), Claim.submitted_at >= wanted.start,
                Claim.submitted_at < wanted.end)
         .group_by(outcome)
     ).all()  # fmt: skip
@@ -341,10 +351,9 @@ def flags(wanted: Filter) -> dict[tuple[str, str], int]:
         (Claim.status.in_((ClaimStatus.REJECTED, ClaimStatus.CLOSED)), 1),
         else_=0,
     )
-    claims = _claims(wanted).subquery()
     per_claim = (
         sa.select(Claim.id, Claim.application_id, rank.label("rank"))
-        .join(claims, claims.c.id == Claim.id)
+        .where(*_claim_conditions(wanted))
         .subquery()
     )
     per_application = (
@@ -388,26 +397,29 @@ class Concentration:
 
 
 def concentration(wanted: Filter) -> Concentration:
-    """Money of claims approved in the period (and not clawed back) per provider."""
+    """Money of claims approved in the period (and not clawed back) per provider.
+
+    One pass: the window sums give the number of providers and the total beside the 20
+    largest, so the grouped claims are read once, not once for the totals and once more for
+    the top."""
     approved = _approved_at()
     per_provider = (
         sa.select(Claim.provider_id, sa.func.sum(Claim.amount_cents).label("cents"))
         .join(approved, approved.c.claim_id == Claim.id)
-        .where(Claim.id.in_(_claims(wanted)), Claim.status.in_(APPROVED),
+        .where(*_claim_conditions(wanted), Claim.status.in_(APPROVED),
                approved.c.at >= wanted.start, approved.c.at < wanted.end)
         .group_by(Claim.provider_id)
         .subquery()
     )  # fmt: skip
-    providers, total = session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(per_provider.c.cents), 0))
-    ).one()
-    top = session.execute(
-        sa.select(per_provider.c.provider_id, per_provider.c.cents)
+    rows = session.execute(
+        sa.select(per_provider.c.provider_id, per_provider.c.cents,
+                  sa.func.count().over(), sa.func.sum(per_provider.c.cents).over())
         .order_by(per_provider.c.cents.desc(), per_provider.c.provider_id)
         .limit(20)
-    ).all()
+    ).all()  # fmt: skip
+    providers, total = (rows[0][2], rows[0][3]) if rows else (0, 0)
     return Concentration(int(providers), int(total),
-                         tuple((pid, int(cents)) for pid, cents in top))  # fmt: skip
+                         tuple((pid, int(cents)) for pid, cents, _n, _t in rows))  # fmt: skip
 
 
 def provider_names(ids: list[int]) -> dict[int, str]:

@@ -1,0 +1,37 @@
+"""report people indexes: the lookups behind the reports' people figures at national scale
+
+Measured with bench/reports.py's data set (1,000,000 grants, 500,000 applications) and
+bench/reports_people.py (EXPLAIN ANALYZE before and after):
+- application_parts (grant_id): from a scheme's grants to the applications they pay;
+- applications (created_at): the applications of a period without reading all of them;
+- risk_flags (created_at): the flags raised in a period.
+
+Revision ID: 0023_report_people_indexes
+Revises: 0021_report_indexes (the lead sets 0022_money_rollup at merge)
+Create Date: 2026-12-02 00:05:00
+"""
+
+from alembic import op
+
+revision = "0023_report_people_indexes"
+down_revision = "0021_report_indexes"
+branch_labels = None
+depends_on = None
+
+INDEXES = (
+    ("application_parts", "ix_application_parts_grant_id", ["grant_id"]),
+    ("applications", "ix_applications_created_at", ["created_at"]),
+    ("risk_flags", "ix_risk_flags_created_at", ["created_at"]),
+)
+
+
+def upgrade() -> None:
+    for table, name, columns in INDEXES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.create_index(name, columns)
+
+
+def downgrade() -> None:
+    for table, name, _columns in reversed(INDEXES):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(name)
