@@ -58,6 +58,10 @@ def figures(fund_id: int, scheme_id: int) -> list[tuple[str, object]]:
         for label, wanted in filters.items()
         for name in names
     ]
+    calls += [  # as the dashboard asks them: one after the other in one transaction
+        (f"dashboard.participants+worker_moves [{label}]", partial(_both, wanted))
+        for label, wanted in filters.items()
+    ]
     year = Period(first, last)
     start, end = period_bounds(first, last)
 
@@ -80,6 +84,10 @@ def figures(fund_id: int, scheme_id: int) -> list[tuple[str, object]]:
         ("public._received", public._received),
     ]  # fmt: skip
     return calls
+
+
+def _both(wanted):
+    return dashboard.participants(wanted), dashboard.worker_moves(wanted)
 
 
 def _municipalities():

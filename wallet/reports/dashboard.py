@@ -126,8 +126,18 @@ def _participants(wanted: Filter):
     return _in_region(query, wanted, Application.user_id).distinct().subquery()
 
 
-def participants(wanted: Filter) -> Participants:
-    """Each person counted once, in the groups of their profile (age at the period's end)."""
+def _profile_groups(wanted: Filter) -> list[sa.Row]:
+    """The period's participants grouped by every profile field a chart shows: (target group,
+    age band, level, municipality, sector, target occupation, persons).
+
+    The dashboard shows both participants() and worker_moves(); one grouped pass over the
+    period's applicants answers both, so the result is kept for the rest of the transaction
+    (a request's, on the dashboard) under the filter it was asked for."""
+    session.connection()  # begins the transaction the result is kept for
+    kept = session.info.get("dashboard_profile_groups")
+    key = (wanted, session.get_transaction())
+    if kept is not None and kept[0] == key:
+        return kept[1]
     people = _participants(wanted)
     band = sa.case(
         *[
@@ -136,16 +146,23 @@ def participants(wanted: Filter) -> Participants:
         ],
         else_=0,
     )
+    fields = (WorkerProfile.employment_status, band, WorkerProfile.education_level,
+              WorkerProfile.municipality_code, WorkerProfile.sector,
+              WorkerProfile.target_occupation)  # fmt: skip
     rows = session.execute(
-        sa.select(WorkerProfile.employment_status, band, WorkerProfile.education_level,
-                  WorkerProfile.municipality_code, sa.func.count())
+        sa.select(*fields, sa.func.count())
         .join(people, people.c.user_id == WorkerProfile.user_id)
-        .group_by(WorkerProfile.employment_status, band, WorkerProfile.education_level,
-                  WorkerProfile.municipality_code)
-    ).all()  # fmt: skip
+        .group_by(*fields)
+    ).all()
+    session.info["dashboard_profile_groups"] = (key, rows)
+    return rows
+
+
+def participants(wanted: Filter) -> Participants:
+    """Each person counted once, in the groups of their profile (age at the period's end)."""
     groups, bands, levels, places, regions = Counter(), Counter(), Counter(), Counter(), Counter()
     known = municipalities()
-    for status, age, level, code, count in rows:
+    for status, age, level, code, _sector, _target, count in _profile_groups(wanted):
         groups[status] += count
         bands[int(age)] += count
         levels[int(level)] += count
@@ -160,13 +177,10 @@ def participants(wanted: Filter) -> Participants:
 
 def worker_moves(wanted: Filter) -> dict[tuple[str, str], int]:
     """Participants by (their sector, their target occupation): persons."""
-    people = _participants(wanted)
-    rows = session.execute(
-        sa.select(WorkerProfile.sector, WorkerProfile.target_occupation, sa.func.count())
-        .join(people, people.c.user_id == WorkerProfile.user_id)
-        .group_by(WorkerProfile.sector, WorkerProfile.target_occupation)
-    ).all()
-    return {(sector, target): count for sector, target, count in rows}
+    moves: Counter = Counter()
+    for *_groups, sector, target, count in _profile_groups(wanted):
+        moves[(sector, target)] += count
+    return dict(moves)
 
 
 def _placements(wanted: Filter):
