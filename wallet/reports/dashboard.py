@@ -376,27 +376,23 @@ def flags(wanted: Filter) -> dict[tuple[str, str], int]:
         (Claim.status.in_((ClaimStatus.REJECTED, ClaimStatus.CLOSED)), 1),
         else_=0,
     )
-    per_claim = (
-        sa.select(Claim.id, Claim.application_id, rank.label("rank"))
-        .where(*_claim_conditions(wanted))
-        .subquery()
-    )
-    per_application = (
-        sa.select(per_claim.c.application_id, sa.func.max(per_claim.c.rank).label("rank"))
-        .group_by(per_claim.c.application_id)
-        .subquery()
-    )
     raised = (RiskFlag.created_at >= wanted.start, RiskFlag.created_at < wanted.end)
+    # Start from the period's flags (indexed by created_at) and look up only their claims: a
+    # rank computed first for every claim of the fund cost a pass over all of them.
     # Two plain selects rather than one OR: an IN inside an OR defeats PostgreSQL's semi-join.
     on_claims = (
-        sa.select(RiskFlag.code, per_claim.c.rank)
-        .join(per_claim, per_claim.c.id == RiskFlag.claim_id)
-        .where(*raised)
+        sa.select(RiskFlag.code, rank.label("rank"))
+        .join(Claim, Claim.id == RiskFlag.claim_id)
+        .where(*raised, *_claim_conditions(wanted))
     )
-    on_applications = (
-        sa.select(RiskFlag.code, per_application.c.rank)
-        .outerjoin(per_application, per_application.c.application_id == RiskFlag.application_id)
-        .where(*raised, RiskFlag.claim_id.is_(None), RiskFlag.application_id.in_(_funded(wanted)))
+    application_rank = (  # the highest rank of the application's claims; none: open
+        sa.select(sa.func.max(rank))
+        .where(Claim.application_id == RiskFlag.application_id, *_claim_conditions(wanted))
+        .correlate(RiskFlag)
+        .scalar_subquery()
+    )
+    on_applications = sa.select(RiskFlag.code, application_rank.label("rank")).where(
+        *raised, RiskFlag.claim_id.is_(None), RiskFlag.application_id.in_(_funded(wanted))
     )
     both = sa.union_all(on_claims, on_applications).subquery()
     outcome = sa.case((both.c.rank.in_((1, 3)), "confirmed"), (both.c.rank == 2, "dismissed"),
