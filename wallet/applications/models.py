@@ -116,8 +116,7 @@ class ApplicationPart(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), index=True)
-    # Indexed (migration 0023): from a scheme's grants to the applications they pay.
-    grant_id: Mapped[int] = mapped_column(sa.ForeignKey("grants.id"), index=True)
+    grant_id: Mapped[int] = mapped_column(sa.ForeignKey("grants.id"))
     hold_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_holds.id"), unique=True)
     cents: Mapped[int] = mapped_column(sa.BigInteger)
 
