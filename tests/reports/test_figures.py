@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import event as sa_event
 
 from tests.placements import conftest as placements
 from tests.placements.reimbursement_scene import approved_placement
@@ -82,6 +83,38 @@ def test_participants_are_counted_once_in_the_groups_of_their_profile(
         moves = figures.worker_moves(_period(scene))
         assert moves[("handel", "Installatiemonteur")] == 1
         assert sum(moves.values()) == 3
+
+
+def test_participants_and_worker_moves_share_one_grouping_per_transaction(
+    app, fund_scene, make_course, enrol
+):
+    """The two figures come from one grouped query kept for the transaction: the same filter
+    asks the database once, and a later transaction sees what was committed since."""
+    from wallet.core.db import session
+
+    scene = fund_scene(amount_cents=200_000)
+    _staff, run = make_course(50_000)
+    enrol(scene, run)
+    with app.app_context():
+        wanted = _period(scene)
+        asked = []
+        engine = app.extensions["db_engine"]
+
+        def count(*_args):
+            asked.append(1)
+
+        sa_event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert figures.participants(wanted).total == 1
+            before = len(asked)
+            assert sum(figures.worker_moves(wanted).values()) == 1
+            assert len(asked) == before  # answered from the kept grouping
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", count)
+        session.rollback()  # the transaction ends, as a request's does
+        enrol(scene, run)  # another person, committed by the service
+        assert figures.participants(wanted).total == 2
+        assert sum(figures.worker_moves(wanted).values()) == 2
 
 
 def test_days_to_approval_median_and_90th_percentile_and_outcomes(

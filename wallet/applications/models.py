@@ -97,7 +97,8 @@ class Application(Base):
     placement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("placements.id"))
     payment_reference: Mapped[str | None] = mapped_column(sa.String(50))
     reason: Mapped[str | None] = mapped_column(sa.String(500))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Indexed (migration 0023): the applications of a report's period.
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     respond_by: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     # Where the application came from, for the fraud check of many workers on one address.

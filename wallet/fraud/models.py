@@ -31,4 +31,5 @@ class RiskFlag(Base):
     code: Mapped[str] = mapped_column(sa.String(40), index=True)
     severity: Mapped[Severity] = mapped_column(str_enum(Severity, "flag_severity"))
     reason: Mapped[str] = mapped_column(sa.String(300))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Indexed (migration 0023): the flags raised in a report's period.
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from wallet.accounts.models import WorkerProfile
 from wallet.applications.models import Application, ApplicationPart, ApplicationStatus
@@ -125,8 +126,18 @@ def _participants(wanted: Filter):
     return _in_region(query, wanted, Application.user_id).distinct().subquery()
 
 
-def participants(wanted: Filter) -> Participants:
-    """Each person counted once, in the groups of their profile (age at the period's end)."""
+def _profile_groups(wanted: Filter) -> list[sa.Row]:
+    """The period's participants grouped by every profile field a chart shows: (target group,
+    age band, level, municipality, sector, target occupation, persons).
+
+    The dashboard shows both participants() and worker_moves(); one grouped pass over the
+    period's applicants answers both, so the result is kept for the rest of the transaction
+    (a request's, on the dashboard) under the filter it was asked for."""
+    session.connection()  # begins the transaction the result is kept for
+    kept = session.info.get("dashboard_profile_groups")
+    key = (wanted, session.get_transaction())
+    if kept is not None and kept[0] == key:
+        return kept[1]
     people = _participants(wanted)
     band = sa.case(
         *[
@@ -135,16 +146,23 @@ def participants(wanted: Filter) -> Participants:
         ],
         else_=0,
     )
+    fields = (WorkerProfile.employment_status, band, WorkerProfile.education_level,
+              WorkerProfile.municipality_code, WorkerProfile.sector,
+              WorkerProfile.target_occupation)  # fmt: skip
     rows = session.execute(
-        sa.select(WorkerProfile.employment_status, band, WorkerProfile.education_level,
-                  WorkerProfile.municipality_code, sa.func.count())
+        sa.select(*fields, sa.func.count())
         .join(people, people.c.user_id == WorkerProfile.user_id)
-        .group_by(WorkerProfile.employment_status, band, WorkerProfile.education_level,
-                  WorkerProfile.municipality_code)
-    ).all()  # fmt: skip
+        .group_by(*fields)
+    ).all()
+    session.info["dashboard_profile_groups"] = (key, rows)
+    return rows
+
+
+def participants(wanted: Filter) -> Participants:
+    """Each person counted once, in the groups of their profile (age at the period's end)."""
     groups, bands, levels, places, regions = Counter(), Counter(), Counter(), Counter(), Counter()
     known = municipalities()
-    for status, age, level, code, count in rows:
+    for status, age, level, code, _sector, _target, count in _profile_groups(wanted):
         groups[status] += count
         bands[int(age)] += count
         levels[int(level)] += count
@@ -159,13 +177,10 @@ def participants(wanted: Filter) -> Participants:
 
 def worker_moves(wanted: Filter) -> dict[tuple[str, str], int]:
     """Participants by (their sector, their target occupation): persons."""
-    people = _participants(wanted)
-    rows = session.execute(
-        sa.select(WorkerProfile.sector, WorkerProfile.target_occupation, sa.func.count())
-        .join(people, people.c.user_id == WorkerProfile.user_id)
-        .group_by(WorkerProfile.sector, WorkerProfile.target_occupation)
-    ).all()
-    return {(sector, target): count for sector, target, count in rows}
+    moves: Counter = Counter()
+    for *_groups, sector, target, count in _profile_groups(wanted):
+        moves[(sector, target)] += count
+    return dict(moves)
 
 
 def _placements(wanted: Filter):
@@ -242,14 +257,42 @@ def retention(wanted: Filter) -> Retention:
 # --- time to approval and payment; outcomes of claims -------------------------------------
 
 
-def _claims(wanted: Filter):
-    query = sa.select(Claim.id).where(Claim.fund_id == wanted.fund_id)
+def _claim_conditions(wanted: Filter) -> list:
+    """Conditions on `Claim` for the fund's claims (of the scheme, in the region): put on the
+    claims read, not as `Claim.id IN (claims of the fund)`, which made PostgreSQL read every
+    claim twice."""
+    conditions = [Claim.fund_id == wanted.fund_id]
     if wanted.scheme_id:
-        query = query.where(Claim.application_id.in_(_funded(wanted)))
+        conditions.append(Claim.application_id.in_(_funded(wanted)))
     if wanted.municipality_codes is not None:
-        query = query.join(Application, Application.id == Claim.application_id)
-        query = _in_region(query, wanted, Application.user_id)
-    return query
+        applied = orm.aliased(Application)  # its own: never the query's applications
+        conditions.append(
+            sa.exists().where(
+                applied.id == Claim.application_id,
+                WorkerProfile.user_id == applied.user_id,
+                WorkerProfile.municipality_code.in_(wanted.municipality_codes),
+            )
+        )
+    return conditions
+
+
+def _in_period(moment, wanted: Filter) -> list:
+    return [moment >= wanted.start, moment < wanted.end]
+
+
+def _approved_in(wanted: Filter, statuses) -> sa.Select:
+    """The fund's claims in `statuses` whose last (completing) approval fell in the period,
+    with that moment as `at`. Grouped over the fund's claims only: grouping every claim's
+    approvals first and filtering after misled PostgreSQL into a loop over all claims."""
+    last = sa.func.max(ClaimApproval.at)
+    return (
+        sa.select(Claim.id, Claim.application_id, Claim.provider_id, Claim.amount_cents,
+                  last.label("at"))
+        .join(ClaimApproval, ClaimApproval.claim_id == Claim.id)
+        .where(*_claim_conditions(wanted), Claim.status.in_(statuses))
+        .group_by(Claim.id)
+        .having(*_in_period(last, wanted))
+    )  # fmt: skip
 
 
 def _approved_at():
@@ -273,7 +316,11 @@ def _paid_at():
 
 def delays(wanted: Filter) -> dict[str, dict[int, int]]:
     """Days from the worker's application to the claim's approval ("approval", approvals in
-    the period) and to its payment ("payment", paid in the period): {days: claims}."""
+    the period) and to its payment ("payment", paid in the period): {days: claims}.
+
+    Every claim's moment is grouped first (one index-ordered pass), then the fund's claims
+    picked: grouping the fund's claims only, as concentration() does, measured slower here
+    for a year (bench/reports_people.py)."""
     found = {}
     for name, moment, statuses in (
         ("approval", _approved_at(), (*APPROVED, ClaimStatus.CLAWED_BACK)),
@@ -285,7 +332,7 @@ def delays(wanted: Filter) -> dict[str, dict[int, int]]:
             .select_from(Claim)
             .join(moment, moment.c.claim_id == Claim.id)
             .join(Application, Application.id == Claim.application_id)
-            .where(Claim.id.in_(_claims(wanted)), moment.c.at >= wanted.start,
+            .where(*_claim_conditions(wanted), moment.c.at >= wanted.start,
                    moment.c.at < wanted.end)
             .group_by(days)
         )  # fmt: skip
@@ -319,7 +366,7 @@ def claim_outcomes(wanted: Filter) -> dict[str, int]:
     )
     rows = session.execute(
         sa.select(outcome, sa.func.count())
-        .where(Claim.id.in_(_claims(wanted)), Claim.submitted_at >= wanted.start,
+        .where(*_claim_conditions(wanted), Claim.submitted_at >= wanted.start,
                Claim.submitted_at < wanted.end)
         .group_by(outcome)
     ).all()  # fmt: skip
@@ -341,28 +388,23 @@ def flags(wanted: Filter) -> dict[tuple[str, str], int]:
         (Claim.status.in_((ClaimStatus.REJECTED, ClaimStatus.CLOSED)), 1),
         else_=0,
     )
-    claims = _claims(wanted).subquery()
-    per_claim = (
-        sa.select(Claim.id, Claim.application_id, rank.label("rank"))
-        .join(claims, claims.c.id == Claim.id)
-        .subquery()
-    )
-    per_application = (
-        sa.select(per_claim.c.application_id, sa.func.max(per_claim.c.rank).label("rank"))
-        .group_by(per_claim.c.application_id)
-        .subquery()
-    )
     raised = (RiskFlag.created_at >= wanted.start, RiskFlag.created_at < wanted.end)
+    # Start from the period's flags (indexed by created_at) and look up only their claims: a
+    # rank computed first for every claim of the fund cost a pass over all of them.
     # Two plain selects rather than one OR: an IN inside an OR defeats PostgreSQL's semi-join.
     on_claims = (
-        sa.select(RiskFlag.code, per_claim.c.rank)
-        .join(per_claim, per_claim.c.id == RiskFlag.claim_id)
-        .where(*raised)
+        sa.select(RiskFlag.code, rank.label("rank"))
+        .join(Claim, Claim.id == RiskFlag.claim_id)
+        .where(*raised, *_claim_conditions(wanted))
     )
-    on_applications = (
-        sa.select(RiskFlag.code, per_application.c.rank)
-        .outerjoin(per_application, per_application.c.application_id == RiskFlag.application_id)
-        .where(*raised, RiskFlag.claim_id.is_(None), RiskFlag.application_id.in_(_funded(wanted)))
+    application_rank = (  # the highest rank of the application's claims; none: open
+        sa.select(sa.func.max(rank))
+        .where(Claim.application_id == RiskFlag.application_id, *_claim_conditions(wanted))
+        .correlate(RiskFlag)
+        .scalar_subquery()
+    )
+    on_applications = sa.select(RiskFlag.code, application_rank.label("rank")).where(
+        *raised, RiskFlag.claim_id.is_(None), RiskFlag.application_id.in_(_funded(wanted))
     )
     both = sa.union_all(on_claims, on_applications).subquery()
     outcome = sa.case((both.c.rank.in_((1, 3)), "confirmed"), (both.c.rank == 2, "dismissed"),
@@ -388,26 +430,26 @@ class Concentration:
 
 
 def concentration(wanted: Filter) -> Concentration:
-    """Money of claims approved in the period (and not clawed back) per provider."""
-    approved = _approved_at()
+    """Money of claims approved in the period (and not clawed back) per provider.
+
+    One pass: the window sums give the number of providers and the total beside the 20
+    largest, so the grouped claims are read once, not once for the totals and once more for
+    the top."""
+    approved = _approved_in(wanted, APPROVED).subquery()
     per_provider = (
-        sa.select(Claim.provider_id, sa.func.sum(Claim.amount_cents).label("cents"))
-        .join(approved, approved.c.claim_id == Claim.id)
-        .where(Claim.id.in_(_claims(wanted)), Claim.status.in_(APPROVED),
-               approved.c.at >= wanted.start, approved.c.at < wanted.end)
-        .group_by(Claim.provider_id)
+        sa.select(approved.c.provider_id, sa.func.sum(approved.c.amount_cents).label("cents"))
+        .group_by(approved.c.provider_id)
         .subquery()
-    )  # fmt: skip
-    providers, total = session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(per_provider.c.cents), 0))
-    ).one()
-    top = session.execute(
-        sa.select(per_provider.c.provider_id, per_provider.c.cents)
+    )
+    rows = session.execute(
+        sa.select(per_provider.c.provider_id, per_provider.c.cents,
+                  sa.func.count().over(), sa.func.sum(per_provider.c.cents).over())
         .order_by(per_provider.c.cents.desc(), per_provider.c.provider_id)
         .limit(20)
-    ).all()
+    ).all()  # fmt: skip
+    providers, total = (rows[0][2], rows[0][3]) if rows else (0, 0)
     return Concentration(int(providers), int(total),
-                         tuple((pid, int(cents)) for pid, cents in top))  # fmt: skip
+                         tuple((pid, int(cents)) for pid, cents, _n, _t in rows))  # fmt: skip
 
 
 def provider_names(ids: list[int]) -> dict[int, str]:

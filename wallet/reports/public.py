@@ -97,8 +97,7 @@ def _persons() -> dict[tuple, int]:
         .join(CourseRun, CourseRun.id == Application.run_id)
         .outerjoin(WorkerProfile, WorkerProfile.user_id == Application.user_id)
         .where(Application.status.in_(PARTICIPATING))
-        .distinct()
-        .cte("participants")
+        .cte("participants")  # no DISTINCT: every count below counts distinct persons
     )  # fmt: skip
     none_int, none_text = sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.String)
     persons = sa.func.count(sa.distinct(base.c.person))
