@@ -10,7 +10,7 @@ it (a fund's or a scheme's grants are hashed and application_parts read whole), 
 application would pay for it.
 
 Revision ID: 0023_report_people_indexes
-Revises: 0022_report_snapshots (the lead sets 0022_money_rollup at merge)
+Revises: 0022_report_snapshots
 Create Date: 2026-12-02 00:05:00
 """
 
