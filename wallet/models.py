@@ -30,6 +30,7 @@ from wallet.payments.models import (
 )
 from wallet.placements.models import EmployerApplication, FollowUp, Placement, ReimbursementClaim
 from wallet.providers.models import Accreditation, FundProviderExclusion, Provider
+from wallet.reports.models import HoldDay, MoneyDay, RollupMark
 from wallet.scheduler.locks import JobLease
 from wallet.schemes.models import Scheme
 
@@ -59,12 +60,14 @@ __all__ = [
     "FundProviderExclusion",
     "Grant",
     "Hold",
+    "HoldDay",
     "IdempotencyKey",
     "JobLease",
     "LedgerAccount",
     "LedgerTransaction",
     "LoginFailure",
     "LotteryDraw",
+    "MoneyDay",
     "OutboxMessage",
     "PasswordReset",
     "PayoutBatch",
@@ -76,6 +79,7 @@ __all__ = [
     "Provider",
     "ReimbursementClaim",
     "RiskFlag",
+    "RollupMark",
     "Scheme",
     "SchemeApplication",
     "StripeEvent",
