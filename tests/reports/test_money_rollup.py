@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 from tests.payments import fixtures
 from tests.payments import test_returns as returns
 from tests.payments.camt_builder import camt053
+from tests.placements.test_reimbursements import claim as reimbursement
+from tests.reports import period_scene
 from wallet.accounts.models import Role, User
 from wallet.claims import services as claims
 from wallet.claims.models import Claim
@@ -35,6 +37,9 @@ from wallet.reports.models import HoldDay, MoneyDay, RollupMark
 pytestmark = pytest.mark.usefixtures("app_ctx")
 approved = fixtures.approved
 make_journey = fixtures.make_journey
+people = period_scene.people
+make_scene = period_scene.make_scene
+make_employer_scheme = period_scene.make_employer_scheme
 
 START = dt.datetime(2026, 12, 7, 8, 15, tzinfo=dt.UTC)
 
@@ -76,7 +81,9 @@ def _days() -> tuple[dt.date, dt.date]:
 
 
 def _schemes(fund_id: int) -> list[int]:
-    return sorted(set(session.scalars(sa.select(Grant.scheme_id).where(Grant.fund_id == fund_id))))
+    from wallet.schemes.models import Scheme
+
+    return sorted(session.scalars(sa.select(Scheme.id).where(Scheme.fund_id == fund_id)))
 
 
 def _figures(fund_id: int, start, end, schemes) -> dict:
@@ -120,25 +127,54 @@ def _moments():
     return st.one_of(st.none(), st.sampled_from(events), midnights, near)
 
 
-@pytest.mark.parametrize("through_offset", [2, None])
-def test_every_figure_equals_the_live_computation(spread, through_offset):
-    _first, last = _days()
-    busy = START.astimezone(money.AMSTERDAM).date()
-    through = last if through_offset is None else busy + dt.timedelta(days=through_offset)
+def _assert_rollup_equals_live(fund_id: int, through: dt.date) -> None:
+    """Roll up through `through`, then compare every figure for random periods."""
     assert rollup.roll_up(through=through) > 0
     assert session.scalar(sa.select(sa.func.count()).select_from(MoneyDay)) > 0
-    schemes = _schemes(spread)
+    schemes = _schemes(fund_id)
 
     @settings(max_examples=60, deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
     @given(start=_moments(), end=_moments())
     def check(start, end):
-        rolled = _figures(spread, start, end, schemes)
+        rolled = _figures(fund_id, start, end, schemes)
         with money.computed_live():
-            live = _figures(spread, start, end, schemes)
+            live = _figures(fund_id, start, end, schemes)
         assert rolled == live
 
     check()
+
+
+@pytest.mark.parametrize("through_offset", [2, None])
+def test_every_figure_equals_the_live_computation(spread, through_offset):
+    _first, last = _days()
+    busy = START.astimezone(money.AMSTERDAM).date()
+    through = last if through_offset is None else busy + dt.timedelta(days=through_offset)
+    _assert_rollup_equals_live(spread, through)
+
+
+@pytest.mark.parametrize("days_back", [4, 1])
+def test_placements_and_reimbursements_equal_the_live_computation(app, people, days_back):
+    """Holds on the pot and reimbursements by the placement's scheme, rolled or live."""
+    from wallet.placements import reimbursements
+
+    with clock.frozen_at(clock.now() - dt.timedelta(days=3, hours=2)):
+        employer, admin = (
+            session.get(User, people.scene.dtab.id),
+            session.get(User, people.scene.admin.id),
+        )
+        first = reimbursements.submit(
+            employer,
+            people.placements[0],
+            reimbursement(
+                invoice_date=clock.today(), invoice_cents=200_000, eligible_cents=200_000
+            ),
+        )
+        reimbursements.review(first.id, "approve", actor=admin)
+        session.commit()
+    assert session.scalar(sa.select(MoneyDay.id)) is None
+    _assert_rollup_equals_live(people.fund.id, clock.today() - dt.timedelta(days=days_back))
+    assert session.scalar(sa.select(sa.func.count()).select_from(HoldDay)) > 0
 
 
 def test_the_rollup_is_used_not_bypassed(spread):

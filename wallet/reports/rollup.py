@@ -63,7 +63,9 @@ def roll_days(first: dt.date, last: dt.date) -> None:
             )
         if hold_rows:
             session.execute(sa.insert(HoldDay), [_hold_row(key, c) for key, c in hold_rows.items()])
-        if mark.rolled_through is None or mark.rolled_through < last:
+        # The mark only moves over days that are all rolled: never past a gap.
+        joins = mark.rolled_through is None or first <= mark.rolled_through + dt.timedelta(days=1)
+        if joins and (mark.rolled_through is None or mark.rolled_through < last):
             mark.rolled_through = last
         mark.updated_at = clock.now()
 
