@@ -37,6 +37,7 @@ from reports_probe import explain_slowest, money_calls, time_calls
 from wallet import create_app
 from wallet.core.db import session
 from wallet.core.migrate import upgrade
+from wallet.reports import money
 
 # (name, path): the names in braces are filled in by place_holders(); a report page of
 # another branch that is not on main yet answers 404 and is skipped.
@@ -98,6 +99,9 @@ def has_data(app, scale: Scale) -> bool:
             admin = session.scalar(
                 sa.text("SELECT id FROM users WHERE email = :e"), {"e": ADMIN_EMAIL}
             )
+            session.execute(
+                sa.text("SELECT 1 FROM report_rollup_marks")
+            )  # migrated to 0024 (the rollup)
         except sa.exc.DBAPIError:
             session.rollback()
             return False
@@ -196,6 +200,16 @@ def time_snapshot_job(app) -> None:
     print(f"  {outcome}", flush=True)
 
 
+def roll_up_reports(app) -> None:
+    """The reports-rollup job once: every complete day not rolled yet (all, after a build)."""
+    from wallet.reports.rollup import roll_up
+
+    with app.app_context():
+        start = time.perf_counter()
+        days = roll_up(progress=lambda line: print(f"  {line}", flush=True), every=92)
+    print(f"reports rollup: {days} days in {time.perf_counter() - start:.1f} s", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0, help="1.0: 1,000,000 grants")
@@ -207,6 +221,9 @@ def main() -> None:
     parser.add_argument("--no-export", action="store_true", help="do not time the export")
     parser.add_argument("--no-snapshots", action="store_true", help="compute every report "
                         "on every request (no report snapshots)")  # fmt: skip
+
+    parser.add_argument("--live", action="store_true", help="skip the reports' rollup: "
+                        "every figure summed from the ledger (the times before it)")  # fmt: skip
     parser.add_argument("--money-repeat", type=int, default=5, help="calls per money function")
     parser.add_argument("--explain", metavar="NAME", help="EXPLAIN ANALYZE the slowest SQL of "
                         "a page (its name in PAGES) or a money function, then stop")  # fmt: skip
@@ -251,6 +268,10 @@ def main() -> None:
         with app.app_context():
             broken = broken_foreign_keys()
         print(f"foreign keys: {len(broken)} broken", *broken[:10], sep="\n  ")
+    if args.live:
+        money._LIVE.set(True)  # this thread serves the pages, the calls and the export
+    else:
+        roll_up_reports(app)
     values = place_holders(app)
     if not args.no_snapshots and not args.explain:
         time_snapshot_job(app)

@@ -30,6 +30,7 @@ from wallet.payments.models import (
 )
 from wallet.placements.models import EmployerApplication, FollowUp, Placement, ReimbursementClaim
 from wallet.providers.models import Accreditation, FundProviderExclusion, Provider
+from wallet.reports.models import HoldDay, MoneyDay, RollupMark
 from wallet.reports.snapshots import ReportSnapshot
 from wallet.scheduler.locks import JobLease
 from wallet.schemes.models import Scheme
@@ -60,12 +61,14 @@ __all__ = [
     "FundProviderExclusion",
     "Grant",
     "Hold",
+    "HoldDay",
     "IdempotencyKey",
     "JobLease",
     "LedgerAccount",
     "LedgerTransaction",
     "LoginFailure",
     "LotteryDraw",
+    "MoneyDay",
     "OutboxMessage",
     "PasswordReset",
     "PayoutBatch",
@@ -78,6 +81,7 @@ __all__ = [
     "ReimbursementClaim",
     "ReportSnapshot",
     "RiskFlag",
+    "RollupMark",
     "Scheme",
     "SchemeApplication",
     "StripeEvent",

@@ -24,6 +24,10 @@ job) took, and must have its audit event (invariant 6), tied as follows:
     reversal       ("ledger_transaction", reversed id, "reverse")
 
 A transaction of any other kind is itself a breach.
+
+The reports' rollup (invariant 8): every day it holds equals the postings and holds of that
+day summed again (wallet.reports.rollup.check_rollup, the job's own grouped queries per run
+of days), so a late commit or an edited row is named by fund and day.
 """
 
 from __future__ import annotations
@@ -97,6 +101,7 @@ def check_books(add) -> None:
     _check_reversals(report)
     _check_decisions_audited(report)
     check_commitments(report)
+    _check_reports_rollup(report)
 
 
 def _posted_holds():
@@ -751,3 +756,10 @@ def _check_payout_settlements(report, PayoutBatch, PayoutItem) -> None:  # noqa:
     )
     for tx, kind in _rows(orphans):
         report("6 decision audited", f"transaction {tx} ({kind}) names no payout batch")
+
+
+def _check_reports_rollup(report) -> None:
+    """8 the reports' rollup of every rolled day equals the postings and holds summed again."""
+    from wallet.reports.rollup import check_rollup
+
+    check_rollup(report)

@@ -77,7 +77,8 @@ class LedgerTransaction(Base):
     kind: Mapped[str] = mapped_column(sa.String(30), index=True)
     description: Mapped[str] = mapped_column(sa.String(300))
     reference: Mapped[str | None] = mapped_column(sa.String(100), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Indexed (migration 0024): the reports read the days after their rollup live.
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # A transaction is reversed at most once: the unique index refuses a second reversal.
     reverses_id: Mapped[int | None] = mapped_column(
@@ -128,9 +129,10 @@ class Hold(Base):
         str_enum(HoldStatus, "hold_status"), default=HoldStatus.PENDING, index=True
     )
     reference: Mapped[str | None] = mapped_column(sa.String(100), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Indexed (migration 0024): money held on the days after the reports' rollup, read live.
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     posted_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
     resolving_transaction_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("ledger_transactions.id")

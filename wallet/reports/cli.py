@@ -1,6 +1,7 @@
 """`flask reports period`: the period report's CSV files and workbook, written to a folder.
 
 The same tables as the page's downloads, for a board pack made by a script or a cron job.
+`flask reports rollup`: sum the ledger per complete day ahead of time, as the hourly job does.
 """
 
 from __future__ import annotations
@@ -55,3 +56,15 @@ def snapshots_command(full: bool) -> None:
     from wallet.reports.served import refresh_all
 
     click.echo(refresh_all(full=full, progress=click.echo))
+
+
+@reports_cli.command("rollup")
+@click.option(
+    "--every", type=int, default=31, show_default=True, help="A progress line per N days."
+)
+def rollup_command(every: int) -> None:
+    """Roll the days not rolled yet up to the day before yesterday (what the job does)."""
+    from wallet.reports.rollup import roll_up
+
+    days = roll_up(progress=click.echo, every=every)
+    click.echo(f"{days} days rolled up.")

@@ -81,6 +81,12 @@ def _verify() -> str:
     return f"{len(problems)} problems"
 
 
+def _reports_rollup() -> str:
+    from wallet.reports.rollup import roll_up
+
+    return f"{roll_up()} days rolled up for the reports"
+
+
 def _follow_up_reminders() -> str:
     from wallet.placements.followups import send_reminders
 
@@ -122,6 +128,7 @@ JOBS: dict[str, Job] = {
     "grant-expiry-reminders": Job(
         _grant_expiry_reminders, {"hour": 8, "minute": 0}, dt.timedelta(hours=1)
     ),
+    "reports-rollup": Job(_reports_rollup, {"minute": 35}, dt.timedelta(minutes=50)),
     "lapse-commitments": Job(_lapse_commitments, {"hour": 2, "minute": 40}, dt.timedelta(hours=1)),
     "follow-up-reminders": Job(
         _follow_up_reminders, {"hour": 7, "minute": 45}, dt.timedelta(hours=1)
