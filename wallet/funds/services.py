@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
@@ -10,12 +11,13 @@ from flask_babel import gettext as _
 
 from wallet.accounts.names import visible_name
 from wallet.audit.services import record
+from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.core.idempotency import Outcome, run_once
 from wallet.funds.models import Fund, FundStatus
 from wallet.ledger import services as ledger
-from wallet.ledger.models import AccountKind, LedgerAccount, LedgerTransaction, Posting
+from wallet.ledger.models import AccountKind
 
 
 class FundClosed(Conflict):
@@ -126,52 +128,23 @@ def close_fund(fund_id: int, *, actor_id: int | None = None) -> Fund:
     return fund
 
 
-def _sum(query) -> int:
-    return int(session.scalar(query) or 0)
-
-
 def fund_figures(fund_id: int) -> FundFigures:
-    """The fund's figures straight from the ledger."""
-    from wallet.grants.models import Grant
+    """The fund's figures from the ledger, through the reports' money (wallet/reports/money.py):
+    whole days from its daily rollup, the rest from the postings, so a national fund's start
+    page does not sum hundreds of thousands of postings (and the figures are never stale)."""
+    from wallet.reports import money
 
     fund = get_fund(fund_id)
-    grant_accounts = sa.select(Grant.account_id).where(Grant.fund_id == fund_id)
-    pot_postings = sa.select(sa.func.sum(Posting.amount_cents)).join(LedgerTransaction)
-    deposited = _sum(
-        pot_postings.where(
-            Posting.account_id == fund.pot_account_id,
-            sa.or_(
-                LedgerTransaction.kind == "deposit",
-                sa.and_(
-                    LedgerTransaction.kind == "reversal",
-                    LedgerTransaction.reverses_id.in_(
-                        sa.select(LedgerTransaction.id).where(LedgerTransaction.kind == "deposit")
-                    ),
-                ),
-            ),
-        )
-    )
-    returned = _sum(
-        pot_postings.where(
-            Posting.account_id == fund.pot_account_id, LedgerTransaction.kind == "grant_expiry"
-        )
-    )
-    on_grants = session.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(LedgerAccount.posted_cents), 0),
-            sa.func.coalesce(sa.func.sum(LedgerAccount.held_cents), 0),
-        ).where(LedgerAccount.id.in_(grant_accounts))
-    ).one()
-    spent = -_sum(
-        pot_postings.where(
-            Posting.account_id.in_(grant_accounts), LedgerTransaction.kind == "hold_post"
-        )
-    )
+    flows = money.flows(fund_id, None, None)
+    books = money.balances_at(fund_id, None)
+    pot = ledger.balance(fund.pot_account_id)
+    # Every hold placed so far (a moment after now) less the pot's own: employers' commitments.
+    held = money.held_at(fund_id, clock.now() + dt.timedelta(seconds=1)) - pot.held_cents
     return FundFigures(
-        deposited_cents=deposited,
-        available_cents=ledger.balance(fund.pot_account_id).posted_cents,
-        granted_cents=int(on_grants[0]),
-        held_cents=int(on_grants[1]),
-        spent_cents=spent,
-        returned_cents=returned,
+        deposited_cents=flows["deposited"],
+        available_cents=pot.posted_cents,
+        granted_cents=books.grants,
+        held_cents=held,
+        spent_cents=flows["approved"],
+        returned_cents=flows["expired"],
     )
