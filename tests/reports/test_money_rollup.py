@@ -158,7 +158,10 @@ def test_placements_and_reimbursements_equal_the_live_computation(app, people, d
     """Holds on the pot and reimbursements by the placement's scheme, rolled or live."""
     from wallet.placements import reimbursements
 
-    with clock.frozen_at(clock.now() - dt.timedelta(days=3, hours=2)):
+    # Noon in Amsterdam four days ago: inside both rolled ranges whatever the time of day
+    # (three days and two hours back fell on the day after the mark from 02:00 to midnight).
+    noon = dt.datetime.combine(clock.today() - dt.timedelta(days=4), dt.time(12), money.AMSTERDAM)
+    with clock.frozen_at(noon):
         employer, admin = (
             session.get(User, people.scene.dtab.id),
             session.get(User, people.scene.admin.id),
