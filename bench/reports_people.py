@@ -87,7 +87,7 @@ def figures(fund_id: int, scheme_id: int) -> list[tuple[str, object]]:
 
 
 def _both(wanted):
-    return dashboard.participants(wanted), dashboard.worker_moves(wanted)
+    return dashboard.people(wanted)
 
 
 def _municipalities():

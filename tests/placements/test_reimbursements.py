@@ -319,3 +319,19 @@ def test_what_nobody_claims_lapses_two_years_after_the_start(app, scene):
         assert session.get(Hold, placement.retention_hold_id).status == HoldStatus.VOIDED
         assert session.get(Scheme, scene.scheme.id).committed_cents == 300_000
         assert verify() == []
+
+
+def test_the_fund_figures_keep_an_employer_commitment_out_of_reserved_budgets(app, scene):
+    """The start page's "reserved" is what workers' applications hold on their grants; an
+    approved placement holds € 4.000 on the fund's pot instead, and stays out of it."""
+    from wallet.funds.models import Fund
+    from wallet.funds.services import fund_figures
+
+    _approved(app, scene)
+    with app.app_context():
+        pot = balance(session.get(Fund, scene.fund.id).pot_account_id)
+        figures = fund_figures(scene.fund.id)
+
+    assert pot.held_cents == 400_000
+    assert figures.held_cents == 0
+    assert figures.available_cents == pot.posted_cents

@@ -166,3 +166,12 @@ def test_the_fund_page_figures_count_an_open_reservation(make_journey):
 
     assert figures.held_cents == 240_000
     assert figures.granted_cents == 300_000
+
+
+def test_the_totals_are_the_flows_so_far_and_the_books_now(fund):
+    flowed, books = money.totals(fund)
+
+    assert flowed == money.flows(fund, None, None)
+    assert books == money.balances_at(fund, None)
+    assert flowed["deposited"] > 0
+    assert books.total == flowed["deposited"]

@@ -93,6 +93,7 @@ def _figures(fund_id: int, start, end, schemes) -> dict:
         "scheme_flows": money.scheme_flows(fund_id, start, end),
         "book_movements": money.book_movements(fund_id, start, end),
         "balances_end": money.balances_at(fund_id, end),
+        "totals": money.totals(fund_id),
     }
     for scheme_id in schemes:
         figures[f"flows {scheme_id}"] = money.flows(fund_id, start, end, scheme_id=scheme_id)
@@ -219,15 +220,22 @@ def test_a_day_rolled_twice_gives_the_same_rows(spread):
     assert mark.rolled_through == last
 
 
-def test_the_job_and_the_command_roll_up_to_the_day_before_yesterday(spread, runner):
+def test_the_job_and_the_command_roll_up_to_the_last_day_over_an_hour_ago(spread, runner):
     first, _last = _days()
-    with clock.frozen_at(money._midnight(first + dt.timedelta(days=4))):
+    # 00:59 on the fourth day after `first`: the day before ended 59 minutes ago
+    with clock.frozen_at(money._midnight(first + dt.timedelta(days=4)) + dt.timedelta(minutes=59)):
         result = runner.invoke(args=["reports", "rollup", "--every", "1"])
     assert result.exit_code == 0, result.output
     assert f"through {(first + dt.timedelta(days=2)).isoformat()}" in result.output
     assert "3 days rolled up." in result.output
     session.expire_all()
     assert session.get(RollupMark, rollup.MARK).rolled_through == first + dt.timedelta(days=2)
+    # 01:00: that day is rolled too
+    with clock.frozen_at(money._midnight(first + dt.timedelta(days=4)) + dt.timedelta(hours=1)):
+        result = runner.invoke(args=["reports", "rollup"])
+    assert "1 days rolled up." in result.output, result.output
+    session.expire_all()
+    assert session.get(RollupMark, rollup.MARK).rolled_through == first + dt.timedelta(days=3)
     from wallet.scheduler.jobs import JOBS
 
     assert "reports-rollup" in JOBS

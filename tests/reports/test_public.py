@@ -116,8 +116,7 @@ def test_the_site_footer_links_to_the_page(client):
 
 
 def test_a_long_table_shows_the_rows_with_most_participants_and_counts_the_rest():
-    from wallet.reports.public import CountRow
-    from wallet.reports.public_views import PAGE_ROWS, page_rows
+    from wallet.reports.public import PAGE_ROWS, CountRow, page_rows
 
     short = [CountRow(f"c{n}", 10 + n, 0, hidden=False) for n in range(3)]
     assert page_rows(short) == (short, 0)

@@ -107,6 +107,42 @@ def test_the_public_snapshot_equals_a_recomputation_and_the_job_refreshes_it(
         assert served.public() == public_figures()
 
 
+def test_the_page_snapshot_is_the_full_figures_cut_to_the_page_and_the_job_refreshes_it(
+    app, public_scene, production_rules
+):
+    from wallet.reports.public import for_page
+
+    with app.app_context():
+        served.refresh_all()
+        assert served.public_page() == for_page(public_figures())
+        deposit(public_scene["fund"].id, 50_000_00, reference="extra")
+        session.commit()
+        assert served.public_page() != for_page(public_figures())
+
+        served.refresh_all()
+
+        assert served.public_page() == for_page(public_figures())
+        keys = set(session.scalars(sa.select(ReportSnapshot.key)))
+        assert {"public:lang=nl", "public-page:lang=nl"} <= keys
+
+
+def test_the_page_leaves_out_the_smallest_rows_and_says_how_many(monkeypatch):
+    from wallet.reports import public
+
+    monkeypatch.setattr(public, "PAGE_ROWS", 2)
+    rows = [public.CountRow(f"c{n}", 10 + n, 0, hidden=False) for n in range(4)]
+    table = public.FundTables(
+        1, public.MoneyRow("F", 0, 0, 0), [], courses=rows, providers=rows[:2]
+    )
+    cut = public.for_page(public.PublicFigures(clock.now(), [table])).funds[0]
+
+    assert [row.name for row in cut.courses] == ["c3", "c2"]
+    assert cut.providers == rows[:2]
+    assert cut.left_out == {"courses": 2, "providers": 0}
+    assert js.public_from_json(js.public_to_json(public.PublicFigures(clock.now(), [cut]))
+                               ).funds[0] == cut  # fmt: skip
+
+
 def test_the_dashboard_snapshot_equals_a_recomputation_and_the_job_refreshes_it(
     app, people, make_worker, make_grant, production_rules
 ):

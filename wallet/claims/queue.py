@@ -62,6 +62,13 @@ def review_queue(fund_id: int, wanted: QueueFilter) -> tuple[list[QueueRow], int
     )
     high = sa.func.coalesce(flags.c.high, 0) + sa.func.coalesce(claim_flags.c.high, 0)
     medium = sa.func.coalesce(flags.c.medium, 0) + sa.func.coalesce(claim_flags.c.medium, 0)
+    chosen = [Claim.fund_id == fund_id]
+    if wanted.status == "waiting":
+        chosen.append(Claim.status.in_(WAITING))
+    elif wanted.status in {status.value for status in ClaimStatus}:
+        chosen.append(Claim.status == ClaimStatus(wanted.status))
+    if wanted.provider_id:
+        chosen.append(Claim.provider_id == wanted.provider_id)
     query = (
         sa.select(Claim, Application.reference, Provider.name, Course.title_nl, high, medium)
         .join(Application, Application.id == Claim.application_id)
@@ -70,17 +77,14 @@ def review_queue(fund_id: int, wanted: QueueFilter) -> tuple[list[QueueRow], int
         .join(Provider, Provider.id == Claim.provider_id)
         .outerjoin(flags, flags.c.application_id == Claim.application_id)
         .outerjoin(claim_flags, claim_flags.c.claim_id == Claim.id)
-        .where(Claim.fund_id == fund_id)
+        .where(*chosen)
     )
-    if wanted.status == "waiting":
-        query = query.where(Claim.status.in_(WAITING))
-    elif wanted.status in {status.value for status in ClaimStatus}:
-        query = query.where(Claim.status == ClaimStatus(wanted.status))
     if wanted.flagged_only:
         query = query.where(high + medium > 0)
-    if wanted.provider_id:
-        query = query.where(Claim.provider_id == wanted.provider_id)
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+        counted = query.subquery()
+    else:  # every claim has its application, run, course and provider: no joins to count
+        counted = sa.select(Claim.id).where(*chosen).subquery()
+    total = session.scalar(sa.select(sa.func.count()).select_from(counted))
     order = {
         "age": (Claim.submitted_at, Claim.id),
         "amount": (Claim.amount_cents.desc(), Claim.id),

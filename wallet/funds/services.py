@@ -135,10 +135,10 @@ def fund_figures(fund_id: int) -> FundFigures:
     from wallet.reports import money
 
     fund = get_fund(fund_id)
-    flows = money.flows(fund_id, None, None)
-    books = money.balances_at(fund_id, None)
+    flows, books = money.totals(fund_id)
     pot = ledger.balance(fund.pot_account_id)
-    # Every hold placed so far (a moment after now) less the pot's own: employers' commitments.
+    # Reserved on the fund's grants: every hold placed so far (held_at a moment after now
+    # counts grants and pot) less the pot's own, which are employers' commitments.
     held = money.held_at(fund_id, clock.now() + dt.timedelta(seconds=1)) - pot.held_cents
     return FundFigures(
         deposited_cents=flows["deposited"],

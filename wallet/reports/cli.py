@@ -63,7 +63,8 @@ def snapshots_command(full: bool) -> None:
     "--every", type=int, default=31, show_default=True, help="A progress line per N days."
 )
 def rollup_command(every: int) -> None:
-    """Roll the days not rolled yet up to the day before yesterday (what the job does)."""
+    """Roll the days not rolled yet, up to the last day that ended over an hour ago (what the
+    job does)."""
     from wallet.reports.rollup import roll_up
 
     days = roll_up(progress=click.echo, every=every)

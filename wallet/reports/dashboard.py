@@ -128,16 +128,7 @@ def _participants(wanted: Filter):
 
 def _profile_groups(wanted: Filter) -> list[sa.Row]:
     """The period's participants grouped by every profile field a chart shows: (target group,
-    age band, level, municipality, sector, target occupation, persons).
-
-    The dashboard shows both participants() and worker_moves(); one grouped pass over the
-    period's applicants answers both, so the result is kept for the rest of the transaction
-    (a request's, on the dashboard) under the filter it was asked for."""
-    session.connection()  # begins the transaction the result is kept for
-    kept = session.info.get("dashboard_profile_groups")
-    key = (wanted, session.get_transaction())
-    if kept is not None and kept[0] == key:
-        return kept[1]
+    age band, level, municipality, sector, target occupation, persons)."""
     people = _participants(wanted)
     band = sa.case(
         *[
@@ -149,38 +140,43 @@ def _profile_groups(wanted: Filter) -> list[sa.Row]:
     fields = (WorkerProfile.employment_status, band, WorkerProfile.education_level,
               WorkerProfile.municipality_code, WorkerProfile.sector,
               WorkerProfile.target_occupation)  # fmt: skip
-    rows = session.execute(
+    return session.execute(
         sa.select(*fields, sa.func.count())
         .join(people, people.c.user_id == WorkerProfile.user_id)
         .group_by(*fields)
     ).all()
-    session.info["dashboard_profile_groups"] = (key, rows)
-    return rows
 
 
-def participants(wanted: Filter) -> Participants:
-    """Each person counted once, in the groups of their profile (age at the period's end)."""
+def people(wanted: Filter) -> tuple[Participants, dict[tuple[str, str], int]]:
+    """The participants in the groups of their profile (each person once, age at the period's
+    end) and their moves (sector, target occupation) -> persons: the dashboard shows both, and
+    one grouped pass over the period's applicants answers both."""
     groups, bands, levels, places, regions = Counter(), Counter(), Counter(), Counter(), Counter()
+    moves: Counter = Counter()
     known = municipalities()
-    for status, age, level, code, _sector, _target, count in _profile_groups(wanted):
+    for status, age, level, code, sector, target, count in _profile_groups(wanted):
         groups[status] += count
         bands[int(age)] += count
         levels[int(level)] += count
         places[code] += count
         regions[known[code].region if code in known else ""] += count
-    return Participants(sum(groups.values()), dict(groups), dict(bands), dict(levels),
-                        dict(places), dict(regions))  # fmt: skip
+        moves[(sector, target)] += count
+    found = Participants(sum(groups.values()), dict(groups), dict(bands), dict(levels),
+                         dict(places), dict(regions))  # fmt: skip
+    return found, dict(moves)
+
+
+def participants(wanted: Filter) -> Participants:
+    """Each person counted once, in the groups of their profile (see people())."""
+    return people(wanted)[0]
 
 
 # --- sector-to-sector mobility ------------------------------------------------------------
 
 
 def worker_moves(wanted: Filter) -> dict[tuple[str, str], int]:
-    """Participants by (their sector, their target occupation): persons."""
-    moves: Counter = Counter()
-    for *_groups, sector, target, count in _profile_groups(wanted):
-        moves[(sector, target)] += count
-    return dict(moves)
+    """Participants by (their sector, their target occupation): persons (see people())."""
+    return people(wanted)[1]
 
 
 def _placements(wanted: Filter):

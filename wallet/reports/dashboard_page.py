@@ -100,11 +100,12 @@ def read_filter(fund_id: int, args: Mapping[str, str]) -> tuple[figures.Filter, 
 def dashboard_charts(wanted: figures.Filter) -> list[charts.Chart]:
     """Every chart of the dashboard, in the order the page shows them."""
     regional = wanted.municipality_codes is not None
+    participants, worker_moves = figures.people(wanted)
     return [
         money_chart(monthly_money(wanted), per_scheme=wanted.scheme_id is not None),
         scheme_chart(wanted),
-        *participant_charts(figures.participants(wanted), regional),
-        *mobility_charts(figures.worker_moves(wanted), figures.placement_moves(wanted)),
+        *participant_charts(participants, regional),
+        *mobility_charts(worker_moves, figures.placement_moves(wanted)),
         retention_chart(figures.retention(wanted)),
         delay_chart(figures.delays(wanted)),
         outcome_chart(figures.claim_outcomes(wanted)),

@@ -232,75 +232,87 @@ def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), AMSTERDAM).astimezone(dt.UTC)
 
 
-def _own_accounts(fund_id: int):
-    """The fund's accounts other than its grants, each with its book: (account, book)."""
+def _fund_postings(fund_id: int, start, end):
+    """Every posting of [start, end) with the fund's book it falls in (None: not the fund's):
+    (transaction, origin, created_at, kind, book, scheme, cents). The kind and the origin of a
+    reversal are those of the transaction it reverses; the scheme is a grant's.
+
+    It starts from the period's transactions and looks up each posting's account (its grant,
+    its code), so a few hours' tail reads a few hours' postings, however many grants and
+    postings the fund has."""
     from wallet.funds.models import Fund
+    from wallet.grants.models import Grant
 
+    pot = session.scalar(sa.select(Fund.pot_account_id).where(Fund.id == fund_id))
+    reversed_tx, account = aliased(LedgerTransaction), aliased(LedgerAccount)
+    receivable = f"provider:%:fund:{fund_id}:receivable"
     book = sa.case(
-        (LedgerAccount.code == f"fund:{fund_id}:in_transit", "in_transit"),
-        (LedgerAccount.code == f"fund:{fund_id}:paid_out", "paid_out"),
-        else_="receivable",
-    )
-    pot = sa.select(Fund.pot_account_id.label("account"), sa.literal("pot").label("book")).where(
-        Fund.id == fund_id
-    )
-    payouts = sa.select(LedgerAccount.id, book).where(
-        sa.or_(
-            LedgerAccount.code.in_([f"fund:{fund_id}:in_transit", f"fund:{fund_id}:paid_out"]),
-            sa.and_(LedgerAccount.kind == AccountKind.RECEIVABLE,
-                    LedgerAccount.code.like(f"provider:%:fund:{fund_id}:receivable")),
-        )
+        (Grant.id.is_not(None), "grants"),
+        (Posting.account_id == pot, "pot"),
+        (account.code == f"fund:{fund_id}:in_transit", "in_transit"),
+        (account.code == f"fund:{fund_id}:paid_out", "paid_out"),
+        (sa.and_(account.kind == AccountKind.RECEIVABLE, account.code.like(receivable)),
+         "receivable"),
+        (account.kind == AccountKind.PAYABLE, "payable"),
     )  # fmt: skip
-    return sa.union_all(pot, payouts)
-
-
-def _fund_transactions(fund_id: int, start=None, end=None):
-    """Ids of the transactions in [start, end) that move one of the fund's accounts or grants.
-
-    The period's bounds are repeated here so a few days' tail reads a few days' postings.
-    """
-    from wallet.grants.models import Grant
-
-    own = _own_accounts(fund_id).subquery()
-    line = aliased(Posting)  # not the outer query's posting: no correlation
-    moved = aliased(LedgerTransaction)  # likewise not the outer query's transaction
-    when = [moved.created_at >= start] if start is not None else []
-    when += [moved.created_at < end] if end is not None else []
+    when = _between(start, end)
     if when:
-        when.append(moved.id == line.transaction_id)
-    return sa.union(
-        sa.select(line.transaction_id).join(own, own.c.account == line.account_id).where(*when),
-        sa.select(line.transaction_id)
-        .join(Grant, Grant.account_id == line.account_id)
-        .where(Grant.fund_id == fund_id, *when),
-    )
-
-
-def _book_postings(fund_id, start, end) -> list[tuple[str, str, int]]:
-    """(book, kind of transaction, cents) summed over the fund's books in [start, end)."""
-    from wallet.grants.models import Grant
-
-    reversed_tx = aliased(LedgerTransaction)
-    kind = sa.func.coalesce(reversed_tx.kind, LedgerTransaction.kind).label("kind")
-    own = _own_accounts(fund_id).subquery()
-    grants = sa.select(Grant.account_id.label("account"), sa.literal("grants").label("book")
-                       ).where(Grant.fund_id == fund_id)  # fmt: skip
-    payable = sa.select(LedgerAccount.id, sa.literal("payable")).where(
-        LedgerAccount.kind == AccountKind.PAYABLE
-    )
-    books = sa.union_all(sa.select(own.c.account, own.c.book), grants, payable).subquery()
-    query = (
-        sa.select(books.c.book, kind, sa.func.sum(Posting.amount_cents))
-        .select_from(Posting)
-        .join(books, books.c.account == Posting.account_id)
-        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
+        # The same transactions by id as well: exact (the ids of the period's transactions lie
+        # between its smallest and largest), and it lets the database read a short tail's
+        # postings by their transaction index instead of scanning every posting.
+        # id + 0: min and max are not answered by walking the primary key past a million
+        # older transactions, but from the period's own (its created_at index).
+        some_id = LedgerTransaction.id + 0
+        low, high = session.execute(
+            sa.select(sa.func.min(some_id), sa.func.max(some_id)).where(*when)
+        ).one()
+        if low is None:
+            when.append(sa.false())
+        else:
+            when += [LedgerTransaction.id.between(low, high),
+                     Posting.transaction_id.between(low, high)]  # fmt: skip
+    return (
+        sa.select(
+            Posting.transaction_id.label("transaction"),
+            sa.func.coalesce(reversed_tx.id, LedgerTransaction.id).label("origin"),
+            LedgerTransaction.created_at,
+            sa.func.coalesce(reversed_tx.kind, LedgerTransaction.kind).label("kind"),
+            book.label("book"),
+            Grant.scheme_id.label("scheme"),
+            Posting.amount_cents.label("cents"),
+        )
+        .select_from(LedgerTransaction)
+        .join(Posting, Posting.transaction_id == LedgerTransaction.id)
+        .join(account, account.id == Posting.account_id)
+        .outerjoin(Grant, sa.and_(Grant.account_id == Posting.account_id, Grant.fund_id == fund_id))
         .outerjoin(reversed_tx, reversed_tx.id == LedgerTransaction.reverses_id)
-        .where(*_between(start, end))
-        .where((books.c.book != "payable")
-               | Posting.transaction_id.in_(_fund_transactions(fund_id, start, end)))
-        .group_by(books.c.book, kind)
-    )  # fmt: skip
-    return [(book, tx_kind, int(cents)) for book, tx_kind, cents in session.execute(query).all()]
+        .where(*when)
+    )
+
+
+def _grouped(fund_id, start, end, buckets=()) -> list[tuple[int, str, str, int | None, int]]:
+    """(period index, book, kind, scheme, cents): the fund's postings in [start, end) summed
+    per period, book, kind of transaction and scheme; the rollup keeps exactly these rows per
+    day. A grant's postings carry the grant's scheme, a reimbursement its placement's. The
+    payable book is shared with other funds: the fund's share is the postings of transactions
+    that also move one of its own books (and carries no scheme)."""
+    from wallet.placements.models import Placement, ReimbursementClaim
+
+    lines = _fund_postings(fund_id, start, end).cte("lines")
+    own = sa.select(lines.c.transaction).where(lines.c.book != "payable")
+    bucket = _bucket(lines.c.created_at, buckets).label("bucket")
+    of_line = sa.func.coalesce(lines.c.scheme, Placement.scheme_id)
+    scheme = sa.case((lines.c.book == "payable", sa.null()), else_=of_line).label("scheme")
+    query = (
+        sa.select(bucket, lines.c.book, lines.c.kind, scheme, sa.func.sum(lines.c.cents))
+        .outerjoin(ReimbursementClaim, ReimbursementClaim.transaction_id == lines.c.origin)
+        .outerjoin(Placement, Placement.id == ReimbursementClaim.placement_id)
+        .where(lines.c.book.is_not(None))
+        .where((lines.c.book != "payable") | lines.c.transaction.in_(own))
+        .group_by(bucket, lines.c.book, lines.c.kind, scheme)
+    )
+    return [(int(index), book, kind, scheme_id, int(cents))
+            for index, book, kind, scheme_id, cents in session.execute(query).all()]  # fmt: skip
 
 
 def _between(start, end) -> list:
@@ -319,57 +331,6 @@ def _bucket(created_at, edges: Iterable[dt.datetime]):
         return sa.literal(0)
     return sa.case(*((created_at < edge, index) for index, edge in enumerate(edges)),
                    else_=len(edges))  # fmt: skip
-
-
-def _movements(fund_id, start, end, *, buckets) -> list[tuple[int, str, int | None, int]]:
-    """(period index, flow, scheme, cents) for every flow of the fund in [start, end)."""
-    from wallet.grants.models import Grant
-    from wallet.placements.models import Placement, ReimbursementClaim
-
-    reversed_tx = aliased(LedgerTransaction)
-    kind = sa.func.coalesce(reversed_tx.kind, LedgerTransaction.kind).label("kind")
-    bucket = _bucket(LedgerTransaction.created_at, buckets).label("bucket")
-    when = _between(start, end)
-
-    def moved(select):
-        return (
-            select.join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-            .outerjoin(reversed_tx, reversed_tx.id == LedgerTransaction.reverses_id)
-            .where(*when)
-        )
-
-    on_grants = moved(
-        sa.select(bucket, kind, Grant.scheme_id, sa.func.sum(Posting.amount_cents))
-        .select_from(Posting)
-        .join(Grant, Grant.account_id == Posting.account_id)
-        .where(Grant.fund_id == fund_id)
-    ).group_by(bucket, kind, Grant.scheme_id)
-    own = _own_accounts(fund_id).subquery()
-    on_fund = moved(
-        sa.select(bucket, kind, own.c.book, Placement.scheme_id, sa.func.sum(Posting.amount_cents))
-        .select_from(Posting)
-        .join(own, own.c.account == Posting.account_id)
-    )
-    # A reimbursement belongs to the scheme of its placement.
-    on_fund = (
-        on_fund.outerjoin(
-            ReimbursementClaim,
-            ReimbursementClaim.transaction_id == sa.func.coalesce(
-                reversed_tx.id, LedgerTransaction.id),
-        )
-        .outerjoin(Placement, Placement.id == ReimbursementClaim.placement_id)
-        .group_by(bucket, kind, own.c.book, Placement.scheme_id)
-    )  # fmt: skip
-    rows = []
-    for index, tx_kind, scheme, cents in session.execute(on_grants).all():
-        if tx_kind in _GRANT_FLOWS:
-            flow, sign = _GRANT_FLOWS[tx_kind]
-            rows.append((int(index), flow, scheme, sign * int(cents)))
-    for index, tx_kind, book, scheme, cents in session.execute(on_fund).all():
-        if (tx_kind, book) in _FUND_FLOWS:
-            flow, sign = _FUND_FLOWS[(tx_kind, book)]
-            rows.append((int(index), flow, scheme, sign * int(cents)))
-    return rows
 
 
 # -- The rollup's whole days plus the live rest ------------------------------------------------
@@ -428,32 +389,48 @@ def _split(start, end):
     return (None if low is None else _day(low), _day(high)), live
 
 
-def _all_movements(fund_id, start, end, *, buckets) -> list[tuple[int, str, int | None, int]]:
-    """_movements over [start, end), whole days from the rollup where it has them."""
+def _all_grouped(fund_id, start, end, buckets=()) -> list[tuple[int, str, str, int | None, int]]:
+    """_grouped over [start, end), whole days from the rollup where it has them."""
     rolled, live = _split(start, end)
     rows = []
     for part_start, part_end in live:
-        rows.extend(_movements(fund_id, part_start, part_end, buckets=buckets))
+        rows.extend(_grouped(fund_id, part_start, part_end, buckets))
     if rolled is not None:
         edges = [_day(edge) for edge in buckets]
         for day, book, kind, scheme, cents in _rolled_rows(fund_id, *rolled, by_day=bool(edges)):
-            flow = _GRANT_FLOWS.get(kind) if book == "grants" else _FUND_FLOWS.get((kind, book))
-            if flow is not None:
-                index = sum(1 for edge in edges if day >= edge)
-                rows.append((index, flow[0], scheme, flow[1] * cents))
+            rows.append((sum(1 for edge in edges if day >= edge), book, kind, scheme, cents))
     return rows
+
+
+def _as_flows(rows) -> list[tuple[int, str, int | None, int]]:
+    """(period index, flow, scheme, cents) of grouped rows that are flows (see FLOWS)."""
+    found = []
+    for index, book, kind, scheme, cents in rows:
+        flow = _GRANT_FLOWS.get(kind) if book == "grants" else _FUND_FLOWS.get((kind, book))
+        if flow is not None:
+            found.append((index, flow[0], scheme, flow[1] * cents))
+    return found
+
+
+def _all_movements(fund_id, start, end, *, buckets) -> list[tuple[int, str, int | None, int]]:
+    return _as_flows(_all_grouped(fund_id, start, end, buckets))
 
 
 def _all_book_postings(fund_id, start, end) -> list[tuple[str, str, int]]:
-    """_book_postings over [start, end), whole days from the rollup where it has them."""
-    rolled, live = _split(start, end)
-    rows = []
-    for part_start, part_end in live:
-        rows.extend(_book_postings(fund_id, part_start, part_end))
-    if rolled is not None:
-        rolled_rows = _rolled_rows(fund_id, *rolled)
-        rows.extend((book, kind, cents) for _day, book, kind, _scheme, cents in rolled_rows)
-    return rows
+    return [(book, kind, cents) for _i, book, kind, _s, cents in _all_grouped(fund_id, start, end)]
+
+
+def totals(fund_id: int) -> tuple[dict[str, int], Balances]:
+    """Every flow of the fund so far and its books now, from one reading of the ledger (the
+    fund's start page): flows(fund_id, None, None) and balances_at(fund_id, None)."""
+    rows = _all_grouped(fund_id, None, None)
+    flowed = dict.fromkeys(FLOWS, 0)
+    for _index, flow, _scheme, cents in _as_flows(rows):
+        flowed[flow] += cents
+    books = dict.fromkeys(BOOKS, 0)
+    for _index, book, _kind, _scheme, cents in rows:
+        books[book] += cents
+    return flowed, Balances(**books)
 
 
 def _rolled_rows(fund_id, first, stop, *, by_day=False):

@@ -10,6 +10,7 @@ over all funds at once; nothing here names a person.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Hashable
@@ -38,6 +39,9 @@ PARTICIPATING = (S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED, S.INVOICED, S.PAID, S.
 RECEIVED = (ClaimStatus.APPROVED, ClaimStatus.IN_BATCH, ClaimStatus.PAID)
 TOTAL = ("total",)
 UNKNOWN_MUNICIPALITY = ""
+# Rows per table on the page: a national fund has tens of thousands of courses; the CSV has
+# them all, the page the ones with most participants.
+PAGE_ROWS = 50
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ class FundTables:
     providers: list[CountRow] = field(default_factory=list)
     municipalities: list[CountRow] = field(default_factory=list)
     total: CountRow | None = None
+    # On the page (for_page): per table how many rows were left out; the CSV has them all.
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -252,3 +258,31 @@ def _groups(counts: dict[Hashable, int]) -> list[Group]:
     groups = [Group(TOTAL, providers), Group(TOTAL, places)]
     groups += [Group(("p", pid), sorted(keys)) for pid, keys in sorted(courses_of.items())]
     return groups
+
+
+def for_page(figures: PublicFigures) -> PublicFigures:
+    """The figures as the page shows them: of a long table only the PAGE_ROWS rows with most
+    participants, and per table how many were left out (kept as a snapshot of its own, so the
+    page never reads the tens of thousands of rows the CSV downloads have)."""
+    funds = []
+    for table in figures.funds:
+        courses, courses_left = page_rows(table.courses)
+        providers, providers_left = page_rows(table.providers)
+        funds.append(
+            dataclasses.replace(
+                table,
+                courses=courses,
+                providers=providers,
+                left_out={"courses": courses_left, "providers": providers_left},
+            )
+        )
+    return PublicFigures(computed_at=figures.computed_at, funds=funds)
+
+
+def page_rows(rows: list[CountRow]) -> tuple[list[CountRow], int]:
+    """All rows of a short table (by name); of a long one the PAGE_ROWS shown rows with most
+    participants, and how many rows were left out."""
+    if len(rows) <= PAGE_ROWS:
+        return rows, 0
+    shown = sorted((row for row in rows if not row.hidden), key=lambda row: -(row.persons or 0))
+    return shown[:PAGE_ROWS], len(rows) - min(len(shown), PAGE_ROWS)

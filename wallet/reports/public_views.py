@@ -7,14 +7,9 @@ from flask import Blueprint, Response, abort, render_template
 
 from wallet.reports import served
 from wallet.reports.open_data import TABLES, rows, to_csv
-from wallet.reports.public import CountRow
 from wallet.reports.suppression import THRESHOLD
 
 bp = Blueprint("public", __name__)
-
-# Rows per table on the page: a national fund has tens of thousands of courses; the CSV has
-# them all, the page the ones with most participants.
-PAGE_ROWS = 50
 
 
 def figures():
@@ -26,18 +21,7 @@ def figures():
 @bp.get("/openbaar")
 def transparency():
     """What each fund did with its money, per scheme, course, provider and municipality."""
-    return render_template(
-        "reports/public.html", figures=figures(), threshold=THRESHOLD, page_rows=page_rows
-    )
-
-
-def page_rows(rows: list[CountRow]) -> tuple[list[CountRow], int]:
-    """All rows of a short table (by name); of a long one the PAGE_ROWS shown rows with most
-    participants, and how many rows were left out."""
-    if len(rows) <= PAGE_ROWS:
-        return rows, 0
-    shown = sorted((row for row in rows if not row.hidden), key=lambda row: -(row.persons or 0))
-    return shown[:PAGE_ROWS], len(rows) - min(len(shown), PAGE_ROWS)
+    return render_template("reports/public.html", figures=served.public_page(), threshold=THRESHOLD)
 
 
 @bp.get("/open-data/<name>.csv")

@@ -2,9 +2,11 @@
 
 Why a job and not the ledger's own transactions: the ledger's hot paths (a hold, a posting,
 a million grants allocated) stay exactly as they are, and a day that is over never changes
-again (the ledger is append-only), so summing it once is enough. The job rolls every day up to
-the day before yesterday -- a margin for a transaction committed a little after its moment --
-and wallet.reports.money reads the rest from the ledger, so figures are never stale.
+again (the ledger is append-only), so summing it once is enough. The job rolls every day that
+ended more than MARGIN ago -- a margin for a transaction committed a little after the moment
+it stamped -- and wallet.reports.money reads the rest from the ledger, so figures are never
+stale and the live rest is at most a day and a bit. A commit later than the margin would be
+left out of its day: `ledger verify` recomputes every rolled day and would name it.
 
 A run locks the mark row and replaces each day whole (delete, insert) in its transaction:
 two runs at once wait for each other, and running twice writes the same rows.
@@ -21,21 +23,23 @@ from sqlalchemy.orm import aliased
 
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
-from wallet.ledger.models import Hold, LedgerAccount, LedgerTransaction, Posting
+from wallet.ledger.models import Hold, LedgerTransaction
 from wallet.reports import money
 from wallet.reports.models import HoldDay, MoneyDay, RollupMark
 
 MARK = "money"
 CHUNK_DAYS = 31  # days summed by one query: one CASE branch per day
+MARGIN = dt.timedelta(hours=1)  # no request or job keeps a transaction open this long
 
 
 def roll_up(*, through: dt.date | None = None, progress: Callable[[str], None] | None = None,
             every: int = 31) -> int:  # fmt: skip
-    """Roll every day not rolled yet up to `through` (default: the day before yesterday).
+    """Roll every day not rolled yet up to `through` (default: the last Amsterdam day that
+    ended more than MARGIN ago: yesterday from 01:00, the day before until then).
 
     Returns the number of days rolled; `progress` hears a line every `every` days.
     """
-    last = through or clock.today() - dt.timedelta(days=2)
+    last = through or last_complete_day()
     first = _first_day_to_roll()
     if first is None or first > last:
         return 0
@@ -48,6 +52,11 @@ def roll_up(*, through: dt.date | None = None, progress: Callable[[str], None] |
             progress(f"rolled {done} days, through {stop.isoformat()}")
         first = stop + dt.timedelta(days=1)
     return done
+
+
+def last_complete_day() -> dt.date:
+    """The last Amsterdam day that ended more than MARGIN ago."""
+    return (clock.now() - MARGIN).astimezone(money.AMSTERDAM).date() - dt.timedelta(days=1)
 
 
 def roll_days(first: dt.date, last: dt.date) -> None:
@@ -166,54 +175,9 @@ def _locked_mark() -> RollupMark:
 
 
 def _fund_days(fund_id: int, start, end, edges) -> list[tuple]:
-    """(day index, book, kind, scheme, cents) of one fund's books in [start, end).
-
-    The same sums as money._movements (grants by grant scheme; the fund's own accounts by the
-    scheme of the placement a reimbursement pays) and money._book_postings (the fund's share
-    of the payables), one row per day.
-    """
-    from wallet.grants.models import Grant
-    from wallet.placements.models import Placement, ReimbursementClaim
-
-    reversed_tx = aliased(LedgerTransaction)
-    kind = sa.func.coalesce(reversed_tx.kind, LedgerTransaction.kind).label("kind")
-    bucket = money._bucket(LedgerTransaction.created_at, edges).label("bucket")
-
-    def moved(select):
-        return (
-            select.join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-            .outerjoin(reversed_tx, reversed_tx.id == LedgerTransaction.reverses_id)
-            .where(*money._between(start, end))
-        )
-
-    cents = sa.func.sum(Posting.amount_cents)
-    on_grants = moved(
-        sa.select(bucket, sa.literal("grants"), kind, Grant.scheme_id, cents)
-        .select_from(Posting)
-        .join(Grant, Grant.account_id == Posting.account_id)
-        .where(Grant.fund_id == fund_id)
-    ).group_by(bucket, kind, Grant.scheme_id)
-    own = money._own_accounts(fund_id).subquery()
-    on_fund = (
-        moved(sa.select(bucket, own.c.book, kind, Placement.scheme_id, cents)
-              .select_from(Posting).join(own, own.c.account == Posting.account_id))
-        .outerjoin(ReimbursementClaim, ReimbursementClaim.transaction_id == sa.func.coalesce(
-            reversed_tx.id, LedgerTransaction.id))
-        .outerjoin(Placement, Placement.id == ReimbursementClaim.placement_id)
-        .group_by(bucket, own.c.book, kind, Placement.scheme_id)
-    )  # fmt: skip
-    on_payable = (
-        moved(sa.select(bucket, sa.literal("payable"), kind, sa.null(), cents)
-              .select_from(Posting)
-              .join(LedgerAccount, LedgerAccount.id == Posting.account_id))
-        .where(LedgerAccount.kind == money.AccountKind.PAYABLE,
-               Posting.transaction_id.in_(money._fund_transactions(fund_id, start, end)))
-        .group_by(bucket, kind)
-    )  # fmt: skip
-    rows = []
-    for query in (on_grants, on_fund, on_payable):
-        rows.extend(session.execute(query).all())
-    return rows
+    """(day index, book, kind, scheme, cents) of one fund's books in [start, end): the rows
+    money.py sums live (money._grouped), one per day."""
+    return money._grouped(fund_id, start, end, edges)
 
 
 def _hold_days(column, start, end, edges) -> list[tuple]:

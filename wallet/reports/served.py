@@ -25,7 +25,7 @@ from wallet.reports.charts import Chart
 from wallet.reports.dashboard import Filter
 from wallet.reports.period import PeriodReport, period_report
 from wallet.reports.periods import Period, last_complete_quarter
-from wallet.reports.public import PublicFigures, public_figures
+from wallet.reports.public import PublicFigures, for_page, public_figures
 from wallet.reports.snapshots import Snapshot, max_age_of, refresh, snapshot, snapshots
 
 DEFAULT_LANGUAGE = "nl"
@@ -49,9 +49,9 @@ def period_key(fund_id: int, period: Period, scheme_id: int | None, language: st
     return f"period:fund={fund_id}:{period.label}:scheme={scheme_id or ''}:lang={language}"
 
 
-def public_key(language: str) -> str:
-    """public:lang=nl"""
-    return f"public:lang={language}"
+def public_key(language: str, *, page: bool = False) -> str:
+    """public:lang=nl, or public-page:lang=nl for the page's shorter tables"""
+    return f"public{'-page' if page else ''}:lang={language}"
 
 
 def dashboard(wanted: Filter, *, fresh: bool = False) -> tuple[list[Chart], Snapshot]:
@@ -78,6 +78,14 @@ def public(*, fresh: bool = False) -> PublicFigures:
     """The public figures (they carry their own computed_at)."""
     kept = _serve(public_key(_language()), lambda: js.public_to_json(public_figures()),
                   max_age_of(None), None, fresh)  # fmt: skip
+    return js.public_from_json(kept.payload)
+
+
+def public_page(*, fresh: bool = False) -> PublicFigures:
+    """The public figures as /openbaar shows them (public.for_page), from the stored full
+    figures: a snapshot a tenth of the size, as fresh as the one it was cut from."""
+    compute = lambda: js.public_to_json(for_page(public()))  # noqa: E731
+    kept = _serve(public_key(_language(), page=True), compute, max_age_of(None), None, fresh)
     return js.public_from_json(kept.payload)
 
 
@@ -139,9 +147,10 @@ def refresh_all(*, full: bool = False, progress: Callable[[str], None] = lambda 
                 timings.append(_timed(f"{quarter.label} {language}", run))
         progress(f"fund {fund_id} {name}: " + ", ".join(timings))
     timings = []
-    for language in _languages("public:"):
+    for language in _languages("public"):  # public: and public-page:
         with _speaking(language):
             timings.append(_timed(f"public {language}", lambda: public(fresh=True)))
+            timings.append(_timed(f"its page {language}", lambda: public_page(fresh=True)))
     progress("public figures: " + ", ".join(timings))
     forgotten = 0
     if full:

@@ -71,6 +71,7 @@ def public_from_json(data: dict) -> PublicFigures:
             providers=[CountRow(**row) for row in fund["providers"]],
             municipalities=[CountRow(**row) for row in fund["municipalities"]],
             total=_count_row(fund["total"]),
+            left_out=fund.get("left_out", {}),
         )
         for fund in data["funds"]
     ]
