@@ -89,3 +89,19 @@ def test_a_share_and_its_rest_add_up_to_the_whole(cents, bps):
     assert share + rest == whole
     assert not share.is_negative
     assert not rest.is_negative
+
+
+@given(st.integers(min_value=-(10**13), max_value=10**13), st.sampled_from(["nl", "de", "en"]))
+def test_formatting_writes_what_babel_writes(cents, locale):
+    from babel.numbers import format_currency
+
+    expected = format_currency(Money(cents).to_decimal(), "EUR", locale=locale)
+    assert Money(cents).format(locale) == expected
+
+
+def test_a_locale_not_grouping_by_threes_goes_through_babel():
+    from babel.numbers import format_currency
+
+    amount = Money(1_234_567_89)
+    assert amount.format("hi") == format_currency(amount.to_decimal(), "EUR", locale="hi")
+    assert amount.format("nl") == "€\xa01.234.567,89"

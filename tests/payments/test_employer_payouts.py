@@ -288,3 +288,29 @@ def test_the_api_and_the_batch_page_name_each_payee_and_its_kind(app, client, lo
     assert reference in text
     with app.app_context():
         assert _("Employer") in text
+
+
+def test_a_batch_page_shows_its_payees_a_page_at_a_time(client, login, both, api_headers,
+                                                        monkeypatch):  # fmt: skip
+    from wallet.payments import views
+
+    monkeypatch.setattr(views, "PAYEES_PER_PAGE", 1)
+    _fund_id, admin, _reimbursement_id = both
+    made = client.post("/api/v1/payout-batches", json={"method": "sepa"},
+                       headers=api_headers(admin))  # fmt: skip
+    names = [item["payee_name"] for item in made.json["items"]]
+    login(client, admin)
+    first = client.get(f"/fund/payouts/{made.json['id']}").text
+    second = client.get(f"/fund/payouts/{made.json['id']}?page=2").text
+    beyond = client.get(f"/fund/payouts/{made.json['id']}?page=9")
+
+    assert len(names) == 2
+    assert names[0] in first
+    assert names[1] not in first
+    assert names[1] in second
+    assert names[0] not in second
+    assert "?page=2" in first
+    assert beyond.status_code == 200
+    assert names[1] in beyond.text
+    for text in (first, second):  # the batch still moves money, whichever page is shown
+        assert f"/fund/payouts/{made.json['id']}/submit" in text

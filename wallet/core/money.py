@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 CURRENCIES = frozenset({"EUR"})
 # Ten million euro: larger than any single budget, course or batch line Leerwallet handles.
@@ -102,13 +103,43 @@ class Money:
         return Decimal(self.cents).scaleb(-2)
 
     def format(self, locale: str = "nl") -> str:
-        """The amount as people of `locale` read it, e.g. "€ 1.250,00"."""
-        from babel.numbers import format_currency
+        """The amount as people of `locale` read it, e.g. "€ 1.250,00" (as babel writes it; a
+        page of a thousand amounts would spend a second in babel, so its layout is learnt once
+        per locale and filled in here)."""
+        layout = _layout(locale, self.currency)
+        if layout is None:
+            from babel.numbers import format_currency
 
-        return format_currency(self.to_decimal(), self.currency, locale=locale)
+            return format_currency(self.to_decimal(), self.currency, locale=locale)
+        positive, negative, group, decimal = layout
+        whole, part = divmod(abs(self.cents), 100)
+        number = f"{whole:,}".replace(",", group) + f"{decimal}{part:02d}"
+        return (negative if self.cents < 0 else positive).replace(_NUMBER, number)
 
     def __str__(self) -> str:
         return f"{self.currency} {self.to_decimal():.2f}"
+
+
+_NUMBER = "\x00"  # where the number goes in a learnt layout
+
+
+@cache
+def _layout(locale: str, currency: str) -> tuple[str, str, str, str] | None:
+    """How babel writes `currency` in `locale`: (positive, negative, group symbol, decimal
+    symbol), the number marked by _NUMBER; None unless it groups by threes with two decimals
+    (then every amount goes through babel itself)."""
+    from babel.numbers import format_currency, get_decimal_symbol, get_group_symbol
+
+    group, decimal = get_group_symbol(locale), get_decimal_symbol(locale)
+    one = f"1{decimal}00"
+    positive = format_currency(Decimal("1.00"), currency, locale=locale)
+    negative = format_currency(Decimal("-1.00"), currency, locale=locale)
+    if positive.count(one) != 1 or negative.count(one) != 1:
+        return None
+    big = format_currency(Decimal("1234567.89"), currency, locale=locale)
+    if big != positive.replace(one, f"1{group}234{group}567{decimal}89"):
+        return None
+    return positive.replace(one, _NUMBER), negative.replace(one, _NUMBER), group, decimal
 
 
 def check_amount(cents: int, *, allow_zero: bool = False) -> int:

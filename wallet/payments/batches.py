@@ -737,18 +737,35 @@ def claim_references(batch: PayoutBatch) -> dict[int, str]:
     return dict(rows.all())
 
 
-def lines_by_item(batch: PayoutBatch) -> dict[int, list[PayoutLine]]:
-    """The batch's lines per item."""
-    rows = session.scalars(
+def lines_by_item(batch: PayoutBatch, item_ids: list[int] | None = None
+                  ) -> dict[int, list[PayoutLine]]:  # fmt: skip
+    """The batch's lines per item (of the items `item_ids` only, when given)."""
+    query = (
         sa.select(PayoutLine)
         .join(PayoutItem)
         .where(PayoutItem.batch_id == batch.id)
         .order_by(PayoutLine.id)
     )
+    if item_ids is not None:
+        query = query.where(PayoutLine.item_id.in_(item_ids))
+    rows = session.scalars(query)
     grouped: dict[int, list[PayoutLine]] = defaultdict(list)
     for line in rows:
         grouped[line.item_id].append(line)
     return grouped
+
+
+def has_transfers(batch: PayoutBatch) -> bool:
+    """Whether the batch still moves money to a bank: a line with an amount, not released,
+    of a payee whose payment did not fail."""
+    query = (
+        sa.select(PayoutLine.id)
+        .join(PayoutItem)
+        .where(PayoutItem.batch_id == batch.id, PayoutItem.status != ItemStatus.FAILED,
+               PayoutLine.amount_cents > 0, PayoutLine.released.is_(False))
+        .limit(1)
+    )  # fmt: skip
+    return session.scalar(query) is not None
 
 
 def make_due_batches() -> list[BatchOutcome]:

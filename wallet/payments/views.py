@@ -32,6 +32,7 @@ from wallet.payments.models import PayoutMethod
 from wallet.payments.payees import iban_problem
 
 bp = Blueprint("payments", __name__, url_prefix="/fund/payouts")
+PAYEES_PER_PAGE = 50  # a national batch pays hundreds of providers and employers
 
 
 class NewBatchForm(FlaskForm):
@@ -123,14 +124,14 @@ def show(batch_id: int):
     batch = batches.get_batch(batch_id, current_user.fund_id)
     fund = session.get(Fund, current_user.fund_id)
     problem = iban_problem(fund.iban)
-    lines = batches.lines_by_item(batch)
-    live = {item.id for item in batch.items if item.status.value != "failed"}
-    has_transfers = any(line.amount_cents > 0 and not line.released
-                        for item_id, item_lines in lines.items() if item_id in live
-                        for line in item_lines)  # fmt: skip
+    pages = max(1, -(-len(batch.items) // PAYEES_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    shown = batch.items[(page - 1) * PAYEES_PER_PAGE : page * PAYEES_PER_PAGE]
+    lines = batches.lines_by_item(batch, [item.id for item in shown])
     return render_template("payments/show.html", batch=batch, labels=BATCH_LABELS,
                            item_labels=ITEM_LABELS, payee_labels=PAYEE_LABELS, lines=lines,
-                           has_transfers=has_transfers,
+                           items=shown, page=page, pages=pages, per_page=PAYEES_PER_PAGE,
+                           has_transfers=batches.has_transfers(batch),
                            form=ReasonForm(), fund_iban_problem=problem)  # fmt: skip
 
 
