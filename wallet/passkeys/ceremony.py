@@ -101,4 +101,6 @@ def mark_answered(challenge: bytes) -> bool:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     digest = hashlib.sha256(challenge).hexdigest()
     insert = dialect.insert(AnsweredChallenge).values(digest=digest, answered_at=now)
-    return session.execute(insert.on_conflict_do_nothing()).rowcount == 1
+    # RETURNING, not rowcount: the driver may not count an INSERT ... ON CONFLICT's rows.
+    returning = insert.on_conflict_do_nothing().returning(AnsweredChallenge.digest)
+    return session.execute(returning).scalar() is not None
