@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import cbor2
 import pytest
 import sqlalchemy as sa
 from flask import session as web_session
@@ -96,6 +97,16 @@ def test_a_wrong_registration_answer_adds_nothing(
         services.add_passkey(worker, "Phone", answer)
     assert _passkeys() == []
     assert _mail("passkey_added") == []
+
+
+def test_a_malformed_public_key_is_refused_not_an_error(in_request, make_worker):
+    worker = in_request(make_worker())
+    authenticator = SoftAuthenticator()
+    authenticator._cose_key = lambda: cbor2.dumps({1: 2, 3: -7})  # EC2 without curve and point
+    answer = authenticator.create(services.registration_options(worker), origin=_origin())
+    with pytest.raises(PasskeyRefused):
+        services.add_passkey(worker, "Phone", answer)
+    assert _passkeys() == []
 
 
 def test_a_registration_answer_after_the_challenges_lifetime_is_refused(in_request, make_worker):

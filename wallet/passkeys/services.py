@@ -44,14 +44,22 @@ from wallet.core import clock
 from wallet.core.db import require_no_unit_of_work, session, unit_of_work
 from wallet.core.errors import DomainError, NotFound, ValidationFailed
 from wallet.passkeys import notices
-from wallet.passkeys.ceremony import lifetime, mark_answered, new_challenge, relying_party
-from wallet.passkeys.ceremony import take_challenge as _take
+from wallet.passkeys.ceremony import (
+    lifetime,
+    mark_answered,
+    new_challenge,
+    relying_party,
+    take_challenge,
+)
 from wallet.passkeys.models import Passkey
 
 REGISTER, SIGN_IN, SECOND_FACTOR = "register", "sign_in", "second_factor"
 MAX_PASSKEYS = 20  # per user: plenty for every phone, laptop and key a person has
 MAX_ANSWER_LENGTH = 20_000  # characters of a browser's answer; real ones are a few hundred
 NAME_LENGTH = 100
+# What a malformed answer can raise inside the `webauthn` package besides its own errors (a
+# COSE key without its curve is a KeyError there): all of it is a refusal, never a 500.
+MALFORMED = (WebAuthnException, KeyError, TypeError, ValueError)
 # Sign-in without a password: workers only. Staff decide on money and sign in with their
 # password plus a second factor, for which a passkey serves through `verify_assertion`.
 PASSWORDLESS_ROLES = (Role.WORKER,)
@@ -139,7 +147,7 @@ def add_passkey(user: User, name: str, answer: str) -> Passkey:
     if not name or len(name) > NAME_LENGTH:
         message = _("Give the passkey a name of at most 100 characters, like 'Phone'.")
         raise ValidationFailed(message, errors={"name": message})
-    taken = _take(REGISTER)
+    taken = take_challenge(REGISTER)
     if taken is None or taken[1].get("user_id") != str(user.id):
         raise PasskeyRefused(_("Adding the passkey took too long. Try again."))
     challenge, kept = taken
@@ -155,7 +163,7 @@ def add_passkey(user: User, name: str, answer: str) -> Passkey:
             expected_rp_id=rp.id,
             expected_origin=rp.origin,
         )
-    except WebAuthnException as error:
+    except MALFORMED as error:
         current_app.logger.info("passkey registration refused: %s", error)
         raise _refused() from error
     credential_id = bytes_to_base64url(verified.credential_id)
@@ -269,13 +277,13 @@ def _check_answer(purpose: str, answer: str, *, user: User | None,
                   require_user_verification: bool) -> _CheckedAnswer:  # fmt: skip
     """The verified answer to the challenge of `purpose` by a passkey (of `user` when given);
     PasskeyRefused for anything else. Nothing is written yet: see `_accept`."""
-    taken = _take(purpose)
+    taken = take_challenge(purpose)
     if taken is None or (user is not None and taken[1].get("user_id") != str(user.id)):
         raise PasskeyRefused(_("Signing in with the passkey took too long. Try again."))
     challenge = taken[0]
     try:
         credential = parse_authentication_credential_json((answer or "")[:MAX_ANSWER_LENGTH])
-    except WebAuthnException as error:
+    except MALFORMED as error:
         raise _refused() from error
     passkey = session.scalar(sa.select(Passkey).where(Passkey.credential_id == credential.id))
     if passkey is None or (user is not None and passkey.user_id != user.id):
@@ -294,7 +302,7 @@ def _check_answer(purpose: str, answer: str, *, user: User | None,
             credential_current_sign_count=passkey.sign_count,
             require_user_verification=require_user_verification,
         )
-    except WebAuthnException as error:
+    except MALFORMED as error:
         current_app.logger.info("passkey %s refused: %s", passkey.id, error)
         raise _refused() from error
     return _CheckedAnswer(passkey, challenge, verified.new_sign_count)
