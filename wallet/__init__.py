@@ -109,8 +109,8 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.grants.views import bp as grants_bp
     from wallet.home.views import bp as home_bp
     from wallet.notifications.views import bp as notifications_bp
-    from wallet.passkeys.views import bp as passkeys_bp
     from wallet.ops.views import bp as ops_bp
+    from wallet.passkeys.views import bp as passkeys_bp
     from wallet.payments.pages import bp as online_bp
     from wallet.payments.views import bp as payments_bp
     from wallet.payments.webhooks import bp as webhooks_bp
