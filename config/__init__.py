@@ -49,6 +49,14 @@ def _base() -> dict:
         # The site's address for every link in an e-mail or handed to another service; never
         # taken from a request's Host header, which whoever sends the request chooses.
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
+        # Passkeys (WebAuthn): the relying party id (a domain, never an IP address) and the
+        # origin browsers report. Unset, both come from BASE_URL; a loopback BASE_URL such as
+        # http://127.0.0.1:5000 gives localhost, since browsers refuse an IP address.
+        "PASSKEY_RP_ID": _env("PASSKEY_RP_ID"),
+        "PASSKEY_ORIGIN": _env("PASSKEY_ORIGIN"),
+        "PASSKEY_RP_NAME": "Leerwallet",
+        # How long the browser and the person have to answer a passkey challenge.
+        "PASSKEY_CHALLENGE_SECONDS": int(_env("PASSKEY_CHALLENGE_SECONDS", "300")),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed
         # (0: none, the socket's peer is the client). Set it to the number of proxies a
         # request passes, so throttling and fraud signals see the client, not the proxy.

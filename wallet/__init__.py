@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.home.views import bp as home_bp
     from wallet.notifications.views import bp as notifications_bp
     from wallet.ops.views import bp as ops_bp
+    from wallet.passkeys.views import bp as passkeys_bp
     from wallet.payments.pages import bp as online_bp
     from wallet.payments.views import bp as payments_bp
     from wallet.payments.webhooks import bp as webhooks_bp
@@ -124,7 +125,7 @@ def _register_blueprints(app: Flask) -> None:
                   applications_bp, claims_bp, audit_bp, notifications_bp, payments_bp,
                   online_bp, webhooks_bp, ops_bp, employers_bp, brokers_bp,
                   placements_bp, fund_placements_bp, reimbursements_bp, public_bp,
-                  bankdetails_bp, reports_bp)  # fmt: skip
+                  bankdetails_bp, reports_bp, passkeys_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)

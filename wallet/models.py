@@ -20,6 +20,7 @@ from wallet.grants.models import (
 )
 from wallet.ledger.models import Hold, LedgerAccount, LedgerTransaction, Posting
 from wallet.notifications.models import OutboxMessage
+from wallet.passkeys.models import AnsweredChallenge, Passkey
 from wallet.payments.models import (
     BankStatementImport,
     Copayment,
@@ -38,6 +39,7 @@ from wallet.schemes.models import Scheme
 __all__ = [
     "Accreditation",
     "AllocationRun",
+    "AnsweredChallenge",
     "ApiToken",
     "Application",
     "ApplicationPart",
@@ -70,6 +72,7 @@ __all__ = [
     "LotteryDraw",
     "MoneyDay",
     "OutboxMessage",
+    "Passkey",
     "PasswordReset",
     "PayoutBatch",
     "PayoutItem",
