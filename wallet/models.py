@@ -20,6 +20,7 @@ from wallet.grants.models import (
 )
 from wallet.ledger.models import Hold, LedgerAccount, LedgerTransaction, Posting
 from wallet.notifications.models import OutboxMessage
+from wallet.oidc.models import OidcIdentity
 from wallet.payments.models import (
     BankStatementImport,
     Copayment,
@@ -69,6 +70,7 @@ __all__ = [
     "LoginFailure",
     "LotteryDraw",
     "MoneyDay",
+    "OidcIdentity",
     "OutboxMessage",
     "PasswordReset",
     "PayoutBatch",
