@@ -34,6 +34,7 @@ class Provider:
 
     issuer: str
     received: list[tuple[str, dict]] = field(default_factory=list)
+    stop: Callable[[], None] = lambda: None
 
     def set_person(self, sub: str, **claims) -> None:
         """What the provider tells about `sub` (name, email, ...)."""
@@ -67,7 +68,7 @@ def _recording(app, provider: Provider):
 @pytest.fixture
 def start_provider() -> Iterator[Callable[[], Provider]]:
     """start_provider() -> a new provider (a new issuer) on 127.0.0.1, stopped after the test."""
-    servers = []
+    stopping: list[Callable[[], None]] = []
 
     def start() -> Provider:
         provider = Provider(issuer="")
@@ -77,14 +78,20 @@ def start_provider() -> Iterator[Callable[[], Provider]]:
         provider.issuer = f"http://127.0.0.1:{server.server_port}"
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        servers.append((server, thread))
+
+        def stop() -> None:
+            if thread.is_alive():
+                server.shutdown()
+                server.server_close()
+                thread.join(5)
+
+        provider.stop = stop
+        stopping.append(stop)
         return provider
 
     yield start
-    for server, thread in servers:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    for stop in stopping:
+        stop()
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ session only (nothing is written) until the person links it with their password 
 
 from __future__ import annotations
 
-import time
-
 from flask import (
     Blueprint,
     abort,
@@ -24,6 +22,7 @@ from flask_login import login_user
 
 from wallet.accounts.forms import WorkerRegistrationForm
 from wallet.accounts.models import User
+from wallet.core import clock
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import show_errors
 from wallet.core.urls import safe_redirect_target
@@ -71,7 +70,7 @@ def callback():
     user = services.known_user(identity)
     if user is not None:
         return _log_in(user, session.get(NEXT))
-    session[PENDING] = {**identity.__dict__, "until": time.time() + PENDING_SECONDS}
+    session[PENDING] = {**identity.__dict__, "until": clock.now().timestamp() + PENDING_SECONDS}
     return redirect(url_for("oidc.link"))
 
 
@@ -125,7 +124,7 @@ def register():
 
 def _pending() -> client.ProviderIdentity | None:
     data = session.get(PENDING)
-    if not isinstance(data, dict) or data.get("until", 0) < time.time():
+    if not isinstance(data, dict) or data.get("until", 0) < clock.now().timestamp():
         session.pop(PENDING, None)
         return None
     return client.ProviderIdentity(
