@@ -75,6 +75,8 @@ def init_app(app: Flask) -> None:
     if not app.config.get("OIDC_CLIENT_ID"):
         raise settings.ConfigurationError("OIDC_CLIENT_ID must be set with OIDC_ISSUER.")
     issuer = app.config["OIDC_ISSUER"]
+    if app.config.get("ENVIRONMENT") == "production" and not issuer.startswith("https://"):
+        raise settings.ConfigurationError("OIDC_ISSUER must be an https:// address in production.")
     oauth = OAuth(app)
     oauth.register(
         CLIENT_NAME,
