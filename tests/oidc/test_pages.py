@@ -99,7 +99,8 @@ def test_a_sign_up_whose_identity_was_linked_meanwhile_writes_nothing(
     worker = make_worker()
     other = make_oidc_app(provider.issuer).test_client()
     sign_in(other, provider, "pseudo-new")
-    assert other.post("/oidc/link", data={"email": worker.email, "password": PASSWORD})
+    linked = other.post("/oidc/link", data={"email": worker.email, "password": PASSWORD})
+    assert linked.status_code == 302
     page = oidc_client.post("/oidc/register", data=_worker_form())
     assert page.status_code == 409
     assert db.scalar(sa.select(sa.func.count()).select_from(User)) == 1

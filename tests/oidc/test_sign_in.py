@@ -132,6 +132,15 @@ def test_an_answer_is_used_once(oidc_client, make_oidc_app, provider, make_worke
     assert logged_in_user_id(fresh) is None
 
 
+def test_only_the_latest_sign_in_of_a_session_is_answered(oidc_client, provider, make_worker):
+    worker = make_worker()
+    first = provider.answer(start_sign_in(oidc_client), "pseudo-1")
+    latest = provider.answer(start_sign_in(oidc_client), "pseudo-1")
+    assert oidc_client.get(local(first)).status_code == 400
+    assert oidc_client.get(local(latest)).headers["Location"] == "/oidc/link"
+    assert _link(oidc_client, worker.email).status_code == 302
+
+
 def test_an_id_token_with_another_sessions_nonce_is_refused(
     oidc_client, make_oidc_app, provider, make_worker, db
 ):

@@ -15,7 +15,7 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth, OAuthError
 from authlib.integrations.flask_client.apps import FlaskOAuth2App
-from flask import Flask, current_app
+from flask import Flask, current_app, session
 from flask_babel import gettext as _
 from joserfc.errors import JoseError
 
@@ -126,6 +126,10 @@ def begin():
     verifier wait in the session for the answer."""
     client = _client()
     _metadata(client)
+    # One sign-in at a time per session: an earlier one's state (and its nonce and verifier)
+    # is forgotten, so its answer is refused and the session cookie never grows.
+    for key in [key for key in session if key.startswith(f"_state_{CLIENT_NAME}_")]:
+        session.pop(key)
     return client.authorize_redirect(external_url("oidc.callback"))
 
 

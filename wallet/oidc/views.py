@@ -6,6 +6,8 @@ session only (nothing is written) until the person links it with their password 
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import (
     Blueprint,
     abort,
@@ -70,7 +72,7 @@ def callback():
     user = services.known_user(identity)
     if user is not None:
         return _log_in(user, session.get(NEXT))
-    session[PENDING] = {**identity.__dict__, "until": clock.now().timestamp() + PENDING_SECONDS}
+    session[PENDING] = {**asdict(identity), "until": clock.now().timestamp() + PENDING_SECONDS}
     return redirect(url_for("oidc.link"))
 
 
