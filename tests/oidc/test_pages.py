@@ -38,6 +38,20 @@ def test_an_issuer_without_a_client_id_stops_the_app(make_oidc_app):
         make_oidc_app("http://127.0.0.1:9", OIDC_CLIENT_ID=None)
 
 
+def test_production_wants_an_https_issuer(app, monkeypatch):
+    from config import ConfigurationError
+    from wallet import create_app
+
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("BASE_URL", "https://leerwallet.example")
+    settings = {"ENVIRONMENT": "production", "OIDC_CLIENT_ID": "leerwallet"}
+    with pytest.raises(ConfigurationError, match="https"):
+        create_app({**settings, "OIDC_ISSUER": "http://broker.example"})
+    production = create_app({**settings, "OIDC_ISSUER": "https://broker.example"})
+    production.extensions["db_engine"].dispose()
+
+
 def _worker_form(**changes) -> dict:
     form = {
         "name": "Sanne de Vries",
