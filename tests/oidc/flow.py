@@ -10,6 +10,7 @@ app sent (the PKCE code verifier of the token request, for one).
 from __future__ import annotations
 
 import io
+import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ class Provider:
     issuer: str
     received: list[tuple[str, dict]] = field(default_factory=list)
     stop: Callable[[], None] = lambda: None
+    # Set to change the token endpoint's answer on its way back, as a network attacker would.
+    tamper: Callable[[dict], dict] | None = None
 
     def set_person(self, sub: str, **claims) -> None:
         """What the provider tells about `sub` (name, email, ...)."""
@@ -60,7 +63,17 @@ def _recording(app, provider: Provider):
         environ["wsgi.input"] = io.BytesIO(body)
         form = {name: values[0] for name, values in parse_qs(body.decode("latin-1")).items()}
         provider.received.append((environ["PATH_INFO"], form))
-        return app(environ, start_response)
+        if provider.tamper is None or environ["PATH_INFO"] != "/oauth2/token":
+            return app(environ, start_response)
+        answer: dict = {}
+
+        def keep(status, headers, exc_info=None):
+            answer.update(status=status, headers=headers)
+
+        body = json.dumps(provider.tamper(json.loads(b"".join(app(environ, keep))))).encode()
+        headers = [(k, v) for k, v in answer["headers"] if k.lower() != "content-length"]
+        start_response(answer["status"], [*headers, ("Content-Length", str(len(body)))])
+        return [body]
 
     return wsgi
 

@@ -1,6 +1,12 @@
 """Sign-in with an OpenID Connect provider: link once, then the subject logs the person in."""
 
+import base64
+import json
+
+import pytest
 import sqlalchemy as sa
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 
 from tests.conftest import PASSWORD
 from tests.oidc.flow import local, logged_in_user_id, query, sign_in, start_sign_in
@@ -226,3 +232,57 @@ def test_an_inactive_account_is_not_logged_in(oidc_client, make_oidc_app, provid
     page = sign_in(client, provider, "pseudo-1")
     assert page.headers["Location"] == "/oidc/link"
     assert logged_in_user_id(client) is None
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _someone_else(header: dict, claims: dict, signature: str) -> str:
+    """The provider's signature kept over a payload changed to another person."""
+    return ".".join(
+        [_b64(json.dumps(header).encode()), _b64(json.dumps(claims).encode()), signature]
+    )
+
+
+def _own_key(header: dict, claims: dict, signature: str) -> str:
+    """Issuer, audience, nonce and expiry right, signed with another key (same key id)."""
+    return jwt.encode(header, claims, RSAKey.generate_key(2048))
+
+
+def _unsigned(header: dict, claims: dict, signature: str) -> str:
+    """alg "none": no signature at all."""
+    return ".".join(
+        [
+            _b64(json.dumps({**header, "alg": "none"}).encode()),
+            _b64(json.dumps(claims).encode()),
+            "",
+        ]
+    )
+
+
+@pytest.mark.parametrize("forge", [_someone_else, _own_key, _unsigned])
+def test_an_id_token_not_signed_by_the_issuers_key_is_refused(
+    oidc_client, make_oidc_app, provider, make_worker, forge
+):
+    victim = make_worker()
+    sign_in(oidc_client, provider, "pseudo-victim")
+    _link(oidc_client, victim.email)
+    oidc_client.post("/logout", data={})
+
+    def forged(answer: dict) -> dict:
+        header, claims, signature = answer["id_token"].split(".")
+        # The attacker's own (valid) token, made to name the victim's subject.
+        claims = {**json.loads(_unb64(claims)), "sub": "pseudo-victim"}
+        return {**answer, "id_token": forge(json.loads(_unb64(header)), claims, signature)}
+
+    provider.tamper = forged
+    attacker = make_oidc_app(provider.issuer).test_client()
+    page = sign_in(attacker, provider, "pseudo-attacker")
+    assert page.status_code == 400
+    assert "kon niet worden gecontroleerd" in page.text
+    assert logged_in_user_id(attacker) is None
