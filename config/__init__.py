@@ -71,6 +71,14 @@ def _base() -> dict:
         "MAIL_PASSWORD": _env("MAIL_PASSWORD"),
         "MAIL_USE_STARTTLS": _env("MAIL_USE_STARTTLS", "false").lower() in ("1", "true", "yes"),
         "MAIL_FROM": _env("MAIL_FROM", "Leerwallet <noreply@leerwallet.nl>"),
+        # Sign-in with an OpenID Connect identity provider (e.g. DigiD through a broker). Without
+        # OIDC_ISSUER the button is hidden and the /oidc pages answer 404. The issuer is the
+        # exact `issuer` of its discovery document (/.well-known/openid-configuration).
+        "OIDC_ISSUER": _env("OIDC_ISSUER"),
+        "OIDC_CLIENT_ID": _env("OIDC_CLIENT_ID"),
+        "OIDC_CLIENT_SECRET": _env("OIDC_CLIENT_SECRET"),
+        "OIDC_LABEL": _env("OIDC_LABEL", "DigiD"),
+        "OIDC_SCOPES": _env("OIDC_SCOPES", "openid profile email"),
         "ENVIRONMENT": "base",
     }
 

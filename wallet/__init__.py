@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.grants.views import bp as grants_bp
     from wallet.home.views import bp as home_bp
     from wallet.notifications.views import bp as notifications_bp
+    from wallet.oidc import init_app as init_oidc
     from wallet.ops.views import bp as ops_bp
     from wallet.passkeys.views import bp as passkeys_bp
     from wallet.payments.pages import bp as online_bp
@@ -129,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)
+    init_oidc(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -20,6 +20,7 @@ from wallet.grants.models import (
 )
 from wallet.ledger.models import Hold, LedgerAccount, LedgerTransaction, Posting
 from wallet.notifications.models import OutboxMessage
+from wallet.oidc.models import OidcIdentity
 from wallet.passkeys.models import AnsweredChallenge, Passkey
 from wallet.payments.models import (
     BankStatementImport,
@@ -71,6 +72,7 @@ __all__ = [
     "LoginFailure",
     "LotteryDraw",
     "MoneyDay",
+    "OidcIdentity",
     "OutboxMessage",
     "Passkey",
     "PasswordReset",

@@ -4,7 +4,7 @@ passkeys (user, name, credential id, public key, signature counter, transports, 
 added and last used); passkey_answered_challenges keeps the SHA-256 of each accepted
 challenge for its lifetime, so no answer counts twice.
 
-Revision ID: 0030_passkeys
+Revision ID: 0025_passkeys
 Revises: 0024_money_rollup
 Create Date: 2026-12-02 03:09:42.082008
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 import wallet.core.db
 
-revision = "0030_passkeys"
+revision = "0025_passkeys"
 down_revision = "0024_money_rollup"
 branch_labels = None
 depends_on = None

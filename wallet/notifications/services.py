@@ -114,6 +114,13 @@ TOPICS: dict[str, tuple[str, str]] = {
            "choose a new one at once with 'Forgot your password?' on the sign-in page and "
            "tell your fund or the platform administrators."),
     ),
+    "oidc_identity_linked": (
+        N_("You can now log in to Leerwallet with %(provider)s"),
+        N_("Your Leerwallet account was just linked to your %(provider)s identity: from now "
+           "on you can log in with %(provider)s. If you did not do this, someone else may "
+           "know your password: choose a new one at once with 'Forgot your password?' on the "
+           "sign-in page and tell your fund or the platform administrators."),
+    ),
     "follow_up_due": (
         N_("Follow-up due for %(person)s (application %(reference)s)"),
         N_("It is %(months)s months since %(person)s started (application %(reference)s). "
