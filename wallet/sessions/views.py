@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from wallet.accounts.access import role_required
@@ -66,7 +67,12 @@ def end_others():
     form = ConfirmForm()
     if form.validate_on_submit():
         ended = services.end_sessions_of(current_user.id, keep=services.current_session_id())
-        flash(_("You are signed out everywhere else (%(n)d sessions ended).", n=ended), "success")
+        message = ngettext(
+            "You are signed out everywhere else (%(num)d session ended).",
+            "You are signed out everywhere else (%(num)d sessions ended).",
+            ended,
+        )
+        flash(message, "success")
         return redirect(url_for("sessions.index"))
     others = len([row for row in _rows() if not row["current"]])
     return render_template("sessions/confirm.html", form=form, row=None, others=others)
