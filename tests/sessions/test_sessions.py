@@ -383,3 +383,17 @@ def test_a_signed_in_request_reads_its_session_once_and_writes_nothing(
     assert page.status_code == 200
     assert 'action="/logout"' in page.text  # signed in
     assert statements == ["SELECT"]
+
+
+def test_an_emptied_session_is_deleted_with_its_cookie(store_app, store_client):
+    store_client.post("/language", data={"language": "de"})
+    token = _token(store_client)
+    assert _stored(store_app, token)
+    with store_app.test_request_context("/", headers={"Cookie": f"session={token}"}):
+        session.clear()
+        response = store_app.response_class()
+        store_app.session_interface.save_session(store_app, session, response)
+    assert not _stored(store_app, token)
+    assert any(
+        c.startswith("session=;") for c in response.headers.getlist("Set-Cookie")
+    )  # the browser forgets it too

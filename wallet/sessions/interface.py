@@ -76,8 +76,8 @@ class ServerSessionInterface(SessionInterface):
         user_id = _user_id(session)
         # A new person in the session (sign-in, sign-out) always gets a new id and start.
         restart = session.restart or (record is not None and record.user_id != user_id)
-        if record is not None and (restart or session.rotate):
-            store.delete(record.key)
+        if record is not None and (restart or session.rotate or not session):
+            store.delete(record.key)  # emptied, or moving to a new id
         if not session:
             if record is not None or session.modified:
                 self._forget_cookie(app, response)
