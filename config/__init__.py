@@ -37,6 +37,15 @@ def _base() -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        # Sessions live on the server (wallet.sessions): in Redis when REDIS_URL is set, in
+        # the database otherwise. A session ends after this long without a request (staff
+        # and workers), and at the latest this long after sign-in.
+        "REDIS_URL": _env("REDIS_URL"),
+        "SESSION_IDLE_MINUTES_STAFF": int(_env("SESSION_IDLE_MINUTES_STAFF", "30")),
+        "SESSION_IDLE_MINUTES_WORKER": int(_env("SESSION_IDLE_MINUTES_WORKER", "120")),
+        "SESSION_ABSOLUTE_HOURS": int(_env("SESSION_ABSOLUTE_HOURS", "12")),
+        # A session's last-seen time is written at most this often, not on every request.
+        "SESSION_TOUCH_SECONDS": 60,
         "WTF_CSRF_TIME_LIMIT": None,
         "LOGIN_THROTTLE_ATTEMPTS": 5,
         # Days a provider has to answer an application before it expires and its hold is freed.
@@ -107,6 +116,8 @@ def testing() -> dict:
         ARGON2_PARALLELISM=1,
         # Tests that send e-mail start their own SMTP server; never reach a real one.
         MAIL_SERVER=None,
+        # Sessions in the database; tests/sessions also run them against Redis on purpose.
+        REDIS_URL=None,
         # Offline unless a test points Stripe at localstripe itself.
         STRIPE_SECRET_KEY=None,
         STRIPE_PUBLISHABLE_KEY=None,

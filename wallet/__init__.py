@@ -81,7 +81,7 @@ def _security_headers(response: Response) -> Response:
 
 
 def _init_extensions(app: Flask) -> None:
-    from wallet import i18n
+    from wallet import i18n, sessions
     from wallet.accounts import access
     from wallet.core import db, errors, inputs, templating
 
@@ -89,6 +89,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     csrf.init_app(app)
     access.init_app(app)
+    sessions.init_app(app)  # sessions on the server, and the "your sessions" page
     i18n.init_app(app)
     templating.init_app(app)
     errors.init_app(app)

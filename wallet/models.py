@@ -36,6 +36,7 @@ from wallet.reports.models import HoldDay, MoneyDay, RollupMark
 from wallet.reports.snapshots import ReportSnapshot
 from wallet.scheduler.locks import JobLease
 from wallet.schemes.models import Scheme
+from wallet.sessions.models import StoredSession
 
 __all__ = [
     "Accreditation",
@@ -89,6 +90,7 @@ __all__ = [
     "RollupMark",
     "Scheme",
     "SchemeApplication",
+    "StoredSession",
     "StripeEvent",
     "User",
     "WorkerProfile",

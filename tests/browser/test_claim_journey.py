@@ -61,7 +61,13 @@ def test_worker_applies_provider_claims_administrator_approves(
     _log_in(page, live_server, accredited_provider.email)
     page.get_by_role("navigation").get_by_role("link", name="Aanvragen").click()
     page.get_by_role("button", name="Plaats van").click()
+    expect(page.get_by_role("button", name="Opleiding begonnen")).to_be_visible()
     clock.set_now(clock.now() + dt.timedelta(days=31))  # the live server shares the clock
+    # A month later the session has expired: signing in again leads back to the application.
+    page.reload()
+    page.get_by_label("E-mailadres").fill(accredited_provider.email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Inloggen").click()
     page.get_by_role("button", name="Opleiding begonnen").click()
     page.get_by_role("button", name="Opleiding afgerond").click()
     page.get_by_role("link", name="declareren").click()

@@ -112,7 +112,7 @@ def test_broker_prepares_employer_sends_fund_approves_and_the_follow_up_is_recor
     clock.set_now(
         dt.datetime.combine(due, dt.time(9), tzinfo=dt.UTC)
     )  # the live server shares the clock
-    page.goto(live_server + "/")
+    _log_in(page, live_server, scene.dtab.email)  # months later the session has expired
     link = page.locator(f"main a[href='/placements/{placement_id}']")
     expect(link).to_have_count(1)
     _check(page, assert_accessible, "09-employer-start-follow-up-due")

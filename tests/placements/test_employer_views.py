@@ -276,6 +276,7 @@ def test_a_due_follow_up_is_recorded_on_the_placement_page(client, login, app, s
     assert db.scalar(sa.select(FollowUp).where(FollowUp.months == 6)).recorded_at is None  # not due
     due = db.scalar(sa.select(FollowUp.due_on).where(FollowUp.months == 6))
     clock.set_now(dt.datetime.combine(due, dt.time(12), tzinfo=dt.UTC))
+    login(client, scene.dtab)  # months later the session has expired: sign in again
     assert "Sanne de Vries" in client.get("/employer").text  # follow-ups due on the start page
     page = client.get(f"/placements/{sent}").text
     assert 'name="still_employed"' in page

@@ -70,5 +70,7 @@ def role_required(*roles: Role) -> Callable:
 def init_app(app: Flask) -> None:
     """Attach the login manager."""
     login_manager.init_app(app)
-    login_manager.session_protection = "strong"
+    # The session is not bound to IP address or user agent, which the client chooses or which
+    # change on the road; it lives on the server and gets a new id at sign-in instead.
+    login_manager.session_protection = None
     login_manager.login_view = "accounts.login"

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from wallet.accounts.models import LoginFailure, PasswordLinkPurpose, PasswordReset, User
 from wallet.accounts.names import normalise_email
 from wallet.accounts.passwords import hash_password, password_problem, verify_password
+from wallet.accounts.signals import password_changed
 from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
@@ -158,6 +159,7 @@ def set_password_by_link(token: str, password: str) -> User:
         )
         record("user", user.id, action, actor_id=user.id, after={"link": link.id})
         notify(user, "password_changed")
+        password_changed.send(user, everywhere=True)
     return user
 
 
@@ -187,6 +189,7 @@ def change_password(user: User, current: str, new: str, *, ip_address: str) -> N
         _store(user, new, clock.now())
         record("user", user.id, "password_changed", actor_id=user.id)
         notify(user, "password_changed")
+        password_changed.send(user, everywhere=False)
 
 
 def _store(user: User, password: str, now: dt.datetime) -> None:

@@ -87,6 +87,12 @@ def _reports_rollup() -> str:
     return f"{roll_up()} days rolled up for the reports"
 
 
+def _expire_sessions() -> str:
+    from wallet.sessions.services import expire_sessions
+
+    return f"{expire_sessions()} expired sessions deleted"
+
+
 def _follow_up_reminders() -> str:
     from wallet.placements.followups import send_reminders
 
@@ -128,6 +134,7 @@ JOBS: dict[str, Job] = {
     "grant-expiry-reminders": Job(
         _grant_expiry_reminders, {"hour": 8, "minute": 0}, dt.timedelta(hours=1)
     ),
+    "expire-sessions": Job(_expire_sessions, {"minute": "*/10"}, dt.timedelta(minutes=9)),
     "reports-rollup": Job(_reports_rollup, {"minute": 35}, dt.timedelta(minutes=50)),
     "lapse-commitments": Job(_lapse_commitments, {"hour": 2, "minute": 40}, dt.timedelta(hours=1)),
     "follow-up-reminders": Job(
