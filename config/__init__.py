@@ -42,6 +42,11 @@ def _base() -> dict:
         # Days a provider has to answer an application before it expires and its hold is freed.
         "APPLICATION_RESPOND_DAYS": int(_env("APPLICATION_RESPOND_DAYS", "14")),
         "LOGIN_THROTTLE_MINUTES": 15,
+        # API tokens: valid 90 days unless their maker chooses otherwise, a year at most; their
+        # last use is written at most once a minute.
+        "API_TOKEN_DAYS": 90,
+        "API_TOKEN_MAX_DAYS": 365,
+        "API_TOKEN_USE_SECONDS": 60,
         # argon2id parameters (RFC 9106 "second recommended option" scaled to a web request).
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 64 * 1024,
