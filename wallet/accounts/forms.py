@@ -138,8 +138,8 @@ class ApiTokenForm(FlaskForm):
     scopes = _Checkboxes(
         _l("What the token may do"),
         description=_l("Give a system only what it needs. Your role decides which you can give."),
+        # No `required` on the boxes (it would ask for every one); the service wants one.
         default=[Scope.READ.value],
-        validators=[DataRequired(_l("Choose at least one scope."))],
     )
     valid_days = IntegerField(
         _l("Valid for (days)"),
