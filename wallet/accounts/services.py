@@ -391,7 +391,6 @@ def _note_use(token: ApiToken) -> None:
             .values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
-    session.refresh(token)
 
 
 def user_for_token(plain: str) -> User | None:
