@@ -274,3 +274,42 @@ def test_existing_tokens_get_their_roles_scopes_and_90_days_by_the_migration(tmp
     assert scopes == "read claims catalogue"
     now = dt.datetime.now(dt.UTC)
     assert now + dt.timedelta(days=89) < expires <= now + dt.timedelta(days=90)
+
+
+def test_a_handler_can_declare_a_scope_other_than_its_methods_default():
+    """`@requires_scope` wins over GET's read and over the blueprint's write scope."""
+    from flask import Flask
+    from flask.views import MethodView
+
+    from wallet.api.scopes import requires_scope, scope_needed
+
+    probe = Flask(__name__)
+
+    @requires_scope(Scope.PAYOUTS)
+    def sepa_file():
+        return ""
+
+    class Import(MethodView):
+        @requires_scope(Scope.CATALOGUE)
+        def post(self):
+            return ""
+
+        def get(self):
+            return ""
+
+    probe.add_url_rule("/sepa", view_func=sepa_file)
+    probe.add_url_rule("/import", view_func=Import.as_view("import"))
+    with probe.app_context():
+        assert scope_needed("sepa_file", "GET", Scope.CLAIMS) == Scope.PAYOUTS
+        assert scope_needed("import", "POST", Scope.CLAIMS) == Scope.CATALOGUE
+        assert scope_needed("import", "GET", Scope.CLAIMS) == Scope.READ
+        assert scope_needed("import", "PUT", None) is None
+
+
+def test_an_expired_token_is_listed_as_expired(client, make_provider_user, login, token_for):
+    user = make_provider_user(preferred_language="en")
+    token_for(user, "read", days=1)
+    login(client, user)
+    assert "Expired" not in client.get("/account/tokens").text
+    clock.set_now(clock.now() + dt.timedelta(days=1, seconds=1))
+    assert "Expired" in client.get("/account/tokens").text
