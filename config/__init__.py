@@ -51,6 +51,27 @@ def _base() -> dict:
         # Days a provider has to answer an application before it expires and its hold is freed.
         "APPLICATION_RESPOND_DAYS": int(_env("APPLICATION_RESPOND_DAYS", "14")),
         "LOGIN_THROTTLE_MINUTES": 15,
+        # API tokens: valid 90 days unless their maker chooses otherwise, a year at most; their
+        # last use is written at most once a minute.
+        "API_TOKEN_DAYS": 90,
+        "API_TOKEN_MAX_DAYS": 365,
+        "API_TOKEN_USE_SECONDS": 60,
+        # Rate limits (Flask-Limiter): counters in memory, or in Redis when
+        # RATELIMIT_STORAGE_URI or REDIS_URL is set (needed with several app processes). Login
+        # counts per address (wallet.accounts also throttles per account and address),
+        # registration per address and per network (/24, /56), the step-up per user, the API
+        # per token. Only POSTs count, apart from the API.
+        "RATELIMIT_ENABLED": _env("RATELIMIT_ENABLED", "true").lower() in ("1", "true", "yes"),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI"),
+        "RATELIMIT_KEY_PREFIX": "leerwallet",
+        # Redis unreachable: count in this process's memory instead of failing every request.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "20 per minute; 200 per hour"),
+        "REGISTRATION_RATE_LIMIT": _env("REGISTRATION_RATE_LIMIT", "10 per hour; 30 per day"),
+        "REGISTRATION_NETWORK_RATE_LIMIT": _env("REGISTRATION_NETWORK_RATE_LIMIT", "30 per hour"),
+        "PASSWORD_RESET_RATE_LIMIT": _env("PASSWORD_RESET_RATE_LIMIT", "5 per 15 minutes"),
+        "STEP_UP_RATE_LIMIT": _env("STEP_UP_RATE_LIMIT", "10 per 5 minutes; 30 per hour"),
+        "API_RATE_LIMIT": _env("API_RATE_LIMIT", "600 per minute"),
         # argon2id parameters (RFC 9106 "second recommended option" scaled to a web request).
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 64 * 1024,
@@ -122,6 +143,9 @@ def testing() -> dict:
         STRIPE_SECRET_KEY=None,
         STRIPE_PUBLISHABLE_KEY=None,
         STRIPE_WEBHOOK_SECRET=None,
+        # The suite signs in hundreds of times from 127.0.0.1: limits are off, and the tests
+        # of the limits (tests/ratelimits) build apps with them on, on memory and on Redis.
+        RATELIMIT_ENABLED=False,
     )
     return settings
 

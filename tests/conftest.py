@@ -431,7 +431,11 @@ def api_headers(app: Flask) -> Callable:
 
     def make(user) -> dict:
         with app.app_context():
-            _token, plain = create_api_token(session.get(User, user.id), "test system")
+            token, plain = create_api_token(session.get(User, user.id), "test system")
+            # Tests that move the clock by months (follow-ups at 6 and 12 months) keep their
+            # token; expiry itself is tested in tests/accounts/test_token_scopes.py.
+            token.expires_at = token.created_at + dt.timedelta(days=3650)
+            session.commit()
         return {"Authorization": f"Bearer {plain}"}
 
     return make

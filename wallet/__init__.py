@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
+from wallet import ratelimits
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -50,6 +51,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    ratelimits.init_app(app)  # after the blueprints: it limits their views
     _register_cli(app)
     _trust_proxies(app)
     app.after_request(_security_headers)

@@ -5,8 +5,9 @@ import sqlalchemy as sa
 from wallet.accounts.models import ApiToken
 
 
-def _make_token(client, name="Roosterkoppeling") -> str:
-    response = client.post("/account/tokens", data={"name": name})
+def _make_token(client, name="Roosterkoppeling", scopes=("read",), valid_days=90) -> str:
+    data = {"name": name, "scopes": list(scopes), "valid_days": valid_days}
+    response = client.post("/account/tokens", data=data)
     assert response.status_code == 200
     start = response.text.index('id="new-token">') + len('id="new-token">')
     return response.text[start : response.text.index("<", start)]
@@ -43,7 +44,9 @@ def test_a_token_authenticates_the_api_until_revoked(client, db, make_provider_u
 
 def test_an_empty_token_name_is_refused(client, db, make_provider_user, login):
     login(client, make_provider_user())
-    response = client.post("/account/tokens", data={"name": "  "})
+    response = client.post(
+        "/account/tokens", data={"name": "  ", "scopes": ["read"], "valid_days": 90}
+    )
     assert response.status_code == 422
     assert db.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, abort, flash, redirect, request, url_for
+from flask import Flask, abort, flash, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
@@ -35,9 +35,13 @@ def _load_user_from_token(req) -> User | None:
     scheme, _sep, token = req.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    from wallet.accounts.services import user_for_token
+    from wallet.accounts.services import token_for
 
-    return user_for_token(token.strip())
+    api_token = token_for(token.strip())
+    if api_token is None:
+        return None
+    g.api_token = api_token  # its scopes are checked by wallet.api.scopes
+    return api_token.user
 
 
 @login_manager.unauthorized_handler

@@ -1,10 +1,24 @@
 """Web forms of accounts. Shape only; the rules live in services."""
 
+from __future__ import annotations
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from wallet.accounts.scopes import SCOPE_LABELS, Scope, scopes_for_role
 from wallet.core.forms import choices
 from wallet.reference import EMPLOYMENT_STATUSES, LANGUAGES, NLQF_LEVELS, SECTORS, municipalities
 
@@ -108,14 +122,43 @@ class LanguageForm(FlaskForm):
     next = HiddenField()
 
 
+class _Checkboxes(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class ApiTokenForm(FlaskForm):
-    """Name a new API token."""
+    """Name a new API token, choose what it may do and for how long."""
 
     name = StringField(
         _l("Name of the token"),
         description=_l("For example the system that will use it: 'Roosterkoppeling'."),
         validators=[DataRequired(REQUIRED), Length(max=100)],
     )
+    scopes = _Checkboxes(
+        _l("What the token may do"),
+        description=_l("Give a system only what it needs. Your role decides which you can give."),
+        # No `required` on the boxes (it would ask for every one); the service wants one.
+        default=[Scope.READ.value],
+    )
+    valid_days = IntegerField(
+        _l("Valid for (days)"),
+        validators=[InputRequired(REQUIRED), NumberRange(min=1)],
+    )
+
+    @classmethod
+    def for_role(cls, role) -> ApiTokenForm:
+        """The form offering the scopes `role` may give, and the lifetime's bounds."""
+        form = cls()
+        offered = scopes_for_role(role)
+        form.scopes.choices = [(scope.value, SCOPE_LABELS[scope]) for scope in offered]
+        config = current_app.config
+        form.valid_days.description = _l(
+            "At most %(days)d days.", days=config["API_TOKEN_MAX_DAYS"]
+        )
+        if not form.is_submitted():
+            form.valid_days.data = config["API_TOKEN_DAYS"]
+        return form
 
 
 class ConfirmForm(FlaskForm):

@@ -104,9 +104,11 @@ class WorkerProfile(Base):
 
 
 class ApiToken(Base):
-    """A token a provider's own system uses for the API. Only its SHA-256 is stored."""
+    """A token a provider's, employer's or fund's own system uses for the API, limited to its
+    scopes and valid until it expires or is revoked. Only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = (sa.CheckConstraint("scopes <> ''", name="api_token_has_a_scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
@@ -114,7 +116,12 @@ class ApiToken(Base):
     # The first characters, shown in lists so a person can tell tokens apart.
     prefix: Mapped[str] = mapped_column(sa.String(16))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # Space-separated scope names (wallet.accounts.scopes), e.g. "read claims".
+    scopes: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Kept to the minute (one write a minute at most, not one per request).
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
@@ -123,6 +130,11 @@ class ApiToken(Base):
     def is_revoked(self) -> bool:
         """Revoked tokens never authenticate again."""
         return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        """Expired tokens never authenticate again."""
+        return self.expires_at <= clock.now()
 
 
 class LoginFailure(Base):

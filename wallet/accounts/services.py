@@ -22,6 +22,7 @@ from wallet.accounts.passwords import (
     password_problem,
     verify_password,
 )
+from wallet.accounts.scopes import ROLE_SCOPES, Scope, format_scopes, parse_scopes
 from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
@@ -295,26 +296,51 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """A new API token for `user`; the plain token is returned this once and never stored."""
+def _check_token_terms(user: User, name: str, scopes, valid_days: int | None):
+    """The cleaned name, scopes and lifetime of a new token; every problem in one error."""
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        errors["name"] = _("Give the token a name of at most 100 characters.")
+    allowed = {scope.value for scope in ROLE_SCOPES.get(user.role, frozenset())}
+    wanted = set(allowed) if scopes is None else {str(scope) for scope in scopes}
+    if not wanted:
+        errors["scopes"] = _("Choose at least one scope.")
+    elif not wanted <= allowed:
+        errors["scopes"] = _("Your role cannot give a token these scopes: %(scopes)s.",
+                             scopes=", ".join(sorted(wanted - allowed)))  # fmt: skip
+    config = current_app.config
+    days = config["API_TOKEN_DAYS"] if valid_days is None else valid_days
+    if not 1 <= days <= config["API_TOKEN_MAX_DAYS"]:
+        errors["valid_days"] = _("A token is valid for 1 to %(days)d days.",
+                                 days=config["API_TOKEN_MAX_DAYS"])  # fmt: skip
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors=errors)
+    return name, format_scopes(wanted), dt.timedelta(days=days)
+
+
+def create_api_token(
+    user: User, name: str, scopes=None, valid_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """A new API token for `user` with `scopes` (default: all its role allows) for
+    `valid_days` (default API_TOKEN_DAYS, at most API_TOKEN_MAX_DAYS); the plain token is
+    returned this once and never stored."""
     if not user.has_role(*TOKEN_ROLES):
         raise ValidationFailed(_("API tokens are for the systems of providers, employers and "
                                  "funds."))  # fmt: skip
-    name = (name or "").strip()
-    if not name or len(name) > 100:
-        raise ValidationFailed(
-            _("Give the token a name of at most 100 characters."),
-            errors={"name": _("Give the token a name of at most 100 characters.")},
-        )
+    name, scope_list, lifetime = _check_token_terms(user, name, scopes, valid_days)
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
     with unit_of_work() as db:
-        token = ApiToken(user=user, name=name, prefix=plain[:10], token_hash=_digest(plain))
+        token = ApiToken(user=user, name=name, prefix=plain[:10], token_hash=_digest(plain),
+                         scopes=scope_list, created_at=now, expires_at=now + lifetime)  # fmt: skip
         db.add(token)
         db.flush()
         # A token acts for its user (approve, grant, claim): who gave a system that power is
         # kept, with the prefix that identifies it, never the token itself.
-        record("user", user.id, "api_token_created", actor_id=user.id,
-               after={"token": token.id, "name": name, "prefix": token.prefix})  # fmt: skip
+        after = {"token": token.id, "name": name, "prefix": token.prefix, "scopes": scope_list,
+                 "expires_at": token.expires_at.isoformat()}  # fmt: skip
+        record("user", user.id, "api_token_created", actor_id=user.id, after=after)
     return token, plain
 
 
@@ -337,14 +363,45 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken:
     return token
 
 
-def user_for_token(plain: str) -> User | None:
-    """The active user a presented API token belongs to, or None."""
+def token_for(plain: str) -> ApiToken | None:
+    """The live token (not revoked, not expired, of an active user) `plain` is, or None.
+    Its last use is noted, at most once every API_TOKEN_USE_SECONDS."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
         return None
     token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
-    if token is None or token.is_revoked or not token.user.active:
+    if token is None or token.is_revoked or token.is_expired or not token.user.active:
         return None
-    return token.user
+    _note_use(token)
+    return token
+
+
+def _note_use(token: ApiToken) -> None:
+    # One conditional UPDATE a minute at most, not a write per request: a busy integration
+    # would otherwise write (and on SQLite lock) on every call. The condition makes parallel
+    # requests in several processes write once between them.
+    now = clock.now()
+    since = now - dt.timedelta(seconds=current_app.config["API_TOKEN_USE_SECONDS"])
+    if token.last_used_at is not None and token.last_used_at > since:
+        return
+    with unit_of_work() as db:
+        db.execute(
+            sa.update(ApiToken)
+            .where(ApiToken.id == token.id)
+            .where(sa.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= since))
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def user_for_token(plain: str) -> User | None:
+    """The active user a presented, live API token belongs to, or None."""
+    token = token_for(plain)
+    return token.user if token is not None else None
+
+
+def token_scopes(token: ApiToken) -> frozenset[Scope]:
+    """What the token may do now: its scopes that its user's role allows."""
+    return parse_scopes(token.scopes) & ROLE_SCOPES.get(token.user.role, frozenset())
 
 
 def create_staff_user(

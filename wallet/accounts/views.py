@@ -18,6 +18,7 @@ from wallet.accounts.forms import (
     ProviderRegistrationForm,
     WorkerRegistrationForm,
 )
+from wallet.accounts.scopes import scope_names
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import show_errors
 from wallet.core.urls import safe_redirect_target
@@ -149,10 +150,12 @@ def switch_language():
 @role_required(*services.TOKEN_ROLES)
 def api_tokens():
     """List, create and revoke the API tokens of a provider's, employer's or fund's systems."""
-    form = ApiTokenForm()
+    form = ApiTokenForm.for_role(current_user.role)
     if form.validate_on_submit():
         try:
-            token, plain = services.create_api_token(current_user, form.name.data)
+            token, plain = services.create_api_token(
+                current_user, form.name.data, form.scopes.data, form.valid_days.data
+            )
         except ValidationFailed as error:
             show_errors(form, error)
         else:
@@ -161,8 +164,9 @@ def api_tokens():
     tokens = services.api_tokens_of(current_user)
     status = 422 if form.errors else 200
     return render_template(
-        "accounts/tokens.html", form=form, tokens=tokens, revoke_form=ConfirmForm()
-    ), status
+        "accounts/tokens.html", form=form, tokens=tokens, revoke_form=ConfirmForm(),
+        scope_names=scope_names,
+    ), status  # fmt: skip
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

@@ -13,6 +13,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from wallet import csrf
+from wallet.accounts.scopes import SCOPE_DOCS
 from wallet.api.common import PROBLEM_JSON, ProblemSchema
 
 API_PREFIX = "/api"
@@ -44,7 +45,13 @@ api = LeerwalletApi()
 BEARER = {
     "type": "http",
     "scheme": "bearer",
-    "description": "An API token made on the tokens page.",
+    "description": "An API token made on the tokens page. A token carries one or more scopes "
+    "and does only what they and its user's role allow; each operation names the scope it "
+    "needs in its security requirement (and in `x-scope`), and a token without it gets 403 "
+    "problem+json naming the missing scope. Scopes: "
+    + "; ".join(f"`{scope}`: {text}" for scope, text in SCOPE_DOCS.items())
+    + ". A token expires (90 days unless chosen otherwise, at most a year) and can be "
+    "revoked; either answers 401.",
 }
 
 

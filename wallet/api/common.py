@@ -9,6 +9,8 @@ from marshmallow import Schema, fields, validate
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
+from wallet.accounts.scopes import Scope
+from wallet.api.scopes import ScopedSpec, check_scope
 from wallet.core.errors import ValidationFailed
 from wallet.core.idempotency import IDEMPOTENCY_HEADER
 from wallet.core.inputs import MAX_BIGINT, MAX_ID
@@ -99,6 +101,17 @@ class Blueprint(flask_smorest.Blueprint):
     plus "files" it showed only the files)."""
 
     ARGUMENTS_PARSER = _Parser()
+
+    def __init__(self, *args, write_scope: Scope | None = None, **kwargs) -> None:
+        """`write_scope`: what a token needs for this blueprint's writes (reads need read)."""
+        super().__init__(*args, **kwargs)
+        self.write_scope = write_scope
+        self.before_request(lambda: check_scope(self.write_scope))
+
+    def register_views_in_doc(self, api, app, spec, *, name, parameters):
+        """Document the views as flask-smorest does, each operation with its scope."""
+        scoped = ScopedSpec(spec, app, self.write_scope)
+        super().register_views_in_doc(api, app, scoped, name=name, parameters=parameters)
 
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
         **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
+from wallet.accounts.scopes import Scope
 from wallet.api.common import SECURED, Blueprint, ProblemSchema
 from wallet.catalogue import services
 from wallet.catalogue.imports import import_courses
@@ -18,7 +19,13 @@ from wallet.core.db import session
 from wallet.core.errors import NotFound
 from wallet.providers.models import ProviderStatus
 
-blp = Blueprint("api_catalogue", __name__, url_prefix="/api/v1", description="Course catalogue.")
+blp = Blueprint(
+    "api_catalogue",
+    __name__,
+    url_prefix="/api/v1",
+    description="Course catalogue.",
+    write_scope=Scope.CATALOGUE,
+)
 
 
 class SearchArgs(Schema):

@@ -15,6 +15,7 @@ from marshmallow import Schema, fields, validate
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
+from wallet.accounts.scopes import Scope
 from wallet.api.common import (
     IDEMPOTENCY_DOC,
     SECURED,
@@ -37,6 +38,7 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1",
     description="Enrolments and claims (providers), review (fund administrators).",
+    write_scope=Scope.CLAIMS,
 )
 
 PROVIDER_ACTIONS = ("confirm", "reject", "record_copayment", "start", "complete")

@@ -5,12 +5,17 @@ from marshmallow import Schema, fields, validate
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
+from wallet.accounts.scopes import Scope
 from wallet.api.common import IDEMPOTENCY_DOC, SECURED, Blueprint, ProblemSchema, idempotency_key
 from wallet.funds import services
 from wallet.funds.access import own_fund
 
 blp = Blueprint(
-    "api_funds", __name__, url_prefix="/api/v1/funds", description="Funds and deposits."
+    "api_funds",
+    __name__,
+    url_prefix="/api/v1/funds",
+    description="Funds and deposits.",
+    write_scope=Scope.PAYOUTS,
 )
 
 

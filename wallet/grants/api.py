@@ -7,6 +7,7 @@ from marshmallow import ValidationError as SchemaError
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
+from wallet.accounts.scopes import Scope
 from wallet.accounts.services import find_worker_id
 from wallet.api.common import (
     IDEMPOTENCY_DOC,
@@ -23,7 +24,9 @@ from wallet.grants import services
 from wallet.grants.allocation import allocate
 from wallet.grants.lottery import draw_lottery
 
-blp = Blueprint("api_grants", __name__, url_prefix="/api/v1", description="Grants.")
+blp = Blueprint(
+    "api_grants", __name__, url_prefix="/api/v1", description="Grants.", write_scope=Scope.PAYOUTS
+)
 
 
 class GrantSchema(Schema):

@@ -15,6 +15,7 @@ from marshmallow import Schema, fields, validate
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
+from wallet.accounts.scopes import Scope
 from wallet.api.common import (
     IDEMPOTENCY_DOC,
     SECURED,
@@ -44,6 +45,7 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1",
     description="Payout batches, their SEPA files and bank statements (fund administrators).",
+    write_scope=Scope.PAYOUTS,
 )
 
 BATCH_ACTIONS = ("submit", "discard", "pay_stripe")

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
+from wallet.accounts.scopes import Scope
 from wallet.api.common import IDEMPOTENCY_DOC, SECURED, Blueprint, ProblemSchema, idempotency_key
 from wallet.core.errors import ValidationFailed
 from wallet.core.idempotency import run_once
@@ -42,6 +43,7 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Employer applications and placements: employers' HR systems (and the fund's "
     "labour brokers) compose, send and follow up; fund administrators decide per person.",
+    write_scope=Scope.CLAIMS,
 )
 
 # Employer staff act for their own employer; a broker of the fund prepares for an employer

@@ -16,6 +16,7 @@ from marshmallow import Schema, fields, validate
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
+from wallet.accounts.scopes import Scope
 from wallet.api.common import IDEMPOTENCY_DOC, SECURED, Blueprint, ProblemSchema, idempotency_key
 from wallet.core.idempotency import run_once
 from wallet.core.money import MAX_CENTS
@@ -28,6 +29,7 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Employers' reimbursement claims: the employer claims with the invoice and "
     "the proofs, the fund's administrators decide.",
+    write_scope=Scope.CLAIMS,
 )
 
 PARTS = [part.value for part in ReimbursementPart]

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, pre_dump, validate
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
+from wallet.accounts.scopes import Scope
 from wallet.api.common import SECURED, Blueprint, ProblemSchema
 from wallet.funds.access import own_fund, own_scheme
 from wallet.schemes import services
@@ -13,7 +14,13 @@ from wallet.schemes.employer_rules import EmployerRulesSchema, employer_rules_of
 from wallet.schemes.models import AllocationMode, Scheme, SchemeKind
 from wallet.schemes.rules import SchemeRulesSchema
 
-blp = Blueprint("api_schemes", __name__, url_prefix="/api/v1", description="Schemes (regelingen).")
+blp = Blueprint(
+    "api_schemes",
+    __name__,
+    url_prefix="/api/v1",
+    description="Schemes (regelingen).",
+    write_scope=Scope.PAYOUTS,
+)
 
 
 class SchemeSchema(Schema):
