@@ -75,6 +75,14 @@ ENDPOINT_LIMITS: dict[str, tuple[tuple[str, Callable[[], str]], ...]] = {
         ("REGISTRATION_NETWORK_RATE_LIMIT", client_network),
     ),
     "passwords.forgot": (("PASSWORD_RESET_RATE_LIMIT", client_address),),
+    # Other ways in count as sign-ins: a passkey, or linking an identity with a password.
+    "passkeys.sign_in_options": (("LOGIN_RATE_LIMIT", client_address),),
+    "passkeys.sign_in": (("LOGIN_RATE_LIMIT", client_address),),
+    "oidc.link": (("LOGIN_RATE_LIMIT", client_address),),
+    "oidc.register": (
+        ("REGISTRATION_RATE_LIMIT", client_address),
+        ("REGISTRATION_NETWORK_RATE_LIMIT", client_network),
+    ),
 }
 # Settings that share one budget across every endpoint using them (a worker and a provider
 # registration from one address count together).
