@@ -34,6 +34,7 @@ from wallet.reports.models import HoldDay, MoneyDay, RollupMark
 from wallet.reports.snapshots import ReportSnapshot
 from wallet.scheduler.locks import JobLease
 from wallet.schemes.models import Scheme
+from wallet.twofactor.models import RecoveryCode, TotpFactor
 
 __all__ = [
     "Accreditation",
@@ -78,6 +79,7 @@ __all__ = [
     "Posting",
     "PriceChange",
     "Provider",
+    "RecoveryCode",
     "ReimbursementClaim",
     "ReportSnapshot",
     "RiskFlag",
@@ -85,6 +87,7 @@ __all__ = [
     "Scheme",
     "SchemeApplication",
     "StripeEvent",
+    "TotpFactor",
     "User",
     "WorkerProfile",
 ]

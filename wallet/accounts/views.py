@@ -114,10 +114,10 @@ def login():
             flash(error.detail, "error")
             status = error.status
         else:
-            session.clear()
-            session["language"] = user.preferred_language
-            login_user(user)
-            return redirect(_safe_next(form.next.data))
+            from wallet.twofactor.signin import after_password
+
+            # login_user only once the second factor is done too (issue 13).
+            return after_password(user, _safe_next(form.next.data))
     elif form.errors:
         status = 422
     return render_template("accounts/login.html", form=form), status
