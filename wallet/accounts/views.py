@@ -21,6 +21,7 @@ from wallet.accounts.forms import (
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import show_errors
 from wallet.core.urls import safe_redirect_target
+from wallet.twofactor.stepup import fresh_second_factor_required
 
 bp = Blueprint("accounts", __name__)
 
@@ -147,6 +148,7 @@ def switch_language():
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @role_required(*services.TOKEN_ROLES)
+@fresh_second_factor_required
 def api_tokens():
     """List, create and revoke the API tokens of a provider's, employer's or fund's systems."""
     form = ApiTokenForm()

@@ -3,8 +3,6 @@ the account page for anyone), the account page, and the step-up confirmation."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 import segno
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,6 +17,7 @@ from wallet.core.urls import safe_redirect_target
 from wallet.twofactor import services, signin
 from wallet.twofactor.forms import CodeForm, FirstCodeForm
 from wallet.twofactor.models import FactorState
+from wallet.twofactor.stepup import fresh_second_factor_required
 
 bp = Blueprint("twofactor", __name__)
 
@@ -126,20 +125,6 @@ def account():
         required=services.must_enrol(current_user), form=ConfirmForm(),
         left=services.recovery_codes_left(current_user.id),
     )  # fmt: skip
-
-
-def fresh_second_factor_required(view):
-    """Let a POST through only when the user gave their second factor within
-    STEP_UP_MINUTES (or has none). Otherwise nothing is done: the person confirms on the
-    step-up page and comes back to the page they were on."""
-
-    @wraps(view)
-    def guarded(*args, **kwargs):
-        if request.method != "GET":
-            services.require_fresh_second_factor(current_user)
-        return view(*args, **kwargs)
-
-    return guarded
 
 
 @bp.route("/account/second-factor/enrol", methods=["GET", "POST"])
