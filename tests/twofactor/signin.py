@@ -73,7 +73,17 @@ def sign_in(client: FlaskClient, email: str, password: str, **kwargs):
     return answer_second_step(client, response, email)
 
 
-def browser_sign_in(page, live_server: str, app: Flask, email: str, password: str) -> None:
+# The browser tests' app (bound by tests/browser/conftest.py): their sign-in helper reads
+# the user's current code through it, as `sign_in` does through the client's app.
+_browser_app: list[Flask] = []
+
+
+def bind_browser_app(app: Flask) -> None:
+    """Let `browser_sign_in` read codes through `app` (same database as the live server)."""
+    _browser_app[:] = [app]
+
+
+def browser_sign_in(page, live_server: str, email: str, password: str) -> None:
     """Sign in through the form in Chromium, answering the second step when asked."""
     page.goto(live_server + "/login")
     page.locator("#email").fill(email)
@@ -81,9 +91,11 @@ def browser_sign_in(page, live_server: str, app: Flask, email: str, password: st
     with page.expect_navigation():
         page.locator("main form.lw-form button[type=submit]").click()
     if page.url.endswith("/login/second-factor"):
-        page.locator("#code").fill(code_for(app, email))
+        page.locator("#code").fill(code_for(_browser_app[0], email))
         with page.expect_navigation():
             page.locator("main form.lw-form button[type=submit]").click()
+    elif page.url.endswith("/login/second-factor/enrol"):  # staff made without a factor
+        browser_enrol(page)
 
 
 def enrol_through_page(client: FlaskClient, path: str = "/account/second-factor/enrol"):
@@ -92,4 +104,17 @@ def enrol_through_page(client: FlaskClient, path: str = "/account/second-factor/
     done = client.post(path, data={"code": pyotp.TOTP(secret).at(clock.now())})
     assert done.status_code == 200, done.text
     assert 'id="recovery-codes"' in done.text
+    return secret
+
+
+def browser_enrol(page) -> str:
+    """On the enrolment page in Chromium: read the secret shown for typing, confirm with its
+    code, and go on past the recovery codes; the secret."""
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.locator("#code").fill(pyotp.TOTP(secret).at(clock.now()))
+    with page.expect_navigation():
+        page.locator("main form.lw-form button[type=submit]").click()
+    assert page.locator("#recovery-codes li").count() == 10
+    with page.expect_navigation():
+        page.locator("main p a.utrecht-link").last.click()
     return secret
