@@ -14,7 +14,7 @@ import re
 
 import pyotp
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from flask.testing import FlaskClient
 
 from wallet.accounts.models import User
@@ -33,14 +33,25 @@ def enrol_known_secret(app: Flask, user) -> None:
 
 
 def code_for(app: Flask, email: str) -> str:
-    """The code the user's authenticator shows now, after forgetting their last step."""
+    """The code the user's authenticator shows now, after forgetting their last step.
+
+    In a test that holds the app context (`app_ctx`), the client's requests share it and
+    its session; a second context would wait for that session's SQLite write lock, so the
+    code is read in the same one.
+    """
+    if has_app_context() and current_app._get_current_object() is app:
+        return _forget_step_and_read_code(email)
     with app.app_context():
-        user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-        session.execute(
-            sa.update(TotpFactor).where(TotpFactor.user_id == user.id).values(last_step=None)
-        )
-        session.commit()
-        return services.current_code(user)
+        return _forget_step_and_read_code(email)
+
+
+def _forget_step_and_read_code(email: str) -> str:
+    user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    session.execute(
+        sa.update(TotpFactor).where(TotpFactor.user_id == user.id).values(last_step=None)
+    )
+    session.commit()
+    return services.current_code(user)
 
 
 def secret_on_page(html: str) -> str:
@@ -50,18 +61,18 @@ def secret_on_page(html: str) -> str:
     return match.group(1).replace(" ", "")
 
 
-def answer_second_step(client: FlaskClient, response, email: str):
+def answer_second_step(client: FlaskClient, response, email: str, **kwargs):
     """After a password was accepted: answer the code (or enrol, for staff without one)
     and return the final redirect."""
     location = response.headers.get("Location", "")
     if location.endswith("/login/second-factor"):
         code = code_for(client.application, email)
-        response = client.post(location, data={"code": code})
+        response = client.post(location, data={"code": code}, **kwargs)
     elif location.endswith("/login/second-factor/enrol"):
-        secret = secret_on_page(client.get(location).text)
+        secret = secret_on_page(client.get(location, **kwargs).text)
         code = pyotp.TOTP(secret).at(clock.now())
-        client.post(location, data={"code": code})
-        return client.get("/")
+        client.post(location, data={"code": code}, **kwargs)
+        return client.get("/", **kwargs)
     return response
 
 
@@ -70,7 +81,7 @@ def sign_in(client: FlaskClient, email: str, password: str, **kwargs):
     response = client.post("/login", data={"email": email, "password": password}, **kwargs)
     if response.status_code != 302:
         return response
-    return answer_second_step(client, response, email)
+    return answer_second_step(client, response, email, **kwargs)
 
 
 # The browser tests' app (bound by tests/browser/conftest.py): their sign-in helper reads
