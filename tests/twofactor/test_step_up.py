@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
+from tests.applications import test_applications as application_tests
 from tests.claims import conftest as claim_fixtures
 from tests.claims.conftest import claim_input
 from tests.conftest import PASSWORD
@@ -22,6 +23,7 @@ from wallet.core.db import session
 
 STEP_UP = "/account/second-factor/confirm"
 make_journey = claim_fixtures.make_journey
+page_setting = application_tests.page_setting
 
 
 def _later(minutes: float) -> None:
@@ -142,3 +144,24 @@ def test_staff_replace_but_never_remove_their_factor(client, make_staff, login):
     client.post("/logout")
     answer = client.post("/login", data={"email": admin.email, "password": PASSWORD})
     assert answer.headers["Location"] == "/login/second-factor"
+
+
+def test_a_worker_confirms_a_large_spend_with_a_fresh_factor(
+    app, client, db, page_setting, login, monkeypatch
+):
+    from tests.twofactor.signin import enrol_through_page
+    from wallet.applications.models import Application
+
+    worker = page_setting["worker"]
+    url = f"/applications/new?run={page_setting['run_id']}"
+    login(client, worker)
+    enrol_through_page(client)
+    _later(6)
+    form = {"password": PASSWORD, "expected_copay": "120000"}  # the budget pays € 1.200
+    asked = client.post(url, data=form, headers={"Referer": f"http://localhost{url}"})
+    assert asked.headers["Location"] == f"{STEP_UP}?next={quote(url, safe='/?')}"
+    assert db.scalar(sa.select(sa.func.count()).select_from(Application)) == 0
+    # Below the setting nobody is asked.
+    monkeypatch.setitem(app.config, "STEP_UP_SPEND_CENTS", 120_000)
+    assert client.post(url, data=form).headers["Location"] == "/applications"
+    assert db.scalar(sa.select(sa.func.count()).select_from(Application)) == 1
