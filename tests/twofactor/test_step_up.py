@@ -15,11 +15,13 @@ from tests.claims.conftest import claim_input
 from tests.conftest import PASSWORD
 from tests.twofactor.signin import code_for, enrol_known_secret
 from wallet.accounts.models import ApiToken, Role, User
+from wallet.audit.models import AuditEvent
 from wallet.bankdetails.models import BankAccountChange
 from wallet.claims import services as claims
 from wallet.claims.models import Claim, ClaimStatus
 from wallet.core import clock
 from wallet.core.db import session
+from wallet.notifications.models import OutboxMessage
 
 STEP_UP = "/account/second-factor/confirm"
 make_journey = claim_fixtures.make_journey
@@ -129,6 +131,9 @@ def test_changing_or_removing_the_factor_needs_a_step_up(app, client, db, make_w
     from wallet.twofactor.models import TotpFactor
 
     assert db.scalar(sa.select(sa.func.count()).select_from(TotpFactor)) == 0
+    topics = db.scalars(sa.select(OutboxMessage.topic).order_by(OutboxMessage.id)).all()
+    assert topics == ["second_factor_added", "second_factor_removed"]
+    assert "second_factor_removed" in db.scalars(sa.select(AuditEvent.action)).all()
     # Without a factor nothing is asked.
     _later(60)
     assert client.post("/account/tokens", data={"name": "x"}).status_code == 403  # a worker
