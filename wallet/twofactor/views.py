@@ -137,8 +137,9 @@ def enrol():
     codes = _confirm_first_code(current_user, form)
     if codes is not None:
         services.stepped_up()
-        return render_template("twofactor/recovery_codes.html", codes=codes,
-                               next=url_for("twofactor.account"))  # fmt: skip
+        # Staff who had to enrol go on with their work; a worker returns to their account.
+        after = "home.index" if services.must_enrol(current_user) else "twofactor.account"
+        return render_template("twofactor/recovery_codes.html", codes=codes, next=url_for(after))
     return _enrol_page(current_user, form, url_for("twofactor.enrol"),
                        422 if form.errors else 200)  # fmt: skip
 
