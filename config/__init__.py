@@ -72,6 +72,14 @@ def _base() -> dict:
         "PASSWORD_RESET_RATE_LIMIT": _env("PASSWORD_RESET_RATE_LIMIT", "5 per 15 minutes"),
         "STEP_UP_RATE_LIMIT": _env("STEP_UP_RATE_LIMIT", "10 per 5 minutes; 30 per hour"),
         "API_RATE_LIMIT": _env("API_RATE_LIMIT", "600 per minute"),
+        # Second factor: how long a password waits for its code, how long a given factor
+        # counts as fresh for step-up, and the spend a worker confirms with it.
+        "SECOND_FACTOR_PENDING_MINUTES": 5,
+        "STEP_UP_MINUTES": int(_env("STEP_UP_MINUTES", "5")),
+        "STEP_UP_SPEND_CENTS": int(_env("STEP_UP_SPEND_CENTS", "100000")),
+        # Encrypts TOTP secrets at rest; falls back to SECRET_KEY. Changing it voids every
+        # enrolled authenticator app.
+        "SECOND_FACTOR_KEY": _env("SECOND_FACTOR_KEY"),
         # argon2id parameters (RFC 9106 "second recommended option" scaled to a web request).
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 64 * 1024,
@@ -121,6 +129,8 @@ def development() -> dict:
     settings["OUTBOX_SHOWS_LINKS"] = True
     # A laptop needs no secret to be set; a fresh one per process logs everyone out on restart.
     settings["SECRET_KEY"] = settings["SECRET_KEY"] or secrets.token_hex(32)
+    # Fixed on a laptop, so the demo's authenticator secrets survive a restart.
+    settings["SECOND_FACTOR_KEY"] = settings["SECOND_FACTOR_KEY"] or "development-only"
     return settings
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 import wallet.models  # noqa: F401 - every table on Base.metadata
+from tests.twofactor.signin import answer_second_step, enrol_known_secret
 from wallet import create_app
 from wallet.core import clock
 from wallet.core.db import Base
@@ -197,7 +198,9 @@ def make_provider_user(app: Flask) -> Callable:
         }
         data.update(fields)
         with app.app_context():
-            return services.register_provider(services.ProviderRegistration(**data))
+            user = services.register_provider(services.ProviderRegistration(**data))
+        enrol_known_secret(app, user)  # staff sign in with a second factor
+        return user
 
     return make
 
@@ -233,7 +236,9 @@ def make_employer_user(app: Flask) -> Callable:
             registration = services.EmployerRegistration(
                 details=services.EmployerDetails(**details), **data
             )
-            return services.register_employer(registration)
+            user = services.register_employer(registration)
+        enrol_known_secret(app, user)
+        return user
 
     return make
 
@@ -256,13 +261,15 @@ def make_staff(app: Flask) -> Callable:
             fund = session.get(Fund, fields["fund_id"]) if "fund_id" in fields else None
             if fund is None and role in (Role.FUND_ADMIN, Role.BROKER):
                 fund = create_fund(f"Fonds {n}")
-            return services.create_staff_user(
+            user = services.create_staff_user(
                 email=fields.get("email", f"{role.value}{n}@example.nl"),
                 name=fields.get("name", f"{role.value} {n}"),
                 password=PASSWORD,
                 role=role,
                 fund=fund,
             )
+        enrol_known_secret(app, user)
+        return user
 
     return make
 
@@ -286,11 +293,14 @@ def make_user(make_worker, make_provider_user, make_employer_user, make_staff) -
 
 @pytest.fixture
 def login() -> Callable:
-    """login(client, user) logs the client in through the login form."""
+    """login(client, user) logs the client in through the login form, answering the second
+    factor (staff) with the code of the user's authenticator."""
 
     def do_login(client: FlaskClient, user, password: str = PASSWORD):
         response = client.post("/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, response.text
+        response = answer_second_step(client, response, user.email)
+        assert response.status_code in (200, 302), response.text
         return response
 
     return do_login

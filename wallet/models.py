@@ -37,6 +37,7 @@ from wallet.reports.snapshots import ReportSnapshot
 from wallet.scheduler.locks import JobLease
 from wallet.schemes.models import Scheme
 from wallet.sessions.models import StoredSession
+from wallet.twofactor.models import RecoveryCode, TotpFactor
 
 __all__ = [
     "Accreditation",
@@ -84,6 +85,7 @@ __all__ = [
     "Posting",
     "PriceChange",
     "Provider",
+    "RecoveryCode",
     "ReimbursementClaim",
     "ReportSnapshot",
     "RiskFlag",
@@ -92,6 +94,7 @@ __all__ = [
     "SchemeApplication",
     "StoredSession",
     "StripeEvent",
+    "TotpFactor",
     "User",
     "WorkerProfile",
 ]

@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
+from tests.twofactor.signin import enrol_through_page
 from wallet.accounts.models import Role, User, WorkerProfile
 from wallet.providers.models import Provider, ProviderStatus
 
@@ -138,6 +139,9 @@ def test_a_provider_signs_up_pending_verification(client, db):
     user = db.scalar(sa.select(User))
     assert user.role == Role.PROVIDER_STAFF
     assert user.provider_id == provider.id
+    # Staff set up a second factor before anything else (issue 13).
+    assert client.get("/").headers["Location"] == "/account/second-factor/enrol"
+    enrol_through_page(client)
     assert "verificatie" in client.get("/").text or "verification" in client.get("/").text
 
 

@@ -10,6 +10,8 @@ import shutil
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.twofactor.signin import bind_browser_app
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -32,6 +34,12 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def _codes_through_the_app(app) -> None:
+    """Staff sign in with a second factor: the sign-in helper reads their current code."""
+    bind_browser_app(app)
 
 
 @pytest.fixture

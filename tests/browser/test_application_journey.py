@@ -6,15 +6,13 @@ from playwright.sync_api import Page, expect
 
 from tests.catalogue.conftest import CSV
 from tests.conftest import PASSWORD
+from tests.twofactor.signin import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
 
 def _log_in(page: Page, live_server: str, email: str) -> None:
-    page.goto(live_server + "/login")
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Inloggen").click()
+    browser_sign_in(page, live_server, email, PASSWORD)
 
 
 def test_worker_applies_and_provider_confirms(

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from tests.accounts.links import link_path
 from tests.conftest import PASSWORD
+from tests.twofactor.signin import browser_sign_in
 from wallet.accounts.models import Role
 from wallet.core import clock
 
@@ -15,10 +16,7 @@ pytestmark = pytest.mark.browser
 
 
 def _log_in(page: Page, live_server: str, email: str) -> None:
-    page.goto(live_server + "/login")
-    page.get_by_label("E-mailadres", exact=True).fill(email)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Inloggen").click()
+    browser_sign_in(page, live_server, email, PASSWORD)
 
 
 def _fits(page: Page) -> None:

@@ -5,16 +5,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.twofactor.signin import browser_sign_in
 from wallet.accounts.models import Role
 
 pytestmark = pytest.mark.browser
 
 
 def _log_in(page: Page, live_server: str, email: str) -> None:
-    page.goto(live_server + "/login")
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Inloggen").click()
+    browser_sign_in(page, live_server, email, PASSWORD)
 
 
 def test_fund_administrator_grants_and_worker_sees_the_budget(

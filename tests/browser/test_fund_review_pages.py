@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from tests.conftest import PASSWORD
 from tests.placements.conftest import make_scene, person  # noqa: F401 - a fixture
 from tests.schemes.conftest import make_employer_scheme  # noqa: F401 - a fixture
+from tests.twofactor.signin import browser_sign_in
 
 pytestmark = pytest.mark.browser
 # Screenshots of every page at both widths, where asked for (LEERWALLET_SHOTS=folder).
@@ -21,10 +22,7 @@ WIDTHS = (375, 1280)
 
 
 def _log_in(page: Page, live_server: str, email: str) -> None:
-    page.goto(live_server + "/login")
-    page.get_by_label("E-mailadres", exact=True).fill(email)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Inloggen").click()
+    browser_sign_in(page, live_server, email, PASSWORD)
 
 
 def _look(page: Page, assert_accessible, name: str) -> None:

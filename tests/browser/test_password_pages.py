@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.accounts.links import link_path
 from tests.conftest import PASSWORD
+from tests.twofactor.signin import browser_sign_in
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("LEERWALLET_SHOTS")  # a folder for screenshots of every page, if set
@@ -31,10 +32,7 @@ def _check(page: Page, assert_accessible, name: str) -> None:
 
 
 def _log_in(page: Page, live_server: str, email: str, password: str) -> None:
-    page.goto(live_server + "/login")
-    page.get_by_label("E-mailadres", exact=True).fill(email)
-    page.get_by_label("Wachtwoord", exact=True).fill(password)
-    page.locator("main").get_by_role("button", name="Inloggen").click()
+    browser_sign_in(page, live_server, email, password)
 
 
 def test_forgot_reset_and_change_the_password(

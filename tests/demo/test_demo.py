@@ -1,11 +1,13 @@
 """Demo data: loading twice changes nothing, and every printed login works."""
 
+import pyotp
 import sqlalchemy as sa
 
+from tests.twofactor.signin import sign_in
 from wallet.accounts.models import User
 from wallet.core import clock
 from wallet.core.db import session
-from wallet.demo.cli import DEMO_PASSWORD, LOGINS
+from wallet.demo.cli import DEMO_PASSWORD, DEMO_TOTP_SECRET, LOGINS
 from wallet.demo.placements import TILES_LOGIN
 from wallet.employers.models import Employer, EmployerStatus
 from wallet.funds.models import Fund
@@ -34,17 +36,18 @@ def test_demo_load_is_idempotent_and_its_logins_work(app, runner, db):
     for email, _role, _name in LOGINS:
         assert email in first.output
         client = app.test_client()
-        response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+        response = sign_in(client, email, DEMO_PASSWORD)
         assert response.status_code == 302, email
+        assert client.get("/").status_code == 200, email
     # The employer like the seed's DTAB is verified, its staff login lands on its start page.
     assert db.scalar(sa.select(Employer.status)) == EmployerStatus.VERIFIED
     client = app.test_client()
-    client.post("/login", data={"email": "werkgever@demo.leerwallet.nl", "password": DEMO_PASSWORD})
+    sign_in(client, "werkgever@demo.leerwallet.nl", DEMO_PASSWORD)
     assert "DTAB Twente" in client.get("/").text
     # The broker's caseload moved with the employers' applications: DTAB's retained operator
     # was followed up, the tile setter's group approved.
     broker = app.test_client()
-    broker.post("/login", data={"email": "makelaar@demo.leerwallet.nl", "password": DEMO_PASSWORD})
+    sign_in(broker, "makelaar@demo.leerwallet.nl", DEMO_PASSWORD)
     page = broker.get("/").text
     assert "Nagegaan (1)" in page
     assert "Aanvraag goedgekeurd (1)" in page
@@ -85,7 +88,7 @@ def test_demo_placements_stand_at_every_stage_and_the_books_agree(app, runner, d
         assert [(f.placement.full_name, f.months) for f in due] == [("Kevin Lammers", 6)]
     # The tile setter's staff log in to their own employer.
     client = app.test_client()
-    client.post("/login", data={"email": TILES_LOGIN, "password": DEMO_PASSWORD})
+    sign_in(client, TILES_LOGIN, DEMO_PASSWORD)
     assert "Tegelzetbedrijf Oost" in client.get("/").text
 
 
@@ -94,3 +97,19 @@ def test_demo_data_is_refused_in_production(app, monkeypatch):
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code != 0
     assert "never loaded in production" in result.output
+
+
+def test_demo_prints_the_staff_secret_and_the_current_code(app, runner):
+    loaded = runner.invoke(args=["demo", "load"])
+    assert DEMO_TOTP_SECRET in loaded.output
+    printed = runner.invoke(args=["demo", "totp", "fonds@demo.leerwallet.nl"])
+    assert printed.exit_code == 0, printed.output
+    assert printed.output.strip() == pyotp.TOTP(DEMO_TOTP_SECRET).at(clock.now())
+    # The printed code signs the fund administrator in.
+    client = app.test_client()
+    client.post("/login", data={"email": "fonds@demo.leerwallet.nl", "password": DEMO_PASSWORD})
+    answer = client.post("/login/second-factor", data={"code": printed.output.strip()})
+    assert answer.status_code == 302
+    assert client.get("/review").status_code == 200
+    # A worker has no authenticator: nothing to print.
+    assert runner.invoke(args=["demo", "totp", "werkende@demo.leerwallet.nl"]).exit_code != 0

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from tests.accounts.links import accept_invitation
 from tests.conftest import PASSWORD
+from tests.twofactor.signin import enrol_through_page
 from wallet.accounts.models import Role, User
 from wallet.audit.models import AuditEvent
 from wallet.bankdetails.models import BankAccountChange
@@ -50,6 +51,9 @@ def test_an_employer_signs_up_pending_and_its_staff_user_sees_it_is_being_checke
     response = client.post("/employers/register", data=GOOD)
     assert response.status_code == 302, response.text
     assert response.headers["Location"] == "/employer"
+    # Staff set up a second factor before anything else (issue 13).
+    assert client.get("/employer").headers["Location"] == "/account/second-factor/enrol"
+    enrol_through_page(client)
     page = client.get("/employer").text
     assert "DTAB Twente B.V." in page
     assert "wordt gecontroleerd door een platformbeheerder" in page

@@ -1,6 +1,7 @@
 """Addresses handed to Stripe come from BASE_URL, never from the request's Host header."""
 
 from tests.conftest import PASSWORD
+from tests.twofactor.signin import sign_in
 from wallet.payments import pages
 
 EVIL = "https://evil.example"
@@ -17,8 +18,7 @@ def test_stripe_is_sent_back_to_our_own_site_whatever_host_was_asked_for(
 
     monkeypatch.setattr(pages.connect, "onboarding_link", onboarding_link)
     staff = make_provider_user()
-    data = {"email": staff.email, "password": PASSWORD}
-    assert client.post("/login", data=data, base_url=EVIL).status_code == 302
+    assert sign_in(client, staff.email, PASSWORD, base_url=EVIL).status_code == 302
     response = client.post("/provider/stripe", base_url=EVIL)
     assert response.status_code == 302
     assert seen == {

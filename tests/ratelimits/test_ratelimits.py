@@ -185,3 +185,17 @@ def test_a_limit_for_an_endpoint_that_does_not_exist_stops_the_app(monkeypatch, 
                         (("LOGIN_RATE_LIMIT", ratelimits.client_address),))  # fmt: skip
     with pytest.raises(RuntimeError, match="no_such_page"):
         create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"]})
+
+
+def test_the_step_up_page_and_the_second_step_of_a_sign_in_are_limited(limited, make_worker,
+                                                                        login):  # fmt: skip
+    app = limited()
+    client = app.test_client()
+    login(client, make_worker())
+    wrong = {"code": "000000", "next": "/"}
+    answers = [client.post("/account/second-factor/confirm", data=wrong).status_code
+               for _ in range(3)]  # fmt: skip
+    assert answers[-1] == 429
+    stranger = app.test_client()
+    tries = [stranger.post("/login/second-factor", data=wrong).status_code for _ in range(4)]
+    assert tries[-1] == 429

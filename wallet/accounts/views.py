@@ -22,6 +22,7 @@ from wallet.accounts.scopes import scope_names
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import show_errors
 from wallet.core.urls import safe_redirect_target
+from wallet.twofactor.stepup import fresh_second_factor_required
 
 bp = Blueprint("accounts", __name__)
 
@@ -115,10 +116,10 @@ def login():
             flash(error.detail, "error")
             status = error.status
         else:
-            session.clear()
-            session["language"] = user.preferred_language
-            login_user(user)
-            return redirect(_safe_next(form.next.data))
+            from wallet.twofactor.signin import after_password
+
+            # login_user only once the second factor is done too (issue 13).
+            return after_password(user, _safe_next(form.next.data))
     elif form.errors:
         status = 422
     return render_template("accounts/login.html", form=form), status
@@ -148,6 +149,7 @@ def switch_language():
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @role_required(*services.TOKEN_ROLES)
+@fresh_second_factor_required
 def api_tokens():
     """List, create and revoke the API tokens of a provider's, employer's or fund's systems."""
     form = ApiTokenForm.for_role(current_user.role)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,6 +22,7 @@ from wallet.core.forms import replayed, show_errors, submit_once
 from wallet.core.inputs import query_id
 from wallet.core.money import MAX_CENTS
 from wallet.grants.models import Grant
+from wallet.twofactor.services import require_fresh_second_factor
 
 bp = Blueprint("applications", __name__)
 
@@ -69,6 +70,8 @@ def new():
         return redirect(url_for("catalogue.search_page"))
     plan = services.plan_for(current_user.id, run)
     if form.validate_on_submit():
+        if plan.covered_cents > current_app.config["STEP_UP_SPEND_CENTS"]:
+            require_fresh_second_factor(current_user)  # a large spend: a fresh second factor
         try:
             done = submit_once(lambda: services.apply(
                 current_user, run.id, password=form.password.data,

@@ -34,6 +34,7 @@ from wallet.employers.models import Employer
 from wallet.funds.models import Fund
 from wallet.providers import validation
 from wallet.providers.models import Provider
+from wallet.twofactor.services import require_fresh_second_factor
 
 OWNER_MODELS = {OwnerKind.PROVIDER: Provider, OwnerKind.EMPLOYER: Employer, OwnerKind.FUND: Fund}
 STAFF_ROLES = {Role.PROVIDER_STAFF: OwnerKind.PROVIDER, Role.EMPLOYER_STAFF: OwnerKind.EMPLOYER,
@@ -95,9 +96,10 @@ def history_of(kind: OwnerKind, owner_id: int, limit: int = 10) -> list[BankAcco
 def reauthenticate(user: User, password: str) -> None:
     """The person at the keyboard is the account's owner: their password again.
 
-    This is the seam for the step-up of issue 13 point 2: once a second factor is enrolled,
-    a fresh TOTP code or passkey (valid 5 minutes) is asked for here as well.
+    With a second factor enrolled, a fresh one (STEP_UP_MINUTES) is asked for as well
+    (issue 13 point 2): StepUpRequired sends the person to confirm before anything changes.
     """
+    require_fresh_second_factor(user)
     if not verify_password(user.password_hash, password or ""):
         raise ValidationFailed(_("Your password is not correct; nothing was changed."),
                                errors={"password": _("Your password is not correct.")})  # fmt: skip

@@ -17,6 +17,7 @@ from wallet.bankdetails import services
 from wallet.bankdetails.models import ChangeStatus, OwnerKind
 from wallet.core.errors import DomainError, Forbidden, ValidationFailed
 from wallet.core.forms import show_errors
+from wallet.twofactor.services import require_fresh_second_factor
 
 bp = Blueprint("bankdetails", __name__)
 REQUIRED = _l("This field is required.")
@@ -138,6 +139,7 @@ def confirm(change_id: int):
     if why := services.refusal(current_user, change):
         raise Forbidden(why)  # a readable 403 page, before anything is shown in full
     if request.method == "POST" and FlaskForm().validate_on_submit():
+        require_fresh_second_factor(current_user)
         try:
             services.confirm_change(change_id, current_user)
         except DomainError as error:

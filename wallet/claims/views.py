@@ -28,6 +28,7 @@ from wallet.core.money import Money, MoneyError
 from wallet.fraud.services import flags_of
 from wallet.placements.reimbursements import waiting as reimbursements_waiting
 from wallet.placements.review import waiting_count
+from wallet.twofactor.services import require_fresh_second_factor
 
 bp = Blueprint("claims", __name__)
 REQUIRED = _l("This field is required.")
@@ -226,6 +227,8 @@ def decide(claim_id: int, action: str):
     """approve, reject, close, claw_back."""
     if action not in {"approve", "reject", "close", "claw_back"}:
         abort(404)
+    if action in {"approve", "reject"}:
+        require_fresh_second_factor(current_user)  # before anything is decided
     form = DecisionForm()
     form.validate()
     try:

@@ -33,10 +33,14 @@ from wallet.providers.services import (
 from wallet.reference import kansberoepen, municipalities
 from wallet.schemes.models import Scheme
 from wallet.schemes.services import SchemeTerms, activate_scheme, define_scheme
+from wallet.twofactor import services as twofactor
 
 demo_cli = AppGroup("demo", help="Demo data for trying Leerwallet out.")
 
 DEMO_PASSWORD = "leerwallet-demo"  # noqa: S105 - printed on purpose; refused in production
+# Every demo staff account's authenticator secret (base32): type it into an authenticator
+# app, or ask `flask --app wallet demo totp EMAIL` for the current code.
+DEMO_TOTP_SECRET = "LEERWALLETDEMOTOTPSECRETFORSTAFF"  # noqa: S105 - printed on purpose
 FUND_NAME = "Twents Fonds voor Vakmanschap"
 PROVIDER_KVK = "08123456"
 EMPLOYER_KVK = "08654321"
@@ -125,12 +129,21 @@ def load_demo_data() -> list[tuple[str, Role]]:
                 fund=fund if role in (Role.FUND_ADMIN, Role.BROKER) else None,
                 employer=employer_of.get(email, employer) if role == Role.EMPLOYER_STAFF else None,
             )
+    _second_factors()
     _budgets(fund)
     _catalogue(provider)
     _claim_waiting(provider)
     _caseload(employer, tiles)
     placements.load(fund, provider, employer, tiles)
     return [(email, role) for email, role, _name in LOGINS]
+
+
+def _second_factors() -> None:
+    """Demo staff sign in with the known secret (staff must have a second factor)."""
+    for email, _role, _name in LOGINS:
+        user = session.scalar(sa.select(User).where(User.email == email))
+        if twofactor.must_enrol(user) and twofactor.factor_of(user.id) is None:
+            twofactor.set_known_secret(user, DEMO_TOTP_SECRET)
 
 
 TILES_KVK = "08765432"
@@ -331,3 +344,19 @@ def load_command() -> None:
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, role in logins:
         click.echo(f"  {role.value:<15} {email}")
+    click.echo(f"Staff accounts ask for a code from an authenticator app with the secret "
+               f"{DEMO_TOTP_SECRET} (time-based, 6 digits, 30 seconds); or print the current "
+               f"code with: flask --app wallet demo totp EMAIL")  # fmt: skip
+
+
+@demo_cli.command("totp")
+@click.argument("email")
+def totp_command(email: str) -> None:
+    """Print the current second-factor code of a demo account."""
+    if current_app.config["ENVIRONMENT"] == "production":
+        raise click.ClickException("Demo codes are never printed in production.")
+    user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    code = twofactor.current_code(user) if user is not None else None
+    if code is None:
+        raise click.ClickException(f"{email} has no authenticator app set up.")
+    click.echo(code)

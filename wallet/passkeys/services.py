@@ -39,6 +39,7 @@ from webauthn.helpers.structs import (
 )
 
 from wallet.accounts.models import Role, User
+from wallet.accounts.signals import second_factor_changed
 from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import require_no_unit_of_work, session, unit_of_work
@@ -182,6 +183,7 @@ def add_passkey(user: User, name: str, answer: str) -> Passkey:
         record("user", user.id, "passkey_added", actor_id=user.id,
                after={"passkey": passkey.id, "name": name})  # fmt: skip
         notices.tell_owner(user, "passkey_added", name=name)
+        second_factor_changed.send(user)
     return passkey
 
 
@@ -195,6 +197,7 @@ def remove_passkey(user: User, passkey_id: int) -> Passkey:
                before={"passkey": passkey.id, "name": passkey.name})  # fmt: skip
         notices.tell_owner(user, "passkey_removed", name=passkey.name)
         db.delete(passkey)
+        second_factor_changed.send(user)
     return passkey
 
 

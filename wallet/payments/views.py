@@ -30,6 +30,8 @@ from wallet.payments import batches, gateway
 from wallet.payments.labels import BATCH_LABELS, ITEM_LABELS, PAYEE_LABELS
 from wallet.payments.models import PayoutMethod
 from wallet.payments.payees import iban_problem
+from wallet.twofactor.services import require_fresh_second_factor
+from wallet.twofactor.stepup import fresh_second_factor_required
 
 bp = Blueprint("payments", __name__, url_prefix="/fund/payouts")
 PAYEES_PER_PAGE = 50  # a national batch pays hundreds of providers and employers
@@ -142,6 +144,8 @@ def act(batch_id: int, action: str):
     perform = {"submit": batches.submit_batch, "discard": batches.discard_batch}.get(action)
     if perform is None:
         return redirect(url_for("payments.show", batch_id=batch_id))
+    if action == "submit":
+        require_fresh_second_factor(current_user)
     try:
         done = submit_once(lambda: perform(batch_id, current_user.fund_id, actor=current_user))
     except DomainError as error:
@@ -154,6 +158,7 @@ def act(batch_id: int, action: str):
 
 @bp.post("/<int:batch_id>/pay-stripe")
 @role_required(Role.FUND_ADMIN)
+@fresh_second_factor_required
 def pay_stripe(batch_id: int):
     """Send the Stripe transfers of a submitted Stripe batch."""
     from wallet.payments.connect import pay_stripe_batch

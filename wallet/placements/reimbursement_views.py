@@ -35,6 +35,7 @@ from wallet.placements import reimbursements, services
 from wallet.placements.labels import CLAIM_STATUS_LABELS, FLAG_LABELS, PART_LABELS
 from wallet.placements.models import ReimbursementPart, ReimbursementStatus
 from wallet.placements.review import names_of
+from wallet.twofactor.stepup import fresh_second_factor_required
 
 bp = Blueprint("reimbursements", __name__)
 
@@ -253,6 +254,7 @@ def show(claim_id: int):
 
 @bp.post("/fund/reimbursements/<int:claim_id>/<any(approve, reject):action>")
 @role_required(Role.FUND_ADMIN)
+@fresh_second_factor_required
 def decide(claim_id: int, action: str):
     """Approve after a confirmation of what is paid, or reject with a reason."""
     item = _fund_claim(claim_id)

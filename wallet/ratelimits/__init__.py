@@ -78,6 +78,9 @@ ENDPOINT_LIMITS: dict[str, tuple[tuple[str, Callable[[], str]], ...]] = {
     # Other ways in count as sign-ins: a passkey, or linking an identity with a password.
     "passkeys.sign_in_options": (("LOGIN_RATE_LIMIT", client_address),),
     "passkeys.sign_in": (("LOGIN_RATE_LIMIT", client_address),),
+    # The second step of a sign-in: its codes are guessed at the sign-in's pace at most.
+    "twofactor.challenge": (("LOGIN_RATE_LIMIT", client_address),),
+    "twofactor.enrol_at_sign_in": (("LOGIN_RATE_LIMIT", client_address),),
     "oidc.link": (("LOGIN_RATE_LIMIT", client_address),),
     "oidc.register": (
         ("REGISTRATION_RATE_LIMIT", client_address),

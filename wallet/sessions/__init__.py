@@ -11,7 +11,7 @@ import datetime as dt
 from flask import Flask
 from flask_login import user_logged_in, user_logged_out
 
-from wallet.accounts.signals import password_changed
+from wallet.accounts.signals import password_changed, second_factor_changed, second_factor_given
 from wallet.sessions import services
 from wallet.sessions.interface import ServerSessionInterface
 from wallet.sessions.stores import DatabaseStore, RedisStore
@@ -35,6 +35,15 @@ def _password_changed(user, *, everywhere: bool, **_extra) -> None:
         services.rotate_session()
 
 
+def _second_factor_changed(user, **_extra) -> None:
+    services.end_sessions_of(user.id, keep=services.current_session_id())
+    services.rotate_session()
+
+
+def _second_factor_given(_user, **_extra) -> None:
+    services.rotate_session()
+
+
 def init_app(app: Flask) -> None:
     """Keep the app's sessions on the server and register the sessions page."""
     url = app.config.get("REDIS_URL")
@@ -52,3 +61,5 @@ def init_app(app: Flask) -> None:
 
 
 password_changed.connect(_password_changed)
+second_factor_changed.connect(_second_factor_changed)
+second_factor_given.connect(_second_factor_given)

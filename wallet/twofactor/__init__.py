@@ -1,0 +1,1 @@
+"""Second factor: TOTP with recovery codes, the sign-in challenge and step-up."""

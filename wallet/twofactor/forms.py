@@ -1,0 +1,34 @@
+"""Forms of the second factor."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, Length
+
+REQUIRED = _l("This field is required.")
+
+
+class CodeForm(FlaskForm):
+    """A 6-digit code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(REQUIRED), Length(max=32)],
+        description=_l("The 6 digits your authenticator app shows, or one of your recovery "
+                       "codes."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"},
+    )  # fmt: skip
+    next = HiddenField()
+
+
+class FirstCodeForm(FlaskForm):
+    """The first code of a new authenticator app, to prove it was set up right."""
+
+    code = StringField(
+        _l("Code from your app"),
+        validators=[DataRequired(REQUIRED), Length(max=12)],
+        description=_l("The 6 digits your app shows for Leerwallet."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
