@@ -34,8 +34,10 @@ from wallet.reports.models import HoldDay, MoneyDay, RollupMark
 from wallet.reports.snapshots import ReportSnapshot
 from wallet.scheduler.locks import JobLease
 from wallet.schemes.models import Scheme
+from wallet.verification.models import AccountSignal, EmailVerification, GrantHold, IdentityMatch
 
 __all__ = [
+    "AccountSignal",
     "Accreditation",
     "AllocationRun",
     "ApiToken",
@@ -53,6 +55,7 @@ __all__ = [
     "Copayment",
     "Course",
     "CourseRun",
+    "EmailVerification",
     "Employer",
     "EmployerApplication",
     "ExpiryReminder",
@@ -60,9 +63,11 @@ __all__ = [
     "Fund",
     "FundProviderExclusion",
     "Grant",
+    "GrantHold",
     "Hold",
     "HoldDay",
     "IdempotencyKey",
+    "IdentityMatch",
     "JobLease",
     "LedgerAccount",
     "LedgerTransaction",

@@ -21,6 +21,8 @@ from wallet.accounts.forms import (
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import show_errors
 from wallet.core.urls import safe_redirect_target
+from wallet.verification.services import note_sign_in
+from wallet.verification.views import device_id
 
 bp = Blueprint("accounts", __name__)
 
@@ -63,7 +65,8 @@ def register_worker():
             house_number=form.house_number.data or "",
         )
         try:
-            user = services.register_worker(data)
+            user = services.register_worker(data, ip_address=request.remote_addr,
+                                            device_id=device_id())  # fmt: skip
         except ValidationFailed as error:
             show_errors(form, error)
         else:
@@ -87,7 +90,8 @@ def register_provider():
             preferred_language=form.preferred_language.data,
         )
         try:
-            user = services.register_provider(data)
+            user = services.register_provider(data, ip_address=request.remote_addr,
+                                              device_id=device_id())  # fmt: skip
         except ValidationFailed as error:
             show_errors(form, error)
         else:
@@ -114,6 +118,7 @@ def login():
             flash(error.detail, "error")
             status = error.status
         else:
+            note_sign_in(user, request.remote_addr, device_id())
             session.clear()
             session["language"] = user.preferred_language
             login_user(user)
