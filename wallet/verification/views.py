@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
 from wallet.core.errors import DomainError, ValidationFailed
+from wallet.core.forms import choices
 from wallet.verification import holds, links
 from wallet.verification.models import HoldDecision, MatchKind
 
@@ -48,8 +49,10 @@ class HoldDecisionForm(FlaskForm):
 
     decision = RadioField(
         _l("Decision"),
-        choices=[(HoldDecision.RELEASED.value, _l("Release: the worker may spend the budget")),
-                 (HoldDecision.CANCELLED.value, _l("Cancel: the budget goes back to the fund"))],
+        choices=choices([
+            (HoldDecision.RELEASED.value, _l("Release: the worker may spend the budget")),
+            (HoldDecision.CANCELLED.value, _l("Cancel: the budget goes back to the fund")),
+        ]),
         validators=[DataRequired(_l("Choose a decision."))],
     )  # fmt: skip
     reason = TextAreaField(_l("Reason"), description=_l("Kept in the audit trail."),
