@@ -201,3 +201,46 @@ def test_the_fund_decides_on_its_hold_queue_page(
 def test_only_fund_administrators_see_the_hold_queue(client, make_user, login, role):
     login(client, make_user(role))
     assert client.get("/fund/held-budgets").status_code == 403
+
+
+def test_the_worker_sees_the_held_budget_as_on_hold(
+    app, client, db, make_fund, make_scheme, make_staff, twins, login
+):
+    _older, newer = twins
+    with app.app_context():
+        _held(db, make_fund, make_scheme, newer, make_staff)
+    login(client, newer)
+    page = client.get("/").text
+    assert "Vastgehouden: het fonds controleert het" in page
+
+
+def test_two_administrators_deciding_at_once_decide_once(
+    app, make_fund, make_scheme, make_staff, twins
+):
+    from tests.ledger.test_concurrency import run_concurrently
+    from wallet.core.db import session
+
+    _older, newer = twins
+    with app.app_context():
+        fund, hold, admin = _held(session, make_fund, make_scheme, newer, make_staff)
+        other = make_staff(Role.FUND_ADMIN, fund_id=fund.id)
+        session.commit()
+    actors = [admin.id, other.id]
+
+    def cancel(i: int) -> str:
+        decide_hold(
+            hold.id, HoldDecision.CANCELLED, f"reason {i}", actor=session.get(User, actors[i])
+        )
+        return "cancelled"
+
+    outcomes = run_concurrently(app, 2, cancel)
+    assert outcomes == {"cancelled": 1, "Conflict": 1}
+    with app.app_context():
+        cancels = session.scalar(
+            sa.select(sa.func.count(LedgerTransaction.id)).where(
+                LedgerTransaction.kind == "grant_cancel"
+            )
+        )
+        assert cancels == 1
+        assert fund_figures(fund.id).available_cents == 1_000_000
+        assert verify() == []

@@ -42,6 +42,7 @@ MOVEMENT_LABELS = {
     "allocation": _l("Budget granted"),
     "hold_post": _l("Paid to the training provider"),
     "grant_expiry": _l("Expired: returned to the fund"),
+    "grant_cancel": _l("Cancelled: returned to the fund"),
     "reversal": _l("Correction"),
 }
 grants_table = Grant.__table__

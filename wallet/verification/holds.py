@@ -121,7 +121,15 @@ def decide_hold(hold_id: int, decision: HoldDecision, reason: str, *, actor: Use
         message = _("Give a reason of 3 to 500 characters.")
         raise ValidationFailed(message, errors={"reason": message})
     with unit_of_work():
-        grant = session.scalar(sa.select(Grant).where(Grant.id == hold.grant_id).with_for_update())
+        # Lock the grant and read both rows afresh: a decision taken meanwhile in another
+        # request is seen here, so a grant is decided on once.
+        grant = session.scalar(
+            sa.select(Grant)
+            .where(Grant.id == hold.grant_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        session.refresh(hold)
         new_status = TRANSITIONS.get((grant.status, decision))
         if hold.decision is not None or new_status is None:
             raise Conflict(_("A decision was already taken on this budget."))
