@@ -11,6 +11,7 @@ from tests.conftest import PASSWORD
 from wallet.accounts.models import User
 from wallet.applications import services as applications
 from wallet.applications.models import Application
+from wallet.audit.models import AuditEvent
 from wallet.catalogue.imports import import_courses
 from wallet.catalogue.models import Course, CourseRun
 from wallet.core import clock
@@ -83,6 +84,8 @@ def test_the_lottery_draw_skips_unverified_applicants(
     statuses = dict(app_ctx.execute(sa.select(SchemeApplication.user_id,
                                               SchemeApplication.status)).all())  # fmt: skip
     assert {statuses[w.id] for w in unverified} == {SchemeApplicationStatus.LOST}
+    event = app_ctx.scalar(sa.select(AuditEvent).where(AuditEvent.action == "lottery_drawn"))
+    assert event.after["unverified_not_drawn"] == 2
     assert verify() == []
 
 

@@ -86,12 +86,12 @@ def draw_lottery(scheme_id: int, seed: str, *, actor_id: int | None = None) -> L
             )
         }
         period = scheme.window_opens_on.isoformat()
-        drawn = set(order)
+        drawn, unverified = set(order), 0
         for application in applications.values():
             if application.status == SchemeApplicationStatus.WAITING and (
                 application.user_id not in drawn
             ):
-                application.status = SchemeApplicationStatus.LOST
+                application.status, unverified = SchemeApplicationStatus.LOST, unverified + 1
         for user_id in order:
             application = applications[user_id]
             if user_id in winner_set:
@@ -107,6 +107,11 @@ def draw_lottery(scheme_id: int, seed: str, *, actor_id: int | None = None) -> L
             scheme_id,
             "lottery_drawn",
             actor_id=actor_id,
-            after={"seed": seed, "applicants": len(order), "winners": len(winners)},
+            after={
+                "seed": seed,
+                "applicants": len(order),
+                "winners": len(winners),
+                "unverified_not_drawn": unverified,
+            },
         )
     return draw

@@ -37,7 +37,8 @@ def device_id() -> str | None:
 
 @bp.after_app_request
 def _give_device_id(response: Response) -> Response:
-    if device_id() is None and request.endpoint != "static":
+    # Pages only: API clients and webhooks are systems, not browsers.
+    if device_id() is None and response.mimetype == "text/html":
         response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(24), max_age=365 * 24 * 3600,
                             httponly=True, samesite="Lax",
                             secure=request.is_secure)  # fmt: skip
