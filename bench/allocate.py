@@ -22,10 +22,11 @@ def make_workers(count: int) -> None:
     with unit_of_work() as db:
         db.execute(
             sa.text(
+                # Verified: the allocation grants nothing to an unverified address.
                 "INSERT INTO users (email, password_hash, name, role, preferred_language, "
-                "active, created_at) "
+                "active, created_at, email_verified_at) "
                 "SELECT 'worker' || i || '@bench.example', 'not-a-hash', 'Werkende ' || i, "
-                "'worker', 'nl', true, now() FROM generate_series(1, :n) AS i"
+                "'worker', 'nl', true, now(), now() FROM generate_series(1, :n) AS i"
             ),
             {"n": count},
         )

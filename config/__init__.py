@@ -80,6 +80,11 @@ def _base() -> dict:
         # Encrypts TOTP secrets at rest; falls back to SECRET_KEY. Changing it voids every
         # enrolled authenticator app.
         "SECOND_FACTOR_KEY": _env("SECOND_FACTOR_KEY"),
+        # Accounts one address, and one /24 (IPv4) or /64 (IPv6) network, may register in
+        # REGISTRATION_LIMIT_MINUTES (wallet.verification.signals); more get a 429 page.
+        "REGISTRATION_LIMIT_PER_ADDRESS": int(_env("REGISTRATION_LIMIT_PER_ADDRESS", "5")),
+        "REGISTRATION_LIMIT_PER_NETWORK": int(_env("REGISTRATION_LIMIT_PER_NETWORK", "20")),
+        "REGISTRATION_LIMIT_MINUTES": int(_env("REGISTRATION_LIMIT_MINUTES", "60")),
         # argon2id parameters (RFC 9106 "second recommended option" scaled to a web request).
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 64 * 1024,

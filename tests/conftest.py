@@ -154,12 +154,16 @@ def runner(app: Flask):
 
 @pytest.fixture
 def make_worker(app: Flask) -> Callable:
-    """make_worker(email=..., **profile) -> User."""
+    """make_worker(email=..., verified=True, **profile) -> User; verified=False leaves the
+    e-mail address unverified, as right after self-registration."""
     from wallet.accounts import services
+    from wallet.core.db import unit_of_work
+    from wallet.notifications.models import OutboxMessage
+    from wallet.verification.links import mark_verified
 
     counter = iter(range(1, 10_000))
 
-    def make(**fields):
+    def make(*, verified: bool = True, **fields):
         n = next(counter)
         data = {
             "name": f"Werkende {n}",
@@ -175,7 +179,19 @@ def make_worker(app: Flask) -> Callable:
         }
         data.update(fields)
         with app.app_context():
-            return services.register_worker(services.WorkerRegistration(**data))
+            user = services.register_worker(services.WorkerRegistration(**data))
+            if verified:
+                # As if the worker opened the link: verified, and its e-mail read and gone,
+                # so tests that count a worker's mail see only their own.
+                with unit_of_work() as db:
+                    mark_verified(user, how="link")
+                    db.execute(
+                        sa.delete(OutboxMessage).where(
+                            OutboxMessage.user_id == user.id,
+                            OutboxMessage.topic == "email_verification",
+                        )
+                    )
+            return user
 
     return make
 

@@ -125,12 +125,14 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.reports.views import bp as reports_bp
     from wallet.schemes.views import bp as schemes_bp
     from wallet.twofactor.views import bp as twofactor_bp
+    from wallet.verification.views import bp as verification_bp
 
     blueprints = (home_bp, accounts_bp, passwords_bp, funds_bp, schemes_bp, grants_bp, catalogue_bp,
                   applications_bp, claims_bp, audit_bp, notifications_bp, payments_bp,
                   online_bp, webhooks_bp, ops_bp, employers_bp, brokers_bp,
                   placements_bp, fund_placements_bp, reimbursements_bp, public_bp,
-                  bankdetails_bp, reports_bp, passkeys_bp, twofactor_bp)  # fmt: skip
+                  bankdetails_bp, reports_bp, passkeys_bp, twofactor_bp,
+                  verification_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)

@@ -38,8 +38,10 @@ from wallet.scheduler.locks import JobLease
 from wallet.schemes.models import Scheme
 from wallet.sessions.models import StoredSession
 from wallet.twofactor.models import RecoveryCode, TotpFactor
+from wallet.verification.models import AccountSignal, EmailVerification, GrantHold, IdentityMatch
 
 __all__ = [
+    "AccountSignal",
     "Accreditation",
     "AllocationRun",
     "AnsweredChallenge",
@@ -58,6 +60,7 @@ __all__ = [
     "Copayment",
     "Course",
     "CourseRun",
+    "EmailVerification",
     "Employer",
     "EmployerApplication",
     "ExpiryReminder",
@@ -65,9 +68,11 @@ __all__ = [
     "Fund",
     "FundProviderExclusion",
     "Grant",
+    "GrantHold",
     "Hold",
     "HoldDay",
     "IdempotencyKey",
+    "IdentityMatch",
     "JobLease",
     "LedgerAccount",
     "LedgerTransaction",

@@ -286,3 +286,22 @@ def test_an_id_token_not_signed_by_the_issuers_key_is_refused(
     assert page.status_code == 400
     assert "kon niet worden gecontroleerd" in page.text
     assert logged_in_user_id(attacker) is None
+
+
+def test_staff_give_their_second_factor_after_the_provider(
+    oidc_client, make_oidc_app, provider, make_staff
+):
+    """The provider's sign-in is the first factor only: a fund administrator is asked for the
+    code of their authenticator app before anything opens."""
+    from wallet.accounts.models import Role
+
+    admin = make_staff(Role.FUND_ADMIN)
+    sign_in(oidc_client, provider, "pseudo-admin")
+    linked = _link(oidc_client, admin.email)
+    assert linked.headers["Location"] == "/login/second-factor"
+    assert logged_in_user_id(oidc_client) is None
+
+    fresh = make_oidc_app(provider.issuer).test_client()
+    page = sign_in(fresh, provider, "pseudo-admin")
+    assert page.headers["Location"] == "/login/second-factor"
+    assert logged_in_user_id(fresh) is None

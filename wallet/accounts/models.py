@@ -61,6 +61,9 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the owner proved they read this address (a verification or invitation link); no
+    # budget is granted or spent before (wallet.verification).
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     provider: Mapped[Provider | None] = relationship()
     fund: Mapped[Fund | None] = relationship()
@@ -70,6 +73,11 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # flask-login
         return self.active
+
+    @property
+    def email_verified(self) -> bool:
+        """True once the owner opened a verification or invitation link sent to `email`."""
+        return self.email_verified_at is not None
 
     def has_role(self, *roles: Role) -> bool:
         """True when the user holds one of `roles`."""

@@ -152,6 +152,10 @@ def set_password_by_link(token: str, password: str) -> User:
         if taken != 1:  # the same link, used a moment ago in another request
             raise PasswordLinkInvalid(_("This link was used already."))
         _store(user, password, now)
+        from wallet.verification.links import mark_verified
+
+        # Opening a link sent to the address proves it, as a verification link does.
+        mark_verified(user, how=link.purpose.value)
         # The owner proved they read the mailbox: their own failed sign-ins are forgiven.
         session.execute(sa.delete(LoginFailure).where(LoginFailure.email == user.email))
         action = (

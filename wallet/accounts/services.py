@@ -116,8 +116,27 @@ def _check_language(language: str, errors: dict[str, str]) -> None:
         errors["preferred_language"] = _("Choose Dutch, English or German.")
 
 
-def register_worker(data: WorkerRegistration) -> User:
-    """Create a worker with their profile, or raise ValidationFailed listing every problem."""
+def note_self_registration(user: User, ip_address: str | None, device_id: str | None) -> None:
+    """Who registered themselves leaves a signal and gets a verification link (caller's unit
+    of work): see wallet.verification."""
+    from wallet.verification.links import send_link
+    from wallet.verification.signals import record_registration
+
+    record_registration(user, ip_address, device_id)
+    send_link(user)
+
+
+def register_worker(
+    data: WorkerRegistration, *, ip_address: str | None = None, device_id: str | None = None
+) -> User:
+    """Create a worker with their profile, or raise ValidationFailed listing every problem.
+
+    `ip_address` counts against the registration limit (RegistrationThrottled, 429) and,
+    with the browser's `device_id`, is kept as a signal of one person behind several accounts.
+    """
+    from wallet.verification.signals import check_registration_rate
+
+    check_registration_rate(ip_address)
     errors: dict[str, str] = {}
     email = _check_new_user(data.email, data.password, errors, data.name)
     name = visible_name(data.name)
@@ -164,11 +183,17 @@ def register_worker(data: WorkerRegistration) -> User:
             house_number=(house_number or None) if postcode else None,
         )
         db.add(user)
+        note_self_registration(user, ip_address, device_id)
     return user
 
 
-def register_provider(data: ProviderRegistration) -> User:
+def register_provider(
+    data: ProviderRegistration, *, ip_address: str | None = None, device_id: str | None = None
+) -> User:
     """Create a provider organisation, pending verification, and its first staff user."""
+    from wallet.verification.signals import check_registration_rate
+
+    check_registration_rate(ip_address)
     errors: dict[str, str] = {}
     email = _check_new_user(data.email, data.password, errors, data.name)
     kvk = data.kvk_number.strip().replace(" ", "")
@@ -195,6 +220,7 @@ def register_provider(data: ProviderRegistration) -> User:
             preferred_language=data.preferred_language,
         )
         db.add(user)
+        note_self_registration(user, ip_address, device_id)
     return user
 
 
@@ -447,6 +473,12 @@ def create_staff_user(
                after={"role": role.value, "provider": provider and provider.id,
                       "fund": fund and fund.id, "employer": employer and employer.id,
                       "invited": password is None})  # fmt: skip
+        if password is not None:
+            # Only the operator's commands and the demo give a password: they vouch for the
+            # address. An invited colleague proves it by opening the invitation.
+            from wallet.verification.links import mark_verified
+
+            mark_verified(user, how="operator")
         if password is None:
             organisation = provider or fund or employer
             invite(user, organisation=organisation.name if organisation else "Leerwallet")

@@ -23,6 +23,8 @@ from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import show_errors
 from wallet.core.urls import safe_redirect_target
 from wallet.twofactor.stepup import fresh_second_factor_required
+from wallet.verification.services import note_sign_in
+from wallet.verification.views import device_id
 
 bp = Blueprint("accounts", __name__)
 
@@ -65,7 +67,8 @@ def register_worker():
             house_number=form.house_number.data or "",
         )
         try:
-            user = services.register_worker(data)
+            user = services.register_worker(data, ip_address=request.remote_addr,
+                                            device_id=device_id())  # fmt: skip
         except ValidationFailed as error:
             show_errors(form, error)
         else:
@@ -89,7 +92,8 @@ def register_provider():
             preferred_language=form.preferred_language.data,
         )
         try:
-            user = services.register_provider(data)
+            user = services.register_provider(data, ip_address=request.remote_addr,
+                                              device_id=device_id())  # fmt: skip
         except ValidationFailed as error:
             show_errors(form, error)
         else:
@@ -118,6 +122,7 @@ def login():
         else:
             from wallet.twofactor.signin import after_password
 
+            note_sign_in(user, request.remote_addr, device_id())
             # login_user only once the second factor is done too (issue 13).
             return after_password(user, _safe_next(form.next.data))
     elif form.errors:

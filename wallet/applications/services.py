@@ -110,6 +110,10 @@ def apply(
     from wallet.placements.services import employer_share
 
     plan = plan_for(user.id, run)
+    if plan.parts:
+        from wallet.verification.rules import require_verified
+
+        require_verified(user)  # no budget is spent from an unverified account
     if plan.copay_cents != expected_copay_cents:
         raise Conflict(_("What your budget pays has changed. Please look at the plan again."))
     now = clock.now()

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from wallet.accounts.models import Role, User
 from wallet.accounts.names import normalise_email, visible_name
 from wallet.accounts.passwords import hash_password
-from wallet.accounts.services import check_new_user, create_staff_user
+from wallet.accounts.services import check_new_user, create_staff_user, note_self_registration
 from wallet.audit.services import masked_iban, record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
@@ -137,8 +137,14 @@ def _snapshot(employer: Employer) -> dict:
     }
 
 
-def register_employer(data: EmployerRegistration) -> User:
-    """Create an employer, pending verification, and its first staff user (audited)."""
+def register_employer(
+    data: EmployerRegistration, *, ip_address: str | None = None, device_id: str | None = None
+) -> User:
+    """Create an employer, pending verification, and its first staff user (audited); the
+    registration limit and e-mail verification as for workers (wallet.verification)."""
+    from wallet.verification.signals import check_registration_rate
+
+    check_registration_rate(ip_address)
     errors: dict[str, str] = {}
     values = _checked(data.details, errors, with_iban=True)
     # On the sign-up form "name" is the person's; the organisation's is organisation_name.
@@ -170,6 +176,7 @@ def register_employer(data: EmployerRegistration) -> User:
         db.flush()
         record("employer", employer.id, "registered", actor_id=user.id,
                after={**_snapshot(employer), "kvk_number": kvk, "user": user.id})  # fmt: skip
+        note_self_registration(user, ip_address, device_id)
     return user
 
 

@@ -24,6 +24,7 @@ from wallet.employers.forms import (
 )
 from wallet.employers.models import EmployerStatus
 from wallet.reference import municipality, sbi_name
+from wallet.verification.views import device_id
 
 bp = Blueprint("employers", __name__)
 
@@ -77,7 +78,8 @@ def register():
             preferred_language=form.preferred_language.data,
         )  # fmt: skip
         try:
-            user = services.register_employer(data)
+            user = services.register_employer(data, ip_address=request.remote_addr,
+                                              device_id=device_id())  # fmt: skip
         except ValidationFailed as error:
             show_errors(form, error)
         else:

@@ -33,6 +33,7 @@ from wallet.ledger.models import AccountKind, LedgerAccount, LedgerTransaction, 
 from wallet.schemes.models import AllocationMode, Scheme, SchemeKind, SchemeStatus
 from wallet.schemes.rules import SchemeRules, load_rules
 from wallet.schemes.services import get_scheme
+from wallet.verification.holds import hold_run_grants
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -43,11 +44,16 @@ def _years_before(day: dt.date, years: int) -> dt.date:
 
 
 def eligible_workers(rules: SchemeRules, today: dt.date) -> sa.Select:
-    """SELECT of the ids of active workers who meet `rules` on `today` (in SQL)."""
+    """SELECT of the ids of active, verified workers who meet `rules` on `today` (in SQL)."""
     query = (
         sa.select(User.id)
         .join(WorkerProfile, WorkerProfile.user_id == User.id)
-        .where(User.role == Role.WORKER, User.active.is_(True))
+        .where(
+            User.role == Role.WORKER,
+            User.active.is_(True),
+            # One person, one budget: an address nobody proved to read gets nothing.
+            User.email_verified_at.is_not(None),
+        )
     )
     if rules.municipalities:
         query = query.where(WorkerProfile.municipality_code.in_(rules.municipalities))
@@ -96,6 +102,7 @@ def allocate(
         total = int(total)  # PostgreSQL sums BIGINT as NUMERIC
         claim_cap(scheme.id, total)
         transaction = _post_allocation(scheme, run, total, now)
+        hold_run_grants(run.id)
         run.grants, run.total_cents, run.transaction_id = count, total, transaction.id
         record(
             "allocation_run",

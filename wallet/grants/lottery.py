@@ -11,6 +11,7 @@ import random
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from wallet.accounts.models import User
 from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
@@ -49,11 +50,15 @@ def draw_lottery(scheme_id: int, seed: str, *, actor_id: int | None = None) -> L
         raise Conflict(_("The draw takes place after the application window has closed."))
     if session.scalar(sa.select(LotteryDraw.id).where(LotteryDraw.scheme_id == scheme_id)):
         raise Conflict(_("The lottery of this scheme has already been drawn."))
+    # Applicants who never verified their e-mail address are not drawn: they lose.
     waiting = list(
         session.scalars(
-            sa.select(SchemeApplication.user_id).where(
+            sa.select(SchemeApplication.user_id)
+            .join(User, User.id == SchemeApplication.user_id)
+            .where(
                 SchemeApplication.scheme_id == scheme_id,
                 SchemeApplication.status == SchemeApplicationStatus.WAITING,
+                User.email_verified_at.is_not(None),
             )
         )
     )
@@ -81,6 +86,12 @@ def draw_lottery(scheme_id: int, seed: str, *, actor_id: int | None = None) -> L
             )
         }
         period = scheme.window_opens_on.isoformat()
+        drawn, unverified = set(order), 0
+        for application in applications.values():
+            if application.status == SchemeApplicationStatus.WAITING and (
+                application.user_id not in drawn
+            ):
+                application.status, unverified = SchemeApplicationStatus.LOST, unverified + 1
         for user_id in order:
             application = applications[user_id]
             if user_id in winner_set:
@@ -96,6 +107,11 @@ def draw_lottery(scheme_id: int, seed: str, *, actor_id: int | None = None) -> L
             scheme_id,
             "lottery_drawn",
             actor_id=actor_id,
-            after={"seed": seed, "applicants": len(order), "winners": len(winners)},
+            after={
+                "seed": seed,
+                "applicants": len(order),
+                "winners": len(winners),
+                "unverified_not_drawn": unverified,
+            },
         )
     return draw

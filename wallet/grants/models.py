@@ -25,10 +25,16 @@ class GrantSource(enum.StrEnum):
 
 
 class GrantStatus(enum.StrEnum):
-    """Active grants can be spent; expired ones returned their unused budget to the fund."""
+    """Active grants can be spent; expired ones returned their unused budget to the fund.
+
+    A held grant (one person, several accounts: wallet.verification.holds) cannot be spent
+    until a fund administrator releases it (active) or cancels it (its money back in the pot).
+    """
 
     ACTIVE = "active"
     EXPIRED = "expired"
+    HELD = "held"
+    CANCELLED = "cancelled"
 
 
 class Grant(Base):

@@ -42,6 +42,7 @@ MOVEMENT_LABELS = {
     "allocation": _l("Budget granted"),
     "hold_post": _l("Paid to the training provider"),
     "grant_expiry": _l("Expired: returned to the fund"),
+    "grant_cancel": _l("Cancelled: returned to the fund"),
     "reversal": _l("Correction"),
 }
 grants_table = Grant.__table__
@@ -198,6 +199,9 @@ def create_grant(
         session.flush()
     except sa.exc.IntegrityError:
         raise AlreadyGranted(_("This worker already has a budget under this scheme.")) from None
+    from wallet.verification.holds import hold_new_grant
+
+    hold_new_grant(grant)  # one person behind several accounts: held until the fund decides
     ledger.transfer(
         scheme.fund.pot_account_id,
         account.id,
@@ -278,6 +282,9 @@ def apply_for_grant(scheme_id: int, user_id: int) -> SchemeApplication:
     if scheme.status != SchemeStatus.ACTIVE or not scheme.window_is_open(clock.today()):
         raise Conflict(_("Applications for this scheme are not open."))
     check_eligible(scheme, user)
+    from wallet.verification.rules import require_verified
+
+    require_verified(user)
     already = sa.select(SchemeApplication.id).where(
         SchemeApplication.scheme_id == scheme_id, SchemeApplication.user_id == user_id
     )

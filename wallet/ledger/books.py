@@ -12,6 +12,7 @@ job) took, and must have its audit event (invariant 6), tied as follows:
     grant          ("grant", id, "grant"); the grant whose account the transaction credits
     allocation     ("allocation_run", run, "allocate"); AllocationRun.transaction_id
     grant_expiry   one ("fund", fund, "expire_grants") event per expiry crediting its pot
+    grant_cancel   ("grant", id, "hold_cancelled"); the held grant whose account it debits
     hold_post      ("claim", claim, "approve"); ClaimPart.transaction_id
     reimbursement  ("reimbursement_claim", claim, "approve"); ReimbursementClaim.transaction_id
     clawback       ("claim", claim, "claw_back"); Claim.clawback_transaction_id
@@ -51,6 +52,7 @@ KNOWN_KINDS = (
     "grant",
     "allocation",
     "grant_expiry",
+    "grant_cancel",
     "hold_post",
     "reimbursement",
     "reversal",
@@ -122,6 +124,7 @@ def _check_grant_postings(report) -> None:
         sa.and_(kind.in_(["grant", "allocation"]), cents > 0),
         sa.and_(kind == "hold_post", cents < 0, held.c.tx.is_not(None)),
         sa.and_(kind == "grant_expiry", cents < 0, Grant.status == GrantStatus.EXPIRED),
+        sa.and_(kind == "grant_cancel", cents < 0, Grant.status == GrantStatus.CANCELLED),
     )
     query = (
         sa.select(Grant.id, LedgerTransaction.id, kind, cents)
@@ -141,7 +144,8 @@ def _check_grant_postings(report) -> None:
 
 
 def _check_grant_balances(report) -> None:
-    """A grant's balance is what was granted, less what its holds posted and what expired."""
+    """A grant's balance is what was granted, less what its holds posted and what expired or
+    went back to the pot when a held grant was cancelled."""
     from wallet.grants.models import Grant
 
     posted = (
@@ -157,7 +161,7 @@ def _check_grant_balances(report) -> None:
             Posting.account_id.label("account"), sa.func.sum(Posting.amount_cents).label("cents")
         )
         .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-        .where(LedgerTransaction.kind == "grant_expiry")
+        .where(LedgerTransaction.kind.in_(["grant_expiry", "grant_cancel"]))
         .group_by(Posting.account_id)
         .subquery()
     )
@@ -537,6 +541,7 @@ SHAPES: dict[str, tuple[tuple[AccountKind, int], ...]] = {
     "grant": ((K.FUND_POT, -1), (K.GRANT, 1)),
     "allocation": ((K.FUND_POT, -1), (K.GRANT, 1)),
     "grant_expiry": ((K.GRANT, -1), (K.FUND_POT, 1)),
+    "grant_cancel": ((K.GRANT, -1), (K.FUND_POT, 1)),
     "hold_post": ((K.GRANT, -1), (K.PAYABLE, 1)),
     "reimbursement": ((K.FUND_POT, -1), (K.PAYABLE, 1)),
     "clawback": ((K.FUND_POT, 1), (K.PAYABLE, -1), (K.RECEIVABLE, -1)),
@@ -620,6 +625,10 @@ def _check_decisions_audited(report) -> None:
         .join(Posting, sa.and_(Posting.transaction_id == tx.id, Posting.amount_cents > 0))
         .outerjoin(Grant, Grant.account_id == Posting.account_id)
         .where(tx.kind == "grant", _unaudited("grant", Grant.id, "grant")),
+        "grant_cancel": sa.select(tx.id, Grant.id)
+        .join(Posting, sa.and_(Posting.transaction_id == tx.id, Posting.amount_cents < 0))
+        .outerjoin(Grant, Grant.account_id == Posting.account_id)
+        .where(tx.kind == "grant_cancel", _unaudited("grant", Grant.id, "hold_cancelled")),
         "allocation": sa.select(tx.id, AllocationRun.id)
         .outerjoin(AllocationRun, AllocationRun.transaction_id == tx.id)
         .where(tx.kind == "allocation", _unaudited("allocation_run", AllocationRun.id, "allocate")),

@@ -35,7 +35,7 @@ def N_(msgid: str) -> str:  # noqa: N802 - the gettext marker that pybabel extra
 
 
 # Topics whose body holds a link that sets a password: shown to their recipient only.
-SECRET_TOPICS = frozenset({"password_reset", "invitation"})
+SECRET_TOPICS = frozenset({"password_reset", "invitation", "email_verification"})
 
 # topic -> (subject, body). Parameters ending in _cents arrive as integer cents and are
 # shown as money without the suffix: covered_cents -> %(covered)s.
@@ -106,6 +106,12 @@ TOPICS: dict[str, tuple[str, str]] = {
         N_("A colleague gave you an account on Leerwallet for %(organisation)s. Choose your "
            "own password with this link within %(days)s days; it works once: %(url)s When it "
            "has expired, ask for a new one with 'Forgot your password?' on the sign-in page."),
+    ),
+    "email_verification": (
+        N_("Verify your e-mail address for Leerwallet"),
+        N_("Open this link within %(hours)s hours to verify your e-mail address; it works "
+           "once: %(url)s Until you do, no budget can be granted to you or spent. If you did "
+           "not make a Leerwallet account, ignore this e-mail."),
     ),
     "password_changed": (
         N_("Your Leerwallet password was changed"),

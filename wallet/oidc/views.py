@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import login_user
 
 from wallet.accounts.forms import WorkerRegistrationForm
 from wallet.accounts.models import User
@@ -135,22 +134,17 @@ def _pending() -> client.ProviderIdentity | None:
 
 
 def _log_in(user: User, target: str | None, *, linked: bool = False):
-    # LEAD: staff who approve, pay or change bank details need their second factor here too
-    # (issue 13 point 1). When TOTP lands, send a user whose role requires it (or who has
-    # one enrolled) to the second-factor step instead of logging in: the provider's sign-in
-    # counts as the first factor only, exactly like the password in accounts.views.login.
-    session.clear()  # a new session at sign-in: nothing of the anonymous one is kept
-    session["language"] = user.preferred_language
-    login_user(user)
+    """The provider's sign-in counts as the first factor, as the password does: a user with a
+    second factor (or a role that needs one) is asked for it next (wallet.twofactor)."""
+    from wallet.twofactor.signin import after_password
+
     if linked:
-        flash(
-            _(
-                "Your account is linked: from now on you can log in with %(label)s.",
-                label=current_app.config["OIDC_LABEL"],
-            ),
-            "success",
-        )
-    return redirect(safe_redirect_target(target, url_for("home.index")))
+        message = _("Your account is linked: from now on you can log in with %(label)s.",
+                    label=current_app.config["OIDC_LABEL"])  # fmt: skip
+    answer = after_password(user, safe_redirect_target(target, url_for("home.index")))
+    if linked:
+        flash(message, "success")  # after the new session began, so it is shown
+    return answer
 
 
 def _failed(error: DomainError):

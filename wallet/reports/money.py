@@ -9,7 +9,8 @@ fund is the postings of transactions that also move one of the fund's own accoun
     flow         from -> to                      kind of transaction   summed on
     deposited    funding source -> pot           deposit               pot
     granted      pot -> workers' grants          grant, allocation     grants
-    expired      grants -> pot                   grant_expiry          grants
+    expired      grants -> pot                   grant_expiry,         grants
+                                                 grant_cancel
     approved     grants -> providers' payable    hold_post             grants
     reimbursed   pot -> employers' payable       reimbursement         pot
     clawed_back  payable/receivable -> pot       clawback              pot
@@ -64,7 +65,8 @@ FLOWS = (
 # (kind of transaction, the fund's account it is summed on) -> flow and the sign that makes
 # the flow positive in its usual direction.
 _GRANT_FLOWS = {"grant": ("granted", 1), "allocation": ("granted", 1),
-                "grant_expiry": ("expired", -1), "hold_post": ("approved", -1)}  # fmt: skip
+                "grant_expiry": ("expired", -1), "grant_cancel": ("expired", -1),
+                "hold_post": ("approved", -1)}  # fmt: skip
 _FUND_FLOWS = {
     ("deposit", "pot"): ("deposited", 1),
     ("reimbursement", "pot"): ("reimbursed", -1),
