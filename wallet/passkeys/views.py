@@ -32,7 +32,8 @@ def passkeys_reachable() -> bool:
 def _passkey_helpers() -> dict:
     # For the "Sign in with a passkey" part of the login page, which accounts renders.
     return {"passkeys_reachable": passkeys_reachable,
-            "passkey_origin": lambda: relying_party().origin}  # fmt: skip
+            "passkey_origin": lambda: relying_party().origin,
+            "has_passkeys": services.has_passkeys}  # fmt: skip
 
 
 @bp.route("/account/passkeys", methods=["GET", "POST"])

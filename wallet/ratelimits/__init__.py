@@ -81,6 +81,8 @@ ENDPOINT_LIMITS: dict[str, tuple[tuple[str, Callable[[], str]], ...]] = {
     # The second step of a sign-in: its codes are guessed at the sign-in's pace at most.
     "twofactor.challenge": (("LOGIN_RATE_LIMIT", client_address),),
     "twofactor.enrol_at_sign_in": (("LOGIN_RATE_LIMIT", client_address),),
+    "passkey_factor.options": (("LOGIN_RATE_LIMIT", client_address),),
+    "passkey_factor.answer": (("LOGIN_RATE_LIMIT", client_address),),
     "oidc.link": (("LOGIN_RATE_LIMIT", client_address),),
     "oidc.register": (
         ("REGISTRATION_RATE_LIMIT", client_address),
