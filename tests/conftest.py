@@ -152,14 +152,27 @@ def runner(app: Flask):
 # --- factories: each returns a callable that makes one object and returns it (detached) ---
 
 
+def _as_if_verified(user) -> None:
+    """As if the person opened their verification link: verified, and its e-mail read and
+    gone, so tests that count a person's mail see only their own. Needs an app context."""
+    from wallet.core.db import unit_of_work
+    from wallet.notifications.models import OutboxMessage
+    from wallet.verification.links import mark_verified
+
+    with unit_of_work() as db:
+        mark_verified(user, how="link")
+        db.execute(
+            sa.delete(OutboxMessage).where(
+                OutboxMessage.user_id == user.id, OutboxMessage.topic == "email_verification"
+            )
+        )
+
+
 @pytest.fixture
 def make_worker(app: Flask) -> Callable:
     """make_worker(email=..., verified=True, **profile) -> User; verified=False leaves the
     e-mail address unverified, as right after self-registration."""
     from wallet.accounts import services
-    from wallet.core.db import unit_of_work
-    from wallet.notifications.models import OutboxMessage
-    from wallet.verification.links import mark_verified
 
     counter = iter(range(1, 10_000))
 
@@ -181,16 +194,7 @@ def make_worker(app: Flask) -> Callable:
         with app.app_context():
             user = services.register_worker(services.WorkerRegistration(**data))
             if verified:
-                # As if the worker opened the link: verified, and its e-mail read and gone,
-                # so tests that count a worker's mail see only their own.
-                with unit_of_work() as db:
-                    mark_verified(user, how="link")
-                    db.execute(
-                        sa.delete(OutboxMessage).where(
-                            OutboxMessage.user_id == user.id,
-                            OutboxMessage.topic == "email_verification",
-                        )
-                    )
+                _as_if_verified(user)
             return user
 
     return make
@@ -215,6 +219,7 @@ def make_provider_user(app: Flask) -> Callable:
         data.update(fields)
         with app.app_context():
             user = services.register_provider(services.ProviderRegistration(**data))
+            _as_if_verified(user)
         enrol_known_secret(app, user)  # staff sign in with a second factor
         return user
 
@@ -253,6 +258,7 @@ def make_employer_user(app: Flask) -> Callable:
                 details=services.EmployerDetails(**details), **data
             )
             user = services.register_employer(registration)
+            _as_if_verified(user)
         enrol_known_secret(app, user)
         return user
 

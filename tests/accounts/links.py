@@ -24,8 +24,9 @@ def link_path(db, email: str, topic: str = "invitation") -> str:
     return urlsplit(LINK.search(body).group(0)).path
 
 
-def accept_invitation(client, db, email: str, password: str) -> None:
+def accept_invitation(client, db, email: str, password: str):
     """Open the invitation link and choose `password`, as the invited colleague does."""
     path = link_path(db, email)
     answer = client.post(path, data={"password": password, "password_confirm": password})
     assert answer.status_code == 302, answer.text
+    return answer

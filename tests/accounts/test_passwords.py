@@ -290,7 +290,10 @@ def test_an_invited_colleague_chooses_their_own_password(client, make_provider_u
     page = client.get(path)
     assert "Kies je wachtwoord" in page.text
     assert email in page.text
-    accept_invitation(client, db, email, NEW)
+    accepted = accept_invitation(client, db, email, NEW)
+    # Staff set up their second factor at once, in the browser that opened the link.
+    assert accepted.headers["Location"] == "/login/second-factor/enrol"
+    assert 'id="totp-secret"' in client.get("/login/second-factor/enrol").text
     assert _logs_in(client, email, NEW)
     assert _set(client, path, "nog een heel ander wachtwoord").status_code == 410
     assert _topics(db, email) == ["invitation", "password_changed"]

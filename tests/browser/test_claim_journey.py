@@ -16,6 +16,7 @@ from tests.browser.test_bank_details_pages import ask_for_iban, confirm_waiting_
 from tests.catalogue.conftest import CSV
 from tests.claims.conftest import pdf
 from tests.conftest import PASSWORD
+from tests.twofactor.signin import browser_second_step
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +68,9 @@ def test_worker_applies_provider_claims_administrator_approves(
     page.reload()
     page.get_by_label("E-mailadres").fill(accredited_provider.email)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Inloggen").click()
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name="Inloggen").click()
+    browser_second_step(page, accredited_provider.email)
     page.get_by_role("button", name="Opleiding begonnen").click()
     page.get_by_role("button", name="Opleiding afgerond").click()
     page.get_by_role("link", name="declareren").click()

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.twofactor.signin import browser_sign_in
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("LEERWALLET_SHOTS")  # a folder for screenshots of every page, if set
@@ -33,10 +34,7 @@ def test_make_a_scoped_token_and_see_it_listed(
     from wallet.accounts.models import Role
 
     admin = make_staff(Role.FUND_ADMIN)
-    page.goto(live_server + "/login")
-    page.get_by_label("E-mailadres", exact=True).fill(admin.email)
-    page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Inloggen").click()
+    browser_sign_in(page, live_server, admin.email, PASSWORD)
     page.goto(live_server + "/account/tokens")
     expect(page.get_by_role("heading", level=1)).to_have_text("API-tokens")
     expect(page.get_by_label("Lezen", exact=False)).to_be_checked()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
 from tests.passkeys.authenticator import SoftAuthenticator
@@ -94,3 +95,23 @@ def test_a_step_up_takes_a_passkey_and_goes_back(app, make_worker, login, origin
 def test_without_a_sign_in_under_way_the_passkey_answers_nothing(client):
     assert client.post("/second-factor/passkey/options").status_code == 400
     assert client.post("/second-factor/passkey").headers["Location"] == "/login"
+
+
+def test_adding_or_removing_a_passkey_asks_for_a_fresh_second_factor(
+    app, db, make_worker, login, origin
+):
+    from wallet.passkeys.models import Passkey
+
+    worker = make_worker()
+    client = app.test_client()
+    _with_app_and_passkey(client, login, worker, origin)
+    passkey_id = db.scalar(sa.select(Passkey.id))
+    clock.set_now(clock.now() + dt.timedelta(minutes=6))
+
+    options = client.post("/account/passkeys/options")
+    assert options.status_code == 403
+    assert options.get_json()["step_up"].startswith("/account/second-factor/confirm")
+    removed = client.post(f"/account/passkeys/{passkey_id}/remove")
+    assert removed.headers["Location"].startswith("/account/second-factor/confirm")
+    db.expire_all()
+    assert db.scalar(sa.select(sa.func.count()).select_from(Passkey)) == 1

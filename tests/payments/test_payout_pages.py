@@ -209,6 +209,7 @@ def test_paid_returned_and_paid_again_through_the_pages_leaves_verify_clean(
     clean()
     file = sent(first)
     with clock.frozen_at(clock.now() + dt.timedelta(days=2)):  # the same file days later
+        login(client, journeys[0]["admins"][0])  # the session of two days ago has ended
         assert sent(first) == file
     upload([pay(r, r) for r in amounts])
     assert set(statuses().values()) == {ClaimStatus.PAID}

@@ -46,19 +46,33 @@ def reset(token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            resets.set_password_by_link(token, form.password.data)
+            user = resets.set_password_by_link(token, form.password.data)
         except resets.PasswordLinkInvalid as error:
             return _no_referrer(render_template("accounts/link_invalid.html",
                                                detail=error.detail), error.status)  # fmt: skip
         except ValidationFailed as error:
             show_errors(form, error)
         else:
-            flash(_("Your password is set. Log in with it."), "success")
-            return redirect(url_for("accounts.login"))
+            return _after_new_password(user)
     invitation = link.purpose == PasswordLinkPurpose.INVITATION
     page = render_template("accounts/reset_password.html", form=form, invitation=invitation,
                            email=link.user.email)  # fmt: skip
     return _no_referrer(page, 422 if form.errors else 200)
+
+
+def _after_new_password(user):
+    """Log in with the new password; staff without a second factor set one up right here,
+    in the browser that just proved the mailbox, so nobody else who learns the password
+    can enrol an authenticator of their own first."""
+    from wallet.twofactor import services as twofactor
+    from wallet.twofactor.signin import after_password
+
+    if twofactor.must_enrol(user) and not twofactor.is_enrolled(user.id):
+        answer = after_password(user, url_for("home.index"))
+        flash(_("Your password is set. Now set up your second factor."), "success")
+        return answer
+    flash(_("Your password is set. Log in with it."), "success")
+    return redirect(url_for("accounts.login"))
 
 
 def _no_referrer(body: str, status: int):

@@ -152,6 +152,15 @@ def switch_language():
     return redirect(_safe_next(form.next.data or _referrer_path()))
 
 
+@bp.get("/account")
+@role_required()
+def account():
+    """Everything about signing in, in one place: password, second factor, passkeys,
+    sessions and (for organisations and funds) API tokens."""
+    return render_template("accounts/account.html",
+                           show_tokens=current_user.role in services.TOKEN_ROLES)  # fmt: skip
+
+
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @role_required(*services.TOKEN_ROLES)
 @fresh_second_factor_required

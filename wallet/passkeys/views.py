@@ -18,6 +18,8 @@ from wallet.core.urls import safe_redirect_target
 from wallet.passkeys import services
 from wallet.passkeys.ceremony import relying_party
 from wallet.passkeys.forms import AddPasskeyForm, PasskeySignInForm
+from wallet.twofactor import services as twofactor
+from wallet.twofactor.stepup import fresh_second_factor_required
 
 bp = Blueprint("passkeys", __name__)
 
@@ -38,6 +40,7 @@ def _passkey_helpers() -> dict:
 
 @bp.route("/account/passkeys", methods=["GET", "POST"])
 @role_required()
+@fresh_second_factor_required
 def index():
     """See, add and remove your passkeys."""
     form = AddPasskeyForm()
@@ -72,12 +75,17 @@ def index():
 @bp.post("/account/passkeys/options")
 @role_required()
 def registration_options():
-    """The options for navigator.credentials.create(), as JSON."""
+    """The options for navigator.credentials.create(), as JSON. A person with a second factor
+    gives it first (a passkey is one): the answer then names the step-up page to go to."""
+    if not twofactor.has_fresh_second_factor(current_user):
+        back = url_for("passkeys.index")
+        return jsonify({"step_up": url_for("twofactor.step_up", next=back)}), 403
     return jsonify(services.registration_options(current_user))
 
 
 @bp.post("/account/passkeys/<int:passkey_id>/remove")
 @role_required()
+@fresh_second_factor_required
 def remove(passkey_id: int):
     """Remove a passkey; it stops working at once."""
     if ConfirmForm().validate_on_submit():

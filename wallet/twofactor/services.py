@@ -297,5 +297,10 @@ def require_fresh_second_factor(user: User) -> None:
 
     if not has_request_context() or wants_problem_json():
         return
-    if is_enrolled(user.id) and not is_fresh():
+    if not has_fresh_second_factor(user):
         raise StepUpRequired
+
+
+def has_fresh_second_factor(user: User) -> bool:
+    """True when `user` has no factor, or gave it in this session within STEP_UP_MINUTES."""
+    return not is_enrolled(user.id) or is_fresh()

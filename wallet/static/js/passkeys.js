@@ -87,6 +87,13 @@
         credentials: "same-origin",
         headers: { "X-CSRFToken": token, "Accept": "application/json" }
       }).then(function (reply) {
+        if (reply.status === 403) {
+          // A fresh second factor first: the server names the page that asks for it.
+          return reply.json().then(function (json) {
+            if (json.step_up) { window.location.assign(json.step_up); }
+            throw new Error("step-up");
+          });
+        }
         if (!reply.ok) { throw new Error("options " + reply.status); }
         return reply.json();
       }).then(function (json) {
