@@ -247,3 +247,23 @@ def test_every_round_of_failures_doubles_the_wait_of_that_address(app, client, m
             environ_base={"REMOTE_ADDR": "198.51.100.7"},
         )
     assert right.status_code == 302
+
+
+def test_the_account_page_gathers_every_way_of_signing_in(client, login, make_worker, make_staff):
+    from wallet.accounts.models import Role
+
+    login(client, make_worker())
+    page = client.get("/account").text
+    for path in (
+        "/account/password",
+        "/account/second-factor",
+        "/account/passkeys",
+        "/account/sessions",
+    ):
+        assert f'href="{path}"' in page
+    assert 'href="/account/tokens"' not in page  # a worker has no systems of their own
+    client.post("/logout")
+    login(client, make_staff(Role.FUND_ADMIN))
+    assert 'href="/account/tokens"' in client.get("/account").text
+    client.post("/logout")
+    assert client.get("/account").status_code == 302

@@ -66,7 +66,8 @@ def test_forgot_reset_and_change_the_password(
     _check(page, assert_accessible, "password-link-invalid")
 
     _log_in(page, live_server, worker.email, NEW)
-    page.get_by_role("link", name="Wachtwoord", exact=True).click()
+    page.get_by_role("navigation").get_by_role("link", name="Je account").click()
+    page.locator("main").get_by_role("link", name="Wachtwoord", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Je wachtwoord wijzigen")
     _check(page, assert_accessible, "password-change")
     page.get_by_label("Huidig wachtwoord").fill(PASSWORD)

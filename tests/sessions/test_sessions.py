@@ -350,7 +350,8 @@ def test_sign_out_everywhere_else_asks_then_keeps_only_this_session(
 
 def test_the_account_area_links_the_sessions_page(store_client, make_worker, login):
     login(store_client, make_worker())
-    assert f'href="{PAGE}"' in store_client.get("/").text
+    assert 'href="/account"' in store_client.get("/").text
+    assert f'href="{PAGE}"' in store_client.get("/account").text
 
 
 def test_the_sessions_page_needs_a_signed_in_user(store_client):
