@@ -84,7 +84,7 @@ def test_resending_waits_twice_as_long_each_time(client, db):
     assert _sent(db) == 2
     with clock.frozen_at(START + dt.timedelta(minutes=2, seconds=59)):
         refused = client.post("/verify/resend", follow_redirects=True)
-    assert "Je kunt over 1 minuten om een nieuwe vragen." in refused.text
+    assert "Je kunt over een minuut om een nieuwe vragen." in refused.text
     assert _sent(db) == 2
     with clock.frozen_at(START + dt.timedelta(minutes=3)):
         client.post("/verify/resend")

@@ -15,6 +15,7 @@ import secrets
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from wallet.accounts.models import User
 from wallet.audit.services import record
@@ -86,8 +87,9 @@ def resend_link(user: User) -> None:
     if wait is not None:
         minutes = max(1, math.ceil(wait.total_seconds() / 60))
         raise ResendTooSoon(
-            _("We sent you a link a moment ago. You can ask for another in %(minutes)d "
-              "minutes.", minutes=minutes)
+            ngettext("We sent you a link a moment ago. You can ask for another in a minute.",
+                     "We sent you a link a moment ago. You can ask for another in %(num)d "
+                     "minutes.", minutes)
         )  # fmt: skip
     with unit_of_work():
         send_link(user)

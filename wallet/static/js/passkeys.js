@@ -1,5 +1,5 @@
 // Passkeys: the browser's part of WebAuthn, the only place Leerwallet needs JavaScript.
-// A form marked data-passkey="register" or "sign-in" asks the server for options (JSON, with
+// A form marked data-passkey="register" or "get" asks the server for options (JSON, with
 // the CSRF token in a header), hands them to navigator.credentials, puts the answer as JSON
 // in the form's hidden "credential" field and sends the form as usual. Without WebAuthn the
 // page shows its data-passkey-unsupported note and the button is switched off.
