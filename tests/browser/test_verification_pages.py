@@ -27,7 +27,7 @@ def test_an_unverified_worker_sees_the_banner_and_asks_for_a_new_link(
     expect(banner).to_contain_text(worker.email)
     _check(page, assert_accessible, "verify-banner")
     banner.get_by_role("button", name="Stuur een nieuwe link").click()
-    expect(page.get_by_role("alert")).to_contain_text("Je kunt over 1 minuten")
+    expect(page.get_by_role("alert")).to_contain_text("Je kunt over een minuut")
     _check(page, assert_accessible, "verify-banner-wait")
     with app.app_context():
         sent = session.scalar(
