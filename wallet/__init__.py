@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.reports.views import bp as reports_bp
     from wallet.schemes.views import bp as schemes_bp
     from wallet.twofactor.views import bp as twofactor_bp
+    from wallet.useradmin.views import bp as useradmin_bp
     from wallet.verification.views import bp as verification_bp
 
     blueprints = (home_bp, accounts_bp, passwords_bp, funds_bp, schemes_bp, grants_bp, catalogue_bp,
@@ -133,7 +134,7 @@ def _register_blueprints(app: Flask) -> None:
                   online_bp, webhooks_bp, ops_bp, employers_bp, brokers_bp,
                   placements_bp, fund_placements_bp, reimbursements_bp, public_bp,
                   bankdetails_bp, reports_bp, passkeys_bp, passkey_factor_bp, twofactor_bp,
-                  verification_bp)  # fmt: skip
+                  verification_bp, useradmin_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)

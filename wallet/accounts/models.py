@@ -46,6 +46,9 @@ class User(UserMixin, Base):
             "(role = 'employer_staff') = (employer_id IS NOT NULL)",
             name="employer_staff_has_employer",
         ),
+        # A blocked account is inactive: every way in (session, token, link, sign-in) that
+        # asks for an active user refuses it without knowing about blocking.
+        sa.CheckConstraint("blocked_at IS NULL OR NOT active", name="blocked_user_inactive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +67,10 @@ class User(UserMixin, Base):
     # When the owner proved they read this address (a verification or invitation link); no
     # budget is granted or spent before (wallet.verification).
     email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set by a platform administrator (wallet.useradmin) with a reason the owner is told.
+    blocked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    blocked_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    blocked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     provider: Mapped[Provider | None] = relationship()
     fund: Mapped[Fund | None] = relationship()
@@ -78,6 +85,11 @@ class User(UserMixin, Base):
     def email_verified(self) -> bool:
         """True once the owner opened a verification or invitation link sent to `email`."""
         return self.email_verified_at is not None
+
+    @property
+    def blocked(self) -> bool:
+        """True while a platform administrator has blocked the account."""
+        return self.blocked_at is not None
 
     def has_role(self, *roles: Role) -> bool:
         """True when the user holds one of `roles`."""

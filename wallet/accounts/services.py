@@ -44,6 +44,14 @@ class LoginRefused(DomainError):
     code = "login-refused"
 
 
+class AccountBlocked(DomainError):
+    """The right password, for an account a platform administrator blocked."""
+
+    status = 403
+    title = "Account blocked"
+    code = "account-blocked"
+
+
 class LoginThrottled(DomainError):
     """Too many failed logins for this e-mail address or IP address."""
 
@@ -293,7 +301,11 @@ def authenticate(email: str, password: str, ip_address: str) -> User:
             _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes)
         )
     user = session.scalar(sa.select(User).where(User.email == email))
-    if verify_password(user.password_hash if user else None, password) and user.active:
+    correct = verify_password(user.password_hash if user else None, password)
+    if correct and user.blocked:
+        # Told only to whoever knows the password, so it reveals nothing to a guesser.
+        raise AccountBlocked(blocked_message())
+    if correct and user.active:
         with unit_of_work() as db:
             user.last_login_at = clock.now()
             # Only this address's slips are forgiven: a guesser elsewhere keeps their count.
@@ -306,6 +318,18 @@ def authenticate(email: str, password: str, ip_address: str) -> User:
     with unit_of_work() as db:
         db.add(LoginFailure(email=email, ip_address=ip_address))
     raise LoginRefused(_("The e-mail address or password is not correct."))
+
+
+def support_contact() -> str:
+    """The address people write to about their account (SUPPORT_EMAIL)."""
+    return current_app.config.get("SUPPORT_EMAIL", "helpdesk@leerwallet.nl")
+
+
+def blocked_message() -> str:
+    """What a blocked person is told when they sign in, and whom to ask."""
+    contact = support_contact()
+    return _("Your account is blocked, so you cannot sign in. Ask the Leerwallet helpdesk "
+             "(%(contact)s) or your fund why, and to unblock it.", contact=contact)  # fmt: skip
 
 
 def set_language(user: User | None, language: str) -> None:

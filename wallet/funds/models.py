@@ -32,6 +32,8 @@ class Fund(Base):
     )
     # The pot: money deposited and not yet granted. Made with the fund (funds.services).
     pot_account_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_accounts.id"), unique=True)
+    # The region it serves, as named in the municipalities list ("Twente"); shown only.
+    region: Mapped[str | None] = mapped_column(sa.String(100))
     # The fund's own bank account: the debtor of its SEPA payout files.
     iban: Mapped[str | None] = mapped_column(sa.String(34))
     bic: Mapped[str | None] = mapped_column(sa.String(11))

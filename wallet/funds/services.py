@@ -99,22 +99,28 @@ def deposit(
         )
 
     def perform() -> int:
-        transaction = ledger.transfer(
-            ledger.funding_source().id,
-            fund.pot_account_id,
-            cents,
-            kind="deposit",
-            description=f"Storting in {fund.name}",
-            reference=reference,
-            actor_id=actor_id,
-        )
-        # Tied to the transaction by verify: one such event per deposit on the fund's pot.
-        after = {"cents": cents, "reference": reference, "transaction": transaction.id}
-        record("fund", fund.id, "deposit", actor_id=actor_id, after=after)
-        return transaction.id
+        return post_deposit(fund, cents, reference=reference, actor_id=actor_id)
 
     request = {"fund": fund_id, "cents": cents, "reference": reference}
     return run_once(f"deposit:{fund_id}", idempotency_key, request, perform)
+
+
+def post_deposit(fund: Fund, cents: int, *, reference: str, actor_id: int | None) -> int:
+    """The deposit's transfer and its audit event in the caller's unit of work (flush only);
+    the transaction's id. `deposit` and opening a fund with money (wallet.useradmin) use it."""
+    transaction = ledger.transfer(
+        ledger.funding_source().id,
+        fund.pot_account_id,
+        cents,
+        kind="deposit",
+        description=f"Storting in {fund.name}",
+        reference=reference,
+        actor_id=actor_id,
+    )
+    # Tied to the transaction by verify: one such event per deposit on the fund's pot.
+    after = {"cents": cents, "reference": reference, "transaction": transaction.id}
+    record("fund", fund.id, "deposit", actor_id=actor_id, after=after)
+    return transaction.id
 
 
 def close_fund(fund_id: int, *, actor_id: int | None = None) -> Fund:

@@ -1,0 +1,1 @@
+"""User administration and opening funds, for platform administrators."""
