@@ -163,7 +163,7 @@ def test_opening_a_fund_from_the_page_checks_then_opens(db, client, admin, login
     assert (fund.name, fund.region, fund.iban) == ("Twents Fonds", "Twente", "NL91ABNA0417164300")
     listing = client.get("/admin/funds").text
     assert "Twents Fonds" in listing
-    assert "4300" in listing
+    assert "eindigt op 4300" in listing
     assert "0417" not in listing
     again = client.post("/admin/funds/new", data={**data, "confirmed": "yes"})
     assert again.status_code == 422  # the name is taken: no second fund

@@ -16,7 +16,6 @@ from flask_login import current_user
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
-from wallet.audit.services import masked_iban
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import page_arg, replayed, show_errors, submit_once
 from wallet.core.money import Money
@@ -190,7 +189,7 @@ def fund_list():
     page = page_arg()
     rows, total = funds.funds_page(page)
     return render_template("useradmin/funds.html", rows=rows, page=page, total=total,
-                           pages=_pages(total, 50), masked_iban=masked_iban)  # fmt: skip
+                           pages=_pages(total, 50))  # fmt: skip
 
 
 @bp.route("/funds/new", methods=["GET", "POST"])
