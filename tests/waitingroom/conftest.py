@@ -20,7 +20,9 @@ REDIS_URL = "redis://127.0.0.1:6379/5"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # The window of the schemes below opens at 09:00 two days from now; the room 30 minutes
 # before. Ahead of the real clock, as Redis expires the sessions by its own clock.
-OPENING = dt.datetime.combine(dt.date.today() + dt.timedelta(days=2), dt.time(9, 0), AMSTERDAM)
+OPENING = dt.datetime.combine(
+    dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2), dt.time(9, 0), AMSTERDAM
+)
 
 
 def _second_app(app: Flask, **extra) -> Flask:
