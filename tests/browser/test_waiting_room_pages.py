@@ -87,3 +87,29 @@ def test_the_waiting_page_reloads_itself_without_javascript(
         pass  # the browser reloads the page by itself
     expect(page.locator("main")).to_contain_text("Je bent aan de beurt")
     without_script.close()
+
+
+def test_the_fund_administrator_sets_the_room_and_sees_the_queue(
+    page: Page, live_server: str, check_page, queue, make_staff
+):
+    from wallet.accounts.models import Role
+
+    scheme, _sanne = queue
+    admin = make_staff(Role.FUND_ADMIN, fund_id=scheme.fund_id, name="Bea Beheer")
+    browser_sign_in(page, live_server, admin.email, PASSWORD)
+    page.goto(f"{live_server}/fund/schemes/{scheme.id}")
+    expect(page.locator("main")).to_contain_text("3 wachtend, 0 doorgelaten")
+    check_page(page, "scheme-with-waiting-room")
+    page.get_by_role("link", name="Wachtkamer instellen").click()
+    page.get_by_label("Per seconde doorgelaten").fill("")
+    page.get_by_label("Bij het openen in één keer doorgelaten").fill("-1")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Wachtkamer opslaan").click()
+    check_page(page, "waiting-room-settings-error")
+    page.get_by_label("Bij het openen in één keer doorgelaten").fill("2")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Wachtkamer opslaan").click()
+    clock.set_now(OPENING)
+    page.reload()
+    expect(page.locator("main")).to_contain_text("1 wachtend, 2 doorgelaten")
+    expect(page.locator("main")).to_contain_text("50 per seconde")

@@ -196,6 +196,78 @@ def test_the_fund_administrator_sees_the_queue_on_the_scheme_page(
     _at(1)
     client = app.test_client()
     login(client, make_staff(Role.FUND_ADMIN, fund_id=scheme.fund_id))
-    page = client.get(f"/fund/schemes/{scheme.id}", headers={"Accept-Language": "en"})
+    page = client.get(f"/fund/schemes/{scheme.id}")
     assert page.status_code == 200
-    assert "3 waiting, 2 admitted" in page.text
+    assert "3 wachtend, 2 doorgelaten" in page.text
+
+
+def test_the_fund_administrator_sets_the_room_and_the_decision_is_audited(
+    app, make_fund, make_windowed_scheme, make_staff, login, db
+):
+    from wallet.accounts.models import Role
+    from wallet.audit.models import AuditEvent
+    from wallet.waitingroom.models import WaitingRoom
+
+    scheme = make_windowed_scheme(make_fund(100_000), "first_come", grants=1)
+    admin = make_staff(Role.FUND_ADMIN, fund_id=scheme.fund_id)
+    client = app.test_client()
+    login(client, admin)
+    form = f"/fund/schemes/{scheme.id}/waiting-room"
+    assert client.get(form).status_code == 200
+    refused = client.post(form, data={"opens_at": "09:00", "lead_minutes": "2000", "burst": "0"})
+    assert refused.status_code == 200
+    assert db.get(WaitingRoom, scheme.id) is None
+    done = client.post(
+        form, data={"opens_at": "09:30", "lead_minutes": "45", "rate_per_second": "", "burst": "10"}
+    )
+    assert done.status_code == 302
+    room = db.get(WaitingRoom, scheme.id)
+    assert (room.opens_at, room.lead_minutes, room.rate_per_second, room.burst) == (
+        dt.time(9, 30), 45, None, 10
+    )  # fmt: skip
+    event = db.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.subject_id == scheme.id, AuditEvent.action == "waiting_room_set"
+        )
+    )
+    assert event.one().actor_id == admin.id
+
+
+def test_only_a_first_come_scheme_has_a_waiting_room(
+    app, make_fund, make_windowed_scheme, make_staff, login
+):
+    from wallet.accounts.models import Role
+
+    scheme = make_windowed_scheme(make_fund(100_000), "lottery", grants=1)
+    client = app.test_client()
+    login(client, make_staff(Role.FUND_ADMIN, fund_id=scheme.fund_id))
+    assert client.get(f"/fund/schemes/{scheme.id}/waiting-room").status_code == 404
+
+
+def test_the_commands_set_show_and_remove_a_room(app, runner, opening_scheme, make_worker):
+    scheme = opening_scheme(grants=2, rate=4)
+    with app.app_context():
+        store().issue(scheme.id, make_worker().id, clock.now())
+    shown = runner.invoke(args=["waiting-room", "show", str(scheme.id)])
+    assert "tickets 1, admitted 0, waiting 1" in shown.output
+    changed = runner.invoke(args=["waiting-room", "set", str(scheme.id), "--rate", "9"])
+    assert changed.exit_code == 0, changed.output
+    assert "rate 9/s" in runner.invoke(args=["waiting-room", "show", str(scheme.id)]).output
+    assert runner.invoke(args=["waiting-room", "remove", str(scheme.id)]).exit_code == 0
+    gone = runner.invoke(args=["waiting-room", "show", str(scheme.id)])
+    assert gone.exit_code != 0
+
+
+def test_workers_find_the_room_on_their_start_page_before_the_window_opens(
+    app, opening_scheme, make_worker, login
+):
+    scheme = opening_scheme(grants=1, rate=1)
+    client = app.test_client()
+    login(client, make_worker())
+    room = f"/budget/schemes/{scheme.id}/waiting-room"
+    _at(-31 * 60)
+    assert room not in client.get("/").text  # the room is not open yet
+    _at(-10 * 60)
+    assert room in client.get("/").text
+    _at(0)
+    assert room not in client.get("/").text  # now the apply button leads there

@@ -1,8 +1,8 @@
 """A fair waiting room in front of a first-come scheme's window opening.
 
 `init_app` chooses where tickets live (Redis when REDIS_URL is set, the database otherwise),
-registers the waiting page, the `flask waiting-room` commands and the template helper that
-shows fund administrators the queue on the scheme page.
+registers the pages, the `flask waiting-room` commands and the template helpers that show
+fund administrators the queue and workers the rooms they can queue in before an opening.
 """
 
 from __future__ import annotations
@@ -32,4 +32,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(waiting_room_cli)
     app.jinja_env.globals["waiting_room_figures"] = services.figures
+    app.jinja_env.globals["waiting_rooms_before_opening"] = services.rooms_before_opening
     app.jinja_env.globals["format_count"] = format_decimal

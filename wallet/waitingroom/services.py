@@ -172,6 +172,37 @@ def wait_in_words(wait: dt.timedelta) -> str:
 
 
 @dataclass(frozen=True)
+class UpcomingRoom:
+    """A room people can queue in now, for a window that has not opened yet."""
+
+    scheme_id: int
+    scheme_name: str
+    opening: dt.datetime
+
+
+def rooms_before_opening() -> list[UpcomingRoom]:
+    """Rooms open now whose window opens later (for the workers' start page)."""
+    now = clock.now()
+    today = clock.today()
+    rows = session.execute(
+        sa.select(WaitingRoom.scheme_id, WaitingRoom.opens_at, WaitingRoom.lead_minutes,
+                  Scheme.name, Scheme.window_opens_on)
+        .join(Scheme, Scheme.id == WaitingRoom.scheme_id)
+        .where(Scheme.status == SchemeStatus.ACTIVE,
+               Scheme.allocation_mode == AllocationMode.FIRST_COME,
+               Scheme.kind == SchemeKind.WORKER_BUDGET,
+               Scheme.window_opens_on.between(today, today + dt.timedelta(days=1)))
+        .order_by(Scheme.window_opens_on, WaitingRoom.opens_at)
+    )  # fmt: skip
+    upcoming = []
+    for row in rows:
+        opening = _opening(row.window_opens_on, row.opens_at)
+        if opening - dt.timedelta(minutes=row.lead_minutes) <= now < opening:
+            upcoming.append(UpcomingRoom(row.scheme_id, row.name, opening))
+    return upcoming
+
+
+@dataclass(frozen=True)
 class RoomFigures:
     """The room as the fund administrator sees it."""
 
@@ -202,6 +233,14 @@ class RoomSettings:
     lead_minutes: int = 30
     rate_per_second: int | None = None
     burst: int = 0
+
+
+def room_settings(scheme_id: int) -> RoomSettings | None:
+    """A scheme's room as its administrator set it, or None."""
+    room = session.get(WaitingRoom, scheme_id)
+    if room is None:
+        return None
+    return RoomSettings(room.opens_at, room.lead_minutes, room.rate_per_second, room.burst)
 
 
 def _problems(settings: RoomSettings) -> dict[str, str]:
