@@ -46,6 +46,11 @@ def _base() -> dict:
         "SESSION_ABSOLUTE_HOURS": int(_env("SESSION_ABSOLUTE_HOURS", "12")),
         # A session's last-seen time is written at most this often, not on every request.
         "SESSION_TOUCH_SECONDS": 60,
+        # The waiting room of a first-come scheme (wallet.waitingroom): people admitted per
+        # second once the window opens (a scheme may set its own), and how long an admission
+        # lasts before the turn passes on. Tickets live where sessions do.
+        "WAITING_ROOM_RATE": int(_env("WAITING_ROOM_RATE", "50")),
+        "WAITING_ROOM_ADMISSION_MINUTES": int(_env("WAITING_ROOM_ADMISSION_MINUTES", "10")),
         "WTF_CSRF_TIME_LIMIT": None,
         "LOGIN_THROTTLE_ATTEMPTS": 5,
         # Days a provider has to answer an application before it expires and its hold is freed.

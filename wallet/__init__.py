@@ -83,7 +83,7 @@ def _security_headers(response: Response) -> Response:
 
 
 def _init_extensions(app: Flask) -> None:
-    from wallet import i18n, sessions
+    from wallet import i18n, sessions, waitingroom
     from wallet.accounts import access
     from wallet.core import db, errors, inputs, templating
 
@@ -95,6 +95,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    waitingroom.init_app(app)  # the queue in front of first-come window openings
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -39,6 +39,7 @@ from wallet.schemes.models import Scheme
 from wallet.sessions.models import StoredSession
 from wallet.twofactor.models import RecoveryCode, TotpFactor
 from wallet.verification.models import AccountSignal, EmailVerification, GrantHold, IdentityMatch
+from wallet.waitingroom.models import WaitingRoom, WaitingTicket
 
 __all__ = [
     "AccountSignal",
@@ -101,5 +102,7 @@ __all__ = [
     "StripeEvent",
     "TotpFactor",
     "User",
+    "WaitingRoom",
+    "WaitingTicket",
     "WorkerProfile",
 ]

@@ -18,6 +18,7 @@ from wallet.grants import services
 from wallet.grants.allocation import allocate
 from wallet.grants.imports import import_grants
 from wallet.grants.lottery import draw_lottery
+from wallet.waitingroom.gate import waiting_room_gate
 
 bp = Blueprint("grants", __name__)
 
@@ -151,6 +152,7 @@ def draw(scheme_id: int):
 
 @bp.post("/budget/schemes/<int:scheme_id>/apply")
 @role_required(Role.WORKER)
+@waiting_room_gate  # while a first-come opening's waiting room is open: admitted people only
 def apply(scheme_id: int):
     """A worker applies for a budget under a first-come or lottery scheme."""
     try:
