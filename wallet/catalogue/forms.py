@@ -90,6 +90,11 @@ class ProviderDetailsForm(FlaskForm):
     city = StringField(_l("City"), validators=[DataRequired(REQUIRED)])
     contact_email = StringField(_l("Contact e-mail"), validators=[DataRequired(REQUIRED)])
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
+    website = StringField(
+        _l("Website (optional)"),
+        description=_l("Shown to workers on your course pages, with your e-mail and phone."),
+        validators=[Optional(), Length(max=200)],
+    )
 
 
 class AccreditationForm(FlaskForm):
