@@ -167,10 +167,11 @@ def _cents(euros: str) -> int:
 
 
 def _json_run(run: dict) -> dict:
+    blank = not any(run.values())  # the template names every field
     out = {}
     for f in FIELDS:
-        if not f.key.startswith("run.") or not (run.get(f.key) or f.required):
-            continue  # an optional value left out, not given as "" (which would count)
+        if not f.key.startswith("run.") or not (run.get(f.key) or f.required or blank):
+            continue  # an example leaves out what it does not use
         value = run.get(f.key, "")
         out[f.json.removeprefix("runs[].")] = (
             int(value) if f.key == "run.seats" and value else value
@@ -205,20 +206,22 @@ def _xml(courses: list[dict]) -> str:
         attributes = {f.xml.removeprefix("program/@"): course.get(f.key, "") for f in FIELDS
                       if f.xml.startswith("program/@")}  # fmt: skip
         program = etree.SubElement(root, "program", attributes)
+        blank = not course.get("code")  # the template names every element
         for tag in ("title", "description"):
             for lang in ("nl", "en", "de"):
-                if course.get(f"{tag}_{lang}") or lang == "nl":
+                if course.get(f"{tag}_{lang}") or lang == "nl" or blank:
                     node = etree.SubElement(program, tag, lang=lang)
                     node.text = course.get(f"{tag}_{lang}", "")
         price = etree.SubElement(program, "price", currency="EUR", vat=course.get("vat", ""))
         price.text = f"{_cents(course.get('price_cents', '')) / 100:.2f}"
         for tag, key in (("skill", "skills"), ("occupation", "occupations")):
-            for label in filter(None, course.get(key, "").split("|")):
+            for label in filter(None, course.get(key, "").split("|")) if not blank else [""]:
                 etree.SubElement(program, tag).text = label
         for run in course["runs"]:
             etree.SubElement(program, "run", {
                 f.xml.removeprefix("run/@"): run.get(f.key, "") for f in FIELDS
-                if f.xml.startswith("run/@") and (run.get(f.key) or f.required)
+                if f.xml.startswith("run/@") and (run.get(f.key) or f.required or not any(
+                    run.values()))
             })  # fmt: skip
     return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8").decode()
 

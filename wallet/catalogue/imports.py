@@ -205,7 +205,7 @@ def parse_json(data: bytes) -> Parsed:
                 starts_on=_date(run.get("starts_on")),
                 ends_on=_date(run.get("ends_on")),
                 seats=_int(run.get("seats")),
-                municipality_code=str(run.get("municipality", item.get("municipality", ""))),
+                municipality_code=str(run.get("municipality") or item.get("municipality", "")),
                 location=str(run.get("location", "")),
             )
             for run in item.get("runs", [])
@@ -268,7 +268,7 @@ def parse_xml(data: bytes) -> Parsed:
                 starts_on=_date(run.get("start")),
                 ends_on=_date(run.get("end")),
                 seats=_int(run.get("seats")),
-                municipality_code=run.get("municipality", program.get("municipality", "")),
+                municipality_code=run.get("municipality") or program.get("municipality", ""),
                 location=run.get("location", ""),
             )
             for run in program.iter("run")
@@ -325,8 +325,8 @@ def import_courses(provider_id: int, filename: str, data: bytes, *, actor_id: in
                 number = int(field_name.removeprefix("runs."))
                 run_line = parsed.run_lines.get((line, number), line)
                 parsed.add(run_line, message, f"runs.{number}:{course.runs[number - 1].code}")
-            else:
-                parsed.add(line, message, field_name)
+            elif field_name not in {name for name, _m in parsed.problems.get(line, [])}:
+                parsed.add(line, message, field_name)  # once per field: "veel" is enough
     if parsed.problems:
         _refuse(parsed, file_format)
     return save_courses(

@@ -129,7 +129,7 @@ def _text_match(query: SearchQuery):
         )
     joiner = " OR " if query.any_words else " "
     fts = joiner.join(f'"{term}"*' for term in terms)
-    return (
+    select = (
         sa.select(
             sa.literal_column("rowid").label("course_id"),
             (
@@ -140,8 +140,12 @@ def _text_match(query: SearchQuery):
         )
         .select_from(sa.table("course_fts"))
         .where(sa.text("course_fts MATCH :fts").bindparams(fts=fts))
-        .subquery("matches")
     )
+    if query.by_course:
+        # Grouped by course, SQLite would flatten the subquery and call bm25 inside the
+        # aggregate, which FTS5 refuses: rank the matches first.
+        return select.cte("matches").prefix_with("MATERIALIZED")
+    return select.subquery("matches")
 
 
 def _run_conditions(query: SearchQuery) -> list:
