@@ -76,9 +76,9 @@ def test_a_typo_gets_the_nearest_known_word(app_ctx, catalogue, typed, meant):
 def test_the_search_page_asks_did_you_mean(client, catalogue):
     page = client.get("/catalogue?q=lasen")
     assert "0 opleidingen gevonden" in page.text
-    assert "Bedoelde u" in page.text
+    assert "Bedoelde je" in page.text
     assert "q=lassen" in page.text
-    assert "Bedoelde u" not in client.get("/catalogue?q=lassen").text
+    assert "Bedoelde je" not in client.get("/catalogue?q=lassen").text
 
 
 def test_english_titles_are_searched(app_ctx, accredited_provider):
