@@ -74,8 +74,7 @@ def test_a_typo_gets_the_nearest_known_word(app_ctx, catalogue, typed, meant):
 
 
 def test_the_search_page_asks_did_you_mean(client, catalogue):
-    page = client.get("/catalogue?q=lasen")
-    assert "0 opleidingen gevonden" in page.text
+    page = client.get("/catalogue?q=lasen")  # PostgreSQL's stemming finds it, SQLite not
     assert "Bedoelde je" in page.text
     assert "q=lassen" in page.text
     assert "Bedoelde je" not in client.get("/catalogue?q=lassen").text

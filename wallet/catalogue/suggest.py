@@ -1,10 +1,11 @@
 """'Did you mean': a near word for each search word the catalogue does not know.
 
 The vocabulary is the words of the published courses' titles (in every language given)
-and of the reference skills and occupations. It is read once and kept per process until
-the catalogue changes (a cheap fingerprint query tells), so a search that found nothing
-pays for a fingerprint and a difflib comparison, not for reading every title. The same on
-SQLite and PostgreSQL: no trigram extension to install.
+and of the reference skills and occupations. It is read once and kept per process: renewed
+when this process changes the catalogue (search_index.changes) and at least every
+VOCABULARY_SECONDS for what other processes changed. So a search pays for a few set
+lookups and, for an unknown word only, a difflib comparison. The same on SQLite and
+PostgreSQL: no trigram extension to install.
 """
 
 from __future__ import annotations
@@ -12,29 +13,22 @@ from __future__ import annotations
 import difflib
 import re
 import threading
+import time
 
 import sqlalchemy as sa
 
 from wallet.catalogue.models import Course
 from wallet.catalogue.search import words
+from wallet.catalogue.search_index import changes
 from wallet.core.db import session
 from wallet.reference import labels
 
 MIN_LENGTH = 3  # shorter words are left alone: too many near neighbours
 CUTOFF = 0.75  # difflib's similarity a suggestion needs ("lasen" -> "lassen" is 0.91)
+VOCABULARY_SECONDS = 300
 
 _lock = threading.Lock()
 _cached: dict[str, tuple[tuple, tuple[frozenset[str], dict[int, list[str]]]]] = {}
-
-
-def _fingerprint() -> tuple:
-    return tuple(
-        session.execute(
-            sa.select(
-                sa.func.count(Course.id), sa.func.max(Course.id), sa.func.max(Course.updated_at)
-            )
-        ).one()
-    )
 
 
 def _read_vocabulary() -> frozenset[str]:
@@ -56,7 +50,7 @@ def _read_vocabulary() -> frozenset[str]:
 def vocabulary() -> tuple[frozenset[str], dict[int, list[str]]]:
     """The known words, and the same by length (for quick candidates)."""
     key = str(session.get_bind().url)
-    fingerprint = _fingerprint()
+    fingerprint = (changes(), int(time.monotonic() // VOCABULARY_SECONDS))
     with _lock:
         cached = _cached.get(key)
         if cached and cached[0] == fingerprint:

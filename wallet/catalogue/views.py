@@ -91,7 +91,8 @@ def search_page():
     grants = worker_grant_facts(current_user.id) if _is_worker() else None
     query = query_from(form)
     results = search(query, grants)
-    suggestion = did_you_mean(query.text) if query.text and not results.total else None
+    # Also beside results: PostgreSQL's stemming finds "lasen", but it was still a typo.
+    suggestion = did_you_mean(query.text) if query.text else None
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("catalogue/search.html", form=form, results=results, args=args,
                            suggestion=suggestion)  # fmt: skip
