@@ -1,7 +1,7 @@
 """Benchmark: catalogue search at the size of CPF, on SQLite and on PostgreSQL.
 
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/leerwallet_bench \
-        .venv/bin/python bench/search.py [--runs 200000] [--queries 60]
+        .venv/bin/python bench/search.py [--runs 200000] [--queries 60] [--by-course]
 
 For each database: generate the catalogue (200,000 runs), import a CSV of 1,000 courses to
 measure the import rate, then run a fixed mixed set of searches (text plus three filters,
@@ -52,7 +52,7 @@ def import_csv(courses: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def queries(count: int) -> list:
+def queries(count: int, by_course: bool = False) -> list:
     """A fixed, mixed set: text plus three filters each (place, level or kind, and price)."""
     from wallet.catalogue.search import SearchQuery
     from wallet.reference import municipalities
@@ -77,13 +77,14 @@ def queries(count: int) -> list:
                 municipality_codes=tuple(by_region[region]),
                 price_max_cents=rng.choice([100_000, 250_000, 500_000]),
                 sort=rng.choice(["relevance", "start", "price", "copay"]),
+                by_course=by_course,
                 **third,
             )
         )
     return mix
 
 
-def measure(app, label: str, runs: int, query_count: int) -> dict:
+def measure(app, label: str, runs: int, query_count: int, by_course: bool = False) -> dict:
     """Generate, import and search on one app; the figures in a dict."""
     from wallet.accounts.services import WorkerRegistration, register_worker
     from wallet.catalogue.generator import generate
@@ -123,7 +124,7 @@ def measure(app, label: str, runs: int, query_count: int) -> dict:
                                 rules={"co_funding_bps": share})  # fmt: skip
             scheme = activate_scheme(define_scheme(fund.id, terms).id)
             grant_to_worker(scheme.id, worker.id, actor_id=None)
-        mix = queries(query_count)
+        mix = queries(query_count, by_course)
         timings, hits = [], 0
         for query in mix[:10]:  # warm up caches
             search(query, worker_grant_facts(worker.id))
@@ -146,11 +147,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=200_000)
     parser.add_argument("--queries", type=int, default=60)
+    parser.add_argument(
+        "--by-course",
+        action="store_true",
+        help="one hit per course with its next runs, as the search page asks",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        sqlite = measure(sqlite_app(Path(folder)), "sqlite", args.runs, args.queries)
+        sqlite = measure(
+            sqlite_app(Path(folder)), "sqlite", args.runs, args.queries, args.by_course
+        )
     create_database_if_missing()
-    postgres = measure(bench_app(), "postgresql", args.runs, args.queries)
+    postgres = measure(bench_app(), "postgresql", args.runs, args.queries, args.by_course)
     print(
         f"RESULT search_p95_ms_sqlite={sqlite['p95_ms']:.1f} "
         f"search_p95_ms_postgresql={postgres['p95_ms']:.1f} "
@@ -158,6 +166,7 @@ def main() -> None:
         f"search_p50_ms_postgresql={postgres['p50_ms']:.1f} "
         f"import_runs_per_s_sqlite={sqlite['import_runs_per_s']:.0f} "
         f"import_runs_per_s_postgresql={postgres['import_runs_per_s']:.0f} runs={args.runs}"
+        + (" by_course=1" if args.by_course else "")
     )
 
 

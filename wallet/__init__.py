@@ -123,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.placements.fund_views import bp as fund_placements_bp
     from wallet.placements.reimbursement_views import bp as reimbursements_bp
     from wallet.placements.views import bp as placements_bp
+    from wallet.profiles.views import bp as profiles_bp
     from wallet.reports.public_views import bp as public_bp
     from wallet.reports.views import bp as reports_bp
     from wallet.schemes.views import bp as schemes_bp
@@ -135,7 +136,7 @@ def _register_blueprints(app: Flask) -> None:
                   online_bp, webhooks_bp, ops_bp, employers_bp, brokers_bp,
                   placements_bp, fund_placements_bp, reimbursements_bp, public_bp,
                   bankdetails_bp, reports_bp, passkeys_bp, passkey_factor_bp, twofactor_bp,
-                  verification_bp, useradmin_bp)  # fmt: skip
+                  verification_bp, useradmin_bp, profiles_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)

@@ -56,8 +56,8 @@ class _NewAccountForm(FlaskForm):
     preferred_language = SelectField(_l("Language"), choices=choices(LANGUAGES.items()))
 
 
-class WorkerRegistrationForm(_NewAccountForm):
-    """A worker's sign-up with profile."""
+class WorkerFactsForm(FlaskForm):
+    """What a worker tells about themselves, at sign-up and on their profile page."""
 
     date_of_birth = DateField(
         _l("Date of birth"),
@@ -100,6 +100,10 @@ class WorkerRegistrationForm(_NewAccountForm):
     house_number = StringField(
         _l("House number (optional)"), validators=[Optional(), Length(max=10)]
     )
+
+
+class WorkerRegistrationForm(_NewAccountForm, WorkerFactsForm):
+    """A worker's sign-up with profile."""
 
 
 class ProviderRegistrationForm(_NewAccountForm):

@@ -376,3 +376,19 @@ def applications_of_provider(provider_id: int, statuses=None) -> list[Applicatio
     if statuses:
         query = query.where(Application.status.in_(statuses))
     return list(session.scalars(query.order_by(Application.id)))
+
+
+def application_for_course(user_id: int, course_id: int) -> Application | None:
+    """The worker's newest application still under way for any run of the course, if any."""
+    query = (
+        sa.select(Application)
+        .join(CourseRun, CourseRun.id == Application.run_id)
+        .where(
+            Application.user_id == user_id,
+            CourseRun.course_id == course_id,
+            Application.status.in_(ACTIVE),
+        )
+        .order_by(Application.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query)

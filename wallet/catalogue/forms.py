@@ -28,7 +28,9 @@ SORT_LABELS = {
 
 def _places():
     regions = sorted({m.region for m in municipalities().values() if m.region})
-    pairs = [(f"region:{r}", _l("Region %(name)s", name=r)) for r in regions]
+    # "Regio Zwolle" is a region's own name: not "Regio Regio Zwolle".
+    pairs = [(f"region:{r}", r if r.lower().startswith("regio") else _l("Region %(name)s", name=r))
+             for r in regions]  # fmt: skip
     pairs += [(code, m.name) for code, m in municipalities().items()]
     return choices(pairs, _l("Anywhere"))
 
@@ -90,6 +92,11 @@ class ProviderDetailsForm(FlaskForm):
     city = StringField(_l("City"), validators=[DataRequired(REQUIRED)])
     contact_email = StringField(_l("Contact e-mail"), validators=[DataRequired(REQUIRED)])
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
+    website = StringField(
+        _l("Website (optional)"),
+        description=_l("Shown to workers on your course pages, with your e-mail and phone."),
+        validators=[Optional(), Length(max=200)],
+    )
 
 
 class AccreditationForm(FlaskForm):

@@ -29,11 +29,13 @@ import csv
 import datetime as dt
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from lxml import etree
 
+from wallet.catalogue.import_help import field_label
 from wallet.catalogue.services import CourseInput, RunInput, course_problems, save_courses
 from wallet.core.errors import ValidationFailed
 from wallet.core.money import Money, MoneyError
@@ -52,21 +54,40 @@ OPTIONAL_CSV = {
 
 @dataclass
 class Parsed:
-    """Courses read from a file, each with the line it starts on, and problems by line."""
+    """Courses read from a file, each with the line it starts on, and problems by line
+    (each a field's name in the file, or "", and what is wrong)."""
 
     courses: list[tuple[int, CourseInput]]
-    problems: dict[int, list[str]]
+    problems: dict[int, list[tuple[str, str]]]
+    # (line of the course, number of its run) -> the line of the run, where it has its own
+    run_lines: dict[tuple[int, int], int] = field(default_factory=dict)
 
-    def add(self, line: int, message: str) -> None:
-        """Note a problem at `line`."""
-        self.problems.setdefault(line, []).append(message)
+    def add(self, line: int, message: str, field_name: str = "") -> None:
+        """Note a problem at `line`, in `field_name` of the file where it is one field's."""
+        self.problems.setdefault(line, []).append((field_name, message))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a refused file, for a person: where, which field, what is wrong."""
+
+    line: int
+    field: str
+    message: str
 
 
 class ImportRefused(ValidationFailed):
-    """The file has problems; nothing was imported. `errors` maps line numbers to them."""
+    """The file has problems; nothing was imported. `errors` maps line numbers to them (the
+    API's answer); `problems` lists them one by one, and `by_course` says the numbers count
+    courses (JSON) rather than lines."""
 
     title = "Import refused"
     code = "import-refused"
+
+    def __init__(self, detail: str, *, errors: dict, problems: list[Problem], by_course: bool):
+        super().__init__(detail, errors=errors)
+        self.problems = problems
+        self.by_course = by_course
 
 
 def _int(value) -> int | None:
@@ -87,7 +108,8 @@ def _cents(value, parsed: Parsed, line: int) -> int | None:
     try:
         return Money.parse(str(value)).cents
     except MoneyError:
-        parsed.add(line, _("The price %(value)s is not an amount in euros.", value=value))
+        parsed.add(line, _("The price %(value)s is not an amount in euros.", value=value),
+                   "price_cents")  # fmt: skip
         return None
 
 
@@ -123,6 +145,7 @@ def parse_csv(data: bytes) -> Parsed:
     reader.fieldnames = [name.strip().lower() for name in reader.fieldnames]
     parsed = Parsed([], {})
     grouped: dict[str, tuple[int, dict, list[RunInput]]] = {}
+    run_lines: dict[str, list[int]] = {}
     for row in reader:
         line = reader.line_num
         if None in row or any(value is None for value in row.values()):
@@ -139,7 +162,10 @@ def parse_csv(data: bytes) -> Parsed:
             grouped[row["course_code"]][2].append(run)
         else:
             grouped[row["course_code"]] = (line, row, [run])
-    for line, row, runs in grouped.values():
+        run_lines.setdefault(row["course_code"], []).append(line)
+    for code, (line, row, runs) in grouped.items():
+        for number, run_line in enumerate(run_lines[code], start=1):
+            parsed.run_lines[(line, number)] = run_line
         course = CourseInput(
             code=row["course_code"], title_nl=row["title_nl"], description_nl=row["description_nl"],
             kind=row["kind"], sector=row["sector"], hours=_int(row["hours"]),
@@ -179,7 +205,7 @@ def parse_json(data: bytes) -> Parsed:
                 starts_on=_date(run.get("starts_on")),
                 ends_on=_date(run.get("ends_on")),
                 seats=_int(run.get("seats")),
-                municipality_code=str(run.get("municipality", item.get("municipality", ""))),
+                municipality_code=str(run.get("municipality") or item.get("municipality", "")),
                 location=str(run.get("location", "")),
             )
             for run in item.get("runs", [])
@@ -227,6 +253,8 @@ def parse_xml(data: bytes) -> Parsed:
             return (node.text or "").strip() if node is not None else ""
 
         price = program.find("price")
+        for number, run in enumerate(program.iter("run"), start=1):
+            parsed.run_lines[(line, number)] = run.sourceline or line
         cents = None
         if price is None:
             parsed.add(line, _("A <program> needs a <price>."))
@@ -240,7 +268,7 @@ def parse_xml(data: bytes) -> Parsed:
                 starts_on=_date(run.get("start")),
                 ends_on=_date(run.get("end")),
                 seats=_int(run.get("seats")),
-                municipality_code=run.get("municipality", program.get("municipality", "")),
+                municipality_code=run.get("municipality") or program.get("municipality", ""),
                 location=run.get("location", ""),
             )
             for run in program.iter("run")
@@ -284,23 +312,55 @@ def detect_format(filename: str, data: bytes) -> str:
 
 def import_courses(provider_id: int, filename: str, data: bytes, *, actor_id: int | None) -> int:
     """Import a file for a provider; every problem by line, or all of it. Returns changes."""
-    parsed = PARSERS[detect_format(filename, data)](data)
+    file_format = detect_format(filename, data)
+    parsed = PARSERS[file_format](data)
     seen: dict[str, int] = {}
     for line, course in parsed.courses:
         if course.code in seen:
             parsed.add(line, _("Course code %(code)s appears twice (also on line %(line)d).",
-                               code=course.code, line=seen[course.code]))  # fmt: skip
+                               code=course.code, line=seen[course.code]), "code")  # fmt: skip
         seen[course.code] = line
         for field_name, message in course_problems(course).items():
-            parsed.add(line, f"{field_name}: {message}")
+            if field_name.startswith("runs."):
+                number = int(field_name.removeprefix("runs."))
+                run_line = parsed.run_lines.get((line, number), line)
+                parsed.add(run_line, message, f"runs.{number}:{course.runs[number - 1].code}")
+            elif field_name not in {name for name, _m in parsed.problems.get(line, [])}:
+                parsed.add(line, message, field_name)  # once per field: "veel" is enough
     if parsed.problems:
-        errors = {
-            str(line): " ".join(messages) for line, messages in sorted(parsed.problems.items())
-        }
-        raise ImportRefused(
-            _("Nothing was imported: %(count)d lines have problems.", count=len(errors)),
-            errors=errors,
-        )
+        _refuse(parsed, file_format)
     return save_courses(
         provider_id, [course for _line, course in parsed.courses], actor_id=actor_id
     )
+
+
+def _label(field_name: str, file_format: str) -> str:
+    if field_name.startswith("runs."):
+        code = field_name.split(":", 1)[1]
+        return _("run %(code)s", code=code) if code else _("a run without a code")
+    return field_label(field_name, file_format) if field_name else ""
+
+
+def _refuse(parsed: Parsed, file_format: str) -> None:
+    problems = [
+        Problem(line, _label(name, file_format), message)
+        for line, found in sorted(parsed.problems.items())
+        for name, message in found
+    ]
+    # The API's answer keeps its shape: per line, "field: problem" joined.
+    errors = {
+        str(line): " ".join(
+            f"{name.split(':')[0]}: {message}" if name else message for name, message in found
+        )
+        for line, found in sorted(parsed.problems.items())
+    }
+    by_course = file_format == "json"
+    count = len(errors)
+    detail = (
+        ngettext("Nothing was imported: %(num)d course has problems.",
+                 "Nothing was imported: %(num)d courses have problems.", count)
+        if by_course
+        else ngettext("Nothing was imported: %(num)d line has problems.",
+                      "Nothing was imported: %(num)d lines have problems.", count)
+    )  # fmt: skip
+    raise ImportRefused(detail, errors=errors, problems=problems, by_course=by_course)

@@ -41,8 +41,17 @@ def _where(ids: Iterable[int] | None) -> tuple[str, dict]:
     return " WHERE id IN :ids", {"ids": list(ids)}
 
 
+_changes = [0]  # bumped on every (re)index: this process's caches of the catalogue renew
+
+
+def changes() -> int:
+    """How often this process (re)indexed courses; a cache of course texts compares it."""
+    return _changes[0]
+
+
 def index_courses(ids: Iterable[int] | None) -> None:
     """(Re)index the given courses, or all of them with None. Flushes only."""
+    _changes[0] += 1
     if ids is not None:
         ids = sorted(ids)
         if not ids:

@@ -3,7 +3,7 @@ course management and import for providers, moderation for administrators."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,8 +22,10 @@ from wallet.catalogue.forms import (
     RunForm,
     SearchForm,
 )
-from wallet.catalogue.imports import import_courses
+from wallet.catalogue.import_help import FORMATS, MEDIA_TYPES, help_rows, sample_file
+from wallet.catalogue.imports import ImportRefused, import_courses
 from wallet.catalogue.search import SearchQuery, accreditations_of, course_facts, search
+from wallet.catalogue.suggest import did_you_mean
 from wallet.core import clock
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import add_colleague, show_errors
@@ -35,6 +37,7 @@ from wallet.reference import municipalities
 
 bp = Blueprint("catalogue", __name__)
 ADMINS = (Role.PLATFORM_ADMIN, Role.FUND_ADMIN)
+MAX_PROBLEMS_SHOWN = 200  # a file wrong throughout: the first ones say enough
 
 
 def _is_worker() -> bool:
@@ -75,18 +78,24 @@ def query_from(form: SearchForm) -> SearchQuery:
         if form.sort.data in ("relevance", "start", "price", "copay")
         else "relevance",
         page=form.page.data if not form.page.errors and form.page.data else 1,
+        by_course=True,
     )
 
 
 @bp.get("/catalogue")
 def search_page():
-    """Search course runs; workers see what their budget pays for each."""
+    """Search courses (their runs grouped under them); workers see what their budget pays;
+    a search that finds nothing offers the nearest known words."""
     form = SearchForm(request.args)
     form.validate()  # fields with errors are shown and ignored
     grants = worker_grant_facts(current_user.id) if _is_worker() else None
-    results = search(query_from(form), grants)
+    query = query_from(form)
+    results = search(query, grants)
+    # Also beside results: PostgreSQL's stemming finds "lasen", but it was still a typo.
+    suggestion = did_you_mean(query.text) if query.text else None
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("catalogue/search.html", form=form, results=results, args=args)
+    return render_template("catalogue/search.html", form=form, results=results, args=args,
+                           suggestion=suggestion)  # fmt: skip
 
 
 @bp.get("/catalogue/runs/<int:run_id>")
@@ -102,16 +111,21 @@ def run_page(run_id: int):
     admin = current_user.is_authenticated and current_user.role in ADMINS
     if not admin and (not course.published or course.provider.status != ProviderStatus.ACCREDITED):
         abort(404)
-    plan = None
+    plan = applied = None
     if _is_worker():
+        # Applications sit above the catalogue; only this page asks them, so only here.
+        from wallet.applications.services import application_for_course
+
         kinds = accreditations_of({course.provider_id}, clock.today()).get(course.provider_id)
         facts = course_facts(course, run.starts_on, kinds or frozenset())
         plan = plan_funding(facts, worker_grant_facts(current_user.id))
+        applied = application_for_course(current_user.id, course.id)
     return render_template(
         "catalogue/run.html",
         run=run,
         course=course,
         plan=plan,
+        applied=applied,
         admin=admin,
         prices=services.price_history(course.id) if admin else [],
         decision_form=DecisionForm(),
@@ -142,26 +156,42 @@ def set_publication(course_id: int):
 def provider_courses():
     """A provider's courses and the import of a catalogue file."""
     form = ImportForm()
-    status = 200
+    status, refused = 200, None
     if form.validate_on_submit():
         upload = form.file.data
         try:
             changed = import_courses(current_user.provider_id, upload.filename or "", upload.read(),
                                      actor_id=current_user.id)  # fmt: skip
+        except ImportRefused as error:
+            status, refused = 422, error  # shown as a table of problems, row by row
         except DomainError as error:
             status = 422
-            problems = [_("line %(line)s: %(problem)s", line=k, problem=v)
-                        for k, v in error.errors.items()]  # fmt: skip
-            flash(" ".join([error.detail, *problems[:100]]), "error")
+            flash(error.detail, "error")
         else:
             flash(_("%(count)d courses added or changed.", count=changed), "success")
             return redirect(url_for("catalogue.provider_courses"))
+    elif form.errors:
+        status = 422
     return render_template(
         "catalogue/provider_courses.html",
         form=form,
         courses=services.courses_of(current_user.provider_id),
         provider=current_user.provider,
+        refused=refused,
+        max_problems=MAX_PROBLEMS_SHOWN,
+        help_rows={file_format: help_rows(file_format) for file_format in FORMATS},
     ), status
+
+
+@bp.get("/provider/courses/import-files/<kind>.<file_format>")
+@role_required(Role.PROVIDER_STAFF)
+def import_file(kind: str, file_format: str):
+    """A template (the fields, empty) or a worked example of a catalogue file."""
+    if kind not in ("template", "example") or file_format not in FORMATS:
+        abort(404)
+    name = f"leerwallet-{kind}.{file_format}"
+    return Response(sample_file(kind, file_format), mimetype=MEDIA_TYPES[file_format],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
 @bp.route("/provider/organisation", methods=["GET", "POST"])
@@ -185,7 +215,7 @@ def organisation():
                     provider.id,
                     providers.ProviderDetails(**{f: getattr(details, f).data or "" for f in (
                         "name", "vat_number", "street", "postcode", "city",
-                        "contact_email", "contact_phone")}),
+                        "contact_email", "contact_phone", "website")}),
                     actor_id=current_user.id,
                 )  # fmt: skip
             except ValidationFailed as error:

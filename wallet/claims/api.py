@@ -99,7 +99,12 @@ class ClaimOut(Schema):
     approvals_needed = fields.Integer()
     reason = fields.String(allow_none=True)
     submitted_at = fields.DateTime()
-    flags = fields.List(fields.Nested(FlagOut))
+    flags = fields.List(
+        fields.Nested(FlagOut), metadata={"description": "Only for reviewers; empty for providers."}
+    )
+    under_extra_review = fields.Boolean(
+        metadata={"description": "Fraud flags were raised: the fund reviews it more closely."}
+    )
     replayed = fields.Boolean()
 
 
@@ -145,9 +150,12 @@ class QueueArgs(PageArgs):
 
 
 def _claim_out(claim, replayed: bool = False) -> dict:
+    # The fraud rules' reasons are for reviewers only; a provider hears of extra review.
+    flags = flags_of(claim.application_id, claim.id)
+    reviewer = current_user.role != Role.PROVIDER_STAFF
     return {**{c: getattr(claim, c) for c in ClaimOut().fields if hasattr(claim, c)},
-            "kind": claim.kind, "status": claim.status,
-            "flags": flags_of(claim.application_id, claim.id), "replayed": replayed}  # fmt: skip
+            "kind": claim.kind, "status": claim.status, "flags": flags if reviewer else [],
+            "under_extra_review": bool(flags), "replayed": replayed}  # fmt: skip
 
 
 def _claim_once(scope: str, request: dict, perform) -> dict:

@@ -211,9 +211,14 @@ def show(claim_id: int):
                     key=lambda event: (event.at, event.id))  # fmt: skip
     approved_by_me = any(a.approver_id == current_user.id and a.version == claim.version
                          for a in claim.approvals)  # fmt: skip
+    # The fraud rules' reasons are for reviewers: a provider who read them could learn to
+    # stay under them. The provider only hears that the claim is under extra review.
+    flags = flags_of(application.id, claim.id)
+    reviewer = current_user.role != Role.PROVIDER_STAFF
     return render_template(
         "claims/show.html", claim=claim, application=application,
-        flags=flags_of(application.id, claim.id), events=events, event_labels=EVENT_LABELS,
+        flags=flags if reviewer else [], under_extra_review=bool(flags) and not reviewer,
+        events=events, event_labels=EVENT_LABELS,
         approved_by_me=approved_by_me, labels=STATUS_LABELS, kinds=KIND_LABELS,
         form=DecisionForm(),
         is_admin=current_user.role == Role.FUND_ADMIN,

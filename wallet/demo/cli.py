@@ -262,7 +262,8 @@ def _catalogue(provider: Provider) -> None:
 DEMO_DETAILS = ProviderDetails(
     name="Techniek Academie Twente", vat_number="NL004495445B01",
     street="Hengelosestraat 500", postcode="7521 AN", city="Enschede",
-    contact_email="opleidingen@techniekacademie.example",
+    contact_email="opleidingen@techniekacademie.example", contact_phone="053 480 0000",
+    website="https://www.techniekacademie.example",
 )  # fmt: skip
 
 
@@ -280,9 +281,16 @@ def _demo_csv() -> bytes:
         ("VCA-B", "VCA Basisveiligheid", "certificate", 2, 16, "345,00",
          "veiligheid", "Operator", -30, 1),
     ]  # fmt: skip
+    # English and German titles, for cross-border workers searching in their own language.
+    translated = {
+        "INST-W": ("Installation technician W (work-based)", "Installateur W (berufsbegleitend)"),
+        "WP-1": ("Installing heat pumps", "Wärmepumpen installieren"),
+        "LAS-MIG": ("MIG/MAG welding for career changers", "MIG/MAG-Schweißen für Quereinsteiger"),
+        "VCA-B": ("VCA basic safety", "VCA Grundlagen Sicherheit"),
+    }
     lines = ["course_code;title_nl;description_nl;kind;sector;hours;modality;language;"
              "municipality;price;vat;run_code;starts_on;ends_on;seats;nlqf_level;skills;"
-             "occupations"]  # fmt: skip
+             "occupations;title_en;title_de"]  # fmt: skip
     for code, title, kind, level, hours, price, skills, occupation, start, length in rows:
         for run in (1, 2):
             begins = today + dt.timedelta(days=start + (run - 1) * 90)
@@ -292,7 +300,8 @@ def _demo_csv() -> bytes:
             lines.append(
                 f"{code};{title};{title}: praktijkgerichte opleiding in ons leerbedrijf in "
                 f"Enschede.;{kind};techniek;{hours};classroom;nl;enschede;{price};exempt;"
-                f"R{run};{begins};{ends};12;{level};{skills};{occupation}"
+                f"R{run};{begins};{ends};12;{level};{skills};{occupation};"
+                + ";".join(translated[code])
             )
     return ("\n".join(lines) + "\n").encode()
 

@@ -50,6 +50,7 @@ class Provider(Base):
     city: Mapped[str | None] = mapped_column(sa.String(100))
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
     contact_phone: Mapped[str | None] = mapped_column(sa.String(30))
+    website: Mapped[str | None] = mapped_column(sa.String(200))
     status: Mapped[ProviderStatus] = mapped_column(
         str_enum(ProviderStatus, "provider_status"), default=ProviderStatus.PENDING
     )

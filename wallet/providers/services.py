@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -53,6 +54,7 @@ class ProviderDetails:
     city: str
     contact_email: str
     contact_phone: str = ""
+    website: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,21 @@ def _snapshot(provider: Provider) -> dict:
     }
 
 
+def _website(text: str) -> str | bool | None:
+    """A website address made whole (https:// added), None when empty, False when no address."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if "://" not in text:
+        text = f"https://{text}"
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or "." not in parts.netloc or len(text) > 200:
+        return False
+    if any(char.isspace() or char in "<>\"'" for char in text):
+        return False
+    return text
+
+
 def update_details(provider_id: int, details: ProviderDetails, *, actor_id: int) -> Provider:
     """Change a provider's details; the VAT number is checked."""
     provider = get_provider(provider_id)
@@ -119,6 +136,9 @@ def update_details(provider_id: int, details: ProviderDetails, *, actor_id: int)
             errors[field] = _("This field is required.")
         values[field] = value
     values["contact_phone"] = details.contact_phone.strip()
+    values["website"] = _website(details.website)
+    if values["website"] is False:
+        errors["website"] = _("Enter the address of your website, like https://www.example.nl.")
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
     with unit_of_work():

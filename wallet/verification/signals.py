@@ -158,6 +158,20 @@ def record_sign_in(user: User, ip_address: str | None, device_id: str | None) ->
             hold_grants_of(newer)
 
 
+def recheck_same_person(user: User) -> None:
+    """After a worker changed their name, date of birth or postcode: match them with any
+    other worker who now has the same three, and hold the newer account's grants, as a
+    browser shared at sign-in does (caller's unit of work)."""
+    from wallet.verification.holds import hold_grants_of
+
+    if user.role != Role.WORKER:
+        return
+    for other in _same_person(user):
+        newer, older = (user.id, other) if user.id > other else (other, user.id)
+        if _match(newer, [older], MatchKind.PERSON):
+            hold_grants_of(newer)
+
+
 def under_review(user_id_column) -> sa.ColumnElement[bool]:
     """SQL: the account has a match no administrator cleared yet."""
     return sa.exists().where(

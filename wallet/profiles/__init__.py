@@ -1,0 +1,1 @@
+"""A worker's own profile: the facts schemes decide eligibility from."""
