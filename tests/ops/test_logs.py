@@ -1,0 +1,133 @@
+"""Logs: JSON lines on stderr, one request id on every line of a request, no secrets."""
+
+import json
+import logging
+
+import pytest
+from flask import Blueprint, request
+
+from wallet import create_app
+from wallet.ops.logs import configure_logging, request_id_from
+
+IBAN = "NL91ABNA0417164300"
+DOCUMENT = "%PDF-1.7 1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj " * 20
+noisy = Blueprint("noisy", __name__)
+log = logging.getLogger("wallet.noisy")
+
+
+@noisy.post("/_noisy")
+def careless_view():
+    """A view that logs everything it gets, as a hurried engineer might."""
+    log.info("form received: %s", request.form.to_dict())
+    log.warning("paying %s", request.form["iban"], extra={"content": request.form["document"]})
+    try:
+        raise RuntimeError(f"storing failed for password={request.form['password']}")
+    except RuntimeError:
+        log.exception("could not store the upload")
+    return "ok"
+
+
+@pytest.fixture
+def json_app(app):
+    """An app on the test database with INFO logging as JSON and the careless view."""
+    logged = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "WTF_CSRF_ENABLED": False,
+            "UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"],
+            "LOG_LEVEL": "INFO",
+            "LOG_FORMAT": "json",
+        }
+    )
+    logged.register_blueprint(noisy)
+    yield logged
+    logged.extensions["db_engine"].dispose()
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
+
+
+def _lines(err: str) -> list[dict]:
+    return [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+
+
+def test_one_request_gives_json_lines_with_one_request_id_user_and_no_secrets(
+    json_app, make_worker, login, capsys
+):
+    worker = make_worker()
+    client = json_app.test_client()
+    login(client, worker)
+    capsys.readouterr()
+
+    form = {
+        "password": "hunter2hunter2",
+        "api_token": "lw_secret_0123456789",
+        "iban": IBAN,
+        "document": DOCUMENT,
+    }
+    response = client.post("/_noisy", data=form, headers={"X-Request-ID": "lb-7f3a9c2e11"})
+    err = capsys.readouterr().err
+
+    assert response.status_code == 200
+    assert response.headers["X-Request-ID"] == "lb-7f3a9c2e11"
+    lines = _lines(err)
+    assert len(lines) >= 4  # three from the view, one access line
+    assert {line["request_id"] for line in lines} == {"lb-7f3a9c2e11"}
+    assert {line["user_id"] for line in lines} == {worker.id}
+    assert {line["role"] for line in lines} == {"worker"}
+    access = [line for line in lines if line["logger"] == "wallet.access"]
+    assert access[0]["status"] == 200
+    assert access[0]["route"] == "/_noisy"
+    assert access[0]["duration_ms"] >= 0
+    failed = next(line for line in lines if line["level"] == "error")
+    assert "RuntimeError" in failed["traceback"]
+    for secret in ("hunter2hunter2", "lw_secret_0123456789", IBAN, "/Catalog"):
+        assert secret not in err
+    assert "**************4300" in err
+
+
+def test_a_request_without_a_sane_id_gets_a_fresh_one(json_app, capsys):
+    client = json_app.test_client()
+    response = client.get("/healthz", headers={"X-Request-ID": '"}{"level":"error","x":"<b>'})
+    made = response.headers["X-Request-ID"]
+    assert len(made) == 32
+    assert made.isalnum()
+    lines = _lines(capsys.readouterr().err)
+    assert [line["request_id"] for line in lines] == [made]
+    assert "user_id" not in lines[0]  # nobody signed in
+
+
+def test_the_access_line_names_the_route_never_a_token_in_the_path(json_app, capsys):
+    json_app.test_client().get("/password/reset/s3cr3t-reset-token-value")
+    err = capsys.readouterr().err
+    assert "s3cr3t-reset-token-value" not in err
+    assert "/password/reset/<token>" in err
+
+
+@pytest.mark.parametrize(
+    ("header", "kept"),
+    [
+        ("0f6c2b1e-8d4a-4c7e-9a51-2f0d6b8e3c11", True),
+        ("lb-7f3a9c2e11", True),
+        ("short", False),
+        ("has space inside", False),
+        ("x" * 200, False),
+        (None, False),
+    ],
+)
+def test_request_ids_from_outside_are_kept_only_when_they_look_like_ids(header, kept):
+    assert (request_id_from(header) == header) is kept
+
+
+def test_text_format_for_a_terminal(capsys):
+    try:
+        configure_logging("INFO", "text")
+        logging.getLogger("wallet.test").info("hello %s", "there", extra={"job": "x"})
+        err = capsys.readouterr().err
+    finally:
+        configure_logging("WARNING", "json")
+    assert "INFO    wallet.test: hello there  job=x" in err
+
+
+def test_an_unknown_log_format_is_refused():
+    with pytest.raises(ValueError, match="LOG_FORMAT"):
+        configure_logging("INFO", "xml")
