@@ -2,6 +2,8 @@
 
 import json
 import logging
+import sys
+import types
 
 import pytest
 from flask import Blueprint, request
@@ -131,3 +133,23 @@ def test_text_format_for_a_terminal(capsys):
 def test_an_unknown_log_format_is_refused():
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         configure_logging("INFO", "xml")
+
+
+def test_sentry_is_set_up_only_with_a_dsn(app, monkeypatch):
+    calls = []
+    fake = types.SimpleNamespace(init=lambda **options: calls.append(options))
+    monkeypatch.setitem(sys.modules, "sentry_sdk", fake)
+    base = {"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"]}
+    create_app(base)
+    assert calls == []
+    create_app({**base, "SENTRY_DSN": "https://key@sentry.example/1"})
+    assert calls[0]["dsn"] == "https://key@sentry.example/1"
+    assert calls[0]["send_default_pii"] is False
+
+
+def test_a_dsn_without_sentry_installed_only_warns(app, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "sentry_sdk", None)  # import raises ImportError
+    configured = {"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"]}
+    configured.update(SENTRY_DSN="https://key@sentry.example/1")
+    assert create_app(configured).test_client().get("/healthz").status_code == 200
+    assert "sentry-sdk is not installed" in capsys.readouterr().err

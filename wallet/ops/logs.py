@@ -120,6 +120,8 @@ def configure_logging(level: str = "INFO", log_format: str = "json") -> None:
     root.setLevel(level.upper())
     # The app's own logger (current_app.logger) propagates here instead of Flask's handler.
     logging.getLogger("wallet").setLevel(logging.NOTSET)
+    # Seven lines at every command about Alembic's plugins tell an operator nothing.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 @contextmanager
