@@ -89,7 +89,7 @@ def test_one_request_gives_json_lines_with_one_request_id_user_and_no_secrets(
 
 def test_a_request_without_a_sane_id_gets_a_fresh_one(json_app, capsys):
     client = json_app.test_client()
-    response = client.get("/healthz", headers={"X-Request-ID": '"}{"level":"error","x":"<b>'})
+    response = client.get("/no-such-page", headers={"X-Request-ID": '"}{"level":"x","y":"<b>'})
     made = response.headers["X-Request-ID"]
     assert len(made) == 32
     assert made.isalnum()
@@ -153,3 +153,13 @@ def test_a_dsn_without_sentry_installed_only_warns(app, monkeypatch, capsys):
     configured.update(SENTRY_DSN="https://key@sentry.example/1")
     assert create_app(configured).test_client().get("/healthz").status_code == 200
     assert "sentry-sdk is not installed" in capsys.readouterr().err
+
+
+def test_health_checks_and_scrapes_log_their_access_only_at_debug(json_app, capsys):
+    client = json_app.test_client()
+    client.get("/healthz")
+    client.get("/metrics")  # off: 404, still quiet
+    assert _lines(capsys.readouterr().err) == []
+    configure_logging("DEBUG", "json")
+    client.get("/healthz")
+    assert [line["route"] for line in _lines(capsys.readouterr().err)] == ["/healthz"]

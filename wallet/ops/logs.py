@@ -32,6 +32,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # text into the logs (newlines, quotes, markup) or is absurdly long.
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
 access_log = logging.getLogger("wallet.access")
+QUIET_ENDPOINTS = frozenset({"ops.healthz", "ops.readyz", "ops.prometheus_metrics", "static"})
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -151,7 +152,10 @@ def _finish_request(response: Response) -> Response:
     started = g.get("request_started")
     # The route's pattern, never the path: paths can carry reset and verification tokens.
     rule = request.url_rule.rule if request.url_rule else None
-    access_log.info(
+    # Load balancers and scrapers ask every few seconds: their answers only at DEBUG.
+    quiet = request.endpoint in QUIET_ENDPOINTS and response.status_code < 500
+    access_log.log(
+        logging.DEBUG if quiet else logging.INFO,
         "%s %s %s",
         request.method,
         rule or "(no route)",
