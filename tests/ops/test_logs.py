@@ -145,6 +145,11 @@ def test_sentry_is_set_up_only_with_a_dsn(app, monkeypatch):
     create_app({**base, "SENTRY_DSN": "https://key@sentry.example/1"})
     assert calls[0]["dsn"] == "https://key@sentry.example/1"
     assert calls[0]["send_default_pii"] is False
+    assert calls[0]["include_local_variables"] is False
+    event = {"logentry": {"message": f"paid {IBAN}"}, "extra": {"password": "hunter2"}}
+    scrubbed = calls[0]["before_send"](event, None)
+    assert IBAN not in str(scrubbed)
+    assert "hunter2" not in str(scrubbed)
 
 
 def test_a_dsn_without_sentry_installed_only_warns(app, monkeypatch, capsys):

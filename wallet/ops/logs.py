@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 from flask import Flask, Response, g, has_request_context, request
 
-from wallet.ops.redaction import STANDARD_ATTRIBUTES, RedactionFilter
+from wallet.ops.redaction import STANDARD_ATTRIBUTES, RedactionFilter, redact_value
 
 # Fields bound to everything logged in the current request or job.
 _context: contextvars.ContextVar[Mapping[str, object] | None] = contextvars.ContextVar(
@@ -179,15 +179,24 @@ def _init_sentry(app: Flask) -> None:
         import sentry_sdk
     except ImportError:
         logging.getLogger(__name__).warning(
-            "SENTRY_DSN is set but sentry-sdk is not installed: pip install 'leerwallet[sentry]'"
+            "SENTRY_DSN is set but sentry-sdk is not installed (the `sentry` extra)"
         )
         return
     sentry_sdk.init(
         dsn=dsn,
         environment=app.config.get("ENVIRONMENT"),
         send_default_pii=False,  # no cookies, headers or bodies: they carry secrets
+        include_local_variables=False,  # a frame's locals may hold a password or a document
+        before_send=scrub_event,
+        before_breadcrumb=lambda crumb, _hint: scrub_event(crumb, None),
         traces_sample_rate=0.0,
     )
+
+
+def scrub_event(event: dict, _hint: object) -> dict:
+    """A Sentry event or breadcrumb redacted like a log line: Sentry reads the records
+    before our handler's filters do, so they are cleaned again on their way out."""
+    return redact_value("event", event)  # type: ignore[return-value]
 
 
 def init_app(app: Flask) -> None:
