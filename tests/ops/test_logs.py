@@ -168,3 +168,16 @@ def test_health_checks_and_scrapes_log_their_access_only_at_debug(json_app, caps
     configure_logging("DEBUG", "json")
     client.get("/healthz")
     assert [line["route"] for line in _lines(capsys.readouterr().err)] == ["/healthz"]
+
+
+def test_production_logs_json_and_development_text_unless_told(monkeypatch):
+    import config
+
+    monkeypatch.delenv("LOG_FORMAT", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://db.internal/leerwallet")
+    monkeypatch.setenv("BASE_URL", "https://leerwallet.example")
+    assert config.load("production")["LOG_FORMAT"] == "json"
+    assert config.load("development")["LOG_FORMAT"] == "text"
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    assert config.load("development")["LOG_FORMAT"] == "json"

@@ -30,7 +30,7 @@ _context: contextvars.ContextVar[Mapping[str, object] | None] = contextvars.Cont
 REQUEST_ID_HEADER = "X-Request-ID"
 # A proxy's or client's id is kept when it is plainly an id, never when it could smuggle
 # text into the logs (newlines, quotes, markup) or is absurdly long.
-_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
 access_log = logging.getLogger("wallet.access")
 QUIET_ENDPOINTS = frozenset({"ops.healthz", "ops.readyz", "ops.prometheus_metrics", "static"})
 
@@ -137,7 +137,7 @@ def bound(**fields: object) -> Iterator[None]:
 
 def request_id_from(header: str | None) -> str:
     """The caller's request id when it looks like one; a fresh one otherwise."""
-    if header and _SANE_REQUEST_ID.match(header):
+    if header and _SANE_REQUEST_ID.fullmatch(header):
         return header
     return uuid.uuid4().hex
 
