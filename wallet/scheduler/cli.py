@@ -46,7 +46,9 @@ def scheduler_command() -> None:
         return run
 
     for name, job in JOBS.items():
-        scheduler.add_job(in_app(name), "cron", id=name, coalesce=True, max_instances=1, **job.cron)
+        scheduler.add_job(
+            in_app(name), "cron", id=name, name=name, coalesce=True, max_instances=1, **job.cron
+        )
     port = app.config.get("SCHEDULER_METRICS_PORT")
     if port:
         serve_for_scheduler(port, app.config.get("SCHEDULER_METRICS_ADDRESS", "127.0.0.1"))
