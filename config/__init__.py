@@ -127,6 +127,18 @@ def _base() -> dict:
         "OIDC_CLIENT_SECRET": _env("OIDC_CLIENT_SECRET"),
         "OIDC_LABEL": _env("OIDC_LABEL", "DigiD"),
         "OIDC_SCOPES": _env("OIDC_SCOPES", "openid profile email"),
+        # Logs: JSON lines on stderr (wallet.ops.logs), or text for a person at a terminal.
+        "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
+        "LOG_FORMAT": _env("LOG_FORMAT", "json"),
+        # Error reports to Sentry when set and sentry-sdk is installed (leerwallet[sentry]).
+        "SENTRY_DSN": _env("SENTRY_DSN"),
+        # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is off (404).
+        "METRICS_TOKEN": _env("METRICS_TOKEN"),
+        # The scheduler process serves its own metrics (job runs) on this port when set.
+        "SCHEDULER_METRICS_PORT": int(_env("SCHEDULER_METRICS_PORT", "0")),
+        "SCHEDULER_METRICS_ADDRESS": _env("SCHEDULER_METRICS_ADDRESS", "127.0.0.1"),
+        # Where `ledger verify` keeps its last outcome for the metrics (default: instance/).
+        "LEDGER_VERIFY_RESULT_FILE": _env("LEDGER_VERIFY_RESULT_FILE"),
         "ENVIRONMENT": "base",
     }
 
@@ -134,6 +146,7 @@ def _base() -> dict:
 def development() -> dict:
     settings = _base()
     settings.update(ENVIRONMENT="development", DEBUG=False)
+    settings["LOG_FORMAT"] = _env("LOG_FORMAT", "text")
     # Without MAIL_SERVER the demo sends no mail: the outbox page shows reset and invitation
     # links to platform administrators, so a newcomer can try them. Never in production.
     settings["OUTBOX_SHOWS_LINKS"] = True
@@ -166,6 +179,8 @@ def testing() -> dict:
         # The suite signs in hundreds of times from 127.0.0.1: limits are off, and the tests
         # of the limits (tests/ratelimits) build apps with them on, on memory and on Redis.
         RATELIMIT_ENABLED=False,
+        # Quiet unless something is wrong; tests/ops turn the level up to read the lines.
+        LOG_LEVEL=_env("LOG_LEVEL", "WARNING"),
     )
     return settings
 

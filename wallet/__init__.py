@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from wallet import ratelimits
+from wallet import ops, ratelimits
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -49,6 +49,8 @@ def create_app(config: Mapping | None = None) -> Flask:
         "UPLOAD_FOLDER", os.environ.get("UPLOAD_FOLDER") or str(Path(app.instance_path) / "uploads")
     )
 
+    # First: every later hook, and every line they log, already has the request id.
+    ops.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
     ratelimits.init_app(app)  # after the blueprints: it limits their views

@@ -11,9 +11,11 @@ ledger_cli = AppGroup("ledger", help="The ledger.")
 @ledger_cli.command("verify")
 def verify_command() -> None:
     """Check every money invariant; exit 1 with a report when one is broken."""
+    from wallet.ledger import last_verify
     from wallet.ledger.verify import verify
 
     problems = verify()
+    last_verify.save(problems)
     if not problems:
         click.echo("Ledger verified: every invariant holds.")
         return

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from wallet.ops import logs, metrics
 from wallet.scheduler.locks import lease
 
 log = logging.getLogger("wallet.scheduler")
@@ -73,9 +75,11 @@ def _reconcile() -> str:
 
 
 def _verify() -> str:
+    from wallet.ledger import last_verify
     from wallet.ledger.verify import verify
 
     problems = verify()
+    last_verify.save(problems)
     for problem in problems:
         log.error("ledger invariant %s broken: %s", problem.invariant, problem.detail)
     return f"{len(problems)} problems"
@@ -153,11 +157,44 @@ JOBS: dict[str, Job] = {
 
 
 def run_job(name: str) -> str:
-    """Run one job now under its lease; says what it did, or that it runs elsewhere."""
+    """Run one job now under its lease; says what it did, or that it runs elsewhere.
+
+    Logs its start, its end with what it did and how long it took (or its traceback), and
+    counts the run for the metrics.
+    """
     job = JOBS[name]
-    with lease(name, job.lease) as taken:
-        if not taken:
-            return "skipped: running in another process"
-        outcome = job.run()
-    log.info("job %s: %s", name, outcome)
+    with logs.bound(job=name):
+        started = time.perf_counter()
+        log.info("job %s started", name)
+        try:
+            with lease(name, job.lease) as taken:
+                if not taken:
+                    log.info("job %s skipped: its lease is held by another process", name)
+                    metrics.record_job(name, "skipped")
+                    return "skipped: running in another process"
+                outcome = job.run()
+        except Exception:
+            seconds = time.perf_counter() - started
+            log.exception("job %s failed after %.1f s", name, seconds, extra=_took(seconds))
+            metrics.record_job(name, "failed", seconds)
+            raise
+        seconds = time.perf_counter() - started
+        log.info(
+            "job %s finished in %.1f s: %s",
+            name,
+            seconds,
+            outcome,
+            extra={**_took(seconds), "outcome": outcome, "count": _count(outcome)},
+        )
+        metrics.record_job(name, "ok", seconds)
     return outcome
+
+
+def _took(seconds: float) -> dict:
+    return {"duration_ms": round(seconds * 1000, 1)}
+
+
+def _count(outcome: str) -> int | None:
+    """The number a job's outcome starts with ("12 holds expired" -> 12), for log queries."""
+    first = outcome.split(" ", 1)[0]
+    return int(first) if first.isdigit() else None
