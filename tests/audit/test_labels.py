@@ -129,6 +129,7 @@ def test_every_recorded_action_has_a_sentence():
 def test_every_recorded_subject_type_has_a_name():
     subjects = {subject for subject, _action in _recorded_pairs() if subject}
     assert subjects - set(labels.SUBJECTS) == set()
+    assert subjects - set(labels.SUBJECT) == set()
 
 
 @pytest.mark.parametrize(
@@ -152,7 +153,7 @@ def test_details_read_as_words_and_money(app):
         lines = labels.details(
             {"status": "pending"},
             {"status": "approved", "amount_cents": 150_000, "next_step_on": "2025-05-01",
-             "still_employed": True},
+             "still_employed": True, "allocation_mode": "first_come"},
         )  # fmt: skip
         texts = [f"{line.label}: {line.text}" for line in lines]
     assert texts == [
@@ -160,6 +161,8 @@ def test_details_read_as_words_and_money(app):
         "Bedrag: €\xa01.500,00",
         "Datum volgende stap: 2025-05-01",
         "Nog in dienst: ja",
+        "Hoe budgetten worden toegekend: Wie het eerst komt, het eerst maalt, tot het plafond is "
+        "bereikt",
     ]
 
 

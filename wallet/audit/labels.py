@@ -31,6 +31,28 @@ SUBJECTS = {
     "user": _l("Users"),
 }
 
+# One subject, for the trail's "subject" column ("Scheme 3"); the plural names above filter.
+SUBJECT = {
+    "allocation_run": _l("Yearly allocation"),
+    "application": _l("Application"),
+    "caseload_entry": _l("Caseload"),
+    "claim": _l("Claim"),
+    "copayment": _l("Own contribution"),
+    "course": _l("Course"),
+    "employer": _l("Employer"),
+    "employer_application": _l("Employer's application"),
+    "fund": _l("Fund"),
+    "grant": _l("Budget"),
+    "payout_batch": _l("Payout batch"),
+    "payout_item": _l("Payment"),
+    "payout_line": _l("Transfer"),
+    "placement": _l("Placement"),
+    "provider": _l("Training provider"),
+    "reimbursement_claim": _l("Reimbursement claim"),
+    "scheme": _l("Scheme"),
+    "user": _l("User"),
+}
+
 # (subject type, action) -> what happened, as a sentence.
 ACTIONS = {
     ("allocation_run", "allocate"): _l("Yearly budgets allocated"),
@@ -243,6 +265,26 @@ DETAILS = {
 
 STATE_KEYS = ("status", "stage")
 
+# Values of a few detail keys that are codes: how a scheme gives budgets, whom it pays.
+VALUES = {
+    "allocation_mode": {
+        "manual": _l("By hand or by CSV upload"),
+        "entitlement": _l("Every eligible worker (scheduled allocation)"),
+        "first_come": _l("First come, first served until the cap"),
+        "lottery": _l("Lottery among applicants after the window"),
+    },
+    "kind": {
+        "worker_budget": _l("Budgets for workers"),
+        "employer": _l("Reimbursements for employers"),
+    },
+}
+
+
+def subject_label(subject_type: str, subject_id: int) -> str:
+    """ "Scheme 3": which object an event is about."""
+    name = SUBJECT.get(subject_type)
+    return f"{name if name else humanise(subject_type)} {subject_id}"
+
 
 def has_label(subject_type: str, action: str) -> bool:
     """Whether the action reads as a sentence (the test holds every recorded action to it)."""
@@ -289,6 +331,9 @@ def value_text(key: str, value) -> str:
         return "; ".join(f"{detail_label(k)}: {value_text(k, v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(value_text(key, v) for v in value)
+    code = str(value).rsplit(".", 1)[-1].lower()  # an enum printed as "SchemeKind.X" too
+    if code in VALUES.get(key, {}):
+        return str(VALUES[key][code])
     if key in ("kind", "allocation_mode", "method", "via", "by", "source"):
         return humanise(str(value).rsplit(".", 1)[-1])
     return str(value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,7 +31,7 @@ TRANSACTION_KINDS = {
     "clawback": _l("Clawback"),
     "copay_received": _l("Own contribution received"),
     "copay_refunded": _l("Own contribution refunded"),
-    "deposit": _l("Deposit"),
+    "deposit": _l("Deposit into the fund"),
     "grant": _l("Budget granted"),
     "grant_cancel": _l("Budget cancelled"),
     "grant_expiry": _l("Budget expired"),
@@ -60,6 +62,14 @@ def account_name(account: LedgerAccount) -> str:
             worker, email, scheme = row
             return _("Budget of %(worker)s (%(scheme)s)", worker=worker or email, scheme=scheme)
     return str(KINDS.get(account.kind, _("Ledger account")))
+
+
+_CODE = re.compile(r"^[a-z_-]+:[\w:-]+$")  # "grant:12", "allocation:3": the app's own keys
+
+
+def shown_reference(reference: str | None) -> str | None:
+    """A transaction's reference where a person gave it ("Besluit 2027-3"), never a code."""
+    return None if not reference or _CODE.match(reference) else reference
 
 
 def transaction_kind(kind: str) -> str:

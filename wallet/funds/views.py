@@ -12,7 +12,7 @@ from wallet.core.errors import ValidationFailed
 from wallet.core.forms import page_arg, replayed, show_errors, submit_keyed
 from wallet.core.money import Money
 from wallet.funds import services
-from wallet.funds.accounts import account_name, transaction_kind
+from wallet.funds.accounts import account_name, shown_reference, transaction_kind
 from wallet.funds.forms import DepositForm
 from wallet.ledger import services as ledger
 from wallet.ledger.api import fund_owning_account
@@ -78,4 +78,5 @@ def account(account_id: int):
     return render_template(
         "funds/account.html", account=found, name=account_name(found), lines=shown, page=page,
         pages=pages, total=total, transaction_kind=transaction_kind,
+        shown_reference=shown_reference,
     )  # fmt: skip
