@@ -83,9 +83,9 @@ def test_the_fresh_factor_lasts_five_minutes(app, client, db, make_journey, logi
     login(client, journey["admins"][0])  # signing in gives the factor
     _later(app.config["STEP_UP_MINUTES"] - 1)
     assert (
-        client.post(f"/claims/{claim_id}/reject", data={"reason": "Geen bewijs"}).headers[
-            "Location"
-        ]
+        client.post(
+            f"/claims/{claim_id}/reject", data={"reason": "Geen bewijs", "confirm": "1"}
+        ).headers["Location"]
         == f"/claims/{claim_id}"
     )
     assert _status(db, claim_id) == ClaimStatus.REJECTED
