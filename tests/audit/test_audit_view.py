@@ -14,6 +14,7 @@ from tests.catalogue.conftest import CSV
 from tests.conftest import PASSWORD
 from wallet.accounts.models import Role, User
 from wallet.applications import services as applications
+from wallet.audit.labels import humanise
 from wallet.audit.models import AuditEvent
 from wallet.audit.services import EventFilter, find_events, record
 from wallet.catalogue.imports import import_courses
@@ -86,9 +87,13 @@ def _actions(app, wanted: EventFilter) -> set[str]:
     return {event.action for event, _email in rows}
 
 
+# The sentences of the real actions; the made-up ones read as their words.
+SENTENCES = {"deposit": "Money deposited into the fund", "submit": "Application sent"}
+
+
 def _row(action: str) -> str:
-    """The action's cell in the table (the filter's options name actions too)."""
-    return f'<td class="utrecht-table__cell">{action}</td>'
+    """The action's cell in the table: a sentence, never the code."""
+    return f'<td class="utrecht-table__cell">{SENTENCES.get(action, humanise(action))}</td>'
 
 
 def _csv_rows(response) -> list[list[str]]:
@@ -140,8 +145,9 @@ def test_a_platform_administrator_sees_every_event(app, client, login, trail):
     for label in ("subject_type", "action", "actor", "date_from", "date_to"):
         assert f'for="{label}"' in page.text
     assert 'scope="col"' in page.text
-    change = "<code>{&#34;status&#34;:&#34;draft&#34;}</code> → <code>{&#34;status&#34;:&#34;active"
-    assert change in page.text
+    # Details as words, never raw JSON.
+    assert "<li>Status: Draft → Active</li>" in page.text
+    assert "&#34;status&#34;" not in page.text
 
 
 def test_the_filters_narrow_the_events(app, client, login, trail):

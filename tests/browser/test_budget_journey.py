@@ -38,6 +38,8 @@ def test_fund_administrator_grants_and_worker_sees_the_budget(
     expect(page.get_by_role("heading", level=1)).to_have_text("Scholingsbudget Almelo")
     assert_accessible(page)
     page.get_by_role("button", name="Activeren").click()
+    expect(page.locator("main")).to_contain_text("€ 1.250,00")  # what it promises, confirmed
+    page.get_by_role("button", name="Ja, activeer Scholingsbudget Almelo").click()
 
     page.get_by_label("E-mailadres van de werkende").fill("ayla@example.nl")
     page.get_by_role("button", name="Toekennen", exact=True).click()

@@ -62,7 +62,9 @@ def test_worker_applies_provider_claims_administrator_approves(
     _log_in(page, live_server, accredited_provider.email)
     page.get_by_role("navigation").get_by_role("link", name="Aanvragen").click()
     page.get_by_role("button", name="Plaats van").click()
-    expect(page.get_by_role("button", name="Opleiding begonnen")).to_be_visible()
+    # Before the start date "course started" is not offered, only when it can be.
+    expect(page.get_by_role("button", name="Opleiding begonnen")).to_have_count(0)
+    expect(page.locator("main")).to_contain_text("als begonnen melden vanaf de startdatum")
     clock.set_now(clock.now() + dt.timedelta(days=31))  # the live server shares the clock
     # A month later the session has expired: signing in again leads back to the application.
     page.reload()
@@ -94,6 +96,8 @@ def test_worker_applies_provider_claims_administrator_approves(
     expect(page.locator("main")).to_contain_text("Dementiezorg, 16 uur")
     assert_accessible(page)
     page.get_by_role("button", name="goedkeuren").click()
+    expect(page.locator("main")).to_contain_text("Dit kan niet ongedaan worden gemaakt.")
+    page.get_by_role("button", name="Ja, keur").click()  # the confirmation step
     expect(page.get_by_role("status").first).to_contain_text("Goedgekeurd; wacht op betaling")
     assert_accessible(page)
     page.get_by_role("navigation").get_by_role("link", name="Logboek").click()
@@ -116,6 +120,7 @@ def test_worker_applies_provider_claims_administrator_approves(
     page.locator("main").get_by_role("button", name="Uitbetalingsronde aanmaken").click()
     assert_accessible(page)
     page.get_by_role("button", name="indienen").click()
+    page.get_by_role("button", name="Ja, dien").click()  # the confirmation step
     expect(page.locator("main")).to_contain_text("SEPA-bestand downloaden")
     assert_accessible(page)
     with page.expect_download() as download:

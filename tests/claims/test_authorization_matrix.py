@@ -111,9 +111,11 @@ def test_pages_answer_each_actor_for_own_and_others_objects(app, client, world, 
     # Deciding on someone else's claim, or as the wrong role, changes nothing.
     if actor != "own_admin":
         for action in ("approve", "reject", "claw_back"):
-            response = client.post(f"/claims/{world['cid']}/{action}", data={"reason": "x"})
+            response = client.post(f"/claims/{world['cid']}/{action}",
+                                   data={"reason": "x", "confirm": "1"})  # fmt: skip
             assert response.status_code in (302, 403), (actor, action)
-    assert client.post(f"/applications/{world['aid']}/cancel").status_code in (302, 403)
+    cancel = client.post(f"/applications/{world['aid']}/cancel", data={"confirm": "1"})
+    assert cancel.status_code in (302, 403)
     if actor not in ("own_admin", "own_worker"):
         assert _state(app) == before
 

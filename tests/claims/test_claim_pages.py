@@ -68,7 +68,7 @@ def test_a_provider_claims_through_the_form_and_an_administrator_approves(
     page = client.get(f"/claims/{claim.id}")
     assert page.status_code == 200
     assert "Lascursus" in page.text
-    client.post(f"/claims/{claim.id}/approve")
+    client.post(f"/claims/{claim.id}/approve", data={"confirm": "1"})
     assert _claim(app).status == ClaimStatus.APPROVED
 
 
@@ -86,7 +86,7 @@ def test_the_worker_and_other_organisations_cannot_open_a_claim_or_its_files(
         login(client, outsider)
         for url in (f"/claims/{claim.id}", f"/claims/{claim.id}/files/invoice"):
             assert client.get(url).status_code in (403, 404), (outsider.email, url)
-        client.post(f"/claims/{claim.id}/approve")
+        client.post(f"/claims/{claim.id}/approve", data={"confirm": "1"})
         client.post("/logout")
     assert _claim(app).status == ClaimStatus.SUBMITTED
 

@@ -76,7 +76,7 @@ def _allocate(f):
 def _first_come(f):
     _admin, fund, _scheme = _fund_admin_with_scheme(f)
     scheme = f.make_windowed_scheme(fund, "first_come", grants=5)
-    return f.make_worker(), f"/budget/schemes/{scheme.id}/apply", {}
+    return f.make_worker(), f"/budget/schemes/{scheme.id}/apply", {"confirm": "1"}
 
 
 def _apply_for_course(f):
@@ -99,7 +99,7 @@ def _application_action(action):
                 scheme = session.get(Grant, journey["grant"].id).scheme
                 scheme.rules = {**scheme.rules, "cancel_after_start": True}
                 session.commit()
-        return actor, f"/applications/{journey['application'].id}/{action}", {}
+        return actor, f"/applications/{journey['application'].id}/{action}", {"confirm": "1"}
 
     return case
 
@@ -125,7 +125,7 @@ def _review(action):
         with f.app.app_context():
             claim = claims.submit(journey["staff"], journey["application"].id, claim_input())
         fields = {"reason": "Geen bewijs"} if action == "reject" else {}
-        return journey["admins"][0], f"/claims/{claim.id}/{action}", fields
+        return journey["admins"][0], f"/claims/{claim.id}/{action}", {**fields, "confirm": "1"}
 
     return case
 
@@ -142,7 +142,7 @@ def _payout(step):
         with f.app.app_context():
             batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
             if step == "submit":
-                return admin, f"/fund/payouts/{batch.id}/submit", {}
+                return admin, f"/fund/payouts/{batch.id}/submit", {"confirm": "1"}
             batches.submit_batch(batch.id, fund_id, actor=None)
             item_id = batch.items[0].id
         fields = {"reason": "Rekening opgeheven"} if step == "failed" else {}

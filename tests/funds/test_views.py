@@ -59,7 +59,7 @@ def test_an_administrator_defines_activates_and_grants_under_a_scheme(
     scheme = db.scalar(sa.select(Scheme))
     assert scheme.status == SchemeStatus.DRAFT
     assert scheme.rules["municipalities"] == ["enschede", "hengelo"]
-    client.post(f"/fund/schemes/{scheme.id}/activate")
+    client.post(f"/fund/schemes/{scheme.id}/activate", data={"confirm": "1"})
     worker = make_worker(email="sanne@example.nl", municipality_code="hengelo")
     client.post(f"/fund/schemes/{scheme.id}/grants", data={"email": "\uff33anne@example.nl"})
     grant = db.scalar(sa.select(Grant))
@@ -151,7 +151,8 @@ def test_a_worker_applies_to_a_first_come_scheme(
     worker = make_worker()
     login(client, worker)
     assert "Snel aan de slag" in client.get("/").text
-    assert client.post(f"/budget/schemes/{scheme.id}/apply").status_code == 302
+    confirmed = {"confirm": "1"}
+    assert client.post(f"/budget/schemes/{scheme.id}/apply", data=confirmed).status_code == 302
     assert db.scalar(sa.select(Grant.user_id)) == worker.id
-    client.post(f"/budget/schemes/{scheme.id}/apply")  # twice: refused, nothing more
+    client.post(f"/budget/schemes/{scheme.id}/apply", data=confirmed)  # twice: refused, no more
     assert db.scalar(sa.select(sa.func.count(Grant.id))) == 1

@@ -49,7 +49,7 @@ def test_an_administrator_pays_through_the_pages(app, app_ctx, client, login, ap
     batch = _batch(app)
     assert created.headers["Location"].endswith(f"/fund/payouts/{batch.id}")
     assert client.get(f"/fund/payouts/{batch.id}").status_code == 200
-    client.post(f"/fund/payouts/{batch.id}/submit")
+    client.post(f"/fund/payouts/{batch.id}/submit", data={"confirm": "1"})
     download = client.get(f"/fund/payouts/{batch.id}/sepa.xml?schema=pain.001.001.03")
     assert download.status_code == 200
     validate(download.data, "pain.001.001.03")
@@ -76,7 +76,7 @@ def test_others_cannot_see_or_touch_a_fund_s_batches(app, client, login, approve
         batch_id = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch.id
     login(client, make_staff(Role.FUND_ADMIN))
     assert client.get(f"/fund/payouts/{batch_id}").status_code == 404
-    client.post(f"/fund/payouts/{batch_id}/submit")
+    client.post(f"/fund/payouts/{batch_id}/submit", data={"confirm": "1"})
     client.post("/logout")
     login(client, journeys[0]["staff"])
     assert client.get(f"/fund/payouts/{batch_id}").status_code == 403
@@ -205,7 +205,7 @@ def test_paid_returned_and_paid_again_through_the_pages_leaves_verify_clean(
     client.post("/fund/payouts", data={"method": "sepa"})
     first = _batch(app).id
     clean()
-    client.post(f"/fund/payouts/{first}/submit")
+    client.post(f"/fund/payouts/{first}/submit", data={"confirm": "1"})
     clean()
     file = sent(first)
     with clock.frozen_at(clock.now() + dt.timedelta(days=2)):  # the same file days later
@@ -230,7 +230,7 @@ def test_paid_returned_and_paid_again_through_the_pages_leaves_verify_clean(
     client.post("/fund/payouts", data={"method": "sepa"})
     again = _batch(app).id
     assert again != first
-    client.post(f"/fund/payouts/{again}/submit")
+    client.post(f"/fund/payouts/{again}/submit", data={"confirm": "1"})
     clean()
     assert f"{returned}-2".encode() in sent(again)
     upload([pay(returned, f"{returned}-2")])

@@ -235,7 +235,7 @@ def test_allocation_application_and_lottery_are_refused(app_ctx, employer_scheme
 def test_the_grant_page_refuses_an_employer_scheme(client, db, admin, make_worker):
     created = client.post("/fund/schemes/new/employer", data=_employer_form())
     scheme_id = int(created.headers["Location"].rsplit("/", 1)[1])
-    client.post(f"/fund/schemes/{scheme_id}/activate")
+    client.post(f"/fund/schemes/{scheme_id}/activate", data={"confirm": "1"})
     assert db.get(Scheme, scheme_id).status == SchemeStatus.ACTIVE
     worker = make_worker()
     response = client.post(f"/fund/schemes/{scheme_id}/grants", data={"email": worker.email})

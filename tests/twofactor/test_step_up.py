@@ -74,7 +74,7 @@ def test_approving_a_claim_needs_a_factor_from_the_last_five_minutes(
     assert wrong.status_code == 422
     back = _step_up(app, client, admin, page)
     assert back.headers["Location"] == page  # back to the claim
-    assert client.post(f"/claims/{claim_id}/approve").status_code == 302
+    assert client.post(f"/claims/{claim_id}/approve", data={"confirm": "1"}).status_code == 302
     assert _status(db, claim_id) == ClaimStatus.APPROVED
 
 
@@ -83,9 +83,9 @@ def test_the_fresh_factor_lasts_five_minutes(app, client, db, make_journey, logi
     login(client, journey["admins"][0])  # signing in gives the factor
     _later(app.config["STEP_UP_MINUTES"] - 1)
     assert (
-        client.post(f"/claims/{claim_id}/reject", data={"reason": "Geen bewijs"}).headers[
-            "Location"
-        ]
+        client.post(
+            f"/claims/{claim_id}/reject", data={"reason": "Geen bewijs", "confirm": "1"}
+        ).headers["Location"]
         == f"/claims/{claim_id}"
     )
     assert _status(db, claim_id) == ClaimStatus.REJECTED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,11 +17,14 @@ from wallet.accounts.models import Role
 from wallet.applications import services
 from wallet.applications.labels import STATUS_LABELS
 from wallet.applications.models import ApplicationStatus
+from wallet.core import clock
+from wallet.core.confirm import confirmation_page, confirmed
 from wallet.core.db import session
-from wallet.core.errors import DomainError, ValidationFailed
+from wallet.core.errors import DomainError, NotFound, ValidationFailed
 from wallet.core.forms import replayed, show_errors, submit_once
 from wallet.core.inputs import query_id
 from wallet.core.money import MAX_CENTS
+from wallet.core.templating import date, money
 from wallet.grants.models import Grant
 from wallet.twofactor.services import require_fresh_second_factor
 
@@ -87,8 +91,7 @@ def new():
             plan = services.plan_for(current_user.id, run)
         else:
             if not replayed(done):
-                flash(_("Your application %(reference)s is sent; the budget is reserved.",
-                        reference=done.value.reference), "success")  # fmt: skip
+                flash(_sent_message(done.value), "success")
             return redirect(url_for("applications.mine"))
     elif form.errors:
         status = 422
@@ -119,6 +122,8 @@ def act(application_id: int, action: str):
     """Cancel (worker), or confirm, reject, record a co-payment, start, complete (provider)."""
     form = AnswerForm()
     form.validate()
+    if action == "cancel" and current_user.role == Role.WORKER and not confirmed():
+        return _confirm_cancel(application_id)
     try:
         done = submit_once(lambda: services.record_decision(
             application_id, action, actor=current_user, reason=form.reason.data or "",
@@ -134,6 +139,45 @@ def act(application_id: int, action: str):
     return redirect(url_for("applications.queue"))
 
 
+def _sent_message(application) -> str:
+    # "The budget is reserved" only where something was: an employer or the worker may pay all.
+    if application.covered_cents:
+        return _("Your application %(reference)s is sent; %(amount)s of your budget is reserved "
+                 "for it.", reference=application.reference,
+                 amount=money(application.covered_cents))  # fmt: skip
+    return _("Your application %(reference)s is sent.", reference=application.reference)
+
+
+def _confirm_cancel(application_id: int) -> str:
+    """The worker's second step before cancelling: what they give up and get back."""
+    application = services.get_application(application_id)
+    if application.user_id != current_user.id:  # other people's applications do not exist
+        raise NotFound(_("There is no such application."))
+    if not services.may_cancel(application):
+        flash(_("This application can no longer be cancelled."), "error")
+        return redirect(url_for("applications.mine"))
+    run = application.run
+    consequences = [_("Your place on this course is given up; the provider is told.")]
+    if application.covered_cents:
+        consequences.append(_("What is reserved from your budget and not yet paid to the "
+                              "provider goes back to your budget (at most %(amount)s).",
+                              amount=money(application.covered_cents)))  # fmt: skip
+    if application.copay_cents:
+        consequences.append(_("Your own contribution of %(amount)s is refunded where you "
+                              "have paid it and the rules allow it.",
+                              amount=money(application.copay_cents)))  # fmt: skip
+    return confirmation_page(
+        title=_("Cancel your application %(reference)s?", reference=application.reference),
+        facts=[(_("Course"), run.course.title(str(get_locale()))),
+               (_("Starts on"), date(run.starts_on))],
+        consequences=consequences,
+        button=_("Yes, cancel %(reference)s", reference=application.reference),
+        back_url=url_for("applications.mine"),
+        back_text=_("No, keep my application"),
+        danger=True,
+    )  # fmt: skip
+
+
 @bp.get("/provider/applications")
 @role_required(Role.PROVIDER_STAFF)
 def queue():
@@ -146,4 +190,4 @@ def queue():
     invoiceable = {i for i, kinds in claim_kinds(others).items() if kinds}
     return render_template("applications/queue.html", waiting=waiting, others=others,
                            invoiceable=invoiceable, labels=STATUS_LABELS,
-                           form=AnswerForm())  # fmt: skip
+                           form=AnswerForm(), today=clock.today())  # fmt: skip

@@ -176,3 +176,11 @@ def subject_types(fund_id: int | None) -> list[str]:
     # DISTINCT over the (subject_type, subject_id) index, not over the events themselves.
     query = sa.select(AuditEvent.subject_type).distinct().order_by(AuditEvent.subject_type)
     return list(session.scalars(query))
+
+
+def actions_in_trail(fund_id: int | None) -> list[tuple[str, str]]:
+    """The (subject type, action) pairs the trail holds, for the "what happened" filter."""
+    query = sa.select(AuditEvent.subject_type, AuditEvent.action).distinct()
+    if fund_id is not None:
+        query = query.where(_fund_scope(fund_id))
+    return [tuple(row) for row in session.execute(query)]

@@ -15,12 +15,20 @@ from wtforms.validators import Length, Optional
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
-from wallet.audit import services
+from wallet.audit import labels, services
+from wallet.audit.labels import SUBJECTS
 from wallet.audit.services import AMSTERDAM, EventFilter
 from wallet.core.csvfiles import csv_download, csv_lines
 from wallet.core.forms import choices, page_arg
 
 bp = Blueprint("audit", __name__)
+
+
+@bp.app_context_processor
+def _labels():
+    # Every object's history reads its events with the same sentences as this page.
+    return {"audit_labels": labels}
+
 
 PER_PAGE = 50
 ADMINS = (Role.PLATFORM_ADMIN, Role.FUND_ADMIN)
@@ -34,11 +42,7 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     subject_type = SelectField(_l("Subject"), validators=[Optional()])
-    action = StringField(
-        _l("Action"),
-        description=_l("Exactly as shown in the list, e.g. approve."),
-        validators=[Optional(), Length(max=50)],
-    )
+    action = SelectField(_l("What happened"), validators=[Optional()])
     actor = StringField(
         _l("Done by (e-mail address)"),
         description=_l("All or part of the address."),
@@ -48,21 +52,6 @@ class AuditFilterForm(FlaskForm):
     date_to = DateField(_l("To date (inclusive)"), validators=[Optional()])
 
 
-SUBJECTS = {
-    "application": _l("Applications"),
-    "caseload_entry": _l("Labour brokers' caseload"),
-    "claim": _l("Claims and their decisions"),
-    "copayment": _l("Own contributions"),
-    "employer": _l("Employers"),
-    "fund": _l("Fund"),
-    "payout_batch": _l("Payout batches"),
-    "payout_item": _l("Payments to providers"),
-    "payout_line": _l("Transfers"),
-    "provider": _l("Training providers"),
-    "scheme": _l("Schemes"),
-}
-
-
 def _filter_form() -> tuple[AuditFilterForm, EventFilter]:
     """The form as filled in, and the filter made of its valid fields (invalid ones ignored)."""
     scope = current_user.fund_id if current_user.role == Role.FUND_ADMIN else None
@@ -70,6 +59,8 @@ def _filter_form() -> tuple[AuditFilterForm, EventFilter]:
     types = services.subject_types(scope)
     form.subject_type.choices = choices(((t, SUBJECTS.get(t, t)) for t in types),
                                         _("All subjects"))  # fmt: skip
+    form.action.choices = choices(labels.action_choices(services.actions_in_trail(scope)),
+                                  _("Everything"))  # fmt: skip
     form.validate()
 
     def valid(name: str):
@@ -105,7 +96,7 @@ def index():
     args = {name: request.args[name] for name in FILTER_FIELDS if request.args.get(name)}
     return render_template("audit/index.html", form=form, rows=rows, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), args=args,
-                           compact=compact, subjects=SUBJECTS)  # fmt: skip
+                           subjects=SUBJECTS, labels=labels)  # fmt: skip
 
 
 @bp.get("/audit.csv")

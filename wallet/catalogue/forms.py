@@ -26,11 +26,16 @@ SORT_LABELS = {
 }
 
 
+def region_label(name: str):
+    """ "Regio Twente" for Twente; a region whose name says "Regio" already keeps its name."""
+    if name.lower().startswith(("regio ", "region ")):
+        return name
+    return _l("Region %(name)s", name=name)
+
+
 def _places():
     regions = sorted({m.region for m in municipalities().values() if m.region})
-    # "Regio Zwolle" is a region's own name: not "Regio Regio Zwolle".
-    pairs = [(f"region:{r}", r if r.lower().startswith("regio") else _l("Region %(name)s", name=r))
-             for r in regions]  # fmt: skip
+    pairs = [(f"region:{r}", region_label(r)) for r in regions]
     pairs += [(code, m.name) for code, m in municipalities().items()]
     return choices(pairs, _l("Anywhere"))
 
@@ -85,7 +90,7 @@ class ProviderDetailsForm(FlaskForm):
     """The organisation's details."""
 
     name = StringField(_l("Name of the organisation"), validators=[DataRequired(REQUIRED)])
-    vat_number = StringField(_l("VAT number"), description=_l("For example NL123456789B01."),
+    vat_number = StringField(_l("VAT number"), description=_l("For example NL000099998B57."),
                              validators=[DataRequired(REQUIRED)])  # fmt: skip
     street = StringField(_l("Street and number"), validators=[DataRequired(REQUIRED)])
     postcode = StringField(_l("Postcode"), validators=[DataRequired(REQUIRED), Length(max=10)])

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,9 +24,12 @@ from wallet.claims.labels import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
 from wallet.claims.models import ClaimKind
 from wallet.claims.queue import QueueFilter, review_queue
 from wallet.core import clock
+from wallet.core.confirm import confirmation_page, confirmed
+from wallet.core.db import session
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import MoneyField, page_arg, replayed, show_errors, submit_once
 from wallet.core.money import Money, MoneyError
+from wallet.core.templating import money
 from wallet.fraud.services import flags_of
 from wallet.placements.reimbursements import waiting as reimbursements_waiting
 from wallet.placements.review import waiting_count
@@ -219,6 +224,7 @@ def show(claim_id: int):
         "claims/show.html", claim=claim, application=application,
         flags=flags if reviewer else [], under_extra_review=bool(flags) and not reviewer,
         events=events, event_labels=EVENT_LABELS,
+        budget_names=_budget_names([part.grant_id for part in application.parts]),
         approved_by_me=approved_by_me, labels=STATUS_LABELS, kinds=KIND_LABELS,
         form=DecisionForm(),
         is_admin=current_user.role == Role.FUND_ADMIN,
@@ -236,6 +242,15 @@ def decide(claim_id: int, action: str):
         require_fresh_second_factor(current_user)  # before anything is decided
     form = DecisionForm()
     form.validate()
+    reason = (form.reason.data or "").strip()
+    # Only a fund administrator decides; a rejection without a reason is refused below.
+    asks = current_user.role == Role.FUND_ADMIN and (action == "approve" or reason)
+    if action in {"approve", "reject"} and asks and not confirmed():
+        try:
+            return _confirm_decision(claim_id, action, reason)
+        except DomainError as error:
+            flash(error.detail, "error")
+            return redirect(url_for("claims.show", claim_id=claim_id))
     try:
         done = submit_once(lambda: services.review(
             claim_id, action, actor=current_user, reason=form.reason.data or "",
@@ -249,6 +264,62 @@ def decide(claim_id: int, action: str):
         flash(_("Done: %(reference)s is now: %(status)s.", reference=claim.reference,
                 status=STATUS_LABELS[claim.status.value]), "success")  # fmt: skip
     return redirect(url_for("claims.show", claim_id=claim_id))
+
+
+def _budget_names(grant_ids: list[int]) -> dict[int, str]:
+    """Each budget by its scheme's name, as the worker knows it (never "Budget 3")."""
+    from wallet.grants.models import Grant
+    from wallet.schemes.models import Scheme
+
+    query = (sa.select(Grant.id, Scheme.name).join(Scheme, Scheme.id == Grant.scheme_id)
+             .where(Grant.id.in_(grant_ids)))  # fmt: skip
+    return {row.id: row.name for row in session.execute(query)}
+
+
+def _confirm_decision(claim_id: int, action: str, reason: str) -> str:
+    """The second step before approving or rejecting: what the decision does, in money."""
+    from wallet.providers.models import Provider
+
+    claim = services.visible_claim(claim_id, current_user)
+    provider = session.get(Provider, claim.provider_id)
+    amount = money(claim.amount_cents)
+    facts = [
+        (_("Claim"), claim.reference),
+        (_("Training provider"), provider.name),
+        (_("Course"), claim.application.run.course.title(str(get_locale()))),
+        (_("Participant"), claim.application.user.name),
+        (_("Amount"), amount),
+    ]
+    if action == "approve":
+        given = sum(1 for a in claim.approvals if a.version == claim.version)
+        if given + 1 >= claim.approvals_needed:
+            consequences = [_("The claim is approved: %(amount)s from the worker's budgets will "
+                              "be paid to %(provider)s in the next payout batch.",
+                              amount=amount, provider=provider.name)]  # fmt: skip
+        else:
+            consequences = [
+                _(
+                    "Your approval is the first of two: a second administrator must "
+                    "approve the claim before %(amount)s is paid.",
+                    amount=amount,
+                )
+            ]
+        title = _("Approve the claim %(reference)s?", reference=claim.reference)
+        button = _("Yes, approve %(reference)s", reference=claim.reference)
+    else:
+        facts.append((_("Reason for the rejection"), reason))
+        consequences = [
+            _(
+                "%(provider)s is not paid for this claim; they see your reason and "
+                "can correct the claim and send it again.",
+                provider=provider.name,
+            )
+        ]
+        title = _("Reject the claim %(reference)s?", reference=claim.reference)
+        button = _("Yes, reject %(reference)s", reference=claim.reference)
+    return confirmation_page(title=title, facts=facts, consequences=consequences, button=button,
+                             back_url=url_for("claims.show", claim_id=claim_id),
+                             back_text=_("No, back to the claim"))  # fmt: skip
 
 
 @bp.get("/claims/<int:claim_id>/files/<kind>")

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
+from flask_babel import gettext as _
+
 CURRENCIES = frozenset({"EUR"})
 # Ten million euro: larger than any single budget, course or batch line Leerwallet handles.
 MAX_CENTS = 10_000_000_00
@@ -16,6 +18,12 @@ _AMOUNT = re.compile(r"^\s*(€\s*)?(?P<number>-?[0-9][0-9.,\s]*)\s*$")
 
 class MoneyError(ValueError):
     """An amount or currency that Leerwallet does not accept."""
+
+
+def _not_an_amount(text: str | None) -> str:
+    # Said to a person (a form, a CSV row): in their language, with an example that passes.
+    return _("“%(text)s” is not an amount in euros. Write it like 1250 or 1.250,00.",
+             text=(text or "").strip())  # fmt: skip
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -41,7 +49,7 @@ class Money:
         """Read an amount as people write it: "1250", "12,50", "1.250,00", "€ 12.50"."""
         match = _AMOUNT.match(text or "")
         if not match:
-            raise MoneyError(f"{text!r} is not an amount of money")
+            raise MoneyError(_not_an_amount(text))
         number = match["number"].replace(" ", "")
         if "," in number and "." in number:
             # Both marks: the last one is the decimal mark, the other groups thousands
@@ -50,21 +58,21 @@ class Money:
             group = "." if mark == "," else ","
             whole, _mark, fraction = number.rpartition(mark)
             if not re.fullmatch(rf"-?\d{{1,3}}(\{group}\d{{3}})*", whole):
-                raise MoneyError(f"{text!r} is not an amount of money")
+                raise MoneyError(_not_an_amount(text))
             number = f"{whole.replace(group, '')}.{fraction}"
         elif "," in number:
             # Dutch notation: the comma is the decimal mark.
             if number.count(",") > 1:
-                raise MoneyError(f"{text!r} is not an amount of money")
+                raise MoneyError(_not_an_amount(text))
             number = number.replace(",", ".")
         elif number.count(".") > 1 or re.search(r"\.\d{3}$", number):
             number = number.replace(".", "")
         try:
             value = Decimal(number)
         except InvalidOperation:
-            raise MoneyError(f"{text!r} is not an amount of money") from None
+            raise MoneyError(_not_an_amount(text)) from None
         if value != value.quantize(Decimal("0.01")):
-            raise MoneyError("amounts have at most two decimals (whole cents)")
+            raise MoneyError(_("An amount has at most two digits after the comma, e.g. 12,50."))
         return cls(int(value * 100), currency)
 
     def _same(self, other: Money) -> None:
@@ -147,7 +155,7 @@ def check_amount(cents: int, *, allow_zero: bool = False) -> int:
     if isinstance(cents, bool) or not isinstance(cents, int):
         raise MoneyError("amounts are whole cents")
     if cents < 0 or (cents == 0 and not allow_zero):
-        raise MoneyError("the amount must be more than zero")
+        raise MoneyError(_("The amount must be more than zero."))
     if cents > MAX_CENTS:
-        raise MoneyError("the amount is larger than Leerwallet accepts (€ 10.000.000)")
+        raise MoneyError(_("The amount is more than Leerwallet accepts (€ 10.000.000)."))
     return cents

@@ -12,6 +12,7 @@ from wallet.core.errors import ValidationFailed
 from wallet.core.forms import page_arg, replayed, show_errors, submit_keyed
 from wallet.core.money import Money
 from wallet.funds import services
+from wallet.funds.accounts import account_name, shown_reference, transaction_kind
 from wallet.funds.forms import DepositForm
 from wallet.ledger import services as ledger
 from wallet.ledger.api import fund_owning_account
@@ -75,5 +76,7 @@ def account(account_id: int):
                                          newest_first=True)  # fmt: skip
     pages = max(1, -(-total // PER_PAGE))
     return render_template(
-        "funds/account.html", account=found, lines=shown, page=page, pages=pages, total=total
-    )
+        "funds/account.html", account=found, name=account_name(found), lines=shown, page=page,
+        pages=pages, total=total, transaction_kind=transaction_kind,
+        shown_reference=shown_reference,
+    )  # fmt: skip

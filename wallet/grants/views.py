@@ -8,10 +8,12 @@ from flask_login import current_user
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
+from wallet.core.confirm import confirmation_page, confirmed
 from wallet.core.csvfiles import csv_download, csv_lines
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import replayed, submit_keyed, submit_once
 from wallet.core.money import Money
+from wallet.core.templating import money
 from wallet.funds.access import own_scheme
 from wallet.funds.forms import CsvForm, DrawForm, GrantForm
 from wallet.grants import services
@@ -154,7 +156,9 @@ def draw(scheme_id: int):
 @role_required(Role.WORKER)
 @waiting_room_gate  # while a first-come opening's waiting room is open: admitted people only
 def apply(scheme_id: int):
-    """A worker applies for a budget under a first-come or lottery scheme."""
+    """A worker applies for a budget under a first-come or lottery scheme, after confirming."""
+    if not confirmed():
+        return _confirm_apply(scheme_id)
     try:
         done = submit_once(lambda: services.apply_for_grant(scheme_id, current_user.id))
     except DomainError as error:
@@ -167,6 +171,39 @@ def apply(scheme_id: int):
         else:
             flash(_("You are in the draw. You will see the outcome here."), "success")
     return redirect(url_for("home.index"))
+
+
+def _confirm_apply(scheme_id: int):
+    """What taking the budget (or entering the draw) means, before it is done."""
+    from wallet.schemes.models import AllocationMode
+    from wallet.schemes.services import get_scheme
+
+    scheme = get_scheme(scheme_id)
+    if scheme.allocation_mode not in (AllocationMode.FIRST_COME, AllocationMode.LOTTERY):
+        flash(_("Budgets under this scheme are not applied for."), "error")
+        return redirect(url_for("home.index"))
+    amount = money(scheme.amount_cents)
+    facts = [(_("Scheme"), scheme.name), (_("Fund"), scheme.fund.name), (_("Budget"), amount)]
+    if scheme.allocation_mode == AllocationMode.FIRST_COME:
+        title = _("Take the budget of %(amount)s from %(name)s?", amount=amount, name=scheme.name)
+        consequences = [
+            _("You get a budget of %(amount)s at once, to spend on courses within %(months)d "
+              "months.", amount=amount, months=scheme.validity_months),
+            _("You can take a budget under this scheme only once; it then counts against its "
+              "total, first come, first served."),
+        ]  # fmt: skip
+        button = _("Yes, take the budget")
+    else:
+        title = _("Enter the draw for %(name)s?", name=scheme.name)
+        consequences = [
+            _("You are entered in the draw for a budget of %(amount)s; after the window closes "
+              "you see the outcome here.", amount=amount),
+            _("You can enter this draw only once."),
+        ]  # fmt: skip
+        button = _("Yes, enter the draw")
+    return confirmation_page(title=title, facts=facts, consequences=consequences, button=button,
+                             back_url=url_for("home.index"),
+                             back_text=_("No, back to my start page"))  # fmt: skip
 
 
 @bp.get("/budget/statement")

@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -22,9 +23,11 @@ from wtforms.validators import Length, Optional
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
+from wallet.core.confirm import confirmation_page, confirmed
 from wallet.core.db import session
 from wallet.core.errors import DomainError
 from wallet.core.forms import replayed, submit_once
+from wallet.core.templating import money
 from wallet.funds.models import Fund
 from wallet.payments import batches, gateway
 from wallet.payments.labels import BATCH_LABELS, ITEM_LABELS, PAYEE_LABELS
@@ -146,6 +149,8 @@ def act(batch_id: int, action: str):
         return redirect(url_for("payments.show", batch_id=batch_id))
     if action == "submit":
         require_fresh_second_factor(current_user)
+        if not confirmed():
+            return _confirm_submit(batch_id)
     try:
         done = submit_once(lambda: perform(batch_id, current_user.fund_id, actor=current_user))
     except DomainError as error:
@@ -154,6 +159,37 @@ def act(batch_id: int, action: str):
         if not replayed(done):
             flash(_("Done."), "success")
     return redirect(url_for("payments.show", batch_id=batch_id))
+
+
+def _confirm_submit(batch_id: int) -> str:
+    """The second step before a batch is submitted: how much goes to how many, and how."""
+    batch = batches.get_batch(batch_id, current_user.fund_id)
+    total = money(batch.amount_cents)
+    payees = len(batch.items)
+    facts = [
+        (_("Payout batch"), batch.reference or ""),
+        (_("To pay"), total),
+        (_("Payees"), str(payees)),
+        (_("Claims"), str(batch.claim_count)),
+    ]
+    if batch.method == PayoutMethod.STRIPE:
+        how = ngettext("%(amount)s is transferred to the Stripe account of %(num)d payee.",
+                       "%(amount)s is transferred to the Stripe accounts of %(num)d payees.",
+                       payees, amount=total)  # fmt: skip
+    else:
+        how = ngettext("%(amount)s for %(num)d payee goes in transit: you get a payment file "
+                       "(pain.001) for your bank.",
+                       "%(amount)s for %(num)d payees go in transit: you get a payment file "
+                       "(pain.001) for your bank.", payees, amount=total)  # fmt: skip
+    consequences = [how, _("The claims in it can no longer be taken out; a failed transfer "
+                           "comes back as a return.")]  # fmt: skip
+    return confirmation_page(
+        title=_("Submit the payout batch %(reference)s?", reference=batch.reference or ""),
+        facts=facts, consequences=consequences,
+        button=_("Yes, submit %(reference)s", reference=batch.reference or ""),
+        back_url=url_for("payments.show", batch_id=batch_id),
+        back_text=_("No, back to the batch"),
+    )  # fmt: skip
 
 
 @bp.post("/<int:batch_id>/pay-stripe")

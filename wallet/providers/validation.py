@@ -23,7 +23,7 @@ def vat_number(text: str) -> str:
         return vat.validate(text or "")
     except stdnum_errors.ValidationError:
         raise ValueError(
-            _("This is not a valid VAT number. A Dutch one looks like NL123456789B01.")
+            _("This is not a valid VAT number. A Dutch one looks like NL000099998B57.")
         ) from None
 
 

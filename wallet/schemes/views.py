@@ -9,9 +9,11 @@ from flask_login import current_user
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
+from wallet.core.confirm import confirmation_page, confirmed
 from wallet.core.db import session
 from wallet.core.errors import ValidationFailed
 from wallet.core.forms import page_arg, show_errors
+from wallet.core.templating import money
 from wallet.funds.access import own_scheme
 from wallet.funds.forms import MODES, CsvForm, DrawForm, GrantForm, SchemeForm
 from wallet.grants.models import LotteryDraw
@@ -142,11 +144,34 @@ def detail(scheme_id: int):
 @bp.post("/<int:scheme_id>/activate")
 @role_required(Role.FUND_ADMIN)
 def activate(scheme_id: int):
-    """Start granting under the scheme."""
-    own_scheme(scheme_id)
+    """Start granting under the scheme, after a confirmation step."""
+    scheme = own_scheme(scheme_id)
+    if not confirmed():
+        return _confirm_activation(scheme)
     services.activate_scheme(scheme_id, actor_id=current_user.id)
     flash(_("The scheme is active."), "success")
     return redirect(url_for("schemes.detail", scheme_id=scheme_id))
+
+
+def _confirm_activation(scheme) -> str:
+    """What activating means, in words and money, before it is done."""
+    facts = [
+        (_("Scheme"), scheme.name),
+        (_("Budget per worker"), money(scheme.amount_cents)),
+        (_("How budgets are given"), str(MODES.get(scheme.allocation_mode.value, ""))),
+    ]
+    if scheme.total_cap_cents:
+        facts.append((_("Total cap"), money(scheme.total_cap_cents)))
+    consequences = [
+        _("Budgets can be granted under this scheme from now on; each is covered by the fund."),
+        _("The terms of the scheme can no longer be changed; it can only be closed."),
+    ]
+    return confirmation_page(
+        title=_("Activate the scheme %(name)s?", name=scheme.name), facts=facts,
+        consequences=consequences, button=_("Yes, activate %(name)s", name=scheme.name),
+        back_url=url_for("schemes.detail", scheme_id=scheme.id),
+        back_text=_("No, back to the scheme"),
+    )  # fmt: skip
 
 
 @bp.post("/<int:scheme_id>/close")
