@@ -96,10 +96,10 @@ def main() -> None:
             stop(server)
         log.seek(0)
         tracebacks = log.read().count("Traceback")
-    done = len(results["latencies"])
+    done, latencies = len(results["latencies"]), results["latencies"]
     print(
-        f"RESULT logins_per_s={done / wall:.1f} p50_ms={percentile_ms(results['latencies'], 0.5):.0f}"
-        f" p99_ms={percentile_ms(results['latencies'], 0.99):.0f} logins={done} "
+        f"RESULT logins_per_s={done / wall:.1f} p50_ms={percentile_ms(latencies, 0.5):.0f}"
+        f" p99_ms={percentile_ms(latencies, 0.99):.0f} logins={done} "
         f"errors={results['errors']} tracebacks={tracebacks} argon2={params} "
         f"app={args.app_workers}x{args.app_threads} concurrency={args.concurrency} "
         f"load={load_average().replace(' ', '/')}"

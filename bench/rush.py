@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -58,7 +59,7 @@ from itsdangerous import URLSafeTimedSerializer
 from wallet.core.db import session, unit_of_work
 
 AMOUNT_CENTS = 1_000_00
-PASSWORD = "bench-password-123"  # noqa: S105 - a throwaway benchmark password
+PASSWORD = "bench-password-123"
 
 
 def token_of(seed: str, user_id: int) -> str:
@@ -193,10 +194,8 @@ async def monitor(url: str, scheme_id: int, cap_cents: int, run: Run, stop_event
                 )
             if committed >= cap_cents and run.sold_out_at is None:
                 run.sold_out_at = time.perf_counter()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop_event.wait(), 0.25)
-            except TimeoutError:
-                pass
     finally:
         engine.dispose()
 
@@ -249,7 +248,8 @@ def audit(app, scheme_id: int, expected: int) -> dict:
     assert granted == expected, (granted, expected)
     assert applications == granted, (applications, granted)
     assert committed == granted * AMOUNT_CENTS == granted_cents, (committed, granted_cents)
-    assert negative == 0 and not problems
+    assert negative == 0
+    assert not problems
     return facts
 
 

@@ -154,7 +154,8 @@ def draw(scheme_id: int):
 def apply(scheme_id: int):
     """A worker applies for a budget under a first-come or lottery scheme."""
     try:
-        done = submit_once(lambda: services.apply_for_grant(scheme_id, current_user.id))
+        facts = services.facts_for_apply(scheme_id, current_user.id)  # sold out: no write
+        done = submit_once(lambda: services.apply_for_grant(scheme_id, current_user.id, facts))
     except DomainError as error:
         _refused(error)
     else:
