@@ -32,7 +32,7 @@ from _load import (
     stop,
     wait_healthy,
 )
-from rush import PASSWORD, make_workers
+from rush import PASSWORD, make_workers, shipped_hash
 
 CSRF = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -44,10 +44,13 @@ async def sign_in_all(port: int, count: int, concurrency: int, results: dict) ->
         conn = Connection(port)
         for number in numbers:
             page = await conn.request("GET", "/login", {"Accept": "text/html"})
-            cookie = page.headers.get("set-cookie", "").split(";", 1)[0]
+            cookie = "; ".join(
+                line.split(";", 1)[0] for line in page.headers.get("set-cookie", "").splitlines()
+            )
             match = CSRF.search(page.body)
             if page.status != 200 or not cookie or match is None:
                 results["errors"] += 1
+                results.setdefault("sample", f"GET /login {page.status} {page.body[:200]!r}")
                 continue
             body = (
                 f"csrf_token={quote(match.group(1).decode())}&next="
@@ -59,6 +62,7 @@ async def sign_in_all(port: int, count: int, concurrency: int, results: dict) ->
                 results["latencies"].append(answer.ended - page.began)
             else:
                 results["errors"] += 1
+                results.setdefault("sample", f"POST /login {answer.status} {answer.headers}")
         await conn.close()
 
     await asyncio.gather(*(client() for _ in range(concurrency)))
@@ -76,11 +80,9 @@ def main() -> None:
     app = bench_app()
     url = app.config["DATABASE_URL"]
     with app.app_context():
-        from wallet.accounts.passwords import hash_password
-
-        make_workers(args.logins, hash_password(PASSWORD))
-        params = "/".join(str(app.config[f"ARGON2_{n}"]) for n in
-                          ("TIME_COST", "MEMORY_COST", "PARALLELISM"))  # fmt: skip
+        password_hash = shipped_hash(PASSWORD)
+        make_workers(args.logins, password_hash)
+        params = password_hash.split("$")[3]  # m=...,t=...,p=...
     app.extensions["db_engine"].dispose()
     env = production_env(url, LOGIN_RATE_LIMIT="1000000 per minute")
     port = free_port()
@@ -97,6 +99,8 @@ def main() -> None:
         log.seek(0)
         tracebacks = log.read().count("Traceback")
     done, latencies = len(results["latencies"]), results["latencies"]
+    if "sample" in results:
+        print(f"first error: {results['sample']}", flush=True)
     print(
         f"RESULT logins_per_s={done / wall:.1f} p50_ms={percentile_ms(latencies, 0.5):.0f}"
         f" p99_ms={percentile_ms(latencies, 0.99):.0f} logins={done} "

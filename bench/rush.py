@@ -71,6 +71,20 @@ def csrf_raw_of(seed: str, user_id: int) -> str:
     return hashlib.md5(f"csrf:{seed}:{user_id}".encode()).hexdigest()  # noqa: S324
 
 
+def shipped_hash(password: str) -> str:
+    """An argon2id hash at the parameters Leerwallet ships (config: ARGON2_*), made once."""
+    from argon2 import PasswordHasher
+
+    from config import development
+
+    shipped = development()
+    return PasswordHasher(
+        time_cost=shipped["ARGON2_TIME_COST"],
+        memory_cost=shipped["ARGON2_MEMORY_COST"],
+        parallelism=shipped["ARGON2_PARALLELISM"],
+    ).hash(password)
+
+
 def make_workers(count: int, password_hash: str) -> None:
     """`count` verified workers in Twente, ages and levels spread out, one hash for all."""
     with unit_of_work() as db:
@@ -366,9 +380,7 @@ def main() -> None:
     seed = secrets.token_hex(8)
     started = time.perf_counter()
     with app.app_context():
-        from wallet.accounts.passwords import hash_password
-
-        make_workers(args.workers, hash_password(PASSWORD))
+        make_workers(args.workers, shipped_hash(PASSWORD))
         sign_in_all(seed)
         scheme_id = make_scheme(args.cap, args.workers)
         user_ids = list(

@@ -22,7 +22,7 @@ import time
 import sqlalchemy as sa
 from _common import bench_app, create_database_if_missing
 from _load import SECRET_KEY
-from rush import PASSWORD, apply_requests, make_scheme, make_workers, sign_in_all
+from rush import PASSWORD, apply_requests, make_scheme, make_workers, shipped_hash, sign_in_all
 
 from wallet.core.db import session
 
@@ -38,9 +38,7 @@ def main() -> None:
     app = bench_app()
     seed = secrets.token_hex(8)
     with app.app_context():
-        from wallet.accounts.passwords import hash_password
-
-        make_workers(2 * args.requests, hash_password(PASSWORD))
+        make_workers(2 * args.requests, shipped_hash(PASSWORD))
         sign_in_all(seed)
         scheme_id = make_scheme(args.requests, 2 * args.requests)
         user_ids = list(session.scalars(sa.text("SELECT id FROM users ORDER BY id")))
@@ -52,14 +50,26 @@ def main() -> None:
     from wallet import create_app
 
     production = create_app()
-    statements = []
+    statements: list[str] = []
+    spent: dict[str, list[float]] = {}
     engine = production.extensions["db_engine"]
-    sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    def before(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+        _conn.info["began"] = time.perf_counter()
+
+    def after(_conn, _cursor, statement, *_args) -> None:
+        key = " ".join(statement.split()[:4])[:60]
+        spent.setdefault(key, []).append(time.perf_counter() - _conn.info["began"])
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
     client = production.test_client(use_cookies=False)  # the cookie is Secure: send it as is
     requests = apply_requests(seed, scheme_id, user_ids)
     for phase, batch in (("granting", requests[: args.requests]),
                          ("sold out", requests[args.requests :])):  # fmt: skip
         statements.clear()
+        spent.clear()
         profiler = cProfile.Profile()
         began = time.perf_counter()
         profiler.enable()
@@ -72,8 +82,11 @@ def main() -> None:
         print(f"== {phase}: {len(batch)} requests in {wall:.2f} s = "
               f"{1000 * wall / len(batch):.2f} ms each in-process, "
               f"{len(statements) / len(batch):.1f} SQL statements each", flush=True)  # fmt: skip
+        for key, times in sorted(spent.items(), key=lambda kv: -sum(kv[1])):
+            print(f"  {1000 * sum(times) / len(batch):7.2f} ms/request  {len(times):5d} x  {key}")
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
+        order = os.environ.get("PROFILE_SORT", "cumulative")
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(args.top)
         print(out.getvalue(), flush=True)
     with production.app_context():
         granted = session.scalar(sa.text("SELECT count(*) FROM grants"))

@@ -225,7 +225,8 @@ def test_200_workers_through_both_paths_at_once_get_exactly_the_cap(
     workers = [make_worker() for _ in range(200)]
 
     def apply(i: int) -> str:
-        (services.apply_for_grant if i % 2 else services.apply_for_grant_orm)(
+        # One in five through the objects: they hold a pooled connection longer (15 for 200).
+        (services.apply_for_grant if i % 5 else services.apply_for_grant_orm)(
             scheme.id, workers[i].id
         )
         return "granted"
