@@ -23,6 +23,7 @@ from wallet.core.idempotency import Outcome, run_once
 from wallet.core.money import MoneyError, check_amount
 from wallet.funds.models import Fund
 from wallet.funds.services import require_open
+from wallet.grants import first_come
 from wallet.grants.models import (
     Grant,
     GrantSource,
@@ -102,7 +103,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 def expiry_for(scheme: Scheme, granted_on: dt.date) -> dt.datetime:
     """A grant expires at midnight in the Netherlands after its validity ends."""
-    last_day = add_months(granted_on, scheme.validity_months)
+    return expiry_after(scheme.validity_months, granted_on)
+
+
+def expiry_after(validity_months: int, granted_on: dt.date) -> dt.datetime:
+    """Midnight in the Netherlands after `validity_months` from `granted_on`."""
+    last_day = add_months(granted_on, validity_months)
     return dt.datetime.combine(last_day, dt.time(0), AMSTERDAM).astimezone(dt.UTC)
 
 
@@ -272,8 +278,45 @@ def grant_to_worker(
     return run_once(f"grant:{scheme_id}", idempotency_key, request, perform)
 
 
-def apply_for_grant(scheme_id: int, user_id: int) -> SchemeApplication:
-    """A worker asks for a budget: granted at once (first come) or entered in the draw."""
+@dataclass(frozen=True)
+class Applied:
+    """What became of a worker's application: its id, status and grant (first come)."""
+
+    id: int
+    status: SchemeApplicationStatus
+    grant_id: int | None
+
+
+def facts_for_apply(scheme_id: int, user_id: int) -> first_come.ApplyFacts:
+    """The facts of an application, read in one query, refused early (a used-up cap
+    included, without a write) unless the worker applied already: that is left to the form's
+    one-time key, so a form sent twice is answered as a replay."""
+    facts = first_come.read_facts(scheme_id, user_id)
+    if not facts.applied:
+        first_come.refuse(facts, clock.today())
+    return facts
+
+
+def apply_for_grant(
+    scheme_id: int, user_id: int, facts: first_come.ApplyFacts | None = None
+) -> Applied:
+    """A worker asks for a budget: granted at once (first come) or entered in the draw.
+
+    The hot path of an opening rush (wallet/grants/first_come.py): the same answers as
+    apply_for_grant_orm, in one query for the facts and a few set-based statements.
+    """
+    facts = facts or first_come.read_facts(scheme_id, user_id)
+    first_come.refuse(facts, clock.today())
+    with unit_of_work():
+        if facts.mode == AllocationMode.FIRST_COME:
+            application_id, grant_id = first_come.grant_first_come(facts)
+            return Applied(application_id, SchemeApplicationStatus.GRANTED, grant_id)
+        return Applied(first_come.enter_draw(facts), SchemeApplicationStatus.WAITING, None)
+
+
+def apply_for_grant_orm(scheme_id: int, user_id: int) -> SchemeApplication:
+    """apply_for_grant through ORM objects and create_grant: the reference the hot path is
+    tested against (tests/grants/test_first_come_path.py)."""
     scheme = get_scheme(scheme_id)
     user = _worker(user_id)
     require_worker_scheme(scheme)

@@ -160,7 +160,8 @@ def apply(scheme_id: int):
     if not confirmed():
         return _confirm_apply(scheme_id)
     try:
-        done = submit_once(lambda: services.apply_for_grant(scheme_id, current_user.id))
+        facts = services.facts_for_apply(scheme_id, current_user.id)  # sold out: no write
+        done = submit_once(lambda: services.apply_for_grant(scheme_id, current_user.id, facts))
     except DomainError as error:
         _refused(error)
     else:
