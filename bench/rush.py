@@ -221,7 +221,7 @@ def apply_requests(seed: str, scheme_id: int, user_ids: list[int]) -> list:
     requests = []
     for user_id in user_ids:
         csrf = signer.dumps(csrf_raw_of(seed, user_id))
-        body = f"csrf_token={csrf}&once_key={secrets.token_urlsafe(24)}".encode()
+        body = f"csrf_token={csrf}&once_key={secrets.token_urlsafe(24)}&confirm=1".encode()
         headers = {
             "Cookie": f"session={token_of(seed, user_id)}",
             "Content-Type": "application/x-www-form-urlencoded",
