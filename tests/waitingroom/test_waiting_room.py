@@ -14,6 +14,8 @@ from wallet.core import clock
 from wallet.grants.models import Grant
 from wallet.waitingroom.services import store
 
+CONFIRMED = {"confirm": "1"}  # the apply form as sent from its confirmation page
+
 
 def _signed_in_on_both(apps, worker, login):
     clients = tuple(app.test_client() for app in apps)
@@ -46,7 +48,7 @@ def test_everyone_is_admitted_in_arrival_order_nobody_twice_nobody_lost(
         assert apply_url not in arrived.text
         pair[(i + 1) % 2].get(page)
     # Pressing "apply" before one's turn does nothing but send one to the waiting page.
-    pressed = clients[0][1].post(apply_url)
+    pressed = clients[0][1].post(apply_url, data=CONFIRMED)
     assert pressed.status_code == 303
     assert pressed.location.endswith(page)
 
@@ -72,7 +74,7 @@ def test_everyone_is_admitted_in_arrival_order_nobody_twice_nobody_lost(
 
     # Admitted, every one of them applies (on either server) and is granted once.
     for i, pair in enumerate(clients):
-        done = pair[i % 2].post(apply_url)
+        done = pair[i % 2].post(apply_url, data=CONFIRMED)
         assert done.status_code == 302
         assert done.location.endswith("/")
     granted = db.scalars(sa.select(Grant.user_id).where(Grant.scheme_id == scheme.id)).all()
@@ -135,9 +137,9 @@ def test_once_the_budget_is_gone_nobody_waits_for_nothing(
     lucky[0].get(page)
     late[1].get(page)
     _at(1)
-    assert lucky[1].post(apply_url).status_code == 302
+    assert lucky[1].post(apply_url, data=CONFIRMED).status_code == 302
     # Ticket 2 is not admitted yet, but the gate no longer holds anyone back: "op = op".
-    answer = late[0].post(apply_url)
+    answer = late[0].post(apply_url, data=CONFIRMED)
     assert answer.status_code == 302
     assert not answer.location.endswith(page)
     assert apply_url not in late[1].get(page).text
@@ -150,7 +152,7 @@ def test_without_a_room_the_apply_form_is_not_gated(
     scheme = make_windowed_scheme(make_fund(100_000), "first_come", grants=1)
     client = app.test_client()
     login(client, make_worker())
-    assert client.post(f"/budget/schemes/{scheme.id}/apply").location.endswith("/")
+    assert client.post(f"/budget/schemes/{scheme.id}/apply", data=CONFIRMED).location.endswith("/")
     assert db.scalar(sa.select(sa.func.count(Grant.id))) == 1
     page = client.get(f"/budget/schemes/{scheme.id}/waiting-room")
     assert page.status_code == 200
