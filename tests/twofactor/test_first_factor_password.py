@@ -30,7 +30,8 @@ def _failures(db) -> int:
 def test_a_workers_first_app_needs_their_password(client, db, make_worker, login, code_now):
     login(client, make_worker())
     page = client.get(ENROL).text
-    assert 'id="password"' in page and 'autocomplete="current-password"' in page
+    assert 'id="password"' in page
+    assert 'autocomplete="current-password"' in page
     secret = secret_on_page(page)
     without = client.post(ENROL, data={"code": code_now(secret)})
     assert without.status_code == 422
