@@ -64,16 +64,15 @@ def _base() -> dict:
         # Rate limits (Flask-Limiter): counters in memory, or in Redis when
         # RATELIMIT_STORAGE_URI or REDIS_URL is set (needed with several app processes). Login
         # counts per address (wallet.accounts also throttles per account and address),
-        # registration per address and per network (/24, /56), the step-up per user, the API
-        # per token. Only POSTs count, apart from the API.
+        # reset requests per address, the step-up per user, the API per token. Only POSTs
+        # count, apart from the API. Registration is counted in the database instead
+        # (REGISTRATION_LIMIT_* below), which every app process shares.
         "RATELIMIT_ENABLED": _env("RATELIMIT_ENABLED", "true").lower() in ("1", "true", "yes"),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI"),
         "RATELIMIT_KEY_PREFIX": "leerwallet",
         # Redis unreachable: count in this process's memory instead of failing every request.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "20 per minute; 200 per hour"),
-        "REGISTRATION_RATE_LIMIT": _env("REGISTRATION_RATE_LIMIT", "10 per hour; 30 per day"),
-        "REGISTRATION_NETWORK_RATE_LIMIT": _env("REGISTRATION_NETWORK_RATE_LIMIT", "30 per hour"),
         "PASSWORD_RESET_RATE_LIMIT": _env("PASSWORD_RESET_RATE_LIMIT", "5 per 15 minutes"),
         "STEP_UP_RATE_LIMIT": _env("STEP_UP_RATE_LIMIT", "10 per 5 minutes; 30 per hour"),
         "API_RATE_LIMIT": _env("API_RATE_LIMIT", "600 per minute"),

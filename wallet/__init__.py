@@ -101,6 +101,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from wallet.accounts.email_views import bp as email_change_bp
     from wallet.accounts.password_views import bp as passwords_bp
     from wallet.accounts.views import bp as accounts_bp
     from wallet.api import init_app as init_api
@@ -138,7 +139,7 @@ def _register_blueprints(app: Flask) -> None:
                   online_bp, webhooks_bp, ops_bp, employers_bp, brokers_bp,
                   placements_bp, fund_placements_bp, reimbursements_bp, public_bp,
                   bankdetails_bp, reports_bp, passkeys_bp, passkey_factor_bp, twofactor_bp,
-                  verification_bp, useradmin_bp, profiles_bp)  # fmt: skip
+                  verification_bp, useradmin_bp, profiles_bp, email_change_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)

@@ -72,6 +72,7 @@ def test_a_worker_adds_a_passkey_and_signs_in_with_it(
     expect(page.locator("#name-error")).to_contain_text("Dit veld is verplicht.")
     _check(page, assert_accessible, "passkeys-no-name")
     page.get_by_label("Naam van de passkey").fill("Telefoon")
+    page.get_by_label("Je wachtwoord").fill(PASSWORD)  # a worker's first factor asks it
     page.get_by_role("button", name="Passkey toevoegen").click()
     expect(page.get_by_text("De passkey 'Telefoon' is toegevoegd.")).to_be_visible()
     expect(page.get_by_role("heading", name="Telefoon", exact=True)).to_be_visible()

@@ -30,7 +30,9 @@ def origin(app) -> str:
 def _add(client, authenticator: SoftAuthenticator, origin: str, name: str = "Telefoon"):
     options = client.post("/account/passkeys/options").get_json()
     answer = authenticator.create(options, origin=origin)
-    return client.post("/account/passkeys", data={"name": name, "credential": answer})
+    return client.post(
+        "/account/passkeys", data={"name": name, "credential": answer, "password": PASSWORD}
+    )
 
 
 def _sign_in(client, authenticator: SoftAuthenticator, origin: str, next_page: str = ""):
@@ -69,12 +71,16 @@ def test_a_passkey_without_a_name_keeps_the_answer_for_a_second_try(
     login(client, make_worker())
     options = client.post("/account/passkeys/options").get_json()
     answer = SoftAuthenticator().create(options, origin=origin)
-    page = client.post("/account/passkeys", data={"name": "", "credential": answer})
+    page = client.post(
+        "/account/passkeys", data={"name": "", "credential": answer, "password": PASSWORD}
+    )
     assert page.status_code == 422
     assert 'id="name-error"' in page.text
     kept = re.search(r'name="credential" type="hidden" value="([^"]*)"', page.text)
     assert html.unescape(kept.group(1)) == answer  # the hidden field keeps it
-    again = client.post("/account/passkeys", data={"name": "Laptop", "credential": answer})
+    again = client.post(
+        "/account/passkeys", data={"name": "Laptop", "credential": answer, "password": PASSWORD}
+    )
     assert again.status_code == 302
     assert db.scalar(sa.select(Passkey.name)) == "Laptop"
 

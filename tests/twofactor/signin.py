@@ -116,9 +116,13 @@ def browser_second_step(page, email: str) -> None:
 
 
 def enrol_through_page(client: FlaskClient, path: str = "/account/second-factor/enrol"):
-    """Set up an authenticator on the enrolment page, as a person would; its secret."""
+    """Set up an authenticator on the enrolment page, as a person would (a worker gives
+    their password too); its secret."""
+    from tests.conftest import PASSWORD
+
     secret = secret_on_page(client.get(path).text)
-    done = client.post(path, data={"code": pyotp.TOTP(secret).at(clock.now())})
+    code = pyotp.TOTP(secret).at(clock.now())
+    done = client.post(path, data={"code": code, "password": PASSWORD})
     assert done.status_code == 200, done.text
     assert 'id="recovery-codes"' in done.text
     return secret
@@ -127,8 +131,12 @@ def enrol_through_page(client: FlaskClient, path: str = "/account/second-factor/
 def browser_enrol(page) -> str:
     """On the enrolment page in Chromium: read the secret shown for typing, confirm with its
     code, and go on past the recovery codes; the secret."""
+    from tests.conftest import PASSWORD
+
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     page.locator("#code").fill(pyotp.TOTP(secret).at(clock.now()))
+    if page.locator("#password").count():  # a worker's first factor asks the password
+        page.locator("#password").fill(PASSWORD)
     with page.expect_navigation():
         page.locator("main form.lw-form button[type=submit]").click()
     assert page.locator("#recovery-codes li").count() == 10

@@ -7,6 +7,7 @@ import re
 
 import sqlalchemy as sa
 
+from tests.conftest import PASSWORD
 from tests.twofactor.signin import secret_on_page
 from wallet.audit.models import AuditEvent
 from wallet.notifications.models import OutboxMessage
@@ -25,11 +26,15 @@ def test_a_worker_enrols_with_a_first_code_and_gets_ten_recovery_codes_once(
     secret = secret_on_page(page.text)
     assert len(secret) == 32
 
-    wrong = client.post("/account/second-factor/enrol", data={"code": "000000"})
+    wrong = client.post(
+        "/account/second-factor/enrol", data={"code": "000000", "password": PASSWORD}
+    )
     assert wrong.status_code == 422
     assert db.scalar(sa.select(TotpFactor.confirmed_at)) is None
 
-    done = client.post("/account/second-factor/enrol", data={"code": code_now(secret)})
+    done = client.post(
+        "/account/second-factor/enrol", data={"code": code_now(secret), "password": PASSWORD}
+    )
     assert done.status_code == 200
     codes = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", done.text)
     assert len(set(codes)) == 10
@@ -58,7 +63,9 @@ def test_replacing_the_factor_keeps_the_old_one_until_the_new_is_confirmed(
     worker = make_worker()
     login(client, worker)
     first = secret_on_page(client.get("/account/second-factor/enrol").text)
-    client.post("/account/second-factor/enrol", data={"code": code_now(first)})
+    client.post(
+        "/account/second-factor/enrol", data={"code": code_now(first), "password": PASSWORD}
+    )
     second = secret_on_page(client.get("/account/second-factor/enrol").text)
     assert second != first
     factor = db.scalar(sa.select(TotpFactor))

@@ -77,7 +77,9 @@ def test_a_recovery_code_works_once(client, db, make_worker, login, code_now):
     worker = make_worker()
     login(client, worker)
     secret = secret_on_page(client.get("/account/second-factor/enrol").text)
-    shown = client.post("/account/second-factor/enrol", data={"code": code_now(secret)})
+    shown = client.post(
+        "/account/second-factor/enrol", data={"code": code_now(secret), "password": PASSWORD}
+    )
     recovery = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", shown.text)[0]
     client.post("/logout")
     _password(client, worker)

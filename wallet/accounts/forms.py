@@ -207,3 +207,15 @@ class ChangePasswordForm(NewPasswordForm):
     """The current password, then the new one twice."""
 
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
+
+
+class EmailChangeForm(FlaskForm):
+    """A new e-mail address, and the current password to prove it is the owner asking."""
+
+    new_email = EmailField(
+        _l("New e-mail address"),
+        validators=[DataRequired(REQUIRED), Length(max=254)],
+        description=_l("We send a link there; your address changes when you open it."),
+        render_kw={"autocomplete": "email"},
+    )
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])

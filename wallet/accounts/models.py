@@ -196,3 +196,37 @@ class PasswordReset(Base):
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User | None] = relationship()
+
+
+class EmailChangeOutcome(enum.StrEnum):
+    """What became of a request for a new e-mail address."""
+
+    CONFIRMED = "confirmed"  # the link was opened: the account has the new address
+    TAKEN = "taken"  # the link was opened, but another account has that address
+    CANCELLED = "cancelled"  # the owner took it back
+    REPLACED = "replaced"  # a newer request (or a new password) voided it
+
+
+class EmailChange(Base):
+    """A request to move an account to a new e-mail address, waiting for the single-use link
+    sent to that address (wallet.accounts.email_change). Only the SHA-256 of its token is
+    kept; `used_at` is set once, by a conditional UPDATE, whatever the outcome."""
+
+    __tablename__ = "email_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # The address the account had when the change was asked: a link made before another
+    # change is void.
+    old_email: Mapped[str] = mapped_column(sa.String(254))
+    new_email: Mapped[str] = mapped_column(sa.String(254))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Empty while it waits.
+    outcome: Mapped[EmailChangeOutcome | None] = mapped_column(
+        str_enum(EmailChangeOutcome, "email_change_outcome")
+    )
+
+    user: Mapped[User] = relationship()

@@ -173,17 +173,10 @@ def change_password(user: User, current: str, new: str, *, ip_address: str) -> N
     A wrong current password counts as a failed sign-in of this account from this address,
     so a borrowed session cannot be used to guess the password faster than the sign-in page.
     """
-    from wallet.accounts.services import LoginThrottled, throttled
+    from wallet.accounts.reauth import confirm_password
     from wallet.notifications.services import notify
 
-    ip_address = ip_address[:45]
-    if throttled(user.email, ip_address):
-        raise LoginThrottled(_("Too many failed attempts. Try again later."))
-    if not verify_password(user.password_hash, current):
-        with unit_of_work() as db:
-            db.add(LoginFailure(email=user.email, ip_address=ip_address))
-        message = _("This is not your current password.")
-        raise ValidationFailed(message, errors={"current_password": message})
+    confirm_password(user, current, ip_address=ip_address)
     problem = password_problem(new, user.email, user.name)
     if not problem and verify_password(user.password_hash, new):
         problem = _("Choose a password other than your current one.")

@@ -16,3 +16,7 @@ second_factor_changed = _signals.signal("second-factor-changed")
 # Sent with the user when this session just gave a second factor (at sign-in or step-up):
 # the session gets a new id.
 second_factor_given = _signals.signal("second-factor-given")
+
+# Sent with the user, inside the unit of work that gives the account its new e-mail address:
+# the user's other sessions end; keep_current=True when the owner confirmed it in this session.
+email_changed = _signals.signal("email-changed")

@@ -3,7 +3,8 @@
 Checked here: 1 every transaction balances, and so does the whole ledger; 2 no account,
 grant, pot or hold below zero, cached balances equal their postings and pending holds;
 3 a fund never commits more than it holds (grants come out of the pot, which never goes
-below zero; a scheme never grants more than its cap); 5 balances shown are the ledger's
+below zero; a scheme never grants more than its cap, and counts exactly its grants less what
+cancelled held grants gave back); 5 balances shown are the ledger's
 (the cached balances are what the screens show, and they are checked against postings).
 4 (in part) a posted hold moved exactly what it records. The rest of 4 (payouts) and 6
 (audit of decisions) join when claims and payouts do.
@@ -143,10 +144,20 @@ def verify_ledger() -> list[Problem]:
         .group_by(Grant.scheme_id)
         .subquery()
     )
-    granted_total = sa.func.coalesce(granted.c.total, 0)
+    # A cancelled held grant gave back to its scheme's cap what it returned to the pot.
+    returned = (
+        sa.select(Grant.scheme_id, sa.func.sum(Posting.amount_cents).label("total"))
+        .join(Posting, Posting.account_id == Grant.account_id)
+        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
+        .where(LedgerTransaction.kind == "grant_cancel")
+        .group_by(Grant.scheme_id)
+        .subquery()
+    )
+    granted_total = sa.func.coalesce(granted.c.total, 0) + sa.func.coalesce(returned.c.total, 0)
     cap = (
         sa.select(Scheme.id, Scheme.committed_cents, granted_total, Scheme.total_cap_cents)
         .outerjoin(granted, granted.c.scheme_id == Scheme.id)
+        .outerjoin(returned, returned.c.scheme_id == Scheme.id)
         .where(
             Scheme.kind == SchemeKind.WORKER_BUDGET,
             sa.or_(

@@ -35,7 +35,8 @@ def N_(msgid: str) -> str:  # noqa: N802 - the gettext marker that pybabel extra
 
 
 # Topics whose body holds a link that sets a password: shown to their recipient only.
-SECRET_TOPICS = frozenset({"password_reset", "invitation", "email_verification"})
+SECRET_TOPICS = frozenset({"password_reset", "invitation", "email_verification",
+                           "email_change_confirm"})  # fmt: skip
 
 # topic -> (subject, body). Parameters ending in _cents arrive as integer cents and are
 # shown as money without the suffix: covered_cents -> %(covered)s.
@@ -175,16 +176,21 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # --- writing ------------------------------------------------------------------------------
 
 
-def notify(user: User, topic: str, **params) -> OutboxMessage:
-    """Add an e-mail to `user` about `topic` to the caller's unit of work (flush only)."""
+def notify(user: User, topic: str, *, to_address: str | None = None, **params) -> OutboxMessage:
+    """Add an e-mail to `user` about `topic` to the caller's unit of work (flush only).
+
+    `to_address` sends it to another address than the account's (a new address still to be
+    confirmed, or the old one after a change). Such a message is not listed among the
+    account's own messages: its link must prove a mailbox, not a session.
+    """
     if topic not in TOPICS:
         raise ValueError(f"unknown notification topic {topic!r}")
     language = _language_of(user)
     with force_locale(language):
         subject, body = _render(topic, language, user.name, dict(params))
     message = OutboxMessage(
-        user_id=user.id,
-        to_address=user.email,
+        user_id=user.id if to_address is None else None,
+        to_address=to_address or user.email,
         language=language,
         topic=topic,
         subject=subject,

@@ -50,10 +50,14 @@ def link_with_password(identity: ProviderIdentity, email: str, password: str, ip
     return user
 
 
-def register_worker(identity: ProviderIdentity, data: accounts.WorkerRegistration) -> User:
-    """A new worker account with the subject linked to it, both or neither."""
+def register_worker(
+    identity: ProviderIdentity, data: accounts.WorkerRegistration, *,
+    ip_address: str | None = None, device_id: str | None = None,
+) -> User:  # fmt: skip
+    """A new worker account with the subject linked to it, both or neither; counted against
+    the registration limit of the address like any other registration."""
     with unit_of_work():
-        user = accounts.register_worker(data)
+        user = accounts.register_worker(data, ip_address=ip_address, device_id=device_id)
         session.flush()
         _link(user, identity)
     return user

@@ -29,6 +29,7 @@ from wallet.core.forms import show_errors
 from wallet.core.urls import safe_redirect_target
 from wallet.oidc import client, services
 from wallet.oidc.forms import LinkForm, registration_from
+from wallet.verification.views import device_id
 
 bp = Blueprint("oidc", __name__, url_prefix="/oidc")
 
@@ -112,7 +113,9 @@ def register():
         form.preferred_language.data = str(session.get("language", "nl"))
     if form.validate_on_submit():
         try:
-            user = services.register_worker(identity, registration_from(form))
+            user = services.register_worker(identity, registration_from(form),
+                                            ip_address=request.remote_addr,
+                                            device_id=device_id())  # fmt: skip
         except ValidationFailed as error:
             show_errors(form, error)
         except DomainError as error:

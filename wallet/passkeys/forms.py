@@ -3,8 +3,8 @@ static/js/passkeys.js after navigator.credentials did its work."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 from wallet.passkeys.services import MAX_ANSWER_LENGTH, NAME_LENGTH
 
@@ -21,6 +21,13 @@ class AddPasskeyForm(FlaskForm):
     )
     credential = HiddenField(
         validators=[DataRequired(ANSWER_MISSING), Length(max=MAX_ANSWER_LENGTH)]
+    )
+    # Asked of workers without an authenticator app (twofactor.services.asks_password_to_enrol).
+    password = PasswordField(
+        _l("Your password"),
+        validators=[Optional(), Length(max=256)],
+        description=_l("To be sure it is you who adds a second factor."),
+        render_kw={"autocomplete": "current-password"},
     )
 
 

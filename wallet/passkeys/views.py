@@ -12,6 +12,7 @@ from flask_login import current_user, login_user
 
 from wallet.accounts.access import role_required
 from wallet.accounts.forms import ConfirmForm, LoginForm
+from wallet.accounts.reauth import confirm_password
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import show_errors
 from wallet.core.urls import safe_redirect_target
@@ -45,8 +46,16 @@ def index():
     """See, add and remove your passkeys."""
     form = AddPasskeyForm()
     status = 200
+    ask_password = twofactor.asks_password_to_enrol(current_user)
     if form.validate_on_submit():
         try:
+            if ask_password:
+                confirm_password(
+                    current_user,
+                    form.password.data,
+                    ip_address=request.remote_addr or "unknown",
+                    field="password",
+                )
             passkey = services.add_passkey(current_user, form.name.data, form.credential.data)
         except ValidationFailed as error:
             show_errors(form, error)
@@ -68,6 +77,7 @@ def index():
         reachable=passkeys_reachable(),
         origin=relying_party().origin,
         passwordless=current_user.role in services.PASSWORDLESS_ROLES,
+        ask_password=ask_password,
     )
     return page, status
 

@@ -1,5 +1,9 @@
-"""Rate limits (Flask-Limiter) on what an attacker repeats: signing in, registering, asking
-for a password reset, the step-up of a second factor, and the API.
+"""Rate limits (Flask-Limiter) on what an attacker repeats: signing in, asking for a password
+reset, the step-up of a second factor, and the API.
+
+Registration is not limited here but in its service (wallet.verification.signals
+`check_registration_rate`): it counts the accounts made per address and network in the
+database, which every app process shares whether Redis is configured or not.
 
 Each app gets its own limiter (tests build several apps). Counters live in memory by
 default, in Redis when RATELIMIT_STORAGE_URI or REDIS_URL is set, as production needs with
@@ -14,7 +18,6 @@ on the view function (the step-up page of the second factor uses STEP_UP_RATE_LI
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import time
 from collections.abc import Callable
@@ -33,18 +36,6 @@ API_BLUEPRINT_PREFIX = "api_"
 def client_address() -> str:
     """The client's address (after the trusted proxies, if any)."""
     return request.remote_addr or "unknown"
-
-
-def client_network() -> str:
-    """The client's network: its IPv4 /24 or IPv6 /56, so one network's many addresses
-    share one budget (registration)."""
-    address = client_address()
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    prefix = 24 if ip.version == 4 else 56
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 def signed_in_user() -> str:
@@ -66,14 +57,6 @@ def api_caller() -> str:
 # looking at a form costs nothing.
 ENDPOINT_LIMITS: dict[str, tuple[tuple[str, Callable[[], str]], ...]] = {
     "accounts.login": (("LOGIN_RATE_LIMIT", client_address),),
-    "accounts.register_worker": (
-        ("REGISTRATION_RATE_LIMIT", client_address),
-        ("REGISTRATION_NETWORK_RATE_LIMIT", client_network),
-    ),
-    "accounts.register_provider": (
-        ("REGISTRATION_RATE_LIMIT", client_address),
-        ("REGISTRATION_NETWORK_RATE_LIMIT", client_network),
-    ),
     "passwords.forgot": (("PASSWORD_RESET_RATE_LIMIT", client_address),),
     # Other ways in count as sign-ins: a passkey, or linking an identity with a password.
     "passkeys.sign_in_options": (("LOGIN_RATE_LIMIT", client_address),),
@@ -84,14 +67,7 @@ ENDPOINT_LIMITS: dict[str, tuple[tuple[str, Callable[[], str]], ...]] = {
     "passkey_factor.options": (("LOGIN_RATE_LIMIT", client_address),),
     "passkey_factor.answer": (("LOGIN_RATE_LIMIT", client_address),),
     "oidc.link": (("LOGIN_RATE_LIMIT", client_address),),
-    "oidc.register": (
-        ("REGISTRATION_RATE_LIMIT", client_address),
-        ("REGISTRATION_NETWORK_RATE_LIMIT", client_network),
-    ),
 }
-# Settings that share one budget across every endpoint using them (a worker and a provider
-# registration from one address count together).
-SHARED = {"REGISTRATION_RATE_LIMIT", "REGISTRATION_NETWORK_RATE_LIMIT"}
 
 
 def rate_limited(setting: str) -> Callable:
@@ -126,13 +102,7 @@ def limit_views(app: Flask) -> None:
             raise RuntimeError(f"rate limit for an endpoint that does not exist: {endpoint}")
         view = app.view_functions[endpoint]
         for setting, key in limits:
-            value = app.config[setting]
-            if setting in SHARED:
-                decorate = limiter.shared_limit(value, scope=setting.lower(), key_func=key,
-                                                methods=["POST"])  # fmt: skip
-            else:
-                decorate = limiter.limit(value, key_func=key, methods=["POST"])
-            view = decorate(view)
+            view = limiter.limit(app.config[setting], key_func=key, methods=["POST"])(view)
         app.view_functions[endpoint] = view
         done.add(endpoint)
 

@@ -11,7 +11,12 @@ import datetime as dt
 from flask import Flask
 from flask_login import user_logged_in, user_logged_out
 
-from wallet.accounts.signals import password_changed, second_factor_changed, second_factor_given
+from wallet.accounts.signals import (
+    email_changed,
+    password_changed,
+    second_factor_changed,
+    second_factor_given,
+)
 from wallet.sessions import services
 from wallet.sessions.interface import ServerSessionInterface
 from wallet.sessions.stores import DatabaseStore, RedisStore
@@ -40,6 +45,14 @@ def _second_factor_changed(user, **_extra) -> None:
     services.rotate_session()
 
 
+def _email_changed(user, *, keep_current: bool, **_extra) -> None:
+    # Confirmed in the owner's own session: that one stays, under a new id; else all end.
+    keep = services.current_session_id() if keep_current else None
+    services.end_sessions_of(user.id, keep=keep)
+    if keep_current:
+        services.rotate_session()
+
+
 def _second_factor_given(_user, **_extra) -> None:
     services.rotate_session()
 
@@ -63,3 +76,4 @@ def init_app(app: Flask) -> None:
 password_changed.connect(_password_changed)
 second_factor_changed.connect(_second_factor_changed)
 second_factor_given.connect(_second_factor_given)
+email_changed.connect(_email_changed)

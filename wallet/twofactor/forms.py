@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 REQUIRED = _l("This field is required.")
 
@@ -31,4 +31,11 @@ class FirstCodeForm(FlaskForm):
         validators=[DataRequired(REQUIRED), Length(max=12)],
         description=_l("The 6 digits your app shows for Leerwallet."),
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    # Asked of workers without an authenticator app (twofactor.services.asks_password_to_enrol).
+    password = PasswordField(
+        _l("Your password"),
+        validators=[Optional(), Length(max=256)],
+        description=_l("To be sure it is you who adds a second factor."),
+        render_kw={"autocomplete": "current-password"},
     )

@@ -59,13 +59,13 @@ class TotpFactor(Base):
 
 
 class RecoveryCode(Base):
-    """One single-use recovery code; only its SHA-256 is kept (the codes are random, 40
-    bits each, so a fast hash is enough)."""
+    """One single-use recovery code; only a salted argon2id hash of it is kept (40 random
+    bits are too few for a fast hash; see wallet.twofactor.recovery)."""
 
     __tablename__ = "recovery_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(255))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -4,7 +4,6 @@ and the freshness that step-up asks for."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import secrets
 
@@ -21,12 +20,11 @@ from wallet.core import clock
 from wallet.core.db import session as db_session
 from wallet.core.db import unit_of_work
 from wallet.core.errors import Conflict, Forbidden, ValidationFailed
-from wallet.twofactor import vault
+from wallet.twofactor import recovery, vault
 from wallet.twofactor.models import TRANSITIONS, FactorState, RecoveryCode, TotpFactor
 from wallet.twofactor.notices import notify
 
 ISSUER = "Leerwallet"
-RECOVERY_CODES = 10
 STEP_SECONDS = 30
 # Everyone who decides on money, claims it or keeps bank details must have a second factor.
 MUST_ENROL = frozenset(role for role in Role if role != Role.WORKER)
@@ -67,6 +65,13 @@ def is_enrolled(user_id: int) -> bool:
 def must_enrol(user: User) -> bool:
     """True for staff: they may not use Leerwallet without a second factor."""
     return user.role in MUST_ENROL
+
+
+def asks_password_to_enrol(user: User) -> bool:
+    """True for a worker without an authenticator app: adding an app or a passkey then asks
+    their password again, as there is no factor to step up with, so a borrowed session cannot
+    add a factor of its own (ASVS 7.5.1). Staff enrol right after their password anyway."""
+    return user.role == Role.WORKER and not is_enrolled(user.id)
 
 
 def recovery_codes_left(user_id: int) -> int:
@@ -133,20 +138,6 @@ def _matching_step(secret: str, code: str) -> int | None:
     return None
 
 
-def _new_recovery_codes(user_id: int) -> list[str]:
-    """Ten fresh codes (the old ones stop working); only their hashes are stored."""
-    db_session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
-    codes = [
-        "-".join(secrets.token_hex(5)[i : i + 5] for i in (0, 5)) for _ in range(RECOVERY_CODES)
-    ]
-    db_session.add_all(RecoveryCode(user_id=user_id, code_hash=_digest(c)) for c in codes)
-    return codes
-
-
-def _digest(code: str) -> str:
-    return hashlib.sha256("".join(code.lower().split()).encode()).hexdigest()
-
-
 def confirm_enrolment(user: User, code: str) -> list[str]:
     """Confirm the waiting secret with a first code; returns ten recovery codes, shown once.
     The user is told by e-mail and the change is audited."""
@@ -161,7 +152,7 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     with unit_of_work():
         factor.secret_encrypted, factor.pending_encrypted = factor.pending_encrypted, None
         factor.confirmed_at, factor.last_step = clock.now(), step
-        codes = _new_recovery_codes(user.id)
+        codes = recovery.new_codes(user.id)
         action = "second_factor_replaced" if replaced else "second_factor_added"
         record("user", user.id, action, actor_id=user.id, after={"method": "totp"})
         notify(user, action)
@@ -256,14 +247,8 @@ def verify_second_factor(user: User, code: str, ip_address: str) -> str:
 
 
 def _use_recovery_code(user: User, typed: str) -> bool:
-    with unit_of_work() as db:
-        done = db.execute(
-            sa.update(RecoveryCode)
-            .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _digest(typed),
-                   RecoveryCode.used_at.is_(None))
-            .values(used_at=clock.now())
-        )  # fmt: skip
-        if done.rowcount != 1:
+    with unit_of_work():
+        if not recovery.use_code(user.id, typed):
             return False
         record("user", user.id, "recovery_code_used", actor_id=user.id)
         notify(user, "recovery_code_used", left=recovery_codes_left(user.id))

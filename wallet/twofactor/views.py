@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from wallet.accounts.access import role_required
 from wallet.accounts.forms import ConfirmForm
+from wallet.accounts.reauth import confirm_password
 from wallet.core.errors import DomainError, ValidationFailed, wants_problem_json
 from wallet.core.forms import show_errors
 from wallet.core.urls import safe_redirect_target
@@ -45,19 +46,24 @@ def _grouped(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def _enrol_page(user, form: FirstCodeForm, action: str, status: int = 200):
+def _enrol_page(user, form: FirstCodeForm, action: str, status: int = 200, *,
+                ask_password: bool = False):  # fmt: skip
     secret = services.pending_secret(user) or services.start_enrolment(user)
+    form.password.data = ""
     return render_template(
         "twofactor/enrol.html", form=form, action=action, secret=_grouped(secret),
         qr=_qr_svg(services.provisioning_uri(secret, user)), user=user,
-        replacing=services.state_of(user.id) == FactorState.REPLACING,
+        replacing=services.state_of(user.id) == FactorState.REPLACING, ask_password=ask_password,
     ), status  # fmt: skip
 
 
-def _confirm_first_code(user, form: FirstCodeForm) -> list[str] | None:
+def _confirm_first_code(user, form: FirstCodeForm, *, ask_password: bool = False):
+    """The recovery codes once the first code (and, where asked, the password) is right."""
     if not form.validate_on_submit():
         return None
     try:
+        if ask_password:
+            confirm_password(user, form.password.data, ip_address=_ip(), field="password")
         return services.confirm_enrolment(user, form.code.data)
     except ValidationFailed as error:
         show_errors(form, error)
@@ -135,14 +141,15 @@ def enrol():
     if services.is_enrolled(current_user.id):
         services.require_fresh_second_factor(current_user)
     form = FirstCodeForm()
-    codes = _confirm_first_code(current_user, form)
+    ask_password = services.asks_password_to_enrol(current_user)
+    codes = _confirm_first_code(current_user, form, ask_password=ask_password)
     if codes is not None:
         services.stepped_up(current_user)
         # Staff who had to enrol go on with their work; a worker returns to their account.
         after = "home.index" if services.must_enrol(current_user) else "twofactor.account"
         return render_template("twofactor/recovery_codes.html", codes=codes, next=url_for(after))
     return _enrol_page(current_user, form, url_for("twofactor.enrol"),
-                       422 if form.errors else 200)  # fmt: skip
+                       422 if form.errors else 200, ask_password=ask_password)  # fmt: skip
 
 
 @bp.post("/account/second-factor/cancel")

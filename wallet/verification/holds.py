@@ -4,7 +4,8 @@ A grant made for an account with an uncleared match (signals.py) is held instead
 it cannot be spent. A fund administrator decides, with a reason, by the transition table:
 release (the grant becomes active and the account's matches are cleared: it is a person of
 its own) or cancel (the grant is cancelled and what is left on it goes back to the fund's
-pot through the ledger, kind `grant_cancel`). Each decision is audited where it is taken.
+pot through the ledger, kind `grant_cancel`, and to the scheme's cap in the same
+transaction). Each decision is audited where it is taken.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wallet.grants.models import Grant, GrantStatus
+from wallet.grants.services import release_cap
 from wallet.ledger import services as ledger
 from wallet.ledger.models import LedgerAccount
 from wallet.verification.models import GrantHold, HoldDecision, IdentityMatch, MatchKind
@@ -152,10 +154,13 @@ def decide_hold(hold_id: int, decision: HoldDecision, reason: str, *, actor: Use
 
 
 def _return_to_pot(grant: Grant, actor_id: int) -> dict:
-    """What is left on a cancelled grant goes back to its fund's pot, through the ledger."""
+    """What is left on a cancelled grant goes back to its fund's pot, through the ledger, and
+    to its scheme's cap (committed_cents), so the scheme may grant it to someone else. What
+    was spent before the grant was held stays spent, and counted."""
     left = ledger.balance(grant.account_id).available_cents
     if left <= 0:
         return {"cents": 0}
+    release_cap(grant.scheme_id, left)
     transaction = ledger.transfer(
         grant.account_id,
         grant.scheme.fund.pot_account_id,
@@ -165,4 +170,4 @@ def _return_to_pot(grant: Grant, actor_id: int) -> dict:
         reference=f"grant:{grant.id}:cancel",
         actor_id=actor_id,
     )
-    return {"cents": left, "transaction": transaction.id}
+    return {"cents": left, "transaction": transaction.id, "cap_released_cents": left}
