@@ -89,9 +89,11 @@ def check_page(assert_accessible):
     For each width: axe finds no WCAG 2.1 A/AA violation, nothing scrolls sideways, the title
     holds no markup, and the visible text holds none of FORBIDDEN_TEXT. With LEERWALLET_SHOTS
     set, a full-page screenshot of each width is saved there as NAME-WIDTH.png to look at.
+    Afterwards the viewport is as it was, so the journey goes on at the width it chose.
     """
 
     def check(page, name: str, widths: tuple[int, ...] = (375, 1280)) -> None:
+        before = page.viewport_size
         for width in widths:
             page.set_viewport_size({"width": width, "height": 900})
             page.wait_for_load_state("load")
@@ -105,5 +107,7 @@ def check_page(assert_accessible):
             if SHOTS:
                 Path(SHOTS).mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
+        if before:
+            page.set_viewport_size(before)
 
     return check

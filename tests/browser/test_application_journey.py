@@ -16,7 +16,7 @@ def _log_in(page: Page, live_server: str, email: str) -> None:
 
 
 def test_worker_applies_and_provider_confirms(
-    page: Page, live_server: str, assert_accessible, app, accredited_provider,
+    page: Page, live_server: str, check_page, app, accredited_provider,
     make_fund, make_scheme, make_worker, make_grant,
 ):  # fmt: skip
     from wallet.catalogue.imports import import_courses
@@ -30,19 +30,19 @@ def test_worker_applies_and_provider_confirms(
     page.goto(live_server + "/catalogue?q=dementie")
     page.get_by_role("link", name="Dementiezorg").click()
     expect(page.locator("main")).to_contain_text("€ 0,00")  # the budget pays all
-    assert_accessible(page)
+    check_page(page, "application-journey-01")
     page.get_by_role("link", name="Deze uitvoering aanvragen").click()
-    assert_accessible(page)
+    check_page(page, "application-journey-02")
     page.get_by_label("Je wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Aanvragen en mijn budget reserveren").click()
     expect(page.get_by_role("status").first).to_contain_text("gereserveerd")
-    assert_accessible(page)
+    check_page(page, "application-journey-03")
     page.get_by_role("button", name="Uitloggen").click()
 
     _log_in(page, live_server, accredited_provider.email)
     page.get_by_role("navigation").get_by_role("link", name="Aanvragen").click()
     expect(page.locator("main")).to_contain_text("Noor Jansen")
-    assert_accessible(page)
+    check_page(page, "application-journey-04")
     page.get_by_role("button", name="Plaats van").click()
     expect(page.locator("main")).to_contain_text("Ingeschreven")
-    assert_accessible(page)
+    check_page(page, "application-journey-05")

@@ -30,7 +30,7 @@ def _apply_for_dementiezorg(page: Page, live_server: str) -> None:
 
 
 def test_worker_applies_provider_claims_administrator_approves(
-    page: Page, live_server: str, assert_accessible, app, accredited_provider,
+    page: Page, live_server: str, check_page, app, accredited_provider,
     make_fund, make_scheme, make_worker, make_grant, tmp_path,
 ):  # fmt: skip
     from wallet.accounts.models import Role
@@ -74,7 +74,7 @@ def test_worker_applies_provider_claims_administrator_approves(
     page.get_by_role("button", name="Opleiding begonnen").click()
     page.get_by_role("button", name="Opleiding afgerond").click()
     page.get_by_role("link", name="declareren").click()
-    assert_accessible(page)
+    check_page(page, "claim-journey-01")
     page.get_by_label("Factuurnummer").fill("2026-0042")
     page.get_by_label("Bedrag dat uit de budgetten wordt betaald").fill("450,00")
     page.get_by_label("Omschrijving").fill("Dementiezorg, 16 uur")
@@ -82,22 +82,22 @@ def test_worker_applies_provider_claims_administrator_approves(
     page.get_by_label("Factuur (PDF, maximaal 10 MB)").set_input_files(str(invoice))
     page.get_by_role("button", name="Declaratie versturen").click()
     expect(page.locator("main")).to_contain_text("2026-0042")
-    assert_accessible(page)
+    check_page(page, "claim-journey-02")
     page.get_by_role("navigation").get_by_role("link", name="Je declaraties").click()
-    assert_accessible(page)
+    check_page(page, "claim-journey-03")
     page.get_by_role("button", name="Uitloggen").click()
 
     _log_in(page, live_server, admin.email)
     page.get_by_role("navigation").get_by_role("link", name="Te beoordelen declaraties").click()
-    assert_accessible(page)
+    check_page(page, "claim-journey-04")
     page.locator("main").get_by_role("link", name="DC-").click()
     expect(page.locator("main")).to_contain_text("Dementiezorg, 16 uur")
-    assert_accessible(page)
+    check_page(page, "claim-journey-05")
     page.get_by_role("button", name="goedkeuren").click()
     expect(page.get_by_role("status").first).to_contain_text("Goedgekeurd; wacht op betaling")
-    assert_accessible(page)
+    check_page(page, "claim-journey-06")
     page.get_by_role("navigation").get_by_role("link", name="Logboek").click()
-    assert_accessible(page)
+    check_page(page, "claim-journey-07")
 
     # The fund pays: a batch, submitted, its SEPA file, then marked paid by hand.
     with app.app_context():
@@ -108,22 +108,22 @@ def test_worker_applies_provider_claims_administrator_approves(
         session.get(Provider, accredited_provider.provider_id).iban = "NL20INGB0001234567"
         session.commit()
     page.get_by_role("navigation").get_by_role("link", name="Uitbetalingen").click()
-    assert_accessible(page)
+    check_page(page, "claim-journey-08")
     ask_for_iban(page, "NL91 ABNA 0417 1643 00")  # the fund's own: a second person confirms
-    assert_accessible(page)
+    check_page(page, "claim-journey-09")
     confirm_waiting_ibans(app)
     page.get_by_role("navigation").get_by_role("link", name="Uitbetalingen").click()
     page.locator("main").get_by_role("button", name="Uitbetalingsronde aanmaken").click()
-    assert_accessible(page)
+    check_page(page, "claim-journey-10")
     page.get_by_role("button", name="indienen").click()
     expect(page.locator("main")).to_contain_text("SEPA-bestand downloaden")
-    assert_accessible(page)
+    check_page(page, "claim-journey-11")
     with page.expect_download() as download:
         page.get_by_role("link", name="SEPA-bestand downloaden (pain.001.001.09)").click()
     assert b"<EndToEndId>DC-" in Path(download.value.path()).read_bytes()
     page.get_by_role("button", name="Betaald aan").click()
     expect(page.locator("main")).to_contain_text("Betaald")
-    assert_accessible(page)
+    check_page(page, "claim-journey-12")
     with app.app_context():
         assert session.scalar(sa.select(Fund.iban)).startswith("NL91")
     page.get_by_role("button", name="Uitloggen").click()
@@ -131,11 +131,11 @@ def test_worker_applies_provider_claims_administrator_approves(
     _log_in(page, live_server, worker.email)
     page.get_by_role("navigation").get_by_role("link", name="Berichten").click()
     expect(page.locator("main")).to_contain_text("Betaling uit je budget voor Dementiezorg")
-    assert_accessible(page)
+    check_page(page, "claim-journey-13")
 
 
 def test_the_own_contribution_and_payment_pages_are_accessible(
-    page: Page, live_server: str, assert_accessible, app, accredited_provider,
+    page: Page, live_server: str, check_page, app, accredited_provider,
     make_fund, make_scheme, make_worker, make_grant,
 ):  # fmt: skip
     from wallet.catalogue.imports import import_courses
@@ -153,11 +153,11 @@ def test_the_own_contribution_and_payment_pages_are_accessible(
     page.get_by_role("navigation").get_by_role("link", name="Aanvragen").click()
     page.get_by_role("button", name="Plaats van").click()
     page.get_by_role("navigation").get_by_role("link", name="Betalingen", exact=True).click()
-    assert_accessible(page)
+    check_page(page, "claim-journey-14")
     page.get_by_role("button", name="Uitloggen").click()
 
     _log_in(page, live_server, worker.email)
     page.get_by_role("navigation").get_by_role("link", name="Mijn aanvragen").click()
     page.get_by_role("link", name="Betaal je eigen bijdrage").click()
     expect(page.locator("main")).to_contain_text("250,00")  # € 450 less the € 200 budget
-    assert_accessible(page)
+    check_page(page, "claim-journey-15")
