@@ -4,6 +4,7 @@ Every page passes axe (WCAG 2.1 A and AA)."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import follow_menu, log_out
 from tests.catalogue.conftest import CSV
 from tests.conftest import PASSWORD
 from tests.twofactor.signin import browser_sign_in
@@ -37,10 +38,10 @@ def test_worker_applies_and_provider_confirms(
     page.get_by_role("button", name="Aanvragen en mijn budget reserveren").click()
     expect(page.get_by_role("status").first).to_contain_text("gereserveerd")
     check_page(page, "application-journey-03")
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     _log_in(page, live_server, accredited_provider.email)
-    page.get_by_role("navigation").get_by_role("link", name="Aanvragen").click()
+    follow_menu(page, "Aanvragen")
     expect(page.locator("main")).to_contain_text("Noor Jansen")
     check_page(page, "application-journey-04")
     page.get_by_role("button", name="Plaats van").click()

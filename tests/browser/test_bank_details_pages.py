@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import follow_menu, log_out
 from tests.browser.test_placement_pages import _log_in
 from tests.conftest import PASSWORD
 from wallet.accounts.models import Role
@@ -48,7 +49,7 @@ def test_staff_ask_for_a_new_iban_and_a_platform_administrator_confirms_it(
     staff = make_provider_user(organisation_name="Zorgacademie Oost")
     platform = make_staff(Role.PLATFORM_ADMIN, name="Petra Platform")
     _log_in(page, live_server, staff.email)
-    page.get_by_role("navigation").get_by_role("link", name="Organisatie").click()
+    follow_menu(page, "Gegevens van de organisatie")
     expect(page.locator("main")).to_contain_text("nog geen")
     page.locator("main").get_by_role("link", name="IBAN wijzigen").click()
     check_page(page, "bank-request")
@@ -63,10 +64,10 @@ def test_staff_ask_for_a_new_iban_and_a_platform_administrator_confirms_it(
     expect(page.get_by_role("status").first).to_contain_text("Je aanvraag is verstuurd")
     expect(page.locator("main")).to_contain_text("Wacht op bevestiging door een platformbeheerder")
     check_page(page, "bank-request-pending")
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     _log_in(page, live_server, platform.email)
-    page.get_by_role("navigation").get_by_role("link", name="Nieuwe IBAN's").click()
+    follow_menu(page, "Nieuwe IBAN's")
     expect(page.locator("main")).to_contain_text("NL39 RABO 0300 0652 64")
     check_page(page, "bank-queue")
     page.get_by_role("link", name="Deze IBAN bevestigen…").click()

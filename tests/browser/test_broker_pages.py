@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.accounts.links import link_path
+from tests.browser.menu import log_out
 from tests.conftest import PASSWORD
 from tests.twofactor.signin import browser_sign_in
 from wallet.accounts.models import Role
@@ -47,7 +48,7 @@ def test_a_broker_keeps_a_caseload(
     expect(page.locator("main")).to_contain_text("Gerrit Oude Nijhuis")
     check_page(page, "broker-pages-02")
     _fits(page)
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     # Gerrit chooses a password with the link in the invitation.
     page.goto(live_server + link_path(db, "gerrit@fonds.example.nl"))

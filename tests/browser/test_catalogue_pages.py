@@ -4,6 +4,7 @@ Every page passes axe (WCAG 2.1 A and AA)."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import log_out
 from tests.catalogue.conftest import CSV
 from tests.conftest import PASSWORD
 from tests.twofactor.signin import browser_sign_in
@@ -43,7 +44,7 @@ def test_search_course_page_provider_pages_and_moderation(
     check_page(page, "catalogue-pages-03")
     page.goto(live_server + "/provider/organisation")
     check_page(page, "catalogue-pages-04")
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     pending = make_provider_user(organisation_name="Nieuw Opleidingshuis")
     _log_in(page, live_server, make_staff(Role.PLATFORM_ADMIN).email)

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import follow_menu, log_out
 from tests.browser.test_application_journey import _log_in
 from tests.browser.test_bank_details_pages import ask_for_iban, confirm_waiting_ibans
 from tests.catalogue.conftest import CSV
@@ -57,10 +58,10 @@ def test_worker_applies_provider_claims_administrator_approves(
     _log_in(page, live_server, worker.email)
     _apply_for_dementiezorg(page, live_server)
     expect(page.get_by_role("status").first).to_contain_text("gereserveerd")
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     _log_in(page, live_server, accredited_provider.email)
-    page.get_by_role("navigation").get_by_role("link", name="Aanvragen").click()
+    follow_menu(page, "Aanvragen")
     page.get_by_role("button", name="Plaats van").click()
     expect(page.get_by_role("button", name="Opleiding begonnen")).to_be_visible()
     clock.set_now(clock.now() + dt.timedelta(days=31))  # the live server shares the clock
@@ -83,12 +84,12 @@ def test_worker_applies_provider_claims_administrator_approves(
     page.get_by_role("button", name="Declaratie versturen").click()
     expect(page.locator("main")).to_contain_text("2026-0042")
     check_page(page, "claim-journey-02")
-    page.get_by_role("navigation").get_by_role("link", name="Je declaraties").click()
+    follow_menu(page, "Je declaraties")
     check_page(page, "claim-journey-03")
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     _log_in(page, live_server, admin.email)
-    page.get_by_role("navigation").get_by_role("link", name="Te beoordelen declaraties").click()
+    follow_menu(page, "Te beoordelen declaraties")
     check_page(page, "claim-journey-04")
     page.locator("main").get_by_role("link", name="DC-").click()
     expect(page.locator("main")).to_contain_text("Dementiezorg, 16 uur")
@@ -96,7 +97,7 @@ def test_worker_applies_provider_claims_administrator_approves(
     page.get_by_role("button", name="goedkeuren").click()
     expect(page.get_by_role("status").first).to_contain_text("Goedgekeurd; wacht op betaling")
     check_page(page, "claim-journey-06")
-    page.get_by_role("navigation").get_by_role("link", name="Logboek").click()
+    follow_menu(page, "Logboek")
     check_page(page, "claim-journey-07")
 
     # The fund pays: a batch, submitted, its SEPA file, then marked paid by hand.
@@ -107,12 +108,12 @@ def test_worker_applies_provider_claims_administrator_approves(
 
         session.get(Provider, accredited_provider.provider_id).iban = "NL20INGB0001234567"
         session.commit()
-    page.get_by_role("navigation").get_by_role("link", name="Uitbetalingen").click()
+    follow_menu(page, "Uitbetalingen")
     check_page(page, "claim-journey-08")
     ask_for_iban(page, "NL91 ABNA 0417 1643 00")  # the fund's own: a second person confirms
     check_page(page, "claim-journey-09")
     confirm_waiting_ibans(app)
-    page.get_by_role("navigation").get_by_role("link", name="Uitbetalingen").click()
+    follow_menu(page, "Uitbetalingen")
     page.locator("main").get_by_role("button", name="Uitbetalingsronde aanmaken").click()
     check_page(page, "claim-journey-10")
     page.get_by_role("button", name="indienen").click()
@@ -126,10 +127,10 @@ def test_worker_applies_provider_claims_administrator_approves(
     check_page(page, "claim-journey-12")
     with app.app_context():
         assert session.scalar(sa.select(Fund.iban)).startswith("NL91")
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     _log_in(page, live_server, worker.email)
-    page.get_by_role("navigation").get_by_role("link", name="Berichten").click()
+    follow_menu(page, "Berichten")
     expect(page.locator("main")).to_contain_text("Betaling uit je budget voor Dementiezorg")
     check_page(page, "claim-journey-13")
 
@@ -147,17 +148,17 @@ def test_the_own_contribution_and_payment_pages_are_accessible(
 
     _log_in(page, live_server, worker.email)
     _apply_for_dementiezorg(page, live_server)
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     _log_in(page, live_server, accredited_provider.email)
-    page.get_by_role("navigation").get_by_role("link", name="Aanvragen").click()
+    follow_menu(page, "Aanvragen")
     page.get_by_role("button", name="Plaats van").click()
-    page.get_by_role("navigation").get_by_role("link", name="Betalingen", exact=True).click()
+    follow_menu(page, "Betalingen", exact=True)
     check_page(page, "claim-journey-14")
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     _log_in(page, live_server, worker.email)
-    page.get_by_role("navigation").get_by_role("link", name="Mijn aanvragen").click()
+    follow_menu(page, "Mijn aanvragen")
     page.get_by_role("link", name="Betaal je eigen bijdrage").click()
     expect(page.locator("main")).to_contain_text("250,00")  # € 450 less the € 200 budget
     check_page(page, "claim-journey-15")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import follow_menu, log_out
 from tests.browser.test_bank_details_pages import ask_for_iban, confirm_waiting_ibans
 from tests.browser.test_placement_pages import _log_in, add_person_on_page
 from tests.claims.conftest import pdf
@@ -25,7 +26,7 @@ def _file(name: str) -> dict:
 
 
 def _out(page: Page) -> None:
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
 
 def test_from_the_brokers_visit_to_the_employers_payout_and_follow_up(
@@ -93,10 +94,10 @@ def test_from_the_brokers_visit_to_the_employers_payout_and_follow_up(
     page.get_by_role("button", name="Goedkeuren…").click()
     page.get_by_role("button", name="€ 3.000,00 goedkeuren").click()
     expect(page.locator("main")).to_contain_text("Goedgekeurd")
-    page.get_by_role("navigation").get_by_role("link", name="Uitbetalingen").click()
+    follow_menu(page, "Uitbetalingen")
     ask_for_iban(page, "NL20 INGB 0001 2345 67")  # the fund's own: a second person confirms
     confirm_waiting_ibans(app)
-    page.get_by_role("navigation").get_by_role("link", name="Uitbetalingen").click()
+    follow_menu(page, "Uitbetalingen")
     page.locator("main").get_by_role("button", name="Uitbetalingsronde aanmaken").click()
     expect(page.locator("main")).to_contain_text("DTAB Twente")
     check_page(page, "j07-batch-draft")

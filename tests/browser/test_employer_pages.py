@@ -5,6 +5,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import log_out
 from tests.conftest import PASSWORD
 from tests.twofactor.signin import browser_enrol, browser_sign_in
 from wallet.accounts.models import Role
@@ -52,7 +53,7 @@ def test_register_verify_and_the_staff_sees_it(
     page.get_by_role("link", name="Gegevens en collega's van je organisatie").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("DTAB Twente")
     check_page(page, "employer-pages-04")
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     _log_in(page, live_server, make_staff(Role.PLATFORM_ADMIN).email)
     page.goto(live_server + "/admin/employers")
@@ -64,7 +65,7 @@ def test_register_verify_and_the_staff_sees_it(
     page.get_by_role("button", name="Verifiëren").click()
     expect(page.locator("main")).to_contain_text("KvK-uittreksel gecontroleerd")
     check_page(page, "employer-pages-07")
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     page.goto(live_server + "/login")
     page.get_by_label("E-mailadres").fill("ilse@dtab.example.nl")

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import log_out
 from tests.conftest import PASSWORD
 from tests.placements.conftest import make_scene, person  # noqa: F401 - a fixture
 from tests.schemes.conftest import make_employer_scheme  # noqa: F401 - a fixture
@@ -82,7 +83,7 @@ def test_the_fund_decides_on_an_employer_application(
     page.get_by_role("button", name="toezeggen en goedkeuren").click()
     expect(page.locator("main")).to_contain_text("Je hebt Sanne de Vries één keer goedgekeurd")
     check_page(page, "approved-once")
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     _log_in(page, live_server, scene.admin2.email)
     page.goto(live_server + "/fund/employer-applications")

@@ -11,6 +11,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
+from tests.browser.menu import log_out
 from tests.conftest import PASSWORD
 from tests.oidc import flow
 from wallet import create_app
@@ -81,7 +82,7 @@ def test_log_in_with_the_identity_provider_and_link_the_account(
     page.get_by_role("button", name="Koppelen en inloggen").click()
     expect(page.get_by_text("Je account is gekoppeld")).to_be_visible()
 
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
     page.goto(oidc_server + "/login")
     page.get_by_role("link", name="Inloggen met DigiD via Testmakelaar").click()
     _consent(page, "pseudo-sanne")

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import follow_menu, log_out
 from tests.conftest import PASSWORD
 from wallet.passkeys.models import Passkey
 
@@ -44,7 +45,7 @@ def test_a_worker_adds_a_passkey_and_signs_in_with_it(
     page.get_by_label("E-mailadres", exact=True).fill(worker.email)
     page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
     page.locator("main").get_by_role("button", name="Inloggen").click()
-    page.get_by_role("navigation").get_by_role("link", name="Je account").click()
+    follow_menu(page, "Je account")
     page.locator("main").get_by_role("link", name="Passkeys").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Passkeys")
     expect(page.get_by_text("Je hebt nog geen passkeys.")).to_be_visible()
@@ -67,13 +68,13 @@ def test_a_worker_adds_a_passkey_and_signs_in_with_it(
         "/", "_"
     )
 
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
     page.goto(site + "/login")
     expect(page.get_by_role("heading", name="Inloggen met een passkey")).to_be_visible()
     check_page(page, "login-with-passkey")
     page.get_by_role("button", name="Passkey gebruiken").click()
     expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()
-    page.get_by_role("navigation").get_by_role("link", name="Je account").click()
+    follow_menu(page, "Je account")
     page.locator("main").get_by_role("link", name="Passkeys").click()
     expect(page.get_by_text("Nog niet gebruikt")).to_have_count(0)
     check_page(page, "passkeys-used")

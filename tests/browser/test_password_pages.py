@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.accounts.links import link_path
+from tests.browser.menu import follow_menu
 from tests.conftest import PASSWORD
 from tests.twofactor.signin import browser_sign_in
 
@@ -47,7 +48,7 @@ def test_forgot_reset_and_change_the_password(page: Page, live_server, make_work
     check_page(page, "password-link-invalid")
 
     _log_in(page, live_server, worker.email, NEW)
-    page.get_by_role("navigation").get_by_role("link", name="Je account").click()
+    follow_menu(page, "Je account")
     page.locator("main").get_by_role("link", name="Wachtwoord", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Je wachtwoord wijzigen")
     check_page(page, "password-change")

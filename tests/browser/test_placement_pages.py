@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import log_out
 from tests.conftest import PASSWORD
 from tests.placements.conftest import scene  # noqa: F401 - a fixture
 from tests.schemes.conftest import make_employer_scheme  # noqa: F401 - a fixture
@@ -60,7 +61,7 @@ def test_broker_prepares_employer_sends_fund_approves_and_the_follow_up_is_recor
     expect(page.locator("a[href$='/send']")).to_have_count(0)  # the employer sends it
     check_page(page, "04-broker-added-a-person")
     application_url = page.url
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     # The employer confirms and sends it.
     _log_in(page, live_server, scene.dtab.email)

@@ -6,6 +6,7 @@ and does not scroll sideways at 375 or 1280 px."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import log_out
 from tests.browser.test_fund_review_pages import _log_in
 from tests.claims.conftest import pdf
 from tests.placements.conftest import make_scene  # noqa: F401 - a fixture
@@ -44,7 +45,7 @@ def test_the_employer_claims_and_the_fund_approves(
     page.get_by_role("button", name="Verstuur de declaratie van € 1.125,00").click()
     expect(page.locator("main")).to_contain_text("is naar het fonds verstuurd")
     check_page(page, "reimb-sent")
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     _log_in(page, live_server, scene.admin.email)
     page.goto(live_server + "/review")

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import log_out
 from tests.claims import conftest as claim_fixtures
 from tests.claims.conftest import claim_input
 from tests.conftest import PASSWORD
@@ -72,7 +73,7 @@ def test_a_fund_administrator_enrols_and_approves_a_claim_with_step_up(
 
     page.goto(live_server + "/account/second-factor")
     check_page(page, "second-factor-account")
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
     page.goto(live_server + "/login")
     page.get_by_label("E-mailadres", exact=True).fill(admin.email)
     page.get_by_label("Wachtwoord").fill(PASSWORD)

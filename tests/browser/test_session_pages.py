@@ -5,6 +5,7 @@ sideways, on a phone (375 px) and a desktop (1280 px)."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import follow_menu, log_out
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -33,7 +34,7 @@ def test_a_session_cookie_saved_before_logout_no_longer_opens_a_page(
     page.goto(live_server + "/account/sessions")
     expect(page.get_by_role("heading", level=1)).to_have_text("Je sessies")
 
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
     expect(page.get_by_text("Je bent uitgelogd.")).to_be_visible()
     page.context.clear_cookies()
     page.context.add_cookies([saved])  # what someone copied off the machine before logout
@@ -52,7 +53,7 @@ def test_the_sessions_page_ends_another_session(
     try:
         _log_in(other, live_server, worker.email)
         _log_in(page, live_server, worker.email)
-        page.get_by_role("navigation").get_by_role("link", name="Je account").click()
+        follow_menu(page, "Je account")
         check_page(page, "account")
         page.locator("main").get_by_role("link", name="Sessies", exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Je sessies")

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import follow_menu
 from tests.browser.test_placement_pages import _log_in
 from wallet.accounts.models import Role
 
@@ -52,7 +53,7 @@ def test_a_fund_administrator_releases_and_cancels_held_budgets(
     make_grant(scheme, second)
     admin = make_staff(Role.FUND_ADMIN, fund_id=fund.id, name="Bea Beheer")
     _log_in(page, live_server, admin.email)
-    page.get_by_role("navigation").get_by_role("link", name="Vastgehouden budgetten").click()
+    follow_menu(page, "Vastgehouden budgetten")
     main = page.locator("main")
     expect(main).to_contain_text("jan.tweede@example.nl")
     expect(main).to_contain_text("Zelfde naam, geboortedatum en postcode als")

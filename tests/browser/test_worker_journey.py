@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import follow_menu, log_out
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -42,8 +43,8 @@ def test_worker_registers_logs_in_and_switches_language(page: Page, live_server:
     expect(page.get_by_role("heading", name="Mijn budget")).to_be_visible()
     check_page(page, "worker-journey-04")
 
-    page.get_by_role("button", name="Uitloggen").click()
-    page.get_by_role("navigation").get_by_role("link", name="Inloggen").click()
+    log_out(page)
+    follow_menu(page, "Inloggen")
     check_page(page, "worker-journey-05")
     page.get_by_label("E-mailadres").fill("AYLA@example.nl")
     page.get_by_label("Wachtwoord").fill(PASSWORD)

@@ -120,3 +120,21 @@ def test_a_deeper_page_has_a_breadcrumb_trail_ending_at_itself(client, login, ma
     trail = page.split('aria-label="Kruimelpad"', 1)[1].split("</nav>", 1)[0]
     assert 'href="/"' in trail
     assert re.search(r'aria-current="page">Periodeverslag</a>', trail)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_page_in_a_roles_menu_opens_with_a_title_without_markup(
+    app, client, login, make_user, role
+):
+    login(client, make_user(role))
+    with app.test_request_context():
+        from flask import url_for
+
+        paths = [url_for(link.endpoint) for item in menu_for(role) for link in item.links]
+        paths += [url_for(link.endpoint) for link in ACCOUNT_LINKS]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        title = re.search(r"<title>(.*?)</title>", response.text, re.S).group(1)
+        assert "<" not in title, f"{path} has markup in its title: {title!r}"
+        assert re.search(r'aria-current="page"', response.text.split("<main", 1)[0]), path

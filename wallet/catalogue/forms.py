@@ -28,7 +28,11 @@ SORT_LABELS = {
 
 def _places():
     regions = sorted({m.region for m in municipalities().values() if m.region})
-    pairs = [(f"region:{r}", _l("Region %(name)s", name=r)) for r in regions]
+    # A region named "Regio Zwolle" is shown as it is, not as "Regio Regio Zwolle".
+    pairs = [
+        (f"region:{r}", r if r.lower().startswith("regio") else _l("Region %(name)s", name=r))
+        for r in regions
+    ]
     pairs += [(code, m.name) for code, m in municipalities().items()]
     return choices(pairs, _l("Anywhere"))
 

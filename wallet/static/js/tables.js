@@ -1,11 +1,12 @@
 // On a phone a table with several columns becomes a list of cards: each cell shows its
 // column's heading before it. The headings are copied from the table's own header row, so
-// no template repeats them; without this script the cells wrap instead (see app.css).
+// no template repeats them; without this script the cells wrap instead (see app.css). A
+// table marked lw-no-stack keeps its columns (and scrolls in its .lw-table-scroll box).
 (function () {
   "use strict";
   var tables = document.querySelectorAll("main table.utrecht-table");
   Array.prototype.forEach.call(tables, function (table) {
-    if (table.closest(".lw-table-scroll") || !table.tHead) return;
+    if (table.classList.contains("lw-no-stack") || !table.tHead) return;
     var headings = Array.prototype.map.call(
       table.tHead.rows[table.tHead.rows.length - 1].cells,
       function (cell) { return cell.textContent.trim(); }
