@@ -15,8 +15,8 @@ def follow_menu(page: Page, name: str, *, exact: bool = False) -> None:
             phone_menu.locator("summary").click()
         phone_menu.get_by_role("link", name=name, exact=exact).click()
         return
-    link = header.get_by_role("link", name=name, exact=exact, include_hidden=True)
-    group = header.locator("details.lw-nav__group", has=link)
+    link = page.get_by_role("link", name=name, exact=exact, include_hidden=True)
+    group = header.locator("details.lw-nav__group", has=link)  # `has` looks inside each group
     if group.count() and not group.evaluate("menu => menu.open"):
         group.locator("summary").click()
     header.get_by_role("link", name=name, exact=exact).click()

@@ -103,7 +103,7 @@ def test_the_cookie_statement_names_every_cookie_the_app_sets(client, login, mak
     set_by_app = {cookie.key for cookie in client._cookies.values()}
     assert set_by_app, "signing in sets cookies"
     statement = client.get("/cookies").text
-    named = set(re.findall(r"<code>([^<]+)</code>", statement))
+    named = set(re.findall(r"<code data-lw-literal>([^<]+)</code>", statement))
     assert named == set_by_app
 
 
