@@ -8,6 +8,7 @@ from playwright.sync_api import Page
 
 def follow_menu(page: Page, name: str, *, exact: bool = False) -> None:
     """Click the header's link called `name`, opening the menu or its group as needed."""
+    page.wait_for_load_state("load")  # the stylesheet decides which menu is shown
     header = page.locator("header.lw-header")
     phone_menu = header.locator("details.lw-menu")
     if phone_menu.is_visible():
@@ -24,7 +25,10 @@ def follow_menu(page: Page, name: str, *, exact: bool = False) -> None:
 
 def log_out(page: Page) -> None:
     """Log out with the header's button (inside the menu on a phone)."""
+    page.wait_for_load_state("load")
     phone_menu = page.locator("header details.lw-menu")
     if phone_menu.is_visible() and not phone_menu.evaluate("menu => menu.open"):
         phone_menu.locator("summary").click()
-    page.locator("header").get_by_role("button", name="Uitloggen").click()
+    with page.expect_navigation():
+        page.locator("header").get_by_role("button", name="Uitloggen").click()
+    page.wait_for_load_state("load")

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.menu import log_out
+from tests.browser.menu import follow_menu, log_out
 from tests.conftest import PASSWORD
 from tests.placements.conftest import make_scene, person  # noqa: F401 - a fixture
 from tests.schemes.conftest import make_employer_scheme  # noqa: F401 - a fixture
@@ -96,7 +96,7 @@ def test_the_fund_decides_on_an_employer_application(
     page.get_by_role("button", name="toezeggen en goedkeuren").click()
     expect(page.locator("main")).to_contain_text("Sanne de Vries is goedgekeurd")
 
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Plaatsingen").click()
+    follow_menu(page, "Plaatsingen", exact=True)
     expect(page.get_by_role("heading", level=1)).to_have_text("Plaatsingen")
     expect(page.locator("main")).to_contain_text("2 plaatsingen")
     check_page(page, "placements")
