@@ -51,13 +51,13 @@ def test_worker_registers_logs_in_and_switches_language(page: Page, live_server:
     page.get_by_role("button", name="Inloggen").click()
     expect(page.get_by_role("heading", name="Mijn budget")).to_be_visible()
 
-    page.get_by_label("Taal").select_option(value="en")
+    page.get_by_role("combobox", name="Taal").select_option(value="en")
     page.get_by_role("button", name="Wijzigen").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="My budget")).to_be_visible()
     check_page(page, "worker-journey-06")
 
-    page.get_by_label("Language").select_option(value="de")
+    page.get_by_role("combobox", name="Language").select_option(value="de")
     page.get_by_role("button", name="Switch").click()
     expect(page.locator("html")).to_have_attribute("lang", "de")
     check_page(page, "worker-journey-07")
