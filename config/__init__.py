@@ -118,6 +118,10 @@ def _base() -> dict:
         "MAIL_PASSWORD": _env("MAIL_PASSWORD"),
         "MAIL_USE_STARTTLS": _env("MAIL_USE_STARTTLS", "false").lower() in ("1", "true", "yes"),
         "MAIL_FROM": _env("MAIL_FROM", "Leerwallet <noreply@leerwallet.nl>"),
+        # The footer's contact: where a worker, provider or employer writes or calls with a
+        # question; the phone number is shown only when one is set.
+        "FUND_CONTACT_EMAIL": _env("FUND_CONTACT_EMAIL", "info@leerwallet.nl"),
+        "FUND_CONTACT_PHONE": _env("FUND_CONTACT_PHONE", ""),
         # Sign-in with an OpenID Connect identity provider (e.g. DigiD through a broker). Without
         # OIDC_ISSUER the button is hidden and the /oidc pages answer 404. The issuer is the
         # exact `issuer` of its discovery document (/.well-known/openid-configuration).

@@ -118,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.notifications.views import bp as notifications_bp
     from wallet.oidc import init_app as init_oidc
     from wallet.ops.views import bp as ops_bp
+    from wallet.pages.views import bp as pages_bp
     from wallet.passkeys.second_factor import bp as passkey_factor_bp
     from wallet.passkeys.views import bp as passkeys_bp
     from wallet.payments.pages import bp as online_bp
@@ -139,7 +140,8 @@ def _register_blueprints(app: Flask) -> None:
                   online_bp, webhooks_bp, ops_bp, employers_bp, brokers_bp,
                   placements_bp, fund_placements_bp, reimbursements_bp, public_bp,
                   bankdetails_bp, reports_bp, passkeys_bp, passkey_factor_bp, twofactor_bp,
-                  verification_bp, useradmin_bp, profiles_bp, email_change_bp)  # fmt: skip
+                  verification_bp, useradmin_bp, profiles_bp, email_change_bp,
+                  pages_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app)

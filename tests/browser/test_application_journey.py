@@ -4,6 +4,7 @@ Every page passes axe (WCAG 2.1 A and AA)."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import follow_menu, log_out
 from tests.catalogue.conftest import CSV
 from tests.conftest import PASSWORD
 from tests.twofactor.signin import browser_sign_in
@@ -16,7 +17,7 @@ def _log_in(page: Page, live_server: str, email: str) -> None:
 
 
 def test_worker_applies_and_provider_confirms(
-    page: Page, live_server: str, assert_accessible, app, accredited_provider,
+    page: Page, live_server: str, check_page, app, accredited_provider,
     make_fund, make_scheme, make_worker, make_grant,
 ):  # fmt: skip
     from wallet.catalogue.imports import import_courses
@@ -30,19 +31,19 @@ def test_worker_applies_and_provider_confirms(
     page.goto(live_server + "/catalogue?q=dementie")
     page.get_by_role("link", name="Dementiezorg").click()
     expect(page.locator("main")).to_contain_text("€ 0,00")  # the budget pays all
-    assert_accessible(page)
+    check_page(page, "application-journey-01")
     page.get_by_role("link", name="Deze uitvoering aanvragen").click()
-    assert_accessible(page)
+    check_page(page, "application-journey-02")
     page.get_by_label("Je wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Aanvragen en mijn budget reserveren").click()
     expect(page.get_by_role("status").first).to_contain_text("gereserveerd")
-    assert_accessible(page)
-    page.get_by_role("button", name="Uitloggen").click()
+    check_page(page, "application-journey-03")
+    log_out(page)
 
     _log_in(page, live_server, accredited_provider.email)
-    page.get_by_role("navigation").get_by_role("link", name="Aanvragen").click()
+    follow_menu(page, "Aanvragen")
     expect(page.locator("main")).to_contain_text("Noor Jansen")
-    assert_accessible(page)
+    check_page(page, "application-journey-04")
     page.get_by_role("button", name="Plaats van").click()
     expect(page.locator("main")).to_contain_text("Ingeschreven")
-    assert_accessible(page)
+    check_page(page, "application-journey-05")

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_placement_pages import _check, _log_in
+from tests.browser.menu import follow_menu, log_out
+from tests.browser.test_placement_pages import _log_in
 from tests.conftest import PASSWORD
 from wallet.accounts.models import Role
 
@@ -40,7 +41,7 @@ def confirm_waiting_ibans(app) -> None:
 
 
 def test_staff_ask_for_a_new_iban_and_a_platform_administrator_confirms_it(
-    page: Page, live_server: str, assert_accessible, app, make_provider_user, make_staff
+    page: Page, live_server: str, check_page, app, make_provider_user, make_staff
 ):
     from wallet.core.db import session
     from wallet.providers.models import Provider
@@ -48,29 +49,29 @@ def test_staff_ask_for_a_new_iban_and_a_platform_administrator_confirms_it(
     staff = make_provider_user(organisation_name="Zorgacademie Oost")
     platform = make_staff(Role.PLATFORM_ADMIN, name="Petra Platform")
     _log_in(page, live_server, staff.email)
-    page.get_by_role("navigation").get_by_role("link", name="Organisatie").click()
+    follow_menu(page, "Gegevens van de organisatie")
     expect(page.locator("main")).to_contain_text("nog geen")
     page.locator("main").get_by_role("link", name="IBAN wijzigen").click()
-    _check(page, assert_accessible, "bank-request")
+    check_page(page, "bank-request")
     page.get_by_label("Nieuwe IBAN", exact=True).fill(NEW_IBAN)
     page.get_by_label("Je wachtwoord").fill("niet mijn wachtwoord")
     page.get_by_role("button", name="Deze IBAN aanvragen").click()
     expect(page.locator("#password-error")).to_contain_text("Je wachtwoord klopt niet")
-    _check(page, assert_accessible, "bank-request-error")
+    check_page(page, "bank-request-error")
     page.get_by_label("Nieuwe IBAN", exact=True).fill(NEW_IBAN)
     page.get_by_label("Je wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Deze IBAN aanvragen").click()
     expect(page.get_by_role("status").first).to_contain_text("Je aanvraag is verstuurd")
     expect(page.locator("main")).to_contain_text("Wacht op bevestiging door een platformbeheerder")
-    _check(page, assert_accessible, "bank-request-pending")
-    page.get_by_role("button", name="Uitloggen").click()
+    check_page(page, "bank-request-pending")
+    log_out(page)
 
     _log_in(page, live_server, platform.email)
-    page.get_by_role("navigation").get_by_role("link", name="Nieuwe IBAN's").click()
+    follow_menu(page, "Nieuwe IBAN's")
     expect(page.locator("main")).to_contain_text("NL39 RABO 0300 0652 64")
-    _check(page, assert_accessible, "bank-queue")
+    check_page(page, "bank-queue")
     page.get_by_role("link", name="Deze IBAN bevestigen…").click()
-    _check(page, assert_accessible, "bank-confirm")
+    check_page(page, "bank-confirm")
     page.get_by_role("button", name="Ja, gebruik deze IBAN").click()
     expect(page.get_by_role("status").first).to_contain_text("De nieuwe IBAN is in gebruik")
     expect(page.locator("main")).to_contain_text("Er wachten geen nieuwe IBAN's")

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.accounts.links import link_path
+from tests.browser.menu import log_out
 from tests.conftest import PASSWORD
 from tests.twofactor.signin import browser_sign_in
 from wallet.accounts.models import Role
@@ -33,44 +34,44 @@ def _fits(page: Page) -> None:
 
 
 def test_a_broker_keeps_a_caseload(
-    page: Page, live_server: str, assert_accessible, make_staff, make_employer_user, db
+    page: Page, live_server: str, check_page, make_staff, make_employer_user, db
 ):
     page.set_viewport_size({"width": 375, "height": 800})
     admin = make_staff(Role.FUND_ADMIN)
     make_employer_user(name="Tegelzetbedrijf Oost", kvk_number="06099999")
     _log_in(page, live_server, admin.email)
     page.goto(live_server + "/fund/brokers")
-    assert_accessible(page)
+    check_page(page, "broker-pages-01")
     page.get_by_label("Naam").fill("Gerrit Oude Nijhuis")
     page.get_by_label("E-mailadres").fill("gerrit@fonds.example.nl")
     page.get_by_role("button", name="Arbeidsmakelaar toevoegen").click()
     expect(page.locator("main")).to_contain_text("Gerrit Oude Nijhuis")
-    assert_accessible(page)
+    check_page(page, "broker-pages-02")
     _fits(page)
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     # Gerrit chooses a password with the link in the invitation.
     page.goto(live_server + link_path(db, "gerrit@fonds.example.nl"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Kies je wachtwoord")
-    assert_accessible(page)
+    check_page(page, "broker-pages-03")
     _fits(page)
     page.get_by_label("Nieuw wachtwoord", exact=True).fill(PASSWORD)
     page.get_by_label("Herhaal het nieuwe wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Wachtwoord opslaan").click()
     _log_in(page, live_server, "gerrit@fonds.example.nl")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mijn caseload")
-    assert_accessible(page)
+    check_page(page, "broker-pages-04")
     _fits(page)
     page.locator("main").get_by_role("link", name="Werkgever aan je caseload toevoegen").click()
     page.get_by_label("Naam of KvK-nummer").fill("tegel")
     page.get_by_role("button", name="Zoeken").click()
-    assert_accessible(page)
+    check_page(page, "broker-pages-05")
     soon = (clock.today() + dt.timedelta(days=2)).isoformat()
     page.get_by_label("Volgende stap", exact=True).fill("Eerste bezoek")
     page.get_by_label("Datum volgende stap").fill(soon)
     page.get_by_role("button", name="Aan mijn caseload toevoegen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tegelzetbedrijf Oost")
-    assert_accessible(page)
+    check_page(page, "broker-pages-06")
     _fits(page)
     page.get_by_label("Soort contact").select_option(label="Bezoek")
     page.get_by_label("Datum", exact=True).fill(clock.today().isoformat())
@@ -80,7 +81,7 @@ def test_a_broker_keeps_a_caseload(
     page.locator("#stage-note").fill("Vier tegelzetters, aanvraag wordt voorbereid.")
     page.get_by_role("button", name="Aanvraag voorbereiden").click()
     expect(page.locator("main")).to_contain_text("Aanvraag in voorbereiding")
-    assert_accessible(page)
+    check_page(page, "broker-pages-07")
     page.goto(live_server + "/")
     expect(page.locator("main")).to_contain_text("Aanvraag in voorbereiding (1)")
-    assert_accessible(page)
+    check_page(page, "broker-pages-08")

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import follow_menu, log_out
 from tests.browser.test_application_journey import _log_in
 from tests.browser.test_bank_details_pages import ask_for_iban, confirm_waiting_ibans
 from tests.catalogue.conftest import CSV
@@ -30,7 +31,7 @@ def _apply_for_dementiezorg(page: Page, live_server: str) -> None:
 
 
 def test_worker_applies_provider_claims_administrator_approves(
-    page: Page, live_server: str, assert_accessible, app, accredited_provider,
+    page: Page, live_server: str, check_page, app, accredited_provider,
     make_fund, make_scheme, make_worker, make_grant, tmp_path,
 ):  # fmt: skip
     from wallet.accounts.models import Role
@@ -57,10 +58,10 @@ def test_worker_applies_provider_claims_administrator_approves(
     _log_in(page, live_server, worker.email)
     _apply_for_dementiezorg(page, live_server)
     expect(page.get_by_role("status").first).to_contain_text("gereserveerd")
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     _log_in(page, live_server, accredited_provider.email)
-    page.get_by_role("navigation").get_by_role("link", name="Aanvragen").click()
+    follow_menu(page, "Aanvragen")
     page.get_by_role("button", name="Plaats van").click()
     # Before the start date "course started" is not offered, only when it can be.
     expect(page.get_by_role("button", name="Opleiding begonnen")).to_have_count(0)
@@ -76,7 +77,7 @@ def test_worker_applies_provider_claims_administrator_approves(
     page.get_by_role("button", name="Opleiding begonnen").click()
     page.get_by_role("button", name="Opleiding afgerond").click()
     page.get_by_role("link", name="declareren").click()
-    assert_accessible(page)
+    check_page(page, "claim-journey-01")
     page.get_by_label("Factuurnummer").fill("2026-0042")
     page.get_by_label("Bedrag dat uit de budgetten wordt betaald").fill("450,00")
     page.get_by_label("Omschrijving").fill("Dementiezorg, 16 uur")
@@ -84,24 +85,24 @@ def test_worker_applies_provider_claims_administrator_approves(
     page.get_by_label("Factuur (PDF, maximaal 10 MB)").set_input_files(str(invoice))
     page.get_by_role("button", name="Declaratie versturen").click()
     expect(page.locator("main")).to_contain_text("2026-0042")
-    assert_accessible(page)
-    page.get_by_role("navigation").get_by_role("link", name="Je declaraties").click()
-    assert_accessible(page)
-    page.get_by_role("button", name="Uitloggen").click()
+    check_page(page, "claim-journey-02")
+    follow_menu(page, "Je declaraties")
+    check_page(page, "claim-journey-03")
+    log_out(page)
 
     _log_in(page, live_server, admin.email)
-    page.get_by_role("navigation").get_by_role("link", name="Te beoordelen declaraties").click()
-    assert_accessible(page)
+    follow_menu(page, "Te beoordelen declaraties")
+    check_page(page, "claim-journey-04")
     page.locator("main").get_by_role("link", name="DC-").click()
     expect(page.locator("main")).to_contain_text("Dementiezorg, 16 uur")
-    assert_accessible(page)
+    check_page(page, "claim-journey-05")
     page.get_by_role("button", name="goedkeuren").click()
     expect(page.locator("main")).to_contain_text("Dit kan niet ongedaan worden gemaakt.")
     page.get_by_role("button", name="Ja, keur").click()  # the confirmation step
     expect(page.get_by_role("status").first).to_contain_text("Goedgekeurd; wacht op betaling")
-    assert_accessible(page)
-    page.get_by_role("navigation").get_by_role("link", name="Logboek").click()
-    assert_accessible(page)
+    check_page(page, "claim-journey-06")
+    follow_menu(page, "Logboek")
+    check_page(page, "claim-journey-audit", text_owed_by="issue 14, task B2: audit wording")
 
     # The fund pays: a batch, submitted, its SEPA file, then marked paid by hand.
     with app.app_context():
@@ -111,36 +112,36 @@ def test_worker_applies_provider_claims_administrator_approves(
 
         session.get(Provider, accredited_provider.provider_id).iban = "NL20INGB0001234567"
         session.commit()
-    page.get_by_role("navigation").get_by_role("link", name="Uitbetalingen").click()
-    assert_accessible(page)
+    follow_menu(page, "Uitbetalingen")
+    check_page(page, "claim-journey-08")
     ask_for_iban(page, "NL91 ABNA 0417 1643 00")  # the fund's own: a second person confirms
-    assert_accessible(page)
+    check_page(page, "claim-journey-09")
     confirm_waiting_ibans(app)
-    page.get_by_role("navigation").get_by_role("link", name="Uitbetalingen").click()
+    follow_menu(page, "Uitbetalingen")
     page.locator("main").get_by_role("button", name="Uitbetalingsronde aanmaken").click()
-    assert_accessible(page)
+    check_page(page, "claim-journey-10")
     page.get_by_role("button", name="indienen").click()
     page.get_by_role("button", name="Ja, dien").click()  # the confirmation step
     expect(page.locator("main")).to_contain_text("SEPA-bestand downloaden")
-    assert_accessible(page)
+    check_page(page, "claim-journey-11")
     with page.expect_download() as download:
         page.get_by_role("link", name="SEPA-bestand downloaden (pain.001.001.09)").click()
     assert b"<EndToEndId>DC-" in Path(download.value.path()).read_bytes()
     page.get_by_role("button", name="Betaald aan").click()
     expect(page.locator("main")).to_contain_text("Betaald")
-    assert_accessible(page)
+    check_page(page, "claim-journey-12")
     with app.app_context():
         assert session.scalar(sa.select(Fund.iban)).startswith("NL91")
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     _log_in(page, live_server, worker.email)
-    page.get_by_role("navigation").get_by_role("link", name="Berichten").click()
+    follow_menu(page, "Berichten")
     expect(page.locator("main")).to_contain_text("Betaling uit je budget voor Dementiezorg")
-    assert_accessible(page)
+    check_page(page, "claim-journey-13")
 
 
 def test_the_own_contribution_and_payment_pages_are_accessible(
-    page: Page, live_server: str, assert_accessible, app, accredited_provider,
+    page: Page, live_server: str, check_page, app, accredited_provider,
     make_fund, make_scheme, make_worker, make_grant,
 ):  # fmt: skip
     from wallet.catalogue.imports import import_courses
@@ -152,17 +153,17 @@ def test_the_own_contribution_and_payment_pages_are_accessible(
 
     _log_in(page, live_server, worker.email)
     _apply_for_dementiezorg(page, live_server)
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
     _log_in(page, live_server, accredited_provider.email)
-    page.get_by_role("navigation").get_by_role("link", name="Aanvragen").click()
+    follow_menu(page, "Aanvragen")
     page.get_by_role("button", name="Plaats van").click()
-    page.get_by_role("navigation").get_by_role("link", name="Betalingen", exact=True).click()
-    assert_accessible(page)
-    page.get_by_role("button", name="Uitloggen").click()
+    follow_menu(page, "Betalingen", exact=True)
+    check_page(page, "claim-journey-14")
+    log_out(page)
 
     _log_in(page, live_server, worker.email)
-    page.get_by_role("navigation").get_by_role("link", name="Mijn aanvragen").click()
+    follow_menu(page, "Mijn aanvragen")
     page.get_by_role("link", name="Betaal je eigen bijdrage").click()
     expect(page.locator("main")).to_contain_text("250,00")  # € 450 less the € 200 budget
-    assert_accessible(page)
+    check_page(page, "claim-journey-15")

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import follow_menu, log_out
 from tests.browser.test_bank_details_pages import ask_for_iban, confirm_waiting_ibans
-from tests.browser.test_placement_pages import _check, _log_in, add_person_on_page
+from tests.browser.test_placement_pages import _log_in, add_person_on_page
 from tests.claims.conftest import pdf
 from tests.placements.conftest import scene  # noqa: F401 - a fixture
 from tests.schemes.conftest import make_employer_scheme  # noqa: F401 - a fixture
@@ -25,24 +26,24 @@ def _file(name: str) -> dict:
 
 
 def _out(page: Page) -> None:
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
 
 
 def test_from_the_brokers_visit_to_the_employers_payout_and_follow_up(
     page: Page,
     live_server: str,
-    assert_accessible,
+    check_page,
     scene,  # noqa: F811 - the fixture imported above
     app,
 ):
     # The broker prepares an application with one person from the caseload entry.
     _log_in(page, live_server, scene.broker.email)
     page.locator("main").get_by_role("link", name="DTAB Twente").first.click()
-    _check(page, assert_accessible, "j01-caseload-entry")
+    check_page(page, "j01-caseload-entry")
     page.locator("form[action='/caseload/applications'] button[type=submit]").click()
     add_person_on_page(page, scene.provider.provider_id)
     expect(page.locator("main")).to_contain_text("Sanne de Vries")
-    _check(page, assert_accessible, "j02-prepared")
+    check_page(page, "j02-prepared")
     application_url = page.url
     _out(page)
 
@@ -50,7 +51,7 @@ def test_from_the_brokers_visit_to_the_employers_payout_and_follow_up(
     _log_in(page, live_server, scene.dtab.email)
     page.goto(application_url)
     page.locator("a[href$='/send']").click()
-    _check(page, assert_accessible, "j03-confirm-send")
+    check_page(page, "j03-confirm-send")
     page.locator("main form button[type=submit]").click()
     expect(page.locator("a[href$='/withdraw']")).to_have_count(1)
     _out(page)
@@ -58,10 +59,10 @@ def test_from_the_brokers_visit_to_the_employers_payout_and_follow_up(
     # The fund approves € 4.000 (half the quote), after a confirmation.
     _log_in(page, live_server, scene.admin.email)
     page.goto(live_server + "/fund/employer-applications")
-    _check(page, assert_accessible, "j04-fund-queue")
+    check_page(page, "j04-fund-queue")
     page.get_by_role("link", name="Sanne de Vries").click()
     page.get_by_role("button", name="Goedkeuren…").click()
-    _check(page, assert_accessible, "j05-fund-confirm")
+    check_page(page, "j05-fund-confirm")
     page.get_by_role("button", name="toezeggen en goedkeuren").click()
     expect(page.locator("main")).to_contain_text("Sanne de Vries is goedgekeurd")
     _out(page)
@@ -81,7 +82,7 @@ def test_from_the_brokers_visit_to_the_employers_payout_and_follow_up(
     page.get_by_label("Bewijs dat je de factuur hebt betaald").set_input_files(_file("betaald"))
     page.get_by_label("Bewijs van dienstverband (pdf)").set_input_files(_file("contract"))
     page.get_by_role("button", name="Bekijk wat de regeling betaalt…").click()
-    _check(page, assert_accessible, "j06-claim-confirm")
+    check_page(page, "j06-claim-confirm")
     page.get_by_role("button", name="Verstuur de declaratie van € 3.000,00").click()
     expect(page.locator("main")).to_contain_text("is naar het fonds verstuurd")
     _out(page)
@@ -93,20 +94,20 @@ def test_from_the_brokers_visit_to_the_employers_payout_and_follow_up(
     page.get_by_role("button", name="Goedkeuren…").click()
     page.get_by_role("button", name="€ 3.000,00 goedkeuren").click()
     expect(page.locator("main")).to_contain_text("Goedgekeurd")
-    page.get_by_role("navigation").get_by_role("link", name="Uitbetalingen").click()
+    follow_menu(page, "Uitbetalingen")
     ask_for_iban(page, "NL20 INGB 0001 2345 67")  # the fund's own: a second person confirms
     confirm_waiting_ibans(app)
-    page.get_by_role("navigation").get_by_role("link", name="Uitbetalingen").click()
+    follow_menu(page, "Uitbetalingen")
     page.locator("main").get_by_role("button", name="Uitbetalingsronde aanmaken").click()
     expect(page.locator("main")).to_contain_text("DTAB Twente")
-    _check(page, assert_accessible, "j07-batch-draft")
+    check_page(page, "j07-batch-draft")
     page.get_by_role("button", name="indienen").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="SEPA-bestand downloaden (pain.001.001.09)").click()
     assert b"<EndToEndId>WD-" in Path(download.value.path()).read_bytes()
     page.get_by_role("button", name="Betaald aan").click()
     expect(page.locator("main")).to_contain_text("Betaald")
-    _check(page, assert_accessible, "j08-batch-paid")
+    check_page(page, "j08-batch-paid")
     _out(page)
 
     # Six months on, the employer records that Sanne is still employed.
@@ -122,6 +123,6 @@ def test_from_the_brokers_visit_to_the_employers_payout_and_follow_up(
     page.locator("input[name=still_employed][value=yes]").check()
     page.locator("form:has(input[name=still_employed]) button[type=submit]").click()
     expect(page.locator("input[name=still_employed]")).to_have_count(0)
-    _check(page, assert_accessible, "j09-followed-up")
+    check_page(page, "j09-followed-up")
     with app.app_context():
         assert verify() == []

@@ -5,6 +5,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import log_out
 from tests.conftest import PASSWORD
 from tests.twofactor.signin import browser_enrol, browser_sign_in
 from wallet.accounts.models import Role
@@ -18,11 +19,11 @@ def _log_in(page: Page, live_server: str, email: str) -> None:
 
 
 def test_register_verify_and_the_staff_sees_it(
-    page: Page, live_server: str, assert_accessible, make_staff
+    page: Page, live_server: str, check_page, make_staff
 ):
     page.goto(live_server + "/")
     page.get_by_role("link", name="Meld je bedrijf aan als werkgever").click()
-    assert_accessible(page)
+    check_page(page, "employer-pages-01")
     page.get_by_label("Naam van de organisatie").fill("DTAB Twente")
     page.get_by_label("KvK-nummer").fill("06012345")
     page.get_by_label("Sector").select_option(label="Vervaardiging van chemische producten")
@@ -38,7 +39,7 @@ def test_register_verify_and_the_staff_sees_it(
     page.get_by_label("Herhaal het wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Registreren").click()
     expect(page.locator("#iban-error")).to_be_visible()
-    assert_accessible(page)
+    check_page(page, "employer-pages-02")
     page.get_by_label("IBAN").fill("NL91 ABNA 0417 1643 00")
     page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
     page.get_by_label("Herhaal het wachtwoord").fill(PASSWORD)
@@ -48,23 +49,23 @@ def test_register_verify_and_the_staff_sees_it(
     secret = browser_enrol(page)
     page.goto(live_server + "/employer")
     expect(page.locator("main")).to_contain_text("wordt gecontroleerd door een platformbeheerder")
-    assert_accessible(page)
+    check_page(page, "employer-pages-03")
     page.get_by_role("link", name="Gegevens en collega's van je organisatie").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("DTAB Twente")
-    assert_accessible(page)
-    page.get_by_role("button", name="Uitloggen").click()
+    check_page(page, "employer-pages-04")
+    log_out(page)
 
     _log_in(page, live_server, make_staff(Role.PLATFORM_ADMIN).email)
     page.goto(live_server + "/admin/employers")
-    assert_accessible(page)
+    check_page(page, "employer-pages-05")
     page.get_by_role("link", name="DTAB Twente").click()
     expect(page.locator("main")).to_contain_text("Vervaardiging van chemische producten")
-    assert_accessible(page)
+    check_page(page, "employer-pages-06")
     page.get_by_label("Reden").fill("KvK-uittreksel gecontroleerd")
     page.get_by_role("button", name="Verifiëren").click()
     expect(page.locator("main")).to_contain_text("KvK-uittreksel gecontroleerd")
-    assert_accessible(page)
-    page.get_by_role("button", name="Uitloggen").click()
+    check_page(page, "employer-pages-07")
+    log_out(page)
 
     page.goto(live_server + "/login")
     page.get_by_label("E-mailadres").fill("ilse@dtab.example.nl")
@@ -75,4 +76,4 @@ def test_register_verify_and_the_staff_sees_it(
     page.get_by_role("textbox", name="Code").fill(next_code)
     page.get_by_role("button", name="Bevestigen", exact=True).click()
     expect(page.locator("main")).to_contain_text("Je organisatie is geverifieerd.")
-    assert_accessible(page)
+    check_page(page, "employer-pages-08")

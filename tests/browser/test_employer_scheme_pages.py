@@ -11,18 +11,18 @@ pytestmark = pytest.mark.browser
 
 
 def test_fund_administrator_defines_an_employer_scheme(
-    page: Page, live_server: str, assert_accessible, make_staff
+    page: Page, live_server: str, check_page, make_staff
 ):
     admin = make_staff(Role.FUND_ADMIN)
     _log_in(page, live_server, admin.email)
     page.get_by_role("link", name="Nieuwe werkgeversregeling opstellen").click()
-    assert_accessible(page)
+    check_page(page, "employer-scheme-pages-01")
     page.get_by_label("Naam", exact=True).fill("Sectorplan Twente")
     page.get_by_label("Ten hoogste per persoon (euro)").fill("5.000")
     page.get_by_label("Totaal budget van de regeling (euro)").fill("1.000.000")
     page.get_by_role("button", name="Opslaan als concept").click()
     expect(page.get_by_role("alert")).to_contain_text("uitgangssituaties")
-    assert_accessible(page)
+    check_page(page, "employer-scheme-pages-02")
 
     page.get_by_label("Uit een andere sector").check()
     page.get_by_label("Procesoperator", exact=True).check()
@@ -30,4 +30,4 @@ def test_fund_administrator_defines_an_employer_scheme(
     page.get_by_role("button", name="Opslaan als concept").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sectorplan Twente")
     expect(page.locator("main")).to_contain_text("50 % van de subsidiabele opleidingskosten")
-    assert_accessible(page)
+    check_page(page, "employer-scheme-pages-03")

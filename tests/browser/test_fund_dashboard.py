@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.test_placement_pages import _check, _log_in
+from tests.browser.test_placement_pages import _log_in
 from tests.reports import conftest as reports
 from tests.reports.conftest import T0
 from wallet.core import clock
@@ -17,7 +17,7 @@ enrol, claim_for = reports.enrol, reports.claim_for
 
 
 def test_the_fund_dashboard_with_figures_and_with_none(
-    page: Page, live_server: str, assert_accessible, fund_scene, make_course, enrol, claim_for
+    page: Page, live_server: str, check_page, fund_scene, make_course, enrol, claim_for
 ):
     scene = fund_scene(amount_cents=100_000)
     staff, run = make_course(99_000)  # just under the cap: flagged
@@ -31,15 +31,15 @@ def test_the_fund_dashboard_with_figures_and_with_none(
     _log_in(page, live_server, scene.admins[1].email)
     page.goto(f"{live_server}/?from=2026-01-01&to=2026-05-31#dashboard")
     page.locator("#participants-place details summary").click()
-    _check(page, assert_accessible, "dashboard-filled")
+    check_page(page, "dashboard-filled")
 
     page.select_option("#filter-region", "r:Twente")
     page.locator("#dashboard form button[type=submit]").click()
     page.wait_for_url("**region=r%3ATwente**")
-    _check(page, assert_accessible, "dashboard-twente")
+    check_page(page, "dashboard-twente")
 
     page.fill("#filter-from", "2030-01-01")
     page.fill("#filter-to", "2030-12-31")
     page.locator("#dashboard form button[type=submit]").click()
     page.wait_for_url("**from=2030-01-01**")
-    _check(page, assert_accessible, "dashboard-empty")
+    check_page(page, "dashboard-empty")

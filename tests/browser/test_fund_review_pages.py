@@ -3,46 +3,22 @@ employer applications, one person approved after the confirmation step, one appr
 administrators (four eyes), and the placements overview. Every page passes axe (WCAG 2.1 A
 and AA) and does not scroll sideways at 375 or 1280 px."""
 
-import os
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import follow_menu, log_out
 from tests.conftest import PASSWORD
 from tests.placements.conftest import make_scene, person  # noqa: F401 - a fixture
 from tests.schemes.conftest import make_employer_scheme  # noqa: F401 - a fixture
 from tests.twofactor.signin import browser_sign_in
 
 pytestmark = pytest.mark.browser
-# Screenshots of every page at both widths, where asked for (LEERWALLET_SHOTS=folder).
-SHOTS = os.environ.get("LEERWALLET_SHOTS")
-WIDTHS = (375, 1280)
 
 
 def _log_in(page: Page, live_server: str, email: str) -> None:
     browser_sign_in(page, live_server, email, PASSWORD)
-
-
-def _look(page: Page, assert_accessible, name: str) -> None:
-    """axe at both widths, no sideways scrolling, and a screenshot of each."""
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_load_state("load")
-        scroll = page.evaluate("document.documentElement.scrollWidth")
-        wide = page.evaluate(
-            f"[...document.querySelectorAll('body *')]"
-            f".filter(e => e.getBoundingClientRect().right > {width})"
-            ".filter(e => !e.closest('.lw-table-scroll'))"
-            ".map(e => e.tagName + '.' + e.className).slice(0, 8)"
-        )
-        assert scroll <= width, f"{page.url} is {scroll} px wide at {width}: {wide}"
-        assert_accessible(page)
-        if SHOTS:
-            Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
 
 
 def _sent(app, scene) -> tuple[int, int, int]:
@@ -67,7 +43,7 @@ def test_the_fund_decides_on_an_employer_application(
     app,
     page: Page,
     live_server: str,
-    assert_accessible,
+    check_page,
     make_scene,  # noqa: F811 - the fixture
 ):
     # Sanne's € 4.000 is above the threshold of € 2.500: two administrators approve her.
@@ -77,18 +53,18 @@ def test_the_fund_decides_on_an_employer_application(
     _log_in(page, live_server, scene.admin.email)
     page.goto(live_server + "/review")
     expect(page.locator("main")).to_contain_text("2 personen in werkgeversaanvragen")
-    _look(page, assert_accessible, "claims-queue")
+    check_page(page, "claims-queue")
     page.get_by_role("link", name="Besluiten over werkgeversaanvragen").click()
     # A soft hyphen breaks "Werkgevers-aanvragen" on a phone.
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Werkgevers\u00adaanvragen om over te besluiten"
     )
     expect(page.locator("main")).to_contain_text("DTAB Twente")
-    _look(page, assert_accessible, "queue")
+    check_page(page, "queue")
 
     page.get_by_role("link", name="Jan Jansen").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("aanvraag WA-")
-    _look(page, assert_accessible, "application")
+    check_page(page, "application")
     jan = page.locator(f"#person-{small}")
     expect(jan.get_by_label("Toe te zeggen bedrag (euro)")).to_have_value("2000,00")
     jan.get_by_label("Toe te zeggen bedrag (euro)").fill("1.800,00")
@@ -97,7 +73,7 @@ def test_the_fund_decides_on_an_employer_application(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Goedkeuring van Jan Jansen bevestigen"
     )
-    _look(page, assert_accessible, "confirm")
+    check_page(page, "confirm")
     page.get_by_role("button", name="toezeggen en goedkeuren").click()
     expect(page.locator("main")).to_contain_text("Jan Jansen is goedgekeurd")
 
@@ -106,8 +82,8 @@ def test_the_fund_decides_on_an_employer_application(
     sanne.get_by_role("button", name="Goedkeuren…").click()
     page.get_by_role("button", name="toezeggen en goedkeuren").click()
     expect(page.locator("main")).to_contain_text("Je hebt Sanne de Vries één keer goedgekeurd")
-    _look(page, assert_accessible, "approved-once")
-    page.get_by_role("button", name="Uitloggen").click()
+    check_page(page, "approved-once")
+    log_out(page)
 
     _log_in(page, live_server, scene.admin2.email)
     page.goto(live_server + "/fund/employer-applications")
@@ -116,14 +92,14 @@ def test_the_fund_decides_on_an_employer_application(
     sanne = page.locator(f"#person-{big}")
     sanne.get_by_role("button", name="Goedkeuren als tweede beheerder").click()
     expect(page.locator("main")).to_contain_text("eerste beheerder goedkeurde")
-    _look(page, assert_accessible, "confirm-second")
+    check_page(page, "confirm-second")
     page.get_by_role("button", name="toezeggen en goedkeuren").click()
     expect(page.locator("main")).to_contain_text("Sanne de Vries is goedgekeurd")
 
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Plaatsingen").click()
+    follow_menu(page, "Plaatsingen", exact=True)
     expect(page.get_by_role("heading", level=1)).to_have_text("Plaatsingen")
     expect(page.locator("main")).to_contain_text("2 plaatsingen")
-    _look(page, assert_accessible, "placements")
+    check_page(page, "placements")
     page.get_by_label("Status").select_option(label="Niet begonnen")
     page.get_by_role("button", name="Tonen").click()
     expect(page.locator("main")).to_contain_text("Geen plaatsingen gevonden.")

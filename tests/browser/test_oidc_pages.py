@@ -3,38 +3,23 @@ provider's own consent page (oidc-provider-mock on 127.0.0.1), linking an accoun
 sign-up page. Every page of ours passes axe and never scrolls sideways at 375 and 1280 px.
 """
 
-import os
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
+from tests.browser.menu import log_out
 from tests.conftest import PASSWORD
 from tests.oidc import flow
 from wallet import create_app
 
 pytestmark = pytest.mark.browser
-SHOTS = os.environ.get("LEERWALLET_SHOTS")  # a folder for screenshots of every page, if set
 
 start_provider = flow.start_provider
 provider = flow.provider
-
-
-def _check(page: Page, assert_accessible, name: str) -> None:
-    """axe and the page width at 375 and 1280 px, with a screenshot of each."""
-    for width in (375, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_load_state("load")
-        assert_accessible(page)
-        scroll = page.evaluate("document.documentElement.scrollWidth")
-        assert scroll <= width, f"{page.url} is {scroll} px wide at {width}"
-        if SHOTS:
-            Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -68,46 +53,46 @@ def _consent(page: Page, sub: str) -> None:
 
 
 def test_log_in_with_the_identity_provider_and_link_the_account(
-    page: Page, oidc_server, provider, make_worker, assert_accessible
+    page: Page, oidc_server, provider, make_worker, check_page
 ):
     worker = make_worker(name="Sanne de Vries")
     provider.set_person("pseudo-sanne", name="Sanne de Vries", email=worker.email)
     page.goto(oidc_server + "/login")
     button = page.get_by_role("link", name="Inloggen met DigiD via Testmakelaar")
     expect(button).to_be_visible()
-    _check(page, assert_accessible, "oidc-login")
+    check_page(page, "oidc-login")
 
     button.click()
     _consent(page, "pseudo-sanne")
     expect(page.get_by_role("heading", level=1)).to_have_text("Koppel je account")
     expect(page.get_by_label("E-mailadres")).to_have_value(worker.email)
-    _check(page, assert_accessible, "oidc-link")
+    check_page(page, "oidc-link")
 
     page.get_by_role("link", name="Aanmelden als werkende").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Aanmelden als werkende")
     expect(page.get_by_label("Je naam")).to_have_value("Sanne de Vries")
-    _check(page, assert_accessible, "oidc-register")
+    check_page(page, "oidc-register")
 
     page.go_back()
     page.get_by_label("Wachtwoord").fill("not the password")
     page.get_by_role("button", name="Koppelen en inloggen").click()
     expect(page.get_by_role("alert").first).to_contain_text("niet juist")
-    _check(page, assert_accessible, "oidc-link-refused")
+    check_page(page, "oidc-link-refused")
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Koppelen en inloggen").click()
     expect(page.get_by_text("Je account is gekoppeld")).to_be_visible()
 
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
     page.goto(oidc_server + "/login")
     page.get_by_role("link", name="Inloggen met DigiD via Testmakelaar").click()
     _consent(page, "pseudo-sanne")
     expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()
 
 
-def test_a_cancelled_sign_in_shows_a_clear_page(page: Page, oidc_server, assert_accessible):
+def test_a_cancelled_sign_in_shows_a_clear_page(page: Page, oidc_server, check_page):
     page.goto(oidc_server + "/login")
     page.get_by_role("link", name="Inloggen met DigiD via Testmakelaar").click()
     page.get_by_role("button", name="Deny").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Je bent niet ingelogd")
     expect(page.get_by_text("is afgebroken")).to_be_visible()
-    _check(page, assert_accessible, "oidc-cancelled")
+    check_page(page, "oidc-cancelled")

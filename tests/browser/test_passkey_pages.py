@@ -7,31 +7,15 @@ live server's BASE_URL is http://127.0.0.1:PORT, from which the relying party id
 `localhost` and the origin http://localhost:PORT (wallet/passkeys/ceremony.py).
 """
 
-import os
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import follow_menu, log_out
 from tests.conftest import PASSWORD
 from wallet.passkeys.models import Passkey
 
 pytestmark = pytest.mark.browser
-SHOTS = os.environ.get("LEERWALLET_SHOTS")  # a folder for screenshots of every page, if set
-
-
-def _check(page: Page, assert_accessible, name: str) -> None:
-    """axe and the page width at 375 and 1280 px, with a screenshot of each."""
-    for width in (375, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_load_state("load")
-        assert_accessible(page)
-        scroll = page.evaluate("document.documentElement.scrollWidth")
-        assert scroll <= width, f"{page.url} is {scroll} px wide at {width}"
-        if SHOTS:
-            Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
 
 
 def _on_localhost(live_server: str) -> str:
@@ -51,7 +35,7 @@ def _phone(page: Page):
 
 
 def test_a_worker_adds_a_passkey_and_signs_in_with_it(
-    page: Page, live_server, make_worker, db, assert_accessible
+    page: Page, live_server, make_worker, db, check_page
 ):
     site = _on_localhost(live_server)
     worker = make_worker(name="Sanne de Vries")
@@ -61,23 +45,23 @@ def test_a_worker_adds_a_passkey_and_signs_in_with_it(
     page.get_by_label("E-mailadres", exact=True).fill(worker.email)
     page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
     page.locator("main").get_by_role("button", name="Inloggen").click()
-    page.get_by_role("navigation").get_by_role("link", name="Je account").click()
+    follow_menu(page, "Je account")
     page.locator("main").get_by_role("link", name="Passkeys").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Passkeys")
     expect(page.get_by_text("Je hebt nog geen passkeys.")).to_be_visible()
     expect(page.get_by_text("Deze browser kan geen passkeys gebruiken.")).to_be_hidden()
-    _check(page, assert_accessible, "passkeys-none")
+    check_page(page, "passkeys-none")
 
     page.get_by_role("button", name="Passkey toevoegen").click()  # without a name
     expect(page.locator("#name-error")).to_contain_text("Dit veld is verplicht.")
-    _check(page, assert_accessible, "passkeys-no-name")
+    check_page(page, "passkeys-no-name")
     page.get_by_label("Naam van de passkey").fill("Telefoon")
     page.get_by_label("Je wachtwoord").fill(PASSWORD)  # a worker's first factor asks it
     page.get_by_role("button", name="Passkey toevoegen").click()
     expect(page.get_by_text("De passkey 'Telefoon' is toegevoegd.")).to_be_visible()
     expect(page.get_by_role("heading", name="Telefoon", exact=True)).to_be_visible()
     expect(page.locator("main dd").get_by_text("Nog niet gebruikt")).to_be_visible()
-    _check(page, assert_accessible, "passkeys-added")
+    check_page(page, "passkeys-added")
     [credential] = cdp.send("WebAuthn.getCredentials", {"authenticatorId": phone})["credentials"]
     assert credential["isResidentCredential"] is True
     stored = db.scalar(sa.select(Passkey).where(Passkey.user_id == worker.id))
@@ -85,16 +69,16 @@ def test_a_worker_adds_a_passkey_and_signs_in_with_it(
         "/", "_"
     )
 
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
     page.goto(site + "/login")
     expect(page.get_by_role("heading", name="Inloggen met een passkey")).to_be_visible()
-    _check(page, assert_accessible, "login-with-passkey")
+    check_page(page, "login-with-passkey")
     page.get_by_role("button", name="Passkey gebruiken").click()
     expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()
-    page.get_by_role("navigation").get_by_role("link", name="Je account").click()
+    follow_menu(page, "Je account")
     page.locator("main").get_by_role("link", name="Passkeys").click()
     expect(page.get_by_text("Nog niet gebruikt")).to_have_count(0)
-    _check(page, assert_accessible, "passkeys-used")
+    check_page(page, "passkeys-used")
     db.expire_all()
     used = db.scalar(sa.select(Passkey).where(Passkey.user_id == worker.id))
     assert used.sign_count >= 1
@@ -105,13 +89,13 @@ def test_a_worker_adds_a_passkey_and_signs_in_with_it(
     expect(page.get_by_text("Je hebt nog geen passkeys.")).to_be_visible()
 
 
-def test_a_browser_without_passkeys_is_told_so(page: Page, live_server, assert_accessible):
+def test_a_browser_without_passkeys_is_told_so(page: Page, live_server, check_page):
     page.add_init_script("delete window.PublicKeyCredential;")
     site = _on_localhost(live_server)
     page.goto(site + "/login")
     expect(page.get_by_text("Deze browser kan geen passkeys gebruiken.")).to_be_visible()
     expect(page.get_by_role("button", name="Passkey gebruiken")).to_be_disabled()
-    _check(page, assert_accessible, "login-without-passkeys")
+    check_page(page, "login-without-passkeys")
     page.goto(live_server + "/login")  # the IP address: no passkey is bound to it
     expect(
         page.get_by_text("Passkeys werken alleen op het eigen adres van Leerwallet.")

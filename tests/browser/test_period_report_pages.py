@@ -14,22 +14,21 @@ pytestmark = pytest.mark.browser
 people = period_scene.people
 make_scene = period_scene.make_scene
 make_employer_scheme = period_scene.make_employer_scheme
-_check = placement_pages._check
 _log_in = placement_pages._log_in
 
 
-def test_the_period_report(page: Page, live_server, assert_accessible, people):
+def test_the_period_report(page: Page, live_server, check_page, people):
     _log_in(page, live_server, people.scene.admin.email)
     page.get_by_role("link", name="Periodeverslag").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Periodeverslag")
-    _check(page, assert_accessible, "period-report-default")
+    check_page(page, "period-report-default")
 
     page.fill("#period-from", people.period.first.isoformat())
     page.fill("#period-to", people.period.last.isoformat())
     page.get_by_role("button", name="Toon het verslag").click()
     expect(page.get_by_role("table", name="Deelnemers en plaatsingen per regeling")).to_be_visible()
     expect(page.get_by_role("table", name="Wat het geld deed")).to_be_visible()
-    _check(page, assert_accessible, "period-report")
+    check_page(page, "period-report")
 
     page.emulate_media(media="print")
     expect(page.locator(".lw-header")).to_be_hidden()
@@ -40,9 +39,9 @@ def test_the_period_report(page: Page, live_server, assert_accessible, people):
     page.select_option("#period-scheme", label="Sectorplan Twente")
     page.get_by_role("button", name="Toon het verslag").click()
     expect(page.locator(".lw-report-scope")).to_contain_text("Sectorplan Twente")
-    _check(page, assert_accessible, "period-report-scheme")
+    check_page(page, "period-report-scheme")
 
     page.fill("#period-from", "2026-Q5")
     page.get_by_role("button", name="Toon het verslag").click()
     expect(page.get_by_role("alert")).to_contain_text("Er is geen kwartaal 5")
-    _check(page, assert_accessible, "period-report-refused")
+    check_page(page, "period-report-refused")

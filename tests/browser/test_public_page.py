@@ -4,16 +4,14 @@ scrolls sideways on a phone (375 px) or a desktop (1280 px); hidden numbers read
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser import test_placement_pages as placement_pages
 from tests.reports import conftest as reports
 
 pytestmark = pytest.mark.browser
-_check = placement_pages._check
 public_scene = reports.public_scene
 
 
 def test_the_public_page_reads_well_on_a_phone_and_a_desktop(
-    page: Page, live_server, assert_accessible, public_scene
+    page: Page, live_server, check_page, public_scene
 ):
     page.goto(live_server + "/")
     page.get_by_role("link", name="Open cijfers").click()
@@ -22,7 +20,7 @@ def test_the_public_page_reads_well_on_a_phone_and_a_desktop(
     courses = page.get_by_role("table", name="Deelnemers en ontvangen geld per opleiding")
     cells = courses.get_by_role("row", name="Dementiezorg").get_by_role("cell")
     expect(cells).to_have_text(["Opleider 1", "< 10", "< 10"])
-    _check(page, assert_accessible, "public-01-openbaar")
+    check_page(page, "public-01-openbaar")
     with page.expect_download() as download:
         page.get_by_role("link", name="Opleidingen (CSV)").click()
     assert download.value.suggested_filename == "leerwallet-courses.csv"

@@ -6,7 +6,8 @@ and does not scroll sideways at 375 or 1280 px."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_fund_review_pages import _log_in, _look
+from tests.browser.menu import log_out
+from tests.browser.test_fund_review_pages import _log_in
 from tests.claims.conftest import pdf
 from tests.placements.conftest import make_scene  # noqa: F401 - a fixture
 from tests.placements.reimbursement_scene import approved_placement
@@ -23,7 +24,7 @@ def test_the_employer_claims_and_the_fund_approves(
     app,
     page: Page,
     live_server: str,
-    assert_accessible,
+    check_page,
     make_scene,  # noqa: F811 - the fixture
 ):
     scene = approved_placement(app, make_scene)
@@ -31,7 +32,7 @@ def test_the_employer_claims_and_the_fund_approves(
     _log_in(page, live_server, scene.dtab.email)
     page.goto(f"{live_server}/placements/{scene.placement_id}")
     expect(page.get_by_role("heading", name="De vergoeding declareren")).to_be_visible()
-    _look(page, assert_accessible, "reimb-placement")
+    check_page(page, "reimb-placement")
     page.get_by_label("Factuurnummer").fill("F-2026-118")
     page.get_by_label("Factuurdatum").fill("2026-06-01")
     page.get_by_label("Factuurbedrag in euro (inclusief btw)").fill("3.000,00")
@@ -40,23 +41,23 @@ def test_the_employer_claims_and_the_fund_approves(
     page.get_by_label("Bewijs van dienstverband (pdf)").set_input_files(_file("contract"))
     page.get_by_role("button", name="Bekijk wat de regeling betaalt…").click()
     expect(page.locator("main")).to_contain_text("De regeling betaalt nu € 1.125,00")
-    _look(page, assert_accessible, "reimb-confirm")
+    check_page(page, "reimb-confirm")
     page.get_by_role("button", name="Verstuur de declaratie van € 1.125,00").click()
     expect(page.locator("main")).to_contain_text("is naar het fonds verstuurd")
-    _look(page, assert_accessible, "reimb-sent")
-    page.get_by_role("button", name="Uitloggen").click()
+    check_page(page, "reimb-sent")
+    log_out(page)
 
     _log_in(page, live_server, scene.admin.email)
     page.goto(live_server + "/review")
     expect(page.locator("main")).to_contain_text("1 werkgeversdeclaratie wacht op je besluit")
     page.get_by_role("link", name="Besluit over vergoedingsdeclaraties").click()
     expect(page.locator("main")).to_contain_text("DTAB Twente")
-    _look(page, assert_accessible, "reimb-queue")
+    check_page(page, "reimb-queue")
     page.locator("main table").get_by_role("link").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Vergoedingsdeclaratie WD-")
-    _look(page, assert_accessible, "reimb-claim")
+    check_page(page, "reimb-claim")
     page.get_by_role("button", name="Goedkeuren…").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Bevestig de goedkeuring")
-    _look(page, assert_accessible, "reimb-approve")
+    check_page(page, "reimb-approve")
     page.get_by_role("button", name="€ 1.125,00 goedkeuren").click()
     expect(page.locator("main")).to_contain_text("Goedgekeurd")

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_placement_pages import _check
+from tests.browser.menu import log_out
 from tests.claims import conftest as claim_fixtures
 from tests.claims.conftest import claim_input
 from tests.conftest import PASSWORD
@@ -29,7 +29,7 @@ def _code(secret: str, steps: int = 0) -> str:
 
 
 def test_a_fund_administrator_enrols_and_approves_a_claim_with_step_up(
-    page: Page, live_server: str, assert_accessible, app, db, make_journey
+    page: Page, live_server: str, check_page, app, db, make_journey
 ):
     journey = make_journey()
     with app.app_context():
@@ -43,17 +43,17 @@ def test_a_fund_administrator_enrols_and_approves_a_claim_with_step_up(
     page.locator("main").get_by_role("button", name="Inloggen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Stel je tweede factor in")
     expect(page.get_by_role("img", name="QR-code voor je authenticator-app")).to_be_visible()
-    _check(page, assert_accessible, "second-factor-enrol")
+    check_page(page, "second-factor-enrol")
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     page.get_by_label("Code uit je app").fill("000000")
     page.get_by_role("button", name="Bevestigen en verder").click()
     expect(page.locator("#code-error")).to_be_visible()
-    _check(page, assert_accessible, "second-factor-enrol-error")
+    check_page(page, "second-factor-enrol-error")
     page.get_by_label("Code uit je app").fill(_code(secret))
     page.get_by_role("button", name="Bevestigen en verder").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Je herstelcodes")
     expect(page.locator("#recovery-codes li")).to_have_count(10)
-    _check(page, assert_accessible, "second-factor-recovery-codes")
+    check_page(page, "second-factor-recovery-codes")
     page.get_by_role("link", name="Ik heb ze bewaard, verder").click()
     expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()
 
@@ -61,7 +61,7 @@ def test_a_fund_administrator_enrols_and_approves_a_claim_with_step_up(
     page.goto(f"{live_server}/claims/{claim.id}")
     page.get_by_role("button", name="goedkeuren").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Bevestig dat jij het bent")
-    _check(page, assert_accessible, "second-factor-step-up")
+    check_page(page, "second-factor-step-up")
     assert db.scalar(sa.select(Claim.status)) == ClaimStatus.SUBMITTED
     page.get_by_role("textbox", name="Code").fill(_code(secret))
     page.get_by_role("button", name="Bevestigen", exact=True).click()
@@ -72,14 +72,14 @@ def test_a_fund_administrator_enrols_and_approves_a_claim_with_step_up(
     assert db.scalar(sa.select(Claim.status)) == ClaimStatus.APPROVED
 
     page.goto(live_server + "/account/second-factor")
-    _check(page, assert_accessible, "second-factor-account")
-    page.get_by_role("button", name="Uitloggen").click()
+    check_page(page, "second-factor-account")
+    log_out(page)
     page.goto(live_server + "/login")
     page.get_by_label("E-mailadres", exact=True).fill(admin.email)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.locator("main").get_by_role("button", name="Inloggen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tweede stap van het inloggen")
-    _check(page, assert_accessible, "second-factor-challenge")
+    check_page(page, "second-factor-challenge")
     page.get_by_role("textbox", name="Code").fill(_code(secret, 1))
     page.get_by_role("button", name="Bevestigen", exact=True).click()
     expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()

@@ -2,29 +2,13 @@
 the "your sessions" page ends another session; every page passes axe and never scrolls
 sideways, on a phone (375 px) and a desktop (1280 px)."""
 
-import os
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import follow_menu, log_out
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-SHOTS = os.environ.get("LEERWALLET_SHOTS")  # a folder for screenshots of every page, if set
-
-
-def _check(page: Page, assert_accessible, name: str) -> None:
-    """axe and the page width at 375 and 1280 px, with a screenshot of each."""
-    for width in (375, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_load_state("load")
-        assert_accessible(page)
-        scroll = page.evaluate("document.documentElement.scrollWidth")
-        assert scroll <= width, f"{page.url} is {scroll} px wide at {width}"
-        if SHOTS:
-            Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
 
 
 def _log_in(page: Page, live_server: str, email: str) -> None:
@@ -50,7 +34,7 @@ def test_a_session_cookie_saved_before_logout_no_longer_opens_a_page(
     page.goto(live_server + "/account/sessions")
     expect(page.get_by_role("heading", level=1)).to_have_text("Je sessies")
 
-    page.get_by_role("button", name="Uitloggen").click()
+    log_out(page)
     expect(page.get_by_text("Je bent uitgelogd.")).to_be_visible()
     page.context.clear_cookies()
     page.context.add_cookies([saved])  # what someone copied off the machine before logout
@@ -60,7 +44,7 @@ def test_a_session_cookie_saved_before_logout_no_longer_opens_a_page(
 
 
 def test_the_sessions_page_ends_another_session(
-    page: Page, browser, live_server, make_worker, assert_accessible
+    page: Page, browser, live_server, make_worker, check_page
 ):
     worker = make_worker()
     elsewhere = browser.new_context(user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64; "
@@ -69,28 +53,28 @@ def test_the_sessions_page_ends_another_session(
     try:
         _log_in(other, live_server, worker.email)
         _log_in(page, live_server, worker.email)
-        page.get_by_role("navigation").get_by_role("link", name="Je account").click()
-        _check(page, assert_accessible, "account")
+        follow_menu(page, "Je account")
+        check_page(page, "account")
         page.locator("main").get_by_role("link", name="Sessies", exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Je sessies")
         expect(page.get_by_role("heading", name="Firefox op Windows")).to_be_visible()
         this_one = page.get_by_role("heading", name="HeadlessChrome op Linux · deze sessie")
         expect(this_one).to_be_visible()
-        _check(page, assert_accessible, "sessions")
+        check_page(page, "sessions")
 
         page.get_by_role("link", name="Overal anders uitloggen").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Overal anders uitloggen?")
-        _check(page, assert_accessible, "sessions-end-others")
+        check_page(page, "sessions-end-others")
         page.get_by_role("link", name="Annuleren").click()
 
         page.get_by_role("link", name="Deze sessie beëindigen").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Deze sessie beëindigen?")
         expect(page.get_by_text("Firefox op Windows")).to_be_visible()
-        _check(page, assert_accessible, "sessions-end-one")
+        check_page(page, "sessions-end-one")
         page.get_by_role("button", name="Sessie beëindigen").click()
         expect(page.get_by_text("De sessie op Firefox op Windows is beëindigd.")).to_be_visible()
         expect(page.get_by_role("heading", name="Firefox op Windows")).to_have_count(0)
-        _check(page, assert_accessible, "sessions-ended")
+        check_page(page, "sessions-ended")
 
         other.goto(live_server + "/account/sessions")
         expect(other.get_by_role("heading", level=1)).to_have_text("Inloggen")

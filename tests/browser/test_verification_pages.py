@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_placement_pages import _check, _log_in
+from tests.browser.menu import follow_menu
+from tests.browser.test_placement_pages import _log_in
 from wallet.accounts.models import Role
 
 pytestmark = pytest.mark.browser
@@ -16,7 +17,7 @@ SAME = {"postcode": "7511 AB", "house_number": "1"}
 
 
 def test_an_unverified_worker_sees_the_banner_and_asks_for_a_new_link(
-    page: Page, live_server: str, assert_accessible, app, make_worker
+    page: Page, live_server: str, check_page, app, make_worker
 ):
     from wallet.core.db import session
     from wallet.notifications.models import OutboxMessage
@@ -25,10 +26,10 @@ def test_an_unverified_worker_sees_the_banner_and_asks_for_a_new_link(
     _log_in(page, live_server, worker.email)
     banner = page.get_by_role("region", name="Bevestig je e-mailadres")
     expect(banner).to_contain_text(worker.email)
-    _check(page, assert_accessible, "verify-banner")
+    check_page(page, "verify-banner")
     banner.get_by_role("button", name="Stuur een nieuwe link").click()
     expect(page.get_by_role("alert")).to_contain_text("Je kunt over een minuut")
-    _check(page, assert_accessible, "verify-banner-wait")
+    check_page(page, "verify-banner-wait")
     with app.app_context():
         sent = session.scalar(
             sa.select(sa.func.count(OutboxMessage.id)).where(
@@ -39,7 +40,7 @@ def test_an_unverified_worker_sees_the_banner_and_asks_for_a_new_link(
 
 
 def test_a_fund_administrator_releases_and_cancels_held_budgets(
-    page: Page, live_server: str, assert_accessible, app, make_worker, make_fund, make_scheme,
+    page: Page, live_server: str, check_page, app, make_worker, make_fund, make_scheme,
     make_grant, make_staff,
 ):  # fmt: skip
     make_worker(name="Jan de Vries", **SAME)
@@ -52,11 +53,11 @@ def test_a_fund_administrator_releases_and_cancels_held_budgets(
     make_grant(scheme, second)
     admin = make_staff(Role.FUND_ADMIN, fund_id=fund.id, name="Bea Beheer")
     _log_in(page, live_server, admin.email)
-    page.get_by_role("navigation").get_by_role("link", name="Vastgehouden budgetten").click()
+    follow_menu(page, "Vastgehouden budgetten")
     main = page.locator("main")
     expect(main).to_contain_text("jan.tweede@example.nl")
     expect(main).to_contain_text("Zelfde naam, geboortedatum en postcode als")
-    _check(page, assert_accessible, "held-budgets")
+    check_page(page, "held-budgets")
 
     card = page.get_by_role("region", name="Jan de Vries")
     card.get_by_label("Vrijgeven: de werkende mag het budget besteden").check()
@@ -70,7 +71,7 @@ def test_a_fund_administrator_releases_and_cancels_held_budgets(
     card.get_by_role("button", name="Beslissen").click()
     expect(page.get_by_role("status").first).to_contain_text("ingetrokken en terug in het fonds")
     expect(main).to_contain_text("Er worden geen budgetten vastgehouden")
-    _check(page, assert_accessible, "held-budgets-empty")
+    check_page(page, "held-budgets-empty")
     with app.app_context():
         from wallet.ledger.verify import verify
 

@@ -4,7 +4,7 @@ passes axe and never scrolls sideways at 375 and 1280 px."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_placement_pages import _check, _log_in
+from tests.browser.test_placement_pages import _log_in
 from tests.placements.conftest import (
     person,
     scene,  # noqa: F401 - a fixture
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 def test_the_worker_sees_their_new_job_and_training(
     page: Page,
     live_server: str,
-    assert_accessible,
+    check_page,
     scene,  # noqa: F811 - the fixture imported above
     app,
     make_worker,
@@ -43,4 +43,4 @@ def test_the_worker_sees_their_new_job_and_training(
     expect(page.locator("#trajectory-heading")).to_be_visible()
     expect(page.locator("main")).to_contain_text("DTAB Twente")
     expect(page.locator(".lw-headline")).to_contain_text("Te besteden")
-    _check(page, assert_accessible, "worker-trajectory")
+    check_page(page, "worker-trajectory")

@@ -55,8 +55,8 @@ def _scene(app, make_fund, make_staff, make_employer_user, make_employer_scheme,
     fund = make_fund(deposit)
     scheme_changes.setdefault("four_eyes_above_cents", 1_000_000)  # one pair of eyes by default
     scheme = make_employer_scheme(fund, **scheme_changes)
-    admin = make_staff(Role.FUND_ADMIN, fund_id=fund.id)
-    admin2 = make_staff(Role.FUND_ADMIN, fund_id=fund.id)
+    admin = make_staff(Role.FUND_ADMIN, fund_id=fund.id, name="Fatma Yilmaz")
+    admin2 = make_staff(Role.FUND_ADMIN, fund_id=fund.id, name="Gerrit Mulder")
     broker = make_staff(Role.BROKER, fund_id=fund.id, name="Anna Makelaar")
     dtab = make_employer_user(name="DTAB Twente")
     other = make_employer_user(name="Tegelzetbedrijf Oost")
