@@ -96,13 +96,9 @@ def check_page(assert_accessible):
     holds no markup, and the visible text holds none of FORBIDDEN_TEXT. With LEERWALLET_SHOTS
     set, a full-page screenshot of each width is saved there as NAME-WIDTH.png to look at.
     Afterwards the viewport is as it was, so the journey goes on at the width it chose.
-    `text_owed_by` names the open task that still owes a page its plain text (the audit log's
-    codes and JSON): the visible-text rule is then left out for that page, and only there.
     """
 
-    def check(
-        page, name: str, widths: tuple[int, ...] = (375, 1280), text_owed_by: str = ""
-    ) -> None:
+    def check(page, name: str, widths: tuple[int, ...] = (375, 1280)) -> None:
         before = page.viewport_size
         for width in widths:
             page.set_viewport_size({"width": width, "height": 900})
@@ -112,9 +108,8 @@ def check_page(assert_accessible):
             assert scroll <= width, f"{page.url} is {scroll} px wide at {width} px"
             title = page.title()
             assert not re.search(r"[<>]", title), f"{page.url} has markup in its title: {title!r}"
-            if not text_owed_by:
-                problems = _visible_text_problems(page.evaluate(VISIBLE_TEXT))
-                assert not problems, f"{page.url} shows {'; '.join(problems)}"
+            problems = _visible_text_problems(page.evaluate(VISIBLE_TEXT))
+            assert not problems, f"{page.url} shows {'; '.join(problems)}"
             if SHOTS:
                 Path(SHOTS).mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
