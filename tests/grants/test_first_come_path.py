@@ -176,7 +176,7 @@ def test_a_sold_out_scheme_gets_the_slow_paths_page_without_a_write(
     login(client, worker)
     seen, stop = _statements(app)
     try:
-        response = client.post(f"/budget/schemes/{scheme.id}/apply")
+        response = client.post(f"/budget/schemes/{scheme.id}/apply", data={"confirm": "1"})
     finally:
         stop()
     assert response.status_code == 302

@@ -34,6 +34,7 @@ from wallet.core.db import session
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.funds.models import Fund, FundStatus
 from wallet.funds.services import FundClosed
+from wallet.grants.cap import SchemeCapReached, claim_cap
 from wallet.grants.models import (
     Grant,
     GrantSource,
@@ -45,8 +46,6 @@ from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind
 from wallet.schemes.models import AllocationMode, Scheme, SchemeKind, SchemeStatus
 from wallet.schemes.rules import SchemeRules, WorkerFacts, eligibility_problems, load_rules
-
-schemes_table = Scheme.__table__
 
 
 @dataclass(frozen=True)
@@ -155,8 +154,6 @@ def is_sold_out(facts: ApplyFacts) -> bool:
 
 
 def _cap_reached() -> Exception:
-    from wallet.grants.services import SchemeCapReached
-
     return SchemeCapReached(_("The budget of this scheme has been used up."))
 
 
@@ -238,19 +235,7 @@ def grant_first_come(facts: ApplyFacts) -> tuple[int, int]:
                "source": GrantSource.FIRST_COME.value},
     ))  # fmt: skip
     # The hot rows last, so they stay locked only for the transfer and the commit.
-    claimed = session.execute(
-        sa.update(schemes_table)
-        .where(
-            schemes_table.c.id == scheme_id,
-            sa.or_(
-                schemes_table.c.total_cap_cents.is_(None),
-                schemes_table.c.committed_cents + cents <= schemes_table.c.total_cap_cents,
-            ),
-        )
-        .values(committed_cents=schemes_table.c.committed_cents + cents)
-    )
-    if claimed.rowcount != 1:
-        raise _cap_reached()
+    claim_cap(scheme_id, cents)
     ledger.move(facts.pot_account_id, account_id, cents, kind="grant",
                 description=f"Budget {facts.name}", reference=f"grant:{grant_id}",
                 actor_id=user_id)  # fmt: skip

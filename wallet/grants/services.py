@@ -24,6 +24,7 @@ from wallet.core.money import MoneyError, check_amount
 from wallet.funds.models import Fund
 from wallet.funds.services import require_open
 from wallet.grants import first_come
+from wallet.grants.cap import SchemeCapReached, claim_cap, release_cap  # noqa: F401 (callers import them here)
 from wallet.grants.models import (
     Grant,
     GrantSource,
@@ -47,7 +48,6 @@ MOVEMENT_LABELS = {
     "reversal": _l("Correction"),
 }
 grants_table = Grant.__table__
-schemes_table = Scheme.__table__
 
 
 class NotEligible(ValidationFailed):
@@ -55,13 +55,6 @@ class NotEligible(ValidationFailed):
 
     title = "Not eligible"
     code = "not-eligible"
-
-
-class SchemeCapReached(Conflict):
-    """The scheme's total cap is used up."""
-
-    title = "Scheme budget used up"
-    code = "scheme-cap-reached"
 
 
 class AlreadyGranted(Conflict):
@@ -139,32 +132,6 @@ def require_worker_scheme(scheme: Scheme) -> None:
             "This is an employer scheme: it reimburses employers and grants no budgets to workers."
         )
         raise Conflict(message)
-
-
-def claim_cap(scheme_id: int, cents: int) -> None:
-    """Count `cents` against the scheme's total cap, atomically; SchemeCapReached if full."""
-    result = session.execute(
-        sa.update(schemes_table)
-        .where(
-            schemes_table.c.id == scheme_id,
-            sa.or_(
-                schemes_table.c.total_cap_cents.is_(None),
-                schemes_table.c.committed_cents + cents <= schemes_table.c.total_cap_cents,
-            ),
-        )
-        .values(committed_cents=schemes_table.c.committed_cents + cents)
-    )
-    if result.rowcount != 1:
-        raise SchemeCapReached(_("The budget of this scheme has been used up."))
-
-
-def release_cap(scheme_id: int, cents: int) -> None:
-    """Give `cents` back to the scheme's total cap (an employer commitment released)."""
-    session.execute(
-        sa.update(schemes_table)
-        .where(schemes_table.c.id == scheme_id)
-        .values(committed_cents=schemes_table.c.committed_cents - cents)
-    )
 
 
 def create_grant(
