@@ -102,6 +102,7 @@ def test_from_the_brokers_visit_to_the_employers_payout_and_follow_up(
     expect(page.locator("main")).to_contain_text("DTAB Twente")
     check_page(page, "j07-batch-draft")
     page.get_by_role("button", name="indienen").click()
+    page.get_by_role("button", name="Ja, dien").click()  # the confirmation step
     with page.expect_download() as download:
         page.get_by_role("link", name="SEPA-bestand downloaden (pain.001.001.09)").click()
     assert b"<EndToEndId>WD-" in Path(download.value.path()).read_bytes()

@@ -67,6 +67,7 @@ def test_a_fund_administrator_enrols_and_approves_a_claim_with_step_up(
     page.get_by_role("button", name="Bevestigen", exact=True).click()
     expect(page.locator("main")).to_contain_text("Doe het nu opnieuw")
     page.get_by_role("button", name="goedkeuren").click()
+    page.get_by_role("button", name="Ja, keur").click()  # the confirmation step
     expect(page.get_by_role("status").first).to_contain_text("Goedgekeurd")
     db.expire_all()
     assert db.scalar(sa.select(Claim.status)) == ClaimStatus.APPROVED

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.menu import follow_menu
 from tests.conftest import PASSWORD
 from tests.twofactor.signin import browser_sign_in
 from wallet.accounts.models import Role
@@ -25,7 +26,7 @@ def test_an_administrator_finds_a_worker_and_blocks_the_account(
     admin = _admin(make_staff)
     worker = make_worker(name="Sanne Visser", email="sanne@example.nl")
     browser_sign_in(page, live_server, admin.email, PASSWORD)
-    page.get_by_role("navigation").get_by_role("link", name="Gebruikers").click()
+    follow_menu(page, "Gebruikers")
     expect(page.get_by_role("heading", level=1)).to_have_text("Gebruikers")
     page.get_by_label("Naam of e-mailadres").fill("visser")
     page.get_by_role("button", name="Zoeken").click()
@@ -92,7 +93,7 @@ def test_an_administrator_resets_a_second_factor_and_invites_an_administrator(
 def test_an_administrator_opens_a_fund(page: Page, live_server: str, check_page, make_staff):
     admin = _admin(make_staff)
     browser_sign_in(page, live_server, admin.email, PASSWORD)
-    page.get_by_role("navigation").get_by_role("link", name="Fondsen").click()
+    follow_menu(page, "Fondsen")
     expect(page.get_by_role("heading", level=1)).to_have_text("Fondsen")
     check_page(page, "admin-funds-empty")
     page.get_by_role("link", name="Nieuw fonds openen").click()

@@ -63,6 +63,8 @@ def test_the_waiting_room_from_countdown_to_turn(page: Page, live_server: str, c
     check_page(page, "waiting-room-turn")
     with page.expect_navigation():
         page.get_by_role("button", name="Snel aan de slag aanvragen").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ja, neem het budget").click()  # the confirmation step
     expect(main).to_contain_text("Er is een budget aan je toegekend.")
 
 
