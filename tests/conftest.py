@@ -341,6 +341,7 @@ def live_server(app: Flask) -> Iterator[str]:
             "TESTING": True,
             "DATABASE_URL": app.config["DATABASE_URL"],
             "WTF_CSRF_ENABLED": True,
+            "LOG_LEVEL": "WARNING",  # not a line per request of the browser in the test output
         }
     )
     server = make_server("127.0.0.1", 0, live, threaded=True)
