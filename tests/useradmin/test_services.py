@@ -18,7 +18,7 @@ from wallet.notifications.models import OutboxMessage
 from wallet.passkeys.models import Passkey
 from wallet.sessions import services as sessions
 from wallet.twofactor.models import RecoveryCode, TotpFactor
-from wallet.twofactor.services import _new_recovery_codes
+from wallet.twofactor.recovery import new_codes
 from wallet.useradmin import services
 
 PAGE = "/account/sessions"
@@ -159,7 +159,7 @@ def test_ending_the_sessions_of_a_user_signs_them_out_and_is_audited(
 
 def _give_passkey_and_codes(app, user_id: int) -> None:
     with app.app_context():
-        _new_recovery_codes(user_id)
+        new_codes(user_id)
         session.add(Passkey(user_id=user_id, name="Telefoon", credential_id=f"cred-{user_id}",
                             public_key=b"key", sign_count=0, transports=[],
                             user_handle="handle"))  # fmt: skip
