@@ -60,7 +60,7 @@ def test_search_groups_runs_suggests_and_the_course_page_gives_contact_details(
     page.goto(live_server + "/catalogue?q=lasen")
     expect(page.locator("main")).to_contain_text("Bedoelde je:")
     check_page(page, "search-suggestion")
-    page.get_by_role("link", name="lassen").click()
+    page.get_by_role("link", name="lassen", exact=True).click()  # the suggestion, not a title
     expect(page.locator("main")).to_contain_text("1 opleiding gevonden.")
     hit = page.locator("article.lw-hit")
     expect(hit).to_have_count(1)
