@@ -140,6 +140,9 @@ def _base() -> dict:
         # The scheduler process serves its own metrics (job runs) on this port when set.
         "SCHEDULER_METRICS_PORT": int(_env("SCHEDULER_METRICS_PORT", "0")),
         "SCHEDULER_METRICS_ADDRESS": _env("SCHEDULER_METRICS_ADDRESS", "127.0.0.1"),
+        # Other cron times for some jobs, as JSON: {"expire-holds": {"minute": "*/2"}}
+        # (APScheduler cron fields, Europe/Amsterdam); the others keep wallet/scheduler/jobs.py's.
+        "SCHEDULER_CRON": _env("SCHEDULER_CRON"),
         # Where `ledger verify` keeps its last outcome for the metrics (default: instance/).
         "LEDGER_VERIFY_RESULT_FILE": _env("LEDGER_VERIFY_RESULT_FILE"),
         "ENVIRONMENT": "base",

@@ -34,7 +34,7 @@ from wallet.placements.models import EmployerApplication, FollowUp, Placement, R
 from wallet.providers.models import Accreditation, FundProviderExclusion, Provider
 from wallet.reports.models import HoldDay, MoneyDay, RollupMark
 from wallet.reports.snapshots import ReportSnapshot
-from wallet.scheduler.locks import JobLease
+from wallet.scheduler.locks import JobLease, JobRun
 from wallet.schemes.models import Scheme
 from wallet.sessions.models import StoredSession
 from wallet.twofactor.models import RecoveryCode, TotpFactor
@@ -75,6 +75,7 @@ __all__ = [
     "IdempotencyKey",
     "IdentityMatch",
     "JobLease",
+    "JobRun",
     "LedgerAccount",
     "LedgerTransaction",
     "LoginFailure",

@@ -1,4 +1,5 @@
-"""The scheduled jobs. Each runs under a lease, so two schedulers never run one at once."""
+"""The scheduled jobs. Each runs under a lease and claims its slot, so two schedulers never
+run one at once, nor one scheduled run twice (wallet.scheduler.locks)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from wallet.ops import logs, metrics
-from wallet.scheduler.locks import lease
+from wallet.scheduler.locks import claim_run, finish_run, lease
 
 log = logging.getLogger("wallet.scheduler")
 
@@ -156,23 +157,33 @@ JOBS: dict[str, Job] = {
 }
 
 
-def run_job(name: str) -> str:
-    """Run one job now under its lease; says what it did, or that it runs elsewhere.
+def run_job(name: str, slot: dt.datetime | None = None) -> str:
+    """Run one job now under its lease; says what it did, or that it runs or ran elsewhere.
 
-    Logs its start, its end with what it did and how long it took (or its traceback), and
-    counts the run for the metrics.
+    `slot` is the scheduled time a scheduler runs it for: of two schedulers firing the same
+    slot, one runs it and the other skips. Without a slot (by hand) it runs whenever its
+    lease is free. Logs its start, its end with what it did and how long it took (or its
+    traceback), and counts the run for the metrics.
     """
     job = JOBS[name]
-    with logs.bound(job=name):
+    slot_field = {"slot": slot.astimezone(dt.UTC).isoformat()} if slot else {}
+    with logs.bound(job=name, **slot_field):
         started = time.perf_counter()
         log.info("job %s started", name)
         try:
             with lease(name, job.lease) as taken:
-                if not taken:
-                    log.info("job %s skipped: its lease is held by another process", name)
+                run_id = claim_run(name, slot) if taken else None
+                if run_id is None:
+                    why = "running in" if not taken else "this run is taken by"
+                    log.info("job %s skipped: %s another process", name, why)
                     metrics.record_job(name, "skipped")
-                    return "skipped: running in another process"
-                outcome = job.run()
+                    return f"skipped: {why} another process"
+                try:
+                    outcome = job.run()
+                except Exception:
+                    finish_run(run_id, "failed")
+                    raise
+                finish_run(run_id, outcome)
         except Exception:
             seconds = time.perf_counter() - started
             log.exception("job %s failed after %.1f s", name, seconds, extra=_took(seconds))

@@ -1,7 +1,12 @@
-"""Job leases: two scheduler processes never run the same job at once.
+"""Job leases and run slots: two scheduler processes never run one job twice.
 
-A row per job holds who runs it until when. Taking the lease is one conditional UPDATE,
-atomic on PostgreSQL and SQLite alike; a crashed holder's lease simply runs out.
+A lease row per job holds who runs it until when: taking it is one conditional UPDATE,
+atomic on PostgreSQL and SQLite alike; a crashed holder's lease simply runs out. A lease
+alone keeps two runs apart in time, not one scheduled run from happening twice: the second
+scheduler fires the same cron time a moment later, after the first released the lease. So a
+scheduled run also claims its slot (job, scheduled time) with INSERT ... ON CONFLICT DO
+NOTHING on a unique key: of the schedulers that fire one slot, exactly one inserts the row
+and runs; the row then keeps when it ran, where, and what it did.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wallet.core import clock
@@ -32,6 +38,28 @@ class JobLease(Base):
 
 
 leases = JobLease.__table__
+
+# Run rows are kept this long (an every-minute job leaves 1440 a day), for looking back.
+KEEP_RUNS = dt.timedelta(days=14)
+
+
+class JobRun(Base):
+    """One run of a job: the slot it ran for (unique per job), who ran it, what it did."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (sa.UniqueConstraint("job", "slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(sa.String(100))
+    # The scheduled time for a scheduler's run; the moment it started for a run by hand.
+    slot: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    owner: Mapped[str] = mapped_column(sa.String(100))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(sa.String(200))
+
+
+runs = JobRun.__table__
 
 
 def acquire(name: str, ttl: dt.timedelta, owner: str = OWNER) -> bool:
@@ -74,3 +102,27 @@ def lease(name: str, ttl: dt.timedelta, owner: str = OWNER) -> Iterator[bool]:
     finally:
         if taken:
             release(name, owner)
+
+
+def claim_run(name: str, slot: dt.datetime | None, owner: str = OWNER) -> int | None:
+    """Claim the run of job `name` for `slot` (None: a run by hand, now); its row's id, or
+    None when another process already ran or runs that slot."""
+    now = clock.now()
+    with unit_of_work() as db:
+        db.execute(sa.delete(runs).where(runs.c.job == name, runs.c.slot < now - KEEP_RUNS))
+        dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+        insert = dialect.insert(runs).values(
+            job=name, slot=slot or now, owner=owner, started_at=now
+        )
+        # RETURNING, not rowcount: the driver may not count an INSERT ... ON CONFLICT's rows.
+        return db.execute(insert.on_conflict_do_nothing().returning(runs.c.id)).scalar()
+
+
+def finish_run(run_id: int, outcome: str) -> None:
+    """Write down when run `run_id` ended and what it did (or that it failed)."""
+    with unit_of_work() as db:
+        db.execute(
+            sa.update(runs)
+            .where(runs.c.id == run_id)
+            .values(finished_at=clock.now(), outcome=outcome[:200])
+        )
