@@ -128,7 +128,8 @@ def _answers(base: str) -> bool:
 
 def _start_app_server(processes: Processes, name: str) -> str:
     port = _free_port()
-    processes.start(name, "gunicorn", "--workers", "1", "--threads", "4",
+    # The sample configuration of docs/operations.md, one worker each to start quickly.
+    processes.start(name, "gunicorn", "--config", "deploy/gunicorn.conf.py", "--workers", "1",
                     "--bind", f"127.0.0.1:{port}", "wsgi:app")  # fmt: skip
     return f"http://127.0.0.1:{port}"
 
