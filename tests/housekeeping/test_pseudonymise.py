@@ -167,3 +167,25 @@ def test_the_certificate_of_a_pseudonymised_worker_is_removed_and_the_claim_stay
         assert claim.invoice_file is not None
         assert not files.path_of(name).exists()
         assert verify() == []
+
+
+def test_a_certificate_another_claim_still_names_stays(app, make_journey):
+    group_certificate = pdf("groepscertificaat")
+    first, second = make_journey(), make_journey()
+    with app.app_context():
+        names = [
+            claims.submit(
+                j["staff"],
+                j["application"].id,
+                claim_input(invoice_number=f"F-{n}", certificate_pdf=group_certificate),
+            ).certificate_file
+            for n, j in enumerate((first, second))
+        ]
+        assert names[0] == names[1]
+        close_account(first["worker"].id, reason="verzoek")
+        clock.set_now(_years_later(clock.now(), 7) + DAY)
+        assert pseudonyms.pseudonymise_closed_accounts() == 1
+        assert files.path_of(names[0]).exists()  # the second worker's claim needs it
+        certificates = session.scalars(sa.select(Claim.certificate_file).order_by(Claim.id))
+        assert list(certificates) == [None, names[1]]
+        assert verify() == []

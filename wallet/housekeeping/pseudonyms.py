@@ -164,12 +164,18 @@ def _remove_certificates(db, user_id: int) -> set[str]:
     db.flush()
     if not names:
         return set()
-    # The same file content is stored once: keep what another claim still refers to.
+    # The same content is stored once (a group certificate may serve several claims): keep
+    # what another claim, or an earlier version of one, still names. The name is a SHA-256,
+    # so finding it in a version's JSON text is exact.
     still_used = set(
         db.scalars(sa.select(Claim.certificate_file).where(Claim.certificate_file.in_(names)))
     )
-    versions = db.scalars(sa.select(ClaimVersion.data))
-    still_used |= {data.get("certificate_file") for data in versions} & names
+    as_text = sa.cast(ClaimVersion.data, sa.Text)
+    still_used |= {
+        name
+        for name in names - still_used
+        if db.scalar(sa.select(sa.exists().where(as_text.contains(name, autoescape=True))))
+    }
     return names - still_used
 
 
