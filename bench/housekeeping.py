@@ -91,6 +91,7 @@ def main() -> None:
                 "batches": len(batches),
                 "longest_batch_ms": round(max(batches) * 1000, 1),
                 "median_batch_ms": round(sorted(batches)[len(batches) // 2] * 1000, 1),
+                "batch_ms_in_order": [round(b * 1000) for b in batches],
             },
             indent=2,
         )
