@@ -56,6 +56,26 @@ def _base() -> dict:
         # Days a provider has to answer an application before it expires and its hold is freed.
         "APPLICATION_RESPOND_DAYS": int(_env("APPLICATION_RESPOND_DAYS", "14")),
         "LOGIN_THROTTLE_MINUTES": 15,
+        # Housekeeping (wallet.housekeeping, docs/operations.md "Housekeeping"): how long rows
+        # that only served a moment are kept before the nightly job deletes them.
+        # An idempotency key answers retries of one write; clients retry within hours.
+        "IDEMPOTENCY_KEY_RETENTION_DAYS": int(_env("IDEMPOTENCY_KEY_RETENTION_DAYS", "30")),
+        # Failed logins throttle sign-ins for a day at most; kept longer to look into attacks.
+        "LOGIN_FAILURE_RETENTION_DAYS": int(_env("LOGIN_FAILURE_RETENTION_DAYS", "30")),
+        # A processed Stripe event refuses its replay; Stripe retries for 3 days at most and
+        # the signature is only accepted for 5 minutes, so 90 days is ample.
+        "WEBHOOK_EVENT_RETENTION_DAYS": int(_env("WEBHOOK_EVENT_RETENTION_DAYS", "90")),
+        # Sent e-mails stay readable on the outbox page (support questions) this long.
+        "OUTBOX_SENT_RETENTION_DAYS": int(_env("OUTBOX_SENT_RETENTION_DAYS", "90")),
+        # Verification, password and e-mail change links: deleted this long after they expired
+        # (used or not); an expired link opens nothing either way.
+        "LINK_RETENTION_DAYS": int(_env("LINK_RETENTION_DAYS", "30")),
+        # A closed account's personal data is pseudonymised this many years after closing:
+        # the Dutch fiscal retention of financial records (art. 52 AWR) is 7 years, and the
+        # claims and payouts name the worker they paid for.
+        "PERSONAL_DATA_RETENTION_YEARS": int(_env("PERSONAL_DATA_RETENTION_YEARS", "7")),
+        # Rows one DELETE removes at most, so a big table is never locked for long.
+        "HOUSEKEEPING_BATCH_SIZE": int(_env("HOUSEKEEPING_BATCH_SIZE", "5000")),
         # API tokens: valid 90 days unless their maker chooses otherwise, a year at most; their
         # last use is written at most once a minute.
         "API_TOKEN_DAYS": 90,

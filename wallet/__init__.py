@@ -154,12 +154,13 @@ def _register_cli(app: Flask) -> None:
     from wallet.demo.cli import demo_cli
     from wallet.funds.cli import funds_cli
     from wallet.grants.cli import grants_cli
+    from wallet.housekeeping.cli import housekeeping_cli
     from wallet.ledger.cli import ledger_cli
     from wallet.payments.cli import payouts_cli
     from wallet.reports.cli import reports_cli
     from wallet.scheduler.cli import jobs_cli, scheduler_cli
 
     commands = (db_cli, demo_cli, funds_cli, grants_cli, ledger_cli, jobs_cli, scheduler_cli,
-                catalogue_cli, payouts_cli, reports_cli)  # fmt: skip
+                catalogue_cli, payouts_cli, reports_cli, housekeeping_cli)  # fmt: skip
     for command in commands:
         app.cli.add_command(command)

@@ -71,6 +71,11 @@ class User(UserMixin, Base):
     blocked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     blocked_reason: Mapped[str | None] = mapped_column(sa.String(500))
     blocked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Closed at the owner's request or by an administrator (wallet.housekeeping.closing): the
+    # account is inactive for good. After the legal retention period its personal data is
+    # replaced by a pseudonym (wallet.housekeeping.pseudonyms), when `pseudonymised_at` is set.
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    pseudonymised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     provider: Mapped[Provider | None] = relationship()
     fund: Mapped[Fund | None] = relationship()
@@ -90,6 +95,11 @@ class User(UserMixin, Base):
     def blocked(self) -> bool:
         """True while a platform administrator has blocked the account."""
         return self.blocked_at is not None
+
+    @property
+    def closed(self) -> bool:
+        """True once the account is closed; it never opens again."""
+        return self.closed_at is not None
 
     def has_role(self, *roles: Role) -> bool:
         """True when the user holds one of `roles`."""

@@ -159,6 +159,8 @@ ACTIONS = {
     ("scheme", "close"): _l("Scheme closed"),
     ("scheme", "lottery_drawn"): _l("Lottery drawn"),
     ("user", "account_blocked"): _l("Account blocked"),
+    ("user", "account_closed"): _l("Account closed"),
+    ("user", "account_pseudonymised"): _l("Personal data replaced by a pseudonym"),
     ("user", "email_change_requested"): _l("Change of e-mail address asked"),
     ("user", "email_change_cancelled"): _l("Change of e-mail address taken back"),
     ("user", "email_change_refused"): _l("Change of e-mail address refused: the address is taken"),

@@ -98,6 +98,20 @@ def _expire_sessions() -> str:
     return f"{expire_sessions()} expired sessions deleted"
 
 
+def _housekeeping() -> str:
+    from wallet.housekeeping.services import sweep_all
+
+    counts = sweep_all()
+    details = ", ".join(f"{table} {count}" for table, count in counts.items())
+    return f"{sum(counts.values())} rows past their retention removed ({details})"
+
+
+def _pseudonymise() -> str:
+    from wallet.housekeeping.pseudonyms import pseudonymise_closed_accounts
+
+    return f"{pseudonymise_closed_accounts()} closed accounts pseudonymised"
+
+
 def _follow_up_reminders() -> str:
     from wallet.placements.followups import send_reminders
 
@@ -144,6 +158,12 @@ JOBS: dict[str, Job] = {
     "lapse-commitments": Job(_lapse_commitments, {"hour": 2, "minute": 40}, dt.timedelta(hours=1)),
     "follow-up-reminders": Job(
         _follow_up_reminders, {"hour": 7, "minute": 45}, dt.timedelta(hours=1)
+    ),
+    # Retention (wallet.housekeeping): short-lived rows at night, when little else runs,
+    # then the closed accounts past the retention of their personal data.
+    "housekeeping": Job(_housekeeping, {"hour": 1, "minute": 30}, dt.timedelta(hours=1)),
+    "pseudonymise-closed-accounts": Job(
+        _pseudonymise, {"hour": 1, "minute": 50}, dt.timedelta(hours=1)
     ),
     # The reports people open most, kept ahead (wallet.reports.served): the current views
     # every 10 minutes, everything once a week (a past period's figures are final). A first

@@ -45,6 +45,16 @@ class ReasonForm(FlaskForm):
     )
 
 
+class CloseForm(FlaskForm):
+    """Why an account is closed for good (the owner's request, a decision of the fund)."""
+
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("Kept in the audit trail, e.g. the date of the owner's request."),
+        validators=[DataRequired(REQUIRED), Length(max=500)],
+    )
+
+
 class OptionalReasonForm(FlaskForm):
     """A reason that may be left out (lifting a block)."""
 

@@ -1,5 +1,5 @@
 """Use cases of user administration by a platform administrator: find a user, block and
-unblock an account, end its sessions, reset its second factor, invite an administrator.
+unblock and close an account, end its sessions, reset its second factor, invite an administrator.
 
 Every action is taken by a platform administrator (Forbidden otherwise), never on their own
 account where it would lock them out, audited with its reason in the same unit of work that
@@ -26,6 +26,7 @@ from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wallet.funds.models import Fund
+from wallet.housekeeping.closing import close_account
 from wallet.passkeys.models import Passkey
 from wallet.sessions import services as sessions
 from wallet.twofactor.models import RecoveryCode, TotpFactor
@@ -158,6 +159,8 @@ def unblock_user(actor: User, user_id: int, reason: str | None = None) -> User:
     reason = _reason(reason, required=False)
     if not user.blocked:
         raise Conflict(_("This account is not blocked."))
+    if user.closed:
+        raise Conflict(_("This account is closed; it cannot be opened again."))
     with unit_of_work():
         before = {"active": False, "blocked_reason": user.blocked_reason}
         user.blocked_at = user.blocked_reason = user.blocked_by_id = None
@@ -166,6 +169,14 @@ def unblock_user(actor: User, user_id: int, reason: str | None = None) -> User:
                after={"active": True}, reason=reason)  # fmt: skip
         notices.notify(user, "account_unblocked")
     return user
+
+
+def close_user(actor: User, user_id: int, reason: str) -> User:
+    """Close an account for good, on its owner's request or by decision of the fund: no
+    sign-in ever again, every session ended; its personal data is pseudonymised after the
+    retention period (wallet.housekeeping)."""
+    user = _target(actor, user_id, _("You cannot close your own account."))
+    return close_account(user.id, reason=_reason(reason, required=True), actor_id=actor.id)
 
 
 def end_user_sessions(actor: User, user_id: int) -> int:

@@ -24,6 +24,7 @@ from wallet.twofactor.services import require_fresh_second_factor
 from wallet.useradmin import funds, services
 from wallet.useradmin.forms import (
     ROLE_LABELS,
+    CloseForm,
     FundForm,
     InviteForm,
     OptionalReasonForm,
@@ -98,6 +99,8 @@ ACTIONS = {
     "end-sessions": (None, lambda uid, _form: services.end_user_sessions(current_user, uid)),
     "reset-second-factor": (ReasonForm, lambda uid, form: services.reset_second_factor(
         current_user, uid, form.reason.data)),
+    "close": (CloseForm, lambda uid, form: services.close_user(current_user, uid,
+                                                               form.reason.data)),
 }  # fmt: skip
 
 
@@ -107,6 +110,8 @@ def _done_message(action: str, found, result) -> str:
                  name=found.name)  # fmt: skip
     if action == "unblock":
         return _("The account of %(name)s is open again.", name=found.name)
+    if action == "close":
+        return _("The account of %(name)s is closed and every session has ended.", name=found.name)
     if action == "end-sessions":
         return ngettext("%(num)d session of %(name)s has ended.",
                         "%(num)d sessions of %(name)s have ended.", result,
@@ -116,7 +121,8 @@ def _done_message(action: str, found, result) -> str:
 
 
 @bp.route(
-    "/users/<int:user_id>/<any(block, unblock, 'end-sessions', 'reset-second-factor'):action>",
+    "/users/<int:user_id>/"
+    "<any(block, unblock, close, 'end-sessions', 'reset-second-factor'):action>",
     methods=["GET", "POST"],
 )
 @admin_only
