@@ -5,7 +5,7 @@ personal data is replaced by a pseudonym (wallet.housekeeping.pseudonyms). Both 
 kept on the user; the index finds the closed accounts due without reading every user.
 
 Revision ID: 0037_housekeeping
-Revises: 0034_identity_gaps
+Revises: 0036_instances
 Create Date: 2026-12-02 10:40:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import wallet.core.db
 
 revision = "0037_housekeeping"
-down_revision = "0034_identity_gaps"
+down_revision = "0036_instances"
 branch_labels = None
 depends_on = None
 
