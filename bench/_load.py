@@ -117,12 +117,18 @@ def production_env(database_url: str, **extra: str) -> dict:
 
 
 def start_gunicorn(
-    app: str, port: int, workers: int, threads: int, env: dict, log
+    app: str, port: int, workers: int, threads: int, env: dict, log, connections: int = 1000
 ) -> subprocess.Popen:
-    """gunicorn with gthread workers on 127.0.0.1:port, serving `app` (module:callable)."""
+    """gunicorn with gthread workers on 127.0.0.1:port, serving `app` (module:callable).
+
+    `connections` is gunicorn's --worker-connections: the keep-alive clients one worker
+    takes at most. At its default (1000) the worker that accepts first keeps every client
+    of a rush and the others idle; ceil(clients / workers) spreads them over all workers.
+    """
     command = [
         sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+        "--worker-connections", str(connections),
         "--keep-alive", "30", "--backlog", "4096", "--log-level", "warning", app,
     ]  # fmt: skip
     return subprocess.Popen(command, cwd=ROOT / "bench" if app.startswith("bare") else ROOT,

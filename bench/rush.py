@@ -3,6 +3,7 @@
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/leerwallet_bench \
         .venv/bin/python bench/rush.py [--workers 250000] [--cap 35000] [--concurrency 256]
         [--app-workers 2] [--app-threads 4] [--instances 1|2] [--kill] [--bare-requests N]
+        [--worker-connections N]
 
 Makes N verified workers set-based (one argon2id hash at the shipped parameters, reused),
 a fund and a first-come scheme for `cap` grants of EUR 1,000, and one signed-in server
@@ -32,6 +33,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
+import math
 import os
 import secrets
 import signal
@@ -280,6 +282,16 @@ def report(label: str, run: Run, requests: int) -> None:
         print(f"  {label} {kind}: {text}", flush=True)
 
 
+def worker_connections(args) -> int:
+    """gunicorn's --worker-connections for the run: the clients spread over every worker of
+    every instance (--worker-connections 0: gunicorn's default of 1000)."""
+    if args.worker_connections == 0:
+        return 1000
+    if args.worker_connections is not None:
+        return args.worker_connections
+    return math.ceil(args.concurrency / (args.instances * args.app_workers))
+
+
 def rush(args, app, url: str, scheme_id: int, user_ids: list[int], seed: str) -> tuple:
     """The rush against the real app; returns the run and the largest worker RSS in MB."""
     requests = apply_requests(seed, scheme_id, user_ids)
@@ -291,7 +303,7 @@ def rush(args, app, url: str, scheme_id: int, user_ids: list[int], seed: str) ->
             for _ in range(args.instances):
                 port = free_port()
                 server = start_gunicorn("wsgi:app", port, args.app_workers, args.app_threads,
-                                        env, log)  # fmt: skip
+                                        env, log, worker_connections(args))  # fmt: skip
                 servers.append(server)
                 ports.append(port)
             for server, port in zip(servers, ports, strict=True):
@@ -351,7 +363,8 @@ def bare(args, url: str, count: int) -> Run:
     run = Run()
     port = free_port()
     with tempfile.TemporaryFile(mode="w+") as log:
-        server = start_gunicorn("bare:app", port, args.app_workers, args.app_threads, env, log)
+        server = start_gunicorn("bare:app", port, args.app_workers, args.app_threads, env, log,
+                                worker_connections(args))  # fmt: skip
         try:
             wait_healthy(port, server)
             asyncio.run(drive([port], requests, args.concurrency, run))
@@ -369,6 +382,9 @@ def main() -> None:
     parser.add_argument("--app-workers", type=int, default=2)
     parser.add_argument("--app-threads", type=int, default=4)
     parser.add_argument("--instances", type=int, default=1, choices=(1, 2))
+    parser.add_argument("--worker-connections", type=int, default=None,
+                        help="gunicorn --worker-connections (default: clients / workers; "
+                             "0: gunicorn's 1000)")  # fmt: skip
     parser.add_argument("--kill", action="store_true", help="SIGKILL one app worker mid-rush")
     parser.add_argument("--bare-requests", type=int, default=None,
                         help="requests to the bare app (default: min(workers, 50000))")  # fmt: skip
@@ -415,7 +431,8 @@ def main() -> None:
         f"overspend_cents={facts['overspend_cents']} rss_mb={peak_rss:.0f} "
         f"bare_rps={bare_rps:.0f} ratio={rush_rps / bare_rps:.2f} "
         f"workers={args.workers} cap={args.cap} errors={errors} instances={args.instances} "
-        f"app={args.app_workers}x{args.app_threads} kill={'yes' if args.kill else 'no'} "
+        f"app={args.app_workers}x{args.app_threads}/{worker_connections(args)} "
+        f"kill={'yes' if args.kill else 'no'} "
         f"load={load_average().replace(' ', '/')}"
     )
 

@@ -23,6 +23,11 @@ def _base() -> dict:
         # Connections per app process (PostgreSQL); mind the server's max_connections.
         "DATABASE_POOL_SIZE": int(_env("DATABASE_POOL_SIZE", "5")),
         "DATABASE_MAX_OVERFLOW": int(_env("DATABASE_MAX_OVERFLOW", "10")),
+        # A ping costs a round trip at every checkout (several per request). Off: a dropped
+        # connection fails one request, SQLAlchemy then replaces the whole pool; recycling
+        # keeps connections younger than firewalls' idle limits.
+        "DATABASE_POOL_PRE_PING": _env("DATABASE_POOL_PRE_PING", "0") == "1",
+        "DATABASE_POOL_RECYCLE_SECONDS": int(_env("DATABASE_POOL_RECYCLE_SECONDS", "1800")),
         "SECRET_KEY": _env("SECRET_KEY"),
         "STRIPE_SECRET_KEY": _env("STRIPE_SECRET_KEY"),
         "STRIPE_PUBLISHABLE_KEY": _env("STRIPE_PUBLISHABLE_KEY"),
@@ -51,6 +56,8 @@ def _base() -> dict:
         # lasts before the turn passes on. Tickets live where sessions do.
         "WAITING_ROOM_RATE": int(_env("WAITING_ROOM_RATE", "50")),
         "WAITING_ROOM_ADMISSION_MINUTES": int(_env("WAITING_ROOM_ADMISSION_MINUTES", "10")),
+        # The apply form's gate reads a scheme's room at most this often per process.
+        "WAITING_ROOM_GATE_CACHE_SECONDS": float(_env("WAITING_ROOM_GATE_CACHE_SECONDS", "2")),
         "WTF_CSRF_TIME_LIMIT": None,
         "LOGIN_THROTTLE_ATTEMPTS": 5,
         # Days a provider has to answer an application before it expires and its hold is freed.
@@ -205,6 +212,8 @@ def testing() -> dict:
         # The suite signs in hundreds of times from 127.0.0.1: limits are off, and the tests
         # of the limits (tests/ratelimits) build apps with them on, on memory and on Redis.
         RATELIMIT_ENABLED=False,
+        # Tests move the clock and change rooms between requests: the gate reads afresh.
+        WAITING_ROOM_GATE_CACHE_SECONDS=0,
         # Quiet unless something is wrong; tests/ops turn the level up to read the lines.
         LOG_LEVEL=_env("LOG_LEVEL", "WARNING"),
     )

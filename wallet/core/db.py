@@ -86,7 +86,8 @@ def init_app(app: Flask) -> None:
     options = {}
     if not url.startswith("sqlite"):
         options = {
-            "pool_pre_ping": True,
+            "pool_pre_ping": app.config.get("DATABASE_POOL_PRE_PING", False),
+            "pool_recycle": app.config.get("DATABASE_POOL_RECYCLE_SECONDS", 1800),
             "pool_size": app.config.get("DATABASE_POOL_SIZE", 5),
             "max_overflow": app.config.get("DATABASE_MAX_OVERFLOW", 10),
         }

@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from flask import has_request_context
 from flask import request as http_request
 from flask_babel import gettext as _
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wallet.core import clock
@@ -130,31 +132,49 @@ def earlier_outcome(scope: str, key: str | None, request: Mapping) -> Outcome | 
     return _replay(found, digest)
 
 
+def _claim_key(scope: str, key: str, digest: str) -> int | None:
+    """Record (scope, key) in the current transaction with one INSERT ... ON CONFLICT DO
+    NOTHING RETURNING; its row id, or None when the key is taken. A concurrent first use
+    of the key makes this wait (unique index) until that transaction ends."""
+    table = IdempotencyKey.__table__
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgres_insert
+    statement = (
+        insert(table)
+        .values(scope=scope, key=key, request_hash=digest, created_at=clock.now())
+        .on_conflict_do_nothing(index_elements=["scope", "key"])
+        .returning(table.c.id)
+    )
+    return session.execute(statement).scalar()
+
+
+def _record_result(row_id: int, result_id: int | None) -> None:
+    if result_id is not None:
+        table = IdempotencyKey.__table__
+        session.execute(sa.update(table).where(table.c.id == row_id).values(result_id=result_id))
+
+
 def run_once(
     scope: str, key: str | None, request: Mapping, perform: Callable[[], int | None]
 ) -> Outcome:
     """Run `perform` (which returns the id of what it made, or None) once per (scope, key).
 
-    Opens and commits its own unit of work; call it from a view, job or CLI command.
+    Opens and commits its own unit of work; call it from a view, job or CLI command. The
+    first use of a key costs one INSERT (and one UPDATE for the result id); a replay one
+    INSERT that does nothing and one SELECT.
     """
     require_no_unit_of_work("run_once")
     if key is None:
         with unit_of_work():
             return Outcome(perform(), replayed=False)
     digest = _digest(key, request)
+    with unit_of_work():
+        row_id = _claim_key(scope, key, digest)
+        if row_id is not None:
+            result_id = perform()
+            _record_result(row_id, result_id)
+            return Outcome(result_id, replayed=False)
+    # Taken: by an earlier request, or by a concurrent one that has committed meanwhile.
     found = _existing(scope, key)
-    if found is not None:
-        return _replay(found, digest)
-    try:
-        with unit_of_work() as db:
-            row = IdempotencyKey(scope=scope, key=key, request_hash=digest, created_at=clock.now())
-            db.add(row)
-            db.flush()
-            row.result_id = perform()
-    except sa.exc.IntegrityError:
-        # Someone else committed this key first; their result is the result.
-        found = _existing(scope, key)
-        if found is None:
-            raise
-        return _replay(found, digest)
-    return Outcome(row.result_id, replayed=False)
+    if found is None:  # removed in between (retention): the key is free again
+        return run_once(scope, key, request, perform)
+    return _replay(found, digest)

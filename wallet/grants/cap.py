@@ -20,9 +20,10 @@ class SchemeCapReached(Conflict):
     code = "scheme-cap-reached"
 
 
-def claim_cap(scheme_id: int, cents: int) -> None:
-    """Count `cents` against the scheme's total cap, atomically; SchemeCapReached if full."""
-    result = session.execute(
+def cap_claim(scheme_id: int, cents: int) -> sa.Update:
+    """The guarded UPDATE that counts `cents` against the scheme's total cap (no row hit:
+    the cap is used up), for a caller that runs it with the fund's debit (ledger.move)."""
+    return (
         sa.update(schemes_table)
         .where(
             schemes_table.c.id == scheme_id,
@@ -33,6 +34,11 @@ def claim_cap(scheme_id: int, cents: int) -> None:
         )
         .values(committed_cents=schemes_table.c.committed_cents + cents)
     )
+
+
+def claim_cap(scheme_id: int, cents: int) -> None:
+    """Count `cents` against the scheme's total cap, atomically; SchemeCapReached if full."""
+    result = session.execute(cap_claim(scheme_id, cents))
     if result.rowcount != 1:
         raise SchemeCapReached(_("The budget of this scheme has been used up."))
 

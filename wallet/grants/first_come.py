@@ -7,9 +7,10 @@ What `services.apply_for_grant` decides, with the same answers, in a few stateme
   the worker applied already and whether their account is under review;
 * the scheme's rules compiled once per version of the rules (cached on their stored text);
 * the guard-and-grant as Core statements without ORM objects: the grant's ledger account,
-  the grant, the application and the audit event, then the guarded UPDATE of the scheme's
-  committed amount and the ledger transfer from the pot (scheme row, then pot: the lock order
-  of the slow path), all in the caller's one unit of work;
+  the grant, the application, the audit event and the ledger transaction, then the guarded
+  UPDATE of the scheme's committed amount with the debit of the pot (scheme row, then pot:
+  the lock order of the slow path; one statement on PostgreSQL), all in the caller's one
+  unit of work;
 * a sold-out scheme answered without a write, a lock or a transaction: the facts query reads
   the scheme's committed amount and cap as committed (MVCC: readers never wait for the
   writers of that hot row), which is right in every process at once and follows a raised
@@ -34,7 +35,7 @@ from wallet.core.db import session
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.funds.models import Fund, FundStatus
 from wallet.funds.services import FundClosed
-from wallet.grants.cap import SchemeCapReached, claim_cap
+from wallet.grants.cap import SchemeCapReached, cap_claim
 from wallet.grants.models import (
     Grant,
     GrantSource,
@@ -234,11 +235,14 @@ def grant_first_come(facts: ApplyFacts) -> tuple[int, int]:
         after={"scheme": scheme_id, "worker": user_id, "cents": cents,
                "source": GrantSource.FIRST_COME.value},
     ))  # fmt: skip
-    # The hot rows last, so they stay locked only for the transfer and the commit.
-    claim_cap(scheme_id, cents)
-    ledger.move(facts.pot_account_id, account_id, cents, kind="grant",
-                description=f"Budget {facts.name}", reference=f"grant:{grant_id}",
-                actor_id=user_id)  # fmt: skip
+    # The hot rows (the scheme's cap, then the fund's pot) last and in one statement on
+    # PostgreSQL, so they stay locked only for that statement and the commit.
+    try:
+        ledger.move(facts.pot_account_id, account_id, cents, kind="grant",
+                    description=f"Budget {facts.name}", reference=f"grant:{grant_id}",
+                    actor_id=user_id, guard=cap_claim(scheme_id, cents))  # fmt: skip
+    except ledger.GuardMissed:
+        raise _cap_reached() from None
     return application_id, grant_id
 
 

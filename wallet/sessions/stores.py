@@ -69,7 +69,9 @@ class DatabaseStore:
     on SQLite they share the request's transaction instead of waiting for its lock."""
 
     def load(self, key: str, now: dt.datetime) -> SessionRecord | None:
-        row = db_session.get(StoredSession, key)
+        # A Core row, not an ORM object: every request does this, and nothing changes it.
+        table = StoredSession.__table__
+        row = db_session.execute(sa.select(table).where(table.c.id == key)).first()
         if row is None:
             return None
         if row.expires_at <= now:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -97,10 +98,32 @@ def _room(scheme_id: int) -> Room | None:
     )
 
 
+def _gate_room(scheme_id: int) -> Room | None:
+    """The room as the gate sees it: read at most once per WAITING_ROOM_GATE_CACHE_SECONDS
+    per process, so the apply form in a rush does not read the scheme row twice a request.
+    A room set, moved or sold out reaches the gate that much later; the waiting page and
+    the apply itself always read afresh."""
+    seconds = current_app.config.get("WAITING_ROOM_GATE_CACHE_SECONDS", 0)
+    if not seconds:
+        return _room(scheme_id)
+    cache = current_app.extensions.setdefault("waiting_room_gate_cache", {})
+    found = cache.get(scheme_id)
+    moment = time.monotonic()
+    if found is not None and found[0] > moment:
+        return found[1]
+    room = _room(scheme_id)
+    cache[scheme_id] = (moment + seconds, room)
+    return room
+
+
+def _forget_gate_room(scheme_id: int) -> None:
+    current_app.extensions.get("waiting_room_gate_cache", {}).pop(scheme_id, None)
+
+
 def must_wait(scheme_id: int, user_id: int) -> bool:
     """The gate of the apply form: True when this person must queue first (they get a
     ticket on the way, so an apply press counts as arriving)."""
-    room = _room(scheme_id)
+    room = _gate_room(scheme_id)
     now = clock.now()
     if room is None or not room.gates(now):
         return False
@@ -286,6 +309,7 @@ def set_waiting_room(scheme_id: int, settings: RoomSettings, *, actor_id: int | 
         session.flush()
         record("scheme", scheme_id, "waiting_room_set", actor_id=actor_id,
                before=before, after=_as_dict(room))  # fmt: skip
+    _forget_gate_room(scheme_id)
 
 
 def remove_waiting_room(scheme_id: int, *, actor_id: int | None) -> bool:
@@ -299,4 +323,5 @@ def remove_waiting_room(scheme_id: int, *, actor_id: int | None) -> bool:
         session.delete(room)
         record("scheme", scheme_id, "waiting_room_removed", actor_id=actor_id, before=before)
     store().clear(scheme_id)  # Redis keeps tickets of its own
+    _forget_gate_room(scheme_id)
     return True
