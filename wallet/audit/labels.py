@@ -292,10 +292,12 @@ VALUES = {
 }
 
 
-def subject_label(subject_type: str, subject_id: int) -> str:
-    """ "Scheme 3": which object an event is about."""
-    name = SUBJECT.get(subject_type)
-    return f"{name if name else humanise(subject_type)} {subject_id}"
+def subject_label(subject_type: str, subject_id: int, name: str | None = None) -> str:
+    """ "Scheme: Scholingsbudget Twente" (or "Scheme 3" when it has no name): which object an
+    event is about."""
+    kind = SUBJECT.get(subject_type)
+    kind = kind if kind else humanise(subject_type)
+    return f"{kind}: {name}" if name else f"{kind} {subject_id}"
 
 
 def has_label(subject_type: str, action: str) -> bool:
