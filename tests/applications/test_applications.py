@@ -56,6 +56,35 @@ def test_applying_holds_the_plan_and_cancelling_releases_it(app_ctx, setting):
     assert verify() == []
 
 
+def _last_update(app_ctx) -> str:
+    from wallet.notifications.models import OutboxMessage
+
+    query = sa.select(OutboxMessage.body).where(OutboxMessage.topic == "application_status")
+    return app_ctx.scalar(query.order_by(OutboxMessage.id.desc()).limit(1))
+
+
+def test_the_worker_hears_the_budget_is_free_again_only_when_a_hold_was_released(app_ctx, setting):
+    from wallet.ledger.services import expire_hold
+
+    setting["worker"].preferred_language = "en"
+    app_ctx.commit()
+    application = _apply(setting)
+    services.decide(application.id, "cancel", actor=setting["worker"])
+    said = _last_update(app_ctx)
+    assert "has been cancelled. The reserved budget is available again." in said
+
+    second = _apply(setting)
+    with unit_of_work():  # its hold ran out first: nothing is reserved any more
+        for hold_id in app_ctx.scalars(sa.select(Hold.id).where(
+                Hold.status == HoldStatus.PENDING)):  # fmt: skip
+            expire_hold(hold_id)
+    services.decide(second.id, "cancel", actor=setting["worker"])
+    said = _last_update(app_ctx)
+    assert "has been cancelled." in said
+    assert "available again" not in said
+    assert verify() == []
+
+
 def test_a_wrong_password_or_a_changed_plan_spends_nothing(app_ctx, setting):
     with pytest.raises(ValidationFailed):
         _apply(setting, password="not my password")

@@ -231,3 +231,44 @@ def test_no_cell_of_the_audit_export_runs_as_a_formula(app, client, login, make_
     row = _csv_rows(client.get("/audit.csv"))[1]
     assert row[4] == "'" + start + "SUM(1)"
     assert row[7] == "'" + start + 'HYPERLINK("x")'
+
+
+def test_the_subject_column_names_the_scheme_fund_and_claim(app, client, login, trail):
+    from wallet.funds.models import Fund
+    from wallet.schemes.models import Scheme
+
+    with app.app_context():
+        fund_name = session.get(Fund, trail.fund_a.id).name
+        scheme_names = list(session.scalars(sa.select(Scheme.name)
+                                            .where(Scheme.fund_id == trail.fund_a.id)))  # fmt: skip
+    login(client, trail.admin)
+    page = client.get("/audit").text
+    assert f"Fund: {fund_name}" in page
+    assert any(f"Scheme: {name}" in page for name in scheme_names)
+    assert "Claim: D-TEST-1" in page
+    assert "Scheme 1<" not in page
+    assert "Claim 1<" not in page
+
+
+def test_the_names_of_a_page_take_one_query_per_subject_type(app, trail):
+    from wallet.audit.names import subject_names
+
+    with app.app_context():
+        events = session.execute(sa.select(AuditEvent.subject_type, AuditEvent.subject_id)).all()
+        subjects = [tuple(event) for event in events] + [("claim", 999_999), ("placement", 1)]
+        types = {t for t, _id in subjects if t not in ("placement",)}
+        statements = []
+        engine = session.get_bind()
+
+        def count(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            names = subject_names(subjects, "en")
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == len(types)
+    assert names[("claim", trail.claim_ids[1])] == "D-TEST-2"
+    assert ("claim", 999_999) not in names  # gone or never there: its number is shown
+    assert ("placement", 1) not in names

@@ -171,3 +171,12 @@ def test_an_unknown_action_and_key_are_humanised_not_shown_as_codes(app):
         assert labels.action_label("fund", "renamed_twice") == "Renamed twice"
         (line,) = labels.details(None, {"odd_key": "x"})
     assert (line.label, line.text) == ("Odd key", "x")
+
+
+def test_a_claims_or_batchs_amount_in_cents_reads_as_money(app):
+    with app.test_request_context(), force_locale("en"):
+        lines = labels.details(None, {"amount": 440_000, "offset": 0, "claims": 2})
+        texts = [f"{line.label}: {line.text}" for line in lines]
+    assert texts[0].endswith("4,400.00")
+    assert texts[1].endswith("0.00")
+    assert texts[2].endswith(": 2")

@@ -128,6 +128,8 @@ def test_worker_applies_provider_claims_administrator_approves(
         page.get_by_role("link", name="SEPA-bestand downloaden (pain.001.001.09)").click()
     assert b"<EndToEndId>DC-" in Path(download.value.path()).read_bytes()
     page.get_by_role("button", name="Betaald aan").click()
+    check_page(page, "claim-journey-12-confirm")  # the confirmation step
+    page.get_by_role("button", name="Ja, ").click()
     expect(page.locator("main")).to_contain_text("Betaald")
     check_page(page, "claim-journey-12")
     with app.app_context():

@@ -107,6 +107,7 @@ def test_from_the_brokers_visit_to_the_employers_payout_and_follow_up(
         page.get_by_role("link", name="SEPA-bestand downloaden (pain.001.001.09)").click()
     assert b"<EndToEndId>WD-" in Path(download.value.path()).read_bytes()
     page.get_by_role("button", name="Betaald aan").click()
+    page.get_by_role("button", name="Ja, ").click()  # the confirmation step
     expect(page.locator("main")).to_contain_text("Betaald")
     check_page(page, "j08-batch-paid")
     _out(page)

@@ -63,12 +63,15 @@ def test_a_fund_administrator_releases_and_cancels_held_budgets(
     card.get_by_label("Vrijgeven: de werkende mag het budget besteden").check()
     card.get_by_label("Reden").fill("Gebeld: twee verschillende mensen")
     card.get_by_role("button", name="Beslissen").click()
+    check_page(page, "held-budgets-confirm")  # the confirmation step
+    page.get_by_role("button", name="Ja, geef het budget vrij").click()
     expect(page.get_by_role("status").first).to_contain_text("Het budget is vrijgegeven")
 
     card = page.get_by_role("region", name="Els Bos")
     card.get_by_label("Intrekken: het budget gaat terug naar het fonds").check()
     card.get_by_label("Reden").fill("Dezelfde persoon als het eerste account")
     card.get_by_role("button", name="Beslissen").click()
+    page.get_by_role("button", name="Ja, trek het budget in").click()  # the confirmation step
     expect(page.get_by_role("status").first).to_contain_text("ingetrokken en terug in het fonds")
     expect(main).to_contain_text("Er worden geen budgetten vastgehouden")
     check_page(page, "held-budgets-empty")

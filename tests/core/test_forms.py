@@ -146,6 +146,7 @@ def _payout(step):
             batches.submit_batch(batch.id, fund_id, actor=None)
             item_id = batch.items[0].id
         fields = {"reason": "Rekening opgeheven"} if step == "failed" else {}
+        fields["confirm"] = "1"
         return admin, f"/fund/payouts/items/{item_id}/{step}", fields
 
     return case
@@ -185,7 +186,7 @@ def _claw_back(f):
     with f.app.app_context():
         claim = claims.submit(journey["staff"], journey["application"].id, claim_input())
         claims.review(claim.id, "approve", actor=journey["admins"][0])
-    fields = {"reason": "Cursus niet gegeven"}
+    fields = {"reason": "Cursus niet gegeven", "confirm": "1"}
     return journey["admins"][1], f"/claims/{claim.id}/claw_back", fields
 
 

@@ -162,8 +162,16 @@ def test_staff_are_sent_to_the_password(app, client, make_staff, login, origin):
 def test_a_removed_passkey_is_gone(client, db, make_worker, login, origin):
     worker = make_worker()
     login(client, worker)
-    _add(client, SoftAuthenticator(), origin)
+    authenticator = SoftAuthenticator()
+    _add(client, authenticator, origin)
     passkey_id = db.scalar(sa.select(Passkey.id))
+    # The passkey is the worker's factor: removing it asks for it first (a step-up).
+    asked = client.post(f"/account/passkeys/{passkey_id}/remove")
+    assert asked.headers["Location"].startswith("/account/second-factor/confirm")
+    assert db.scalar(sa.select(sa.func.count()).select_from(Passkey)) == 1
+    options = client.post("/second-factor/passkey/options").get_json()
+    given = authenticator.get(options, origin=origin)
+    client.post("/second-factor/passkey", data={"credential": given, "next": "/account/passkeys"})
     answer = client.post(f"/account/passkeys/{passkey_id}/remove")
     assert answer.status_code == 302
     assert "De passkey &#39;Telefoon&#39; is verwijderd." in client.get("/account/passkeys").text

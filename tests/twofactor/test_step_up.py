@@ -173,3 +173,54 @@ def test_a_worker_confirms_a_large_spend_with_a_fresh_factor(
     monkeypatch.setitem(app.config, "STEP_UP_SPEND_CENTS", 120_000)
     assert client.post(url, data=form).headers["Location"] == "/applications"
     assert db.scalar(sa.select(sa.func.count()).select_from(Application)) == 1
+
+
+def test_a_worker_whose_only_factor_is_a_passkey_steps_up_with_it(
+    app, client, db, page_setting, login
+):
+    from tests.passkeys.authenticator import SoftAuthenticator
+    from wallet.applications.models import Application
+    from wallet.passkeys.ceremony import relying_party
+
+    with app.app_context():
+        origin = relying_party().origin
+    worker = page_setting["worker"]
+    url = f"/applications/new?run={page_setting['run_id']}"
+    login(client, worker)
+    passkey = SoftAuthenticator()
+    answer = passkey.create(client.post("/account/passkeys/options").get_json(), origin=origin)
+    added = client.post(
+        "/account/passkeys", data={"name": "Telefoon", "credential": answer, "password": PASSWORD}
+    )
+    assert added.status_code == 302
+    _later(6)
+    form = {"password": PASSWORD, "expected_copay": "120000"}  # the budget pays € 1.200
+    asked = client.post(url, data=form, headers={"Referer": f"http://localhost{url}"})
+    assert asked.headers["Location"] == f"{STEP_UP}?next={quote(url, safe='/?')}"
+    assert db.scalar(sa.select(sa.func.count()).select_from(Application)) == 0
+    # The step-up page offers the passkey, not an app the worker does not have.
+    page = client.get(f"{STEP_UP}?next={quote(url)}")
+    assert page.status_code == 200
+    assert "/second-factor/passkey" in page.text
+    assert 'id="code"' not in page.text
+    # Another device's passkey is refused; their own counts from now.
+    options = client.post("/second-factor/passkey/options").get_json()
+    stranger = SoftAuthenticator().get(options, origin=origin)
+    refused = client.post("/second-factor/passkey", data={"credential": stranger, "next": url})
+    assert refused.headers["Location"].startswith(STEP_UP)
+    options = client.post("/second-factor/passkey/options").get_json()
+    own = passkey.get(options, origin=origin)
+    back = client.post("/second-factor/passkey", data={"credential": own, "next": url})
+    assert back.headers["Location"] == url
+    assert client.post(url, data=form).headers["Location"] == "/applications"
+    assert db.scalar(sa.select(sa.func.count()).select_from(Application)) == 1
+
+
+def test_a_worker_without_any_factor_is_not_asked(app, client, db, page_setting, login):
+    from wallet.applications.models import Application
+
+    login(client, page_setting["worker"])
+    url = f"/applications/new?run={page_setting['run_id']}"
+    form = {"password": PASSWORD, "expected_copay": "120000"}
+    assert client.post(url, data=form).headers["Location"] == "/applications"
+    assert db.scalar(sa.select(sa.func.count()).select_from(Application)) == 1

@@ -188,8 +188,13 @@ def test_the_fund_decides_on_its_hold_queue_page(
     refused = client.post(f"/fund/held-budgets/{hold.id}", data={"decision": "cancelled"})
     assert refused.status_code == 303
     assert _grant_of(db, newer.id).status == GrantStatus.HELD
-    done = client.post(f"/fund/held-budgets/{hold.id}",
-                       data={"decision": "cancelled", "reason": "Same person"})  # fmt: skip
+    asked = client.post(f"/fund/held-budgets/{hold.id}",
+                        data={"decision": "cancelled", "reason": "Same person"})  # fmt: skip
+    assert asked.status_code == 200
+    assert 'name="confirm" value="1"' in asked.text
+    assert _grant_of(db, newer.id).status == GrantStatus.HELD
+    decided = {"decision": "cancelled", "reason": "Same person", "confirm": "1"}
+    done = client.post(f"/fund/held-budgets/{hold.id}", data=decided)
     assert done.status_code == 303
     assert _grant_of(db, newer.id).status == GrantStatus.CANCELLED
     assert "hold-" not in client.get("/fund/held-budgets").text

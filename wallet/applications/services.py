@@ -288,14 +288,13 @@ def move(
     )  # fmt: skip
     if result.rowcount != 1:
         raise Conflict(_("The application changed meanwhile. Please look again."))
-    if action in RELEASES_HOLDS:
-        _release_holds(application)
+    released = _release_holds(application) if action in RELEASES_HOLDS else False
     record("application", application.id, action, actor_id=actor_id, before={"status": before},
            after={"status": target.value}, reason=reason.strip() or None)  # fmt: skip
     if action in APPLICATION_UPDATES:
         notify(application.user, "application_status", reference=application.reference,
                course=application.run.course.title_nl, action=action,
-               reason=reason.strip() or None)  # fmt: skip
+               budget_released=released, reason=reason.strip() or None)  # fmt: skip
     session.expire(application)
 
 
@@ -333,13 +332,15 @@ def _require_cancel_after_start(application: Application) -> None:
                          "cancelled now."))  # fmt: skip
 
 
-def _release_holds(application: Application) -> None:
+def _release_holds(application: Application) -> bool:
+    """Void the application's pending holds; whether there was any budget to release."""
     hold_ids = [part.hold_id for part in application.parts]
     pending = session.scalars(
         sa.select(Hold.id).where(Hold.id.in_(hold_ids), Hold.status == HoldStatus.PENDING)
     ).all()
     for hold_id in pending:
         ledger.void_hold(hold_id)
+    return bool(pending)
 
 
 def expire_unanswered(now: dt.datetime | None = None) -> int:

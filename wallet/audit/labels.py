@@ -294,10 +294,12 @@ VALUES = {
 }
 
 
-def subject_label(subject_type: str, subject_id: int) -> str:
-    """ "Scheme 3": which object an event is about."""
-    name = SUBJECT.get(subject_type)
-    return f"{name if name else humanise(subject_type)} {subject_id}"
+def subject_label(subject_type: str, subject_id: int, name: str | None = None) -> str:
+    """ "Scheme: Scholingsbudget Twente" (or "Scheme 3" when it has no name): which object an
+    event is about."""
+    kind = SUBJECT.get(subject_type)
+    kind = kind if kind else humanise(subject_type)
+    return f"{kind}: {name}" if name else f"{kind} {subject_id}"
 
 
 def has_label(subject_type: str, action: str) -> bool:
@@ -331,20 +333,24 @@ def state_label(value) -> str:
     return str(label) if label else humanise(value)
 
 
+# Keys whose integer values are cents although their names do not say so (claims, batches).
+MONEY_KEYS = frozenset({"amount", "offset"})
+
+
 def value_text(key: str, value) -> str:
     """One detail value as a person reads it: money as money, states as words."""
     if value is None:
         return "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    if key.endswith("cents") and isinstance(value, int):
+    if (key.endswith("cents") or key in MONEY_KEYS) and isinstance(value, int):
         return money(value)
     if key in STATE_KEYS:
         return state_label(value)
     if isinstance(value, dict):
         return "; ".join(f"{detail_label(k)}: {value_text(k, v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
-        return ", ".join(value_text(key, v) for v in value)
+        return ", ".join(value_text(key, v) for v in value) or "—"
     code = str(value).rsplit(".", 1)[-1].lower()  # an enum printed as "SchemeKind.X" too
     if code in VALUES.get(key, {}):
         return str(VALUES[key][code])

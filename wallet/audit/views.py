@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 
 from flask import Blueprint, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,6 +18,7 @@ from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
 from wallet.audit import labels, services
 from wallet.audit.labels import SUBJECTS
+from wallet.audit.names import subject_names
 from wallet.audit.services import AMSTERDAM, EventFilter
 from wallet.core.csvfiles import csv_download, csv_lines
 from wallet.core.forms import choices, page_arg
@@ -93,10 +95,12 @@ def index():
     form, wanted = _filter_form()
     page = page_arg()
     rows, total = services.find_events(wanted, page, PER_PAGE)
+    names = subject_names(((event.subject_type, event.subject_id) for event, _email in rows),
+                          str(get_locale()))  # fmt: skip
     args = {name: request.args[name] for name in FILTER_FIELDS if request.args.get(name)}
     return render_template("audit/index.html", form=form, rows=rows, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), args=args,
-                           subjects=SUBJECTS, labels=labels)  # fmt: skip
+                           subjects=SUBJECTS, labels=labels, names=names)  # fmt: skip
 
 
 @bp.get("/audit.csv")

@@ -21,12 +21,12 @@ from wallet.applications import services as applications
 from wallet.audit.services import history
 from wallet.claims import files, services
 from wallet.claims.labels import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
-from wallet.claims.models import ClaimKind
+from wallet.claims.models import TRANSITIONS, ClaimKind
 from wallet.claims.queue import QueueFilter, review_queue
 from wallet.core import clock
 from wallet.core.confirm import confirmation_page, confirmed
 from wallet.core.db import session
-from wallet.core.errors import DomainError, ValidationFailed
+from wallet.core.errors import Conflict, DomainError, ValidationFailed
 from wallet.core.forms import MoneyField, page_arg, replayed, show_errors, submit_once
 from wallet.core.money import Money, MoneyError
 from wallet.core.templating import money
@@ -245,8 +245,14 @@ def decide(claim_id: int, action: str):
     reason = (form.reason.data or "").strip()
     # Only a fund administrator decides; a rejection without a reason is refused below.
     asks = current_user.role == Role.FUND_ADMIN and (action == "approve" or reason)
-    if action in {"approve", "reject"} and asks and not confirmed():
+    # A clawback without a reason is refused below too; closing asks whoever may close.
+    asks_too = (action == "claw_back" and reason and current_user.role == Role.FUND_ADMIN) or (
+        action == "close"
+    )
+    if ((action in {"approve", "reject"} and asks) or asks_too) and not confirmed():
         try:
+            if action in {"claw_back", "close"}:
+                return _confirm_ending(claim_id, action, reason)
             return _confirm_decision(claim_id, action, reason)
         except DomainError as error:
             flash(error.detail, "error")
@@ -320,6 +326,49 @@ def _confirm_decision(claim_id: int, action: str, reason: str) -> str:
     return confirmation_page(title=title, facts=facts, consequences=consequences, button=button,
                              back_url=url_for("claims.show", claim_id=claim_id),
                              back_text=_("No, back to the claim"))  # fmt: skip
+
+
+def _confirm_ending(claim_id: int, action: str, reason: str) -> str:
+    """The second step before a claim is clawed back or closed unpaid."""
+    from wallet.providers.models import Provider
+
+    claim = services.visible_claim(claim_id, current_user)
+    if (claim.status, action) not in TRANSITIONS:
+        raise Conflict(_("This is not possible for a claim that is %(status)s.",
+                         status=STATUS_LABELS[claim.status.value]))  # fmt: skip
+    provider = session.get(Provider, claim.provider_id)
+    amount = money(claim.amount_cents)
+    facts = [
+        (_("Claim"), claim.reference),
+        (_("Training provider"), provider.name),
+        (_("Course"), claim.application.run.course.title(str(get_locale()))),
+        (_("Amount"), amount),
+    ]
+    if action == "claw_back":
+        facts.append((_("Reason for the clawback"), reason))
+        consequences = [
+            _(
+                "%(amount)s goes back to the fund; when it was paid already, %(provider)s owes "
+                "it to the fund and later payouts to them are lowered by it.",
+                amount=amount,
+                provider=provider.name,
+            ),
+            _("%(provider)s sees your reason.", provider=provider.name),
+        ]
+        title = _("Claw back the claim %(reference)s?", reference=claim.reference)
+        button = _("Yes, claw back %(reference)s", reference=claim.reference)
+    else:
+        consequences = [
+            _("The claim is closed without payment and cannot be corrected or sent again."),
+        ]
+        if claim.kind == ClaimKind.FINAL:
+            consequences.append(_("What was reserved for the course and not paid goes back to "
+                                  "the worker's budgets."))  # fmt: skip
+        title = _("Close the claim %(reference)s unpaid?", reference=claim.reference)
+        button = _("Yes, close %(reference)s unpaid", reference=claim.reference)
+    return confirmation_page(title=title, facts=facts, consequences=consequences, button=button,
+                             back_url=url_for("claims.show", claim_id=claim_id),
+                             back_text=_("No, back to the claim"), danger=True)  # fmt: skip
 
 
 @bp.get("/claims/<int:claim_id>/files/<kind>")

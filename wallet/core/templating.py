@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
+from markupsafe import Markup
 
 from wallet.core.forms import once_key_input
 from wallet.core.money import Money
@@ -44,11 +45,18 @@ def municipality_name(code: str) -> str:
     return found.name if found else code
 
 
+def unbroken(value: str | None) -> Markup:
+    """A reference such as DC-2027-0000003 kept on one line: in a heading on a phone it
+    would otherwise break at one of its hyphens."""
+    return Markup('<span class="lw-nowrap">%s</span>') % (value or "")
+
+
 def init_app(app: Flask) -> None:
     """Register the filters."""
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["date"] = date
+    app.jinja_env.filters["unbroken"] = unbroken
     app.jinja_env.filters["last_day"] = last_day
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "nl")
     app.jinja_env.globals["municipality_name"] = municipality_name

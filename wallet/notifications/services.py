@@ -138,18 +138,21 @@ TOPICS: dict[str, tuple[str, str]] = {
 # application_status: the worker's application moved by `action`.
 APPLICATION_UPDATES: dict[str, str] = {
     "confirm": N_("the training provider has accepted your application."),
-    "reject": N_("the training provider has rejected your application. The reserved budget "
-                 "is available again."),
-    "cancel": N_("the application has been cancelled. The reserved budget is available again."),
+    "reject": N_("the training provider has rejected your application."),
+    "cancel": N_("the application has been cancelled."),
     "expire": N_("the training provider did not answer in time, so the application has "
-                 "expired. The reserved budget is available again."),
+                 "expired."),
     "record_copayment": N_("the training provider has received your own contribution. Your "
                            "place is confirmed."),
     "start": N_("your course has started. Good luck!"),
     "complete": N_("the training provider has recorded that you completed the course."),
-    "close": N_("the application has been closed without payment. The rest of the reserved "
-                "budget is available again."),
+    "close": N_("the application has been closed without payment."),
 }  # fmt: skip
+
+# Said after the update only when budget was actually held and is now released
+# (`budget_released=True`): an application paid fully by the worker reserved nothing.
+BUDGET_RELEASED = N_("The reserved budget is available again.")
+BUDGET_REST_RELEASED = N_("The rest of the reserved budget is available again.")
 
 # claim_decided: what the fund decided on the provider's claim.
 CLAIM_DECISIONS: dict[str, str] = {
@@ -242,7 +245,11 @@ def _render(topic: str, language: str, name: str, params: dict) -> tuple[str, st
     for key in [key for key in params if isinstance(params[key], dt.date)]:
         params[key] = format_date(params[key], "long")  # in the locale forced by the caller
     if topic == "application_status":
-        params["update"] = _choice(APPLICATION_UPDATES, "action", params.pop("action", None))
+        action = params.pop("action", None)
+        params["update"] = _choice(APPLICATION_UPDATES, "action", action)
+        if params.pop("budget_released", False):
+            released = BUDGET_REST_RELEASED if action == "close" else BUDGET_RELEASED
+            params["update"] += " " + gettext(released)
     if topic == "claim_decided":
         params["decision"] = _choice(CLAIM_DECISIONS, "decision", params.pop("decision", None))
     if topic == "placement_decided":

@@ -18,6 +18,8 @@ bp = Blueprint("passkey_factor", __name__)
 
 if "passkey" not in twofactor.CHALLENGE_METHODS:
     twofactor.CHALLENGE_METHODS.append("passkey")
+if services.has_passkeys not in twofactor.STEP_UP_FACTORS:  # a passkey alone steps up too
+    twofactor.STEP_UP_FACTORS.append(services.has_passkeys)
 
 
 def _who():
@@ -46,8 +48,11 @@ def answer():
     form = PasskeySignInForm()
     back = safe_redirect_target(form.next.data, url_for("home.index"))
     if not form.validate_on_submit() or not services.verify_assertion(user, form.credential.data):
-        flash(_("Your passkey was not accepted. Try again, or type the code of your app."),
-              "error")  # fmt: skip
+        if twofactor.is_enrolled(user.id):
+            flash(_("Your passkey was not accepted. Try again, or type the code of your app."),
+                  "error")  # fmt: skip
+        else:
+            flash(_("Your passkey was not accepted. Try again."), "error")
         if stepping_up:
             return redirect(url_for("twofactor.step_up", next=back))
         return redirect(url_for("twofactor.challenge"))

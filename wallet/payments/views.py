@@ -151,6 +151,8 @@ def act(batch_id: int, action: str):
         require_fresh_second_factor(current_user)
         if not confirmed():
             return _confirm_submit(batch_id)
+    elif not confirmed():
+        return _confirm_discard(batch_id)
     try:
         done = submit_once(lambda: perform(batch_id, current_user.fund_id, actor=current_user))
     except DomainError as error:
@@ -192,6 +194,54 @@ def _confirm_submit(batch_id: int) -> str:
     )  # fmt: skip
 
 
+def _confirm_discard(batch_id: int) -> str:
+    """The second step before a draft batch is given up: its claims wait for a later one."""
+    batch = batches.get_batch(batch_id, current_user.fund_id)
+    reference = batch.reference or ""
+    facts = [
+        (_("Payout batch"), reference),
+        (_("To pay"), money(batch.amount_cents)),
+        (_("Claims"), str(batch.claim_count)),
+    ]
+    consequences = [
+        _("The batch is discarded and cannot be submitted any more."),
+        _("Its claims stay approved and wait for a later payout batch; nothing is paid now."),
+    ]
+    return confirmation_page(
+        title=_("Discard the payout batch %(reference)s?", reference=reference),
+        facts=facts, consequences=consequences,
+        button=_("Yes, discard %(reference)s", reference=reference),
+        back_url=url_for("payments.show", batch_id=batch_id),
+        back_text=_("No, back to the batch"), danger=True,
+    )  # fmt: skip
+
+
+def _confirm_item(item, action: str, reason: str) -> str:
+    """The second step before one payee's payment is marked paid or failed."""
+    amount = money(item.amount_cents)
+    facts = [(_("Payee"), item.account_holder), (_("Amount"), amount)]
+    if action == "paid":
+        title = _("Mark the payment to %(name)s as paid?", name=item.account_holder)
+        consequences = [
+            _(
+                "%(amount)s is booked as paid out to %(name)s; their claims in this batch "
+                "become paid.",
+                amount=amount,
+                name=item.account_holder,
+            )
+        ]
+        button = _("Yes, %(name)s was paid", name=item.account_holder)
+    else:
+        facts.append((_("Why did the payment fail?"), reason))
+        title = _("Mark the payment to %(name)s as failed?", name=item.account_holder)
+        consequences = [_("%(amount)s comes back from transit; the claims stay approved and "
+                          "wait for a later payout batch.", amount=amount)]  # fmt: skip
+        button = _("Yes, the payment to %(name)s failed", name=item.account_holder)
+    return confirmation_page(title=title, facts=facts, consequences=consequences, button=button,
+                             back_url=url_for("payments.show", batch_id=item.batch_id),
+                             back_text=_("No, back to the batch"))  # fmt: skip
+
+
 @bp.post("/<int:batch_id>/pay-stripe")
 @role_required(Role.FUND_ADMIN)
 @fresh_second_factor_required
@@ -222,6 +272,9 @@ def item(item_id: int, action: str):
     form.validate()
     payment = batches.get_item(item_id, current_user.fund_id)
     fund_id, reason = current_user.fund_id, form.reason.data or ""
+    # A failure without a reason is refused by the service; no need to ask first.
+    if (action == "paid" or reason.strip()) and not confirmed():
+        return _confirm_item(payment, action, reason)
     perform = {
         "paid": lambda: batches.mark_paid(item_id, fund_id, actor=current_user),
         "failed": lambda: batches.mark_failed(item_id, fund_id, actor=current_user, reason=reason),

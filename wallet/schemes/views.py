@@ -177,8 +177,26 @@ def _confirm_activation(scheme) -> str:
 @bp.post("/<int:scheme_id>/close")
 @role_required(Role.FUND_ADMIN)
 def close(scheme_id: int):
-    """Grant no more under the scheme."""
-    own_scheme(scheme_id)
+    """Grant no more under the scheme, after a confirmation step."""
+    scheme = own_scheme(scheme_id)
+    if not confirmed():
+        return _confirm_closing(scheme)
     services.close_scheme(scheme_id, actor_id=current_user.id)
     flash(_("The scheme is closed. Budgets already granted stay spendable."), "success")
     return redirect(url_for("schemes.detail", scheme_id=scheme_id))
+
+
+def _confirm_closing(scheme) -> str:
+    """What closing means before it is done: no new budgets, the granted ones stay."""
+    return confirmation_page(
+        title=_("Close the scheme %(name)s?", name=scheme.name),
+        facts=[(_("Scheme"), scheme.name), (_("Budget per worker"), money(scheme.amount_cents))],
+        consequences=[
+            _("No more budgets are granted under this scheme, by hand, by CSV or by the "
+              "yearly allocation."),
+            _("Budgets already granted stay spendable until they expire."),
+        ],
+        button=_("Yes, close %(name)s", name=scheme.name),
+        back_url=url_for("schemes.detail", scheme_id=scheme.id),
+        back_text=_("No, back to the scheme"), danger=True,
+    )  # fmt: skip

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import secrets
+from collections.abc import Callable
 
 import pyotp
 import sqlalchemy as sa
@@ -31,6 +32,9 @@ MUST_ENROL = frozenset(role for role in Role if role != Role.WORKER)
 # The ways a person can answer a challenge; another method (passkeys) adds itself here and
 # a template `twofactor/methods/<name>.html` that the challenge pages include.
 CHALLENGE_METHODS: list[str] = ["totp"]
+# Other factors a person can step up with besides the app, each a test of whether `user` has
+# one (passkeys add theirs): a worker whose only factor is a passkey steps up with it.
+STEP_UP_FACTORS: list[Callable[[User], bool]] = []
 
 
 class StepUpRequired(Exception):
@@ -288,4 +292,9 @@ def require_fresh_second_factor(user: User) -> None:
 
 def has_fresh_second_factor(user: User) -> bool:
     """True when `user` has no factor, or gave it in this session within STEP_UP_MINUTES."""
-    return not is_enrolled(user.id) or is_fresh()
+    return not can_step_up(user) or is_fresh()
+
+
+def can_step_up(user: User) -> bool:
+    """True when `user` has a factor to step up with: the app, or another (a passkey)."""
+    return is_enrolled(user.id) or any(has_factor(user) for has_factor in STEP_UP_FACTORS)

@@ -188,7 +188,7 @@ def step_up():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     back = safe_redirect_target(form.next.data, url_for("home.index"))
-    if not services.is_enrolled(current_user.id):
+    if not services.can_step_up(current_user):
         return redirect(back)
     if form.validate_on_submit():
         try:
@@ -207,7 +207,10 @@ def step_up():
     elif form.errors:
         status = 422
     form.code.data = ""
-    return render_template("twofactor/step_up.html", form=form, methods=services.CHALLENGE_METHODS,
+    # A worker whose only factor is a passkey is not offered an app they do not have.
+    methods = [m for m in services.CHALLENGE_METHODS
+               if m != "totp" or services.is_enrolled(current_user.id)]  # fmt: skip
+    return render_template("twofactor/step_up.html", form=form, methods=methods,
                            action=url_for("twofactor.step_up")), status  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
+from wallet.core.confirm import confirmation_page, confirmed
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.forms import choices
 from wallet.verification import holds, links
@@ -100,6 +101,8 @@ def decide(hold_id: int):
     if not form.validate_on_submit():
         flash(_("Choose a decision and give a reason of 3 to 500 characters."), "error")
         return redirect(url_for("verification.queue"), 303)
+    if not confirmed():
+        return _confirm_decision(hold_id, form)
     try:
         holds.decide_hold(hold_id, HoldDecision(form.decision.data), form.reason.data,
                           actor=current_user)  # fmt: skip
@@ -110,3 +113,22 @@ def decide(hold_id: int):
                    else _("The budget is cancelled and back in the fund."))  # fmt: skip
         flash(message, "success")
     return redirect(url_for("verification.queue"), 303)
+
+
+def _confirm_decision(hold_id: int, form: HoldDecisionForm) -> str:
+    """The second step before a held budget is released or cancelled: neither is undone."""
+    release = form.decision.data == HoldDecision.RELEASED
+    if release:
+        title = _("Release the held budget?")
+        consequence = _("The worker may spend the budget; it is not held again for this match.")
+        button = _("Yes, release the budget")
+    else:
+        title = _("Cancel the held budget?")
+        consequence = _("The budget is cancelled and goes back to the fund; the worker can no "
+                        "longer spend it.")  # fmt: skip
+        button = _("Yes, cancel the budget")
+    return confirmation_page(title=title, facts=[(_("Reason"), form.reason.data or "")],
+                             consequences=[consequence], button=button,
+                             back_url=url_for("verification.queue"),
+                             back_text=_("No, back to the held budgets"),
+                             danger=not release)  # fmt: skip
