@@ -84,3 +84,39 @@ def test_an_unreachable_store_refuses_the_claim_and_writes_nothing(
     assert refused.status_code == 503
     with app.app_context():
         assert session.scalar(sa.select(sa.func.count()).select_from(Claim)) == 0
+
+
+def test_the_api_answers_problem_json_while_the_store_is_down_then_sends_to_s3(
+    app, client, make_journey, api_headers, documents_in_s3, s3_server
+):
+    from tests.claims.test_claims_api import _form
+    from tests.s3server import free_port
+
+    j = make_journey()
+    provider = api_headers(j["staff"])
+
+    def send():
+        return client.post(
+            "/api/v1/provider/claims",
+            data=_form(j["application"].id),
+            headers=provider,
+            content_type="multipart/form-data",
+        )
+
+    app.config["S3_ENDPOINT_URL"] = f"http://127.0.0.1:{free_port()}"
+    app.extensions.pop("document_storage", None)
+    down = send()
+    assert down.status_code == 503
+    assert down.mimetype == "application/problem+json"
+    assert down.json["type"].endswith("/storage-unavailable")
+    assert _claim(app) is None
+
+    app.config["S3_ENDPOINT_URL"] = documents_in_s3["S3_ENDPOINT_URL"]
+    app.extensions.pop("document_storage", None)
+    sent = send()
+    assert sent.status_code == 201, sent.text
+    claim = _claim(app)
+    stored = s3_server.client().get_object(
+        Bucket=documents_in_s3["S3_BUCKET"], Key=claim.invoice_file
+    )
+    assert stored["Body"].read() == pdf()
