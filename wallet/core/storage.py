@@ -19,10 +19,11 @@ import os
 import re
 import threading
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
-from flask import Flask, Response, current_app, send_file
+from flask import Flask, Response, abort, current_app, send_file
 from flask_babel import gettext as _
 
 from wallet.core.errors import DomainError
@@ -31,7 +32,6 @@ log = logging.getLogger(__name__)
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}(/[a-z0-9][a-z0-9._-]{0,127}){0,3}$")
 BACKENDS = ("local", "s3")
-_CHUNK = 64 * 1024
 
 
 class DocumentMissing(LookupError):
@@ -213,7 +213,7 @@ def _unavailable() -> StorageUnavailable:
     )
 
 
-def make_storage(config) -> DocumentStorage:
+def make_storage(config: Mapping[str, Any]) -> DocumentStorage:
     """The backend the settings choose."""
     backend = (config.get("STORAGE_BACKEND") or "local").lower()
     if backend == "s3":
@@ -243,8 +243,6 @@ def download(key: str, *, mimetype: str, download_name: str) -> Response:
     """The document as an attachment, streamed from wherever it is kept; 404 when it is gone.
 
     Callers check who may see it first: this only serves the bytes."""
-    from flask import abort
-
     try:
         stream, size = storage().open(key)
     except (DocumentMissing, ValueError):
