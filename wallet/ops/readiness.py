@@ -53,8 +53,8 @@ def check_storage() -> str:
     """ "ok" when a document can be written to (and removed from) the document storage."""
     if is_writable():
         return OK
-    log.error("readiness: document storage (%s) not writable",
-              current_app.config.get("STORAGE_BACKEND", "local"))  # fmt: skip
+    backend = current_app.config.get("STORAGE_BACKEND", "local")
+    log.error("readiness: document storage (%s) not writable", backend)
     return "not writable"
 
 
