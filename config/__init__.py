@@ -172,6 +172,16 @@ def _base() -> dict:
         "SCHEDULER_CRON": _env("SCHEDULER_CRON"),
         # Where `ledger verify` keeps its last outcome for the metrics (default: instance/).
         "LEDGER_VERIFY_RESULT_FILE": _env("LEDGER_VERIFY_RESULT_FILE"),
+        # Documents (invoices, certificates, e-invoices; wallet.core.storage): "local" keeps
+        # them in UPLOAD_FOLDER, "s3" in an S3-compatible bucket that every app server
+        # shares. S3_ENDPOINT_URL is set for a store other than AWS (MinIO, Ceph, ...); the
+        # access keys are read by boto3 itself (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or
+        # an instance role), never by these settings.
+        "STORAGE_BACKEND": (_env("STORAGE_BACKEND", "local") or "local").lower(),
+        "S3_BUCKET": _env("S3_BUCKET"),
+        "S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL"),
+        "S3_REGION": _env("S3_REGION"),
+        "S3_PREFIX": _env("S3_PREFIX", ""),
         "ENVIRONMENT": "base",
     }
 
@@ -214,6 +224,10 @@ def testing() -> dict:
         RATELIMIT_ENABLED=False,
         # Tests move the clock and change rooms between requests: the gate reads afresh.
         WAITING_ROOM_GATE_CACHE_SECONDS=0,
+        # Documents in each test's folder; the S3 tests start their own store on loopback.
+        STORAGE_BACKEND="local",
+        S3_BUCKET=None,
+        S3_ENDPOINT_URL=None,
         # Quiet unless something is wrong; tests/ops turn the level up to read the lines.
         LOG_LEVEL=_env("LOG_LEVEL", "WARNING"),
     )
@@ -241,6 +255,10 @@ def production() -> dict:
         raise ConfigurationError(
             "BASE_URL must be set to the site's https:// address in production."
         )
+    if settings["STORAGE_BACKEND"] not in ("local", "s3"):
+        raise ConfigurationError("STORAGE_BACKEND must be local or s3.")
+    if settings["STORAGE_BACKEND"] == "s3" and not settings["S3_BUCKET"]:
+        raise ConfigurationError("STORAGE_BACKEND=s3 needs S3_BUCKET in production.")
     return settings
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 import wallet.models  # noqa: F401 - every table on Base.metadata
+from tests.s3server import documents_in_s3, s3_bucket, s3_server  # noqa: F401 - fixtures
 from tests.twofactor.signin import answer_second_step, enrol_known_secret
 from wallet import create_app
 from wallet.core import clock

@@ -145,7 +145,7 @@ def test_the_certificate_of_a_pseudonymised_worker_is_removed_and_the_claim_stay
             claim_input(certificate_pdf=pdf("certificaat Anna")),
         )
         claim_id, amount, name = claim.id, claim.amount_cents, claim.certificate_file
-        assert files.path_of(name).exists()
+        assert files.exists(name)
         worker_id = journey["worker"].id
 
     result = runner.invoke(
@@ -165,7 +165,7 @@ def test_the_certificate_of_a_pseudonymised_worker_is_removed_and_the_claim_stay
         assert all(v.data.get("certificate_file") is None for v in claim.versions)
         assert claim.amount_cents == amount
         assert claim.invoice_file is not None
-        assert not files.path_of(name).exists()
+        assert not files.exists(name)
         assert verify() == []
 
 
@@ -185,7 +185,7 @@ def test_a_certificate_another_claim_still_names_stays(app, make_journey):
         close_account(first["worker"].id, reason="verzoek")
         clock.set_now(_years_later(clock.now(), 7) + DAY)
         assert pseudonyms.pseudonymise_closed_accounts() == 1
-        assert files.path_of(names[0]).exists()  # the second worker's claim needs it
+        assert files.exists(names[0])  # the second worker's claim needs it
         certificates = session.scalars(sa.select(Claim.certificate_file).order_by(Claim.id))
         assert list(certificates) == [None, names[1]]
         assert verify() == []

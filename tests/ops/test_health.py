@@ -89,3 +89,29 @@ def test_readyz_answers_503_when_document_storage_is_not_writable(app, tmp_path)
     assert response.json["storage"] == "not writable"
     assert response.json["database"] == "ok"
     assert response.json["migrations"] == "ok"
+
+
+def test_readyz_checks_the_s3_bucket_through_the_storage_interface(app, tmp_path, s3_bucket):
+    ready = _app(tmp_path, DATABASE_URL=app.config["DATABASE_URL"], **s3_bucket)
+    response = ready.test_client().get("/readyz")
+    assert response.status_code == 200, response.json
+    assert response.json["storage"] == "ok"
+
+
+def test_readyz_answers_503_when_the_bucket_is_missing(app, tmp_path, s3_bucket):
+    missing = dict(s3_bucket, S3_BUCKET="leerwallet-no-such-bucket")
+    gone = _app(tmp_path, DATABASE_URL=app.config["DATABASE_URL"], **missing)
+    response = gone.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["storage"] == "not writable"
+    assert response.json["database"] == "ok"
+
+
+def test_readyz_answers_503_when_the_object_store_is_unreachable(app, tmp_path, s3_bucket):
+    from tests.s3server import free_port
+
+    nowhere = dict(s3_bucket, S3_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}")
+    unreachable = _app(tmp_path, DATABASE_URL=app.config["DATABASE_URL"], **nowhere)
+    response = unreachable.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["storage"] == "not writable"

@@ -1,25 +1,26 @@
 """Invoice files: PDFs checked by their content, UBL 2.1 e-invoices read for a cross-check.
 
-Files live in the upload folder (config UPLOAD_FOLDER, outside the static folder), named by
-the SHA-256 of their content, and are served only by the claim pages to those allowed.
-A file is written before the claim's transaction commits; if that transaction fails the
-file stays behind unreferenced, which is harmless (same content, same name).
+Files live in the document storage (wallet.core.storage: the upload folder or an S3
+bucket), named by the SHA-256 of their content (the name the claim's row keeps is the key),
+and are served only by the claim pages to those allowed. A file is written before the
+claim's transaction commits; if that transaction fails the file stays behind unreferenced,
+which is harmless (same content, same name).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
-from flask import current_app
+from flask import abort
 from flask_babel import gettext as _
 from lxml import etree
 
+from wallet.core.storage import DocumentMissing, storage
+from wallet.core.storage import download as storage_download
 from wallet.core.xml import parse_untrusted
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -57,29 +58,46 @@ def check_pdf(data: bytes) -> bytes:
     return data
 
 
-def folder() -> Path:
-    """Where uploads are kept (made when missing)."""
-    path = Path(current_app.config["UPLOAD_FOLDER"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+CONTENT_TYPES = {"pdf": "application/pdf", "xml": "application/xml"}
 
 
 def store(data: bytes, suffix: str) -> str:
     """Keep the bytes under the name of their SHA-256; the same content is stored once."""
     name = f"{hashlib.sha256(data).hexdigest()}.{suffix}"
-    target = folder() / name
-    if not target.exists():
-        partial = target.with_suffix(f".{os.getpid()}.part")
-        partial.write_bytes(data)
-        partial.replace(target)
+    storage().put(name, data, CONTENT_TYPES[suffix])
     return name
 
 
-def path_of(name: str) -> Path:
-    """The stored file's path; names are only ever our own hashes."""
+def _checked(name: str) -> str:
     if not NAME.match(name or ""):
-        raise FileNotFoundError(name)
-    return folder() / name
+        raise DocumentMissing(name)
+    return name
+
+
+def load(name: str) -> bytes:
+    """The stored file's bytes; names are only ever our own hashes (DocumentMissing else)."""
+    return storage().get(_checked(name))
+
+
+def remove(name: str) -> None:
+    """Delete a stored file that no row names any more (the housekeeping's pseudonymisation)."""
+    storage().delete(_checked(name))
+
+
+def exists(name: str) -> bool:
+    return storage().exists(_checked(name))
+
+
+def download(name: str, download_name: str):
+    """The stored file as an attachment; the caller has checked who may see it."""
+    suffix = name.rsplit(".", 1)[-1]
+    try:
+        _checked(name)
+    except DocumentMissing:
+        abort(404)
+    return storage_download(
+        name, mimetype=CONTENT_TYPES[suffix], download_name=f"{download_name}.{suffix}"
+    )
 
 
 @dataclass(frozen=True)

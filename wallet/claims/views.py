@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -380,7 +380,4 @@ def download(claim_id: int, kind: str):
             "ubl": claim.ubl_file}.get(kind)  # fmt: skip
     if not name:
         abort(404)
-    mimetype = "application/xml" if kind == "ubl" else "application/pdf"
-    suffix = name.rsplit(".", 1)[1]
-    return send_file(files.path_of(name), mimetype=mimetype, as_attachment=True,
-                     download_name=f"{claim.reference}-{kind}.{suffix}")  # fmt: skip
+    return files.download(name, f"{claim.reference}-{kind}")

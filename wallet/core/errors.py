@@ -146,6 +146,7 @@ def _html_error(status: int, title: str, detail: str | None):
         422: _("Please check what you entered"),
         429: _("Too many attempts"),
         500: _("Something went wrong"),
+        503: _("Briefly unavailable"),
     }
     if detail is None:
         detail = details.get(status, "")

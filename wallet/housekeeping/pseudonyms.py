@@ -222,8 +222,8 @@ def pseudonymise_account(user_id: int) -> dict[str, int]:
     # an unreferenced file (harmless, as with uploads) that the next run cannot see.
     for name in unused_files:
         try:
-            files.path_of(name).unlink(missing_ok=True)
-        except FileNotFoundError:
+            files.remove(name)
+        except files.DocumentMissing:
             log.warning("certificate %s has an unexpected name; not removed", name)
     log.info("account %s pseudonymised", user_id, extra={"removed": done})
     return done

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import tempfile
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
@@ -14,6 +12,7 @@ from flask import current_app
 
 from wallet import ROOT
 from wallet.core.db import get_engine
+from wallet.core.storage import is_writable
 
 log = logging.getLogger(__name__)
 OK = "ok"
@@ -51,16 +50,12 @@ def _known(revision: str) -> bool:
 
 
 def check_storage() -> str:
-    """ "ok" when a file can be written to (and removed from) the document folder."""
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".readyz-"):
-            pass
-    except OSError:
-        log.exception("readiness: document folder %s not writable", folder)
-        return "not writable"
-    return OK
+    """ "ok" when a document can be written to (and removed from) the document storage."""
+    if is_writable():
+        return OK
+    backend = current_app.config.get("STORAGE_BACKEND", "local")
+    log.error("readiness: document storage (%s) not writable", backend)
+    return "not writable"
 
 
 def readiness() -> dict[str, str]:

@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -30,6 +29,7 @@ from wallet.accounts.models import Role
 from wallet.claims import files
 from wallet.core.errors import Conflict, DomainError, ValidationFailed
 from wallet.core.forms import MoneyField, replayed, show_errors, submit_once
+from wallet.core.storage import DocumentMissing
 from wallet.core.templating import money
 from wallet.placements import reimbursements, services
 from wallet.placements.labels import CLAIM_STATUS_LABELS, FLAG_LABELS, PART_LABELS
@@ -120,9 +120,8 @@ def _carried(form: ReimbursementForm) -> dict[str, bytes | None] | None:
     except BadSignature:
         return None
     try:
-        return {k: files.path_of(v).read_bytes() if v else None for k, v in names.items()
-                if k in FILES}  # fmt: skip
-    except OSError:
+        return {k: files.load(v) if v else None for k, v in names.items() if k in FILES}
+    except DocumentMissing:
         return None
 
 
@@ -212,10 +211,7 @@ def download(claim_id: int, kind: str):
     name = getattr(item, DOWNLOADS[kind])
     if not name:
         abort(404)
-    suffix = name.rsplit(".", 1)[1]
-    mimetype = "application/xml" if suffix == "xml" else "application/pdf"
-    return send_file(files.path_of(name), mimetype=mimetype, as_attachment=True,
-                     download_name=f"{item.reference}-{kind}.{suffix}")  # fmt: skip
+    return files.download(name, f"{item.reference}-{kind}")
 
 
 # --- the fund decides ----------------------------------------------------------------------
