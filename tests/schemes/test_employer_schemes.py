@@ -74,7 +74,7 @@ def test_an_administrator_defines_an_employer_scheme_and_reads_it_in_words(clien
     assert "Werkgeversregeling</td>" in home  # listed as such, not with a budget per worker
     edit = client.get(f"/fund/schemes/{scheme.id}/edit").text
     assert 'value="Sectorplan Twente"' in edit
-    assert "5000,00" in edit
+    assert "5.000,00" in edit
     changed = client.post(
         f"/fund/schemes/{scheme.id}/edit", data=_employer_form(share_percent="33,33")
     )
