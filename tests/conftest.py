@@ -447,12 +447,12 @@ def make_windowed_scheme(make_scheme) -> Callable:
 @pytest.fixture
 def make_grant(app: Flask) -> Callable:
     """make_grant(scheme, worker, cents=None) -> Grant (granted by hand)."""
-    from wallet.grants import services
+    from wallet.grants import balances, granting
 
     def make(scheme, worker, cents: int | None = None):
         with app.app_context():
-            outcome = services.grant_to_worker(scheme.id, worker.id, actor_id=None, cents=cents)
-            return services.get_grant(outcome.result_id)
+            outcome = granting.grant_to_worker(scheme.id, worker.id, actor_id=None, cents=cents)
+            return balances.get_grant(outcome.result_id)
 
     return make
 

@@ -22,7 +22,7 @@ def _allocate() -> str:
 
 
 def _expire_grants() -> str:
-    from wallet.grants.services import expire_grants
+    from wallet.grants.expiry import expire_grants
 
     return f"{expire_grants()} grants expired"
 
