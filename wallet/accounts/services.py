@@ -62,13 +62,11 @@ class LoginThrottled(DomainError):
 POSTCODE = re.compile(r"^[1-9][0-9]{3}[A-Z]{2}$")
 
 
-@dataclass(frozen=True)
-class WorkerRegistration:
-    """What a worker fills in to sign up."""
+@dataclass(frozen=True, kw_only=True)
+class WorkerDetails:
+    """The facts a worker gives about themselves: at sign-up, and later on their profile."""
 
     name: str
-    email: str
-    password: str
     date_of_birth: dt.date
     municipality_code: str
     employment_status: str
@@ -76,9 +74,17 @@ class WorkerRegistration:
     occupation: str
     education_level: int
     target_occupation: str
-    preferred_language: str = "nl"
     postcode: str = ""  # optional: "7511 AB"
     house_number: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerRegistration(WorkerDetails):
+    """What a worker fills in to sign up: their details, an e-mail address and a password."""
+
+    email: str
+    password: str
+    preferred_language: str = "nl"
 
 
 @dataclass(frozen=True)
