@@ -140,8 +140,6 @@ def _base() -> dict:
         # The scheduler process serves its own metrics (job runs) on this port when set.
         "SCHEDULER_METRICS_PORT": int(_env("SCHEDULER_METRICS_PORT", "0")),
         "SCHEDULER_METRICS_ADDRESS": _env("SCHEDULER_METRICS_ADDRESS", "127.0.0.1"),
-        # Where `ledger verify` keeps its last outcome for the metrics (default: instance/).
-        "LEDGER_VERIFY_RESULT_FILE": _env("LEDGER_VERIFY_RESULT_FILE"),
         "ENVIRONMENT": "base",
     }
 

@@ -57,8 +57,6 @@ def app(tmp_path_factory) -> Iterator[Flask]:
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": None,
             "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
-            # `ledger verify` keeps its outcome here (wallet.ledger.last_verify), not in instance/.
-            "LEDGER_VERIFY_RESULT_FILE": str(tmp_path_factory.mktemp("ops") / "verify.json"),
         }
     )
     with application.app_context():

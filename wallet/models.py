@@ -18,6 +18,7 @@ from wallet.grants.models import (
     LotteryDraw,
     SchemeApplication,
 )
+from wallet.ledger.last_verify import LedgerVerifyRun
 from wallet.ledger.models import Hold, LedgerAccount, LedgerTransaction, Posting
 from wallet.notifications.models import OutboxMessage
 from wallet.oidc.models import OidcIdentity
@@ -77,6 +78,7 @@ __all__ = [
     "JobLease",
     "LedgerAccount",
     "LedgerTransaction",
+    "LedgerVerifyRun",
     "LoginFailure",
     "LotteryDraw",
     "MoneyDay",

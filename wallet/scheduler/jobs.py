@@ -75,11 +75,13 @@ def _reconcile() -> str:
 
 
 def _verify() -> str:
+    from wallet.core import clock
     from wallet.ledger import last_verify
     from wallet.ledger.verify import verify
 
+    started_at = clock.now()
     problems = verify()
-    last_verify.save(problems)
+    last_verify.save(problems, started_at)
     for problem in problems:
         log.error("ledger invariant %s broken: %s", problem.invariant, problem.detail)
     return f"{len(problems)} problems"
