@@ -1,4 +1,4 @@
-"""`flask ledger verify` and `flask holds expire`."""
+"""`flask ledger verify` and `flask ledger expire-holds`."""
 
 from __future__ import annotations
 
