@@ -83,7 +83,8 @@ def make_data(app, amount: int) -> dict:
     )
     from wallet.core import clock
     from wallet.funds.services import create_fund, deposit
-    from wallet.grants.services import get_grant, grant_to_worker
+    from wallet.grants.balances import get_grant
+    from wallet.grants.granting import grant_to_worker
     from wallet.providers.models import Provider, ProviderStatus
     from wallet.schemes.services import SchemeTerms, activate_scheme, define_scheme
 
@@ -128,7 +129,7 @@ def make_data(app, amount: int) -> dict:
 
 def place_one_hold(account_id: int, provider_id: int, amount: int, reference: str) -> None:
     """One hold on the grant for the provider, in its own unit of work (as a request would)."""
-    from wallet.grants.services import payable_account_id
+    from wallet.grants.balances import payable_account_id
     from wallet.ledger import services as ledger
 
     with unit_of_work():

@@ -20,7 +20,7 @@ from schwifty import IBAN
 
 from wallet.core.db import session, unit_of_work
 from wallet.funds.services import create_fund, deposit
-from wallet.grants.services import payable_account_id
+from wallet.grants.balances import payable_account_id
 from wallet.ledger import services as ledger
 from wallet.ledger.verify import verify
 from wallet.payments import batches

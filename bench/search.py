@@ -93,7 +93,7 @@ def measure(app, label: str, runs: int, query_count: int, by_course: bool = Fals
     from wallet.core.db import session, unit_of_work
     from wallet.funding.services import worker_grant_facts
     from wallet.funds.services import create_fund, deposit
-    from wallet.grants.services import grant_to_worker
+    from wallet.grants.granting import grant_to_worker
     from wallet.providers.models import Provider, ProviderStatus
     from wallet.schemes.services import SchemeTerms, activate_scheme, define_scheme
 

@@ -170,8 +170,6 @@ def _base() -> dict:
         # Other cron times for some jobs, as JSON: {"expire-holds": {"minute": "*/2"}}
         # (APScheduler cron fields, Europe/Amsterdam); the others keep wallet/scheduler/jobs.py's.
         "SCHEDULER_CRON": _env("SCHEDULER_CRON"),
-        # Where `ledger verify` keeps its last outcome for the metrics (default: instance/).
-        "LEDGER_VERIFY_RESULT_FILE": _env("LEDGER_VERIFY_RESULT_FILE"),
         # Documents (invoices, certificates, e-invoices; wallet.core.storage): "local" keeps
         # them in UPLOAD_FOLDER, "s3" in an S3-compatible bucket that every app server
         # shares. S3_ENDPOINT_URL is set for a store other than AWS (MinIO, Ceph, ...); the

@@ -58,8 +58,6 @@ def app(tmp_path_factory) -> Iterator[Flask]:
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": None,
             "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
-            # `ledger verify` keeps its outcome here (wallet.ledger.last_verify), not in instance/.
-            "LEDGER_VERIFY_RESULT_FILE": str(tmp_path_factory.mktemp("ops") / "verify.json"),
         }
     )
     with application.app_context():
@@ -448,12 +446,12 @@ def make_windowed_scheme(make_scheme) -> Callable:
 @pytest.fixture
 def make_grant(app: Flask) -> Callable:
     """make_grant(scheme, worker, cents=None) -> Grant (granted by hand)."""
-    from wallet.grants import services
+    from wallet.grants import balances, granting
 
     def make(scheme, worker, cents: int | None = None):
         with app.app_context():
-            outcome = services.grant_to_worker(scheme.id, worker.id, actor_id=None, cents=cents)
-            return services.get_grant(outcome.result_id)
+            outcome = granting.grant_to_worker(scheme.id, worker.id, actor_id=None, cents=cents)
+            return balances.get_grant(outcome.result_id)
 
     return make
 

@@ -18,6 +18,7 @@ from wallet.grants.models import (
     LotteryDraw,
     SchemeApplication,
 )
+from wallet.ledger.last_verify import LedgerVerifyRun
 from wallet.ledger.models import Hold, LedgerAccount, LedgerTransaction, Posting
 from wallet.notifications.models import OutboxMessage
 from wallet.oidc.models import OidcIdentity
@@ -78,6 +79,7 @@ __all__ = [
     "JobRun",
     "LedgerAccount",
     "LedgerTransaction",
+    "LedgerVerifyRun",
     "LoginFailure",
     "LotteryDraw",
     "MoneyDay",

@@ -26,7 +26,7 @@ from wallet.bankdetails.models import BankAccountChange
 from wallet.core import clock
 from wallet.core.db import session
 from wallet.funds import services as funds
-from wallet.grants import services as grants
+from wallet.grants import applying, expiry, granting
 from wallet.grants.allocation import allocate
 from wallet.grants.imports import import_grants
 from wallet.grants.lottery import draw_lottery
@@ -101,7 +101,7 @@ def _close_scheme(world):
 
 def _grant_by_hand(world):
     scheme = world.make_scheme(_fund(world))
-    return lambda: grants.grant_to_worker(scheme.id, world.worker.id, actor_id=world.admin.id)
+    return lambda: granting.grant_to_worker(scheme.id, world.worker.id, actor_id=world.admin.id)
 
 
 def _grant_by_csv(world):
@@ -112,12 +112,12 @@ def _grant_by_csv(world):
 
 def _first_come(world):
     scheme = world.make_windowed_scheme(_fund(world), "first_come", grants=2)
-    return lambda: grants.apply_for_grant(scheme.id, world.worker.id)
+    return lambda: applying.apply_for_grant(scheme.id, world.worker.id)
 
 
 def _lottery(world):
     scheme = world.make_windowed_scheme(_fund(world), "lottery", grants=2, opened=10, closes=5)
-    grants.apply_for_grant(scheme.id, world.worker.id)
+    applying.apply_for_grant(scheme.id, world.worker.id)
 
     def draw():
         with clock.frozen_at(clock.now() + dt.timedelta(days=6)):
@@ -133,8 +133,8 @@ def _allocation(world):
 
 def _expiry(world):
     scheme = world.make_scheme(_fund(world), validity_months=1)
-    grants.grant_to_worker(scheme.id, world.worker.id, actor_id=world.admin.id)
-    return lambda: grants.expire_grants(clock.now() + dt.timedelta(days=40))
+    granting.grant_to_worker(scheme.id, world.worker.id, actor_id=world.admin.id)
+    return lambda: expiry.expire_grants(clock.now() + dt.timedelta(days=40))
 
 
 def _provider_details(world):

@@ -66,7 +66,7 @@ def test_the_fund_decides_on_an_employer_application(
     expect(page.get_by_role("heading", level=1)).to_contain_text("aanvraag WA-")
     check_page(page, "application")
     jan = page.locator(f"#person-{small}")
-    expect(jan.get_by_label("Toe te zeggen bedrag (euro)")).to_have_value("2000,00")
+    expect(jan.get_by_label("Toe te zeggen bedrag (euro)")).to_have_value("2.000,00")
     jan.get_by_label("Toe te zeggen bedrag (euro)").fill("1.800,00")
     jan.get_by_role("button", name="Goedkeuren…").click()
     # The confirmation step: nothing is committed until it is confirmed.

@@ -13,7 +13,7 @@ from wallet.claims import services
 from wallet.claims.models import Claim, ClaimKind, ClaimPart, ClaimStatus, ClaimVersion
 from wallet.core.db import session
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from wallet.grants.services import payable_account_id
+from wallet.grants.balances import payable_account_id
 from wallet.ledger.models import Hold, HoldStatus, LedgerTransaction
 from wallet.ledger.services import balance
 from wallet.ledger.verify import verify

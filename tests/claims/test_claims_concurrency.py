@@ -15,7 +15,7 @@ from tests.ledger.test_concurrency import run_concurrently, while_one_is_open
 from wallet.claims import services
 from wallet.claims.models import ClaimKind, ClaimPart, ClaimStatus
 from wallet.core.db import session, unit_of_work
-from wallet.grants.services import payable_account_id
+from wallet.grants.balances import payable_account_id
 from wallet.ledger.models import LedgerTransaction
 from wallet.ledger.services import balance
 from wallet.ledger.verify import verify

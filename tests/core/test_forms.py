@@ -157,7 +157,7 @@ def _draw(f):
 
     admin, fund, _scheme = _fund_admin_with_scheme(f)
     scheme = f.make_windowed_scheme(fund, "lottery", grants=1, opened=10, closes=5)
-    from wallet.grants.services import apply_for_grant
+    from wallet.grants.applying import apply_for_grant
 
     with f.app.app_context():
         for _ in range(2):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from wallet.core import clock
 from wallet.core.errors import Conflict, ValidationFailed
 from wallet.funds.services import fund_figures
-from wallet.grants import services
+from wallet.grants import applying
 from wallet.grants.allocation import allocate
 from wallet.grants.imports import ImportRefused, import_grants
 from wallet.grants.lottery import draw_lottery, drawn_order
@@ -123,7 +123,7 @@ def test_the_lottery_draws_as_many_as_fit_reproducibly(
     scheme = make_windowed_scheme(fund, "lottery", grants=3, opened=10, closes=5)
     applicants = [make_worker() for _ in range(7)]
     for worker in applicants:
-        services.apply_for_grant(scheme.id, worker.id)
+        applying.apply_for_grant(scheme.id, worker.id)
     with pytest.raises(Conflict, match="nadat de aanvraagperiode is afgelopen"):
         draw_lottery(scheme.id, "2027-03-01")
     with clock.frozen_at(clock.now() + dt.timedelta(days=6)):

@@ -80,7 +80,7 @@ def test_no_reminder_for_a_spent_or_an_expired_grant(app, granted):
         other = ledger.open_account("test:elsewhere", AccountKind.PAYABLE).id
         ledger.place_hold(account, other, 100_000)  # everything reserved for a course
     with _at(expires + dt.timedelta(days=1)), app.app_context():
-        from wallet.grants.services import expire_grants
+        from wallet.grants.expiry import expire_grants
 
         expire_grants()
         assert send_expiry_reminders() == 0
@@ -106,7 +106,7 @@ def test_the_worker_sees_what_to_spend_and_when_the_first_part_expires(
 ):
     """Two budgets: € 1.000 for 12 months and € 500 for 24; the headline says € 1.500 to
     spend, of which € 1.000 expires first."""
-    from wallet.grants.services import grants_of, spendable
+    from wallet.grants.balances import grants_of, spendable
 
     fund = make_fund(1_000_000)
     worker = make_worker()

@@ -17,14 +17,14 @@ from wallet.core.db import session, unit_of_work
 from wallet.core.errors import DomainError
 from wallet.funds.models import Fund
 from wallet.funds.services import fund_figures
-from wallet.grants import services
+from wallet.grants import applying, validity
 from wallet.grants.models import Grant, SchemeApplication
 from wallet.ledger.models import LedgerAccount, LedgerTransaction, Posting
 from wallet.ledger.services import balance
 from wallet.ledger.verify import verify
 from wallet.schemes.models import Scheme
 
-PATHS = {"hot": services.apply_for_grant, "objects": services.apply_for_grant_orm}
+PATHS = {"hot": applying.apply_for_grant, "objects": applying.apply_for_grant_orm}
 
 
 def _what_was_written(db, scheme_id: int) -> dict:
@@ -119,7 +119,7 @@ def test_both_paths_refuse_alike(
         mode = terms.pop("mode", "first_come")
         scheme = make_windowed_scheme(make_fund(1_000_000), mode, grants=1, **terms)
         if situation == "sold out":
-            services.apply_for_grant_orm(scheme.id, make_worker().id)
+            applying.apply_for_grant_orm(scheme.id, make_worker().id)
         answers[path] = _refusal(apply, scheme.id, make_worker(**worker_terms).id)
     assert answers["hot"] == answers["objects"]
     assert answers["hot"][0] == expected
@@ -169,8 +169,8 @@ def test_a_sold_out_scheme_gets_the_slow_paths_page_without_a_write(
 ):
     scheme = make_windowed_scheme(make_fund(1_000_000), "first_come", grants=1)
     with app.app_context():
-        services.apply_for_grant(scheme.id, make_worker().id)
-        _kind, slow_answer = _refusal(services.apply_for_grant_orm, scheme.id,
+        applying.apply_for_grant(scheme.id, make_worker().id)
+        _kind, slow_answer = _refusal(applying.apply_for_grant_orm, scheme.id,
                                       make_worker().id)  # fmt: skip
     worker = make_worker()
     login(client, worker)
@@ -192,12 +192,12 @@ def test_a_raised_cap_opens_a_sold_out_scheme_again(
     app_ctx, make_fund, make_windowed_scheme, make_worker
 ):
     scheme = make_windowed_scheme(make_fund(1_000_000), "first_come", grants=1)
-    services.apply_for_grant(scheme.id, make_worker().id)
+    applying.apply_for_grant(scheme.id, make_worker().id)
     late = make_worker()
-    assert _refusal(services.apply_for_grant, scheme.id, late.id)[0] == "SchemeCapReached"
+    assert _refusal(applying.apply_for_grant, scheme.id, late.id)[0] == "SchemeCapReached"
     with unit_of_work() as db:
         db.get(Scheme, scheme.id).total_cap_cents = 200_000
-    assert services.apply_for_grant(scheme.id, late.id).grant_id is not None
+    assert applying.apply_for_grant(scheme.id, late.id).grant_id is not None
 
 
 def test_rules_are_compiled_once_per_version(app_ctx, make_fund, make_windowed_scheme,
@@ -208,11 +208,11 @@ def test_rules_are_compiled_once_per_version(app_ctx, make_fund, make_windowed_s
                                   rules={"min_age": 18})  # fmt: skip
     compiled_rules.cache_clear()
     for _ in range(3):
-        services.apply_for_grant(scheme.id, make_worker().id)
+        applying.apply_for_grant(scheme.id, make_worker().id)
     assert compiled_rules.cache_info().misses == 1
     with unit_of_work() as db:
         db.get(Scheme, scheme.id).rules = {"min_age": 45}
-    assert _refusal(services.apply_for_grant, scheme.id, make_worker().id)[0] == "NotEligible"
+    assert _refusal(applying.apply_for_grant, scheme.id, make_worker().id)[0] == "NotEligible"
     assert compiled_rules.cache_info().misses == 2
 
 
@@ -226,7 +226,7 @@ def test_200_workers_through_both_paths_at_once_get_exactly_the_cap(
 
     def apply(i: int) -> str:
         # One in five through the objects: they hold a pooled connection longer (15 for 200).
-        (services.apply_for_grant if i % 5 else services.apply_for_grant_orm)(
+        (applying.apply_for_grant if i % 5 else applying.apply_for_grant_orm)(
             scheme.id, workers[i].id
         )
         return "granted"
@@ -251,7 +251,7 @@ def test_the_pot_running_out_mid_rush_grants_exactly_what_it_holds(
     workers = [make_worker() for _ in range(200)]
 
     def apply(i: int) -> str:
-        services.apply_for_grant(scheme.id, workers[i].id)
+        applying.apply_for_grant(scheme.id, workers[i].id)
         return "granted"
 
     outcomes = run_concurrently(app, 200, apply)
@@ -269,5 +269,5 @@ def test_the_pot_running_out_mid_rush_grants_exactly_what_it_holds(
 
 def test_a_grant_expires_at_midnight_in_the_netherlands_after_its_months():
     # Midnight of 28 February in Amsterdam (winter time) is 23:00 UTC the day before.
-    expires = services.expiry_after(1, dt.date(2026, 1, 31))
+    expires = validity.expiry_after(1, dt.date(2026, 1, 31))
     assert expires == dt.datetime(2026, 2, 27, 23, tzinfo=dt.UTC)

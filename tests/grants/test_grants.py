@@ -9,7 +9,7 @@ from wallet.core import clock
 from wallet.core.db import unit_of_work
 from wallet.core.errors import Conflict, ValidationFailed
 from wallet.funds.services import close_fund, fund_figures
-from wallet.grants import services
+from wallet.grants import applying, balances, cap, eligibility, expiry, granting, validity
 from wallet.grants.models import Grant, GrantStatus
 from wallet.ledger.models import AccountKind
 from wallet.ledger.services import (
@@ -31,8 +31,8 @@ def test_an_administrator_grants_a_budget_from_the_pot(
     fund = make_fund(500_000)
     scheme = make_scheme(fund, amount_cents=150_000)
     worker = make_worker()
-    outcome = services.grant_to_worker(scheme.id, worker.id, actor_id=None)
-    grant = services.get_grant(outcome.result_id)
+    outcome = granting.grant_to_worker(scheme.id, worker.id, actor_id=None)
+    grant = balances.get_grant(outcome.result_id)
     assert grant.amount_cents == 150_000
     assert balance(grant.account_id).available_cents == 150_000
     figures = fund_figures(fund.id)
@@ -47,7 +47,7 @@ def test_a_grant_the_pot_cannot_cover_is_refused_and_writes_nothing(
     fund = make_fund(100_000)
     scheme = make_scheme(fund, amount_cents=150_000)
     with pytest.raises(InsufficientFunds):
-        services.grant_to_worker(scheme.id, make_worker().id, actor_id=None)
+        granting.grant_to_worker(scheme.id, make_worker().id, actor_id=None)
     assert app_ctx.scalar(sa.select(sa.func.count(Grant.id))) == 0
     assert fund_figures(fund.id).available_cents == 100_000
     assert verify() == []
@@ -62,8 +62,8 @@ def test_a_worker_outside_the_rules_hears_every_reason(
     scheme = make_scheme(fund, rules=rules)
     worker = make_worker(municipality_code="zwolle", employment_status="employed",
                          education_level=6)  # fmt: skip
-    with pytest.raises(services.NotEligible) as refused:
-        services.grant_to_worker(scheme.id, worker.id, actor_id=None)
+    with pytest.raises(eligibility.NotEligible) as refused:
+        granting.grant_to_worker(scheme.id, worker.id, actor_id=None)
     assert len(refused.value.errors["eligibility"]) == 4
     assert app_ctx.scalar(sa.select(sa.func.count(Grant.id))) == 0
 
@@ -72,9 +72,9 @@ def test_one_grant_per_worker_per_scheme_per_period(app_ctx, make_fund, make_sch
     fund = make_fund(500_000)
     scheme = make_scheme(fund)
     worker = make_worker()
-    services.grant_to_worker(scheme.id, worker.id, actor_id=None)
-    with pytest.raises(services.AlreadyGranted):
-        services.grant_to_worker(scheme.id, worker.id, actor_id=None)
+    granting.grant_to_worker(scheme.id, worker.id, actor_id=None)
+    with pytest.raises(granting.AlreadyGranted):
+        granting.grant_to_worker(scheme.id, worker.id, actor_id=None)
     assert fund_figures(fund.id).granted_cents == 100_000
 
 
@@ -83,7 +83,7 @@ def test_a_closed_fund_grants_nothing(app_ctx, make_fund, make_scheme, make_work
     scheme = make_scheme(fund)
     close_fund(fund.id)
     with pytest.raises(Conflict):
-        services.grant_to_worker(scheme.id, make_worker().id, actor_id=None)
+        granting.grant_to_worker(scheme.id, make_worker().id, actor_id=None)
 
 
 def test_scheme_terms_are_validated(app_ctx, make_fund):
@@ -118,10 +118,10 @@ def test_first_come_grants_until_the_cap_and_not_one_more(
     fund = make_fund(1_000_000)
     scheme = make_windowed_scheme(fund, "first_come", grants=2)
     workers = [make_worker() for _ in range(3)]
-    services.apply_for_grant(scheme.id, workers[0].id)
-    services.apply_for_grant(scheme.id, workers[1].id)
-    with pytest.raises(services.SchemeCapReached):
-        services.apply_for_grant(scheme.id, workers[2].id)
+    applying.apply_for_grant(scheme.id, workers[0].id)
+    applying.apply_for_grant(scheme.id, workers[1].id)
+    with pytest.raises(cap.SchemeCapReached):
+        applying.apply_for_grant(scheme.id, workers[2].id)
     assert app_ctx.scalar(sa.select(sa.func.count(Grant.id))) == 2
     assert fund_figures(fund.id).granted_cents == 200_000
     assert verify() == []
@@ -133,14 +133,14 @@ def test_first_come_outside_the_window_is_refused(
     fund = make_fund(1_000_000)
     scheme = make_windowed_scheme(fund, "first_come", grants=2)
     with clock.frozen_at(clock.now() + dt.timedelta(days=60)), pytest.raises(Conflict):
-        services.apply_for_grant(scheme.id, make_worker().id)
+        applying.apply_for_grant(scheme.id, make_worker().id)
 
 
 def test_expiry_returns_unused_budget_to_the_pot_once(app_ctx, make_fund, make_scheme, make_worker):
     fund = make_fund(300_000)
     scheme = make_scheme(fund, amount_cents=100_000, validity_months=1)
-    grant = services.get_grant(
-        services.grant_to_worker(scheme.id, make_worker().id, actor_id=None).result_id
+    grant = balances.get_grant(
+        granting.grant_to_worker(scheme.id, make_worker().id, actor_id=None).result_id
     )
     with unit_of_work():
         payable = open_account("provider:test:payable", AccountKind.PAYABLE)
@@ -149,8 +149,8 @@ def test_expiry_returns_unused_budget_to_the_pot_once(app_ctx, make_fund, make_s
     with unit_of_work():
         post_hold(spent.id, description="paid")
     later = clock.now() + dt.timedelta(days=40)
-    assert services.expire_grants(later) == 1
-    assert services.expire_grants(later) == 0  # run twice: nothing more
+    assert expiry.expire_grants(later) == 1
+    assert expiry.expire_grants(later) == 0  # run twice: nothing more
     app_ctx.expire_all()
     assert app_ctx.get(Grant, grant.id).status == GrantStatus.EXPIRED
     # 100.000 granted - 20.000 spent - 30.000 still held = 50.000 back to the pot
@@ -167,12 +167,12 @@ def test_first_come_budgets_are_never_granted_by_hand(
     scheme = make_windowed_scheme(make_fund(1_000_000), "first_come", grants=2)
     worker = make_worker()
     with pytest.raises(Conflict):
-        services.grant_to_worker(scheme.id, worker.id, actor_id=None)
+        granting.grant_to_worker(scheme.id, worker.id, actor_id=None)
     from wallet.grants.imports import import_grants
 
     with pytest.raises(Conflict):
         import_grants(scheme.id, f"email\n{worker.email}\n".encode(), actor_id=None)
-    services.apply_for_grant(scheme.id, worker.id)
+    applying.apply_for_grant(scheme.id, worker.id)
     assert app_ctx.scalar(sa.select(sa.func.count(Grant.id))) == 1
 
 
@@ -180,12 +180,12 @@ def test_a_grant_still_pays_on_its_last_valid_day(app_ctx, make_fund, make_schem
     from wallet.funding.services import worker_grant_facts
 
     worker = make_worker()
-    grant = services.get_grant(
-        services.grant_to_worker(make_scheme(make_fund(500_000)).id, worker.id,
+    grant = balances.get_grant(
+        granting.grant_to_worker(make_scheme(make_fund(500_000)).id, worker.id,
                                  actor_id=None).result_id
     )  # fmt: skip
-    last_day = services.last_valid_day(grant.expires_at)
-    noon = dt.datetime.combine(last_day, dt.time(12), services.AMSTERDAM)
+    last_day = validity.last_valid_day(grant.expires_at)
+    noon = dt.datetime.combine(last_day, dt.time(12), validity.AMSTERDAM)
     with clock.frozen_at(noon):
         assert [g.grant_id for g in worker_grant_facts(worker.id)] == [grant.id]
     with clock.frozen_at(grant.expires_at + dt.timedelta(hours=12)):

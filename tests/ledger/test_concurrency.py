@@ -18,7 +18,7 @@ from wallet.core import clock
 from wallet.core.db import unit_of_work
 from wallet.core.errors import DomainError
 from wallet.funds.services import deposit, fund_figures
-from wallet.grants import services as grants
+from wallet.grants import applying, expiry
 from wallet.grants.models import Grant
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind, Hold, HoldStatus
@@ -102,7 +102,7 @@ def test_200_workers_applying_to_a_first_come_scheme_get_exactly_the_cap(
     workers = [make_worker() for _ in range(200)]
 
     def apply(i: int) -> str:
-        grants.apply_for_grant(scheme.id, workers[i].id)
+        applying.apply_for_grant(scheme.id, workers[i].id)
         return "granted"
 
     outcomes = run_concurrently(app, 200, apply)
@@ -181,7 +181,7 @@ def test_grant_expiry_run_twice_at_once_returns_the_budget_once(app, funded_gran
     later = grant.expires_at + dt.timedelta(days=1)
 
     def job(_i: int) -> str:
-        return str(grants.expire_grants(later))
+        return str(expiry.expire_grants(later))
 
     outcomes = run_concurrently(app, 2, job)
     assert outcomes == Counter({"1": 1, "0": 1})

@@ -29,8 +29,8 @@ from hypothesis.stateful import (
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict
 from wallet.funds.services import create_fund, deposit
+from wallet.grants.granting import create_grant
 from wallet.grants.models import GrantSource
-from wallet.grants.services import create_grant
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind
 from wallet.ledger.verify import verify_ledger as verify

@@ -23,8 +23,9 @@ from wallet.claims.models import Claim, ClaimPart
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.funds.models import Fund
+from wallet.grants.balances import payable_account_id
+from wallet.grants.expiry import expire_grants
 from wallet.grants.models import Grant
-from wallet.grants.services import expire_grants, payable_account_id
 from wallet.ledger import services as ledger
 from wallet.ledger.models import Hold, LedgerAccount, LedgerTransaction, Posting
 from wallet.ledger.verify import verify

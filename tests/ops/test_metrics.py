@@ -17,10 +17,9 @@ TOKEN = "metrics-token-for-tests-0123456789"
 
 
 @pytest.fixture
-def scrape(app, client, monkeypatch, tmp_path):
+def scrape(app, client, monkeypatch):
     """scrape() -> {(name, labels): value} with the right token."""
     monkeypatch.setitem(app.config, "METRICS_TOKEN", TOKEN)
-    monkeypatch.setitem(app.config, "LEDGER_VERIFY_RESULT_FILE", str(tmp_path / "verify.json"))
 
     def read() -> dict:
         response = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})

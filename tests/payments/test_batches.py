@@ -14,7 +14,7 @@ from wallet.claims.models import Claim, ClaimStatus
 from wallet.core.db import session
 from wallet.core.errors import Conflict, ValidationFailed
 from wallet.funds.models import Fund
-from wallet.grants.services import payable_account_id
+from wallet.grants.balances import payable_account_id
 from wallet.ledger.services import balance
 from wallet.ledger.verify import verify
 from wallet.payments import batches

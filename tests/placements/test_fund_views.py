@@ -66,7 +66,7 @@ def test_an_amount_above_what_the_scheme_pays_is_refused_and_nothing_committed(
     application_id, [placement_id] = _sent(app, scene, person(quote_cents=400_000))
     client = _client(app, login, scene.admin)
     page = client.get(f"/fund/employer-applications/{application_id}")
-    assert 'value="2000,00"' in page.text  # prefilled: 50 % of the quote
+    assert 'value="2.000,00"' in page.text  # prefilled: 50 % of the quote
     for confirmed in ("", "yes"):
         answer = client.post(_url(application_id, placement_id, "approve"), data={
             f"approve-{placement_id}-amount": "2000,01",

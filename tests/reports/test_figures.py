@@ -48,10 +48,10 @@ def test_participants_are_counted_once_in_the_groups_of_their_profile(
     _staff, second = make_course(60_000, staff)
     twice = make_worker(date_of_birth=_years_ago(25), municipality_code="enschede",
                         sector="handel", target_occupation="Installatiemonteur")  # fmt: skip
-    from wallet.grants import services as grants
+    from wallet.grants import granting
 
     with app.app_context():
-        grants.grant_to_worker(scene.scheme.id, twice.id, actor_id=None)
+        granting.grant_to_worker(scene.scheme.id, twice.id, actor_id=None)
     enrol(scene, first, worker=twice)
     enrol(scene, second, worker=twice)  # the same person again: counted once
     enrol(

@@ -23,8 +23,8 @@ from wallet.core import clock
 from wallet.core.db import session
 from wallet.funds.models import Fund
 from wallet.funds.services import fund_figures
+from wallet.grants.expiry import expire_grants
 from wallet.grants.models import Grant
-from wallet.grants.services import expire_grants
 from wallet.ledger.models import AccountKind, LedgerAccount, LedgerTransaction, Posting
 from wallet.payments.statements import import_statement
 from wallet.reports import money

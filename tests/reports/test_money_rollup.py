@@ -26,8 +26,8 @@ from wallet.claims import services as claims
 from wallet.claims.models import Claim
 from wallet.core import clock
 from wallet.core.db import session
+from wallet.grants.expiry import expire_grants
 from wallet.grants.models import Grant
-from wallet.grants.services import expire_grants
 from wallet.ledger.models import LedgerTransaction
 from wallet.ledger.verify import verify
 from wallet.payments.statements import import_statement

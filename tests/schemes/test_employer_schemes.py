@@ -74,7 +74,7 @@ def test_an_administrator_defines_an_employer_scheme_and_reads_it_in_words(clien
     assert "Werkgeversregeling</td>" in home  # listed as such, not with a budget per worker
     edit = client.get(f"/fund/schemes/{scheme.id}/edit").text
     assert 'value="Sectorplan Twente"' in edit
-    assert "5000,00" in edit
+    assert "5.000,00" in edit
     changed = client.post(
         f"/fund/schemes/{scheme.id}/edit", data=_employer_form(share_percent="33,33")
     )
@@ -182,7 +182,7 @@ def _no_grants(app_ctx):
 
 def test_a_grant_by_hand_is_refused(app_ctx, employer_scheme, make_worker):
     from wallet.core.errors import Conflict
-    from wallet.grants.services import grant_to_worker
+    from wallet.grants.granting import grant_to_worker
 
     with pytest.raises(Conflict, match=REFUSAL):
         grant_to_worker(employer_scheme.id, make_worker().id, actor_id=None)
@@ -191,8 +191,8 @@ def test_a_grant_by_hand_is_refused(app_ctx, employer_scheme, make_worker):
 
 def test_a_grant_below_every_path_is_refused(app_ctx, employer_scheme, make_worker):
     from wallet.core.errors import Conflict
+    from wallet.grants.granting import create_grant
     from wallet.grants.models import GrantSource
-    from wallet.grants.services import create_grant
     from wallet.schemes.services import get_scheme
 
     worker = make_worker()
@@ -216,8 +216,8 @@ def test_a_csv_import_is_refused(app_ctx, employer_scheme, make_worker):
 def test_allocation_application_and_lottery_are_refused(app_ctx, employer_scheme, make_worker):
     from wallet.core.errors import Conflict
     from wallet.grants.allocation import allocate, allocate_all
+    from wallet.grants.applying import apply_for_grant, open_schemes_for
     from wallet.grants.lottery import draw_lottery
-    from wallet.grants.services import apply_for_grant, open_schemes_for
 
     worker = make_worker()
     for attempt in (

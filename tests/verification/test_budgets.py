@@ -15,7 +15,7 @@ from wallet.audit.models import AuditEvent
 from wallet.catalogue.imports import import_courses
 from wallet.catalogue.models import Course, CourseRun
 from wallet.core import clock
-from wallet.grants import services
+from wallet.grants import applying
 from wallet.grants.allocation import allocate
 from wallet.grants.lottery import draw_lottery
 from wallet.grants.models import Grant, SchemeApplication, SchemeApplicationStatus
@@ -53,11 +53,11 @@ def test_first_come_refuses_an_unverified_worker_and_writes_nothing(
     scheme = make_windowed_scheme(make_fund(1_000_000), "first_come", grants=2)
     worker = make_worker(verified=False)
     with pytest.raises(EmailNotVerified, match="Bevestig eerst je e-mailadres"):
-        services.apply_for_grant(scheme.id, worker.id)
+        applying.apply_for_grant(scheme.id, worker.id)
     assert _grants(app_ctx) == 0
     assert app_ctx.scalar(sa.select(sa.func.count(SchemeApplication.id))) == 0
     app_ctx.commit()
-    services.apply_for_grant(scheme.id, make_worker().id)
+    applying.apply_for_grant(scheme.id, make_worker().id)
     assert _grants(app_ctx) == 1
 
 
@@ -69,7 +69,7 @@ def test_the_lottery_draw_skips_unverified_applicants(
     verified = [make_worker() for _ in range(2)]
     unverified = [make_worker() for _ in range(2)]
     for worker in verified + unverified:
-        services.apply_for_grant(scheme.id, worker.id)
+        applying.apply_for_grant(scheme.id, worker.id)
     # They entered while verified; then their address changed and is no longer proved.
     app_ctx.execute(
         sa.update(User)

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from tests.verification.test_holds import SAME
 from wallet.accounts.models import Role, User
 from wallet.audit.models import AuditEvent
-from wallet.grants import services
+from wallet.grants import granting
+from wallet.grants.cap import SchemeCapReached
 from wallet.grants.models import Grant, GrantStatus
-from wallet.grants.services import SchemeCapReached
 from wallet.ledger.verify import verify
 from wallet.schemes.models import Scheme
 from wallet.verification.holds import decide_hold
@@ -27,12 +27,12 @@ def test_a_cancelled_held_grant_frees_the_schemes_cap(
     someone = make_worker(name="Fatima El Amrani")
     fund = make_fund(1_000_000)
     scheme = make_scheme(fund, amount_cents=150_000, total_cap_cents=300_000)
-    services.grant_to_worker(scheme.id, older.id, actor_id=None)
-    services.grant_to_worker(scheme.id, newer.id, actor_id=None)
+    granting.grant_to_worker(scheme.id, older.id, actor_id=None)
+    granting.grant_to_worker(scheme.id, newer.id, actor_id=None)
     app_ctx.commit()
     assert app_ctx.get(Scheme, scheme.id).committed_cents == 300_000
     with pytest.raises(SchemeCapReached):  # the cap is full
-        services.grant_to_worker(scheme.id, someone.id, actor_id=None)
+        granting.grant_to_worker(scheme.id, someone.id, actor_id=None)
     app_ctx.rollback()
     admin = app_ctx.get(User, make_staff(Role.FUND_ADMIN, fund_id=fund.id).id)
     hold = app_ctx.scalar(sa.select(GrantHold))
@@ -46,7 +46,7 @@ def test_a_cancelled_held_grant_frees_the_schemes_cap(
     assert event.after["cents"] == 150_000
     assert verify() == []
     # The freed room is granted to someone else, and the books still agree.
-    services.grant_to_worker(scheme.id, someone.id, actor_id=None)
+    granting.grant_to_worker(scheme.id, someone.id, actor_id=None)
     app_ctx.commit()
     assert app_ctx.get(Scheme, scheme.id).committed_cents == 300_000
     statuses = app_ctx.scalars(sa.select(Grant.status).order_by(Grant.id)).all()
@@ -63,7 +63,7 @@ def test_verify_names_a_scheme_whose_cap_was_not_given_back(
     newer = make_worker(**{**SAME, "name": "jan de vries"})
     fund = make_fund(1_000_000)
     scheme = make_scheme(fund, amount_cents=150_000, total_cap_cents=300_000)
-    services.grant_to_worker(scheme.id, newer.id, actor_id=None)
+    granting.grant_to_worker(scheme.id, newer.id, actor_id=None)
     app_ctx.commit()
     admin = app_ctx.get(User, make_staff(Role.FUND_ADMIN, fund_id=fund.id).id)
     hold = app_ctx.scalar(sa.select(GrantHold))

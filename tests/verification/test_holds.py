@@ -9,7 +9,7 @@ from wallet.accounts.models import Role, User
 from wallet.audit.models import AuditEvent
 from wallet.core.errors import Conflict, Forbidden, ValidationFailed
 from wallet.funds.services import fund_figures
-from wallet.grants import services
+from wallet.grants import applying, balances, granting
 from wallet.grants.allocation import allocate
 from wallet.grants.models import Grant, GrantStatus
 from wallet.ledger.models import LedgerTransaction
@@ -49,7 +49,7 @@ def test_the_same_name_birth_date_and_postcode_hold_the_newer_accounts_grant(
     assert _grant_of(app_ctx, older.id).status == GrantStatus.ACTIVE
     held = _grant_of(app_ctx, newer.id)
     assert held.status == GrantStatus.HELD  # ... but the newer account cannot spend it
-    assert services.grants_of(newer.id)[0].available_cents == 0
+    assert balances.grants_of(newer.id)[0].available_cents == 0
     assert [item.grant.id for item in open_holds(fund.id)] == [held.id]
     assert verify() == []
 
@@ -65,7 +65,7 @@ def test_a_first_come_grant_of_a_matched_account_is_held(
 ):
     _older, newer = twins
     scheme = make_windowed_scheme(make_fund(1_000_000), "first_come", grants=2)
-    services.apply_for_grant(scheme.id, newer.id)
+    applying.apply_for_grant(scheme.id, newer.id)
     assert _grant_of(app_ctx, newer.id).status == GrantStatus.HELD
     assert app_ctx.scalar(sa.select(sa.func.count(GrantHold.id))) == 1
 
@@ -73,7 +73,7 @@ def test_a_first_come_grant_of_a_matched_account_is_held(
 def _held(app_ctx, make_fund, make_scheme, newer, make_staff):
     fund = make_fund(1_000_000)
     scheme = make_scheme(fund, amount_cents=150_000)
-    services.grant_to_worker(scheme.id, newer.id, actor_id=None)
+    granting.grant_to_worker(scheme.id, newer.id, actor_id=None)
     admin = make_staff(Role.FUND_ADMIN, fund_id=fund.id)
     hold = app_ctx.scalar(sa.select(GrantHold))
     admin = app_ctx.get(User, admin.id)
@@ -89,7 +89,7 @@ def test_releasing_makes_the_grant_spendable_and_clears_the_account(
     decide_hold(hold.id, HoldDecision.RELEASED, "Called her: a different person", actor=admin)
     grant = _grant_of(app_ctx, newer.id)
     assert grant.status == GrantStatus.ACTIVE
-    assert services.grants_of(newer.id)[0].available_cents == 150_000
+    assert balances.grants_of(newer.id)[0].available_cents == 150_000
     assert app_ctx.scalar(sa.select(IdentityMatch.cleared_at)) is not None
     assert open_holds(fund.id) == []
     event = app_ctx.scalar(sa.select(AuditEvent).where(AuditEvent.action == "hold_released"))

@@ -14,8 +14,6 @@ working, and both steps are audited with the addresses masked.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -35,6 +33,7 @@ from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import DomainError, ValidationFailed
+from wallet.core.tokens import digest, new_token
 from wallet.core.urls import external_url
 from wallet.notifications import services as notifications
 from wallet.notifications.services import N_
@@ -97,10 +96,6 @@ def masked(email: str) -> str:
     return f"{local[:1]}•••@{domain}"
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def pending_change(user: User) -> EmailChange | None:
     """The user's request still waiting for its link, if any."""
     return session.scalar(
@@ -151,12 +146,12 @@ def request_email_change(user: User, new_email: str, password: str, *, ip_addres
             _("You asked for a new address %(count)d times in the last hour. Try again later.",
               count=REQUESTS_PER_HOUR)
         )  # fmt: skip
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     now = clock.now()
     with unit_of_work():
         _close_open(user.id, EmailChangeOutcome.REPLACED)
         change = EmailChange(user_id=user.id, old_email=user.email, new_email=email,
-                             token_hash=_digest(token), created_at=now,
+                             token_hash=digest(token), created_at=now,
                              expires_at=now + LIFETIME)  # fmt: skip
         session.add(change)
         session.flush()
@@ -183,7 +178,7 @@ def cancel_email_change(user: User) -> bool:
 
 def change_for(token: str) -> EmailChange:
     """The waiting request this token confirms; EmailChangeLinkInvalid otherwise."""
-    change = session.scalar(sa.select(EmailChange).where(EmailChange.token_hash == _digest(token)))
+    change = session.scalar(sa.select(EmailChange).where(EmailChange.token_hash == digest(token)))
     if (
         change is None
         or change.used_at is not None

@@ -9,8 +9,6 @@ clicks or two tabs set one password, and setting a password voids the user's oth
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -23,6 +21,7 @@ from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import DomainError, ValidationFailed
+from wallet.core.tokens import digest, new_token
 from wallet.core.urls import external_url
 from wallet.notifications.models import OutboxMessage
 
@@ -43,21 +42,17 @@ class PasswordLinkInvalid(DomainError):
     code = "password-link-invalid"
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _new_token() -> tuple[str, str]:
     """A fresh token and its digest. Made for every request, known address or not."""
-    token = secrets.token_urlsafe(32)
-    return token, _digest(token)
+    token = new_token()
+    return token, digest(token)
 
 
-def _issue(user: User | None, purpose: PasswordLinkPurpose, token: str, digest: str) -> str:
+def _issue(user: User | None, purpose: PasswordLinkPurpose, token: str, token_hash: str) -> str:
     """Store the link's digest in the caller's unit of work; the link to send. Without a
     user the row is void from the start (see request_password_reset)."""
     now = clock.now()
-    session.add(PasswordReset(user_id=user and user.id, purpose=purpose, token_hash=digest,
+    session.add(PasswordReset(user_id=user and user.id, purpose=purpose, token_hash=token_hash,
                               created_at=now, expires_at=now + LIFETIMES[purpose],
                               used_at=None if user else now))  # fmt: skip
     session.flush()
@@ -78,12 +73,12 @@ def request_password_reset(email: str) -> None:
 
     email = normalise_email(email)[:254]
     user = session.scalar(sa.select(User).where(User.email == email, User.active.is_(True)))
-    token, digest = _new_token()
+    token, token_hash = _new_token()
     with unit_of_work():
         open_links = _open_resets(user.id if user else 0)
         if open_links >= OPEN_RESETS_LIMIT:
             user = None
-        url = _issue(user, PasswordLinkPurpose.RESET, token, digest)
+        url = _issue(user, PasswordLinkPurpose.RESET, token, token_hash)
         if user is not None:
             minutes = int(LIFETIMES[PasswordLinkPurpose.RESET].total_seconds() // 60)
             notify(user, "password_reset", url=url, minutes=minutes)
@@ -108,17 +103,15 @@ def invite(user: User, *, organisation: str) -> None:
     """E-mail a new colleague a link to choose their own password (caller's unit of work)."""
     from wallet.notifications.services import notify
 
-    token, digest = _new_token()
-    url = _issue(user, PasswordLinkPurpose.INVITATION, token, digest)
+    token, token_hash = _new_token()
+    url = _issue(user, PasswordLinkPurpose.INVITATION, token, token_hash)
     days = LIFETIMES[PasswordLinkPurpose.INVITATION].days
     notify(user, "invitation", url=url, organisation=organisation, days=days)
 
 
 def link_for(token: str) -> PasswordReset:
     """The usable link this token opens; PasswordLinkInvalid, with one message, otherwise."""
-    link = session.scalar(
-        sa.select(PasswordReset).where(PasswordReset.token_hash == _digest(token))
-    )
+    link = session.scalar(sa.select(PasswordReset).where(PasswordReset.token_hash == digest(token)))
     if (
         link is None
         or link.user is None

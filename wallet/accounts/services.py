@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import re
-import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -27,6 +25,7 @@ from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import DomainError, NotFound, ValidationFailed
+from wallet.core.tokens import digest, new_token
 from wallet.providers.models import Provider, ProviderStatus
 from wallet.reference import EMPLOYMENT_STATUSES, LANGUAGES, SECTORS, municipality
 
@@ -63,13 +62,11 @@ class LoginThrottled(DomainError):
 POSTCODE = re.compile(r"^[1-9][0-9]{3}[A-Z]{2}$")
 
 
-@dataclass(frozen=True)
-class WorkerRegistration:
-    """What a worker fills in to sign up."""
+@dataclass(frozen=True, kw_only=True)
+class WorkerDetails:
+    """The facts a worker gives about themselves: at sign-up, and later on their profile."""
 
     name: str
-    email: str
-    password: str
     date_of_birth: dt.date
     municipality_code: str
     employment_status: str
@@ -77,9 +74,17 @@ class WorkerRegistration:
     occupation: str
     education_level: int
     target_occupation: str
-    preferred_language: str = "nl"
     postcode: str = ""  # optional: "7511 AB"
     house_number: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerRegistration(WorkerDetails):
+    """What a worker fills in to sign up: their details, an e-mail address and a password."""
+
+    email: str
+    password: str
+    preferred_language: str = "nl"
 
 
 @dataclass(frozen=True)
@@ -342,10 +347,6 @@ def set_language(user: User | None, language: str) -> None:
         user.preferred_language = language
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _check_token_terms(user: User, name: str, scopes, valid_days: int | None):
     """The cleaned name, scopes and lifetime of a new token; every problem in one error."""
     errors: dict[str, str] = {}
@@ -379,10 +380,10 @@ def create_api_token(
         raise ValidationFailed(_("API tokens are for the systems of providers, employers and "
                                  "funds."))  # fmt: skip
     name, scope_list, lifetime = _check_token_terms(user, name, scopes, valid_days)
-    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    plain = TOKEN_PREFIX + new_token()
     now = clock.now()
     with unit_of_work() as db:
-        token = ApiToken(user=user, name=name, prefix=plain[:10], token_hash=_digest(plain),
+        token = ApiToken(user=user, name=name, prefix=plain[:10], token_hash=digest(plain),
                          scopes=scope_list, created_at=now, expires_at=now + lifetime)  # fmt: skip
         db.add(token)
         db.flush()
@@ -418,7 +419,7 @@ def token_for(plain: str) -> ApiToken | None:
     Its last use is noted, at most once every API_TOKEN_USE_SECONDS."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
         return None
-    token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest(plain)))
     if token is None or token.is_revoked or token.is_expired or not token.user.active:
         return None
     _note_use(token)

@@ -33,7 +33,7 @@ from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wallet.fraud.services import flag_application
 from wallet.funding.plan import FundingPlan, plan_funding
 from wallet.funding.services import reserve_plan, worker_grant_facts
-from wallet.grants.services import payable_account_id
+from wallet.grants.balances import payable_account_id
 from wallet.ledger import services as ledger
 from wallet.ledger.models import Hold, HoldStatus
 from wallet.notifications.services import APPLICATION_UPDATES, notify, notify_provider

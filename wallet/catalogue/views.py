@@ -343,7 +343,7 @@ def edit_course(course_id: int | None = None):
     form = CourseForm()
     if request.method == "GET" and course is not None:
         form.process(obj=course)
-        form.price.data = f"{course.price_cents / 100:.2f}".replace(".", ",")
+        form.price.data = course.price_cents
         form.skills.data = "\n".join(course.skills or [])
         form.occupations.data = "\n".join(course.occupations or [])
         form.nlqf_level.data = str(course.nlqf_level or "")

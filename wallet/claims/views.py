@@ -161,8 +161,8 @@ def resubmit(claim_id: int):
     if request.method == "GET":
         form.invoice_number.data = claim.invoice_number
         form.invoice_date.data = claim.invoice_date
-        form.amount.data = f"{claim.amount_cents / 100:.2f}".replace(".", ",")
-        form.vat.data = f"{claim.vat_cents / 100:.2f}".replace(".", ",")
+        form.amount.data = claim.amount_cents
+        form.vat.data = Money(claim.vat_cents).digits()
         form.description.data = claim.description
         form.attendance_pct.data = claim.attendance_pct
     done, status = _submit_form(form, lambda data: services.resubmit(current_user, claim.id, data))

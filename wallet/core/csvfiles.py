@@ -68,7 +68,7 @@ def csv_lines(
 def csv_download(lines: Iterable[str], filename: str) -> Response:
     """A streamed CSV attachment named `filename`."""
     return Response(
-        stream_with_context(lines),
+        stream_with_context(iter(lines)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -96,7 +96,11 @@ def _http_error(error: HTTPException):
         # webargs/flask-smorest validation errors: {"json": {"field": ["msg"]}}
         errors = data["messages"]
     custom = error.description and error.description != type(error).description
-    detail = error.description if custom else HTTP_DETAILS.get(status, error.description or "")
+    detail = (
+        error.description
+        if custom and error.description
+        else HTTP_DETAILS.get(status, error.description or "")
+    )
     if wants_problem_json():
         code = (error.name or "error").lower().replace(" ", "-")
         headers = dict(error.get_headers()) if status == 405 else None

@@ -31,22 +31,38 @@ def choices(pairs, prompt=None) -> list[SelectChoice]:
 
 
 class MoneyField(StringField):
-    """An amount in euros as people write it ("1.250,00"); `.cents` holds the parsed value."""
+    """An amount in euros as people write it ("1.250,00"); `.cents` holds the parsed value.
+
+    Filled from an object, `data=` or by assigning `.data`, the field takes stored cents (an
+    int) and shows them as "1.250,00"; what a person sent stays the text they wrote.
+    """
 
     cents: int | None = None
 
+    def _value(self) -> str:
+        if _is_cents(self.data):
+            return Money(self.data).digits()
+        return super()._value()
+
     def pre_validate(self, form) -> None:
         self.cents = None
-        text = (self.data or "").strip()
-        if not text:
-            return
-        try:
-            cents = Money.parse(text).cents
-        except MoneyError:
-            raise ValidationError(_l("Write an amount in euros, like 1.250,00.")) from None
+        if _is_cents(self.data):
+            cents = self.data
+        else:
+            text = (self.data or "").strip()
+            if not text:
+                return
+            try:
+                cents = Money.parse(text).cents
+            except MoneyError:
+                raise ValidationError(_l("Write an amount in euros, like 1.250,00.")) from None
         if cents <= 0 or cents > MAX_CENTS:
             raise ValidationError(_l("The amount must be more than € 0 and at most € 10.000.000."))
         self.cents = cents
+
+
+def _is_cents(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def show_errors(form: FlaskForm, error: ValidationFailed) -> None:

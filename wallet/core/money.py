@@ -124,6 +124,19 @@ class Money:
         number = f"{whole:,}".replace(",", group) + f"{decimal}{part:02d}"
         return (negative if self.cents < 0 else positive).replace(_NUMBER, number)
 
+    def digits(self, locale: str = "nl") -> str:
+        """The amount without the currency sign, as a form field shows it: "1.250,00" (read
+        back by Money.parse)."""
+        layout = _layout(locale, self.currency)
+        if layout is None:
+            from babel.numbers import format_decimal
+
+            return format_decimal(self.to_decimal(), "#,##0.00", locale=locale)
+        _positive, _negative, group, decimal = layout
+        whole, part = divmod(abs(self.cents), 100)
+        sign = "-" if self.cents < 0 else ""
+        return sign + f"{whole:,}".replace(",", group) + f"{decimal}{part:02d}"
+
     def __str__(self) -> str:
         return f"{self.currency} {self.to_decimal():.2f}"
 

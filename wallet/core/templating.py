@@ -32,7 +32,7 @@ def last_day(moment: dt.datetime | None) -> str:
     """The last day something that ends at `moment` (midnight in NL) is still valid."""
     if moment is None:
         return ""
-    from wallet.grants.services import last_valid_day
+    from wallet.grants.validity import last_valid_day
 
     return format_date(last_valid_day(moment), "medium")
 

@@ -15,7 +15,7 @@ from wallet.core import clock
 from wallet.core.db import session
 from wallet.employers.models import Employer
 from wallet.funds.models import Fund
-from wallet.grants.services import add_months
+from wallet.grants.validity import add_months
 from wallet.placements import followups, reimbursements, review, services
 from wallet.placements.models import EmployerApplication
 from wallet.placements.persons import PersonInput

@@ -12,7 +12,7 @@ from wallet.core.db import session
 from wallet.core.errors import Conflict
 from wallet.funding.plan import CourseFacts, FundingPlan, GrantFacts, plan_funding
 from wallet.grants.models import Grant, GrantStatus
-from wallet.grants.services import last_valid_day
+from wallet.grants.validity import last_valid_day
 from wallet.ledger import services as ledger
 from wallet.ledger.models import Hold, LedgerAccount
 from wallet.providers.services import excluded_providers

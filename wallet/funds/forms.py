@@ -135,7 +135,7 @@ class SchemeForm(FlaskForm):
     four_eyes_above = MoneyField(
         _l("Two administrators approve claims above"),
         description=_l("In euros; claims with high-risk flags always need two."),
-        default="2.500,00",
+        default=250_000,
         validators=[Optional()],
     )
 
@@ -182,23 +182,20 @@ class SchemeForm(FlaskForm):
         rules = scheme.rules or {}
         self.name.data = scheme.name
         self.allocation_mode.data = scheme.allocation_mode.value
-        self.amount.data = f"{scheme.amount_cents / 100:.2f}".replace(".", ",")
+        self.amount.data = scheme.amount_cents
         self.validity_months.data = scheme.validity_months
         self.window_opens_on.data = scheme.window_opens_on
         self.window_closes_on.data = scheme.window_closes_on
         if scheme.total_cap_cents:
-            self.total_cap.data = f"{scheme.total_cap_cents / 100:.2f}".replace(".", ",")
+            self.total_cap.data = scheme.total_cap_cents
         self.co_funding_percent.data = rules.get("co_funding_bps", 10_000) // 100
         if rules.get("cap_per_course_cents"):
-            self.cap_per_course.data = f"{rules['cap_per_course_cents'] / 100:.2f}".replace(
-                ".", ","
-            )
+            self.cap_per_course.data = rules["cap_per_course_cents"]
         for name in ("municipalities", "target_groups", "course_kinds", "accreditations"):
             self[name].data = rules.get(name, [])
         self.advance_share_percent.data = rules.get("advance_share_bps", 0) // 100
         self.cancel_after_start.data = bool(rules.get("cancel_after_start"))
-        cents = rules.get("four_eyes_above_cents", 250_000)
-        self.four_eyes_above.data = f"{cents / 100:.2f}".replace(".", ",")
+        self.four_eyes_above.data = rules.get("four_eyes_above_cents", 250_000)
         for name in ("min_age", "max_age", "max_grants_per_course", "attendance_threshold_pct"):
             if rules.get(name) is not None:
                 self[name].data = rules[name]

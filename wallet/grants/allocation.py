@@ -26,8 +26,10 @@ from wallet.core.db import require_no_unit_of_work, session, unit_of_work
 from wallet.core.errors import Conflict
 from wallet.core.money import Money
 from wallet.funds.services import require_open
+from wallet.grants.cap import claim_cap
+from wallet.grants.eligibility import require_worker_scheme
 from wallet.grants.models import AllocationRun, Grant, GrantSource, GrantStatus
-from wallet.grants.services import claim_cap, expiry_for, require_worker_scheme
+from wallet.grants.validity import expiry_for
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind, LedgerAccount, LedgerTransaction, Posting
 from wallet.schemes.models import AllocationMode, Scheme, SchemeKind, SchemeStatus

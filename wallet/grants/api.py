@@ -20,7 +20,7 @@ from wallet.api.common import (
 from wallet.core import clock
 from wallet.core.errors import NotFound
 from wallet.funds.access import own_scheme
-from wallet.grants import services
+from wallet.grants import balances, granting
 from wallet.grants.allocation import allocate
 from wallet.grants.lottery import draw_lottery
 
@@ -113,7 +113,7 @@ def _row(grant, name, email, posted, held) -> dict:
 def list_grants(args, scheme_id):
     """The scheme's grants, a page at a time."""
     own_scheme(scheme_id)
-    rows, total = services.grants_of_scheme(scheme_id, args["page"], args["per_page"])
+    rows, total = balances.grants_of_scheme(scheme_id, args["page"], args["per_page"])
     return {"items": [_row(*row) for row in rows], "total": total, **args}
 
 
@@ -132,7 +132,7 @@ def grant(data, scheme_id):
         user_id = find_worker_id(data["email"])
         if user_id is None:
             raise NotFound(_("No worker has this e-mail address."))
-    outcome = services.grant_to_worker(
+    outcome = granting.grant_to_worker(
         scheme_id, user_id, actor_id=current_user.id, cents=data["amount_cents"],
         idempotency_key=idempotency_key(),
     )  # fmt: skip

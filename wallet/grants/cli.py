@@ -42,7 +42,7 @@ def allocate_command(scheme_id: int | None, period: str | None) -> None:
 @grants_cli.command("expire")
 def expire_command() -> None:
     """Expire grants whose time is up; unused budget returns to the fund."""
-    from wallet.grants.services import expire_grants
+    from wallet.grants.expiry import expire_grants
 
     click.echo(f"{expire_grants()} grants expired.")
 

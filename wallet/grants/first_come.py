@@ -1,6 +1,6 @@
 """The hot path of an opening rush: a worker applies under a first-come (or lottery) scheme.
 
-What `services.apply_for_grant` decides, with the same answers, in a few statements:
+What `applying.apply_for_grant_orm` decides, with the same answers, in a few statements:
 
 * the facts, in one query: the worker (role, verified, profile), the scheme (mode, status,
   window, amount, cap and committed amount, rules as stored), its fund (status, pot), whether
@@ -162,7 +162,8 @@ def refuse(facts: ApplyFacts, today: dt.date) -> None:
     """Raise what apply_for_grant would refuse with, in its order; a used-up cap included
     (without a write). An earlier application is left to the caller: a form sent again
     must be answered as a replay, not as a refusal."""
-    from wallet.grants.services import AlreadyGranted, NotEligible
+    from wallet.grants.eligibility import NotEligible
+    from wallet.grants.granting import AlreadyGranted
     from wallet.verification.rules import EmailNotVerified
 
     if not facts.is_worker:
@@ -205,7 +206,8 @@ def _insert(table, values: dict) -> int:
 def grant_first_come(facts: ApplyFacts) -> tuple[int, int]:
     """Grant the scheme's amount to the worker; (application id, grant id). Flushes nothing
     through the ORM; the caller's unit of work commits or rolls everything back."""
-    from wallet.grants.services import AlreadyGranted, expiry_after
+    from wallet.grants.granting import AlreadyGranted
+    from wallet.grants.validity import expiry_after
     from wallet.verification.models import GrantHold
 
     now, today = clock.now(), clock.today()
@@ -248,7 +250,7 @@ def grant_first_come(facts: ApplyFacts) -> tuple[int, int]:
 
 def enter_draw(facts: ApplyFacts) -> int:
     """A lottery application, waiting for the draw; its id."""
-    from wallet.grants.services import AlreadyGranted
+    from wallet.grants.granting import AlreadyGranted
 
     try:
         return _insert(SchemeApplication.__table__, {

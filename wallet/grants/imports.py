@@ -24,8 +24,9 @@ from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import DomainError, ValidationFailed
 from wallet.core.money import Money, MoneyError, check_amount
+from wallet.grants.eligibility import require_granted_by_hand
+from wallet.grants.granting import create_grant
 from wallet.grants.models import Grant, GrantSource
-from wallet.grants.services import create_grant, require_granted_by_hand
 from wallet.schemes.rules import eligibility_problems, load_rules
 from wallet.schemes.services import get_scheme
 
@@ -127,7 +128,7 @@ def import_grants(scheme_id: int, data: bytes, *, actor_id: int) -> ImportReport
             except MoneyError as error:
                 problem = _("The amount is wrong: %(error)s", error=str(error))
         if problem is None:
-            from wallet.grants.services import worker_facts
+            from wallet.grants.eligibility import worker_facts
 
             reasons = eligibility_problems(rules, worker_facts(user), today)
             if reasons:

@@ -16,13 +16,14 @@ from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, ValidationFailed
+from wallet.grants.eligibility import require_worker_scheme
+from wallet.grants.granting import create_grant
 from wallet.grants.models import (
     GrantSource,
     LotteryDraw,
     SchemeApplication,
     SchemeApplicationStatus,
 )
-from wallet.grants.services import create_grant, require_worker_scheme
 from wallet.ledger import services as ledger
 from wallet.schemes.models import AllocationMode, SchemeStatus
 from wallet.schemes.services import get_scheme

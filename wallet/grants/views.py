@@ -16,7 +16,7 @@ from wallet.core.money import Money
 from wallet.core.templating import money
 from wallet.funds.access import own_scheme
 from wallet.funds.forms import CsvForm, DrawForm, GrantForm
-from wallet.grants import services
+from wallet.grants import applying, balances, granting
 from wallet.grants.allocation import allocate
 from wallet.grants.imports import import_grants
 from wallet.grants.lottery import draw_lottery
@@ -56,7 +56,7 @@ def grant(scheme_id: int):
         if user_id is None:
             raise ValidationFailed(_("No worker has this e-mail address."))
         done = submit_keyed(
-            lambda key: services.grant_to_worker(
+            lambda key: granting.grant_to_worker(
                 scheme_id,
                 user_id,
                 actor_id=current_user.id,
@@ -160,8 +160,8 @@ def apply(scheme_id: int):
     if not confirmed():
         return _confirm_apply(scheme_id)
     try:
-        facts = services.facts_for_apply(scheme_id, current_user.id)  # sold out: no write
-        done = submit_once(lambda: services.apply_for_grant(scheme_id, current_user.id, facts))
+        facts = applying.facts_for_apply(scheme_id, current_user.id)  # sold out: no write
+        done = submit_once(lambda: applying.apply_for_grant(scheme_id, current_user.id, facts))
     except DomainError as error:
         _refused(error)
     else:
@@ -211,7 +211,7 @@ def _confirm_apply(scheme_id: int):
 @role_required(Role.WORKER)
 def statement():
     """Every movement on the worker's budgets."""
-    lines = services.worker_statement(current_user.id)
+    lines = balances.worker_statement(current_user.id)
     return render_template("grants/statement.html", lines=list(reversed(lines)))
 
 
@@ -223,6 +223,6 @@ def statement_csv():
     rows = [
         [line.at.date(), line.fund_name, line.scheme_name, str(line.description),
          Money(line.amount_cents).to_decimal(), Money(line.balance_cents).to_decimal()]
-        for line in services.worker_statement(current_user.id)
+        for line in balances.worker_statement(current_user.id)
     ]  # fmt: skip
     return csv_download(csv_lines(header, rows), "leerwallet-overzicht.csv")

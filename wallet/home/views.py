@@ -13,7 +13,8 @@ from wallet.employers.models import EmployerStatus
 from wallet.employers.services import employers_by_status
 from wallet.employers.views import start_context as employer_start_context
 from wallet.funds.views import overview_context
-from wallet.grants.services import grants_of, open_schemes_for, spendable
+from wallet.grants.applying import open_schemes_for
+from wallet.grants.balances import grants_of, spendable
 from wallet.home.work import provider_work
 from wallet.placements.labels import STATUS_LABELS
 from wallet.placements.services import trajectories_of

@@ -1,4 +1,4 @@
-"""The double-entry ledger: accounts, transactions, postings, holds, idempotency.
+"""The double-entry ledger: accounts, transactions, postings, holds, and `ledger verify`.
 
 Every movement of money is one transaction whose postings sum to zero. A posting's amount
 adds to its account's balance (negative takes from it). Postings are never updated or

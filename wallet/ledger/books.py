@@ -33,6 +33,8 @@ of days), so a late commit or an edited row is named by fund and day.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
@@ -67,7 +69,7 @@ KNOWN_KINDS = (
 APPROVED_STATES = ("approved", "in_batch", "paid", "clawed_back")
 
 
-def _rows(query) -> list:
+def _rows(query) -> Sequence[sa.Row]:
     return session.execute(query).all()
 
 

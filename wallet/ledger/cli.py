@@ -1,4 +1,4 @@
-"""`flask ledger verify` and `flask holds expire`."""
+"""`flask ledger verify` and `flask ledger expire-holds`."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ ledger_cli = AppGroup("ledger", help="The ledger.")
 @ledger_cli.command("verify")
 def verify_command() -> None:
     """Check every money invariant; exit 1 with a report when one is broken."""
+    from wallet.core import clock
     from wallet.ledger import last_verify
     from wallet.ledger.verify import verify
 
+    started_at = clock.now()
     problems = verify()
-    last_verify.save(problems)
+    last_verify.save(problems, started_at)
     if not problems:
         click.echo("Ledger verified: every invariant holds.")
         return

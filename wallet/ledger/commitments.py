@@ -8,6 +8,8 @@ queries, no loop over rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 
 from wallet.core.db import session
@@ -16,7 +18,7 @@ from wallet.ledger.models import AccountKind, Hold, HoldStatus, LedgerAccount, P
 COMMITTED = ("approved", "not_started", "ended_early", "retained")
 
 
-def _rows(query) -> list:
+def _rows(query) -> Sequence[sa.Row]:
     return session.execute(query).all()
 
 

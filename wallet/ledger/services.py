@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -30,8 +31,16 @@ from wallet.ledger.models import (
     Posting,
 )
 
-accounts = LedgerAccount.__table__
-holds = Hold.__table__
+# Mapped classes declare __table__ as a FromClause; ours are Tables, which Core DML takes.
+accounts = cast(sa.Table, LedgerAccount.__table__)
+holds = cast(sa.Table, Hold.__table__)
+transactions = cast(sa.Table, LedgerTransaction.__table__)
+postings = cast(sa.Table, Posting.__table__)
+
+
+def _rowcount(result: sa.Result) -> int:
+    # session.execute types its result as Result; an UPDATE's is a CursorResult.
+    return cast(sa.CursorResult, result).rowcount
 
 
 class GuardMissed(Exception):
@@ -89,7 +98,7 @@ def open_account(code: str, kind: AccountKind, *, allow_negative: bool = False) 
     session.execute(
         insert(accounts).values(**values).on_conflict_do_nothing(index_elements=["code"])
     )
-    return session.scalar(query)
+    return session.scalars(query).one()  # ours or the other request's: it exists now
 
 
 def funding_source() -> LedgerAccount:
@@ -126,7 +135,7 @@ def take(account_id: int, cents: int) -> None:
         )
         .values(posted_cents=accounts.c.posted_cents - cents)
     )
-    if result.rowcount != 1:
+    if _rowcount(result) != 1:
         raise InsufficientFunds(_("There is not enough money available for this."))
 
 
@@ -279,7 +288,7 @@ def move(
     if from_account_id == to_account_id:
         raise ValidationFailed(_("Money cannot move from an account to itself."))
     transaction_id = session.execute(
-        sa.insert(LedgerTransaction.__table__)
+        sa.insert(transactions)
         .values(
             kind=kind,
             description=description[:300],
@@ -287,10 +296,10 @@ def move(
             created_by_id=actor_id,
             created_at=clock.now(),
         )
-        .returning(LedgerTransaction.__table__.c.id)
+        .returning(transactions.c.id)
     ).scalar_one()
     session.execute(
-        sa.insert(Posting.__table__).values(
+        sa.insert(postings).values(
             [
                 {"transaction_id": transaction_id, "account_id": a, "amount_cents": c}
                 for a, c in sorted([(from_account_id, -cents), (to_account_id, cents)])
@@ -352,7 +361,7 @@ def place_hold(
         )
         .values(held_cents=accounts.c.held_cents + cents)
     )
-    if result.rowcount != 1:
+    if _rowcount(result) != 1:
         raise InsufficientFunds(_("There is not enough budget available for this."))
     hold = Hold(
         debit_account_id=debit_account_id,
@@ -380,7 +389,7 @@ def _settle(hold_id: int, status: HoldStatus, posted_cents: int, transaction_id:
             resolving_transaction_id=transaction_id,
         )
     )
-    if result.rowcount != 1:
+    if _rowcount(result) != 1:
         raise HoldNotPending(_("This reservation has already been settled."))
 
 

@@ -12,6 +12,7 @@ cancelled held grants gave back); 5 balances shown are the ledger's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -38,7 +39,7 @@ class Problem:
     detail: str
 
 
-def _rows(query) -> list:
+def _rows(query) -> Sequence[sa.Row]:
     return session.execute(query).all()
 
 

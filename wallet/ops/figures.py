@@ -63,6 +63,7 @@ def business_figures() -> BusinessFigures:
     failed = session.scalar(
         sa.select(sa.func.count()).where(OutboxMessage.status == MessageStatus.FAILED)
     )
+    verify = last_verify.load()
     session.rollback()  # end the read transaction: a scrape holds nothing open
     return BusinessFigures(
         applications=applications or 0,
@@ -73,7 +74,7 @@ def business_figures() -> BusinessFigures:
         outbox_backlog=backlog or 0,
         outbox_oldest_seconds=_age(now, _aware(oldest_message)),
         outbox_failed=failed or 0,
-        verify=last_verify.load(),
+        verify=verify,
     )
 
 

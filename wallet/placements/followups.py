@@ -209,7 +209,7 @@ def lapse_commitments() -> int:
     claimed (a claim waiting for the fund's decision keeps its part), back to the fund's pot
     and the scheme's budget; each placement in its own unit of work, audited. Returns how
     many placements gave money back."""
-    from wallet.grants.services import add_months
+    from wallet.grants.validity import add_months
     from wallet.ledger.models import Hold, HoldStatus
     from wallet.placements.models import ReimbursementClaim, ReimbursementPart
     from wallet.placements.reimbursements import S as ClaimStatus

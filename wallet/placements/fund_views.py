@@ -59,11 +59,6 @@ class RejectForm(FlaskForm):
                          validators=[Optional(), Length(max=500)])  # fmt: skip
 
 
-def _euros(cents: int) -> str:
-    """An amount as a form field shows it ("4000,00"): read back by MoneyField."""
-    return f"{Money(cents).to_decimal():.2f}".replace(".", ",")
-
-
 @bp.app_context_processor
 def _labels():
     return {"placement_status_labels": STATUS_LABELS}
@@ -101,7 +96,7 @@ def _show(application, forms=None, status: int = 200):
     for row in rows:
         approve = forms[row.placement.id][0]
         if approve.amount.data is None and row.would_pay_cents:
-            approve.amount.data = _euros(row.would_pay_cents)
+            approve.amount.data = row.would_pay_cents
     events = history("employer_application", application.id)
     for placement in application.placements:
         events += history("placement", placement.id)
@@ -151,7 +146,7 @@ def approve(application_id: int, placement_id: int):
             amount = review.amount_to_commit(placement.id, actor=current_user, cents=cents)
             return render_template("placements/fund/confirm.html", application=item,
                                    placement=placement, form=form, amount=amount,
-                                   amount_text=_euros(amount), second=second)  # fmt: skip
+                                   amount_text=Money(amount).digits(), second=second)  # fmt: skip
         done = submit_once(lambda: review.review(placement.id, "approve", actor=current_user,
                                                  cents=cents))  # fmt: skip
     except ValidationFailed as error:

@@ -4,7 +4,7 @@ A commitment is money set aside on the fund's pot for the employer (ledger holds
 pot to the employer's payable account), counted against the scheme's total budget in the
 same unit of work: neither the scheme nor the fund can promise more than it has, however
 many administrators approve at once (the conditional UPDATEs of wallet/ledger/services.py
-and wallet/grants/services.claim_cap). Where the scheme pays a part only when the person is
+and wallet/grants/cap.claim_cap). Where the scheme pays a part only when the person is
 still employed after some months, that part is a hold of its own: each hold resolves once.
 
 Four eyes: a commitment above the scheme's threshold needs two administrators; the second
@@ -28,7 +28,8 @@ from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wallet.employers.models import Employer, EmployerStatus
 from wallet.funds.models import Fund
-from wallet.grants.services import add_months, claim_cap, release_cap
+from wallet.grants.cap import claim_cap, release_cap
+from wallet.grants.validity import add_months
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind, Hold, HoldStatus
 from wallet.placements.models import EmployerApplication, FollowUp, Placement, PlacementStatus

@@ -10,13 +10,13 @@ changed elsewhere (it needs a new verification).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import fields
 
 from flask_babel import gettext as _
 
 from wallet.accounts.models import Role, User
 from wallet.accounts.names import visible_name
-from wallet.accounts.services import POSTCODE
+from wallet.accounts.services import POSTCODE, WorkerDetails
 from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
@@ -27,28 +27,12 @@ from wallet.reference import EMPLOYMENT_STATUSES, SECTORS, municipality
 IDENTITY_FIELDS = ("name", "date_of_birth", "postcode")
 
 
-@dataclass(frozen=True)
-class ProfileChange:
-    """Everything a worker can change about themselves (the e-mail address aside)."""
-
-    name: str
-    date_of_birth: dt.date
-    municipality_code: str
-    employment_status: str
-    sector: str
-    occupation: str
-    education_level: int
-    target_occupation: str
-    postcode: str = ""
-    house_number: str = ""
-
-
-def profile_of(user_id: int) -> ProfileChange:
-    """The worker's profile as it is now, in the shape of a change."""
+def profile_of(user_id: int) -> WorkerDetails:
+    """The worker's details as they are now, in the shape of a change."""
     user = _worker(user_id)
     profile = user.profile
     postcode = profile.postcode or ""
-    return ProfileChange(
+    return WorkerDetails(
         name=user.name,
         date_of_birth=profile.date_of_birth,
         municipality_code=profile.municipality_code,
@@ -69,7 +53,7 @@ def _worker(user_id: int) -> User:
     return user
 
 
-def _cleaned(data: ProfileChange) -> tuple[dict, dict[str, str]]:
+def _cleaned(data: WorkerDetails) -> tuple[dict, dict[str, str]]:
     """The values to store, and every problem by field."""
     errors: dict[str, str] = {}
     name = visible_name(data.name)
@@ -116,7 +100,7 @@ def _shown(value) -> str | int | None:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def update_profile(user_id: int, data: ProfileChange, *, actor_id: int) -> list[str]:
+def update_profile(user_id: int, data: WorkerDetails, *, actor_id: int) -> list[str]:
     """Change the worker's profile; returns the names of the fields that changed.
 
     Raises ValidationFailed listing every problem, writing nothing. The change is audited
@@ -133,7 +117,7 @@ def update_profile(user_id: int, data: ProfileChange, *, actor_id: int) -> list[
         targets = {"name": user}
         old = {
             name: getattr(targets.get(name, user.profile), name)
-            for name in (f.name for f in fields(ProfileChange))
+            for name in (f.name for f in fields(WorkerDetails))
         }
         changed = [name for name, value in values.items() if old[name] != value]
         if not changed:

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from wallet.accounts.access import role_required
 from wallet.accounts.models import Role
+from wallet.accounts.services import WorkerDetails
 from wallet.core.errors import ValidationFailed
 from wallet.core.forms import show_errors
 from wallet.profiles import services
@@ -28,7 +29,7 @@ def edit():
         current["education_level"] = str(current["education_level"])
         form.process(data=current)
     elif form.validate_on_submit():
-        change = services.ProfileChange(
+        change = WorkerDetails(
             **{name: form[name].data or "" for name in (
                 "name", "municipality_code", "employment_status", "sector", "occupation",
                 "target_occupation", "postcode", "house_number")},

@@ -23,7 +23,7 @@ def _allocate() -> str:
 
 
 def _expire_grants() -> str:
-    from wallet.grants.services import expire_grants
+    from wallet.grants.expiry import expire_grants
 
     return f"{expire_grants()} grants expired"
 
@@ -76,11 +76,13 @@ def _reconcile() -> str:
 
 
 def _verify() -> str:
+    from wallet.core import clock
     from wallet.ledger import last_verify
     from wallet.ledger.verify import verify
 
+    started_at = clock.now()
     problems = verify()
-    last_verify.save(problems)
+    last_verify.save(problems, started_at)
     for problem in problems:
         log.error("ledger invariant %s broken: %s", problem.invariant, problem.detail)
     return f"{len(problems)} problems"

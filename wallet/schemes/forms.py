@@ -52,10 +52,6 @@ def _percent(bps: int) -> str:
     return f"{whole},{rest:02d}" if rest else str(whole)
 
 
-def _euros(cents: int | None) -> str | None:
-    return None if cents is None else f"{cents / 100:.2f}".replace(".", ",")
-
-
 class EmployerSchemeForm(FlaskForm):
     """An employer scheme's terms: share, caps, whom and what it is for, window, budget."""
 
@@ -100,7 +96,7 @@ class EmployerSchemeForm(FlaskForm):
     four_eyes_above = MoneyField(
         _l("Two administrators approve amounts above"),
         description=_l("In euros, per person."),
-        default="2.500,00",
+        default=250_000,
         validators=[Optional()],
     )
 
@@ -126,9 +122,9 @@ class EmployerSchemeForm(FlaskForm):
         rules = employer_rules_of(scheme)
         self.name.data = scheme.name
         self.share_percent.data = _percent(rules.share_bps)
-        self.cap_per_person.data = _euros(rules.cap_per_person_cents)
-        self.cap_per_employer_year.data = _euros(rules.cap_per_employer_year_cents)
-        self.total_budget.data = _euros(rules.total_budget_cents)
+        self.cap_per_person.data = rules.cap_per_person_cents
+        self.cap_per_employer_year.data = rules.cap_per_employer_year_cents
+        self.total_budget.data = rules.total_budget_cents
         self.window_opens_on.data = rules.window_opens_on
         self.window_closes_on.data = rules.window_closes_on
         self.starting_situations.data = list(rules.starting_situations)
@@ -136,7 +132,7 @@ class EmployerSchemeForm(FlaskForm):
         self.training_kinds.data = list(rules.training_kinds)
         self.retention_months.data = rules.retention_months
         self.retention_percent.data = rules.retention_share_bps // 100 or None
-        self.four_eyes_above.data = _euros(rules.four_eyes_above_cents)
+        self.four_eyes_above.data = rules.four_eyes_above_cents
 
 
 def _iso(day) -> str | None:

@@ -16,8 +16,8 @@ from wallet.core.forms import page_arg, show_errors
 from wallet.core.templating import money
 from wallet.funds.access import own_scheme
 from wallet.funds.forms import MODES, CsvForm, DrawForm, GrantForm, SchemeForm
+from wallet.grants.balances import grants_of_scheme
 from wallet.grants.models import LotteryDraw
-from wallet.grants.services import grants_of_scheme
 from wallet.schemes import services
 from wallet.schemes.employer_rules import (
     STARTING_SITUATIONS,

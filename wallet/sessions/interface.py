@@ -8,22 +8,16 @@ ago (so the idle timeout moves on without a write per request).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 
 from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SessionInterface, session_json_serializer
 
 from wallet.core import clock
+from wallet.core.tokens import digest, new_token
 from wallet.sessions.stores import SessionRecord, SessionStore
 
-# token_urlsafe(32) is 43 characters; anything much longer is no token of ours.
+# new_token() is 43 characters; anything much longer is no token of ours.
 TOKEN_MAX_LENGTH = 64
-
-
-def digest(token: str) -> str:
-    """The key a session is stored under: the SHA-256 of the cookie's token."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class ServerSession(SecureCookieSession):
@@ -98,7 +92,7 @@ class ServerSessionInterface(SessionInterface):
         """Store the session under a new token and hand the token to the browser."""
         idle, _absolute, _touch = _settings(app)
         previous = session.record
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         record = SessionRecord(
             key=digest(token), data="", user_id=None,
             created_at=previous.created_at if keep_start and previous else now,

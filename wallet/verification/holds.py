@@ -20,8 +20,8 @@ from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from wallet.grants.cap import release_cap
 from wallet.grants.models import Grant, GrantStatus
-from wallet.grants.services import release_cap
 from wallet.ledger import services as ledger
 from wallet.ledger.models import LedgerAccount
 from wallet.verification.models import GrantHold, HoldDecision, IdentityMatch, MatchKind

@@ -9,9 +9,7 @@ marks the address verified.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
-import secrets
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -22,6 +20,7 @@ from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import DomainError
+from wallet.core.tokens import digest, new_token
 from wallet.core.urls import external_url
 from wallet.verification.models import EmailVerification
 
@@ -46,17 +45,13 @@ class ResendTooSoon(DomainError):
     code = "verification-resend-too-soon"
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def send_link(user: User) -> None:
     """Store a new link for the user's current address and e-mail it (caller's unit of work)."""
     from wallet.notifications.services import notify
 
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     now = clock.now()
-    session.add(EmailVerification(user_id=user.id, email=user.email, token_hash=_digest(token),
+    session.add(EmailVerification(user_id=user.id, email=user.email, token_hash=digest(token),
                                   created_at=now, expires_at=now + LIFETIME))  # fmt: skip
     session.flush()
     url = external_url("verification.verify", token=token)
@@ -105,7 +100,7 @@ def mark_verified(user: User, *, how: str) -> None:
 def verify_email(token: str) -> User:
     """Use a verification link once; VerificationLinkInvalid, with one message, otherwise."""
     link = session.scalar(
-        sa.select(EmailVerification).where(EmailVerification.token_hash == _digest(token))
+        sa.select(EmailVerification).where(EmailVerification.token_hash == digest(token))
     )
     now = clock.now()
     if (
