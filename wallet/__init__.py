@@ -7,14 +7,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, Response, current_app, request, session
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
 from wallet import ops, ratelimits
-
-ROOT = Path(__file__).resolve().parent.parent
-csrf = CSRFProtect()
+from wallet.core.web import ROOT, csrf
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -144,8 +141,37 @@ def _register_blueprints(app: Flask) -> None:
                   pages_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    init_api(app)
+    init_api(app, _api_blueprints())
     init_oidc(app)
+
+
+def _api_blueprints() -> list:
+    """The features' API blueprints, in the order the OpenAPI document lists them."""
+    from wallet.api.v1 import blp as v1
+    from wallet.catalogue.api import blp as catalogue
+    from wallet.claims.api import blp as claims
+    from wallet.funds.api import blp as funds
+    from wallet.grants.api import blp as grants
+    from wallet.ledger.api import blp as ledger
+    from wallet.payments.api import blp as payments
+    from wallet.placements.api import blp as placements
+    from wallet.placements.reimbursement_api import blp as reimbursements
+    from wallet.reports.api import blp as open_data
+    from wallet.schemes.api import blp as schemes
+
+    return [
+        v1,
+        funds,
+        schemes,
+        grants,
+        ledger,
+        catalogue,
+        claims,
+        payments,
+        placements,
+        reimbursements,
+        open_data,
+    ]
 
 
 def _register_cli(app: Flask) -> None:
