@@ -85,6 +85,7 @@ def _init_extensions(app: Flask) -> None:
     from wallet import i18n, sessions, waitingroom
     from wallet.accounts import access
     from wallet.core import db, errors, inputs, templating
+    from wallet.grants import templating as grant_filters
 
     inputs.init_app(app)  # before the blueprints: their `<int:...>` routes use its converter
     db.init_app(app)
@@ -93,6 +94,7 @@ def _init_extensions(app: Flask) -> None:
     sessions.init_app(app)  # sessions on the server, and the "your sessions" page
     i18n.init_app(app)
     templating.init_app(app)
+    grant_filters.init_app(app)
     errors.init_app(app)
     waitingroom.init_app(app)  # the queue in front of first-come window openings
 
