@@ -95,8 +95,15 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     templating.init_app(app)
     grant_filters.init_app(app)
+    _connect_reactions()
     errors.init_app(app)
     waitingroom.init_app(app)  # the queue in front of first-come window openings
+
+
+def _connect_reactions() -> None:
+    """Import the modules whose receivers react to other features' signals (blinker connects
+    them on import): a lower feature sends, a higher one subscribes (docs/architecture.md)."""
+    from wallet.payments import reactions  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from wallet.accounts.models import Role, User
 from wallet.accounts.passwords import verify_password
+from wallet.applications import signals
 from wallet.applications.labels import STATUS_LABELS
 from wallet.applications.models import (
     ACTIVE,
@@ -241,24 +242,16 @@ def record_decision(
     with unit_of_work():
         move(application, action, target=target, actor_id=actor.id if actor else None,
              reason=reason, payment_reference=payment_reference)  # fmt: skip
-        if action == "record_copayment":
-            from wallet.payments.copayments import record_bank_transfer
-
-            record_bank_transfer(application, payment_reference.strip())
-        if action == "cancel":  # the scheme's rule on the own contribution, decided now
-            from wallet.payments.copayments import fix_refund_due
-
-            fix_refund_due(application)
+        signals.decided.send(
+            application, action=action, payment_reference=payment_reference.strip()
+        )
     session.expire(application)
     return application
 
 
 def settle_after(application: Application, action: str) -> None:
     """After a decision is committed: a cancelled online own contribution goes back."""
-    if action == "cancel":  # or reconcile retries it
-        from wallet.payments.copayments import refund_if_ended
-
-        refund_if_ended(application.id)
+    signals.settled.send(application, action=action)
 
 
 def move(
