@@ -184,6 +184,7 @@ def _api_blueprints() -> list:
 
 
 def _register_cli(app: Flask) -> None:
+    from wallet.books import cli as books_cli  # noqa: F401  (adds `ledger verify`)
     from wallet.catalogue.cli import catalogue_cli
     from wallet.core.migrate import db_cli
     from wallet.demo.cli import demo_cli

@@ -1,4 +1,4 @@
-"""`flask ledger verify` and `flask holds expire`."""
+"""`flask ledger expire-holds` (`flask ledger verify` is wallet.books.cli's, on the same group)."""
 
 from __future__ import annotations
 
@@ -6,23 +6,6 @@ import click
 from flask.cli import AppGroup
 
 ledger_cli = AppGroup("ledger", help="The ledger.")
-
-
-@ledger_cli.command("verify")
-def verify_command() -> None:
-    """Check every money invariant; exit 1 with a report when one is broken."""
-    from wallet.ledger import last_verify
-    from wallet.ledger.verify import verify
-
-    problems = verify()
-    last_verify.save(problems)
-    if not problems:
-        click.echo("Ledger verified: every invariant holds.")
-        return
-    click.echo(f"Ledger verification found {len(problems)} problems:", err=True)
-    for problem in problems:
-        click.echo(f"  [{problem.invariant}] {problem.detail}", err=True)
-    raise SystemExit(1)
 
 
 @ledger_cli.command("expire-holds")

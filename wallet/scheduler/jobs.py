@@ -75,8 +75,8 @@ def _reconcile() -> str:
 
 
 def _verify() -> str:
+    from wallet.books.verify import verify
     from wallet.ledger import last_verify
-    from wallet.ledger.verify import verify
 
     problems = verify()
     last_verify.save(problems)
