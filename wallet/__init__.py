@@ -101,9 +101,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _connect_reactions() -> None:
-    """Import the modules whose receivers react to other features' signals (blinker connects
-    them on import): a lower feature sends, a higher one subscribes (docs/architecture.md)."""
+    """Import the modules that plug a feature into a lower one (docs/architecture.md): receivers
+    of its signals (blinker connects them on import), and what it registers with it."""
+    from wallet.brokers import audit_scope as _caseload_scope  # noqa: F401
+    from wallet.claims import audit_scope as _claim_scope  # noqa: F401
+    from wallet.payments import audit_scope as _payout_scope  # noqa: F401
     from wallet.payments import reactions  # noqa: F401
+    from wallet.schemes import audit_scope as _scheme_scope  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
