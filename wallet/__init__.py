@@ -105,6 +105,7 @@ def _connect_reactions() -> None:
     of its signals (blinker connects them on import), and what it registers with it."""
     from wallet.brokers import audit_scope as _caseload_scope  # noqa: F401
     from wallet.claims import audit_scope as _claim_scope  # noqa: F401
+    from wallet.fraud import reactions as _fraud_reactions  # noqa: F401
     from wallet.payments import audit_scope as _payout_scope  # noqa: F401
     from wallet.payments import reactions  # noqa: F401
     from wallet.schemes import audit_scope as _scheme_scope  # noqa: F401

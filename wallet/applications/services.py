@@ -31,7 +31,6 @@ from wallet.catalogue.search import accreditations_of, course_facts
 from wallet.core import clock
 from wallet.core.db import require_no_unit_of_work, session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from wallet.fraud.services import flag_application
 from wallet.funding.plan import FundingPlan, plan_funding
 from wallet.funding.services import reserve_plan, worker_grant_facts
 from wallet.grants.services import payable_account_id
@@ -151,7 +150,7 @@ def apply(
                after={"status": application.status.value, "covered": plan.covered_cents,
                       "copay": plan.copay_cents})  # fmt: skip
         db.flush()
-        flag_application(application)
+        signals.submitted.send(application)
         course = run.course.title_nl
         notify(user, "application_submitted", reference=application.reference, course=course,
                covered_cents=plan.covered_cents, copay_cents=plan.copay_cents)  # fmt: skip

@@ -2,8 +2,8 @@
 
 `decided` is sent inside the decision's unit of work: a receiver only flushes, and what it
 writes commits or rolls back with the decision. `settled` is sent after that commit, for work
-that talks to the outside (a refund at Stripe). Payments subscribes (wallet.payments.reactions),
-so applications does not import payments.
+that talks to the outside (a refund at Stripe). Payments (wallet.payments.reactions) and fraud
+(wallet.fraud.reactions) subscribe, so applications imports neither.
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from __future__ import annotations
 from blinker import Namespace
 
 _signals = Namespace()
+
+# sender: the Application, just submitted and flushed with its parts (fraud checks it).
+submitted = _signals.signal("application-submitted")
 
 # sender: the Application; action: the transition taken; payment_reference: the bank
 # transfer's reference for "record_copayment", else "".
