@@ -38,6 +38,7 @@ run: install
 lint: $(VENV)/.stamp-install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 fmt: $(VENV)/.stamp-install
 	$(VENV)/bin/ruff check --fix .
