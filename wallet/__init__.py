@@ -139,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.placements.reimbursement_views import bp as reimbursements_bp
     from wallet.placements.views import bp as placements_bp
     from wallet.profiles.views import bp as profiles_bp
+    from wallet.providers.views import bp as providers_bp
     from wallet.reports.public_views import bp as public_bp
     from wallet.reports.views import bp as reports_bp
     from wallet.schemes.views import bp as schemes_bp
@@ -152,7 +153,7 @@ def _register_blueprints(app: Flask) -> None:
                   placements_bp, fund_placements_bp, reimbursements_bp, public_bp,
                   bankdetails_bp, reports_bp, passkeys_bp, passkey_factor_bp, twofactor_bp,
                   verification_bp, useradmin_bp, profiles_bp, email_change_bp,
-                  pages_bp)  # fmt: skip
+                  pages_bp, providers_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app, _api_blueprints())
