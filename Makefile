@@ -39,6 +39,7 @@ lint: $(VENV)/.stamp-install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 fmt: $(VENV)/.stamp-install
 	$(VENV)/bin/ruff check --fix .

@@ -50,9 +50,9 @@ def main() -> None:
     app = bench_app()
     results: dict[str, float] = {}
     with app.app_context():
+        from wallet.books.verify import verify
         from wallet.funds.services import create_fund, deposit
         from wallet.grants.allocation import allocate
-        from wallet.ledger.verify import verify
         from wallet.schemes.services import SchemeTerms, activate_scheme, define_scheme
 
         with timed("make_workers", results):

@@ -281,9 +281,9 @@ def check_ledger(app, data: dict, holds: int, deposits: int, amount: int) -> Non
     """The ledger's own checks find nothing (the holds here are bare ledger holds with no
     application behind them, which the full `ledger verify` rightly reports); the grant holds
     exactly the successful holds, the pot exactly the successful deposits."""
+    from wallet.books.verify import verify_ledger
     from wallet.ledger.models import Hold, HoldStatus
     from wallet.ledger.services import balance
-    from wallet.ledger.verify import verify_ledger
 
     with app.app_context():
         problems = verify_ledger()

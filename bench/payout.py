@@ -18,11 +18,11 @@ import sqlalchemy as sa
 from _common import bench_app, create_database_if_missing, timed
 from schwifty import IBAN
 
+from wallet.books.verify import verify
 from wallet.core.db import session, unit_of_work
 from wallet.funds.services import create_fund, deposit
 from wallet.grants.balances import payable_account_id
 from wallet.ledger import services as ledger
-from wallet.ledger.verify import verify
 from wallet.payments import batches
 from wallet.payments.models import PayoutMethod
 from wallet.payments.sepa import sepa_file

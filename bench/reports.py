@@ -277,7 +277,7 @@ def main() -> None:
         print(f"data set built in {build_seconds:.1f} s", flush=True)
         builder.extensions["db_engine"].dispose()
     if args.verify:
-        from wallet.ledger.verify import verify_ledger
+        from wallet.books.verify import verify_ledger
 
         with app.app_context():
             start = time.perf_counter()

@@ -235,7 +235,7 @@ def apply_requests(seed: str, scheme_id: int, user_ids: list[int]) -> list:
 
 def audit(app, scheme_id: int, expected: int) -> dict:
     """Exactly `expected` grants, committed = grants x amount, nothing below zero, books clean."""
-    from wallet.ledger.verify import verify
+    from wallet.books.verify import verify
 
     with app.app_context():
         row = session.execute(

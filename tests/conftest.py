@@ -204,7 +204,7 @@ def make_worker(app: Flask) -> Callable:
 @pytest.fixture
 def make_provider_user(app: Flask) -> Callable:
     """make_provider_user(email=..., kvk_number=...) -> User (provider staff, pending)."""
-    from wallet.accounts import services
+    from wallet.providers import registration
 
     counter = iter(range(1, 10_000))
 
@@ -219,7 +219,7 @@ def make_provider_user(app: Flask) -> Callable:
         }
         data.update(fields)
         with app.app_context():
-            user = services.register_provider(services.ProviderRegistration(**data))
+            user = registration.register_provider(registration.ProviderRegistration(**data))
             _as_if_verified(user)
         enrol_known_secret(app, user)  # staff sign in with a second factor
         return user

@@ -7,14 +7,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, Response, current_app, request, session
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
 from wallet import ops, ratelimits
-
-ROOT = Path(__file__).resolve().parent.parent
-csrf = CSRFProtect()
+from wallet.core.web import ROOT, csrf
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -88,6 +85,7 @@ def _init_extensions(app: Flask) -> None:
     from wallet import i18n, sessions, waitingroom
     from wallet.accounts import access
     from wallet.core import db, errors, inputs, templating
+    from wallet.grants import templating as grant_filters
 
     inputs.init_app(app)  # before the blueprints: their `<int:...>` routes use its converter
     db.init_app(app)
@@ -96,8 +94,21 @@ def _init_extensions(app: Flask) -> None:
     sessions.init_app(app)  # sessions on the server, and the "your sessions" page
     i18n.init_app(app)
     templating.init_app(app)
+    grant_filters.init_app(app)
+    _connect_reactions()
     errors.init_app(app)
     waitingroom.init_app(app)  # the queue in front of first-come window openings
+
+
+def _connect_reactions() -> None:
+    """Import the modules that plug a feature into a lower one (docs/architecture.md): receivers
+    of its signals (blinker connects them on import), and what it registers with it."""
+    from wallet.brokers import audit_scope as _caseload_scope  # noqa: F401
+    from wallet.claims import audit_scope as _claim_scope  # noqa: F401
+    from wallet.fraud import reactions as _fraud_reactions  # noqa: F401
+    from wallet.payments import audit_scope as _payout_scope  # noqa: F401
+    from wallet.payments import reactions  # noqa: F401
+    from wallet.schemes import audit_scope as _scheme_scope  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -128,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.placements.reimbursement_views import bp as reimbursements_bp
     from wallet.placements.views import bp as placements_bp
     from wallet.profiles.views import bp as profiles_bp
+    from wallet.providers.views import bp as providers_bp
     from wallet.reports.public_views import bp as public_bp
     from wallet.reports.views import bp as reports_bp
     from wallet.schemes.views import bp as schemes_bp
@@ -141,14 +153,44 @@ def _register_blueprints(app: Flask) -> None:
                   placements_bp, fund_placements_bp, reimbursements_bp, public_bp,
                   bankdetails_bp, reports_bp, passkeys_bp, passkey_factor_bp, twofactor_bp,
                   verification_bp, useradmin_bp, profiles_bp, email_change_bp,
-                  pages_bp)  # fmt: skip
+                  pages_bp, providers_bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    init_api(app)
+    init_api(app, _api_blueprints())
     init_oidc(app)
 
 
+def _api_blueprints() -> list:
+    """The features' API blueprints, in the order the OpenAPI document lists them."""
+    from wallet.api.v1 import blp as v1
+    from wallet.catalogue.api import blp as catalogue
+    from wallet.claims.api import blp as claims
+    from wallet.funds.api import blp as funds
+    from wallet.grants.api import blp as grants
+    from wallet.ledger.api import blp as ledger
+    from wallet.payments.api import blp as payments
+    from wallet.placements.api import blp as placements
+    from wallet.placements.reimbursement_api import blp as reimbursements
+    from wallet.reports.api import blp as open_data
+    from wallet.schemes.api import blp as schemes
+
+    return [
+        v1,
+        funds,
+        schemes,
+        grants,
+        ledger,
+        catalogue,
+        claims,
+        payments,
+        placements,
+        reimbursements,
+        open_data,
+    ]
+
+
 def _register_cli(app: Flask) -> None:
+    from wallet.books import cli as books_cli  # noqa: F401  (adds `ledger verify`)
     from wallet.catalogue.cli import catalogue_cli
     from wallet.core.migrate import db_cli
     from wallet.demo.cli import demo_cli

@@ -7,13 +7,13 @@ from tests.catalogue.conftest import CSV
 from tests.conftest import PASSWORD
 from wallet.accounts.models import Role, User
 from wallet.applications import services as applications
+from wallet.books.verify import verify
 from wallet.catalogue.imports import import_courses
 from wallet.catalogue.models import Course, CourseRun
 from wallet.core.db import session
 from wallet.funds.models import Fund
 from wallet.ledger.models import Hold, HoldStatus
 from wallet.ledger.services import balance
-from wallet.ledger.verify import verify
 
 
 @pytest.fixture

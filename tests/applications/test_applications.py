@@ -10,6 +10,7 @@ from tests.conftest import PASSWORD
 from wallet.accounts.models import User
 from wallet.applications import services
 from wallet.applications.models import TRANSITIONS, Application, ApplicationStatus
+from wallet.books.verify import verify
 from wallet.catalogue.imports import import_courses
 from wallet.catalogue.models import Course, CourseRun
 from wallet.core import clock
@@ -17,7 +18,6 @@ from wallet.core.db import unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.ledger.models import Hold, HoldStatus
 from wallet.ledger.services import balance
-from wallet.ledger.verify import verify
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from tests.payments.fixtures import PROVIDER_IBAN, approved, make_journey
 from tests.placements.conftest import make_employer_scheme, scene
 from wallet.accounts.models import Role, User
 from wallet.bankdetails import services as bankdetails
+from wallet.books.verify import verify
 from wallet.core import clock
 from wallet.core.db import session
 from wallet.core.errors import Conflict, ValidationFailed
-from wallet.ledger.verify import verify
 from wallet.payments import batches
 from wallet.payments.models import PayoutMethod
 from wallet.payments.sepa import sepa_file

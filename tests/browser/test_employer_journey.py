@@ -113,7 +113,7 @@ def test_from_the_brokers_visit_to_the_employers_payout_and_follow_up(
     _out(page)
 
     # Six months on, the employer records that Sanne is still employed.
-    from wallet.ledger.verify import verify
+    from wallet.books.verify import verify
 
     with app.app_context():
         due = next(f.due_on for f in session.get(Placement, placement_id).follow_ups

@@ -76,6 +76,6 @@ def test_a_fund_administrator_releases_and_cancels_held_budgets(
     expect(main).to_contain_text("Er worden geen budgetten vastgehouden")
     check_page(page, "held-budgets-empty")
     with app.app_context():
-        from wallet.ledger.verify import verify
+        from wallet.books.verify import verify
 
         assert verify() == []

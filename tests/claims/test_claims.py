@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from tests.claims.conftest import claim_input, pdf, ubl
 from wallet.applications.models import Application, ApplicationStatus
+from wallet.books.verify import verify
 from wallet.claims import services
 from wallet.claims.models import Claim, ClaimKind, ClaimPart, ClaimStatus, ClaimVersion
 from wallet.core.db import session
@@ -16,7 +17,6 @@ from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wallet.grants.balances import payable_account_id
 from wallet.ledger.models import Hold, HoldStatus, LedgerTransaction
 from wallet.ledger.services import balance
-from wallet.ledger.verify import verify
 from wallet.providers.models import Provider
 
 pytestmark = pytest.mark.usefixtures("app_ctx")

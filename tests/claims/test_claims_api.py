@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from openapi_spec_validator import validate
 
 from tests.claims.conftest import pdf
+from wallet.books.verify import verify
 from wallet.claims.models import Claim
 from wallet.core.db import session
-from wallet.ledger.verify import verify
 
 
 def _claims(app) -> int:

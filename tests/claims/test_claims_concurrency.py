@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 
 from tests.claims.conftest import claim_input
 from tests.ledger.test_concurrency import run_concurrently, while_one_is_open
+from wallet.books.verify import verify
 from wallet.claims import services
 from wallet.claims.models import ClaimKind, ClaimPart, ClaimStatus
 from wallet.core.db import session, unit_of_work
 from wallet.grants.balances import payable_account_id
 from wallet.ledger.models import LedgerTransaction
 from wallet.ledger.services import balance
-from wallet.ledger.verify import verify
 
 
 def test_two_administrators_approving_at_once_move_the_money_once(app, make_journey):

@@ -5,13 +5,13 @@ import sqlalchemy as sa
 
 from tests.twofactor.signin import sign_in
 from wallet.accounts.models import User
+from wallet.books.verify import verify
 from wallet.core import clock
 from wallet.core.db import session
 from wallet.demo.cli import DEMO_PASSWORD, DEMO_TOTP_SECRET, LOGINS
 from wallet.demo.placements import TILES_LOGIN
 from wallet.employers.models import Employer, EmployerStatus
 from wallet.funds.models import Fund
-from wallet.ledger.verify import verify
 from wallet.placements.followups import due_follow_ups
 from wallet.providers.models import Provider
 

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from wallet.books.verify import verify
 from wallet.core import clock
 from wallet.core.errors import Conflict, ValidationFailed
 from wallet.funds.services import fund_figures
@@ -14,7 +15,6 @@ from wallet.grants.imports import ImportRefused, import_grants
 from wallet.grants.lottery import draw_lottery, drawn_order
 from wallet.grants.models import Grant, GrantSource, LotteryDraw
 from wallet.ledger.services import InsufficientFunds, balance
-from wallet.ledger.verify import verify
 
 
 def _count(session, *where) -> int:

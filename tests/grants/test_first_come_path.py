@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from tests.ledger.test_concurrency import run_concurrently
 from wallet.audit.models import AuditEvent
+from wallet.books.verify import verify
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import DomainError
@@ -21,7 +22,6 @@ from wallet.grants import applying, validity
 from wallet.grants.models import Grant, SchemeApplication
 from wallet.ledger.models import LedgerAccount, LedgerTransaction, Posting
 from wallet.ledger.services import balance
-from wallet.ledger.verify import verify
 from wallet.schemes.models import Scheme
 
 PATHS = {"hot": applying.apply_for_grant, "objects": applying.apply_for_grant_orm}

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from wallet.books.verify import verify, verify_ledger
 from wallet.core import clock
 from wallet.core.db import unit_of_work
 from wallet.core.errors import Conflict, ValidationFailed
@@ -19,7 +20,6 @@ from wallet.ledger.services import (
     place_hold,
     post_hold,
 )
-from wallet.ledger.verify import verify, verify_ledger
 from wallet.schemes.services import SchemeTerms, define_scheme
 
 TWENTE = ["almelo", "borne", "enschede", "hengelo"]

@@ -14,6 +14,7 @@ from tests.conftest import PASSWORD
 from wallet.accounts.models import User, WorkerProfile
 from wallet.accounts.services import LoginRefused, authenticate
 from wallet.audit.models import AuditEvent
+from wallet.books.verify import verify
 from wallet.claims import files
 from wallet.claims import services as claims
 from wallet.claims.models import Claim
@@ -23,7 +24,6 @@ from wallet.core.errors import Conflict, ValidationFailed
 from wallet.grants.models import Grant
 from wallet.housekeeping import pseudonyms
 from wallet.housekeeping.closing import close_account
-from wallet.ledger.verify import verify
 from wallet.profiles.services import profile_of, update_profile
 
 DAY = dt.timedelta(days=1)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 
+from wallet.books.verify import verify_ledger as verify
 from wallet.core import clock
 from wallet.core.db import unit_of_work
 from wallet.core.errors import DomainError
@@ -22,7 +23,6 @@ from wallet.grants import applying, expiry
 from wallet.grants.models import Grant
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind, Hold, HoldStatus
-from wallet.ledger.verify import verify_ledger as verify
 
 
 def run_concurrently(app, count: int, work: Callable[[int], str]) -> Counter:

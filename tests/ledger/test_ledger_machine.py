@@ -26,6 +26,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from wallet.books.verify import verify_ledger as verify
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict
 from wallet.funds.services import create_fund, deposit
@@ -33,7 +34,6 @@ from wallet.grants.granting import create_grant
 from wallet.grants.models import GrantSource
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind
-from wallet.ledger.verify import verify_ledger as verify
 from wallet.schemes.services import SchemeTerms, activate_scheme, define_scheme
 
 EXAMPLES = int(os.environ.get("WALLET_LEDGER_EXAMPLES", "2000"))

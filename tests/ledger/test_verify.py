@@ -3,10 +3,10 @@
 import pytest
 import sqlalchemy as sa
 
+from wallet.books.verify import verify_ledger as verify
 from wallet.core.db import unit_of_work
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind
-from wallet.ledger.verify import verify_ledger as verify
 
 
 @pytest.fixture

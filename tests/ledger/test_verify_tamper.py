@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from tests.payments.fixtures import approved, make_journey  # noqa: F401 - shared fixtures
 from wallet.applications.models import ApplicationPart
 from wallet.audit.services import record
+from wallet.books.verify import verify
 from wallet.claims import services as claims
 from wallet.claims.models import Claim, ClaimPart
 from wallet.core import clock
@@ -28,7 +29,6 @@ from wallet.grants.expiry import expire_grants
 from wallet.grants.models import Grant
 from wallet.ledger import services as ledger
 from wallet.ledger.models import Hold, LedgerAccount, LedgerTransaction, Posting
-from wallet.ledger.verify import verify
 from wallet.payments import batches
 from wallet.payments.models import ItemStatus, PayoutItem, PayoutMethod
 
@@ -339,7 +339,7 @@ def test_an_expiry_of_a_grant_that_did_not_expire_is_caught(
 
 def test_the_ledger_only_check_leaves_the_flows_alone(books):
     """verify_ledger is for tests of the bare ledger: a hold outside any application passes."""
-    from wallet.ledger.verify import verify_ledger
+    from wallet.books.verify import verify_ledger
 
     with unit_of_work():
         ledger.place_hold(books.grant.account_id, payable_account_id(books.provider_id), 1_000)

@@ -9,6 +9,7 @@ from lxml import etree
 
 from tests.payments.fixtures import PROVIDER_IBAN
 from wallet.applications.models import Application, ApplicationStatus
+from wallet.books.verify import verify
 from wallet.claims import services as claims
 from wallet.claims.models import Claim, ClaimStatus
 from wallet.core.db import session
@@ -16,7 +17,6 @@ from wallet.core.errors import Conflict, ValidationFailed
 from wallet.funds.models import Fund
 from wallet.grants.balances import payable_account_id
 from wallet.ledger.services import balance
-from wallet.ledger.verify import verify
 from wallet.payments import batches
 from wallet.payments.models import BatchStatus, ItemStatus, PayoutMethod
 from wallet.payments.sepa import sepa_file

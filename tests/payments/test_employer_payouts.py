@@ -17,13 +17,13 @@ from tests.payments.fixtures import PROVIDER_IBAN
 from tests.placements.conftest import make_employer_scheme, scene  # noqa: F401 - fixtures
 from tests.placements.test_reimbursements import _approved, claim
 from wallet.accounts.models import User
+from wallet.books.verify import verify
 from wallet.claims.models import Claim, ClaimStatus
 from wallet.core import clock
 from wallet.core.db import session
 from wallet.core.errors import ValidationFailed
 from wallet.employers.models import Employer
 from wallet.ledger.services import balance
-from wallet.ledger.verify import verify
 from wallet.payments import batches, gateway
 from wallet.payments.models import (
     BatchStatus,

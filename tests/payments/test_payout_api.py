@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from tests.payments.camt_builder import camt053
 from tests.payments.fixtures import FUND_IBAN, PROVIDER_IBAN
 from wallet.accounts.models import Role, User
+from wallet.books.verify import verify
 from wallet.claims.models import Claim, ClaimStatus
 from wallet.core.db import session
 from wallet.ledger.models import LedgerTransaction
-from wallet.ledger.verify import verify
 from wallet.payments import batches
 from wallet.payments.models import (
     BankStatementImport,

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests.ledger.test_concurrency import run_concurrently, while_one_is_open
+from wallet.books.verify import verify
 from wallet.core.db import session
 from wallet.ledger.models import LedgerTransaction
-from wallet.ledger.verify import verify
 from wallet.payments import batches
 from wallet.payments.models import PayoutBatch, PayoutLine, PayoutMethod
 

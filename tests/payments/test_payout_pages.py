@@ -167,8 +167,8 @@ def test_paid_returned_and_paid_again_through_the_pages_leaves_verify_clean(
     returns one transfer on a later statement (uploaded twice), batch it again, pay it."""
     import datetime as dt
 
+    from wallet.books.verify import verify
     from wallet.core import clock
-    from wallet.ledger.verify import verify
 
     journeys, _fund, _ids = approved()
     login(client, journeys[0]["admins"][0])

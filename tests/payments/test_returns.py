@@ -15,11 +15,11 @@ from tests.payments.camt_builder import camt053
 from wallet.accounts.models import Role, User
 from wallet.applications.models import Application, ApplicationStatus
 from wallet.audit.models import AuditEvent
+from wallet.books.verify import verify
 from wallet.claims import services as claims
 from wallet.claims.models import Claim, ClaimStatus
 from wallet.core.db import session
 from wallet.ledger.models import LedgerTransaction
-from wallet.ledger.verify import verify
 from wallet.notifications.models import OutboxMessage
 from wallet.payments import batches
 from wallet.payments.models import ItemStatus, PayoutBatch, PayoutItem, PayoutLine, PayoutMethod

@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from tests.ledger.test_concurrency import run_concurrently
 from tests.payments.camt_builder import camt053
 from wallet.accounts.models import User
+from wallet.books.verify import verify
 from wallet.claims.models import Claim, ClaimStatus
 from wallet.core import clock
 from wallet.core.db import session
 from wallet.ledger.models import LedgerTransaction
-from wallet.ledger.verify import verify
 from wallet.payments import batches
 from wallet.payments.models import BankStatementImport, PayoutMethod
 from wallet.payments.statements import import_statement

@@ -14,11 +14,11 @@ import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
 from wallet.applications.models import Application, ApplicationStatus
+from wallet.books.verify import verify
 from wallet.claims.models import Claim, ClaimStatus
 from wallet.core import clock
 from wallet.core.db import session
 from wallet.core.errors import Conflict, NotFound
-from wallet.ledger.verify import verify
 from wallet.payments import batches, connect, copayments
 from wallet.payments.models import (
     Copayment,

@@ -11,9 +11,9 @@ from openapi_spec_validator import validate
 
 from tests.placements.conftest import person
 from wallet.accounts.models import Role, User
+from wallet.books.verify import verify
 from wallet.core import clock
 from wallet.core.db import session
-from wallet.ledger.verify import verify
 from wallet.placements.models import EmployerApplication, Placement
 
 BASE = "/api/v1/employer/applications"

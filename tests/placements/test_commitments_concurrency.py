@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from tests.ledger.test_concurrency import run_concurrently
 from tests.placements.conftest import person
 from wallet.accounts.models import User
+from wallet.books.verify import verify
 from wallet.core.db import session
 from wallet.funds.models import Fund
 from wallet.ledger.models import Hold, HoldStatus
 from wallet.ledger.services import balance
-from wallet.ledger.verify import verify
 from wallet.placements import followups, review, services
 from wallet.placements.models import Placement, PlacementStatus
 from wallet.schemes.models import Scheme

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from tests.placements.conftest import person
 from wallet.accounts.models import User
 from wallet.audit.models import AuditEvent
+from wallet.books.verify import verify
 from wallet.brokers.models import CaseloadEntry, CaseloadStage
 from wallet.core import clock
 from wallet.core.db import session
@@ -19,7 +20,6 @@ from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wallet.funds.models import Fund
 from wallet.ledger.models import Hold, HoldStatus
 from wallet.ledger.services import balance
-from wallet.ledger.verify import verify
 from wallet.placements import followups, review, services
 from wallet.placements.models import (
     EmployerApplication,

@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 from tests.claims.conftest import pdf
 from tests.placements.conftest import person
 from wallet.accounts.models import User
+from wallet.books.verify import verify
 from wallet.core import clock
 from wallet.core.db import session
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wallet.ledger.models import Hold, HoldStatus
 from wallet.ledger.services import balance
-from wallet.ledger.verify import verify
 from wallet.placements import followups, reimbursements, review, services
 from wallet.placements.models import Placement, ReimbursementClaim, ReimbursementStatus
 from wallet.placements.review import employer_payable

@@ -119,7 +119,7 @@ def test_registration_has_one_limit_and_it_is_the_databases(limited):
     resets = [client.post("/password/forgot", data={"email": "a@example.nl"}).status_code
               for _ in range(3)]  # fmt: skip
     assert resets == [302, 302, 429]
-    assert not {"accounts.register_worker", "accounts.register_provider", "oidc.register"} & set(
+    assert not {"accounts.register_worker", "providers.register", "oidc.register"} & set(
         ratelimits.ENDPOINT_LIMITS
     )
 

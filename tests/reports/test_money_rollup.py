@@ -22,6 +22,7 @@ from tests.payments.camt_builder import camt053
 from tests.placements.test_reimbursements import claim as reimbursement
 from tests.reports import period_scene
 from wallet.accounts.models import Role, User
+from wallet.books.verify import verify
 from wallet.claims import services as claims
 from wallet.claims.models import Claim
 from wallet.core import clock
@@ -29,7 +30,6 @@ from wallet.core.db import session
 from wallet.grants.expiry import expire_grants
 from wallet.grants.models import Grant
 from wallet.ledger.models import LedgerTransaction
-from wallet.ledger.verify import verify
 from wallet.payments.statements import import_statement
 from wallet.reports import money, rollup
 from wallet.reports.models import HoldDay, MoneyDay, RollupMark

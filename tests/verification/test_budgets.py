@@ -12,6 +12,7 @@ from wallet.accounts.models import User
 from wallet.applications import services as applications
 from wallet.applications.models import Application
 from wallet.audit.models import AuditEvent
+from wallet.books.verify import verify
 from wallet.catalogue.imports import import_courses
 from wallet.catalogue.models import Course, CourseRun
 from wallet.core import clock
@@ -21,7 +22,6 @@ from wallet.grants.lottery import draw_lottery
 from wallet.grants.models import Grant, SchemeApplication, SchemeApplicationStatus
 from wallet.ledger.models import Hold
 from wallet.ledger.services import balance
-from wallet.ledger.verify import verify
 from wallet.verification.rules import EmailNotVerified
 
 

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from tests.verification.test_holds import SAME
 from wallet.accounts.models import Role, User
 from wallet.audit.models import AuditEvent
+from wallet.books.verify import verify
 from wallet.grants import granting
 from wallet.grants.cap import SchemeCapReached
 from wallet.grants.models import Grant, GrantStatus
-from wallet.ledger.verify import verify
 from wallet.schemes.models import Scheme
 from wallet.verification.holds import decide_hold
 from wallet.verification.models import GrantHold, HoldDecision

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from tests.verification.helpers import worker_form
 from wallet.accounts.models import Role, User
 from wallet.audit.models import AuditEvent
+from wallet.books.verify import verify
 from wallet.core.errors import Conflict, Forbidden, ValidationFailed
 from wallet.funds.services import fund_figures
 from wallet.grants import applying, balances, granting
@@ -14,7 +15,6 @@ from wallet.grants.allocation import allocate
 from wallet.grants.models import Grant, GrantStatus
 from wallet.ledger.models import LedgerTransaction
 from wallet.ledger.services import balance
-from wallet.ledger.verify import verify
 from wallet.verification.holds import TRANSITIONS, decide_hold, open_holds
 from wallet.verification.models import GrantHold, HoldDecision, IdentityMatch, MatchKind
 

@@ -106,19 +106,6 @@ class WorkerRegistrationForm(_NewAccountForm, WorkerFactsForm):
     """A worker's sign-up with profile."""
 
 
-class ProviderRegistrationForm(_NewAccountForm):
-    """A training provider's sign-up: the organisation and its first user."""
-
-    organisation_name = StringField(
-        _l("Name of the organisation"), validators=[DataRequired(REQUIRED), Length(max=200)]
-    )
-    kvk_number = StringField(
-        _l("KvK number"),
-        description=_l("The 8 digits of your Chamber of Commerce registration."),
-        validators=[DataRequired(REQUIRED), Length(max=12)],
-    )
-
-
 class LanguageForm(FlaskForm):
     """The language switch."""
 

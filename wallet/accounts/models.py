@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -11,9 +12,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wallet.core import clock
 from wallet.core.db import Base, UTCDateTime, str_enum
-from wallet.employers.models import Employer
-from wallet.funds.models import Fund
-from wallet.providers.models import Provider
+
+if TYPE_CHECKING:  # the relationships resolve these by name: accounts sits below them
+    from wallet.employers.models import Employer
+    from wallet.funds.models import Fund
+    from wallet.providers.models import Provider
 
 
 class Role(enum.StrEnum):

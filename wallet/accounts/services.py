@@ -26,7 +26,6 @@ from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import DomainError, NotFound, ValidationFailed
 from wallet.core.tokens import digest, new_token
-from wallet.providers.models import Provider, ProviderStatus
 from wallet.reference import EMPLOYMENT_STATUSES, LANGUAGES, SECTORS, municipality
 
 TOKEN_PREFIX = "lw_"  # noqa: S105 - a prefix, not a secret
@@ -82,18 +81,6 @@ class WorkerDetails:
 class WorkerRegistration(WorkerDetails):
     """What a worker fills in to sign up: their details, an e-mail address and a password."""
 
-    email: str
-    password: str
-    preferred_language: str = "nl"
-
-
-@dataclass(frozen=True)
-class ProviderRegistration:
-    """What a training provider fills in to sign up its organisation and first user."""
-
-    organisation_name: str
-    kvk_number: str
-    name: str
     email: str
     password: str
     preferred_language: str = "nl"
@@ -194,43 +181,6 @@ def register_worker(
             target_occupation=data.target_occupation.strip(),
             postcode=postcode or None,
             house_number=(house_number or None) if postcode else None,
-        )
-        db.add(user)
-        note_self_registration(user, ip_address, device_id)
-    return user
-
-
-def register_provider(
-    data: ProviderRegistration, *, ip_address: str | None = None, device_id: str | None = None
-) -> User:
-    """Create a provider organisation, pending verification, and its first staff user."""
-    from wallet.verification.signals import check_registration_rate
-
-    check_registration_rate(ip_address)
-    errors: dict[str, str] = {}
-    email = _check_new_user(data.email, data.password, errors, data.name)
-    kvk = data.kvk_number.strip().replace(" ", "")
-    if not (len(kvk) == 8 and kvk.isdigit()):
-        errors["kvk_number"] = _("A KvK number has 8 digits.")
-    elif session.scalar(sa.select(sa.func.count()).where(Provider.kvk_number == kvk)):
-        errors["kvk_number"] = _("This KvK number is already registered.")
-    organisation_name, name = visible_name(data.organisation_name), visible_name(data.name)
-    if not organisation_name:
-        errors["organisation_name"] = _("Enter the name of the organisation.")
-    if not name:
-        errors["name"] = _("Enter your name.")
-    _check_language(data.preferred_language, errors)
-    if errors:
-        raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
-    with unit_of_work() as db:
-        provider = Provider(name=organisation_name, kvk_number=kvk, status=ProviderStatus.PENDING)
-        user = User(
-            email=email,
-            password_hash=hash_password(data.password),
-            name=name,
-            role=Role.PROVIDER_STAFF,
-            provider=provider,
-            preferred_language=data.preferred_language,
         )
         db.add(user)
         note_self_registration(user, ip_address, device_id)

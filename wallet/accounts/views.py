@@ -15,7 +15,6 @@ from wallet.accounts.forms import (
     ConfirmForm,
     LanguageForm,
     LoginForm,
-    ProviderRegistrationForm,
     WorkerRegistrationForm,
 )
 from wallet.accounts.scopes import scope_names
@@ -76,32 +75,6 @@ def register_worker():
             flash(_("Welcome to Leerwallet, %(name)s.", name=user.name), "success")
             return redirect(url_for("home.index"))
     return render_template("accounts/register_worker.html", form=form), 422 if form.errors else 200
-
-
-@bp.route("/register/provider", methods=["GET", "POST"])
-def register_provider():
-    """A training provider signs up its organisation; it waits for verification."""
-    form = ProviderRegistrationForm()
-    if form.validate_on_submit():
-        data = services.ProviderRegistration(
-            organisation_name=form.organisation_name.data,
-            kvk_number=form.kvk_number.data,
-            name=form.name.data,
-            email=form.email.data,
-            password=form.password.data,
-            preferred_language=form.preferred_language.data,
-        )
-        try:
-            user = services.register_provider(data, ip_address=request.remote_addr,
-                                              device_id=device_id())  # fmt: skip
-        except ValidationFailed as error:
-            show_errors(form, error)
-        else:
-            login_user(user)
-            flash(_("Your organisation is registered and waits for verification."), "success")
-            return redirect(url_for("home.index"))
-    status = 422 if form.errors else 200
-    return render_template("accounts/register_provider.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import http
 import re
+from collections.abc import Iterable
 
 from flask import Flask, abort, render_template, request
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 
-from wallet import csrf
 from wallet.accounts.scopes import SCOPE_DOCS
 from wallet.api.common import PROBLEM_JSON, ProblemSchema
+from wallet.core.web import csrf
 
 API_PREFIX = "/api"
 
@@ -78,8 +79,9 @@ def _check_json_body() -> None:
         abort(400, description="The request body is not valid JSON.")
 
 
-def init_app(app: Flask) -> None:
-    """Mount the API blueprints and the documentation."""
+def init_app(app: Flask, blueprints: Iterable[Blueprint]) -> None:
+    """Mount the API blueprints the app factory passes in (the features' own, so this package
+    imports none of them) and the documentation."""
     app.config.setdefault("API_TITLE", "Leerwallet API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
@@ -98,31 +100,7 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", BEARER)
 
-    from wallet.api.v1 import blp as v1
-    from wallet.catalogue.api import blp as catalogue
-    from wallet.claims.api import blp as claims
-    from wallet.funds.api import blp as funds
-    from wallet.grants.api import blp as grants
-    from wallet.ledger.api import blp as ledger
-    from wallet.payments.api import blp as payments
-    from wallet.placements.api import blp as placements
-    from wallet.placements.reimbursement_api import blp as reimbursements
-    from wallet.reports.api import blp as open_data
-    from wallet.schemes.api import blp as schemes
-
-    for blueprint in (
-        v1,
-        funds,
-        schemes,
-        grants,
-        ledger,
-        catalogue,
-        claims,
-        payments,
-        placements,
-        reimbursements,
-        open_data,
-    ):
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     app.before_request(_check_json_body)

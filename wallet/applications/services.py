@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from wallet.accounts.models import Role, User
 from wallet.accounts.passwords import verify_password
+from wallet.applications import signals
 from wallet.applications.labels import STATUS_LABELS
 from wallet.applications.models import (
     ACTIVE,
@@ -30,7 +31,6 @@ from wallet.catalogue.search import accreditations_of, course_facts
 from wallet.core import clock
 from wallet.core.db import require_no_unit_of_work, session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from wallet.fraud.services import flag_application
 from wallet.funding.plan import FundingPlan, plan_funding
 from wallet.funding.services import reserve_plan, worker_grant_facts
 from wallet.grants.balances import payable_account_id
@@ -150,7 +150,7 @@ def apply(
                after={"status": application.status.value, "covered": plan.covered_cents,
                       "copay": plan.copay_cents})  # fmt: skip
         db.flush()
-        flag_application(application)
+        signals.submitted.send(application)
         course = run.course.title_nl
         notify(user, "application_submitted", reference=application.reference, course=course,
                covered_cents=plan.covered_cents, copay_cents=plan.copay_cents)  # fmt: skip
@@ -241,24 +241,16 @@ def record_decision(
     with unit_of_work():
         move(application, action, target=target, actor_id=actor.id if actor else None,
              reason=reason, payment_reference=payment_reference)  # fmt: skip
-        if action == "record_copayment":
-            from wallet.payments.copayments import record_bank_transfer
-
-            record_bank_transfer(application, payment_reference.strip())
-        if action == "cancel":  # the scheme's rule on the own contribution, decided now
-            from wallet.payments.copayments import fix_refund_due
-
-            fix_refund_due(application)
+        signals.decided.send(
+            application, action=action, payment_reference=payment_reference.strip()
+        )
     session.expire(application)
     return application
 
 
 def settle_after(application: Application, action: str) -> None:
     """After a decision is committed: a cancelled online own contribution goes back."""
-    if action == "cancel":  # or reconcile retries it
-        from wallet.payments.copayments import refund_if_ended
-
-        refund_if_ended(application.id)
+    signals.settled.send(application, action=action)
 
 
 def move(

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from wallet.accounts.models import User
 from wallet.accounts.names import normalise_email
 from wallet.audit.models import AuditEvent
+from wallet.audit.scopes import fund_subjects
 from wallet.core import clock
 from wallet.core.db import session
 
@@ -77,38 +78,16 @@ class EventFilter:
 
 
 def _fund_scope(fund_id: int) -> sa.ColumnElement[bool]:
-    """Events of the fund itself, of its schemes, of claims on it, of its payouts and of its
-    brokers' caseload."""
-    from wallet.brokers.models import CaseloadEntry
-    from wallet.claims.models import Claim
-    from wallet.payments.models import PayoutBatch, PayoutItem, PayoutLine
-    from wallet.schemes.models import Scheme
-
-    claims = sa.select(Claim.id).where(Claim.fund_id == fund_id).scalar_subquery()
-    schemes = sa.select(Scheme.id).where(Scheme.fund_id == fund_id).scalar_subquery()
-    batches = sa.select(PayoutBatch.id).where(PayoutBatch.fund_id == fund_id)
-    items = sa.select(PayoutItem.id).where(PayoutItem.batch_id.in_(batches))
-    lines = sa.select(PayoutLine.id).where(PayoutLine.item_id.in_(items))
-    caseload = sa.select(CaseloadEntry.id).where(CaseloadEntry.fund_id == fund_id)
+    """Events of the fund itself and of the subjects the features registered as the fund's
+    (its schemes, claims on it, its payouts, its brokers' caseload: wallet.audit.scopes)."""
     return sa.or_(
-        sa.and_(
-            AuditEvent.subject_type == "payout_batch",
-            AuditEvent.subject_id.in_(batches.scalar_subquery()),
-        ),
-        sa.and_(
-            AuditEvent.subject_type == "payout_item",
-            AuditEvent.subject_id.in_(items.scalar_subquery()),
-        ),
-        sa.and_(
-            AuditEvent.subject_type == "payout_line",
-            AuditEvent.subject_id.in_(lines.scalar_subquery()),
-        ),
-        sa.and_(AuditEvent.subject_type == "claim", AuditEvent.subject_id.in_(claims)),
-        sa.and_(AuditEvent.subject_type == "scheme", AuditEvent.subject_id.in_(schemes)),
         sa.and_(AuditEvent.subject_type == "fund", AuditEvent.subject_id == fund_id),
-        sa.and_(
-            AuditEvent.subject_type == "caseload_entry",
-            AuditEvent.subject_id.in_(caseload.scalar_subquery()),
+        *(
+            sa.and_(
+                AuditEvent.subject_type == subject_type,
+                AuditEvent.subject_id.in_(ids_of_fund(fund_id).scalar_subquery()),
+            )
+            for subject_type, ids_of_fund in fund_subjects().items()
         ),
     )
 

@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import sqlalchemy as sa
 from flask import has_request_context
@@ -136,7 +137,7 @@ def _claim_key(scope: str, key: str, digest: str) -> int | None:
     """Record (scope, key) in the current transaction with one INSERT ... ON CONFLICT DO
     NOTHING RETURNING; its row id, or None when the key is taken. A concurrent first use
     of the key makes this wait (unique index) until that transaction ends."""
-    table = IdempotencyKey.__table__
+    table = cast(sa.Table, IdempotencyKey.__table__)
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgres_insert
     statement = (
         insert(table)
@@ -149,7 +150,7 @@ def _claim_key(scope: str, key: str, digest: str) -> int | None:
 
 def _record_result(row_id: int, result_id: int | None) -> None:
     if result_id is not None:
-        table = IdempotencyKey.__table__
+        table = cast(sa.Table, IdempotencyKey.__table__)
         session.execute(sa.update(table).where(table.c.id == row_id).values(result_id=result_id))
 
 

@@ -8,7 +8,7 @@ from alembic.config import Config
 from flask import current_app
 from flask.cli import AppGroup
 
-from wallet import ROOT
+from wallet.core.web import ROOT
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 

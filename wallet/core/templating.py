@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from wallet.core.forms import once_key_input
 from wallet.core.money import Money
+from wallet.reference import municipality
 
 
 def money(cents: int | None) -> str:
@@ -28,19 +29,8 @@ def date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
     return format_date(value, fmt)
 
 
-def last_day(moment: dt.datetime | None) -> str:
-    """The last day something that ends at `moment` (midnight in NL) is still valid."""
-    if moment is None:
-        return ""
-    from wallet.grants.validity import last_valid_day
-
-    return format_date(last_valid_day(moment), "medium")
-
-
 def municipality_name(code: str) -> str:
     """The name of a municipality by its code."""
-    from wallet.reference import municipality
-
     found = municipality(code)
     return found.name if found else code
 
@@ -57,7 +47,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["date"] = date
     app.jinja_env.filters["unbroken"] = unbroken
-    app.jinja_env.filters["last_day"] = last_day
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "nl")
     app.jinja_env.globals["municipality_name"] = municipality_name
     app.jinja_env.globals["once_key_input"] = once_key_input

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,7 +18,6 @@ from flask_babel import lazy_gettext as _l
 from wallet.accounts.models import User, WorkerProfile
 from wallet.applications.models import Application, ApplicationPart, ApplicationStatus
 from wallet.catalogue.models import CourseRun, PriceChange
-from wallet.claims.models import Claim, ClaimKind
 from wallet.core import clock
 from wallet.core.db import session
 from wallet.core.templating import money
@@ -26,6 +26,11 @@ from wallet.grants.models import Grant
 from wallet.providers.models import Provider
 from wallet.schemes.models import Scheme
 from wallet.schemes.rules import load_rules
+
+if TYPE_CHECKING:  # claims sit above fraud: they call these checks, and read the flags
+    from wallet.claims.models import Claim
+
+FINAL_CLAIM = "final"  # ClaimKind.FINAL's value (a StrEnum compares equal to it)
 
 NEAR_CAP_PCT = 5  # a price at or up to 5 % under a cap
 PRICE_RAISE_DAYS = 30
@@ -254,7 +259,7 @@ def flag_claim(claim: Claim, *, attendance_threshold_pct: int) -> list[RiskFlag]
     found = {}
     attendance = claim.attendance_pct
     if claim.certificate_file is None:
-        if claim.kind == ClaimKind.FINAL and attendance is None:
+        if claim.kind == FINAL_CLAIM and attendance is None:
             found["proof_missing"] = {}
         elif attendance is not None and attendance < attendance_threshold_pct:
             found["attendance_below_threshold"] = {

@@ -15,9 +15,9 @@ from wallet.core.forms import replayed, submit_keyed, submit_once
 from wallet.core.money import Money
 from wallet.core.templating import money
 from wallet.funds.access import own_scheme
-from wallet.funds.forms import CsvForm, DrawForm, GrantForm
 from wallet.grants import applying, balances, granting
 from wallet.grants.allocation import allocate
+from wallet.grants.forms import CsvForm, DrawForm, GrantForm
 from wallet.grants.imports import import_grants
 from wallet.grants.lottery import draw_lottery
 from wallet.waitingroom.gate import waiting_room_gate

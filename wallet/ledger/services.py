@@ -147,7 +147,7 @@ def take_after(guard: sa.Update, account_id: int, cents: int) -> bool:
     statement, so hot rows (a scheme and its fund's pot in a rush) stay locked for one
     round trip and the commit; elsewhere two statements in the same order."""
     if session.get_bind().dialect.name != "postgresql":
-        if session.execute(guard).rowcount != 1:
+        if _rowcount(session.execute(guard)) != 1:
             return False
         take(account_id, cents)
         return True

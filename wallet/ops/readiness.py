@@ -10,9 +10,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 
-from wallet import ROOT
 from wallet.core.db import get_engine
 from wallet.core.storage import is_writable
+from wallet.core.web import ROOT
 
 log = logging.getLogger(__name__)
 OK = "ok"

@@ -15,10 +15,10 @@ import stripe
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 
-from wallet import csrf
 from wallet.audit.services import record
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import DomainError
+from wallet.core.web import csrf
 from wallet.payments import connect, copayments
 from wallet.payments.models import Copayment, PayoutItem, StripeEvent
 

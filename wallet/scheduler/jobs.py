@@ -76,9 +76,9 @@ def _reconcile() -> str:
 
 
 def _verify() -> str:
+    from wallet.books.verify import verify
     from wallet.core import clock
     from wallet.ledger import last_verify
-    from wallet.ledger.verify import verify
 
     started_at = clock.now()
     problems = verify()

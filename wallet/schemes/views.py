@@ -15,8 +15,8 @@ from wallet.core.errors import ValidationFailed
 from wallet.core.forms import page_arg, show_errors
 from wallet.core.templating import money
 from wallet.funds.access import own_scheme
-from wallet.funds.forms import MODES, CsvForm, DrawForm, GrantForm, SchemeForm
 from wallet.grants.balances import grants_of_scheme
+from wallet.grants.forms import CsvForm, DrawForm, GrantForm
 from wallet.grants.models import LotteryDraw
 from wallet.schemes import services
 from wallet.schemes.employer_rules import (
@@ -25,7 +25,7 @@ from wallet.schemes.employer_rules import (
     employer_rules_of,
     share_in_words,
 )
-from wallet.schemes.forms import FIELD_OF_RULE, EmployerSchemeForm
+from wallet.schemes.forms import FIELD_OF_RULE, MODES, EmployerSchemeForm, SchemeForm
 from wallet.schemes.models import SchemeKind
 
 bp = Blueprint("schemes", __name__, url_prefix="/fund/schemes")

@@ -2,8 +2,8 @@
 explained by the claims, holds, payout items and audited decisions that put it there.
 
 Each check is one or two grouped queries (no loop over rows), so `ledger verify` stays linear
-in the size of the ledger. Models of higher features are imported inside the functions: the
-ledger itself does not depend on them, only this proof does.
+in the size of the ledger. This proof reads the models of every feature, so it lives in
+wallet.books, above them; the ledger itself does not depend on them.
 
 Decisions: a ledger transaction of one of these kinds is a decision somebody (or a scheduled
 job) took, and must have its audit event (invariant 6), tied as follows:
@@ -38,8 +38,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from wallet.books.commitments import check_commitments
 from wallet.core.db import session
-from wallet.ledger.commitments import check_commitments
 from wallet.ledger.models import (
     AccountKind,
     Hold,
@@ -86,7 +86,7 @@ def _code(prefix: str, column, suffix: str = ""):
 
 def check_books(add) -> None:
     """Every check of this module; `add` receives each Problem."""
-    from wallet.ledger.verify import Problem
+    from wallet.books.verify import Problem
 
     def report(invariant: str, detail: str) -> None:
         add(Problem(invariant, detail))

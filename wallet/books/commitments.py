@@ -2,7 +2,7 @@
 employer scheme counts exactly what its placements hold or were paid, and every employer's
 payable is what its placements' holds posted, less what payout batches sent.
 
-Part of `ledger verify` (called from wallet/ledger/books.py), in the same manner: grouped
+Part of `ledger verify` (called from wallet/books/checks.py), in the same manner: grouped
 queries, no loop over rows.
 """
 

@@ -45,7 +45,7 @@ def _rows(query) -> Sequence[sa.Row]:
 
 def verify() -> list[Problem]:
     """Every problem found; an empty list means the books are sound and agree."""
-    from wallet.ledger.books import check_books
+    from wallet.books.checks import check_books
 
     problems = verify_ledger()
     check_books(problems.append)
