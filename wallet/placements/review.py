@@ -29,6 +29,7 @@ from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wallet.employers.models import Employer, EmployerStatus
 from wallet.funds.models import Fund
 from wallet.grants.services import add_months, claim_cap, release_cap
+from wallet.ledger import accounts as account_codes
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind, Hold, HoldStatus
 from wallet.placements.models import EmployerApplication, FollowUp, Placement, PlacementStatus
@@ -50,7 +51,7 @@ FOLLOW_UP_MONTHS = (6, 12)
 
 def employer_payable(employer_id: int) -> int:
     """The employer's payable account: kept apart from every provider's."""
-    return ledger.open_account(f"employer:{employer_id}:payable", AccountKind.PAYABLE).id
+    return ledger.open_account(account_codes.employer_payable(employer_id), AccountKind.PAYABLE).id
 
 
 def _fund_admin(actor: User, placement: Placement) -> None:
