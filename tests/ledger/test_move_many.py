@@ -122,7 +122,7 @@ def test_a_batch_moves_exactly_its_movements_or_nothing(app_ctx, start, batch, a
         )
     ).all()
     assert sum(cents for _a, cents in lines) == 0
-    assert {account: cents for account, cents in lines} == {a: c for a, c in net.items() if c}
+    assert dict(lines) == {a: c for a, c in net.items() if c}
     # Every balance is the sum of its postings.
     assert after == _postings_per_account(app_ctx, ids)
 
