@@ -31,6 +31,7 @@ from wallet.catalogue.search import accreditations_of, course_facts
 from wallet.core import clock
 from wallet.core.db import require_no_unit_of_work, session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from wallet.core.transitions import advance
 from wallet.funding.plan import FundingPlan, plan_funding
 from wallet.funding.services import reserve_plan, worker_grant_facts
 from wallet.grants.balances import payable_account_id
@@ -269,16 +270,11 @@ def move(
         raise Conflict(_("This is not possible for an application that is %(status)s.",
                          status=STATUS_LABELS[application.status.value]))  # fmt: skip
     before = application.status.value
-    result = session.execute(
-        sa.update(Application.__table__)
-        .where(Application.__table__.c.id == application.id,
-               Application.__table__.c.status == before)
-        .values(status=target.value, updated_at=clock.now(),
-                reason=reason.strip()[:500] or application.reason,
-                payment_reference=payment_reference.strip()[:50]
-                or application.payment_reference)
-    )  # fmt: skip
-    if result.rowcount != 1:
+    moved = advance(Application, application.id, before, target, updated_at=clock.now(),
+                    reason=reason.strip()[:500] or application.reason,
+                    payment_reference=payment_reference.strip()[:50]
+                    or application.payment_reference)  # fmt: skip
+    if not moved:
         raise Conflict(_("The application changed meanwhile. Please look again."))
     released = _release_holds(application) if action in RELEASES_HOLDS else False
     record("application", application.id, action, actor_id=actor_id, before={"status": before},

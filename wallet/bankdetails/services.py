@@ -30,6 +30,7 @@ from wallet.bankdetails.models import (
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from wallet.core.transitions import advance
 from wallet.employers.models import Employer
 from wallet.funds.models import Fund
 from wallet.providers import validation
@@ -209,13 +210,9 @@ def _move(change: BankAccountChange, action: str, actor: User, *, reason: str | 
     target = TRANSITIONS.get((change.status, action))
     if target is None:
         raise Conflict(_("This change of bank details was decided already."))
-    table = BankAccountChange.__table__
-    moved = session.execute(
-        sa.update(table).where(table.c.id == change.id, table.c.status == change.status.value)
-        .values(status=target.value, decided_by_id=actor.id, decided_at=clock.now(),
-                reason=reason)
-    ).rowcount  # fmt: skip
-    if moved != 1:
+    moved = advance(BankAccountChange, change.id, change.status, target, decided_by_id=actor.id,
+                    decided_at=clock.now(), reason=reason)  # fmt: skip
+    if not moved:
         raise Conflict(_("This change of bank details was decided already."))
     session.expire(change)
 

@@ -40,6 +40,7 @@ from sqlalchemy.orm import aliased
 
 from wallet.books.commitments import check_commitments
 from wallet.core.db import session
+from wallet.ledger import accounts as account_codes
 from wallet.ledger.models import (
     AccountKind,
     Hold,
@@ -76,12 +77,6 @@ def _rows(query) -> Sequence[sa.Row]:
 def _num(value) -> int:
     """PostgreSQL sums BIGINT as NUMERIC."""
     return int(value or 0)
-
-
-def _code(prefix: str, column, suffix: str = ""):
-    """An account code built in SQL from an id, the way the services build it in Python."""
-    code = sa.literal(prefix) + sa.cast(column, sa.String)
-    return code + sa.literal(suffix) if suffix else code
 
 
 def check_books(add) -> None:
@@ -306,9 +301,12 @@ def _check_payables(report) -> None:
     query = (
         sa.select(LedgerAccount.code, Provider.id, LedgerAccount.posted_cents, expected)
         .select_from(LedgerAccount)
-        .outerjoin(Provider, _code("provider:", Provider.id, ":payable") == LedgerAccount.code)
+        .outerjoin(Provider, account_codes.provider_payable_sql(Provider.id) == LedgerAccount.code)
         .outerjoin(owed, owed.c.provider_id == Provider.id)
-        .where(LedgerAccount.kind == AccountKind.PAYABLE, LedgerAccount.code.not_like("employer:%"))
+        .where(
+            LedgerAccount.kind == AccountKind.PAYABLE,
+            LedgerAccount.code.not_like(account_codes.EMPLOYER_PAYABLE_LIKE),
+        )
         .where(sa.or_(Provider.id.is_(None), LedgerAccount.posted_cents != expected))
     )
     for code, provider_id, balance, should in _rows(query):
@@ -340,8 +338,8 @@ def _check_receivables(report) -> None:
         .select_from(PayoutLine)
         .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
         .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
-        .join(LedgerAccount, LedgerAccount.code == _code("provider:", PayoutItem.provider_id)
-              + _code(":fund:", PayoutBatch.fund_id, ":receivable"))
+        .join(LedgerAccount, LedgerAccount.code == account_codes.provider_receivable_sql(
+                  PayoutItem.provider_id, PayoutBatch.fund_id))
         .where(PayoutLine.released.is_(False), PayoutLine.offset_cents > 0,
                PayoutItem.status != ItemStatus.DRAFT)
         .group_by(LedgerAccount.id).subquery()
@@ -352,8 +350,8 @@ def _check_receivables(report) -> None:
         .select_from(PayoutLine)
         .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
         .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
-        .join(LedgerAccount, LedgerAccount.code == _code("provider:", PayoutItem.provider_id)
-              + _code(":fund:", PayoutBatch.fund_id, ":receivable"))
+        .join(LedgerAccount, LedgerAccount.code == account_codes.provider_receivable_sql(
+                  PayoutItem.provider_id, PayoutBatch.fund_id))
         .where(PayoutLine.returned_after_clawback.is_(True))
         .group_by(LedgerAccount.id).subquery()
     )  # fmt: skip
@@ -398,8 +396,8 @@ def _check_payouts(report) -> None:
     from wallet.payments.models import ItemStatus, PayoutBatch, PayoutItem
 
     for status, suffix, invariant in (
-        (ItemStatus.SUBMITTED, ":in_transit", "4 in transit agrees with payouts"),
-        (ItemStatus.PAID, ":paid_out", "4 paid out agrees with payouts"),
+        (ItemStatus.SUBMITTED, account_codes.IN_TRANSIT, "4 in transit agrees with payouts"),
+        (ItemStatus.PAID, account_codes.PAID_OUT, "4 paid out agrees with payouts"),
     ):
         items = (
             sa.select(PayoutBatch.fund_id, sa.func.sum(PayoutItem.amount_cents).label("cents"))
@@ -412,14 +410,16 @@ def _check_payouts(report) -> None:
         balance = sa.func.coalesce(LedgerAccount.posted_cents, 0)
         query = (
             sa.select(Fund.id, balance, expected)
-            .outerjoin(LedgerAccount, LedgerAccount.code == _code("fund:", Fund.id, suffix))
+            .outerjoin(
+                LedgerAccount, LedgerAccount.code == account_codes.fund_account_sql(Fund.id, suffix)
+            )
             .outerjoin(items, items.c.fund_id == Fund.id)
             .where(balance != expected)
         )
         for fund_id, cents, should in _rows(query):
             report(
                 invariant,
-                f"fund {fund_id}: {suffix[1:]} {cents} but its payout items "
+                f"fund {fund_id}: {suffix} {cents} but its payout items "
                 f"{status.value} say {_num(should)}",
             )
     _check_paid_batches(report)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from wallet.core.db import session
+from wallet.ledger import accounts as account_codes
 from wallet.ledger.models import AccountKind, Hold, HoldStatus, LedgerAccount, Posting
 
 COMMITTED = ("approved", "not_started", "ended_early", "retained")
@@ -146,13 +147,16 @@ def _check_employer_payables(report) -> None:
         .subquery()
     )  # fmt: skip
     expected = sa.func.coalesce(owed.c.cents, 0)
-    code = sa.literal("employer:") + sa.cast(Employer.id, sa.String) + sa.literal(":payable")
+    code = account_codes.employer_payable_sql(Employer.id)
     query = (
         sa.select(LedgerAccount.code, LedgerAccount.posted_cents, expected)
         .select_from(LedgerAccount)
         .outerjoin(Employer, code == LedgerAccount.code)
         .outerjoin(owed, owed.c.employer_id == Employer.id)
-        .where(LedgerAccount.kind == AccountKind.PAYABLE, LedgerAccount.code.like("employer:%"))
+        .where(
+            LedgerAccount.kind == AccountKind.PAYABLE,
+            LedgerAccount.code.like(account_codes.EMPLOYER_PAYABLE_LIKE),
+        )
         .where(sa.or_(Employer.id.is_(None), LedgerAccount.posted_cents != expected))
     )
     for account, balance, should in _rows(query):

@@ -36,8 +36,10 @@ from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wallet.core.money import MAX_CENTS
 from wallet.core.templating import money
+from wallet.core.transitions import advance
 from wallet.fraud.services import flag_claim, needs_second_look
 from wallet.grants.models import Grant
+from wallet.ledger import accounts as account_codes
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind, Hold, HoldStatus
 from wallet.notifications.services import notify, notify_fund_admins, notify_provider
@@ -370,12 +372,7 @@ def _require_transition(claim: Claim, action: str) -> ClaimStatus:
 
 def _change_status(claim: Claim, before: ClaimStatus, after: ClaimStatus, **values) -> None:
     """One conditional UPDATE: of two racing decisions only one gets through."""
-    table = Claim.__table__
-    result = session.execute(
-        sa.update(table).where(table.c.id == claim.id, table.c.status == before.value)
-        .values(status=after.value, updated_at=clock.now(), **values)
-    )  # fmt: skip
-    if result.rowcount != 1:
+    if not advance(Claim, claim.id, before, after, updated_at=clock.now(), **values):
         raise Conflict(_("The claim changed meanwhile. Please look again."))
     session.expire(claim)
 
@@ -494,7 +491,7 @@ def _post_to_payable(claim: Claim, actor: User) -> None:
 def receivable_account(provider_id: int, fund_id: int):
     """What a provider owes one fund after clawbacks: below zero by the amount owed, offset
     against that fund's later payouts to the provider (never another fund's)."""
-    code = f"provider:{provider_id}:fund:{fund_id}:receivable"
+    code = account_codes.provider_receivable(provider_id, fund_id)
     return ledger.open_account(code, AccountKind.RECEIVABLE, allow_negative=True)
 
 
@@ -528,7 +525,7 @@ def _claw_back(claim: Claim, before: ClaimStatus, actor: User, reason: str) -> N
 
 def payable_account(provider_id: int) -> int:
     """What Leerwallet owes the provider (also after its accreditation ended)."""
-    return ledger.open_account(f"provider:{provider_id}:payable", AccountKind.PAYABLE).id
+    return ledger.open_account(account_codes.provider_payable(provider_id), AccountKind.PAYABLE).id
 
 
 def claims_of_provider(provider_id: int) -> list[Claim]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -15,7 +14,10 @@ from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.core.idempotency import Outcome, run_once
+from wallet.core.transitions import advance
 from wallet.funds.models import Fund, FundStatus
+from wallet.funds.transitions import FUND_TRANSITIONS
+from wallet.ledger import accounts as account_codes
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind
 
@@ -64,7 +66,7 @@ def create_fund(name: str, *, actor_id: int | None = None) -> Fund:
         raise Conflict(_("A fund with this name already exists."))
     with unit_of_work() as db:
         fund = Fund(name=name, status=FundStatus.OPEN, pot_account_id=0)
-        pot = ledger.open_account(f"fund-pot:{uuid.uuid4().hex}", AccountKind.FUND_POT)
+        pot = ledger.open_account(account_codes.fund_pot(), AccountKind.FUND_POT)
         fund.pot_account_id = pot.id
         db.add(fund)
         db.flush()
@@ -126,11 +128,15 @@ def post_deposit(fund: Fund, cents: int, *, reference: str, actor_id: int | None
 def close_fund(fund_id: int, *, actor_id: int | None = None) -> Fund:
     """Close a fund: no deposits, no new grants; what is granted stays spendable."""
     fund = get_fund(fund_id)
+    if fund.status == FundStatus.CLOSED:
+        return fund  # closed already (a double click): one decision, one audit event
+    before = fund.status
+    target = FUND_TRANSITIONS.target(before, "close")
     with unit_of_work():
-        before = fund.status
-        fund.status = FundStatus.CLOSED
+        if not advance(Fund, fund.id, before, target):
+            return get_fund(fund_id)  # a racing click closed it: one audit event
         record("fund", fund.id, "close", actor_id=actor_id, before={"status": before.value},
-               after={"status": FundStatus.CLOSED.value})  # fmt: skip
+               after={"status": target.value})  # fmt: skip
     return fund
 
 

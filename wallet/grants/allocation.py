@@ -1,12 +1,13 @@
 """The scheduled allocation: every eligible worker gets a grant, in a few SQL statements.
 
 One allocation run of a scheme for a period is one database transaction:
-1. insert a ledger account, holding the amount, for every eligible worker without a grant
-   for this period (INSERT ... SELECT), named after the run and the worker;
+1. insert an empty ledger account for every eligible worker without a grant for this period
+   (INSERT ... SELECT), named after the run and the worker;
 2. insert a grant per new account (INSERT ... SELECT joining the accounts);
 3. count the run's grants;
-4. count the scheme's cap and take the total from the fund's pot (conditional UPDATEs);
-5. write one ledger transaction: the pot minus the total, every grant plus its amount.
+4. count the scheme's cap (a conditional UPDATE);
+5. move the money with the ledger's set-based `move_many`: one transaction, the pot minus
+   the total, every grant plus its amount, refused as a whole when the pot cannot cover it.
 If the pot or the cap cannot cover everyone, nothing is granted and the error says why.
 A second run for the same period finds nobody left (the unique grant per scheme, worker and
 period), so the job is safe to repeat and to run from two schedulers.
@@ -30,8 +31,9 @@ from wallet.grants.cap import claim_cap
 from wallet.grants.eligibility import require_worker_scheme
 from wallet.grants.models import AllocationRun, Grant, GrantSource, GrantStatus
 from wallet.grants.validity import expiry_for
+from wallet.ledger import accounts as account_codes
 from wallet.ledger import services as ledger
-from wallet.ledger.models import AccountKind, LedgerAccount, LedgerTransaction, Posting
+from wallet.ledger.models import AccountKind, LedgerAccount
 from wallet.schemes.models import AllocationMode, Scheme, SchemeKind, SchemeStatus
 from wallet.schemes.rules import SchemeRules, load_rules
 from wallet.schemes.services import get_scheme
@@ -103,9 +105,9 @@ def allocate(
             return None
         total = int(total)  # PostgreSQL sums BIGINT as NUMERIC
         claim_cap(scheme.id, total)
-        transaction = _post_allocation(scheme, run, total, now)
+        transaction_id = _post_allocation(scheme, run, total)
         hold_run_grants(run.id)
-        run.grants, run.total_cents, run.transaction_id = count, total, transaction.id
+        run.grants, run.total_cents, run.transaction_id = count, total, transaction_id
         record(
             "allocation_run",
             run.id,
@@ -118,7 +120,7 @@ def allocate(
 
 def _account_code(run: AllocationRun, user_id):
     """The account of a grant made by an allocation run: named after the run and worker."""
-    return sa.literal(f"allocation:{run.id}:") + sa.cast(user_id, sa.String)
+    return account_codes.allocation_grant_sql(run.id, user_id)
 
 
 def _open_grant_accounts(scheme: Scheme, run: AllocationRun, period: str, today, now) -> None:
@@ -132,7 +134,7 @@ def _open_grant_accounts(scheme: Scheme, run: AllocationRun, period: str, today,
         sa.literal(AccountKind.GRANT.value),
         sa.literal("EUR"),
         sa.false(),
-        sa.literal(scheme.amount_cents, sa.BigInteger),
+        sa.literal(0, sa.BigInteger),
         sa.literal(0, sa.BigInteger),
         sa.literal(now, LedgerAccount.created_at.type),
     )
@@ -165,9 +167,18 @@ def _insert_grants(scheme: Scheme, run: AllocationRun, period: str, today, now, 
     session.execute(sa.insert(Grant.__table__).from_select(columns, select))
 
 
-def _post_allocation(scheme: Scheme, run: AllocationRun, total: int, now) -> LedgerTransaction:
+def _post_allocation(scheme: Scheme, run: AllocationRun, total: int) -> int:
+    """One ledger transaction: the fund's pot to every grant of the run; its id."""
+    movements = sa.select(
+        sa.literal(scheme.fund.pot_account_id), Grant.account_id, Grant.amount_cents
+    ).where(Grant.allocation_run_id == run.id)
     try:
-        ledger.take(scheme.fund.pot_account_id, total)
+        return ledger.move_many(
+            movements,
+            kind="allocation",
+            description=f"Toekenning {scheme.name} ({run.period})",
+            reference=f"allocation:{run.id}",
+        )
     except ledger.InsufficientFunds:
         raise ledger.InsufficientFunds(
             _(
@@ -175,30 +186,6 @@ def _post_allocation(scheme: Scheme, run: AllocationRun, total: int, now) -> Led
                 needed=Money(total).format(),
             )
         ) from None
-    transaction = LedgerTransaction(
-        kind="allocation",
-        description=f"Toekenning {scheme.name} ({run.period})",
-        reference=f"allocation:{run.id}",
-        created_at=now,
-    )
-    session.add(transaction)
-    session.flush()
-    session.execute(
-        sa.insert(Posting).values(
-            transaction_id=transaction.id,
-            account_id=scheme.fund.pot_account_id,
-            amount_cents=-total,
-        )
-    )
-    session.execute(
-        sa.insert(Posting.__table__).from_select(
-            ["transaction_id", "account_id", "amount_cents"],
-            sa.select(sa.literal(transaction.id), Grant.account_id, Grant.amount_cents).where(
-                Grant.allocation_run_id == run.id
-            ),
-        )
-    )
-    return transaction
 
 
 def allocate_all(period: str | None = None) -> list[AllocationRun]:

@@ -14,7 +14,7 @@ from wallet.grants.models import (
     Grant,
     GrantStatus,
 )
-from wallet.ledger.models import LedgerAccount, LedgerTransaction, Posting
+from wallet.ledger import services as ledger
 
 grants_table = Grant.__table__
 
@@ -48,51 +48,23 @@ SWEEP_BATCH = 5000
 
 def _sweep_expired(now: dt.datetime) -> int:
     """Move what is left on up to SWEEP_BATCH expired grants to their pots; how many moved."""
-    accounts = LedgerAccount.__table__
-    expired = (
-        sa.select(Grant.account_id, Grant.fund_id)
+    pairs = (
+        sa.select(Grant.account_id, Fund.pot_account_id)
+        .join(Fund, Fund.id == Grant.fund_id)
         .where(Grant.status == GrantStatus.EXPIRED)
-        .subquery()
     )
-    locked = session.execute(
-        sa.select(accounts.c.id, expired.c.fund_id, accounts.c.posted_cents - accounts.c.held_cents)
-        .join(expired, expired.c.account_id == accounts.c.id)
-        .where(accounts.c.posted_cents - accounts.c.held_cents > 0)
-        .order_by(accounts.c.id)
-        .limit(SWEEP_BATCH)
-        .with_for_update(of=accounts)
-    ).all()
-    if not locked:
+    transaction_id, moved = ledger.sweep(
+        pairs, kind="grant_expiry", description="Vervallen budget terug naar het fonds",
+        limit=SWEEP_BATCH,
+    )  # fmt: skip
+    if transaction_id is None:
         return 0
-    pots = dict(session.execute(sa.select(Fund.id, Fund.pot_account_id)).all())
+    funds = dict(session.execute(sa.select(Fund.pot_account_id, Fund.id)).all())
     per_fund: dict[int, int] = {}
-    for _account_id, fund_id, left in locked:
-        per_fund[fund_id] = per_fund.get(fund_id, 0) + left
-    per_pot = {pots[fund_id]: cents for fund_id, cents in per_fund.items()}
-    transaction = LedgerTransaction(
-        kind="grant_expiry", description="Vervallen budget terug naar het fonds", created_at=now
-    )
-    session.add(transaction)
-    session.flush()
-    lines = [(account_id, -left) for account_id, _fund, left in locked] + list(per_pot.items())
-    session.execute(
-        sa.insert(Posting),
-        [{"transaction_id": transaction.id, "account_id": a, "amount_cents": c} for a, c in lines],
-    )
-    grant_ids = [account_id for account_id, _fund, _left in locked]
-    session.execute(
-        sa.update(accounts)
-        .where(accounts.c.id.in_(grant_ids))
-        .values(posted_cents=accounts.c.held_cents)
-    )
-    for pot_id, cents in per_pot.items():
-        session.execute(
-            sa.update(accounts)
-            .where(accounts.c.id == pot_id)
-            .values(posted_cents=accounts.c.posted_cents + cents)
-        )
+    for _grant_account, pot_id, cents in moved:
+        per_fund[funds[pot_id]] = per_fund.get(funds[pot_id], 0) + cents
     # verify ties each expiry to one such event on each fund whose pot it credits.
     for fund_id, cents in per_fund.items():
         record("fund", fund_id, "expire_grants", actor_id=None,
-               after={"cents": cents, "transaction": transaction.id})  # fmt: skip
-    return len(locked)
+               after={"cents": cents, "transaction": transaction_id})  # fmt: skip
+    return len(moved)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -22,6 +22,8 @@ from wallet.core import clock
 from wallet.core.db import session
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.core.money import MoneyError, check_amount
+from wallet.core.transitions import advance
+from wallet.ledger import accounts as account_codes
 from wallet.ledger.models import (
     AccountKind,
     Hold,
@@ -103,7 +105,9 @@ def open_account(code: str, kind: AccountKind, *, allow_negative: bool = False) 
 
 def funding_source() -> LedgerAccount:
     """The outside world deposits come from; the one account allowed below zero."""
-    return open_account("external:funding", AccountKind.FUNDING_SOURCE, allow_negative=True)
+    return open_account(
+        account_codes.FUNDING_SOURCE, AccountKind.FUNDING_SOURCE, allow_negative=True
+    )
 
 
 def get_account(account_id: int) -> LedgerAccount:
@@ -314,6 +318,173 @@ def move(
     return transaction_id
 
 
+Movement = tuple[int, int, int]  # (account money leaves, account it goes to, cents)
+
+
+def move_many(
+    movements: Iterable[Movement] | sa.Select,
+    *,
+    kind: str,
+    description: str,
+    reference: str | None = None,
+    actor_id: int | None = None,
+) -> int | None:
+    """Many movements as one transaction, set-based, for bulk jobs; its id, or None when there
+    is nothing to move.
+
+    `movements` is a list of (from account, to account, cents) or a SELECT of those three
+    columns, which stays in the database (INSERT ... SELECT). The rules of `move`: whole
+    positive cents, never from an account to itself, postings (one per account, the net of
+    its movements) that sum to zero. The accounts are locked in id order and checked first:
+    when any would go below zero (InsufficientFunds) or a movement is invalid
+    (ValidationFailed), nothing is written. Then one INSERT of the postings and one UPDATE of
+    the balances.
+    """
+    if isinstance(movements, sa.Select):
+        lines = _selected_lines(movements)
+    else:
+        lines = _listed_lines(movements)
+    if lines is None:
+        return None
+    _lock_and_check(lines)
+    transaction_id = session.execute(
+        sa.insert(transactions)
+        .values(kind=kind, description=description[:300], reference=reference,
+                created_by_id=actor_id, created_at=clock.now())
+        .returning(transactions.c.id)
+    ).scalar_one()  # fmt: skip
+    if isinstance(lines, dict):
+        session.execute(
+            sa.insert(postings),
+            [{"transaction_id": transaction_id, "account_id": a, "amount_cents": c}
+             for a, c in sorted(lines.items())],
+        )  # fmt: skip
+    else:
+        session.execute(
+            sa.insert(postings).from_select(
+                ["transaction_id", "account_id", "amount_cents"],
+                sa.select(sa.literal(transaction_id), lines.c.account_id, lines.c.cents),
+            )
+        )
+    mine = postings.c.transaction_id == transaction_id
+    net = (
+        sa.select(postings.c.amount_cents)
+        .where(mine, postings.c.account_id == accounts.c.id)
+        .scalar_subquery()
+    )
+    session.execute(
+        sa.update(accounts)
+        .where(accounts.c.id.in_(sa.select(postings.c.account_id).where(mine)))
+        .values(posted_cents=accounts.c.posted_cents + net)
+        .execution_options(synchronize_session=False)
+    )
+    return transaction_id
+
+
+def _listed_lines(movements: Iterable[Movement]) -> dict[int, int] | None:
+    per_account: dict[int, int] = defaultdict(int)
+    for debit_id, credit_id, cents in movements:
+        cents = _amount(cents)
+        if debit_id == credit_id:
+            raise ValidationFailed(_("Money cannot move from an account to itself."))
+        per_account[debit_id] -= cents
+        per_account[credit_id] += cents
+    if not per_account:
+        return None
+    lines = {account_id: cents for account_id, cents in per_account.items() if cents}
+    if len(lines) < 2:
+        raise ValidationFailed(_("A transaction moves money between at least two accounts."))
+    return lines
+
+
+def _selected_lines(movements: sa.Select):
+    moves = movements.subquery()
+    debit, credit, cents = list(moves.c)[:3]
+    count, bad = session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((sa.or_(cents.is_(None), cents <= 0, debit == credit), 1),
+                                    else_=0)), 0),
+        ).select_from(moves)
+    ).one()  # fmt: skip
+    if not count:
+        return None
+    if bad:
+        raise ValidationFailed(_("Every movement moves whole positive cents between two accounts."))
+    legs = sa.union_all(
+        sa.select(debit.label("account_id"), (-cents).label("cents")),
+        sa.select(credit.label("account_id"), cents.label("cents")),
+    ).subquery()
+    total = sa.cast(sa.func.sum(legs.c.cents), sa.BigInteger)
+    lines = (
+        sa.select(legs.c.account_id, total.label("cents"))
+        .group_by(legs.c.account_id)
+        .having(sa.func.sum(legs.c.cents) != 0)
+        .subquery()
+    )
+    if (session.scalar(sa.select(sa.func.count()).select_from(lines)) or 0) < 2:
+        raise ValidationFailed(_("A transaction moves money between at least two accounts."))
+    return lines
+
+
+def _lock_and_check(lines) -> None:
+    """Lock the accounts in id order (PostgreSQL; SQLite serializes writers), then refuse the
+    batch when any account that may not go below zero would."""
+    if isinstance(lines, dict):
+        ids = sorted(lines)
+        rows = session.execute(
+            sa.select(accounts.c.id, accounts.c.allow_negative,
+                      accounts.c.posted_cents - accounts.c.held_cents)
+            .where(accounts.c.id.in_(ids)).order_by(accounts.c.id).with_for_update()
+        ).all()  # fmt: skip
+        if len(rows) != len(ids):
+            raise NotFound(_("There is no such ledger account."))
+        short: Sequence[sa.Row] = [row for row in rows if not row[1] and row[2] + lines[row[0]] < 0]
+    else:
+        wanted = sa.select(lines.c.account_id)
+        locked = session.execute(
+            sa.select(accounts.c.id).where(accounts.c.id.in_(wanted))
+            .order_by(accounts.c.id).with_for_update()
+        ).all()  # fmt: skip
+        if len(locked) != session.scalar(sa.select(sa.func.count()).select_from(lines)):
+            raise NotFound(_("There is no such ledger account."))
+        short = session.execute(
+            sa.select(accounts.c.id)
+            .join(lines, lines.c.account_id == accounts.c.id)
+            .where(~accounts.c.allow_negative,
+                   accounts.c.posted_cents - accounts.c.held_cents + lines.c.cents < 0)
+            .limit(1)
+        ).all()  # fmt: skip
+    if short:
+        raise InsufficientFunds(_("There is not enough money available for this."))
+
+
+def sweep(
+    pairs: sa.Select, *, kind: str, description: str, limit: int
+) -> tuple[int | None, list[Movement]]:
+    """Move everything available on up to `limit` accounts to another account each, as one
+    transaction; `pairs` selects (account id, where its money goes). The accounts are locked
+    before their balance is read, so spending at the same time waits or is refused.
+    Returns the transaction's id (None when nothing was left) and the movements it made.
+    """
+    pairs_q = pairs.subquery()
+    source, target = list(pairs_q.c)[:2]
+    available = accounts.c.posted_cents - accounts.c.held_cents
+    rows = session.execute(
+        sa.select(accounts.c.id, target, available)
+        .join(pairs_q, source == accounts.c.id)
+        .where(available > 0)
+        .order_by(accounts.c.id)
+        .limit(limit)
+        .with_for_update(of=accounts)
+    ).all()
+    movements = [(int(a), int(t), int(c)) for a, t, c in rows]
+    if not movements:
+        return None, []
+    return move_many(movements, kind=kind, description=description), movements
+
+
 def reverse(transaction_id: int, *, reason: str, actor_id: int | None = None) -> LedgerTransaction:
     """Undo a transaction with its mirror image; a transaction is reversed at most once."""
     original = session.get(LedgerTransaction, transaction_id)
@@ -379,17 +550,16 @@ def place_hold(
 
 def _settle(hold_id: int, status: HoldStatus, posted_cents: int, transaction_id: int | None):
     """Move the hold out of pending, once: a second attempt finds it settled."""
-    result = session.execute(
-        sa.update(holds)
-        .where(holds.c.id == hold_id, holds.c.status == HoldStatus.PENDING.value)
-        .values(
-            status=status.value,
-            posted_cents=posted_cents,
-            resolved_at=clock.now(),
-            resolving_transaction_id=transaction_id,
-        )
+    settled = advance(
+        Hold,
+        hold_id,
+        HoldStatus.PENDING,
+        status,
+        posted_cents=posted_cents,
+        resolved_at=clock.now(),
+        resolving_transaction_id=transaction_id,
     )
-    if _rowcount(result) != 1:
+    if not settled:
         raise HoldNotPending(_("This reservation has already been settled."))
 
 

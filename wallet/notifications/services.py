@@ -22,6 +22,7 @@ from wallet.accounts.models import Role, User
 from wallet.core import clock
 from wallet.core.db import require_no_unit_of_work, session, unit_of_work
 from wallet.core.money import Money
+from wallet.core.transitions import advance
 from wallet.core.urls import external_url
 from wallet.notifications.models import MessageStatus, OutboxMessage
 
@@ -332,12 +333,8 @@ def send_pending(limit: int = 100) -> tuple[int, int]:
 
 def _claim(message_id: int) -> OutboxMessage | None:
     with unit_of_work():
-        taken = session.execute(
-            sa.update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == MessageStatus.PENDING)
-            .values(status=MessageStatus.SENT, sent_at=None)
-        ).rowcount
-        if taken != 1:
+        if not advance(OutboxMessage, message_id, MessageStatus.PENDING, MessageStatus.SENT,
+                       sent_at=None):  # fmt: skip
             return None
         return session.get(OutboxMessage, message_id, populate_existing=True)
 

@@ -29,10 +29,11 @@ from wallet.claims.services import payable_account, receivable_account
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
+from wallet.core.transitions import advance, advance_many
+from wallet.ledger import accounts as account_codes
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind
 from wallet.payments import gateway
-from wallet.payments.labels import BATCH_LABELS
 from wallet.payments.models import (
     BatchStatus,
     ItemStatus,
@@ -43,6 +44,7 @@ from wallet.payments.models import (
     TransferState,
 )
 from wallet.payments.payees import employer_problem, payee_problem
+from wallet.payments.transitions import BATCH_TRANSITIONS, ITEM_TRANSITIONS
 from wallet.placements import reimbursements
 from wallet.placements.models import ReimbursementClaim, ReimbursementStatus
 from wallet.placements.review import employer_payable
@@ -69,11 +71,11 @@ def get_batch(batch_id: int, fund_id: int | None = None) -> PayoutBatch:
 
 
 def _in_transit(fund_id: int) -> int:
-    return ledger.open_account(f"fund:{fund_id}:in_transit", AccountKind.IN_TRANSIT).id
+    return ledger.open_account(account_codes.fund_in_transit(fund_id), AccountKind.IN_TRANSIT).id
 
 
 def _paid_out(fund_id: int) -> int:
-    return ledger.open_account(f"fund:{fund_id}:paid_out", AccountKind.PAID_OUT).id
+    return ledger.open_account(account_codes.fund_paid_out(fund_id), AccountKind.PAID_OUT).id
 
 
 def _debt(provider_id: int, fund_id: int) -> int:
@@ -254,14 +256,7 @@ def _move_claims(claim_ids: list[int], before: ClaimStatus, after: ClaimStatus, 
     """Move many claims at once; all of them or none (someone else moved one meanwhile)."""
     if not claim_ids:
         return
-    moved = 0
-    for start in range(0, len(claim_ids), 5_000):
-        chunk = claim_ids[start : start + 5_000]
-        moved += session.execute(
-            sa.update(claims_table)
-            .where(claims_table.c.id.in_(chunk), claims_table.c.status == before.value)
-            .values(status=after.value, updated_at=clock.now())
-        ).rowcount
+    moved = advance_many(Claim, claim_ids, before, after, updated_at=clock.now())
     if moved != len(claim_ids):
         raise Conflict(_("Some claims changed meanwhile. Please try again."))
     now, actor_id = clock.now(), actor and actor.id
@@ -313,10 +308,10 @@ def payable_of(item: PayoutItem) -> int:
 def discard_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutBatch:
     """Give up a draft batch: its claims are approved and unbatched again."""
     batch = get_batch(batch_id, fund_id)
-    _require(batch, BatchStatus.DRAFT)
+    _require(batch, "discard")
     item_ids = [item.id for item in batch.items]
     with unit_of_work():
-        _set_batch(batch, BatchStatus.DRAFT, BatchStatus.DISCARDED)
+        _set_batch(batch, "discard")
         _move_both(_claim_ids(PayoutLine.item_id.in_(item_ids)), ClaimStatus.IN_BATCH,
                    ClaimStatus.APPROVED, "unbatch", actor, {"batch": batch.reference})  # fmt: skip
         session.execute(sa.update(lines_table).where(lines_table.c.item_id.in_(item_ids))
@@ -325,19 +320,16 @@ def discard_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutB
     return batch
 
 
-def _require(batch: PayoutBatch, status: BatchStatus) -> None:
-    if batch.status != status:
-        raise Conflict(_("This is not possible for a batch that is %(status)s.",
-                         status=BATCH_LABELS[batch.status.value]))  # fmt: skip
+def _require(batch: PayoutBatch, action: str) -> BatchStatus:
+    """Where `action` takes the batch by the table, or Conflict saying why not."""
+    return BATCH_TRANSITIONS.target(batch.status, action)
 
 
-def _set_batch(batch: PayoutBatch, before: BatchStatus, after: BatchStatus, **values) -> None:
-    table = PayoutBatch.__table__
-    result = session.execute(
-        sa.update(table).where(table.c.id == batch.id, table.c.status == before.value)
-        .values(status=after.value, **values)
-    )  # fmt: skip
-    if result.rowcount != 1:
+def _set_batch(batch: PayoutBatch, action: str, **values) -> None:
+    """Move the batch along the table if it is still where the caller saw it."""
+    before = batch.status
+    if not advance(PayoutBatch, batch.id, before, BATCH_TRANSITIONS.target(before, action),
+                   **values):  # fmt: skip
         raise Conflict(_("The batch changed meanwhile. Please look again."))
     session.expire(batch)
 
@@ -345,12 +337,11 @@ def _set_batch(batch: PayoutBatch, before: BatchStatus, after: BatchStatus, **va
 def submit_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutBatch:
     """Money goes in transit: one ledger transaction per provider (less what it owes)."""
     batch = get_batch(batch_id, fund_id)
-    _require(batch, BatchStatus.DRAFT)
+    _require(batch, "submit")
     transit = _in_transit(fund_id)
     with unit_of_work():
         # The execution date is fixed now, so the SEPA file is the same file at every download.
-        _set_batch(batch, BatchStatus.DRAFT, BatchStatus.SUBMITTED, submitted_at=clock.now(),
-                   execution_date=clock.today())  # fmt: skip
+        _set_batch(batch, "submit", submitted_at=clock.now(), execution_date=clock.today())
         offset_only = []
         _require_confirmed_ibans(batch)
         for item in batch.items:
@@ -366,7 +357,7 @@ def submit_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutBa
                                         description=f"Payout {batch.reference}",
                                         reference=batch.reference)  # fmt: skip
             item.transit_transaction_id = transaction.id
-            item.status = ItemStatus.SUBMITTED
+            item.status = ITEM_TRANSITIONS.target(item.status, "submit")
             if item.amount_cents == 0:
                 offset_only.append(item)
         session.flush()
@@ -420,13 +411,8 @@ def _settle_offset_lines(batch: PayoutBatch, actor: User | None) -> None:
 
 
 def _settle_item(item: PayoutItem, batch: PayoutBatch, actor: User | None, *, via: str) -> None:
-    table = PayoutItem.__table__
     now = clock.now()
-    result = session.execute(
-        sa.update(table).where(table.c.id == item.id, table.c.status == ItemStatus.SUBMITTED.value)
-        .values(status=ItemStatus.PAID.value, paid_at=now)
-    )  # fmt: skip
-    if result.rowcount != 1:
+    if not ITEM_TRANSITIONS.advance(PayoutItem, item.id, "pay", paid_at=now):
         raise Conflict(_("This payment was settled already."))
     if item.amount_cents:
         ledger.transfer(_in_transit(batch.fund_id), _paid_out(batch.fund_id), item.amount_cents,
@@ -475,7 +461,7 @@ def _close_if_done(batch: PayoutBatch) -> None:
     open_items = session.scalar(sa.select(sa.func.count(PayoutItem.id)).where(
         PayoutItem.batch_id == batch.id, PayoutItem.status == ItemStatus.SUBMITTED))  # fmt: skip
     if open_items == 0:
-        _set_batch(batch, BatchStatus.SUBMITTED, BatchStatus.CLOSED, closed_at=clock.now())
+        _set_batch(batch, "close", closed_at=clock.now())
 
 
 def get_item(item_id: int, fund_id: int | None = None) -> PayoutItem:
@@ -544,15 +530,12 @@ def fail_line(line: PayoutLine, item: PayoutItem, *, actor: User | None, reason:
     if released != 1:
         raise Conflict(_("This transfer was settled already."))
     _book_return(line, item, batch, _in_transit(batch.fund_id), actor=actor, reason=reason)
-    table = PayoutItem.__table__
     _move_both(_line_ids(line), ClaimStatus.IN_BATCH, ClaimStatus.APPROVED, "unbatch", actor,
                {"batch": batch.reference, "failed": reason})  # fmt: skip
     record("payout_line", line.id, "failed", actor_id=actor and actor.id, reason=reason)
     session.expire(item)
     if not _open_lines(item.id) and not _paid_transfers(item.id):
-        session.execute(sa.update(table).where(table.c.id == item.id,
-                                               table.c.status == ItemStatus.SUBMITTED.value)
-                        .values(status=ItemStatus.FAILED.value))  # fmt: skip
+        ITEM_TRANSITIONS.advance(PayoutItem, item.id, "fail")
         session.expire(item)
         _close_if_done(batch)
 
@@ -565,7 +548,7 @@ def return_transfer(line: PayoutLine, item: PayoutItem, *, actor: User | None,
     batch = session.get(PayoutBatch, item.batch_id)
     session.refresh(item)
     paid = item.status == ItemStatus.PAID
-    if item.status not in (ItemStatus.SUBMITTED, ItemStatus.PAID):
+    if (item.status, "return") not in ITEM_TRANSITIONS:
         raise Conflict(_("This transfer was settled already."))
     claim_status = line.claim_id and session.scalar(
         sa.select(Claim.status).where(Claim.id == line.claim_id)
@@ -601,9 +584,7 @@ def return_transfer(line: PayoutLine, item: PayoutItem, *, actor: User | None,
     _tell_of_return(line, item, batch, reason, topic)
     session.expire(item)
     if not _paid_transfers(item.id) and (paid or not _open_lines(item.id)):
-        table = PayoutItem.__table__
-        session.execute(sa.update(table).where(table.c.id == item.id)
-                        .values(status=ItemStatus.FAILED.value))  # fmt: skip
+        ITEM_TRANSITIONS.advance(PayoutItem, item.id, "return")
         session.expire(item)
         if not paid:
             _close_if_done(batch)

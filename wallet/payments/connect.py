@@ -20,6 +20,7 @@ from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import require_no_unit_of_work, session, unit_of_work
 from wallet.core.errors import Conflict, DomainError, NotFound
+from wallet.core.transitions import advance
 from wallet.payments import batches, gateway
 from wallet.payments.models import (
     BatchStatus,
@@ -107,14 +108,11 @@ def _idempotency_key(item_id: int) -> str:
 def _intend(item: PayoutItem) -> bool:
     """Commit the intent before calling Stripe; False when another process has it."""
     with unit_of_work():
-        taken = session.execute(
-            sa.update(items).where(items.c.id == item.id,
-                                   items.c.transfer_state == TransferState.NONE.value,
-                                   items.c.status == ItemStatus.SUBMITTED.value)
-            .values(transfer_state=TransferState.INTENDED.value, intended_at=clock.now())
-        ).rowcount  # fmt: skip
+        taken = advance(PayoutItem, item.id, TransferState.NONE, TransferState.INTENDED,
+                        column="transfer_state", intended_at=clock.now(),
+                        where=[items.c.status == ItemStatus.SUBMITTED.value])  # fmt: skip
     session.expire(item)
-    return taken == 1
+    return taken
 
 
 def _call(item: PayoutItem, batch: PayoutBatch) -> stripe.Transfer:
@@ -129,12 +127,9 @@ def _call(item: PayoutItem, batch: PayoutBatch) -> stripe.Transfer:
 def confirm_transfer(item_id: int, transfer_id: str, actor: User | None) -> None:
     """Record the transfer and settle the item: in transit → paid out, claims paid."""
     with unit_of_work():
-        done = session.execute(
-            sa.update(items).where(items.c.id == item_id,
-                                   items.c.transfer_state == TransferState.INTENDED.value)
-            .values(transfer_state=TransferState.CREATED.value, stripe_transfer_id=transfer_id)
-        ).rowcount  # fmt: skip
-        if done != 1:
+        done = advance(PayoutItem, item_id, TransferState.INTENDED, TransferState.CREATED,
+                       column="transfer_state", stripe_transfer_id=transfer_id)  # fmt: skip
+        if not done:
             raise Conflict(_("This payment's transfer was recorded already."))
         batches.mark_paid(item_id, None, actor=actor, via=f"stripe {transfer_id}")
 
@@ -175,9 +170,8 @@ def _refused(error: stripe.StripeError) -> bool:
 
 def _withdraw(item: PayoutItem) -> None:
     with unit_of_work():
-        session.execute(sa.update(items).where(
-            items.c.id == item.id, items.c.transfer_state == TransferState.INTENDED.value)
-            .values(transfer_state=TransferState.NONE.value, intended_at=None))  # fmt: skip
+        advance(PayoutItem, item.id, TransferState.INTENDED, TransferState.NONE,
+                column="transfer_state", intended_at=None)  # fmt: skip
 
 
 def finish_intended() -> list[str]:

@@ -19,19 +19,25 @@ from wallet.audit.services import record
 from wallet.core import clock
 from wallet.core.db import require_no_unit_of_work, session, unit_of_work
 from wallet.core.errors import Conflict, NotFound
+from wallet.ledger import accounts as account_codes
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind
 from wallet.payments import gateway
 from wallet.payments.models import Copayment, CopaymentStatus
-
-table = Copayment.__table__
+from wallet.payments.transitions import COPAYMENT_TRANSITIONS
 
 
 def _accounts() -> tuple[int, int]:
-    outside = ledger.open_account("external:copayments", AccountKind.FUNDING_SOURCE,
+    outside = ledger.open_account(account_codes.COPAY_SOURCE, AccountKind.FUNDING_SOURCE,
                                   allow_negative=True).id  # fmt: skip
-    received = ledger.open_account("copayments:received", AccountKind.COPAY_RECEIVED).id
+    received = ledger.open_account(account_codes.COPAY_RECEIVED, AccountKind.COPAY_RECEIVED).id
     return outside, received
+
+
+def _advance(copayment_id: int, action: str, **values) -> bool:
+    """Move the co-payment along its table from wherever `action` is allowed; whether it
+    moved (False: recorded before, a replayed or late event)."""
+    return COPAYMENT_TRANSITIONS.advance(Copayment, copayment_id, action, **values)
 
 
 def _own_waiting(user: User, application_id: int) -> Application:
@@ -75,13 +81,7 @@ def record_received(copayment_id: int, *, via: str) -> bool:
 
     False when it was recorded before (a replayed or late event)."""
     copayment = session.get(Copayment, copayment_id)
-    moved = session.execute(
-        sa.update(table).where(table.c.id == copayment_id,
-                               table.c.status.in_([CopaymentStatus.PENDING.value,
-                                                   CopaymentStatus.FAILED.value]))
-        .values(status=CopaymentStatus.SUCCEEDED.value, updated_at=clock.now())
-    ).rowcount  # fmt: skip
-    if moved != 1:
+    if not _advance(copayment_id, "receive", updated_at=clock.now()):
         return False
     outside, received = _accounts()
     application = session.get(Application, copayment.application_id)
@@ -98,26 +98,17 @@ def record_received(copayment_id: int, *, via: str) -> bool:
 
 def record_failed(copayment_id: int, message: str) -> bool:
     """A pending payment failed; the worker may try again. Flush only."""
-    moved = session.execute(
-        sa.update(table).where(table.c.id == copayment_id,
-                               table.c.status == CopaymentStatus.PENDING.value)
-        .values(status=CopaymentStatus.FAILED.value, updated_at=clock.now())
-    ).rowcount  # fmt: skip
+    moved = _advance(copayment_id, "fail", updated_at=clock.now())
     if moved:
         record("copayment", copayment_id, "failed", actor_id=None, reason=message[:500])
-    return moved == 1
+    return moved
 
 
 def record_refunded(copayment_id: int, cents: int, refund_id: str | None) -> bool:
     """Succeeded → refunded, the ledger reversed for `cents`; flush only."""
     copayment = session.get(Copayment, copayment_id)
-    moved = session.execute(
-        sa.update(table).where(table.c.id == copayment_id,
-                               table.c.status == CopaymentStatus.SUCCEEDED.value)
-        .values(status=CopaymentStatus.REFUNDED.value, refunded_cents=cents,
-                refund_id=refund_id, updated_at=clock.now())
-    ).rowcount  # fmt: skip
-    if moved != 1:
+    if not _advance(copayment_id, "refund", refunded_cents=cents, refund_id=refund_id,
+                    updated_at=clock.now()):  # fmt: skip
         return False
     outside, received = _accounts()
     if cents:

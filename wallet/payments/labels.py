@@ -7,3 +7,5 @@ BATCH_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted: money in trans
 PAYEE_LABELS = {"provider": _l("Training provider"), "employer": _l("Employer")}
 ITEM_LABELS = {"draft": _l("Draft"), "submitted": _l("Waiting for the bank"),
                "paid": _l("Paid"), "failed": _l("Failed")}  # fmt: skip
+COPAYMENT_LABELS = {"pending": _l("Waiting for payment"), "succeeded": _l("Paid"),
+                    "failed": _l("Payment failed"), "refunded": _l("Refunded")}  # fmt: skip

@@ -16,6 +16,7 @@ from wallet.applications.models import Application
 from wallet.core import clock
 from wallet.core.db import require_no_unit_of_work, session, unit_of_work
 from wallet.core.money import Money
+from wallet.ledger import accounts as account_codes
 from wallet.ledger.models import LedgerAccount
 from wallet.payments import connect, copayments, gateway
 from wallet.payments.models import (
@@ -64,7 +65,7 @@ def _ledger_against_items() -> list[str]:
     notes = []
     for fund_id in {fund_id for fund_id, _s, _c in sums}:
         for code, status in (("in_transit", "submitted"), ("paid_out", "paid")):
-            booked = _balance(f"fund:{fund_id}:{code}")
+            booked = _balance(account_codes.fund_account(fund_id, code))
             wanted = expected.get((fund_id, status), 0)
             if booked != wanted:
                 notes.append(f"fund {fund_id}: ledger {code} {Money(booked).format()}, "

@@ -31,6 +31,7 @@ from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wallet.core.money import MAX_CENTS
 from wallet.core.templating import money
+from wallet.core.transitions import advance, advance_many
 from wallet.ledger import services as ledger
 from wallet.ledger.models import Hold, HoldStatus
 from wallet.placements.models import (
@@ -276,12 +277,8 @@ def move(claim: ReimbursementClaim, action: str, **values) -> ReimbursementStatu
         raise Conflict(_("This is not possible for a claim that is %(status)s.",
                          status=_status_word(claim.status)))  # fmt: skip
     target = values.pop("target", None) or target
-    table = ReimbursementClaim.__table__
-    result = session.execute(
-        sa.update(table).where(table.c.id == claim.id, table.c.status == claim.status.value)
-        .values(status=target.value, updated_at=clock.now(), **values)
-    )  # fmt: skip
-    if result.rowcount != 1:
+    if not advance(ReimbursementClaim, claim.id, claim.status, target, updated_at=clock.now(),
+                   **values):  # fmt: skip
         raise Conflict(_("The claim changed meanwhile. Please look again."))
     session.expire(claim)
     return target
@@ -297,14 +294,7 @@ def move_many(claim_ids: list[int], before: ReimbursementStatus, action: str, *,
                          status=_status_word(before)))  # fmt: skip
     if not claim_ids:
         return
-    table = ReimbursementClaim.__table__
-    moved = 0
-    for start in range(0, len(claim_ids), 5_000):
-        chunk = claim_ids[start : start + 5_000]
-        moved += session.execute(
-            sa.update(table).where(table.c.id.in_(chunk), table.c.status == before.value)
-            .values(status=target.value, updated_at=clock.now())
-        ).rowcount  # fmt: skip
+    moved = advance_many(ReimbursementClaim, claim_ids, before, target, updated_at=clock.now())
     if moved != len(claim_ids):
         raise Conflict(_("Some claims changed meanwhile. Please try again."))
     from wallet.audit.models import AuditEvent

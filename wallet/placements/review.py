@@ -30,6 +30,7 @@ from wallet.employers.models import Employer, EmployerStatus
 from wallet.funds.models import Fund
 from wallet.grants.cap import claim_cap, release_cap
 from wallet.grants.validity import add_months
+from wallet.ledger import accounts as account_codes
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind, Hold, HoldStatus
 from wallet.placements.models import EmployerApplication, FollowUp, Placement, PlacementStatus
@@ -51,7 +52,7 @@ FOLLOW_UP_MONTHS = (6, 12)
 
 def employer_payable(employer_id: int) -> int:
     """The employer's payable account: kept apart from every provider's."""
-    return ledger.open_account(f"employer:{employer_id}:payable", AccountKind.PAYABLE).id
+    return ledger.open_account(account_codes.employer_payable(employer_id), AccountKind.PAYABLE).id
 
 
 def _fund_admin(actor: User, placement: Placement) -> None:

@@ -28,6 +28,7 @@ from wallet.catalogue.models import CourseRun
 from wallet.core import clock
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from wallet.core.transitions import advance
 from wallet.employers.models import Employer, EmployerStatus
 from wallet.placements.models import (
     APPLICATION_TRANSITIONS,
@@ -327,13 +328,10 @@ def _move_application(application: EmployerApplication, action: str, **values) -
     if target is None:
         raise Conflict(_("This is not possible for an application that is %(status)s.",
                          status=_status_word(application.status)))  # fmt: skip
-    table = EmployerApplication.__table__
-    result = session.execute(
-        sa.update(table)
-        .where(table.c.id == application.id, table.c.status == application.status.value)
-        .values(status=target.value, updated_at=clock.now(), **values)
-    )
-    if result.rowcount != 1:
+    if not advance(
+        EmployerApplication, application.id, application.status, target,
+        updated_at=clock.now(), **values,
+    ):  # fmt: skip
         raise Conflict(_("The application changed meanwhile. Please look again."))
     session.expire(application)
 
@@ -352,13 +350,9 @@ def move_placement(placement: Placement, action: str, **values) -> PlacementStat
     where an approval stops short: four eyes)."""
     target = require_step(placement, action)
     target = values.pop("target", None) or target
-    table = Placement.__table__
-    result = session.execute(
-        sa.update(table)
-        .where(table.c.id == placement.id, table.c.status == placement.status.value)
-        .values(status=target.value, updated_at=clock.now(), **values)
-    )
-    if result.rowcount != 1:
+    if not advance(
+        Placement, placement.id, placement.status, target, updated_at=clock.now(), **values
+    ):
         raise Conflict(_("This person's application changed meanwhile. Please look again."))
     session.expire(placement)
     return target

@@ -41,6 +41,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from wallet.core.db import session
+from wallet.ledger import accounts as account_codes
 from wallet.ledger.models import (
     AccountKind,
     Hold,
@@ -247,12 +248,12 @@ def _fund_postings(fund_id: int, start, end):
 
     pot = session.scalar(sa.select(Fund.pot_account_id).where(Fund.id == fund_id))
     reversed_tx, account = aliased(LedgerTransaction), aliased(LedgerAccount)
-    receivable = f"provider:%:fund:{fund_id}:receivable"
+    receivable = account_codes.provider_receivables_like(fund_id)
     book = sa.case(
         (Grant.id.is_not(None), "grants"),
         (Posting.account_id == pot, "pot"),
-        (account.code == f"fund:{fund_id}:in_transit", "in_transit"),
-        (account.code == f"fund:{fund_id}:paid_out", "paid_out"),
+        (account.code == account_codes.fund_in_transit(fund_id), "in_transit"),
+        (account.code == account_codes.fund_paid_out(fund_id), "paid_out"),
         (sa.and_(account.kind == AccountKind.RECEIVABLE, account.code.like(receivable)),
          "receivable"),
         (account.kind == AccountKind.PAYABLE, "payable"),

@@ -14,10 +14,12 @@ from wallet.audit.services import record
 from wallet.core.db import session, unit_of_work
 from wallet.core.errors import Conflict, NotFound, ValidationFailed
 from wallet.core.money import MoneyError, check_amount
+from wallet.core.transitions import advance
 from wallet.funds.services import get_fund, require_open
 from wallet.schemes.employer_rules import load_employer_rules, stored_rules
 from wallet.schemes.models import AllocationMode, Scheme, SchemeKind, SchemeStatus
 from wallet.schemes.rules import dump_rules, load_rules
+from wallet.schemes.transitions import SCHEME_TRANSITIONS
 
 
 @dataclass(frozen=True)
@@ -152,8 +154,7 @@ def _terms_of(scheme: Scheme) -> dict:
 def change_scheme(scheme_id: int, terms: SchemeTerms, *, actor_id: int | None = None) -> Scheme:
     """Change a scheme while it is a draft; active schemes keep their promises."""
     scheme = get_scheme(scheme_id)
-    if scheme.status != SchemeStatus.DRAFT:
-        raise Conflict(_("Only a draft scheme can be changed."))
+    SCHEME_TRANSITIONS.target(scheme.status, "change")
     values = _checked(terms)
     with unit_of_work():
         before = _terms_of(scheme)
@@ -168,10 +169,11 @@ def activate_scheme(scheme_id: int, *, actor_id: int | None = None) -> Scheme:
     """Start granting under the scheme."""
     scheme = get_scheme(scheme_id)
     require_open(scheme.fund)
-    if scheme.status != SchemeStatus.DRAFT:
-        raise Conflict(_("Only a draft scheme can be activated."))
+    before = scheme.status
+    target = SCHEME_TRANSITIONS.target(before, "activate")
     with unit_of_work():
-        scheme.status = SchemeStatus.ACTIVE
+        if not advance(Scheme, scheme.id, before, target):
+            raise Conflict(_("Only a draft scheme can be activated."))
         record("scheme", scheme.id, "activate", actor_id=actor_id, before={"status": "draft"},
                after=_terms_of(scheme))  # fmt: skip
     return scheme
@@ -182,9 +184,11 @@ def close_scheme(scheme_id: int, *, actor_id: int | None = None) -> Scheme:
     scheme = get_scheme(scheme_id)
     if scheme.status == SchemeStatus.CLOSED:
         return scheme  # closed already (a double click): one decision, one audit event
+    before = scheme.status
+    target = SCHEME_TRANSITIONS.target(before, "close")
     with unit_of_work():
-        before = scheme.status
-        scheme.status = SchemeStatus.CLOSED
+        if not advance(Scheme, scheme.id, before, target):
+            return get_scheme(scheme_id)  # a racing click closed it: one audit event
         record("scheme", scheme.id, "close", actor_id=actor_id, before={"status": before.value},
-               after={"status": SchemeStatus.CLOSED.value})  # fmt: skip
+               after={"status": target.value})  # fmt: skip
     return scheme
