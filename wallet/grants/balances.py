@@ -18,6 +18,7 @@ from wallet.funds.models import Fund
 from wallet.grants.models import (
     Grant,
 )
+from wallet.ledger import accounts as account_codes
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind, LedgerAccount, LedgerTransaction, Posting
 from wallet.schemes.models import Scheme
@@ -122,7 +123,7 @@ def payable_account_id(provider_id: int) -> int:
         raise NotFound(_("There is no such provider."))
     if provider.status != ProviderStatus.ACCREDITED:
         raise Conflict(_("Only accredited training providers can be paid from a budget."))
-    return ledger.open_account(f"provider:{provider_id}:payable", AccountKind.PAYABLE).id
+    return ledger.open_account(account_codes.provider_payable(provider_id), AccountKind.PAYABLE).id
 
 
 @dataclass(frozen=True)

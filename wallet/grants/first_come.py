@@ -43,6 +43,7 @@ from wallet.grants.models import (
     SchemeApplication,
     SchemeApplicationStatus,
 )
+from wallet.ledger import accounts as account_codes
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind
 from wallet.schemes.models import AllocationMode, Scheme, SchemeKind, SchemeStatus
@@ -214,7 +215,7 @@ def grant_first_come(facts: ApplyFacts) -> tuple[int, int]:
     cents, user_id, scheme_id = facts.amount_cents, facts.user_id, facts.scheme_id
     period = facts.window_opens_on.isoformat()
     try:
-        account_id = ledger.open_new_account(f"grant:{scheme_id}:{user_id}:{period}",
+        account_id = ledger.open_new_account(account_codes.grant(scheme_id, user_id, period),
                                              AccountKind.GRANT)  # fmt: skip
         grant_id = _insert(Grant.__table__, {
             "scheme_id": scheme_id, "fund_id": facts.fund_id, "user_id": user_id,

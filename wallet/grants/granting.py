@@ -30,6 +30,7 @@ from wallet.grants.models import (
     GrantStatus,
 )
 from wallet.grants.validity import expiry_for
+from wallet.ledger import accounts as account_codes
 from wallet.ledger import services as ledger
 from wallet.ledger.models import AccountKind
 from wallet.schemes.models import Scheme, SchemeStatus
@@ -64,7 +65,9 @@ def create_grant(
     if session.scalar(exists) is not None:
         raise AlreadyGranted(_("This worker already has a budget under this scheme."))
     try:
-        account = ledger.open_account(f"grant:{scheme.id}:{user_id}:{period}", AccountKind.GRANT)
+        account = ledger.open_account(
+            account_codes.grant(scheme.id, user_id, period), AccountKind.GRANT
+        )
         grant = Grant(
             scheme_id=scheme.id,
             fund_id=scheme.fund_id,
