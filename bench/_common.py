@@ -24,8 +24,10 @@ def bench_app():
     """A fresh, migrated app on DATABASE_URL (PostgreSQL, a database named *bench*)."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgresql"):
-        sys.exit("Set DATABASE_URL to a PostgreSQL database, e.g. "
-                 "postgresql+psycopg://postgres@127.0.0.1:5432/leerwallet_bench")  # fmt: skip
+        sys.exit(
+            "Set DATABASE_URL to a PostgreSQL database, e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/leerwallet_bench"
+        )
     if "bench" not in sa.engine.make_url(url).database:
         sys.exit("The benchmark empties its database: use one whose name contains 'bench'.")
     app = create_app({"ENVIRONMENT": "testing", "DATABASE_URL": url})

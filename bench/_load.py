@@ -126,13 +126,34 @@ def start_gunicorn(
     of a rush and the others idle; ceil(clients / workers) spreads them over all workers.
     """
     command = [
-        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-        "--worker-connections", str(connections),
-        "--keep-alive", "30", "--backlog", "4096", "--log-level", "warning", app,
-    ]  # fmt: skip
-    return subprocess.Popen(command, cwd=ROOT / "bench" if app.startswith("bare") else ROOT,
-                            env=env, stdout=log, stderr=log)  # fmt: skip
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--worker-connections",
+        str(connections),
+        "--keep-alive",
+        "30",
+        "--backlog",
+        "4096",
+        "--log-level",
+        "warning",
+        app,
+    ]
+    return subprocess.Popen(
+        command,
+        cwd=ROOT / "bench" if app.startswith("bare") else ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
 
 
 def wait_healthy(port: int, server: subprocess.Popen, path: str = "/healthz") -> None:

@@ -62,10 +62,12 @@ def main() -> None:
         for chunk in range(0, needed, 10_000_000_00):  # at most € 10 million a deposit
             deposit(fund.id, min(10_000_000_00, needed - chunk), reference=f"bench {chunk}")
         terms = SchemeTerms(
-            name="Iedereen in Twente", allocation_mode="entitlement", amount_cents=100_00,
+            name="Iedereen in Twente",
+            allocation_mode="entitlement",
+            amount_cents=100_00,
             validity_months=24,
             rules={"municipalities": ["enschede", "hengelo", "almelo", "borne", "losser"]},
-        )  # fmt: skip
+        )
         scheme = activate_scheme(define_scheme(fund.id, terms).id)
         with timed("allocate", results):
             run = allocate(scheme.id)

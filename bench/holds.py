@@ -92,27 +92,39 @@ def make_data(app, amount: int) -> dict:
         fund = create_fund("Benchfonds holds")
         deposit(fund.id, GRANT_CENTS, reference="bench holds")
         terms = SchemeTerms(
-            name="Hot grant", allocation_mode="manual", amount_cents=100_00,
-            validity_months=12, rules={},
-        )  # fmt: skip
+            name="Hot grant",
+            allocation_mode="manual",
+            amount_cents=100_00,
+            validity_months=12,
+            rules={},
+        )
         scheme = activate_scheme(define_scheme(fund.id, terms).id)
         today = clock.today()
         worker = register_worker(
             WorkerRegistration(
-                name="Werkende Hot", email="hot@bench.example", password=PASSWORD,
+                name="Werkende Hot",
+                email="hot@bench.example",
+                password=PASSWORD,
                 date_of_birth=dt.date(today.year - 40, 1, 1),
-                municipality_code="enschede", employment_status="employed",
-                sector="techniek", occupation="Operator", education_level=3,
+                municipality_code="enschede",
+                employment_status="employed",
+                sector="techniek",
+                occupation="Operator",
+                education_level=3,
                 target_occupation="Monteur",
             )
-        )  # fmt: skip
+        )
         admin = create_staff_user(
-            email="admin@bench.example", name="Fondsbeheer", password=PASSWORD,
-            role=Role.FUND_ADMIN, fund=fund,
-        )  # fmt: skip
+            email="admin@bench.example",
+            name="Fondsbeheer",
+            password=PASSWORD,
+            role=Role.FUND_ADMIN,
+            fund=fund,
+        )
         _token, plain = create_api_token(admin, "bench holds")
-        provider = Provider(name="Bench Opleidingen", kvk_number="12345678",
-                            status=ProviderStatus.ACCREDITED)  # fmt: skip
+        provider = Provider(
+            name="Bench Opleidingen", kvk_number="12345678", status=ProviderStatus.ACCREDITED
+        )
         with unit_of_work() as db:
             db.add(provider)
         grant_id = grant_to_worker(
@@ -122,9 +134,15 @@ def make_data(app, amount: int) -> dict:
         # measure steady state (see the report: the first holds race to open it).
         account_id = get_grant(grant_id).account_id
         place_one_hold(account_id, provider.id, amount, "bench warm-up")
-        return {"grant_id": grant_id, "account_id": account_id, "provider_id": provider.id,
-                "fund_id": fund.id, "pot_account_id": fund.pot_account_id,
-                "token": plain, "warmup_holds": 1}  # fmt: skip
+        return {
+            "grant_id": grant_id,
+            "account_id": account_id,
+            "provider_id": provider.id,
+            "fund_id": fund.id,
+            "pot_account_id": fund.pot_account_id,
+            "token": plain,
+            "warmup_holds": 1,
+        }
 
 
 def place_one_hold(account_id: int, provider_id: int, amount: int, reference: str) -> None:
@@ -203,10 +221,23 @@ def free_port() -> int:
 def start_gunicorn(url: str, port: int, workers: int, threads: int, log) -> subprocess.Popen:
     env = dict(os.environ, WALLET_ENV="testing", WALLET_TEST_DATABASE_URL=url, DATABASE_URL=url)
     command = [
-        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-        "--keep-alive", "30", "--log-level", "warning", "wallet:create_app()",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+        "wallet:create_app()",
+    ]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
 
 

@@ -38,11 +38,20 @@ def main() -> None:
     app = bench_app()
     app.config["WTF_CSRF_ENABLED"] = False
     with app.app_context(), unit_of_work():
-        session.execute(sa.insert(User), [
-            {"email": f"bench{n}@example.nl", "password_hash": NO_PASSWORD, "name": f"Bench {n}",
-             "role": Role.WORKER, "preferred_language": "nl", "active": True}
-            for n in range(args.requests)
-        ])  # fmt: skip
+        session.execute(
+            sa.insert(User),
+            [
+                {
+                    "email": f"bench{n}@example.nl",
+                    "password_hash": NO_PASSWORD,
+                    "name": f"Bench {n}",
+                    "role": Role.WORKER,
+                    "preferred_language": "nl",
+                    "active": True,
+                }
+                for n in range(args.requests)
+            ],
+        )
     client = app.test_client()
     timings: dict[str, list[float]] = {"known": [], "unknown": []}
     for n in range(args.requests):
@@ -57,14 +66,21 @@ def main() -> None:
     assert links == args.requests, links
     summary = {}
     for kind, values in timings.items():
-        summary[kind] = (statistics.median(values), _percentile(values, 0.95),
-                         statistics.fmean(values))  # fmt: skip
-        print(f"{kind}: p50 {summary[kind][0]:.2f} ms, p95 {summary[kind][1]:.2f} ms, "
-              f"mean {summary[kind][2]:.2f} ms")  # fmt: skip
+        summary[kind] = (
+            statistics.median(values),
+            _percentile(values, 0.95),
+            statistics.fmean(values),
+        )
+        print(
+            f"{kind}: p50 {summary[kind][0]:.2f} ms, p95 {summary[kind][1]:.2f} ms, "
+            f"mean {summary[kind][2]:.2f} ms"
+        )
     difference = summary["known"][0] - summary["unknown"][0]
     known, unknown = summary["known"][0], summary["unknown"][0]
-    print(f"RESULT requests={args.requests} p50_known_ms={known:.2f} "
-          f"p50_unknown_ms={unknown:.2f} p50_difference_ms={difference:.2f}")  # fmt: skip
+    print(
+        f"RESULT requests={args.requests} p50_known_ms={known:.2f} "
+        f"p50_unknown_ms={unknown:.2f} p50_difference_ms={difference:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -34,16 +34,24 @@ def make_data(claims: int, providers: int) -> int:
     for n in range(12):  # a deposit is at most € 10 million
         deposit(fund.id, 990_000_000, reference=f"bench {n}")
     with unit_of_work() as db:
-        db.execute(sa.text("UPDATE funds SET iban = 'NL91ABNA0417164300' WHERE id = :f"),
-                   {"f": fund.id})  # fmt: skip
-        ibans = [str(IBAN.generate("NL", bank_code="INGB", account_code=f"{n:010d}"))
-                 for n in range(1, providers + 1)]  # fmt: skip
-        db.execute(sa.text(
-            "INSERT INTO providers (name, kvk_number, status, created_at, iban, bic, "
-            "accredited_at, stripe_payouts_enabled) "
-            "VALUES (:name, :kvk, 'accredited', now(), :iban, 'INGBNL2A', now(), false)"),
-            [{"name": f"Opleider {n}", "kvk": f"{n:08d}", "iban": iban}
-             for n, iban in enumerate(ibans, start=1)])  # fmt: skip
+        db.execute(
+            sa.text("UPDATE funds SET iban = 'NL91ABNA0417164300' WHERE id = :f"), {"f": fund.id}
+        )
+        ibans = [
+            str(IBAN.generate("NL", bank_code="INGB", account_code=f"{n:010d}"))
+            for n in range(1, providers + 1)
+        ]
+        db.execute(
+            sa.text(
+                "INSERT INTO providers (name, kvk_number, status, created_at, iban, bic, "
+                "accredited_at, stripe_payouts_enabled) "
+                "VALUES (:name, :kvk, 'accredited', now(), :iban, 'INGBNL2A', now(), false)"
+            ),
+            [
+                {"name": f"Opleider {n}", "kvk": f"{n:08d}", "iban": iban}
+                for n, iban in enumerate(ibans, start=1)
+            ],
+        )
         db.execute(
             sa.text(
                 "INSERT INTO courses (provider_id, code, title_nl, description_nl, kind, sector, "
@@ -61,35 +69,50 @@ def make_data(claims: int, providers: int) -> int:
                 "'enschede' FROM courses"
             )
         )
-        db.execute(sa.text(
-            "INSERT INTO users (email, password_hash, name, role, preferred_language, active, "
-            "created_at) SELECT 'bench' || i || '@bench.example', 'not-a-hash', "
-            "'Werkende ' || i, 'worker', 'nl', true, now() FROM generate_series(1, :n) AS i"),
-            {"n": claims})  # fmt: skip
-        db.execute(sa.text(
-            "INSERT INTO applications (reference, user_id, run_id, provider_id, status, "
-            "price_cents, covered_cents, copay_cents, created_at, updated_at, respond_by) "
-            "SELECT 'LW-B-' || i, u.id, r.id, c.provider_id, 'invoiced', "
-            "100000 + (i % 997) * 100, 100000 + (i % 997) * 100, 0, now(), now(), now() "
-            "FROM generate_series(1, :n) AS i "
-            "JOIN users u ON u.email = 'bench' || i || '@bench.example' "
-            "JOIN course_runs r ON r.id = 1 + (i % :p) JOIN courses c ON c.id = r.course_id"),
-            {"n": claims, "p": providers})  # fmt: skip
-        db.execute(sa.text(
-            "INSERT INTO claims (reference, application_id, provider_id, fund_id, kind, status, "
-            "version, invoice_number, invoice_date, amount_cents, vat_cents, description, "
-            "attendance_pct, invoice_file, approvals_needed, submitted_at, updated_at) "
-            "SELECT 'DC-B-' || a.id, a.id, a.provider_id, :fund, 'final', 'approved', 1, "
-            "'F-' || a.id, current_date, a.covered_cents, 0, 'Bench', 90, "
-            "repeat('0', 64) || '.pdf', 1, now(), now() FROM applications a"),
-            {"fund": fund.id})  # fmt: skip
+        db.execute(
+            sa.text(
+                "INSERT INTO users (email, password_hash, name, role, preferred_language, active, "
+                "created_at) SELECT 'bench' || i || '@bench.example', 'not-a-hash', "
+                "'Werkende ' || i, 'worker', 'nl', true, now() FROM generate_series(1, :n) AS i"
+            ),
+            {"n": claims},
+        )
+        db.execute(
+            sa.text(
+                "INSERT INTO applications (reference, user_id, run_id, provider_id, status, "
+                "price_cents, covered_cents, copay_cents, created_at, updated_at, respond_by) "
+                "SELECT 'LW-B-' || i, u.id, r.id, c.provider_id, 'invoiced', "
+                "100000 + (i % 997) * 100, 100000 + (i % 997) * 100, 0, now(), now(), now() "
+                "FROM generate_series(1, :n) AS i "
+                "JOIN users u ON u.email = 'bench' || i || '@bench.example' "
+                "JOIN course_runs r ON r.id = 1 + (i % :p) JOIN courses c ON c.id = r.course_id"
+            ),
+            {"n": claims, "p": providers},
+        )
+        db.execute(
+            sa.text(
+                "INSERT INTO claims (reference, application_id, provider_id, fund_id, kind, "
+                "status, version, invoice_number, invoice_date, amount_cents, vat_cents, "
+                "description, attendance_pct, invoice_file, approvals_needed, submitted_at, "
+                "updated_at) "
+                "SELECT 'DC-B-' || a.id, a.id, a.provider_id, :fund, 'final', 'approved', 1, "
+                "'F-' || a.id, current_date, a.covered_cents, 0, 'Bench', 90, "
+                "repeat('0', 64) || '.pdf', 1, now(), now() FROM applications a"
+            ),
+            {"fund": fund.id},
+        )
         # What the approvals posted: the fund's money on each provider's payable account.
         owed = db.execute(
             sa.text("SELECT provider_id, sum(amount_cents) FROM claims GROUP BY provider_id")
         ).all()
         for provider_id, cents in owed:
-            ledger.transfer(fund.pot_account_id, payable_account_id(provider_id), int(cents),
-                            kind="hold_post", description="bench approvals")  # fmt: skip
+            ledger.transfer(
+                fund.pot_account_id,
+                payable_account_id(provider_id),
+                int(cents),
+                kind="hold_post",
+                description="bench approvals",
+            )
     db.execute(sa.text("ANALYZE"))
     return fund.id
 
@@ -114,12 +137,16 @@ def main() -> None:
             with timed("sepa_file", results):
                 document = sepa_file(batch.id, fund_id)
         problems = verify()
-        print(f"batch {batch.reference}: {batch.claim_count} claims, {len(batch.items)} "
-              f"providers, {batch.amount_cents / 100:,.2f} EUR, file {len(document):,} bytes, "
-              f"ledger problems {len(problems)}")  # fmt: skip
-    print(f"RESULT payout_50k_seconds={results['payout']:.2f} batch_seconds={results['batch']:.2f}"
-          f" submit_seconds={results['submit']:.2f} sepa_file_seconds={results['sepa_file']:.2f}"
-          f" claims={args.claims} providers={args.providers}")  # fmt: skip
+        print(
+            f"batch {batch.reference}: {batch.claim_count} claims, {len(batch.items)} "
+            f"providers, {batch.amount_cents / 100:,.2f} EUR, file {len(document):,} bytes, "
+            f"ledger problems {len(problems)}"
+        )
+    print(
+        f"RESULT payout_50k_seconds={results['payout']:.2f} batch_seconds={results['batch']:.2f}"
+        f" submit_seconds={results['submit']:.2f} sepa_file_seconds={results['sepa_file']:.2f}"
+        f" claims={args.claims} providers={args.providers}"
+    )
 
 
 if __name__ == "__main__":

@@ -118,22 +118,35 @@ def place_holders(app) -> dict[str, str]:
     q_from = dt.date(quarter.year, quarter.month - 2, 1)
     with app.app_context():
         fund_id, pot = session.execute(
-            sa.text("SELECT f.id, f.pot_account_id FROM funds f JOIN users u ON u.fund_id = f.id "
-                    "WHERE u.email = :e"), {"e": ADMIN_EMAIL}
-        ).one()  # fmt: skip
+            sa.text(
+                "SELECT f.id, f.pot_account_id FROM funds f JOIN users u ON u.fund_id = f.id "
+                "WHERE u.email = :e"
+            ),
+            {"e": ADMIN_EMAIL},
+        ).one()
         scheme, first_come, employer = session.execute(
-            sa.text("SELECT min(id), min(id) FILTER (WHERE allocation_mode = 'first_come'), "
-                    "min(id) FILTER (WHERE kind = 'employer') FROM schemes WHERE fund_id = :f"),
+            sa.text(
+                "SELECT min(id), min(id) FILTER (WHERE allocation_mode = 'first_come'), "
+                "min(id) FILTER (WHERE kind = 'employer') FROM schemes WHERE fund_id = :f"
+            ),
             {"f": fund_id},
-        ).one()  # fmt: skip
+        ).one()
         batch = session.scalar(
             sa.text("SELECT max(id) FROM payout_batches WHERE fund_id = :f"), {"f": fund_id}
         )
         session.rollback()
-    return {"fund": str(fund_id), "pot": str(pot), "scheme": str(scheme), "batch": str(batch),
-            "first_come": str(first_come), "employer_scheme": str(employer),
-            "from": f"{year}-01-01", "to": f"{year}-12-31", "q_from": q_from.isoformat(),
-            "q_to": quarter.isoformat()}  # fmt: skip
+    return {
+        "fund": str(fund_id),
+        "pot": str(pot),
+        "scheme": str(scheme),
+        "batch": str(batch),
+        "first_come": str(first_come),
+        "employer_scheme": str(employer),
+        "from": f"{year}-01-01",
+        "to": f"{year}-12-31",
+        "q_from": q_from.isoformat(),
+        "q_to": quarter.isoformat(),
+    }
 
 
 def logged_in(app):
@@ -188,8 +201,11 @@ def time_pages(client, pages, repeat: int, values: dict[str, str]) -> dict[str, 
             assert response.status_code == 200, (path, response.status_code)
         timings[name] = samples
         median = 1000 * sorted(samples)[len(samples) // 2]
-        print(f"  {name}: p95 {p95_ms(samples):.0f} ms, median {median:.0f} ms, first "
-              f"{first_ms:.0f} ms ({path})", flush=True)  # fmt: skip
+        print(
+            f"  {name}: p95 {p95_ms(samples):.0f} ms, median {median:.0f} ms, first "
+            f"{first_ms:.0f} ms ({path})",
+            flush=True,
+        )
     return timings
 
 
@@ -197,14 +213,27 @@ def time_period_export(app, values: dict[str, str]) -> float | None:
     """Seconds `flask reports period` takes for a year; None while the command is missing."""
     runner = app.test_cli_runner()
     with tempfile.TemporaryDirectory() as out:
-        args = ["reports", "period", "--fund", values["fund"], "--from", values["from"],
-                "--to", values["to"], "--out", out]  # fmt: skip
+        args = [
+            "reports",
+            "period",
+            "--fund",
+            values["fund"],
+            "--from",
+            values["from"],
+            "--to",
+            values["to"],
+            "--out",
+            out,
+        ]
         start = time.perf_counter()
         result = runner.invoke(args=args)
         seconds = time.perf_counter() - start
         if result.exit_code != 0:
-            print(f"  period export not timed: exit {result.exit_code}: "
-                  f"{(result.output or repr(result.exception))[:300]}", flush=True)  # fmt: skip
+            print(
+                f"  period export not timed: exit {result.exit_code}: "
+                f"{(result.output or repr(result.exception))[:300]}",
+                flush=True,
+            )
             return None
         files = sorted(os.listdir(out))
     print(f"  period export {values['from']}..{values['to']}: {seconds:.2f} s, files {files}")
@@ -237,17 +266,30 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30, help="requests per page")
     parser.add_argument("--reuse", action="store_true", help="keep a data set built before")
     parser.add_argument("--verify", action="store_true", help="run verify_ledger() on the data")
-    parser.add_argument("--only", metavar="WORDS", help="time only the pages whose name "
-                        "contains one of these comma-separated words")  # fmt: skip
+    parser.add_argument(
+        "--only",
+        metavar="WORDS",
+        help="time only the pages whose name contains one of these comma-separated words",
+    )
     parser.add_argument("--no-export", action="store_true", help="do not time the export")
-    parser.add_argument("--no-snapshots", action="store_true", help="compute every report "
-                        "on every request (no report snapshots)")  # fmt: skip
+    parser.add_argument(
+        "--no-snapshots",
+        action="store_true",
+        help="compute every report on every request (no report snapshots)",
+    )
 
-    parser.add_argument("--live", action="store_true", help="skip the reports' rollup: "
-                        "every figure summed from the ledger (the times before it)")  # fmt: skip
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="skip the reports' rollup: every figure summed from the ledger (the times before it)",
+    )
     parser.add_argument("--money-repeat", type=int, default=5, help="calls per money function")
-    parser.add_argument("--explain", metavar="NAME", help="EXPLAIN ANALYZE the slowest SQL of "
-                        "a page (its name in PAGES) or a money function, then stop")  # fmt: skip
+    parser.add_argument(
+        "--explain",
+        metavar="NAME",
+        help="EXPLAIN ANALYZE the slowest SQL of "
+        "a page (its name in PAGES) or a money function, then stop",
+    )
     args = parser.parse_args()
     scale = Scale.of(args.scale)
     create_database_if_missing()
@@ -255,8 +297,14 @@ def main() -> None:
     # Report snapshots as in production (None: the rules of wallet.reports.snapshots); tests
     # compute every view afresh (0).
     max_age = 0 if args.no_snapshots else None
-    app = create_app({"ENVIRONMENT": "testing", "DATABASE_URL": url, "WTF_CSRF_ENABLED": False,
-                      "REPORT_SNAPSHOT_MAX_AGE": max_age})  # fmt: skip
+    app = create_app(
+        {
+            "ENVIRONMENT": "testing",
+            "DATABASE_URL": url,
+            "WTF_CSRF_ENABLED": False,
+            "REPORT_SNAPSHOT_MAX_AGE": max_age,
+        }
+    )
     sa.event.listen(app.extensions["db_engine"], "connect", _statement_timeout)
     results: dict[str, float] = {}
     if args.reuse and has_data(app, scale):
@@ -320,10 +368,12 @@ def main() -> None:
     worst = max(timings, key=lambda name: p95_ms(timings[name]), default=None)
     worst_text = f"{p95_ms(timings[worst]):.0f}" if worst else "n/a"
     worst_name = re.sub(r"\W+", "_", worst or "none").strip("_")
-    print(f"RESULT reports_p95_ms={overall:.0f} period_export_seconds={export_text} "
-          f"worst_page_p95_ms={worst_text} worst_page={worst_name} "
-          f"pages={len(timings)} repeat={args.repeat} grants={scale.grants} "
-          f"build_seconds={build_seconds:.1f}")  # fmt: skip
+    print(
+        f"RESULT reports_p95_ms={overall:.0f} period_export_seconds={export_text} "
+        f"worst_page_p95_ms={worst_text} worst_page={worst_name} "
+        f"pages={len(timings)} repeat={args.repeat} grants={scale.grants} "
+        f"build_seconds={build_seconds:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -42,9 +42,17 @@ WORKER_SCHEMES = [
     ("Startersbudget", 800, 12, "manual", 2),
 ]
 FUND_NAMES = ["Twents Fonds voor Vakmanschap", "Gelders Opleidingsfonds", "Fonds Stedendriehoek"]
-FLAG_CODES = ["price_near_cap", "recent_price_raise", "application_spike", "shared_address",
-              "shared_email_domain", "shared_ip", "duplicate_learner_course",
-              "new_provider_high_volume", "too_many_grants"]  # fmt: skip
+FLAG_CODES = [
+    "price_near_cap",
+    "recent_price_raise",
+    "application_spike",
+    "shared_address",
+    "shared_email_domain",
+    "shared_ip",
+    "duplicate_learner_course",
+    "new_provider_high_volume",
+    "too_many_grants",
+]
 # Employer schemes, alternately of the first and second fund: at most EUR 10 million each, so
 # the 50,000 placements are spread over eight.
 EMPLOYER_SCHEMES = 8
@@ -67,10 +75,14 @@ class Scale:
     def of(cls, scale: float) -> Scale:
         """The national data set times `scale` (1.0: 100,000 workers, 1,000,000 grants)."""
         workers = max(100, int(100_000 * scale))
-        return cls(workers=workers, grants=workers * 10, applications=workers * 5,
-                   placements=max(40, int(50_000 * scale)),
-                   providers=max(20, min(300, int(3000 * scale))),
-                   employers=max(20, min(2000, int(20_000 * scale))))  # fmt: skip
+        return cls(
+            workers=workers,
+            grants=workers * 10,
+            applications=workers * 5,
+            placements=max(40, int(50_000 * scale)),
+            providers=max(20, min(300, int(3000 * scale))),
+            employers=max(20, min(2000, int(20_000 * scale))),
+        )
 
 
 def u(expr: str, salt: int) -> str:
@@ -103,20 +115,33 @@ def setup_through_services() -> dict:
 
     funds = [create_fund(name) for name in FUND_NAMES]
     admins = [
-        create_staff_user(email=f"fonds{i + 1}@bench.example", name=f"Fondsbeheerder {i + 1}",
-                          password=PASSWORD, role=Role.FUND_ADMIN, fund=fund)
+        create_staff_user(
+            email=f"fonds{i + 1}@bench.example",
+            name=f"Fondsbeheerder {i + 1}",
+            password=PASSWORD,
+            role=Role.FUND_ADMIN,
+            fund=fund,
+        )
         for i, fund in enumerate(funds)
-    ]  # fmt: skip
+    ]
     schemes = []
     today = dt.datetime.now(dt.UTC).date()
     for name, euros, months, mode, fund_no in WORKER_SCHEMES:
         window = {}
         if mode == "first_come":  # a window over the two years, the highest cap there is
-            window = {"window_opens_on": today - dt.timedelta(days=740),
-                      "window_closes_on": today + dt.timedelta(days=365),
-                      "total_cap_cents": 10_000_000_00}  # fmt: skip
-        terms = SchemeTerms(name=name, allocation_mode=mode, amount_cents=euros * 100,
-                            validity_months=months, rules={}, **window)  # fmt: skip
+            window = {
+                "window_opens_on": today - dt.timedelta(days=740),
+                "window_closes_on": today + dt.timedelta(days=365),
+                "total_cap_cents": 10_000_000_00,
+            }
+        terms = SchemeTerms(
+            name=name,
+            allocation_mode=mode,
+            amount_cents=euros * 100,
+            validity_months=months,
+            rules={},
+            **window,
+        )
         schemes.append(activate_scheme(define_scheme(funds[fund_no].id, terms).id))
     employer_schemes = [
         activate_scheme(define_scheme(funds[n % 2].id, _employer_terms(n, today)).id)
@@ -143,25 +168,50 @@ def _employer_terms(number: int, today: dt.date):
     from wallet.schemes.services import SchemeTerms
 
     rules = {
-        "share_bps": 5_000, "cap_per_person_cents": 7_500_00,
-        "cap_per_employer_year_cents": 60_000_00, "total_budget_cents": 10_000_000_00,
+        "share_bps": 5_000,
+        "cap_per_person_cents": 7_500_00,
+        "cap_per_employer_year_cents": 60_000_00,
+        "total_budget_cents": 10_000_000_00,
         "starting_situations": ["other_sector", "ending_job", "benefit", "current_employee"],
         "target_occupations": sorted({o.name for o in kansberoepen()}),
         "training_kinds": ["catalogue_run", "bespoke", "work_and_learn", "work_experience"],
-        "retention_months": 12, "retention_share_bps": 2_500,
+        "retention_months": 12,
+        "retention_share_bps": 2_500,
         "window_opens_on": (today - dt.timedelta(days=800)).isoformat(),
         "window_closes_on": (today + dt.timedelta(days=700)).isoformat(),
         "four_eyes_above_cents": 10_000_00,
-    }  # fmt: skip
-    return SchemeTerms(name=f"Sectorplan {number + 1}", kind="employer", allocation_mode=None,
-                       amount_cents=None, validity_months=None, rules=rules)  # fmt: skip
+    }
+    return SchemeTerms(
+        name=f"Sectorplan {number + 1}",
+        kind="employer",
+        allocation_mode=None,
+        amount_cents=None,
+        validity_months=None,
+        rules=rules,
+    )
 
 
 def _max_ids() -> dict[str, int]:
-    tables = ["users", "providers", "employers", "courses", "course_runs", "ledger_accounts",
-              "ledger_transactions", "ledger_holds", "grants", "allocation_runs", "applications",
-              "claims", "payout_batches", "payout_items", "employer_applications", "placements",
-              "reimbursement_claims", "risk_flags"]  # fmt: skip
+    tables = [
+        "users",
+        "providers",
+        "employers",
+        "courses",
+        "course_runs",
+        "ledger_accounts",
+        "ledger_transactions",
+        "ledger_holds",
+        "grants",
+        "allocation_runs",
+        "applications",
+        "claims",
+        "payout_batches",
+        "payout_items",
+        "employer_applications",
+        "placements",
+        "reimbursement_claims",
+        "risk_flags",
+    ]
     query = "SELECT coalesce(max(id), 0) FROM {}"  # table names from the list above
     return {t: session.scalar(sa.text(query.format(t))) for t in tables}
 
@@ -172,20 +222,29 @@ def plan_ids(scale: Scale, base: dict[str, int]) -> dict[str, int]:
     acct = base["ledger_accounts"]
     tx = base["ledger_transactions"]
     ids = {
-        "user0": base["users"], "emp_user0": base["users"] + w,
-        "provider0": base["providers"], "employer0": base["employers"],
-        "course0": base["courses"], "run0": base["course_runs"],
-        "grant0": base["grants"], "arun0": base["allocation_runs"],
-        "app0": base["applications"], "claim0": base["claims"],
-        "batch0": base["payout_batches"], "item0": base["payout_items"],
-        "eapp0": base["employer_applications"], "placement0": base["placements"],
-        "reimb0": base["reimbursement_claims"], "flag0": base["risk_flags"],
+        "user0": base["users"],
+        "emp_user0": base["users"] + w,
+        "provider0": base["providers"],
+        "employer0": base["employers"],
+        "course0": base["courses"],
+        "run0": base["course_runs"],
+        "grant0": base["grants"],
+        "arun0": base["allocation_runs"],
+        "app0": base["applications"],
+        "claim0": base["claims"],
+        "batch0": base["payout_batches"],
+        "item0": base["payout_items"],
+        "eapp0": base["employer_applications"],
+        "placement0": base["placements"],
+        "reimb0": base["reimbursement_claims"],
+        "flag0": base["risk_flags"],
         "hold0": base["ledger_holds"],
         # accounts: grants, provider payables, employer payables, fund transit and paid out
-        "acct_grant0": acct, "acct_payable0": acct + g,
+        "acct_grant0": acct,
+        "acct_payable0": acct + g,
         "acct_employer0": acct + g + scale.providers,
         "acct_fund0": acct + g + scale.providers + scale.employers,
-    }  # fmt: skip
+    }
     # transactions, in blocks: a row's id is its block's base plus its number (from 1)
     blocks = [
         ("tx_dep0", 10_000),
@@ -214,10 +273,20 @@ def build(scale: Scale, results: dict) -> dict:
     t0 = (now.replace(day=1, hour=0, minute=0, second=0) - dt.timedelta(days=1)).replace(day=1)
     for _ in range(22):
         t0 = (t0 - dt.timedelta(days=1)).replace(day=1)
-    params = dict(ids, W=scale.workers, G=scale.grants, A=scale.applications,
-                  P=scale.placements, NP=scale.providers, NE=scale.employers,
-                  NC=scale.providers * scale.courses_per_provider, now=now, t0=t0,
-                  source=made["source_account"], admin1=made["admins"][0])  # fmt: skip
+    params = dict(
+        ids,
+        W=scale.workers,
+        G=scale.grants,
+        A=scale.applications,
+        P=scale.placements,
+        NP=scale.providers,
+        NE=scale.employers,
+        NC=scale.providers * scale.courses_per_provider,
+        now=now,
+        t0=t0,
+        source=made["source_account"],
+        admin1=made["admins"][0],
+    )
     import reports_sql as q
 
     steps = q.steps(made)

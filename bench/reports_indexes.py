@@ -24,36 +24,60 @@ from wallet.core.db import session
 # (name, the index that serves it, SQL); :fund and :pot are the first fund and its pot, the
 # others the codes of its accounts.
 QUERIES = [
-    ("fund figures: expired back to the pot", "postings (transaction_id, account_id)",
-     "SELECT sum(p.amount_cents) FROM ledger_postings p JOIN ledger_transactions t "
-     "ON t.id = p.transaction_id WHERE p.account_id = :pot AND t.kind = 'grant_expiry'"),
-    ("fund figures: deposited", "postings (transaction_id, account_id)",
-     "SELECT sum(p.amount_cents) FROM ledger_postings p JOIN ledger_transactions t "
-     "ON t.id = p.transaction_id WHERE p.account_id = :pot AND t.kind = 'deposit'"),
-    ("fund figures: spent from grants", "(none helps: 400,000 grant accounts)",
-     "SELECT sum(p.amount_cents) FROM ledger_postings p JOIN ledger_transactions t "
-     "ON t.id = p.transaction_id WHERE t.kind = 'hold_post' AND p.account_id IN "
-     "(SELECT account_id FROM grants WHERE fund_id = :fund)"),
-    ("fund figures: on grants", "(none helps: 400,000 grant accounts)",
-     "SELECT sum(posted_cents), sum(held_cents) FROM ledger_accounts WHERE id IN "
-     "(SELECT account_id FROM grants WHERE fund_id = :fund)"),
-    ("money: the fund's own accounts", "ledger_accounts (kind)",
-     "SELECT id FROM ledger_accounts WHERE code IN (:transit, :paid_out) "
-     "OR (kind = 'receivable' AND code LIKE :receivable)"),
-    ("money: payable share, as EXISTS", "postings (transaction_id, account_id)",
-     "SELECT sum(p.amount_cents) FROM ledger_postings p JOIN ledger_accounts a "
-     "ON a.id = p.account_id AND a.kind = 'payable' WHERE EXISTS (SELECT 1 FROM "
-     "ledger_postings q JOIN grants g ON g.account_id = q.account_id AND g.fund_id = :fund "
-     "WHERE q.transaction_id = p.transaction_id)"),
-    ("ledger explorer: newest 50 of the pot", "(none needed)",
-     "SELECT t.id, t.created_at, t.kind, p.amount_cents FROM ledger_postings p "
-     "JOIN ledger_transactions t ON t.id = p.transaction_id WHERE p.account_id = :pot "
-     "ORDER BY p.transaction_id DESC LIMIT 50"),
-    ("claims to review: count", "(claims (fund_id, status) was not used)",
-     "SELECT count(*) FROM claims c JOIN applications a ON a.id = c.application_id "
-     "JOIN course_runs r ON r.id = a.run_id WHERE c.fund_id = :fund "
-     "AND c.status IN ('submitted', 'approved_once')"),
-]  # fmt: skip
+    (
+        "fund figures: expired back to the pot",
+        "postings (transaction_id, account_id)",
+        "SELECT sum(p.amount_cents) FROM ledger_postings p JOIN ledger_transactions t "
+        "ON t.id = p.transaction_id WHERE p.account_id = :pot AND t.kind = 'grant_expiry'",
+    ),
+    (
+        "fund figures: deposited",
+        "postings (transaction_id, account_id)",
+        "SELECT sum(p.amount_cents) FROM ledger_postings p JOIN ledger_transactions t "
+        "ON t.id = p.transaction_id WHERE p.account_id = :pot AND t.kind = 'deposit'",
+    ),
+    (
+        "fund figures: spent from grants",
+        "(none helps: 400,000 grant accounts)",
+        "SELECT sum(p.amount_cents) FROM ledger_postings p JOIN ledger_transactions t "
+        "ON t.id = p.transaction_id WHERE t.kind = 'hold_post' AND p.account_id IN "
+        "(SELECT account_id FROM grants WHERE fund_id = :fund)",
+    ),
+    (
+        "fund figures: on grants",
+        "(none helps: 400,000 grant accounts)",
+        "SELECT sum(posted_cents), sum(held_cents) FROM ledger_accounts WHERE id IN "
+        "(SELECT account_id FROM grants WHERE fund_id = :fund)",
+    ),
+    (
+        "money: the fund's own accounts",
+        "ledger_accounts (kind)",
+        "SELECT id FROM ledger_accounts WHERE code IN (:transit, :paid_out) "
+        "OR (kind = 'receivable' AND code LIKE :receivable)",
+    ),
+    (
+        "money: payable share, as EXISTS",
+        "postings (transaction_id, account_id)",
+        "SELECT sum(p.amount_cents) FROM ledger_postings p JOIN ledger_accounts a "
+        "ON a.id = p.account_id AND a.kind = 'payable' WHERE EXISTS (SELECT 1 FROM "
+        "ledger_postings q JOIN grants g ON g.account_id = q.account_id AND g.fund_id = :fund "
+        "WHERE q.transaction_id = p.transaction_id)",
+    ),
+    (
+        "ledger explorer: newest 50 of the pot",
+        "(none needed)",
+        "SELECT t.id, t.created_at, t.kind, p.amount_cents FROM ledger_postings p "
+        "JOIN ledger_transactions t ON t.id = p.transaction_id WHERE p.account_id = :pot "
+        "ORDER BY p.transaction_id DESC LIMIT 50",
+    ),
+    (
+        "claims to review: count",
+        "(claims (fund_id, status) was not used)",
+        "SELECT count(*) FROM claims c JOIN applications a ON a.id = c.application_id "
+        "JOIN course_runs r ON r.id = a.run_id WHERE c.fund_id = :fund "
+        "AND c.status IN ('submitted', 'approved_once')",
+    ),
+]
 BELOW = "0020_password_resets"  # the revision below 0021
 
 
@@ -88,9 +112,13 @@ def main() -> None:
             sa.text("SELECT id, pot_account_id FROM funds ORDER BY id LIMIT 1")
         ).one()
         session.rollback()
-        values = {"fund": fund, "pot": pot, "transit": f"fund:{fund}:in_transit",
-                  "paid_out": f"fund:{fund}:paid_out",
-                  "receivable": f"provider:%:fund:{fund}:receivable"}  # fmt: skip
+        values = {
+            "fund": fund,
+            "pot": pot,
+            "transit": f"fund:{fund}:in_transit",
+            "paid_out": f"fund:{fund}:paid_out",
+            "receivable": f"provider:%:fund:{fund}:receivable",
+        }
         results = {}
         if args.phase in ("before", "both"):
             command.downgrade(alembic_config(), BELOW)
@@ -106,8 +134,10 @@ def main() -> None:
             results["after"] = measure(args.runs, values)
     if len(results) == 2:
         for name, index, _sql in QUERIES:
-            print(f"INDEX {index}: {name}: {results['before'][name]:.1f} ms -> "
-                  f"{results['after'][name]:.1f} ms")  # fmt: skip
+            print(
+                f"INDEX {index}: {name}: {results['before'][name]:.1f} ms -> "
+                f"{results['after'][name]:.1f} ms"
+            )
 
 
 if __name__ == "__main__":

@@ -100,20 +100,35 @@ def main() -> None:
         funds = session.scalars(sa.text("SELECT id FROM funds ORDER BY id")).all()
         if args.compare:
             for fund in funds:
-                same = [sorted(original(fund, a, b)) == sorted(book_postings(fund, a, b))
-                        for a, b in ((None, start), (None, end), (start, end))]  # fmt: skip
+                same = [
+                    sorted(original(fund, a, b)) == sorted(book_postings(fund, a, b))
+                    for a, b in ((None, start), (None, end), (start, end))
+                ]
                 print(f"fund {fund}: opening, closing, movements the same: {same}", flush=True)
             session.rollback()
     money._book_postings = book_postings
     runner = app.test_cli_runner()
     with tempfile.TemporaryDirectory() as out:
         began = time.perf_counter()
-        result = runner.invoke(args=["reports", "period", "--fund", str(funds[0]), "--from",
-                                     "2025-01-01", "--to", "2025-12-31", "--out", out])  # fmt: skip
+        result = runner.invoke(
+            args=[
+                "reports",
+                "period",
+                "--fund",
+                str(funds[0]),
+                "--from",
+                "2025-01-01",
+                "--to",
+                "2025-12-31",
+                "--out",
+                out,
+            ]
+        )
         seconds = time.perf_counter() - began
         files = len(os.listdir(out))
-    print(f"RESULT period_export_seconds_exists={seconds:.2f} exit={result.exit_code} "
-          f"files={files}")  # fmt: skip
+    print(
+        f"RESULT period_export_seconds_exists={seconds:.2f} exit={result.exit_code} files={files}"
+    )
 
 
 if __name__ == "__main__":

@@ -33,10 +33,12 @@ from wallet.reports.periods import Period
 
 def _first_fund() -> tuple[int, int]:
     """The bench administrator's fund and its first scheme."""
-    fund_id = session.scalar(sa.text("SELECT fund_id FROM users WHERE email = :e"),
-                             {"e": ADMIN_EMAIL})  # fmt: skip
-    scheme = session.scalar(sa.text("SELECT min(id) FROM schemes WHERE fund_id = :f"),
-                            {"f": fund_id})  # fmt: skip
+    fund_id = session.scalar(
+        sa.text("SELECT fund_id FROM users WHERE email = :e"), {"e": ADMIN_EMAIL}
+    )
+    scheme = session.scalar(
+        sa.text("SELECT min(id) FROM schemes WHERE fund_id = :f"), {"f": fund_id}
+    )
     return fund_id, scheme
 
 
@@ -51,8 +53,17 @@ def figures(fund_id: int, scheme_id: int) -> list[tuple[str, object]]:
         "year+region": dashboard.Filter(fund_id, first, last, None, twente),
         "default": dashboard.Filter(fund_id, today - dt.timedelta(days=364), today),
     }
-    names = ("participants", "worker_moves", "placement_moves", "retention", "delays",
-             "claim_outcomes", "flags", "concentration", "price_to_cap")  # fmt: skip
+    names = (
+        "participants",
+        "worker_moves",
+        "placement_moves",
+        "retention",
+        "delays",
+        "claim_outcomes",
+        "flags",
+        "concentration",
+        "price_to_cap",
+    )
     calls = [
         (f"dashboard.{name} [{label}]", partial(getattr(dashboard, name), wanted))
         for label, wanted in filters.items()
@@ -78,11 +89,13 @@ def figures(fund_id: int, scheme_id: int) -> list[tuple[str, object]]:
         ("period._people [year+scheme]", lambda: people(scheme_id)),
         ("period._placement_counts [year]", lambda: period._placement_counts(placed())),
         ("period._placement_moves [year]", lambda: period._placement_moves(placed())),
-        ("period._worker_moves [year]",
-         lambda: period._worker_moves(period._enrolled(fund_id, start, end, None).subquery())),
+        (
+            "period._worker_moves [year]",
+            lambda: period._worker_moves(period._enrolled(fund_id, start, end, None).subquery()),
+        ),
         ("public._persons", public._persons),
         ("public._received", public._received),
-    ]  # fmt: skip
+    ]
     return calls
 
 
@@ -126,8 +139,10 @@ def main() -> None:
                 samples.append(1000 * (time.perf_counter() - began))
                 session.rollback()
             samples.sort()
-            print(f"{name:45} median {samples[len(samples) // 2]:7.0f} ms  "
-                  f"max {samples[-1]:7.0f} ms", flush=True)  # fmt: skip
+            print(
+                f"{name:45} median {samples[len(samples) // 2]:7.0f} ms  max {samples[-1]:7.0f} ms",
+                flush=True,
+            )
             saved.append(f"{name}: {_canonical(result)!r}")
         if args.save:
             with open(args.save, "w") as out:

@@ -61,8 +61,11 @@ def time_calls(app, calls: list[tuple[str, Callable]], repeat: int) -> dict[str,
                 continue
             timings[name] = samples
             ordered = sorted(samples)
-            print(f"  {name}: median {1000 * ordered[len(ordered) // 2]:.0f} ms, "
-                  f"max {1000 * ordered[-1]:.0f} ms", flush=True)  # fmt: skip
+            print(
+                f"  {name}: median {1000 * ordered[len(ordered) // 2]:.0f} ms, "
+                f"max {1000 * ordered[-1]:.0f} ms",
+                flush=True,
+            )
     return timings
 
 

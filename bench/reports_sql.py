@@ -31,8 +31,9 @@ def _pick(values, expr: str, salt: int) -> str:
 
 
 def reference(made: dict) -> list[str]:
-    funds = ", ".join(f"({i}, {fid}, {pot}, {made['admins'][i]})"
-                      for i, (fid, pot) in enumerate(made["funds"]))  # fmt: skip
+    funds = ", ".join(
+        f"({i}, {fid}, {pot}, {made['admins'][i]})" for i, (fid, pot) in enumerate(made["funds"])
+    )
     schemes = ", ".join(
         f"({i}, {sid}, {fid}, {amount}, {months}, '{mode}')"
         for i, (sid, fid, amount, months, mode) in enumerate(made["schemes"])
@@ -629,11 +630,28 @@ def audit() -> list[str]:
 
 def finish() -> list[str]:
     """Balances from the postings and pending holds, schemes' committed, sequences."""
-    sequences = ["users", "providers", "employers", "courses", "course_runs", "ledger_accounts",
-                 "ledger_transactions", "ledger_holds", "grants", "allocation_runs",
-                 "applications", "application_parts", "claims", "claim_parts", "payout_batches",
-                 "payout_items", "employer_applications", "placements", "reimbursement_claims",
-                 "risk_flags"]  # fmt: skip
+    sequences = [
+        "users",
+        "providers",
+        "employers",
+        "courses",
+        "course_runs",
+        "ledger_accounts",
+        "ledger_transactions",
+        "ledger_holds",
+        "grants",
+        "allocation_runs",
+        "applications",
+        "application_parts",
+        "claims",
+        "claim_parts",
+        "payout_batches",
+        "payout_items",
+        "employer_applications",
+        "placements",
+        "reimbursement_claims",
+        "risk_flags",
+    ]
     return [
         """UPDATE ledger_accounts a SET posted_cents = coalesce(p.total, 0),
             held_cents = coalesce(h.total, 0)

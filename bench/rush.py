@@ -140,11 +140,15 @@ def make_scheme(cap: int, workers: int) -> int:
         deposit(fund.id, min(10_000_000_00, needed - chunk), reference=f"bench {chunk}")
     today = clock.today()
     terms = SchemeTerms(
-        name="Scholingsbudget eerst komt", allocation_mode="first_come",
-        amount_cents=AMOUNT_CENTS, validity_months=24, rules={},
-        window_opens_on=today, window_closes_on=today + dt.timedelta(days=30),
+        name="Scholingsbudget eerst komt",
+        allocation_mode="first_come",
+        amount_cents=AMOUNT_CENTS,
+        validity_months=24,
+        rules={},
+        window_opens_on=today,
+        window_closes_on=today + dt.timedelta(days=30),
         total_cap_cents=cap * AMOUNT_CENTS,
-    )  # fmt: skip
+    )
     return activate_scheme(define_scheme(fund.id, terms).id).id
 
 
@@ -170,8 +174,13 @@ class Run:
         return self.finished - self.started
 
 
-async def drive(ports: list[int], requests: list[tuple[str, dict, bytes]], concurrency: int,
-                run: Run, on_progress=None) -> None:  # fmt: skip
+async def drive(
+    ports: list[int],
+    requests: list[tuple[str, dict, bytes]],
+    concurrency: int,
+    run: Run,
+    on_progress=None,
+) -> None:
     """Send every request once from `concurrency` keep-alive connections (ports alternate)."""
     queue = iter(requests)
 
@@ -254,10 +263,13 @@ def audit(app, scheme_id: int, expected: int) -> dict:
         session.rollback()
     granted, granted_cents, committed, cap_cents, applications, negative = row
     facts = {
-        "granted": granted, "applications": applications, "committed": committed,
+        "granted": granted,
+        "applications": applications,
+        "committed": committed,
         "overspend_cents": max(0, granted_cents - cap_cents, committed - cap_cents),
-        "negative_accounts": negative, "verify_problems": len(problems),
-    }  # fmt: skip
+        "negative_accounts": negative,
+        "verify_problems": len(problems),
+    }
     print(f"audit: {facts}; expected grants {expected}", flush=True)
     for problem in problems[:5]:
         print(f"  verify: {problem}", flush=True)
@@ -302,15 +314,25 @@ def rush(args, app, url: str, scheme_id: int, user_ids: list[int], seed: str) ->
         try:
             for _ in range(args.instances):
                 port = free_port()
-                server = start_gunicorn("wsgi:app", port, args.app_workers, args.app_threads,
-                                        env, log, worker_connections(args))  # fmt: skip
+                server = start_gunicorn(
+                    "wsgi:app",
+                    port,
+                    args.app_workers,
+                    args.app_threads,
+                    env,
+                    log,
+                    worker_connections(args),
+                )
                 servers.append(server)
                 ports.append(port)
             for server, port in zip(servers, ports, strict=True):
                 wait_healthy(port, server)
-            print(f"rush: {len(requests)} workers, cap {args.cap}, {args.concurrency} clients, "
-                  f"{args.instances} x gunicorn {args.app_workers} workers x "
-                  f"{args.app_threads} threads; load {load_average()}", flush=True)  # fmt: skip
+            print(
+                f"rush: {len(requests)} workers, cap {args.cap}, {args.concurrency} clients, "
+                f"{args.instances} x gunicorn {args.app_workers} workers x "
+                f"{args.app_threads} threads; load {load_average()}",
+                flush=True,
+            )
             cap_cents = min(args.cap, len(user_ids)) * AMOUNT_CENTS
             done = {"count": 0, "killed": None}
 
@@ -363,8 +385,9 @@ def bare(args, url: str, count: int) -> Run:
     run = Run()
     port = free_port()
     with tempfile.TemporaryFile(mode="w+") as log:
-        server = start_gunicorn("bare:app", port, args.app_workers, args.app_threads, env, log,
-                                worker_connections(args))  # fmt: skip
+        server = start_gunicorn(
+            "bare:app", port, args.app_workers, args.app_threads, env, log, worker_connections(args)
+        )
         try:
             wait_healthy(port, server)
             asyncio.run(drive([port], requests, args.concurrency, run))
@@ -382,12 +405,19 @@ def main() -> None:
     parser.add_argument("--app-workers", type=int, default=2)
     parser.add_argument("--app-threads", type=int, default=4)
     parser.add_argument("--instances", type=int, default=1, choices=(1, 2))
-    parser.add_argument("--worker-connections", type=int, default=None,
-                        help="gunicorn --worker-connections (default: clients / workers; "
-                             "0: gunicorn's 1000)")  # fmt: skip
+    parser.add_argument(
+        "--worker-connections",
+        type=int,
+        default=None,
+        help="gunicorn --worker-connections (default: clients / workers; 0: gunicorn's 1000)",
+    )
     parser.add_argument("--kill", action="store_true", help="SIGKILL one app worker mid-rush")
-    parser.add_argument("--bare-requests", type=int, default=None,
-                        help="requests to the bare app (default: min(workers, 50000))")  # fmt: skip
+    parser.add_argument(
+        "--bare-requests",
+        type=int,
+        default=None,
+        help="requests to the bare app (default: min(workers, 50000))",
+    )
     args = parser.parse_args()
 
     create_database_if_missing()
@@ -407,8 +437,11 @@ def main() -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM ANALYZE"))
     app.extensions["db_engine"].dispose()  # leave the connections to gunicorn
-    print(f"data: {args.workers} workers signed in, scheme {scheme_id} "
-          f"in {time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
+    print(
+        f"data: {args.workers} workers signed in, scheme {scheme_id} "
+        f"in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
 
     run, peak_rss = rush(args, app, url, scheme_id, user_ids, seed)
     expected = min(args.cap, args.workers)

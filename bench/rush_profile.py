@@ -45,8 +45,9 @@ def main() -> None:
         session.rollback()
     app.extensions["db_engine"].dispose()
 
-    os.environ.update(WALLET_ENV="production", SECRET_KEY=SECRET_KEY,
-                      BASE_URL="https://leerwallet.bench.example")  # fmt: skip
+    os.environ.update(
+        WALLET_ENV="production", SECRET_KEY=SECRET_KEY, BASE_URL="https://leerwallet.bench.example"
+    )
     from wallet import create_app
 
     production = create_app()
@@ -66,8 +67,10 @@ def main() -> None:
     sa.event.listen(engine, "after_cursor_execute", after)
     client = production.test_client(use_cookies=False)  # the cookie is Secure: send it as is
     requests = apply_requests(seed, scheme_id, user_ids)
-    for phase, batch in (("granting", requests[: args.requests]),
-                         ("sold out", requests[args.requests :])):  # fmt: skip
+    for phase, batch in (
+        ("granting", requests[: args.requests]),
+        ("sold out", requests[args.requests :]),
+    ):
         statements.clear()
         spent.clear()
         profiler = cProfile.Profile()
@@ -79,9 +82,12 @@ def main() -> None:
             assert "/login" not in response.headers["Location"]
         profiler.disable()
         wall = time.perf_counter() - began
-        print(f"== {phase}: {len(batch)} requests in {wall:.2f} s = "
-              f"{1000 * wall / len(batch):.2f} ms each in-process, "
-              f"{len(statements) / len(batch):.1f} SQL statements each", flush=True)  # fmt: skip
+        print(
+            f"== {phase}: {len(batch)} requests in {wall:.2f} s = "
+            f"{1000 * wall / len(batch):.2f} ms each in-process, "
+            f"{len(statements) / len(batch):.1f} SQL statements each",
+            flush=True,
+        )
         for key, times in sorted(spent.items(), key=lambda kv: -sum(kv[1])):
             print(f"  {1000 * sum(times) / len(batch):7.2f} ms/request  {len(times):5d} x  {key}")
         out = io.StringIO()

@@ -24,8 +24,20 @@ from _common import bench_app, create_database_if_missing
 from wallet import create_app
 from wallet.core.migrate import upgrade
 
-TEXTS = ["lassen", "warmtepomp", "python", "verzorgende", "heftruck", "dementie", "cnc",
-         "timmeren", "data analyse", "code 95", "plc", "zonnepanelen"]  # fmt: skip
+TEXTS = [
+    "lassen",
+    "warmtepomp",
+    "python",
+    "verzorgende",
+    "heftruck",
+    "dementie",
+    "cnc",
+    "timmeren",
+    "data analyse",
+    "code 95",
+    "plc",
+    "zonnepanelen",
+]
 REGIONS = {"Twente": None, "Stedendriehoek": None, "Regio Zwolle": None}
 
 
@@ -40,8 +52,10 @@ def sqlite_app(folder: Path):
 def import_csv(courses: int) -> bytes:
     """A CSV catalogue of `courses` courses with two runs each."""
     start = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)
-    lines = ["course_code;title_nl;description_nl;kind;sector;hours;modality;language;"
-             "municipality;price;vat;run_code;starts_on;ends_on;seats"]  # fmt: skip
+    lines = [
+        "course_code;title_nl;description_nl;kind;sector;hours;modality;language;"
+        "municipality;price;vat;run_code;starts_on;ends_on;seats"
+    ]
     for i in range(courses):
         for run in (1, 2):
             day = start + dt.timedelta(days=i % 300 + run)
@@ -103,25 +117,38 @@ def measure(app, label: str, runs: int, query_count: int, by_course: bool = Fals
         generate(runs, seed=1)
         figures["generate_s"] = time.perf_counter() - started
         with unit_of_work() as db:
-            provider = Provider(name="Import BV", kvk_number="77777777",
-                                status=ProviderStatus.ACCREDITED)  # fmt: skip
+            provider = Provider(
+                name="Import BV", kvk_number="77777777", status=ProviderStatus.ACCREDITED
+            )
             db.add(provider)
         data = import_csv(1000)
         started = time.perf_counter()
         import_courses(provider.id, "import.csv", data, actor_id=None)
         figures["import_runs_per_s"] = 2000 / (time.perf_counter() - started)
-        worker = register_worker(WorkerRegistration(
-            name="Bench", email="bench@example.nl", password="bench-password-1",
-            date_of_birth=dt.date(1985, 1, 1), municipality_code="enschede",
-            employment_status="employed", sector="techniek", occupation="Operator",
-            education_level=3, target_occupation="Lasser",
-        ))  # fmt: skip
+        worker = register_worker(
+            WorkerRegistration(
+                name="Bench",
+                email="bench@example.nl",
+                password="bench-password-1",
+                date_of_birth=dt.date(1985, 1, 1),
+                municipality_code="enschede",
+                employment_status="employed",
+                sector="techniek",
+                occupation="Operator",
+                education_level=3,
+                target_occupation="Lasser",
+            )
+        )
         fund = create_fund("Benchfonds")
         deposit(fund.id, 1_000_000_00, reference="bench")
         for amount, share in ((150_000, 10_000), (100_000, 5_000)):
-            terms = SchemeTerms(name=f"Regeling {amount}", allocation_mode="manual",
-                                amount_cents=amount, validity_months=24,
-                                rules={"co_funding_bps": share})  # fmt: skip
+            terms = SchemeTerms(
+                name=f"Regeling {amount}",
+                allocation_mode="manual",
+                amount_cents=amount,
+                validity_months=24,
+                rules={"co_funding_bps": share},
+            )
             scheme = activate_scheme(define_scheme(fund.id, terms).id)
             grant_to_worker(scheme.id, worker.id, actor_id=None)
         mix = queries(query_count, by_course)

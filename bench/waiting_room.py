@@ -39,18 +39,31 @@ def _setup(app, arrivals: int) -> tuple[int, int, list[int]]:
         today = clock.today()
         ids = []
         for name in ("Zonder wachtkamer", "Met wachtkamer"):
-            terms = SchemeTerms(name=name, allocation_mode="first_come", amount_cents=100_000,
-                                validity_months=12, rules={}, window_opens_on=today,
-                                window_closes_on=today + dt.timedelta(days=30),
-                                total_cap_cents=100_000 * 1000)  # fmt: skip
+            terms = SchemeTerms(
+                name=name,
+                allocation_mode="first_come",
+                amount_cents=100_000,
+                validity_months=12,
+                rules={},
+                window_opens_on=today,
+                window_closes_on=today + dt.timedelta(days=30),
+                total_cap_cents=100_000 * 1000,
+            )
             ids.append(activate_scheme(define_scheme(fund.id, terms).id).id)
         set_waiting_room(ids[1], RoomSettings(dt.time(0, 0), 30, 1, 0), actor_id=None)
         with unit_of_work():
             session.execute(
                 sa.insert(User),
-                [{"email": f"w{n}@bench.nl", "name": f"W {n}", "password_hash": "-",
-                  "role": Role.WORKER} for n in range(arrivals)],
-            )  # fmt: skip
+                [
+                    {
+                        "email": f"w{n}@bench.nl",
+                        "name": f"W {n}",
+                        "password_hash": "-",
+                        "role": Role.WORKER,
+                    }
+                    for n in range(arrivals)
+                ],
+            )
         users = list(session.scalars(sa.select(User.id).order_by(User.id)))
     return ids[0], ids[1], users
 
@@ -87,9 +100,14 @@ def main() -> None:
     app = bench_app()
     without, with_room, users = _setup(app, args.arrivals)
     prefix = f"leerwallet-bench:{secrets.token_hex(4)}:"
-    redis_app = create_app({"ENVIRONMENT": "testing", "DATABASE_URL": app.config["DATABASE_URL"],
-                            "REDIS_URL": "redis://127.0.0.1:6379/5",
-                            "WAITING_ROOM_KEY_PREFIX": prefix})  # fmt: skip
+    redis_app = create_app(
+        {
+            "ENVIRONMENT": "testing",
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "REDIS_URL": "redis://127.0.0.1:6379/5",
+            "WAITING_ROOM_KEY_PREFIX": prefix,
+        }
+    )
     results = {"no_room_per_s": _rate(app, without, users, args.clients)}
     for label, each in (("db", app), ("redis", redis_app)):
         results[f"{label}_arrive_per_s"] = _rate(each, with_room, users, args.clients)

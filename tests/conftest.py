@@ -484,9 +484,11 @@ def accredited_provider(app, make_provider_user):
 
     user = make_provider_user()
     claim = services.AccreditationClaim(
-        kind="crkbo", reference="CRKBO-1", evidence="register",
+        kind="crkbo",
+        reference="CRKBO-1",
+        evidence="register",
         valid_from=clock.today() - dt.timedelta(days=1),
-    )  # fmt: skip
+    )
     with app.app_context():
         services.add_accreditation(user.provider_id, claim, actor_id=user.id)
         services.change_status(user.provider_id, "accredit", reason="ok", actor_id=None)

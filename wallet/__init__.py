@@ -147,13 +147,40 @@ def _register_blueprints(app: Flask) -> None:
     from wallet.useradmin.views import bp as useradmin_bp
     from wallet.verification.views import bp as verification_bp
 
-    blueprints = (home_bp, accounts_bp, passwords_bp, funds_bp, schemes_bp, grants_bp, catalogue_bp,
-                  applications_bp, claims_bp, audit_bp, notifications_bp, payments_bp,
-                  online_bp, webhooks_bp, ops_bp, employers_bp, brokers_bp,
-                  placements_bp, fund_placements_bp, reimbursements_bp, public_bp,
-                  bankdetails_bp, reports_bp, passkeys_bp, passkey_factor_bp, twofactor_bp,
-                  verification_bp, useradmin_bp, profiles_bp, email_change_bp,
-                  pages_bp, providers_bp)  # fmt: skip
+    blueprints = (
+        home_bp,
+        accounts_bp,
+        passwords_bp,
+        funds_bp,
+        schemes_bp,
+        grants_bp,
+        catalogue_bp,
+        applications_bp,
+        claims_bp,
+        audit_bp,
+        notifications_bp,
+        payments_bp,
+        online_bp,
+        webhooks_bp,
+        ops_bp,
+        employers_bp,
+        brokers_bp,
+        placements_bp,
+        fund_placements_bp,
+        reimbursements_bp,
+        public_bp,
+        bankdetails_bp,
+        reports_bp,
+        passkeys_bp,
+        passkey_factor_bp,
+        twofactor_bp,
+        verification_bp,
+        useradmin_bp,
+        profiles_bp,
+        email_change_bp,
+        pages_bp,
+        providers_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     init_api(app, _api_blueprints())
@@ -202,7 +229,18 @@ def _register_cli(app: Flask) -> None:
     from wallet.reports.cli import reports_cli
     from wallet.scheduler.cli import jobs_cli, scheduler_cli
 
-    commands = (db_cli, demo_cli, funds_cli, grants_cli, ledger_cli, jobs_cli, scheduler_cli,
-                catalogue_cli, payouts_cli, reports_cli, housekeeping_cli)  # fmt: skip
+    commands = (
+        db_cli,
+        demo_cli,
+        funds_cli,
+        grants_cli,
+        ledger_cli,
+        jobs_cli,
+        scheduler_cli,
+        catalogue_cli,
+        payouts_cli,
+        reports_cli,
+        housekeeping_cli,
+    )
     for command in commands:
         app.cli.add_command(command)

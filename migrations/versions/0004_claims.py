@@ -16,10 +16,27 @@ branch_labels = None
 depends_on = None
 
 
-ACCOUNT_KINDS = ("funding_source", "fund_pot", "grant", "payable", "in_transit", "paid_out",
-                 "copay_received")  # fmt: skip
-APPLICATION_STATUSES = ("submitted", "awaiting_copay", "confirmed", "in_progress", "completed",
-                        "invoiced", "paid", "cancelled", "rejected", "expired")  # fmt: skip
+ACCOUNT_KINDS = (
+    "funding_source",
+    "fund_pot",
+    "grant",
+    "payable",
+    "in_transit",
+    "paid_out",
+    "copay_received",
+)
+APPLICATION_STATUSES = (
+    "submitted",
+    "awaiting_copay",
+    "confirmed",
+    "in_progress",
+    "completed",
+    "invoiced",
+    "paid",
+    "cancelled",
+    "rejected",
+    "expired",
+)
 
 
 def _check_values(table: str, name: str, column: str, values: tuple[str, ...]) -> None:

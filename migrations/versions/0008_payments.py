@@ -58,9 +58,12 @@ def upgrade() -> None:
         sa.column("fund_id", sa.Integer),
         sa.column("file_sha256", sa.String),
     )
-    keep = [row[0] for row in connection.execute(
-        sa.select(sa.func.min(imports.c.id)).group_by(imports.c.fund_id, imports.c.file_sha256)
-    )]  # fmt: skip
+    keep = [
+        row[0]
+        for row in connection.execute(
+            sa.select(sa.func.min(imports.c.id)).group_by(imports.c.fund_id, imports.c.file_sha256)
+        )
+    ]
     if keep:
         connection.execute(sa.delete(imports).where(imports.c.id.not_in(keep)))
     with op.batch_alter_table("bank_statement_imports", schema=None) as batch_op:

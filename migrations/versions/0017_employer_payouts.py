@@ -23,9 +23,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("employer_id", sa.Integer(), nullable=True))
         batch_op.alter_column("provider_id", existing_type=sa.Integer(), nullable=True)
         batch_op.create_foreign_key(
-            batch_op.f("fk_payout_items_employer_id_employers"), "employers", ["employer_id"],
+            batch_op.f("fk_payout_items_employer_id_employers"),
+            "employers",
+            ["employer_id"],
             ["id"],
-        )  # fmt: skip
+        )
         batch_op.create_index(
             batch_op.f("ix_payout_items_employer_id"), ["employer_id"], unique=False
         )
@@ -41,8 +43,10 @@ def upgrade() -> None:
         batch_op.alter_column("claim_id", existing_type=sa.Integer(), nullable=True)
         batch_op.create_foreign_key(
             batch_op.f("fk_payout_lines_reimbursement_claim_id_reimbursement_claims"),
-            "reimbursement_claims", ["reimbursement_claim_id"], ["id"],
-        )  # fmt: skip
+            "reimbursement_claims",
+            ["reimbursement_claim_id"],
+            ["id"],
+        )
         batch_op.create_index(
             batch_op.f("ix_payout_lines_reimbursement_claim_id"),
             ["reimbursement_claim_id"],

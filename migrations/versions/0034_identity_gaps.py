@@ -29,8 +29,9 @@ ARGON2 = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
 
 def _rehash_recovery_codes() -> None:
     connection = op.get_bind()
-    codes = sa.table("recovery_codes", sa.column("id", sa.Integer),
-                     sa.column("code_hash", sa.String))  # fmt: skip
+    codes = sa.table(
+        "recovery_codes", sa.column("id", sa.Integer), sa.column("code_hash", sa.String)
+    )
     hasher = PasswordHasher(**ARGON2)
     rows = connection.execute(
         sa.select(codes.c.id, codes.c.code_hash).where(~codes.c.code_hash.like("$argon2%"))
@@ -45,9 +46,11 @@ def upgrade() -> None:
     with op.batch_alter_table("recovery_codes", schema=None) as batch_op:
         batch_op.drop_constraint("uq_recovery_codes_code_hash", type_="unique")
         batch_op.alter_column(
-            "code_hash", existing_type=sa.String(length=64), type_=sa.String(length=255),
+            "code_hash",
+            existing_type=sa.String(length=64),
+            type_=sa.String(length=255),
             existing_nullable=False,
-        )  # fmt: skip
+        )
     _rehash_recovery_codes()
     op.create_table(
         "email_changes",
@@ -92,7 +95,9 @@ def downgrade() -> None:
     op.execute("DELETE FROM recovery_codes")
     with op.batch_alter_table("recovery_codes", schema=None) as batch_op:
         batch_op.alter_column(
-            "code_hash", existing_type=sa.String(length=255), type_=sa.String(length=64),
+            "code_hash",
+            existing_type=sa.String(length=255),
+            type_=sa.String(length=64),
             existing_nullable=False,
-        )  # fmt: skip
+        )
         batch_op.create_unique_constraint("uq_recovery_codes_code_hash", ["code_hash"])

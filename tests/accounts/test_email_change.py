@@ -93,8 +93,7 @@ def test_the_address_changes_only_when_the_link_is_confirmed(app, client, db, ma
     assert other.post("/login", data={"email": old, "password": PASSWORD}).status_code == 401
 
 
-def test_a_wrong_password_changes_nothing_and_counts_as_a_failure(client, db, make_worker,
-                                                                   login):  # fmt: skip
+def test_a_wrong_password_changes_nothing_and_counts_as_a_failure(client, db, make_worker, login):
     login(client, make_worker())
     refused = _ask(client, password="not my password")
     assert refused.status_code == 422
@@ -112,8 +111,10 @@ def test_a_taken_address_is_said_only_after_the_link(app, client, db, make_worke
     # The same answer for a free and a taken address: nothing tells them apart.
     assert free.status_code == taken.status_code == 302
     assert free.headers["Location"] == taken.headers["Location"]
-    assert db.scalar(sa.select(sa.func.count()).where(
-        OutboxMessage.topic == "email_change_confirm")) == 2  # fmt: skip
+    assert (
+        db.scalar(sa.select(sa.func.count()).where(OutboxMessage.topic == "email_change_confirm"))
+        == 2
+    )
     # Whoever opens the link in that mailbox learns it, and nothing changes.
     stranger = app.test_client()
     refused = stranger.post(_link(db, other.email))

@@ -192,8 +192,15 @@ def test_a_compatibility_variant_of_a_taken_address_cannot_register_again(client
     assert _count(db, User) == 1
 
 
-INVISIBLE_NAMES = ["\u200b\u200b", " \u200b \u2060 ", "\ufeff", "\u3164\u3164", "\u00a0\t",
-                   "\u200e\u200f", "\u0301"]  # fmt: skip
+INVISIBLE_NAMES = [
+    "\u200b\u200b",
+    " \u200b \u2060 ",
+    "\ufeff",
+    "\u3164\u3164",
+    "\u00a0\t",
+    "\u200e\u200f",
+    "\u0301",
+]
 
 
 @pytest.mark.parametrize("name", INVISIBLE_NAMES)
@@ -205,9 +212,15 @@ def test_a_worker_name_that_cannot_be_seen_is_refused(client, db, name):
 
 @pytest.mark.parametrize("field", ["organisation_name", "name"])
 def test_a_provider_or_its_contact_named_by_invisible_characters_is_refused(client, db, field):
-    data = {"organisation_name": "Zorgacademie Oost", "kvk_number": "12345678",
-            "name": "Henk Brink", "email": "henk@zorgacademie.nl", "password": PASSWORD,
-            "password_confirm": PASSWORD, "preferred_language": "nl"}  # fmt: skip
+    data = {
+        "organisation_name": "Zorgacademie Oost",
+        "kvk_number": "12345678",
+        "name": "Henk Brink",
+        "email": "henk@zorgacademie.nl",
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+        "preferred_language": "nl",
+    }
     response = client.post("/register/provider", data={**data, field: "\u200b\u200c\u200d"})
     assert response.status_code == 422
     assert _count(db, Provider) == 0
@@ -230,8 +243,9 @@ def _fund():
 def _staff():
     from wallet.accounts.services import create_staff_user
 
-    create_staff_user(email="staff@example.nl", name="\u2060", password=PASSWORD,
-                      role=Role.PLATFORM_ADMIN)  # fmt: skip
+    create_staff_user(
+        email="staff@example.nl", name="\u2060", password=PASSWORD, role=Role.PLATFORM_ADMIN
+    )
 
 
 @pytest.mark.parametrize("create", [_fund, _staff], ids=["fund", "staff"])

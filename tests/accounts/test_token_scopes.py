@@ -140,8 +140,14 @@ def test_a_scope_the_role_does_not_allow_is_never_effective(app, make_provider_u
     user = make_provider_user()
     with app.app_context():
         expiry = clock.now() + dt.timedelta(days=1)
-        token = ApiToken(user_id=user.id, name="x", prefix="lw_x", token_hash="0" * 64,
-                         scopes="read payouts", expires_at=expiry)  # fmt: skip
+        token = ApiToken(
+            user_id=user.id,
+            name="x",
+            prefix="lw_x",
+            token_hash="0" * 64,
+            scopes="read payouts",
+            expires_at=expiry,
+        )
         session.add(token)
         session.flush()
         assert token_scopes(token) == {Scope.READ}

@@ -79,9 +79,12 @@ def test_making_and_revoking_a_token_is_audited_without_the_token(client, db, ma
     token_id = db.scalar(sa.select(ApiToken.id))
     client.post(f"/account/tokens/{token_id}/revoke")
     client.post(f"/account/tokens/{token_id}/revoke")  # twice: one event
-    events = db.scalars(sa.select(AuditEvent).where(AuditEvent.subject_type == "user")
-                        .order_by(AuditEvent.id)).all()  # fmt: skip
+    events = db.scalars(
+        sa.select(AuditEvent).where(AuditEvent.subject_type == "user").order_by(AuditEvent.id)
+    ).all()
     trail = [(e.subject_id, e.action, e.actor_id) for e in events if "token" in e.action]
-    assert trail == [(admin.id, "api_token_created", admin.id),
-                     (admin.id, "api_token_revoked", admin.id)]  # fmt: skip
+    assert trail == [
+        (admin.id, "api_token_created", admin.id),
+        (admin.id, "api_token_revoked", admin.id),
+    ]
     assert all(plain not in str(e.after) and plain[10:] not in str(e.after) for e in events)

@@ -66,8 +66,9 @@ def _payout_batches(j: dict, others: list[dict]) -> None:
     session.commit()
     for n, other in enumerate(others, start=1):
         staff = session.get(User, other["staff"].id)
-        claim = claims.submit(staff, other["application"].id,
-                              claim_input(invoice_number=f"F-PAYOUT-{n}"))  # fmt: skip
+        claim = claims.submit(
+            staff, other["application"].id, claim_input(invoice_number=f"F-PAYOUT-{n}")
+        )
         session.execute(sa.update(Claim).where(Claim.id == claim.id).values(fund_id=fund_id))
         session.commit()
         claims.review(claim.id, "approve", actor=admin)

@@ -54,30 +54,51 @@ def _send(client, case: Case, body: dict, key: str):
 
 
 def _claim_body(application_id: int | None = None) -> dict:
-    body = {"kind": "final", "invoice_number": "IDEM-1", "invoice_date": "2026-01-05",
-            "amount_cents": 240_000, "vat_cents": 0, "description": "Lascursus",
-            "attendance_pct": 92, "invoice_pdf": pdf()}  # fmt: skip
+    body = {
+        "kind": "final",
+        "invoice_number": "IDEM-1",
+        "invoice_date": "2026-01-05",
+        "amount_cents": 240_000,
+        "vat_cents": 0,
+        "description": "Lascursus",
+        "attendance_pct": 92,
+        "invoice_pdf": pdf(),
+    }
     if application_id is not None:
         body["application_id"] = application_id
     return body
 
 
 def _claim_changes(body: dict) -> dict[str, dict]:
-    new = {"application_id": body.get("application_id", 0) + 1_000, "kind": "advance",
-           "invoice_number": "IDEM-2", "invoice_date": "2026-01-06", "amount_cents": 239_999,
-           "vat_cents": 1, "description": "Lascursus, deel 2", "attendance_pct": 93,
-           "invoice_pdf": pdf("another invoice"), "certificate_pdf": pdf("certificaat"),
-           "ubl_xml": ubl("IDEM-1", "2400.00")}  # fmt: skip
+    new = {
+        "application_id": body.get("application_id", 0) + 1_000,
+        "kind": "advance",
+        "invoice_number": "IDEM-2",
+        "invoice_date": "2026-01-06",
+        "amount_cents": 239_999,
+        "vat_cents": 1,
+        "description": "Lascursus, deel 2",
+        "attendance_pct": 93,
+        "invoice_pdf": pdf("another invoice"),
+        "certificate_pdf": pdf("certificaat"),
+        "ubl_xml": ubl("IDEM-1", "2400.00"),
+    }
     return {name: {**body, name: value} for name, value in new.items()}
 
 
 def _deposits(make_staff, api_headers, **_fixtures) -> Case:
     admin = make_staff(Role.FUND_ADMIN)
     body = {"amount_cents": 500_000, "reference": "bank-1"}
-    return Case(f"/api/v1/funds/{admin.fund_id}/deposits", api_headers(admin), body,
-                {"amount_cents": {**body, "amount_cents": 500_001},
-                 "reference": {**body, "reference": "bank-2"},
-                 "currency": {**body, "currency": "EUR"}})  # fmt: skip
+    return Case(
+        f"/api/v1/funds/{admin.fund_id}/deposits",
+        api_headers(admin),
+        body,
+        {
+            "amount_cents": {**body, "amount_cents": 500_001},
+            "reference": {**body, "reference": "bank-2"},
+            "currency": {**body, "currency": "EUR"},
+        },
+    )
 
 
 def _grants(app, make_staff, make_scheme, make_worker, api_headers, **_fixtures) -> Case:
@@ -91,23 +112,34 @@ def _grants(app, make_staff, make_scheme, make_worker, api_headers, **_fixtures)
     body = {"user_id": worker.id}
     # The same worker by e-mail, or the scheme's own amount spelled out, is still another
     # request: a retry sends the same body.
-    changed = {"user_id": {"user_id": other.id}, "email": {"email": worker.email},
-               "amount_cents": {**body, "amount_cents": 100_000}}  # fmt: skip
+    changed = {
+        "user_id": {"user_id": other.id},
+        "email": {"email": worker.email},
+        "amount_cents": {**body, "amount_cents": 100_000},
+    }
     return Case(f"/api/v1/schemes/{scheme.id}/grants", api_headers(admin), body, changed)
 
 
 def _application_action(
-    app, accredited_provider, make_fund, make_scheme, make_worker, make_grant, api_headers,
+    app,
+    accredited_provider,
+    make_fund,
+    make_scheme,
+    make_worker,
+    make_grant,
+    api_headers,
     **_fixtures,
-) -> Case:  # fmt: skip
+) -> Case:
     worker = make_worker()
     make_grant(make_scheme(make_fund(1_000_000), amount_cents=300_000), worker)
     with app.app_context():
         import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
-        run = session.scalar(sa.select(CourseRun).join(Course).where(
-            Course.code == "LAS-1", CourseRun.code == "R1"))  # fmt: skip
-        application = applications.apply(session.get(User, worker.id), run.id,
-                                         password=PASSWORD, expected_copay_cents=0)  # fmt: skip
+        run = session.scalar(
+            sa.select(CourseRun).join(Course).where(Course.code == "LAS-1", CourseRun.code == "R1")
+        )
+        application = applications.apply(
+            session.get(User, worker.id), run.id, password=PASSWORD, expected_copay_cents=0
+        )
         session.commit()
         application_id = application.id
     changed = {"reason": {"reason": "vol"}, "payment_reference": {"payment_reference": "P-1"}}
@@ -118,16 +150,26 @@ def _application_action(
 def _claims(make_journey, api_headers, **_fixtures) -> Case:  # noqa: F811 - fixture
     j = make_journey()
     body = _claim_body(j["application"].id)
-    return Case("/api/v1/provider/claims", api_headers(j["staff"]), body,
-                _claim_changes(body), multipart=True)  # fmt: skip
+    return Case(
+        "/api/v1/provider/claims",
+        api_headers(j["staff"]),
+        body,
+        _claim_changes(body),
+        multipart=True,
+    )
 
 
 def _submitted_claim(client, j, api_headers) -> int:
     body = _claim_body(j["application"].id)
-    data = {k: (io.BytesIO(v), "f.pdf") if isinstance(v, bytes) else str(v)
-            for k, v in body.items()}  # fmt: skip
-    made = client.post("/api/v1/provider/claims", data=data, headers=api_headers(j["staff"]),
-                       content_type="multipart/form-data")  # fmt: skip
+    data = {
+        k: (io.BytesIO(v), "f.pdf") if isinstance(v, bytes) else str(v) for k, v in body.items()
+    }
+    made = client.post(
+        "/api/v1/provider/claims",
+        data=data,
+        headers=api_headers(j["staff"]),
+        content_type="multipart/form-data",
+    )
     assert made.status_code == 201, made.text
     return made.json["id"]
 
@@ -135,19 +177,31 @@ def _submitted_claim(client, j, api_headers) -> int:
 def _resubmit(make_journey, api_headers, client, **_fixtures) -> Case:  # noqa: F811 - fixture
     j = make_journey()
     claim_id = _submitted_claim(client, j, api_headers)
-    rejected = client.post(f"/api/v1/claims/{claim_id}/reject", json={"reason": "bijlage mist"},
-                           headers=api_headers(j["admins"][0]))  # fmt: skip
+    rejected = client.post(
+        f"/api/v1/claims/{claim_id}/reject",
+        json={"reason": "bijlage mist"},
+        headers=api_headers(j["admins"][0]),
+    )
     assert rejected.status_code == 200, rejected.text
     body = _claim_body()
-    return Case(f"/api/v1/provider/claims/{claim_id}/resubmit", api_headers(j["staff"]), body,
-                _claim_changes(body), multipart=True)  # fmt: skip
+    return Case(
+        f"/api/v1/provider/claims/{claim_id}/resubmit",
+        api_headers(j["staff"]),
+        body,
+        _claim_changes(body),
+        multipart=True,
+    )
 
 
 def _review(make_journey, api_headers, client, **_fixtures) -> Case:  # noqa: F811 - fixture
     j = make_journey()
     claim_id = _submitted_claim(client, j, api_headers)
-    return Case(f"/api/v1/claims/{claim_id}/approve", api_headers(j["admins"][0]), {},
-                {"reason": {"reason": "in orde"}, "flags_seen": {"flags_seen": True}})  # fmt: skip
+    return Case(
+        f"/api/v1/claims/{claim_id}/approve",
+        api_headers(j["admins"][0]),
+        {},
+        {"reason": {"reason": "in orde"}, "flags_seen": {"flags_seen": True}},
+    )
 
 
 def _placement(app, make_scene, *, approved: bool, draft: bool = False) -> tuple:  # noqa: F811
@@ -160,8 +214,9 @@ def _placement(app, make_scene, *, approved: bool, draft: bool = False) -> tuple
     with app.app_context(), clock.frozen_at(moment):
         employer, admin = session.get(User, scene.dtab.id), session.get(User, scene.admin.id)
         quote = {"quote_cents": 200_000, "provider_id": scene.provider.provider_id}
-        application = services.compose_application(employer, scene.dtab.employer_id,
-                                                   scene.scheme.id, [person(**quote)])  # fmt: skip
+        application = services.compose_application(
+            employer, scene.dtab.employer_id, scene.scheme.id, [person(**quote)]
+        )
         if not draft:
             services.submit_application(employer, application.id)
         if approved:
@@ -172,18 +227,21 @@ def _placement(app, make_scene, *, approved: bool, draft: bool = False) -> tuple
 
 def _compose(app, make_scene, api_headers, **_fixtures) -> Case:  # noqa: F811 - fixture
     scene = make_scene()
-    one = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in dataclasses.asdict(
-        person(provider_id=scene.provider.provider_id)).items()}  # fmt: skip
+    one = {
+        k: v.isoformat() if isinstance(v, dt.date) else v
+        for k, v in dataclasses.asdict(person(provider_id=scene.provider.provider_id)).items()
+    }
     body = {"scheme_id": scene.scheme.id, "persons": [one]}
-    changed = {"scheme_id": {**body, "scheme_id": scene.scheme.id + 1},
-               "employer_id": {**body, "employer_id": scene.dtab.employer_id},
-               "persons": {**body, "persons": [{**one, "hours_per_week": 32}]}}  # fmt: skip
+    changed = {
+        "scheme_id": {**body, "scheme_id": scene.scheme.id + 1},
+        "employer_id": {**body, "employer_id": scene.dtab.employer_id},
+        "persons": {**body, "persons": [{**one, "hours_per_week": 32}]},
+    }
     return Case("/api/v1/employer/applications", api_headers(scene.dtab), body, changed)
 
 
 def _employer_action(app, make_scene, api_headers, **_fixtures) -> Case:  # noqa: F811 - fixture
-    scene, application_id, _placement_id = _placement(app, make_scene, approved=False,
-                                                      draft=True)  # fmt: skip
+    scene, application_id, _placement_id = _placement(app, make_scene, approved=False, draft=True)
     url = f"/api/v1/employer/applications/{application_id}/actions/submit"
     return Case(url, api_headers(scene.dtab), {}, {"reason": {"reason": "klaar"}})
 
@@ -191,9 +249,11 @@ def _employer_action(app, make_scene, api_headers, **_fixtures) -> Case:  # noqa
 def _follow_up(app, make_scene, api_headers, **_fixtures) -> Case:  # noqa: F811 - fixture
     scene, _application_id, placement_id = _placement(app, make_scene, approved=True)
     body = {"months": 6, "still_employed": True}
-    changed = {"months": {**body, "months": 12},
-               "still_employed": {**body, "still_employed": False, "note": "weg"},
-               "note": {**body, "note": "goed"}}  # fmt: skip
+    changed = {
+        "months": {**body, "months": 12},
+        "still_employed": {**body, "still_employed": False, "note": "weg"},
+        "note": {**body, "note": "goed"},
+    }
     url = f"/api/v1/employer/placements/{placement_id}/follow-ups"
     return Case(url, api_headers(scene.dtab), body, changed)
 
@@ -201,22 +261,33 @@ def _follow_up(app, make_scene, api_headers, **_fixtures) -> Case:  # noqa: F811
 def _closure(app, make_scene, api_headers, **_fixtures) -> Case:  # noqa: F811 - fixture
     scene, _application_id, placement_id = _placement(app, make_scene, approved=True)
     url = f"/api/v1/employer/placements/{placement_id}/actions/end_early"
-    return Case(url, api_headers(scene.dtab), {"reason": "ander werk"},
-                {"reason": {"reason": "verhuisd"}})  # fmt: skip
+    return Case(
+        url, api_headers(scene.dtab), {"reason": "ander werk"}, {"reason": {"reason": "verhuisd"}}
+    )
 
 
 def _decision(app, make_scene, api_headers, **_fixtures) -> Case:  # noqa: F811 - fixture
     scene, _application_id, placement_id = _placement(app, make_scene, approved=False)
     url = f"/api/v1/fund/placements/{placement_id}/actions/approve"
-    return Case(url, api_headers(scene.admin), {},
-                {"cents": {"cents": 90_000}, "reason": {"reason": "in orde"}})  # fmt: skip
+    return Case(
+        url,
+        api_headers(scene.admin),
+        {},
+        {"cents": {"cents": 90_000}, "reason": {"reason": "in orde"}},
+    )
 
 
 def _reimbursement_body() -> dict:
-    return {"part": "first", "invoice_number": "WG-1", "invoice_date": "2026-06-01",
-            "invoice_cents": 300_000, "eligible_cents": 300_000, "invoice_pdf": pdf(),
-            "payment_proof_pdf": pdf("betaald"),
-            "employment_proof_pdf": pdf("contract")}  # fmt: skip
+    return {
+        "part": "first",
+        "invoice_number": "WG-1",
+        "invoice_date": "2026-06-01",
+        "invoice_cents": 300_000,
+        "eligible_cents": 300_000,
+        "invoice_pdf": pdf(),
+        "payment_proof_pdf": pdf("betaald"),
+        "employment_proof_pdf": pdf("contract"),
+    }
 
 
 def _reimbursement(app, make_scene, api_headers, **_fixtures) -> Case:  # noqa: F811 - fixture
@@ -224,11 +295,18 @@ def _reimbursement(app, make_scene, api_headers, **_fixtures) -> Case:  # noqa: 
 
     scene = approved_placement(app, make_scene)
     body = _reimbursement_body()
-    new = {"part": "retention", "invoice_number": "WG-2", "invoice_date": "2026-06-02",
-           "invoice_cents": 299_999, "eligible_cents": 200_000, "invoice_pdf": pdf("ander"),
-           "payment_proof_pdf": pdf("ander bewijs"), "employment_proof_pdf": pdf("loonstrook"),
-           "participation_proof_pdf": pdf("presentie"),
-           "ubl_xml": ubl("WG-1", "3000.00")}  # fmt: skip
+    new = {
+        "part": "retention",
+        "invoice_number": "WG-2",
+        "invoice_date": "2026-06-02",
+        "invoice_cents": 299_999,
+        "eligible_cents": 200_000,
+        "invoice_pdf": pdf("ander"),
+        "payment_proof_pdf": pdf("ander bewijs"),
+        "employment_proof_pdf": pdf("loonstrook"),
+        "participation_proof_pdf": pdf("presentie"),
+        "ubl_xml": ubl("WG-1", "3000.00"),
+    }
     changed = {name: {**body, name: value} for name, value in new.items()}
     url = f"/api/v1/employer/placements/{scene.placement_id}/reimbursement-claims"
     return Case(url, api_headers(scene.dtab), body, changed, multipart=True)
@@ -238,11 +316,16 @@ def _reimbursement_decision(app, make_scene, api_headers, client, **_fixtures) -
     from tests.placements.reimbursement_scene import approved_placement
 
     scene = approved_placement(app, make_scene)
-    data = {k: (io.BytesIO(v), "f.pdf") if isinstance(v, bytes) else str(v)
-            for k, v in _reimbursement_body().items()}  # fmt: skip
-    made = client.post(f"/api/v1/employer/placements/{scene.placement_id}/reimbursement-claims",
-                       data=data, headers=api_headers(scene.dtab),
-                       content_type="multipart/form-data")  # fmt: skip
+    data = {
+        k: (io.BytesIO(v), "f.pdf") if isinstance(v, bytes) else str(v)
+        for k, v in _reimbursement_body().items()
+    }
+    made = client.post(
+        f"/api/v1/employer/placements/{scene.placement_id}/reimbursement-claims",
+        data=data,
+        headers=api_headers(scene.dtab),
+        content_type="multipart/form-data",
+    )
     assert made.status_code == 201, made.text
     url = f"/api/v1/fund/reimbursement-claims/{made.json['id']}/actions/approve"
     return Case(url, api_headers(scene.admin), {}, {"reason": {"reason": "in orde"}})
@@ -250,8 +333,12 @@ def _reimbursement_decision(app, make_scene, api_headers, client, **_fixtures) -
 
 def _new_payout_batch(approved, api_headers, **_fixtures) -> Case:  # noqa: F811 - fixture
     journeys, _fund_id, _ids = approved()
-    return Case("/api/v1/payout-batches", api_headers(journeys[0]["admins"][0]),
-                {"method": "sepa"}, {"method": {"method": "stripe"}})  # fmt: skip
+    return Case(
+        "/api/v1/payout-batches",
+        api_headers(journeys[0]["admins"][0]),
+        {"method": "sepa"},
+        {"method": {"method": "stripe"}},
+    )
 
 
 def _payout_batch(app, make_approved, submitted: bool = False):
@@ -273,8 +360,12 @@ def _payout_batch_action(app, approved, api_headers, **_fixtures) -> Case:  # no
 
 def _payout_item_action(app, approved, api_headers, **_fixtures) -> Case:  # noqa: F811
     admin, _batch_id, item_id = _payout_batch(app, approved, submitted=True)
-    return Case(f"/api/v1/payout-items/{item_id}/actions/mark_paid", api_headers(admin), {},
-                {"reason": {"reason": "betaald volgens afschrift"}})  # fmt: skip
+    return Case(
+        f"/api/v1/payout-items/{item_id}/actions/mark_paid",
+        api_headers(admin),
+        {},
+        {"reason": {"reason": "betaald volgens afschrift"}},
+    )
 
 
 CASES: dict[str, Callable[..., Case]] = {
@@ -295,9 +386,20 @@ CASES: dict[str, Callable[..., Case]] = {
     "post /api/v1/payout-batches/{batch_id}/actions/{action}": _payout_batch_action,
     "post /api/v1/payout-items/{item_id}/actions/{action}": _payout_item_action,
 }
-FIXTURES = ("app", "client", "make_staff", "make_fund", "make_scheme", "make_worker",
-            "make_grant", "api_headers", "accredited_provider", "make_journey",
-            "make_scene", "approved")  # fmt: skip
+FIXTURES = (
+    "app",
+    "client",
+    "make_staff",
+    "make_fund",
+    "make_scheme",
+    "make_worker",
+    "make_grant",
+    "api_headers",
+    "accredited_provider",
+    "make_journey",
+    "make_scene",
+    "approved",
+)
 
 
 def _idempotent_operations(spec: dict) -> dict[str, dict]:
@@ -321,8 +423,10 @@ def _idempotent_operations(spec: dict) -> dict[str, dict]:
 
 def _row_counts(db) -> dict[str, int]:
     db.rollback()
-    return {table.name: db.scalar(sa.select(sa.func.count()).select_from(table))
-            for table in Base.metadata.sorted_tables}  # fmt: skip
+    return {
+        table.name: db.scalar(sa.select(sa.func.count()).select_from(table))
+        for table in Base.metadata.sorted_tables
+    }
 
 
 def test_every_keyed_endpoint_has_a_case(client):

@@ -24,8 +24,13 @@ def api(app, make_staff, api_headers):
 
 
 def _scheme(client, headers, fund_id, **fields):
-    body = {"name": "Budget", "allocation_mode": "manual", "amount_cents": 100_000,
-            "validity_months": 12, "rules": {"municipalities": ["enschede"]}}  # fmt: skip
+    body = {
+        "name": "Budget",
+        "allocation_mode": "manual",
+        "amount_cents": 100_000,
+        "validity_months": 12,
+        "rules": {"municipalities": ["enschede"]},
+    }
     body.update(fields)
     created = client.post(f"/api/v1/funds/{fund_id}/schemes", json=body, headers=headers)
     assert created.status_code == 201, created.json
@@ -51,10 +56,15 @@ def test_deposit_honours_the_idempotency_key(api):
 
 @pytest.mark.parametrize(
     "body",
-    [{"amount_cents": "500", "reference": "r"}, {"amount_cents": 0, "reference": "r"},
-     {"amount_cents": 12.5, "reference": "r"}, {"reference": "r"}, {"amount_cents": 100},
-     {"amount_cents": 100, "reference": "r", "currency": "USD"}],
-)  # fmt: skip
+    [
+        {"amount_cents": "500", "reference": "r"},
+        {"amount_cents": 0, "reference": "r"},
+        {"amount_cents": 12.5, "reference": "r"},
+        {"reference": "r"},
+        {"amount_cents": 100},
+        {"amount_cents": 100, "reference": "r", "currency": "USD"},
+    ],
+)
 def test_a_wrong_deposit_is_a_422_and_nothing_moves(api, body):
     client, headers, admin = api
     response = client.post(f"/api/v1/funds/{admin.fund_id}/deposits", json=body, headers=headers)
@@ -66,12 +76,16 @@ def test_a_wrong_deposit_is_a_422_and_nothing_moves(api, body):
 
 def test_grant_and_the_ledger_account(api, make_worker):
     client, headers, admin = api
-    client.post(f"/api/v1/funds/{admin.fund_id}/deposits",
-                json={"amount_cents": 300_000, "reference": "r"}, headers=headers)  # fmt: skip
+    client.post(
+        f"/api/v1/funds/{admin.fund_id}/deposits",
+        json={"amount_cents": 300_000, "reference": "r"},
+        headers=headers,
+    )
     scheme_id = _scheme(client, headers, admin.fund_id)
     make_worker(email="w@example.nl")
-    granted = client.post(f"/api/v1/schemes/{scheme_id}/grants", json={"email": "w@example.nl"},
-                          headers=headers)  # fmt: skip
+    granted = client.post(
+        f"/api/v1/schemes/{scheme_id}/grants", json={"email": "w@example.nl"}, headers=headers
+    )
     assert granted.status_code == 201
     listing = client.get(f"/api/v1/schemes/{scheme_id}/grants", headers=headers).json
     assert listing["total"] == 1
@@ -83,9 +97,12 @@ def test_grant_and_the_ledger_account(api, make_worker):
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/ledger/holds/{hold}/post", "/api/v1/ledger/holds/{hold}/void",
-     "/api/v1/grants/{grant}/holds"],
-)  # fmt: skip
+    [
+        "/api/v1/ledger/holds/{hold}/post",
+        "/api/v1/ledger/holds/{hold}/void",
+        "/api/v1/grants/{grant}/holds",
+    ],
+)
 def test_holds_of_an_application_move_only_through_its_flow(
     app, api, make_scheme, make_worker, make_grant, accredited_provider, db, path
 ):
@@ -95,16 +112,21 @@ def test_holds_of_an_application_move_only_through_its_flow(
     with app.app_context():
         fund = session.get(Fund, admin.fund_id)
         session.expunge(fund)
-    client.post(f"/api/v1/funds/{admin.fund_id}/deposits",
-                json={"amount_cents": 500_000, "reference": "r"}, headers=headers)  # fmt: skip
+    client.post(
+        f"/api/v1/funds/{admin.fund_id}/deposits",
+        json={"amount_cents": 500_000, "reference": "r"},
+        headers=headers,
+    )
     worker = make_worker()
     grant = make_grant(make_scheme(fund, amount_cents=300_000), worker)
     with app.app_context():
         import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
-        run = session.scalar(sa.select(CourseRun).join(Course).where(
-            Course.code == "LAS-1", CourseRun.code == "R1"))  # fmt: skip
-        application = applications.apply(session.get(User, worker.id), run.id,
-                                         password=PASSWORD, expected_copay_cents=0)  # fmt: skip
+        run = session.scalar(
+            sa.select(CourseRun).join(Course).where(Course.code == "LAS-1", CourseRun.code == "R1")
+        )
+        application = applications.apply(
+            session.get(User, worker.id), run.id, password=PASSWORD, expected_copay_cents=0
+        )
         hold_id, application_id = application.parts[0].hold_id, application.id
         session.commit()
     url = path.format(hold=hold_id, grant=grant.id)
@@ -124,12 +146,16 @@ def test_holds_of_an_application_move_only_through_its_flow(
 
 def test_an_ineligible_worker_gets_every_reason(api, make_worker):
     client, headers, admin = api
-    client.post(f"/api/v1/funds/{admin.fund_id}/deposits",
-                json={"amount_cents": 300_000, "reference": "r"}, headers=headers)  # fmt: skip
+    client.post(
+        f"/api/v1/funds/{admin.fund_id}/deposits",
+        json={"amount_cents": 300_000, "reference": "r"},
+        headers=headers,
+    )
     scheme_id = _scheme(client, headers, admin.fund_id)
     worker = make_worker(municipality_code="zwolle")
-    refused = client.post(f"/api/v1/schemes/{scheme_id}/grants", json={"user_id": worker.id},
-                          headers=headers)  # fmt: skip
+    refused = client.post(
+        f"/api/v1/schemes/{scheme_id}/grants", json={"user_id": worker.id}, headers=headers
+    )
     assert refused.status_code == 422
     assert refused.json["errors"]["eligibility"]
 
@@ -140,8 +166,10 @@ def test_other_funds_are_not_found_and_other_roles_forbidden(
     client, headers, _admin = api
     other = make_fund(1_000)
     assert client.get(f"/api/v1/funds/{other.id}", headers=headers).status_code == 404
-    assert client.get(f"/api/v1/ledger/accounts/{other.pot_account_id}",
-                      headers=headers).status_code == 404  # fmt: skip
+    assert (
+        client.get(f"/api/v1/ledger/accounts/{other.pot_account_id}", headers=headers).status_code
+        == 404
+    )
     provider = api_headers(make_provider_user())
     assert client.get(f"/api/v1/funds/{other.id}", headers=provider).status_code == 403
     assert client.get(f"/api/v1/funds/{other.id}").status_code == 401
@@ -157,7 +185,7 @@ def test_the_openapi_document_describes_the_money_endpoints(client):
         "/api/v1/ledger/accounts/{account_id}",
         "/api/v1/schemes/{scheme_id}/lottery",
     ):
-        assert path in spec["paths"], path  # fmt: skip
+        assert path in spec["paths"], path
     deposit = spec["paths"]["/api/v1/funds/{fund_id}/deposits"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in deposit["parameters"])
     # Errors are documented as they are sent, so the fuzzing test checks their bodies too.

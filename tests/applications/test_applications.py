@@ -25,12 +25,17 @@ def setting(app, app_ctx, accredited_provider, make_fund, make_scheme, make_work
     """A worker with a € 2.000 grant at 50 %, and the provider's catalogue."""
     import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
     worker = make_worker()
-    grant = make_grant(make_scheme(make_fund(1_000_000), amount_cents=200_000,
-                                   rules={"co_funding_bps": 5_000,
-                                          "cancel_after_start": True}), worker)  # fmt: skip
+    grant = make_grant(
+        make_scheme(
+            make_fund(1_000_000),
+            amount_cents=200_000,
+            rules={"co_funding_bps": 5_000, "cancel_after_start": True},
+        ),
+        worker,
+    )
     run = app_ctx.scalar(
         sa.select(CourseRun).join(Course).where(Course.code == "LAS-1", CourseRun.code == "R1")
-    )  # fmt: skip
+    )
     staff = app_ctx.get(User, accredited_provider.id)
     worker = app_ctx.get(User, worker.id)
     app_ctx.commit()  # end the read, so factories in the test can write (SQLite locks)
@@ -75,8 +80,7 @@ def test_the_worker_hears_the_budget_is_free_again_only_when_a_hold_was_released
 
     second = _apply(setting)
     with unit_of_work():  # its hold ran out first: nothing is reserved any more
-        for hold_id in app_ctx.scalars(sa.select(Hold.id).where(
-                Hold.status == HoldStatus.PENDING)):  # fmt: skip
+        for hold_id in app_ctx.scalars(sa.select(Hold.id).where(Hold.status == HoldStatus.PENDING)):
             expire_hold(hold_id)
     services.decide(second.id, "cancel", actor=setting["worker"])
     said = _last_update(app_ctx)
@@ -176,9 +180,11 @@ def test_every_status_and_action_follows_the_table(app_ctx, setting, status, act
     application = _apply(setting)
     app_ctx.execute(sa.update(Application).values(status=status))
     app_ctx.commit()
-    actor = None if action in services.SYSTEM_ACTIONS else (
-        setting["worker"] if action == "cancel" else setting["staff"]
-    )  # fmt: skip
+    actor = (
+        None
+        if action in services.SYSTEM_ACTIONS
+        else (setting["worker"] if action == "cancel" else setting["staff"])
+    )
     expected = TRANSITIONS.get((status, action))
     extra = {"reason": "r", "payment_reference": "p"}
 
@@ -207,16 +213,19 @@ def test_every_status_and_action_follows_the_table(app_ctx, setting, status, act
 def page_setting(app, accredited_provider, make_fund, make_scheme, make_worker, make_grant):
     """The same setting for tests that use the client (no pushed app context)."""
     worker = make_worker()
-    make_grant(make_scheme(make_fund(1_000_000), amount_cents=200_000,
-                           rules={"co_funding_bps": 5_000}), worker)  # fmt: skip
+    make_grant(
+        make_scheme(make_fund(1_000_000), amount_cents=200_000, rules={"co_funding_bps": 5_000}),
+        worker,
+    )
     with app.app_context():
         from wallet.core.db import session
 
         import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
         run_id = session.scalar(
-            sa.select(CourseRun.id).join(Course).where(Course.code == "LAS-1",
-                                                       CourseRun.code == "R1")
-        )  # fmt: skip
+            sa.select(CourseRun.id)
+            .join(Course)
+            .where(Course.code == "LAS-1", CourseRun.code == "R1")
+        )
     return {"worker": worker, "staff": accredited_provider, "run_id": run_id}
 
 
@@ -255,8 +264,10 @@ def test_the_shared_address_signal_records_the_client_behind_trusted_proxies(
     app_ctx.commit()  # end the read: the client's app writes next (SQLite locks)
     client = behind_a_proxy(trusted)
     # the same browser behind the same proxy throughout (sessions are bound to the address)
-    seen_as = {"environ_base": {"REMOTE_ADDR": "10.0.0.2"},
-               "headers": {"X-Forwarded-For": "203.0.113.9"}}  # fmt: skip
+    seen_as = {
+        "environ_base": {"REMOTE_ADDR": "10.0.0.2"},
+        "headers": {"X-Forwarded-For": "203.0.113.9"},
+    }
     login = {"email": setting["worker"].email, "password": PASSWORD}
     assert client.post("/login", data=login, **seen_as).status_code == 302
     response = client.post(

@@ -47,34 +47,66 @@ def trail(app, accredited_provider, make_staff, make_fund, make_scheme, make_wor
         with unit_of_work():  # read here: the events below, not those of the set-up above
             session.execute(sa.delete(AuditEvent))
         plan = applications.plan_for(worker.id, run)
-        application = applications.apply(session.get(User, worker.id), run.id, password=PASSWORD,
-                                         expected_copay_cents=plan.copay_cents)  # fmt: skip
+        application = applications.apply(
+            session.get(User, worker.id),
+            run.id,
+            password=PASSWORD,
+            expected_copay_cents=plan.copay_cents,
+        )
         with unit_of_work():
-            claims = [_claim(application, accredited_provider.provider_id, fund.id, n)
-                      for n, fund in enumerate((fund_a, fund_b), start=1)]  # fmt: skip
+            claims = [
+                _claim(application, accredited_provider.provider_id, fund.id, n)
+                for n, fund in enumerate((fund_a, fund_b), start=1)
+            ]
             with clock.frozen_at(MOMENT):
                 record("fund", fund_a.id, "deposit", actor_id=None, after={"cents": 500})
-            for name, fund, scheme, claim in (("a", fund_a, scheme_a, claims[0]),
-                                              ("b", fund_b, scheme_b, claims[1])):  # fmt: skip
+            for name, fund, scheme, claim in (
+                ("a", fund_a, scheme_a, claims[0]),
+                ("b", fund_b, scheme_b, claims[1]),
+            ):
                 record("fund", fund.id, f"renamed_{name}", actor_id=platform.id)
-                record("scheme", scheme.id, f"activated_{name}", actor_id=admin.id,
-                       before={"status": "draft"}, after={"status": "active"})  # fmt: skip
-                record("claim", claim.id, f"approved_{name}", actor_id=admin.id,
-                       reason="=HYPERLINK(\"http://evil\")" if name == "a" else None)  # fmt: skip
+                record(
+                    "scheme",
+                    scheme.id,
+                    f"activated_{name}",
+                    actor_id=admin.id,
+                    before={"status": "draft"},
+                    after={"status": "active"},
+                )
+                record(
+                    "claim",
+                    claim.id,
+                    f"approved_{name}",
+                    actor_id=admin.id,
+                    reason='=HYPERLINK("http://evil")' if name == "a" else None,
+                )
         claim_ids = [claim.id for claim in claims]
         with unit_of_work():  # English pages and files, so the tests can read them
             session.execute(sa.update(User).values(preferred_language="en"))
-    return SimpleNamespace(admin=admin, platform=platform, worker=worker, fund_a=fund_a,
-                           fund_b=fund_b, claim_ids=claim_ids)  # fmt: skip
+    return SimpleNamespace(
+        admin=admin,
+        platform=platform,
+        worker=worker,
+        fund_a=fund_a,
+        fund_b=fund_b,
+        claim_ids=claim_ids,
+    )
 
 
 def _claim(application, provider_id: int, fund_id: int, n: int) -> Claim:
     claim = Claim(
-        reference=f"D-TEST-{n}", application_id=application.id, provider_id=provider_id,
-        fund_id=fund_id, kind=ClaimKind.FINAL, status=ClaimStatus.APPROVED,
-        invoice_number=f"F-{n}", invoice_date=clock.today(), amount_cents=1_000,
-        description="Cursus", invoice_file=f"{n:064d}.pdf",
-    )  # fmt: skip
+        reference=f"D-TEST-{n}",
+        application_id=application.id,
+        provider_id=provider_id,
+        fund_id=fund_id,
+        kind=ClaimKind.FINAL,
+        status=ClaimStatus.APPROVED,
+        invoice_number=f"F-{n}",
+        invoice_date=clock.today(),
+        amount_cents=1_000,
+        description="Cursus",
+        invoice_file=f"{n:064d}.pdf",
+    )
     session.add(claim)
     session.flush()
     return claim
@@ -115,8 +147,11 @@ def test_the_audit_trail_needs_a_login(client):
 
 def test_a_fund_administrator_sees_only_their_funds_events(app, client, login, trail):
     assert _actions(app, EventFilter(fund_id=trail.fund_a.id)) == {
-        "deposit", "renamed_a", "activated_a", "approved_a",
-    }  # fmt: skip
+        "deposit",
+        "renamed_a",
+        "activated_a",
+        "approved_a",
+    }
     login(client, trail.admin)
     page = client.get("/audit")
     assert page.status_code == 200
@@ -132,8 +167,16 @@ def test_a_fund_administrator_sees_only_their_funds_events(app, client, login, t
 
 
 def test_a_platform_administrator_sees_every_event(app, client, login, trail):
-    every = {"deposit", "renamed_a", "activated_a", "approved_a", "renamed_b", "activated_b",
-             "approved_b", "submit"}  # fmt: skip
+    every = {
+        "deposit",
+        "renamed_a",
+        "activated_a",
+        "approved_a",
+        "renamed_b",
+        "activated_b",
+        "approved_b",
+        "submit",
+    }
     assert every <= _actions(app, EventFilter())
     login(client, trail.platform)
     page = client.get("/audit")
@@ -155,8 +198,9 @@ def test_the_filters_narrow_the_events(app, client, login, trail):
     assert _actions(app, EventFilter(fund_id=scope, subject_type="claim")) == {"approved_a"}
     assert _actions(app, EventFilter(action="renamed_b")) == {"renamed_b"}
     assert _actions(app, EventFilter(fund_id=scope, actor_email="BEHEER@fonds")) == {
-        "activated_a", "approved_a",
-    }  # fmt: skip
+        "activated_a",
+        "approved_a",
+    }
     # Dates are days in the Netherlands: 23:30 UTC on 1 March is 2 March there.
     on_2_march = EventFilter(date_from=dt.date(2025, 3, 2), date_to=dt.date(2025, 3, 2))
     assert _actions(app, on_2_march) == {"deposit"}
@@ -188,8 +232,16 @@ def test_the_csv_export_holds_the_filtered_events(app, client, login, trail):
     assert response.is_streamed
     assert "attachment" in response.headers["Content-Disposition"]
     rows = _csv_rows(response)
-    assert rows[0] == ["When", "Who", "Subject", "Subject id", "Action", "Before", "After",
-                       "Reason"]  # fmt: skip
+    assert rows[0] == [
+        "When",
+        "Who",
+        "Subject",
+        "Subject id",
+        "Action",
+        "Before",
+        "After",
+        "Reason",
+    ]
     by_action = {row[4]: row for row in rows[1:]}
     assert set(by_action) == {"approved_a", "approved_b"}
     claim_a = by_action["approved_a"]
@@ -225,8 +277,14 @@ def test_the_trail_is_paginated_newest_first(app, client, login, make_staff):
 def test_no_cell_of_the_audit_export_runs_as_a_formula(app, client, login, make_staff, start):
     platform = make_staff(Role.PLATFORM_ADMIN)
     with app.app_context(), unit_of_work():
-        record("fund", 1, start + "SUM(1)", actor_id=None, reason=start + 'HYPERLINK("x")',
-               after={"name": start + "x"})  # fmt: skip
+        record(
+            "fund",
+            1,
+            start + "SUM(1)",
+            actor_id=None,
+            reason=start + 'HYPERLINK("x")',
+            after={"name": start + "x"},
+        )
     login(client, platform)
     row = _csv_rows(client.get("/audit.csv"))[1]
     assert row[4] == "'" + start + "SUM(1)"
@@ -239,8 +297,9 @@ def test_the_subject_column_names_the_scheme_fund_and_claim(app, client, login, 
 
     with app.app_context():
         fund_name = session.get(Fund, trail.fund_a.id).name
-        scheme_names = list(session.scalars(sa.select(Scheme.name)
-                                            .where(Scheme.fund_id == trail.fund_a.id)))  # fmt: skip
+        scheme_names = list(
+            session.scalars(sa.select(Scheme.name).where(Scheme.fund_id == trail.fund_a.id))
+        )
     login(client, trail.admin)
     page = client.get("/audit").text
     assert f"Fund: {fund_name}" in page

@@ -65,8 +65,17 @@ def world(
 ):
     admin = make_staff(Role.FUND_ADMIN)
     funds.deposit(admin.fund_id, 10_000_000, reference="start")
-    return World(admin, admin.fund_id, make_worker(), make_scheme, make_windowed_scheme,
-                 make_worker, make_staff, accredited_provider, approved)  # fmt: skip
+    return World(
+        admin,
+        admin.fund_id,
+        make_worker(),
+        make_scheme,
+        make_windowed_scheme,
+        make_worker,
+        make_staff,
+        accredited_provider,
+        approved,
+    )
 
 
 def _fund(world):
@@ -76,8 +85,13 @@ def _fund(world):
 
 
 def _terms(**values):
-    base = {"name": "Regeling", "allocation_mode": "manual", "amount_cents": 100_000,
-            "validity_months": 12, "rules": {}}  # fmt: skip
+    base = {
+        "name": "Regeling",
+        "allocation_mode": "manual",
+        "amount_cents": 100_000,
+        "validity_months": 12,
+        "rules": {},
+    }
     return schemes.SchemeTerms(**{**base, **values})
 
 
@@ -140,9 +154,13 @@ def _expiry(world):
 def _provider_details(world):
     provider = providers.get_provider(world.provider_user.provider_id)
     details = providers.ProviderDetails(
-        name=provider.name, vat_number="NL004495445B01", street="Straat 1",
-        postcode="7500 AA", city="Enschede", contact_email="info@example.nl",
-    )  # fmt: skip
+        name=provider.name,
+        vat_number="NL004495445B01",
+        street="Straat 1",
+        postcode="7500 AA",
+        city="Enschede",
+        contact_email="info@example.nl",
+    )
     return lambda: providers.update_details(provider.id, details, actor_id=world.provider_user.id)
 
 
@@ -160,9 +178,11 @@ def _iban_confirmed(world, who: str):
 
 def _provider_staff(world):
     return lambda: providers.add_staff_member(
-        world.provider_user.provider_id, name="Collega", email="collega@example.nl",
+        world.provider_user.provider_id,
+        name="Collega",
+        email="collega@example.nl",
         actor_id=world.provider_user.id,
-    )  # fmt: skip
+    )
 
 
 def _fund_admin(world):
@@ -170,9 +190,13 @@ def _fund_admin(world):
 
     platform = world.make_staff(Role.PLATFORM_ADMIN)
     return lambda: create_staff_user(
-        email="tweede@fonds.nl", name="Tweede", password="een lang wachtwoord 123",
-        role=Role.FUND_ADMIN, fund=funds.get_fund(world.fund_id), actor_id=platform.id,
-    )  # fmt: skip
+        email="tweede@fonds.nl",
+        name="Tweede",
+        password="een lang wachtwoord 123",
+        role=Role.FUND_ADMIN,
+        fund=funds.get_fund(world.fund_id),
+        actor_id=platform.id,
+    )
 
 
 def _payout(step: str):
@@ -203,53 +227,162 @@ ADMIN, NOBODY, PROVIDER, WORKER, PLATFORM = "admin", "nobody", "provider", "work
 # (use case, set-up returning the call, audit subject type and action, actor, effect query)
 USE_CASES = [
     ("define scheme", _wrap(_define), "scheme", "define", ADMIN, "SELECT count(*) FROM schemes"),
-    ("activate scheme", _activate, "scheme", "activate", ADMIN,
-     "SELECT count(*) FROM schemes WHERE status = 'active'"),
-    ("close scheme", _close_scheme, "scheme", "close", ADMIN,
-     "SELECT count(*) FROM schemes WHERE status = 'closed'"),
-    ("create fund", _wrap(lambda w: funds.create_fund("Nieuw fonds", actor_id=w.admin.id)),
-     "fund", "create", ADMIN, "SELECT count(*) FROM funds"),
-    ("deposit", _wrap(lambda w: funds.deposit(w.fund_id, 5_000, reference="bank 12",
-                                              actor_id=w.admin.id)),
-     "fund", "deposit", ADMIN, "SELECT count(*) FROM ledger_transactions WHERE kind = 'deposit'"),
-    ("close fund", _wrap(lambda w: funds.close_fund(w.fund_id, actor_id=w.admin.id)),
-     "fund", "close", ADMIN, "SELECT count(*) FROM funds WHERE status = 'closed'"),
-    ("fund IBAN requested", lambda w: _iban_requested(w, "fund"), "fund",
-     "bank_change_requested", ADMIN, "SELECT count(*) FROM bank_account_changes"),
-    ("fund IBAN confirmed", lambda w: _iban_confirmed(w, "fund"), "fund", "iban_changed",
-     PLATFORM, "SELECT count(*) FROM funds WHERE iban = 'NL39RABO0300065264'"),
+    (
+        "activate scheme",
+        _activate,
+        "scheme",
+        "activate",
+        ADMIN,
+        "SELECT count(*) FROM schemes WHERE status = 'active'",
+    ),
+    (
+        "close scheme",
+        _close_scheme,
+        "scheme",
+        "close",
+        ADMIN,
+        "SELECT count(*) FROM schemes WHERE status = 'closed'",
+    ),
+    (
+        "create fund",
+        _wrap(lambda w: funds.create_fund("Nieuw fonds", actor_id=w.admin.id)),
+        "fund",
+        "create",
+        ADMIN,
+        "SELECT count(*) FROM funds",
+    ),
+    (
+        "deposit",
+        _wrap(lambda w: funds.deposit(w.fund_id, 5_000, reference="bank 12", actor_id=w.admin.id)),
+        "fund",
+        "deposit",
+        ADMIN,
+        "SELECT count(*) FROM ledger_transactions WHERE kind = 'deposit'",
+    ),
+    (
+        "close fund",
+        _wrap(lambda w: funds.close_fund(w.fund_id, actor_id=w.admin.id)),
+        "fund",
+        "close",
+        ADMIN,
+        "SELECT count(*) FROM funds WHERE status = 'closed'",
+    ),
+    (
+        "fund IBAN requested",
+        lambda w: _iban_requested(w, "fund"),
+        "fund",
+        "bank_change_requested",
+        ADMIN,
+        "SELECT count(*) FROM bank_account_changes",
+    ),
+    (
+        "fund IBAN confirmed",
+        lambda w: _iban_confirmed(w, "fund"),
+        "fund",
+        "iban_changed",
+        PLATFORM,
+        "SELECT count(*) FROM funds WHERE iban = 'NL39RABO0300065264'",
+    ),
     ("grant by hand", _grant_by_hand, "grant", "grant", ADMIN, "SELECT count(*) FROM grants"),
     ("grant by CSV", _grant_by_csv, "grant", "grant", ADMIN, "SELECT count(*) FROM grants"),
     ("grant first come", _first_come, "grant", "grant", WORKER, "SELECT count(*) FROM grants"),
     ("lottery", _lottery, "scheme", "lottery_drawn", ADMIN, "SELECT count(*) FROM grants"),
-    ("allocation", _allocation, "allocation_run", "allocate", ADMIN,
-     "SELECT count(*) FROM grants WHERE source = 'allocation'"),
-    ("expiry job", _expiry, "fund", "expire_grants", NOBODY,
-     "SELECT count(*) FROM ledger_transactions WHERE kind = 'grant_expiry'"),
-    ("provider details", _provider_details, "provider", "details_changed", PROVIDER,
-     "SELECT count(*) FROM providers WHERE vat_number IS NOT NULL"),
-    ("provider IBAN requested", lambda w: _iban_requested(w, "provider"), "provider",
-     "bank_change_requested", PROVIDER, "SELECT count(*) FROM bank_account_changes"),
-    ("provider IBAN confirmed", lambda w: _iban_confirmed(w, "provider"), "provider",
-     "iban_changed", PLATFORM, "SELECT count(*) FROM providers WHERE iban = 'NL39RABO0300065264'"),
-    ("provider staff", _provider_staff, "provider", "staff_added", PROVIDER,
-     "SELECT count(*) FROM users"),
-    ("fund administrator", _fund_admin, "user", "staff_added", PLATFORM,
-     "SELECT count(*) FROM users"),
-    ("payout batch create", _payout("create"), "payout_batch", "create", ADMIN,
-     "SELECT count(*) FROM payout_batches"),
-    ("payout batch submit", _payout("submit"), "payout_batch", "submit", ADMIN,
-     "SELECT count(*) FROM ledger_transactions WHERE kind = 'payout_submit'"),
-    ("payout paid", _payout("paid"), "payout_item", "paid", ADMIN,
-     "SELECT count(*) FROM ledger_transactions WHERE kind = 'payout_paid'"),
-    ("payout failed", _payout("failed"), "payout_line", "failed", ADMIN,
-     "SELECT count(*) FROM ledger_transactions WHERE kind = 'payout_returned'"),
-]  # fmt: skip
+    (
+        "allocation",
+        _allocation,
+        "allocation_run",
+        "allocate",
+        ADMIN,
+        "SELECT count(*) FROM grants WHERE source = 'allocation'",
+    ),
+    (
+        "expiry job",
+        _expiry,
+        "fund",
+        "expire_grants",
+        NOBODY,
+        "SELECT count(*) FROM ledger_transactions WHERE kind = 'grant_expiry'",
+    ),
+    (
+        "provider details",
+        _provider_details,
+        "provider",
+        "details_changed",
+        PROVIDER,
+        "SELECT count(*) FROM providers WHERE vat_number IS NOT NULL",
+    ),
+    (
+        "provider IBAN requested",
+        lambda w: _iban_requested(w, "provider"),
+        "provider",
+        "bank_change_requested",
+        PROVIDER,
+        "SELECT count(*) FROM bank_account_changes",
+    ),
+    (
+        "provider IBAN confirmed",
+        lambda w: _iban_confirmed(w, "provider"),
+        "provider",
+        "iban_changed",
+        PLATFORM,
+        "SELECT count(*) FROM providers WHERE iban = 'NL39RABO0300065264'",
+    ),
+    (
+        "provider staff",
+        _provider_staff,
+        "provider",
+        "staff_added",
+        PROVIDER,
+        "SELECT count(*) FROM users",
+    ),
+    (
+        "fund administrator",
+        _fund_admin,
+        "user",
+        "staff_added",
+        PLATFORM,
+        "SELECT count(*) FROM users",
+    ),
+    (
+        "payout batch create",
+        _payout("create"),
+        "payout_batch",
+        "create",
+        ADMIN,
+        "SELECT count(*) FROM payout_batches",
+    ),
+    (
+        "payout batch submit",
+        _payout("submit"),
+        "payout_batch",
+        "submit",
+        ADMIN,
+        "SELECT count(*) FROM ledger_transactions WHERE kind = 'payout_submit'",
+    ),
+    (
+        "payout paid",
+        _payout("paid"),
+        "payout_item",
+        "paid",
+        ADMIN,
+        "SELECT count(*) FROM ledger_transactions WHERE kind = 'payout_paid'",
+    ),
+    (
+        "payout failed",
+        _payout("failed"),
+        "payout_line",
+        "failed",
+        ADMIN,
+        "SELECT count(*) FROM ledger_transactions WHERE kind = 'payout_returned'",
+    ),
+]
 
 
-@pytest.mark.parametrize(("setup", "subject_type", "action", "actor", "effect"),
-                         [case[1:] for case in USE_CASES],
-                         ids=[case[0] for case in USE_CASES])  # fmt: skip
+@pytest.mark.parametrize(
+    ("setup", "subject_type", "action", "actor", "effect"),
+    [case[1:] for case in USE_CASES],
+    ids=[case[0] for case in USE_CASES],
+)
 def test_each_money_decision_is_audited_with_its_effect(
     world, observer_engine, setup, subject_type, action, actor, effect
 ):
@@ -280,11 +413,16 @@ def test_each_money_decision_is_audited_with_its_effect(
     assert first == (True, True), seen
 
     event = session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.subject_type == subject_type,
-                                    AuditEvent.action == action).order_by(AuditEvent.id.desc())
-    ).first()  # fmt: skip
-    expected_actor = {ADMIN: world.admin.id, NOBODY: None, WORKER: world.worker.id,
-                      PROVIDER: world.provider_user.id}.get(actor, event.actor_id)  # fmt: skip
+        sa.select(AuditEvent)
+        .where(AuditEvent.subject_type == subject_type, AuditEvent.action == action)
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    expected_actor = {
+        ADMIN: world.admin.id,
+        NOBODY: None,
+        WORKER: world.worker.id,
+        PROVIDER: world.provider_user.id,
+    }.get(actor, event.actor_id)
     assert event.actor_id == expected_actor
     if actor == PLATFORM:
         assert event.actor_id not in (None, world.admin.id)
@@ -294,8 +432,11 @@ def test_each_money_decision_is_audited_with_its_effect(
 def test_bank_details_in_the_trail_show_only_their_last_four_characters(world):
     _iban_confirmed(world, "fund")()
     _provider_details(world)()
-    rows = session.scalars(sa.select(AuditEvent).where(AuditEvent.action.in_(
-        ["iban_changed", "details_changed", "bank_change_requested"]))).all()  # fmt: skip
+    rows = session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.action.in_(["iban_changed", "details_changed", "bank_change_requested"])
+        )
+    ).all()
     assert len(rows) == 3
     for row in rows:
         text = repr(row.before) + repr(row.after)

@@ -76,12 +76,19 @@ def _recorded_pairs() -> set[tuple[str | None, str]]:
 def _events_in(node: ast.AST):
     """(subject expression, action expression) of an audit `record(...)` call or of a row
     for `sa.insert(AuditEvent)`."""
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-            and node.func.id == "record" and len(node.args) >= 3):  # fmt: skip
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "record"
+        and len(node.args) >= 3
+    ):
         yield node.args[0], node.args[2]
     if isinstance(node, ast.Dict):
-        keys = {k.value: v for k, v in zip(node.keys, node.values, strict=True)
-                if isinstance(k, ast.Constant)}  # fmt: skip
+        keys = {
+            k.value: v
+            for k, v in zip(node.keys, node.values, strict=True)
+            if isinstance(k, ast.Constant)
+        }
         if "subject_type" in keys and "action" in keys:
             yield keys["subject_type"], keys["action"]
 
@@ -152,9 +159,14 @@ def test_details_read_as_words_and_money(app):
     with app.test_request_context(), force_locale("nl"):
         lines = labels.details(
             {"status": "pending"},
-            {"status": "approved", "amount_cents": 150_000, "next_step_on": "2025-05-01",
-             "still_employed": True, "allocation_mode": "first_come"},
-        )  # fmt: skip
+            {
+                "status": "approved",
+                "amount_cents": 150_000,
+                "next_step_on": "2025-05-01",
+                "still_employed": True,
+                "allocation_mode": "first_come",
+            },
+        )
         texts = [f"{line.label}: {line.text}" for line in lines]
     assert texts == [
         "Status: Wordt gecontroleerd → Goedgekeurd",

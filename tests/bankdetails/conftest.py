@@ -21,16 +21,24 @@ def bank_scene(app, app_ctx, make_provider_user, make_staff):
     """SimpleNamespace(provider, staff, colleague, admin, other_admin, stranger, platform):
     the provider has IBAN OLD_IBAN, the fund FUND_IBAN; `stranger` administers another fund."""
     made = [make_provider_user(), make_staff(Role.FUND_ADMIN)]  # each in its own app context
-    made += [make_staff(Role.FUND_ADMIN, fund_id=made[1].fund_id), make_staff(Role.FUND_ADMIN),
-             make_staff(Role.PLATFORM_ADMIN)]  # fmt: skip
+    made += [
+        make_staff(Role.FUND_ADMIN, fund_id=made[1].fund_id),
+        make_staff(Role.FUND_ADMIN),
+        make_staff(Role.PLATFORM_ADMIN),
+    ]
     staff, admin, other_admin, stranger, platform = (session.get(User, u.id) for u in made)
     provider = session.get(Provider, staff.provider_id)
     provider.iban, provider.bic = OLD_IBAN, "INGBNL2A"
     admin.fund.iban, admin.fund.bic = FUND_IBAN, "ABNANL2A"
     session.commit()
     # Set-up data: a colleague with a password (not invited), so the outbox starts empty.
-    colleague = create_staff_user(email="k@example.de", name="Kollegin", role=Role.PROVIDER_STAFF,
-                                  password=PASSWORD, provider=provider)  # fmt: skip
+    colleague = create_staff_user(
+        email="k@example.de",
+        name="Kollegin",
+        role=Role.PROVIDER_STAFF,
+        password=PASSWORD,
+        provider=provider,
+    )
     colleague.preferred_language = "de"
     session.commit()
     return SimpleNamespace(

@@ -35,17 +35,18 @@ def _iban(model, owner_id) -> str:
     return session.get(model, owner_id).iban
 
 
-@pytest.mark.parametrize(("status", "action"),
-                         [(s, a) for s in ChangeStatus for a in ACTIONS])  # fmt: skip
+@pytest.mark.parametrize(("status", "action"), [(s, a) for s in ChangeStatus for a in ACTIONS])
 def test_every_move_of_the_transition_table(bank_scene, status, action):
     s = bank_scene
     change = services.request_change(s.staff, NEW_IBAN, password=PASSWORD)
     session.execute(sa.update(BankAccountChange).values(status=status))
     session.commit()
     session.expire_all()
-    do = {"confirm": lambda: services.confirm_change(change.id, s.platform),
-          "reject": lambda: services.reject_change(change.id, s.platform, reason="Onbekend"),
-          "withdraw": lambda: services.withdraw_change(change.id, s.colleague)}[action]  # fmt: skip
+    do = {
+        "confirm": lambda: services.confirm_change(change.id, s.platform),
+        "reject": lambda: services.reject_change(change.id, s.platform, reason="Onbekend"),
+        "withdraw": lambda: services.withdraw_change(change.id, s.colleague),
+    }[action]
     target = ALLOWED.get((status, action))
     if target is None:
         with pytest.raises(Conflict):
@@ -68,17 +69,23 @@ def test_the_old_iban_stays_until_a_platform_administrator_confirms(bank_scene):
     session.expire_all()
     provider = session.get(Provider, s.provider.id)
     assert (provider.iban, provider.bic) == (NEW_IBAN, "RABONL2U")
-    events = session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.subject_type == "provider", AuditEvent.action.like("%iban%")
-        | AuditEvent.action.like("bank_change%")).order_by(AuditEvent.id)).all()  # fmt: skip
+    events = session.scalars(
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.subject_type == "provider",
+            AuditEvent.action.like("%iban%") | AuditEvent.action.like("bank_change%"),
+        )
+        .order_by(AuditEvent.id)
+    ).all()
     assert [e.action for e in events] == ["bank_change_requested", "iban_changed"]
     assert events[1].before == {"iban": "*" * 14 + "4567"}
     assert events[1].after["iban"] == "*" * 14 + "5264"
     assert events[1].actor_id == s.platform.id
 
 
-@pytest.mark.parametrize(("who", "may"), [("platform", True), ("admin", False),
-                                          ("staff", False), ("colleague", False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("who", "may"), [("platform", True), ("admin", False), ("staff", False), ("colleague", False)]
+)
 def test_a_platform_administrator_confirms_an_organisations_iban(bank_scene, who, may):
     s = bank_scene
     change = services.request_change(s.staff, NEW_IBAN, password=PASSWORD)
@@ -90,8 +97,10 @@ def test_a_platform_administrator_confirms_an_organisations_iban(bank_scene, who
     assert _iban(Provider, s.provider.id) == (NEW_IBAN if may else OLD_IBAN)
 
 
-@pytest.mark.parametrize(("who", "may"), [("other_admin", True), ("platform", True),
-                                          ("admin", False), ("stranger", False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("who", "may"),
+    [("other_admin", True), ("platform", True), ("admin", False), ("stranger", False)],
+)
 def test_a_funds_iban_is_confirmed_by_another_administrator_of_it(bank_scene, who, may):
     s = bank_scene
     change = services.request_change(s.admin, NEW_IBAN, password=PASSWORD)
@@ -109,8 +118,10 @@ def test_the_requester_cannot_confirm_and_is_told_why(bank_scene, client, login)
     s = bank_scene
     change = services.request_change(s.admin, NEW_IBAN, password=PASSWORD)
     login(client, s.admin)
-    for answer in (client.get(f"/admin/bank-details/{change.id}/confirm"),
-                   client.post(f"/admin/bank-details/{change.id}/confirm")):  # fmt: skip
+    for answer in (
+        client.get(f"/admin/bank-details/{change.id}/confirm"),
+        client.post(f"/admin/bank-details/{change.id}/confirm"),
+    ):
         assert answer.status_code == 403
         assert "Je hebt deze wijziging zelf aangevraagd" in answer.text
         assert NEW_IBAN not in answer.text
@@ -136,12 +147,20 @@ def test_every_staff_member_is_told_in_their_language(bank_scene):
     s = bank_scene
     change = services.request_change(s.staff, NEW_IBAN, password=PASSWORD)
     services.reject_change(change.id, s.platform, reason="Niet te controleren")
-    columns = (OutboxMessage.user_id, OutboxMessage.topic, OutboxMessage.language,
-               OutboxMessage.subject, OutboxMessage.body)  # fmt: skip
+    columns = (
+        OutboxMessage.user_id,
+        OutboxMessage.topic,
+        OutboxMessage.language,
+        OutboxMessage.subject,
+        OutboxMessage.body,
+    )
     rows = session.execute(sa.select(*columns).order_by(OutboxMessage.id)).all()
     assert [(r.user_id, r.topic) for r in rows] == [
-        (s.staff.id, "bank_change_requested"), (s.colleague.id, "bank_change_requested"),
-        (s.staff.id, "bank_change_rejected"), (s.colleague.id, "bank_change_rejected")]  # fmt: skip
+        (s.staff.id, "bank_change_requested"),
+        (s.colleague.id, "bank_change_requested"),
+        (s.staff.id, "bank_change_rejected"),
+        (s.colleague.id, "bank_change_rejected"),
+    ]
     by_user = {(r.user_id, r.topic): r for r in rows}
     assert by_user[(s.staff.id, "bank_change_requested")].subject.startswith("Nieuwe bank")
     german = by_user[(s.colleague.id, "bank_change_requested")]
@@ -183,17 +202,25 @@ def test_a_new_request_withdraws_the_one_waiting(bank_scene):
     with pytest.raises(Conflict):  # the withdrawn one cannot be confirmed any more
         services.confirm_change(first.id, s.platform)
     requested = AuditEvent.action == "bank_change_requested"
-    event = session.scalars(sa.select(AuditEvent).where(requested)
-                            .order_by(AuditEvent.id.desc())).first()  # fmt: skip
+    event = session.scalars(
+        sa.select(AuditEvent).where(requested).order_by(AuditEvent.id.desc())
+    ).first()
     assert event.after["replaces"] == first.id
 
 
 def test_one_pending_change_per_owner_in_the_database(bank_scene):
     s = bank_scene
     change = services.request_change(s.staff, NEW_IBAN, password=PASSWORD)
-    session.add(BankAccountChange(owner_kind=change.owner_kind, owner_id=s.provider.id,
-                                  iban=NEW_IBAN, bic="RABONL2U", requested_by_id=s.staff.id,
-                                  requested_at=change.requested_at))  # fmt: skip
+    session.add(
+        BankAccountChange(
+            owner_kind=change.owner_kind,
+            owner_id=s.provider.id,
+            iban=NEW_IBAN,
+            bic="RABONL2U",
+            requested_by_id=s.staff.id,
+            requested_at=change.requested_at,
+        )
+    )
     with pytest.raises(sa.exc.IntegrityError):
         session.flush()
     session.rollback()
@@ -223,8 +250,7 @@ def test_staff_withdraw_their_request_on_the_page_and_nobody_else_can(bank_scene
     assert _iban(Provider, s.provider.id) == OLD_IBAN
 
 
-def test_two_requests_at_the_same_moment_give_a_conflict_not_two_pending(bank_scene,
-                                                                        monkeypatch):  # fmt: skip
+def test_two_requests_at_the_same_moment_give_a_conflict_not_two_pending(bank_scene, monkeypatch):
     s = bank_scene
     services.request_change(s.staff, NEW_IBAN, password=PASSWORD)
     # the colleague's request did not see the first one yet: as if both read at once

@@ -77,8 +77,7 @@ def test_a_batch_leaves_out_a_payee_whose_new_iban_waits_and_pays_it_once_confir
         assert verify() == []
 
 
-def test_a_draft_made_before_an_iban_changed_is_not_submitted(app, app_ctx, approved,
-                                                                make_staff):  # fmt: skip
+def test_a_draft_made_before_an_iban_changed_is_not_submitted(app, app_ctx, approved, make_staff):
     journeys, fund_id, _ids = approved()
     admin = journeys[0]["admins"][0]
     platform = session.get(User, make_staff(Role.PLATFORM_ADMIN).id)

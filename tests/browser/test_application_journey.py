@@ -17,9 +17,16 @@ def _log_in(page: Page, live_server: str, email: str) -> None:
 
 
 def test_worker_applies_and_provider_confirms(
-    page: Page, live_server: str, check_page, app, accredited_provider,
-    make_fund, make_scheme, make_worker, make_grant,
-):  # fmt: skip
+    page: Page,
+    live_server: str,
+    check_page,
+    app,
+    accredited_provider,
+    make_fund,
+    make_scheme,
+    make_worker,
+    make_grant,
+):
     from wallet.catalogue.imports import import_courses
 
     with app.app_context():

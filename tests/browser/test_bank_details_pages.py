@@ -33,8 +33,12 @@ def confirm_waiting_ibans(app) -> None:
     from wallet.core.db import session
 
     with app.app_context():
-        platform = create_staff_user(email="tweede@example.nl", name="Tweede persoon",
-                                     password=PASSWORD, role=Role.PLATFORM_ADMIN)  # fmt: skip
+        platform = create_staff_user(
+            email="tweede@example.nl",
+            name="Tweede persoon",
+            password=PASSWORD,
+            role=Role.PLATFORM_ADMIN,
+        )
         for change in services.changes_to_decide(platform):
             services.confirm_change(change.id, platform)
         session.commit()

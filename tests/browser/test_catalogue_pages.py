@@ -27,9 +27,14 @@ def _log_in(page: Page, live_server: str, email: str) -> None:
 
 
 def test_search_course_page_provider_pages_and_moderation(
-    page: Page, live_server: str, check_page, app, catalogue, make_staff,
+    page: Page,
+    live_server: str,
+    check_page,
+    app,
+    catalogue,
+    make_staff,
     make_provider_user,
-):  # fmt: skip
+):
     page.goto(live_server + "/catalogue")
     check_page(page, "catalogue-pages-01")
     page.get_by_label("Zoeken").fill("lassen")

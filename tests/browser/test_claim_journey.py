@@ -31,9 +31,17 @@ def _apply_for_dementiezorg(page: Page, live_server: str) -> None:
 
 
 def test_worker_applies_provider_claims_administrator_approves(
-    page: Page, live_server: str, check_page, app, accredited_provider,
-    make_fund, make_scheme, make_worker, make_grant, tmp_path,
-):  # fmt: skip
+    page: Page,
+    live_server: str,
+    check_page,
+    app,
+    accredited_provider,
+    make_fund,
+    make_scheme,
+    make_worker,
+    make_grant,
+    tmp_path,
+):
     from wallet.accounts.models import Role
     from wallet.accounts.services import create_staff_user
     from wallet.catalogue.imports import import_courses
@@ -143,9 +151,16 @@ def test_worker_applies_provider_claims_administrator_approves(
 
 
 def test_the_own_contribution_and_payment_pages_are_accessible(
-    page: Page, live_server: str, check_page, app, accredited_provider,
-    make_fund, make_scheme, make_worker, make_grant,
-):  # fmt: skip
+    page: Page,
+    live_server: str,
+    check_page,
+    app,
+    accredited_provider,
+    make_fund,
+    make_scheme,
+    make_worker,
+    make_grant,
+):
     from wallet.catalogue.imports import import_courses
 
     with app.app_context():

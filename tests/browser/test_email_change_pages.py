@@ -34,8 +34,9 @@ def _ask(page: Page, new: str) -> None:
     page.get_by_role("button", name="Stuur de link").click()
 
 
-def test_a_worker_changes_their_address_with_the_link(page: Page, live_server, db, make_worker,
-                                                      check_page):  # fmt: skip
+def test_a_worker_changes_their_address_with_the_link(
+    page: Page, live_server, db, make_worker, check_page
+):
     worker = make_worker()
     browser_sign_in(page, live_server, worker.email, PASSWORD)
     page.goto(live_server + "/account")
@@ -44,8 +45,9 @@ def test_a_worker_changes_their_address_with_the_link(page: Page, live_server, d
     check_page(page, "email-change")
 
     _ask(page, "nieuw.adres@example.nl")
-    expect(page.get_by_text("We stuurden een link naar nieuw.adres@example.nl.").first
-           ).to_be_visible()  # fmt: skip
+    expect(
+        page.get_by_text("We stuurden een link naar nieuw.adres@example.nl.").first
+    ).to_be_visible()
     expect(page.get_by_role("heading", name="Wacht op je bevestiging")).to_be_visible()
     check_page(page, "email-change-waiting")
 
@@ -53,8 +55,9 @@ def test_a_worker_changes_their_address_with_the_link(page: Page, live_server, d
     expect(page.get_by_role("heading", level=1)).to_have_text("Bevestig je nieuwe e-mailadres")
     check_page(page, "email-change-confirm")
     page.get_by_role("button", name="Dit adres gebruiken").click()
-    expect(page.get_by_text("Je account gebruikt nu het adres nieuw.adres@example.nl.")
-           ).to_be_visible()  # fmt: skip
+    expect(
+        page.get_by_text("Je account gebruikt nu het adres nieuw.adres@example.nl.")
+    ).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Je account")
     check_page(page, "email-change-done")
 

@@ -116,8 +116,9 @@ def test_from_the_brokers_visit_to_the_employers_payout_and_follow_up(
     from wallet.books.verify import verify
 
     with app.app_context():
-        due = next(f.due_on for f in session.get(Placement, placement_id).follow_ups
-                   if f.months == 6)  # fmt: skip
+        due = next(
+            f.due_on for f in session.get(Placement, placement_id).follow_ups if f.months == 6
+        )
         assert verify() == []
     clock.set_now(dt.datetime.combine(due, dt.time(9), tzinfo=dt.UTC))
     _log_in(page, live_server, scene.dtab.email)

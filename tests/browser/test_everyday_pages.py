@@ -25,14 +25,20 @@ def catalogue(app, accredited_provider):
     from wallet.providers import services as providers
 
     details = providers.ProviderDetails(
-        name="Lasschool Oost", vat_number="NL004495445B01", street="Hengelosestraat 1",
-        postcode="7521 AN", city="Enschede", contact_email="info@lasschool.example",
-        contact_phone="053 123 4567", website="https://www.lasschool.example",
-    )  # fmt: skip
+        name="Lasschool Oost",
+        vat_number="NL004495445B01",
+        street="Hengelosestraat 1",
+        postcode="7521 AN",
+        city="Enschede",
+        contact_email="info@lasschool.example",
+        contact_phone="053 123 4567",
+        website="https://www.lasschool.example",
+    )
     with app.app_context():
         import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
-        providers.update_details(accredited_provider.provider_id, details,
-                                 actor_id=accredited_provider.id)  # fmt: skip
+        providers.update_details(
+            accredited_provider.provider_id, details, actor_id=accredited_provider.id
+        )
     return accredited_provider
 
 
@@ -74,9 +80,16 @@ def test_search_groups_runs_suggests_and_the_course_page_gives_contact_details(
 
 
 def test_a_worker_who_applied_is_sent_to_their_application(
-    page: Page, live_server: str, check_page, app, catalogue, make_fund, make_scheme,
-    make_worker, make_grant,
-):  # fmt: skip
+    page: Page,
+    live_server: str,
+    check_page,
+    app,
+    catalogue,
+    make_fund,
+    make_scheme,
+    make_worker,
+    make_grant,
+):
     from wallet.accounts.models import User
     from wallet.applications import services as applications
     from wallet.catalogue.models import Course, CourseRun
@@ -86,11 +99,14 @@ def test_a_worker_who_applied_is_sent_to_their_application(
     make_grant(make_scheme(make_fund(1_000_000), amount_cents=300_000), worker)
     with app.app_context():
         first, second = session.scalars(
-            sa.select(CourseRun).join(Course).where(Course.code == "LAS-1")
+            sa.select(CourseRun)
+            .join(Course)
+            .where(Course.code == "LAS-1")
             .order_by(CourseRun.starts_on)
-        ).all()  # fmt: skip
-        applications.apply(session.get(User, worker.id), first.id, password=PASSWORD,
-                           expected_copay_cents=0)  # fmt: skip
+        ).all()
+        applications.apply(
+            session.get(User, worker.id), first.id, password=PASSWORD, expected_copay_cents=0
+        )
         second_id = second.id
     browser_sign_in(page, live_server, worker.email, PASSWORD)
     page.goto(live_server + f"/catalogue/runs/{second_id}")
@@ -124,9 +140,14 @@ def test_the_import_page_explains_and_lists_problems(
     lines[1] = lines[1].replace("2.400,00", "veel")
     page.goto(live_server + "/provider/courses")
     page.locator("#file").set_input_files(
-        files=[{"name": "fout.csv", "mimeType": "text/csv",
-                "buffer": io.BytesIO("\n".join(lines).encode()).getvalue()}]
-    )  # fmt: skip
+        files=[
+            {
+                "name": "fout.csv",
+                "mimeType": "text/csv",
+                "buffer": io.BytesIO("\n".join(lines).encode()).getvalue(),
+            }
+        ]
+    )
     page.get_by_role("button", name="Importeren").click()
     problems = page.get_by_role("table", name="Problemen in het bestand")
     expect(problems).to_contain_text("veel")
@@ -148,9 +169,15 @@ def test_a_provider_sees_extra_review_but_not_the_rules(
     with app.app_context():
         claim = services.submit(j["staff"], j["application"].id, claim_input())
         with unit_of_work():
-            session.add(RiskFlag(application_id=j["application"].id, claim_id=claim.id,
-                                 code="price_near_cap", severity=Severity.HIGH,
-                                 reason="Geheime regel: prijs vlak onder het plafond"))  # fmt: skip
+            session.add(
+                RiskFlag(
+                    application_id=j["application"].id,
+                    claim_id=claim.id,
+                    code="price_near_cap",
+                    severity=Severity.HIGH,
+                    reason="Geheime regel: prijs vlak onder het plafond",
+                )
+            )
         claim_id = claim.id
     browser_sign_in(page, live_server, j["staff"].email, PASSWORD)
     page.goto(live_server + f"/claims/{claim_id}")

@@ -24,8 +24,14 @@ def test_the_fund_dashboard_with_figures_and_with_none(
     for days in (35, 50):
         claim_for(scene, staff, enrol(scene, run), 99_000, T0 + dt.timedelta(days=days))
     _staff, other = make_course(40_000)
-    enrol(scene, other, municipality_code="deventer", employment_status="job_seeker",
-          date_of_birth=dt.date(1999, 5, 1), education_level=5)  # fmt: skip
+    enrol(
+        scene,
+        other,
+        municipality_code="deventer",
+        employment_status="job_seeker",
+        date_of_birth=dt.date(1999, 5, 1),
+        education_level=5,
+    )
     clock.set_now(T0 + dt.timedelta(days=60))
 
     _log_in(page, live_server, scene.admins[1].email)

@@ -30,11 +30,15 @@ def _sent(app, scene) -> tuple[int, int, int]:
     with app.app_context():
         employer = session.get(User, scene.dtab.id)
         application = services.start_application(employer, employer.employer_id, scene.scheme.id)
-        big = services.add_person(employer, application.id,
-                                  replace(person(), provider_id=provider))  # fmt: skip
-        small = services.add_person(employer, application.id, replace(
-            person(full_name="Jan Jansen", quote_cents=400_000, occupation="Verpleegkundige"),
-            provider_id=provider))  # fmt: skip
+        big = services.add_person(employer, application.id, replace(person(), provider_id=provider))
+        small = services.add_person(
+            employer,
+            application.id,
+            replace(
+                person(full_name="Jan Jansen", quote_cents=400_000, occupation="Verpleegkundige"),
+                provider_id=provider,
+            ),
+        )
         services.submit_application(employer, application.id)
         return application.id, big.id, small.id
 

@@ -38,8 +38,9 @@ def _scene(app, approved, make_journey):  # noqa: F811 - the fixtures
     waiting = make_journey()
     to_invoice = make_journey()
     with app.app_context():
-        claim = claims.submit(waiting["staff"], waiting["application"].id,
-                              claim_input(invoice_number="F-WAIT"))  # fmt: skip
+        claim = claims.submit(
+            waiting["staff"], waiting["application"].id, claim_input(invoice_number="F-WAIT")
+        )
         from wallet.claims.models import Claim
         from wallet.core.db import session
 

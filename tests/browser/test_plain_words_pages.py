@@ -57,8 +57,9 @@ def test_a_worker_confirms_before_taking_a_first_come_budget(
     page: Page, live_server: str, check_page, app, make_fund, make_windowed_scheme, make_worker
 ):
     fund = make_fund(5_000_000, name="Twents Fonds voor Vakmanschap")
-    scheme = make_windowed_scheme(fund, "first_come", grants=3, name="Snel aan de slag",
-                                  amount_cents=80_000)  # fmt: skip
+    scheme = make_windowed_scheme(
+        fund, "first_come", grants=3, name="Snel aan de slag", amount_cents=80_000
+    )
     worker = make_worker(email="ayla@example.nl", name="Ayla Demir")
     browser_sign_in(page, live_server, worker.email, PASSWORD)
 

@@ -47,8 +47,10 @@ def test_the_sessions_page_ends_another_session(
     page: Page, browser, live_server, make_worker, check_page
 ):
     worker = make_worker()
-    elsewhere = browser.new_context(user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64; "
-                                    "rv:133.0) Gecko/20100101 Firefox/133.0")  # fmt: skip
+    elsewhere = browser.new_context(
+        user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64; "
+        "rv:133.0) Gecko/20100101 Firefox/133.0"
+    )
     other = elsewhere.new_page()
     try:
         _log_in(other, live_server, worker.email)

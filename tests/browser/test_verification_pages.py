@@ -40,9 +40,16 @@ def test_an_unverified_worker_sees_the_banner_and_asks_for_a_new_link(
 
 
 def test_a_fund_administrator_releases_and_cancels_held_budgets(
-    page: Page, live_server: str, check_page, app, make_worker, make_fund, make_scheme,
-    make_grant, make_staff,
-):  # fmt: skip
+    page: Page,
+    live_server: str,
+    check_page,
+    app,
+    make_worker,
+    make_fund,
+    make_scheme,
+    make_grant,
+    make_staff,
+):
     make_worker(name="Jan de Vries", **SAME)
     first = make_worker(name="Jan de Vries", email="jan.tweede@example.nl", **SAME)
     make_worker(name="Els Bos", **SAME)

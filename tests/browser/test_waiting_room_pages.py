@@ -29,8 +29,9 @@ def queue(app, make_fund, make_windowed_scheme, make_worker):
     from wallet.waitingroom.services import RoomSettings, set_waiting_room, store
 
     clock.set_now(OPENING - dt.timedelta(minutes=10))
-    scheme = make_windowed_scheme(make_fund(500_000), "first_come", grants=5, opened=0,
-                                  name="Snel aan de slag")  # fmt: skip
+    scheme = make_windowed_scheme(
+        make_fund(500_000), "first_come", grants=5, opened=0, name="Snel aan de slag"
+    )
     with app.app_context():
         set_waiting_room(scheme.id, RoomSettings(dt.time(9, 0), 30, 1, 0), actor_id=None)
         for _ in range(3):

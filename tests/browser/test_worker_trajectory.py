@@ -32,13 +32,17 @@ def test_the_worker_sees_their_new_job_and_training(
     make_grant(make_scheme(scene.fund, amount_cents=100_000), worker)  # the headline shows
     with app.app_context():
         dtab = session.get(User, scene.dtab.id)
-        one = person(provider_id=scene.provider.provider_id, worker_email=worker.email,
-                     training_description="Procesoperator B (mbo-4), maatwerk bij het "
-                     "opleidingsbedrijf in Hengelo, met praktijkdagen in de fabriek")  # fmt: skip
+        one = person(
+            provider_id=scene.provider.provider_id,
+            worker_email=worker.email,
+            training_description="Procesoperator B (mbo-4), maatwerk bij het "
+            "opleidingsbedrijf in Hengelo, met praktijkdagen in de fabriek",
+        )
         application = services.compose_application(dtab, dtab.employer_id, scene.scheme.id, [one])
         services.submit_application(dtab, application.id)
-        review.review(application.placements[0].id, "approve",
-                      actor=session.get(User, scene.admin.id))  # fmt: skip
+        review.review(
+            application.placements[0].id, "approve", actor=session.get(User, scene.admin.id)
+        )
     _log_in(page, live_server, worker.email)
     expect(page.locator("#trajectory-heading")).to_be_visible()
     expect(page.locator("main")).to_contain_text("DTAB Twente")

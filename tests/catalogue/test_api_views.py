@@ -56,12 +56,18 @@ def test_a_provider_uploads_a_file_and_a_bad_one_changes_nothing(
     client, db, accredited_provider, login
 ):
     login(client, accredited_provider)
-    good = client.post("/provider/courses", content_type="multipart/form-data",
-                       data={"file": (io.BytesIO(CSV.encode()), "cat.csv")})  # fmt: skip
+    good = client.post(
+        "/provider/courses",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(CSV.encode()), "cat.csv")},
+    )
     assert good.status_code == 302
     assert db.scalar(sa.select(sa.func.count(Course.id))) == 2
-    bad = client.post("/provider/courses", content_type="multipart/form-data",
-                      data={"file": (io.BytesIO(b"<catalogue/>"), "cat.csv")})  # fmt: skip
+    bad = client.post(
+        "/provider/courses",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(b"<catalogue/>"), "cat.csv")},
+    )
     assert bad.status_code == 422
     assert db.scalar(sa.select(sa.func.count(Course.id))) == 2
 
@@ -109,24 +115,49 @@ def test_a_provider_adds_a_course_and_a_run_by_hand(client, db, accredited_provi
     from wallet.core import clock
 
     login(client, accredited_provider)
-    form = {"code": "HAND-1", "title_nl": "Heftruck rijden", "description_nl": "Veilig heffen",
-            "kind": "certificate", "nlqf_level": "2", "sector": "logistiek",
-            "skills": "heftruck\nintern transport", "occupations": "Heftruckchauffeur",
-            "hours": "16", "modality": "classroom", "language": "nl",
-            "municipality_code": "almelo", "price": "425,00", "vat": "exempt"}  # fmt: skip
+    form = {
+        "code": "HAND-1",
+        "title_nl": "Heftruck rijden",
+        "description_nl": "Veilig heffen",
+        "kind": "certificate",
+        "nlqf_level": "2",
+        "sector": "logistiek",
+        "skills": "heftruck\nintern transport",
+        "occupations": "Heftruckchauffeur",
+        "hours": "16",
+        "modality": "classroom",
+        "language": "nl",
+        "municipality_code": "almelo",
+        "price": "425,00",
+        "vat": "exempt",
+    }
     assert client.post("/provider/courses/new", data=form).status_code == 302
     course = db.scalar(sa.select(Course).where(Course.code == "HAND-1"))
     assert (course.price_cents, course.skills) == (42_500, ["heftruck", "intern transport"])
     bad = client.post(f"/provider/courses/{course.id}/edit", data={**form, "price": "-1"})
     assert bad.status_code == 422
     start = clock.today().isoformat()
-    client.post(f"/provider/courses/{course.id}/runs", data={
-        "run-code": "R1", "run-starts_on": start, "run-ends_on": start, "run-seats": "8",
-        "run-municipality_code": "almelo"})  # fmt: skip
+    client.post(
+        f"/provider/courses/{course.id}/runs",
+        data={
+            "run-code": "R1",
+            "run-starts_on": start,
+            "run-ends_on": start,
+            "run-seats": "8",
+            "run-municipality_code": "almelo",
+        },
+    )
     assert db.scalar(sa.select(sa.func.count(CourseRun.id))) == 1
-    client.post(f"/provider/courses/{course.id}/runs", data={
-        "run-code": "R2", "run-starts_on": start, "run-ends_on": "2000-01-01", "run-seats": "8",
-        "run-municipality_code": "almelo"})  # fmt: skip
+    client.post(
+        f"/provider/courses/{course.id}/runs",
+        data={
+            "run-code": "R2",
+            "run-starts_on": start,
+            "run-ends_on": "2000-01-01",
+            "run-seats": "8",
+            "run-municipality_code": "almelo",
+        },
+    )
     assert db.scalar(sa.select(sa.func.count(CourseRun.id))) == 1
 
 
@@ -149,9 +180,15 @@ def test_a_provider_keeps_details_accreditations_and_colleagues(
 
     user = make_provider_user()
     login(client, user)
-    details = {"form": "details", "name": "Zorgacademie Oost", "vat_number": "NL004495445B01",
-               "street": "Markt 1", "postcode": "7511 AA",
-               "city": "Enschede", "contact_email": "info@zorg.example"}  # fmt: skip
+    details = {
+        "form": "details",
+        "name": "Zorgacademie Oost",
+        "vat_number": "NL004495445B01",
+        "street": "Markt 1",
+        "postcode": "7511 AA",
+        "city": "Enschede",
+        "contact_email": "info@zorg.example",
+    }
     assert client.post("/provider/organisation", data=details).status_code == 302
     assert db.scalar(sa.select(Provider.vat_number)) == "NL004495445B01"
     wrong = client.post("/provider/organisation", data={**details, "vat_number": "123"})
@@ -164,9 +201,13 @@ def test_a_provider_keeps_details_accreditations_and_colleagues(
     assert asked.status_code == 302
     assert db.scalar(sa.select(Provider.iban)) is None
     assert "op bevestiging door een platformbeheerder" in client.get("/provider/organisation").text
-    accreditation = {"form": "accreditation", "accreditation-kind": "nrto",
-                     "accreditation-reference": "N-1", "accreditation-evidence": "https://nrto.nl",
-                     "accreditation-valid_from": "2026-01-01"}  # fmt: skip
+    accreditation = {
+        "form": "accreditation",
+        "accreditation-kind": "nrto",
+        "accreditation-reference": "N-1",
+        "accreditation-evidence": "https://nrto.nl",
+        "accreditation-valid_from": "2026-01-01",
+    }
     client.post("/provider/organisation", data=accreditation)
     assert db.scalar(sa.select(sa.func.count(Accreditation.id))) == 1
     client.post(

@@ -27,8 +27,11 @@ def catalogue(app, accredited_provider):
 
 
 def _upload(client, name: str, data: bytes):
-    return client.post("/provider/courses", data={"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")  # fmt: skip
+    return client.post(
+        "/provider/courses",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 # --- search ---
@@ -66,9 +69,15 @@ def test_the_search_page_lists_the_next_starts_under_the_course(client, catalogu
 
 @pytest.mark.parametrize(
     ("typed", "meant"),
-    [("lasen", "lassen"), ("warmtepmp", "warmtepomp"), ("dementie", None), ("pyth", None),
-     ("lasen dementie", "lassen dementie"), ("xq", None)],
-)  # fmt: skip
+    [
+        ("lasen", "lassen"),
+        ("warmtepmp", "warmtepomp"),
+        ("dementie", None),
+        ("pyth", None),
+        ("lasen dementie", "lassen dementie"),
+        ("xq", None),
+    ],
+)
 def test_a_typo_gets_the_nearest_known_word(app_ctx, catalogue, typed, meant):
     assert did_you_mean(typed) == meant
 
@@ -81,8 +90,12 @@ def test_the_search_page_asks_did_you_mean(client, catalogue):
 
 
 def test_english_titles_are_searched(app_ctx, accredited_provider):
-    import_courses(accredited_provider.provider_id, "example.csv",
-                   sample_file("example", "csv").encode(), actor_id=None)  # fmt: skip
+    import_courses(
+        accredited_provider.provider_id,
+        "example.csv",
+        sample_file("example", "csv").encode(),
+        actor_id=None,
+    )
     found = search(SearchQuery(text="welding", by_course=True))
     assert [hit.course.code for hit in found.hits] == ["LAS-1"]
     assert [h.course.code for h in search(SearchQuery(text="dementia", by_course=True)).hits] == [
@@ -96,8 +109,12 @@ def test_english_titles_are_searched(app_ctx, accredited_provider):
 @pytest.mark.parametrize("file_format", ["csv", "json", "xml"])
 def test_the_example_of_each_format_imports_as_it_is(app_ctx, accredited_provider, file_format):
     data = sample_file("example", file_format).encode()
-    assert import_courses(accredited_provider.provider_id, f"example.{file_format}", data,
-                          actor_id=None) == 2  # fmt: skip
+    assert (
+        import_courses(
+            accredited_provider.provider_id, f"example.{file_format}", data, actor_id=None
+        )
+        == 2
+    )
     assert session.scalar(sa.select(sa.func.count(CourseRun.id))) == 3
     welding = session.scalar(sa.select(Course).where(Course.code == "LAS-1"))
     assert (welding.title_en, welding.price_cents) == ("MIG/MAG welding basics", 240_000)
@@ -114,8 +131,12 @@ def test_the_template_names_every_field_and_is_refused_empty(
         assert name in template
     if file_format != "csv":  # the CSV template is its header alone: nothing to import
         with pytest.raises(ImportRefused):
-            import_courses(accredited_provider.provider_id, f"t.{file_format}",
-                           template.encode(), actor_id=None)  # fmt: skip
+            import_courses(
+                accredited_provider.provider_id,
+                f"t.{file_format}",
+                template.encode(),
+                actor_id=None,
+            )
 
 
 def test_the_import_page_explains_and_offers_the_files(client, login, accredited_provider):
@@ -173,10 +194,15 @@ def test_the_course_page_gives_the_providers_contact_details(client, catalogue, 
     from wallet.providers import services as providers
 
     details = providers.ProviderDetails(
-        name="Lasschool Oost", vat_number="NL004495445B01", street="Hengelosestraat 1",
-        postcode="7521 AN", city="Enschede", contact_email="info@lasschool.example",
-        contact_phone="053 123 4567", website="www.lasschool.example",
-    )  # fmt: skip
+        name="Lasschool Oost",
+        vat_number="NL004495445B01",
+        street="Hengelosestraat 1",
+        postcode="7521 AN",
+        city="Enschede",
+        contact_email="info@lasschool.example",
+        contact_phone="053 123 4567",
+        website="www.lasschool.example",
+    )
     with app.app_context():
         providers.update_details(catalogue.provider_id, details, actor_id=catalogue.id)
         run_id = session.scalar(sa.select(CourseRun.id).order_by(CourseRun.id))
@@ -191,9 +217,14 @@ def test_a_website_that_is_no_address_is_refused(app, catalogue):
     from wallet.providers import services as providers
 
     details = providers.ProviderDetails(
-        name="Lasschool", vat_number="NL004495445B01", street="Straat 1", postcode="7521 AN",
-        city="Enschede", contact_email="info@lasschool.example", website="javascript:alert(1)",
-    )  # fmt: skip
+        name="Lasschool",
+        vat_number="NL004495445B01",
+        street="Straat 1",
+        postcode="7521 AN",
+        city="Enschede",
+        contact_email="info@lasschool.example",
+        website="javascript:alert(1)",
+    )
     with app.app_context(), pytest.raises(ValidationFailed) as refused:
         providers.update_details(catalogue.provider_id, details, actor_id=catalogue.id)
     assert "website" in refused.value.errors
@@ -208,9 +239,11 @@ def test_a_worker_who_applied_is_told_so_instead_of_offered_to_apply(
     make_grant(make_scheme(make_fund(1_000_000), amount_cents=300_000), worker)
     with app.app_context():
         first, second = session.scalars(
-            sa.select(CourseRun).join(Course).where(Course.code == "LAS-1")
+            sa.select(CourseRun)
+            .join(Course)
+            .where(Course.code == "LAS-1")
             .order_by(CourseRun.starts_on)
-        ).all()  # fmt: skip
+        ).all()
         first_id, second_id = first.id, second.id
     login(client, worker)
     before = client.get(f"/catalogue/runs/{second_id}").text
@@ -218,8 +251,9 @@ def test_a_worker_who_applied_is_told_so_instead_of_offered_to_apply(
     with app.app_context():
         from wallet.accounts.models import User
 
-        application = applications.apply(session.get(User, worker.id), first_id,
-                                         password=PASSWORD, expected_copay_cents=0)  # fmt: skip
+        application = applications.apply(
+            session.get(User, worker.id), first_id, password=PASSWORD, expected_copay_cents=0
+        )
         application_id, reference = application.id, application.reference
     after = client.get(f"/catalogue/runs/{second_id}").text  # another run of the same course
     assert "/applications/new" not in after

@@ -42,8 +42,10 @@ def test_a_price_change_is_kept(app_ctx, accredited_provider):
 def test_an_xml_title_in_german_is_kept(app_ctx, accredited_provider):
     import_courses(accredited_provider.provider_id, "c.xml", XML.encode(), actor_id=None)
     course = app_ctx.scalar(sa.select(Course))
-    assert (course.title("de"), course.title("en")) == ("Wärmepumpen installieren",
-                                                        "Warmtepompen installeren")  # fmt: skip
+    assert (course.title("de"), course.title("en")) == (
+        "Wärmepumpen installieren",
+        "Warmtepompen installeren",
+    )
 
 
 def test_wrong_rows_are_reported_by_line_and_nothing_is_written(app_ctx, accredited_provider):
@@ -55,8 +57,9 @@ def test_wrong_rows_are_reported_by_line_and_nothing_is_written(app_ctx, accredi
     bad_lines = bad.splitlines()
     bad_lines[3] = bad_lines[3].replace(";20;", ";-3;")  # line 4 also: negative seats
     with pytest.raises(ImportRefused) as refused:
-        import_courses(accredited_provider.provider_id, "bad.csv", "\n".join(bad_lines).encode(),
-                       actor_id=None)  # fmt: skip
+        import_courses(
+            accredited_provider.provider_id, "bad.csv", "\n".join(bad_lines).encode(), actor_id=None
+        )
     assert set(refused.value.errors) == {"2", "4"}
     assert "runs.1" in refused.value.errors["4"]  # the negative seats of its run
     assert _counts(app_ctx) == (0, 0)
@@ -106,8 +109,17 @@ def test_a_course_titled_by_invisible_characters_is_refused():
     """Workers choose a course by its title: one that shows nothing is no title."""
     from wallet.catalogue.services import CourseInput, course_problems
 
-    course = CourseInput(code="X1", title_nl="\u200b\u2060\u3164", description_nl="Iets",
-                         kind="course", sector="zorg", hours=8, modality="classroom",
-                         language="nl", municipality_code="GM0153", price_cents=100,
-                         vat="exempt")  # fmt: skip
+    course = CourseInput(
+        code="X1",
+        title_nl="\u200b\u2060\u3164",
+        description_nl="Iets",
+        kind="course",
+        sector="zorg",
+        hours=8,
+        modality="classroom",
+        language="nl",
+        municipality_code="GM0153",
+        price_cents=100,
+        vat="exempt",
+    )
     assert "title_nl" in course_problems(course)

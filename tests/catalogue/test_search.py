@@ -38,20 +38,30 @@ def test_text_matches_titles_skills_and_prefixes(app_ctx, catalogue):
     ("query", "expected"),
     [
         (SearchQuery(municipality_codes=("hengelo",)), {"Dementiezorg"}),
-        (SearchQuery(nlqf_min=3, nlqf_max=4), {"Dementiezorg", "Python programmeren",
-                                               "Warmtepompen installeren"}),
+        (
+            SearchQuery(nlqf_min=3, nlqf_max=4),
+            {"Dementiezorg", "Python programmeren", "Warmtepompen installeren"},
+        ),
         (SearchQuery(kinds=("digital_skills",)), {"Python programmeren"}),
         (SearchQuery(modality="blended"), {"Dementiezorg"}),
         (SearchQuery(sector="energie"), {"Warmtepompen installeren"}),
-        (SearchQuery(price_min_cents=100_000, price_max_cents=200_000),
-         {"Python programmeren", "Warmtepompen installeren"}),
-        (SearchQuery(accreditation="crkbo"), {"Dementiezorg", "Python programmeren",
-                                              "Warmtepompen installeren",
-                                              "Basiscursus MIG/MAG-lassen"}),
+        (
+            SearchQuery(price_min_cents=100_000, price_max_cents=200_000),
+            {"Python programmeren", "Warmtepompen installeren"},
+        ),
+        (
+            SearchQuery(accreditation="crkbo"),
+            {
+                "Dementiezorg",
+                "Python programmeren",
+                "Warmtepompen installeren",
+                "Basiscursus MIG/MAG-lassen",
+            },
+        ),
         (SearchQuery(accreditation="nrto"), set()),
         (SearchQuery(text="dementie", language="en"), set()),
     ],
-)  # fmt: skip
+)
 def test_filters(app_ctx, catalogue, query, expected):
     assert set(_titles(search(query))) == expected
 
@@ -66,8 +76,11 @@ def test_runs_can_be_filtered_by_start_date(app_ctx, catalogue):
 def test_sorting_and_pages(app_ctx, catalogue):
     by_price = search(SearchQuery(sort="price", per_page=2))
     assert (by_price.total, by_price.pages, len(by_price.hits)) == (5, 3, 2)
-    prices = [h.course.price_cents for p in (1, 2, 3)
-              for h in search(SearchQuery(sort="price", per_page=2, page=p)).hits]  # fmt: skip
+    prices = [
+        h.course.price_cents
+        for p in (1, 2, 3)
+        for h in search(SearchQuery(sort="price", per_page=2, page=p)).hits
+    ]
     assert prices == sorted(prices)
 
 

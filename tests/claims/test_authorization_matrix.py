@@ -111,8 +111,9 @@ def test_pages_answer_each_actor_for_own_and_others_objects(app, client, world, 
     # Deciding on someone else's claim, or as the wrong role, changes nothing.
     if actor != "own_admin":
         for action in ("approve", "reject", "claw_back"):
-            response = client.post(f"/claims/{world['cid']}/{action}",
-                                   data={"reason": "x", "confirm": "1"})  # fmt: skip
+            response = client.post(
+                f"/claims/{world['cid']}/{action}", data={"reason": "x", "confirm": "1"}
+            )
             assert response.status_code in (302, 403), (actor, action)
     cancel = client.post(f"/applications/{world['aid']}/cancel", data={"confirm": "1"})
     assert cancel.status_code in (302, 403)
@@ -133,10 +134,12 @@ def test_only_the_platform_suspends_providers_and_unpublishes_courses(
         course_id = session.scalar(sa.select(Course.id).where(Course.provider_id == provider_id))
     login(client, world["users"][actor])
     expected = 302 if actor == "platform_admin" else 403
-    unpublish = client.post(f"/catalogue/courses/{course_id}/publication",
-                            data={"reason": "Prijs onjuist"})  # fmt: skip
-    suspend = client.post(f"/admin/providers/{provider_id}",
-                          data={"action": "suspend", "reason": "Klachten"})  # fmt: skip
+    unpublish = client.post(
+        f"/catalogue/courses/{course_id}/publication", data={"reason": "Prijs onjuist"}
+    )
+    suspend = client.post(
+        f"/admin/providers/{provider_id}", data={"action": "suspend", "reason": "Klachten"}
+    )
     assert (unpublish.status_code, suspend.status_code) == (expected, expected), actor
     with app.app_context():
         status = session.get(Provider, provider_id).status

@@ -159,9 +159,15 @@ def test_a_replayed_key_never_shows_another_organisation_s_application(
 ):
     j = make_journey(stage="in_progress")
     key = {"Idempotency-Key": "same-key"}
-    own = client.post(f"/api/v1/provider/applications/{j['application'].id}/complete", json={},
-                      headers={**api_headers(j["staff"]), **key})  # fmt: skip
+    own = client.post(
+        f"/api/v1/provider/applications/{j['application'].id}/complete",
+        json={},
+        headers={**api_headers(j["staff"]), **key},
+    )
     assert own.status_code == 200
-    other = client.post(f"/api/v1/provider/applications/{j['application'].id}/complete",
-                        json={}, headers={**api_headers(make_provider_user()), **key})  # fmt: skip
+    other = client.post(
+        f"/api/v1/provider/applications/{j['application'].id}/complete",
+        json={},
+        headers={**api_headers(make_provider_user()), **key},
+    )
     assert other.status_code == 404

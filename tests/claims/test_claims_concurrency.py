@@ -56,8 +56,9 @@ def test_a_double_click_on_send_makes_one_claim(app, make_journey):
 
 
 @pytest.mark.postgres
-def test_the_last_seat_of_a_run_goes_once(app, accredited_provider, make_fund, make_scheme,
-                                          make_worker, make_grant):  # fmt: skip
+def test_the_last_seat_of_a_run_goes_once(
+    app, accredited_provider, make_fund, make_scheme, make_worker, make_grant
+):
     from tests.catalogue.conftest import CSV
     from tests.conftest import PASSWORD
     from wallet.accounts.models import User
@@ -104,9 +105,11 @@ def test_one_open_application_does_not_keep_other_workers_waiting(
     with app.app_context():
         import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
         runs = session.scalars(
-            sa.select(CourseRun.id).join(Course).where(Course.code == "LAS-1")
+            sa.select(CourseRun.id)
+            .join(Course)
+            .where(Course.code == "LAS-1")
             .order_by(CourseRun.code)
-        ).all()  # fmt: skip
+        ).all()
         with unit_of_work():  # made by the first application ever, here before the race
             payable_account_id(accredited_provider.provider_id)
     scheme = make_scheme(make_fund(10_000_000), amount_cents=300_000)
@@ -153,8 +156,9 @@ NUMBERS = itertools.count(1)
     advance_share=st.floats(min_value=0, max_value=1),
     final_share=st.floats(min_value=0.01, max_value=1),
 )
-def test_whatever_is_claimed_the_ledger_adds_up(app, make_journey, advance_pct, advance_share,
-                                               final_share):  # fmt: skip
+def test_whatever_is_claimed_the_ledger_adds_up(
+    app, make_journey, advance_pct, advance_share, final_share
+):
     """Advance (if the scheme has one) and final claim of any size: the provider's payable
     account holds exactly what was approved, the worker's grant lost exactly that, and nothing
     stays held."""

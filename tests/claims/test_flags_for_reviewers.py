@@ -18,9 +18,15 @@ def flagged(app, make_journey):
     with app.app_context():
         claim = services.submit(j["staff"], j["application"].id, claim_input())
         with unit_of_work():
-            session.add(RiskFlag(application_id=j["application"].id, claim_id=claim.id,
-                                 code="price_near_cap", severity=Severity.HIGH,
-                                 reason=REASON))  # fmt: skip
+            session.add(
+                RiskFlag(
+                    application_id=j["application"].id,
+                    claim_id=claim.id,
+                    code="price_near_cap",
+                    severity=Severity.HIGH,
+                    reason=REASON,
+                )
+            )
         j["claim_id"] = claim.id
     return j
 

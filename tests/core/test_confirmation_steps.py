@@ -21,14 +21,20 @@ HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
 # case -> what its confirmation page must say (pages are Dutch by default)
 ASKED = {
-    "first come apply": ["Het budget van € ", "Je krijgt meteen een budget van € ",
-                         "Ja, neem het budget"],
-    "cancel application": ["annuleren?", "gaat terug naar je budget (hoogstens € ",
-                           "Nee, mijn aanvraag houden"],
+    "first come apply": [
+        "Het budget van € ",
+        "Je krijgt meteen een budget van € ",
+        "Ja, neem het budget",
+    ],
+    "cancel application": [
+        "annuleren?",
+        "gaat terug naar je budget (hoogstens € ",
+        "Nee, mijn aanvraag houden",
+    ],
     "claim approve": ["goedkeuren?", "Opleider 1", "Bedrag", "Ja, keur "],
     "claim reject": ["afwijzen?", "Geen bewijs", "ziet je reden", "Ja, wijs "],
     "payout submit": ["indienen?", "pain.001", "Te betalen", "Ja, dien "],
-}  # fmt: skip
+}
 
 
 def _hidden_fields(page: str) -> dict[str, str]:
@@ -64,8 +70,12 @@ def test_an_act_that_cannot_be_undone_is_confirmed_first(request, client, db, lo
 
 def test_activating_a_scheme_is_confirmed_first(client, db, login, make_staff, make_scheme):
     admin = make_staff(Role.FUND_ADMIN)
-    scheme = make_scheme(SimpleNamespace(id=admin.fund_id), name="Scholingsbudget 2026",
-                         amount_cents=150_000, activate=False)  # fmt: skip
+    scheme = make_scheme(
+        SimpleNamespace(id=admin.fund_id),
+        name="Scholingsbudget 2026",
+        amount_cents=150_000,
+        activate=False,
+    )
     login(client, admin)
 
     asked = client.post(f"/fund/schemes/{scheme.id}/activate")

@@ -27,8 +27,18 @@ from wallet.payments.models import BankStatementImport, PayoutBatch
 
 KEY = "the-key-of-one-rendered-form"
 ALREADY = "al verstuurd"  # the Dutch of ALREADY_DONE: pages are Dutch by default
-COUNTED = (LedgerTransaction, AuditEvent, Grant, SchemeApplication, LotteryDraw, Application,
-           Claim, ClaimVersion, PayoutBatch, BankStatementImport)  # fmt: skip
+COUNTED = (
+    LedgerTransaction,
+    AuditEvent,
+    Grant,
+    SchemeApplication,
+    LotteryDraw,
+    Application,
+    Claim,
+    ClaimVersion,
+    PayoutBatch,
+    BankStatementImport,
+)
 
 
 def _effects(db) -> tuple[int, ...]:
@@ -105,9 +115,16 @@ def _application_action(action):
 
 
 def _claim_fields() -> dict:
-    return {"kind": "final", "invoice_number": "F-1", "invoice_date": "2026-01-01",
-            "amount": "2.400,00", "vat": "0,00", "description": "Lassen",
-            "attendance_pct": "90", "invoice_pdf": (pdf(), "factuur.pdf")}  # fmt: skip
+    return {
+        "kind": "final",
+        "invoice_number": "F-1",
+        "invoice_date": "2026-01-01",
+        "amount": "2.400,00",
+        "vat": "0,00",
+        "description": "Lassen",
+        "attendance_pct": "90",
+        "invoice_pdf": (pdf(), "factuur.pdf"),
+    }
 
 
 def _claim_submit(f):
@@ -200,8 +217,9 @@ def _statement(f):
         batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
         batches.submit_batch(batch.id, fund_id, actor=None)
         claims = session.scalars(sa.select(Claim).where(Claim.id.in_(ids))).all()
-        lines = [{"end_to_end_id": c.reference, "amount": f"{c.amount_cents / 100:.2f}"}
-                 for c in claims]  # fmt: skip
+        lines = [
+            {"end_to_end_id": c.reference, "amount": f"{c.amount_cents / 100:.2f}"} for c in claims
+        ]
     statement = camt053(lines)
     return (
         journeys[0]["admins"][0],
@@ -238,14 +256,22 @@ class Factories:
 
     def __init__(self, request):
         self.app = request.getfixturevalue("app")
-        for name in ("make_staff", "make_worker", "make_scheme", "make_windowed_scheme",
-                     "make_grant", "make_journey", "approved"):  # fmt: skip
+        for name in (
+            "make_staff",
+            "make_worker",
+            "make_scheme",
+            "make_windowed_scheme",
+            "make_grant",
+            "make_journey",
+            "approved",
+        ):
             setattr(self, name, request.getfixturevalue(name))
 
 
 def _post(client, url, fields, key=KEY):
-    data = {name: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else v
-            for name, v in fields.items()}  # fmt: skip
+    data = {
+        name: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else v for name, v in fields.items()
+    }
     return client.post(url, data={**data, "once_key": key}, content_type="multipart/form-data")
 
 
@@ -302,8 +328,9 @@ def test_a_form_without_its_key_is_refused_where_csrf_is_on(app, client, db, log
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         token = csrf_token_from(client.get("/").text)
-        response = client.post("/fund/deposits", data={"amount": "100", "reference": "GS-1",
-                                                       "csrf_token": token})  # fmt: skip
+        response = client.post(
+            "/fund/deposits", data={"amount": "100", "reference": "GS-1", "csrf_token": token}
+        )
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 422
@@ -352,8 +379,9 @@ def test_a_password_sent_with_a_money_form_is_not_in_the_stored_hash(request, cl
 
 
 @pytest.mark.parametrize("case", MONEY_FORMS.values(), ids=MONEY_FORMS.keys())
-def test_every_money_form_without_its_key_is_refused_readably(request, app, client, db, login,
-                                                              case):  # fmt: skip
+def test_every_money_form_without_its_key_is_refused_readably(
+    request, app, client, db, login, case
+):
     """Where CSRF protection is on (production), a form without a key does nothing and says
     so on a page: never a 500."""
     user, url, fields = case(Factories(request))
@@ -362,10 +390,13 @@ def test_every_money_form_without_its_key_is_refused_readably(request, app, clie
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         token = csrf_token_from(client.get("/").text)
-        data = {name: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else v
-                for name, v in fields.items()}  # fmt: skip
-        response = client.post(url, data={**data, "csrf_token": token},
-                               content_type="multipart/form-data")  # fmt: skip
+        data = {
+            name: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else v
+            for name, v in fields.items()
+        }
+        response = client.post(
+            url, data={**data, "csrf_token": token}, content_type="multipart/form-data"
+        )
         page = client.get(response.headers["Location"]).text if response.status_code == 302 else ""
     finally:
         app.config["WTF_CSRF_ENABLED"] = False

@@ -24,14 +24,17 @@ HUGE = (2**31, 2**63, 2**64)
 
 def _row_counts(db) -> dict[str, int]:
     db.rollback()
-    return {table.name: db.scalar(sa.select(sa.func.count()).select_from(table))
-            for table in Base.metadata.sorted_tables}  # fmt: skip
+    return {
+        table.name: db.scalar(sa.select(sa.func.count()).select_from(table))
+        for table in Base.metadata.sorted_tables
+    }
 
 
 def _routes_with_ids(app):
     for rule in app.url_map.iter_rules():
-        names = [name for name, conv in rule._converters.items()
-                 if isinstance(conv, IntegerConverter)]  # fmt: skip
+        names = [
+            name for name, conv in rule._converters.items() if isinstance(conv, IntegerConverter)
+        ]
         if names:
             yield rule, names
 
@@ -69,8 +72,11 @@ def test_a_huge_id_in_a_path_is_a_404_for_signed_in_users(
 ):
     admin = make_staff(Role.FUND_ADMIN)
     api = app.test_client()
-    for path in (f"/api/v1/claims/{number}", f"/api/v1/schemes/{number}/grants",
-                 f"/api/v1/ledger/accounts/{number}"):  # fmt: skip
+    for path in (
+        f"/api/v1/claims/{number}",
+        f"/api/v1/schemes/{number}/grants",
+        f"/api/v1/ledger/accounts/{number}",
+    ):
         answer = api.get(path, headers=api_headers(admin))
         assert answer.status_code == 404, (path, answer.text)
         assert answer.mimetype == "application/problem+json"
@@ -86,13 +92,22 @@ def test_a_huge_integer_in_an_api_body_is_a_422_and_writes_nothing(
 ):
     admin = make_staff(Role.FUND_ADMIN)
     headers = api_headers(admin)
-    scheme = client.post(f"/api/v1/funds/{admin.fund_id}/schemes", headers=headers, json={
-        "name": "Budget", "allocation_mode": "manual", "amount_cents": 100_000,
-        "validity_months": 12, "rules": {}})  # fmt: skip
+    scheme = client.post(
+        f"/api/v1/funds/{admin.fund_id}/schemes",
+        headers=headers,
+        json={
+            "name": "Budget",
+            "allocation_mode": "manual",
+            "amount_cents": 100_000,
+            "validity_months": 12,
+            "rules": {},
+        },
+    )
     assert scheme.status_code == 201, scheme.text
     before = _row_counts(db)
-    answer = client.post(f"/api/v1/schemes/{scheme.json['id']}/grants",
-                         json={"user_id": number}, headers=headers)  # fmt: skip
+    answer = client.post(
+        f"/api/v1/schemes/{scheme.json['id']}/grants", json={"user_id": number}, headers=headers
+    )
     assert answer.status_code == 422, answer.text
     assert answer.mimetype == "application/problem+json"
     assert "user_id" in answer.json["errors"]["json"]
@@ -104,11 +119,17 @@ def test_a_huge_application_id_in_a_multipart_claim_is_a_422(
 ):
     headers = api_headers(accredited_provider)
     before = _row_counts(db)
-    data = {"application_id": str(2**64), "invoice_number": "F-1", "invoice_date": "2026-01-05",
-            "amount_cents": "1000", "description": "Cursus",
-            "invoice_pdf": (io.BytesIO(pdf()), "f.pdf", "application/pdf")}  # fmt: skip
-    answer = client.post("/api/v1/provider/claims", data=data,
-                         headers=headers, content_type="multipart/form-data")  # fmt: skip
+    data = {
+        "application_id": str(2**64),
+        "invoice_number": "F-1",
+        "invoice_date": "2026-01-05",
+        "amount_cents": "1000",
+        "description": "Cursus",
+        "invoice_pdf": (io.BytesIO(pdf()), "f.pdf", "application/pdf"),
+    }
+    answer = client.post(
+        "/api/v1/provider/claims", data=data, headers=headers, content_type="multipart/form-data"
+    )
     assert answer.status_code == 422, answer.text
     assert _row_counts(db) == before
 
@@ -122,8 +143,9 @@ def test_a_nul_byte_in_json_is_a_400_and_writes_nothing(client, db, make_staff, 
         ({"amount_cents": 100, "reference": "bank", "b\x00": 1}, {}),
         ({"amount_cents": 100, "reference": "bank"}, {"Idempotency-Key": "k\x00"}),
     ):
-        answer = client.post(f"/api/v1/funds/{admin.fund_id}/deposits", json=body,
-                             headers={**headers, **extra})  # fmt: skip
+        answer = client.post(
+            f"/api/v1/funds/{admin.fund_id}/deposits", json=body, headers={**headers, **extra}
+        )
         assert answer.status_code == 400, answer.text
         assert answer.mimetype == "application/problem+json"
     assert _row_counts(db) == before
@@ -162,18 +184,30 @@ def test_a_huge_run_in_the_apply_page_query_is_no_error(client, make_worker, log
 
 @pytest.mark.parametrize("copay", ["abc", str(2**64), "-5", ""])
 def test_a_garbled_hidden_copayment_on_the_apply_form_is_no_error(
-    app, client, db, login, accredited_provider, make_fund, make_scheme, make_worker, make_grant,
+    app,
+    client,
+    db,
+    login,
+    accredited_provider,
+    make_fund,
+    make_scheme,
+    make_worker,
+    make_grant,
     copay,
-):  # fmt: skip
+):
     worker = make_worker()
     make_grant(make_scheme(make_fund(1_000_000), amount_cents=300_000), worker)
     with app.app_context():
         import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
-        run_id = session.scalar(sa.select(CourseRun.id).join(Course).where(
-            Course.code == "LAS-1", CourseRun.code == "R1"))  # fmt: skip
+        run_id = session.scalar(
+            sa.select(CourseRun.id)
+            .join(Course)
+            .where(Course.code == "LAS-1", CourseRun.code == "R1")
+        )
     login(client, worker)
     before = _row_counts(db)
-    answer = client.post(f"/applications/new?run={run_id}",
-                         data={"password": PASSWORD, "expected_copay": copay})  # fmt: skip
+    answer = client.post(
+        f"/applications/new?run={run_id}", data={"password": PASSWORD, "expected_copay": copay}
+    )
     assert answer.status_code in (302, 409, 422), answer.status_code
     assert _row_counts(db) == before

@@ -42,14 +42,23 @@ def test_addresses_stored_by_the_old_rule_are_normalised_once(tmp_path):
         with app.app_context():
             upgrade("0008_payments")
             with engine.begin() as conn:
-                for user_id, email in [(1, "straße@example.de"), (2, "ｗｅｒｋｅｎｄｅ@demo.nl"),
-                                       (3, "ǆ@example.nl"), (4, "dž@example.nl"),
-                                       (5, "plain@example.nl")]:  # fmt: skip
+                for user_id, email in [
+                    (1, "straße@example.de"),
+                    (2, "ｗｅｒｋｅｎｄｅ@demo.nl"),
+                    (3, "ǆ@example.nl"),
+                    (4, "dž@example.nl"),
+                    (5, "plain@example.nl"),
+                ]:
                     conn.execute(insert, {"id": user_id, "email": email})
             upgrade()
             with engine.connect() as conn:
                 emails = dict(conn.execute(sa.text("SELECT id, email FROM users")).all())
     finally:
         engine.dispose()
-    assert emails == {1: "strasse@example.de", 2: "werkende@demo.nl", 3: "ǆ@example.nl",
-                      4: "dž@example.nl", 5: "plain@example.nl"}  # fmt: skip
+    assert emails == {
+        1: "strasse@example.de",
+        2: "werkende@demo.nl",
+        3: "ǆ@example.nl",
+        4: "dž@example.nl",
+        5: "plain@example.nl",
+    }

@@ -36,16 +36,23 @@ def applied(app, accredited_provider, make_fund, make_scheme, make_worker, make_
         run = session.scalar(
             sa.select(CourseRun).join(Course).where(Course.code == "LAS-1", CourseRun.code == "R1")
         )
-        application = applications.apply(session.get(User, worker.id), run.id, password=PASSWORD,
-                                         expected_copay_cents=0)  # fmt: skip
-        return SimpleNamespace(fund_id=fund.id, worker=worker, staff=accredited_provider,
-                               application_id=application.id, starts_on=run.starts_on)  # fmt: skip
+        application = applications.apply(
+            session.get(User, worker.id), run.id, password=PASSWORD, expected_copay_cents=0
+        )
+        return SimpleNamespace(
+            fund_id=fund.id,
+            worker=worker,
+            staff=accredited_provider,
+            application_id=application.id,
+            starts_on=run.starts_on,
+        )
 
 
 def test_course_started_is_offered_only_from_the_start_date(app, client, login, applied):
     with app.app_context():
-        applications.decide(applied.application_id, "confirm",
-                            actor=session.get(User, applied.staff.id))  # fmt: skip
+        applications.decide(
+            applied.application_id, "confirm", actor=session.get(User, applied.staff.id)
+        )
     login(client, applied.staff)
     before = client.get("/provider/applications").text
     assert "Opleiding begonnen" not in before
@@ -94,8 +101,9 @@ def test_the_budget_is_said_to_be_reserved_only_when_it_is(app, covered, message
     assert sent.replace("\xa0", " ") == message
 
 
-def test_the_ledger_account_pages_name_the_pot_and_the_budget(app, client, login, applied,
-                                                              make_staff):  # fmt: skip
+def test_the_ledger_account_pages_name_the_pot_and_the_budget(
+    app, client, login, applied, make_staff
+):
     admin = make_staff(Role.FUND_ADMIN, fund_id=applied.fund_id)
     with app.app_context():
         pot = session.get(Fund, applied.fund_id).pot_account_id

@@ -22,34 +22,54 @@ from wallet.schemes.models import SchemeStatus
 from wallet.schemes.transitions import SCHEME_TRANSITIONS
 
 ALLOWED = {
-    "batch": (BATCH_TRANSITIONS, BatchStatus, {
-        (BatchStatus.DRAFT, "submit"): BatchStatus.SUBMITTED,
-        (BatchStatus.DRAFT, "discard"): BatchStatus.DISCARDED,
-        (BatchStatus.SUBMITTED, "close"): BatchStatus.CLOSED,
-    }),
-    "item": (ITEM_TRANSITIONS, ItemStatus, {
-        (ItemStatus.DRAFT, "submit"): ItemStatus.SUBMITTED,
-        (ItemStatus.SUBMITTED, "pay"): ItemStatus.PAID,
-        (ItemStatus.SUBMITTED, "fail"): ItemStatus.FAILED,
-        (ItemStatus.SUBMITTED, "return"): ItemStatus.FAILED,
-        (ItemStatus.PAID, "return"): ItemStatus.FAILED,
-    }),
-    "copayment": (COPAYMENT_TRANSITIONS, CopaymentStatus, {
-        (CopaymentStatus.PENDING, "receive"): CopaymentStatus.SUCCEEDED,
-        (CopaymentStatus.FAILED, "receive"): CopaymentStatus.SUCCEEDED,
-        (CopaymentStatus.PENDING, "fail"): CopaymentStatus.FAILED,
-        (CopaymentStatus.SUCCEEDED, "refund"): CopaymentStatus.REFUNDED,
-    }),
-    "scheme": (SCHEME_TRANSITIONS, SchemeStatus, {
-        (SchemeStatus.DRAFT, "change"): SchemeStatus.DRAFT,
-        (SchemeStatus.DRAFT, "activate"): SchemeStatus.ACTIVE,
-        (SchemeStatus.DRAFT, "close"): SchemeStatus.CLOSED,
-        (SchemeStatus.ACTIVE, "close"): SchemeStatus.CLOSED,
-    }),
-    "fund": (FUND_TRANSITIONS, FundStatus, {
-        (FundStatus.OPEN, "close"): FundStatus.CLOSED,
-    }),
-}  # fmt: skip
+    "batch": (
+        BATCH_TRANSITIONS,
+        BatchStatus,
+        {
+            (BatchStatus.DRAFT, "submit"): BatchStatus.SUBMITTED,
+            (BatchStatus.DRAFT, "discard"): BatchStatus.DISCARDED,
+            (BatchStatus.SUBMITTED, "close"): BatchStatus.CLOSED,
+        },
+    ),
+    "item": (
+        ITEM_TRANSITIONS,
+        ItemStatus,
+        {
+            (ItemStatus.DRAFT, "submit"): ItemStatus.SUBMITTED,
+            (ItemStatus.SUBMITTED, "pay"): ItemStatus.PAID,
+            (ItemStatus.SUBMITTED, "fail"): ItemStatus.FAILED,
+            (ItemStatus.SUBMITTED, "return"): ItemStatus.FAILED,
+            (ItemStatus.PAID, "return"): ItemStatus.FAILED,
+        },
+    ),
+    "copayment": (
+        COPAYMENT_TRANSITIONS,
+        CopaymentStatus,
+        {
+            (CopaymentStatus.PENDING, "receive"): CopaymentStatus.SUCCEEDED,
+            (CopaymentStatus.FAILED, "receive"): CopaymentStatus.SUCCEEDED,
+            (CopaymentStatus.PENDING, "fail"): CopaymentStatus.FAILED,
+            (CopaymentStatus.SUCCEEDED, "refund"): CopaymentStatus.REFUNDED,
+        },
+    ),
+    "scheme": (
+        SCHEME_TRANSITIONS,
+        SchemeStatus,
+        {
+            (SchemeStatus.DRAFT, "change"): SchemeStatus.DRAFT,
+            (SchemeStatus.DRAFT, "activate"): SchemeStatus.ACTIVE,
+            (SchemeStatus.DRAFT, "close"): SchemeStatus.CLOSED,
+            (SchemeStatus.ACTIVE, "close"): SchemeStatus.CLOSED,
+        },
+    ),
+    "fund": (
+        FUND_TRANSITIONS,
+        FundStatus,
+        {
+            (FundStatus.OPEN, "close"): FundStatus.CLOSED,
+        },
+    ),
+}
 
 
 def _every_pair():
@@ -57,8 +77,13 @@ def _every_pair():
         actions = sorted({action for _state, action in allowed})
         for state in states:
             for action in actions:
-                yield pytest.param(name, state, action, allowed.get((state, action)),
-                                   id=f"{name}-{state.value}-{action}")  # fmt: skip
+                yield pytest.param(
+                    name,
+                    state,
+                    action,
+                    allowed.get((state, action)),
+                    id=f"{name}-{state.value}-{action}",
+                )
 
 
 @pytest.mark.parametrize(("name", "state", "action", "expected"), list(_every_pair()))

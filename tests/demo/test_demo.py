@@ -58,29 +58,38 @@ def test_demo_load_is_idempotent_and_its_logins_work(app, runner, db):
 def test_demo_placements_stand_at_every_stage_and_the_books_agree(app, runner, db):
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     assert runner.invoke(args=["demo", "load"]).exit_code == 0  # made once
-    rows = db.execute(sa.text(
-        "SELECT e.name, p.status, p.occupation, p.contract_type, p.committed_cents, "
-        "(SELECT count(*) FROM placement_follow_ups f WHERE f.placement_id = p.id "
-        " AND f.recorded_at IS NOT NULL) FROM placements p JOIN employers e "
-        "ON e.id = p.employer_id ORDER BY p.id")).all()  # fmt: skip
+    rows = db.execute(
+        sa.text(
+            "SELECT e.name, p.status, p.occupation, p.contract_type, p.committed_cents, "
+            "(SELECT count(*) FROM placement_follow_ups f WHERE f.placement_id = p.id "
+            " AND f.recorded_at IS NOT NULL) FROM placements p JOIN employers e "
+            "ON e.id = p.employer_id ORDER BY p.id"
+        )
+    ).all()
     assert [(r[0][:4], r[1], r[5]) for r in rows] == [
         ("DTAB", "retained", 2),
         ("DTAB", "approved", 1),  # the hbo course: its 6-month follow-up recorded
         ("Tege", "approved", 0),  # its 6-month follow-up due now
         ("Tege", "ended_early", 0),
-        ("Tege", "approved", 0), ("Tege", "approved", 0), ("Tege", "approved", 0),
+        ("Tege", "approved", 0),
+        ("Tege", "approved", 0),
+        ("Tege", "approved", 0),
         ("Tege", "in_review", 0),
-    ]  # fmt: skip
+    ]
     assert {r[2] for r in rows[:2]} == {"Procesoperator"}
     assert {r[3] for r in rows[2:]} == {"work_and_learn"}
     assert db.scalar(sa.text("SELECT name FROM schemes WHERE kind = 'employer'")) == (
-        "Sectorplan Twente")  # fmt: skip
+        "Sectorplan Twente"
+    )
     # DTAB was paid both parts for the retained operator; the hbo course's claim waits.
-    claims = db.execute(sa.text("SELECT part, status, amount_cents FROM reimbursement_claims "
-                                "ORDER BY id")).all()  # fmt: skip
-    assert [tuple(c) for c in claims] == [("first", "approved", 337_500),
-                                          ("retention", "approved", 112_500),
-                                          ("first", "submitted", 337_500)]  # fmt: skip
+    claims = db.execute(
+        sa.text("SELECT part, status, amount_cents FROM reimbursement_claims ORDER BY id")
+    ).all()
+    assert [tuple(c) for c in claims] == [
+        ("first", "approved", 337_500),
+        ("retention", "approved", 112_500),
+        ("first", "submitted", 337_500),
+    ]
     with app.app_context():
         assert verify() == []
         staff = session.scalar(sa.select(User).where(User.email == TILES_LOGIN))

@@ -65,8 +65,10 @@ def test_an_employer_signs_up_pending_and_its_staff_user_sees_it_is_being_checke
         assert user.role == Role.EMPLOYER_STAFF
         assert employer.status == EmployerStatus.PENDING
         assert (employer.kvk_number, employer.iban, employer.bic) == (
-            "06012345", "NL91ABNA0417164300", "ABNANL2A",
-        )  # fmt: skip
+            "06012345",
+            "NL91ABNA0417164300",
+            "ABNANL2A",
+        )
         assert employer.postcode == "7547 AA"
         [event] = _events(employer.id)
         assert event.action == "registered"
@@ -162,8 +164,9 @@ def test_a_decision_needs_a_reason(app, app_ctx, make_employer_user, make_staff)
     assert _employer_by_id(employer.id).status == EmployerStatus.PENDING
 
 
-@pytest.mark.parametrize("role", [Role.FUND_ADMIN, Role.WORKER, Role.PROVIDER_STAFF,
-                                  Role.EMPLOYER_STAFF])  # fmt: skip
+@pytest.mark.parametrize(
+    "role", [Role.FUND_ADMIN, Role.WORKER, Role.PROVIDER_STAFF, Role.EMPLOYER_STAFF]
+)
 def test_only_a_platform_administrator_decides(app, app_ctx, make_user, make_employer_user, role):
     actor = make_user(role)
     employer = _employer(make_employer_user())
@@ -196,8 +199,9 @@ def test_a_platform_administrator_verifies_and_the_staff_sees_it(
         assert _employer(staff).status == EmployerStatus.VERIFIED
 
 
-def test_a_decision_without_reason_changes_nothing(client, app, make_employer_user, make_staff,
-                                                   login):  # fmt: skip
+def test_a_decision_without_reason_changes_nothing(
+    client, app, make_employer_user, make_staff, login
+):
     staff = make_employer_user()
     login(client, make_staff(Role.PLATFORM_ADMIN))
     response = client.post(f"/admin/employers/{staff.employer_id}", data={"action": "verify"})
@@ -206,8 +210,9 @@ def test_a_decision_without_reason_changes_nothing(client, app, make_employer_us
         assert _employer(staff).status == EmployerStatus.PENDING
 
 
-@pytest.mark.parametrize("role", [Role.FUND_ADMIN, Role.WORKER, Role.PROVIDER_STAFF,
-                                  Role.EMPLOYER_STAFF])  # fmt: skip
+@pytest.mark.parametrize(
+    "role", [Role.FUND_ADMIN, Role.WORKER, Role.PROVIDER_STAFF, Role.EMPLOYER_STAFF]
+)
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_moderation_is_for_platform_administrators_only(
     client, app, make_user, make_employer_user, login, role, method
@@ -215,8 +220,10 @@ def test_moderation_is_for_platform_administrators_only(
     employer_a = make_employer_user()
     login(client, make_user(role))
     data = {"reason": "Ik keur mezelf goed", "action": "verify"}
-    assert getattr(client, method)(f"/admin/employers/{employer_a.employer_id}",
-                                   data=data).status_code == 403  # fmt: skip
+    assert (
+        getattr(client, method)(f"/admin/employers/{employer_a.employer_id}", data=data).status_code
+        == 403
+    )
     assert client.get("/admin/employers").status_code == 403
     with app.app_context():
         assert _employer(employer_a).status == EmployerStatus.PENDING
@@ -224,15 +231,20 @@ def test_moderation_is_for_platform_administrators_only(
 
 def test_anonymous_visitors_are_sent_to_log_in(client, make_employer_user):
     employer = make_employer_user()
-    for path in ("/employer", "/employer/organisation", "/admin/employers",
-                 f"/admin/employers/{employer.employer_id}"):  # fmt: skip
+    for path in (
+        "/employer",
+        "/employer/organisation",
+        "/admin/employers",
+        f"/admin/employers/{employer.employer_id}",
+    ):
         response = client.get(path)
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/login")
 
 
-@pytest.mark.parametrize("role", [Role.FUND_ADMIN, Role.WORKER, Role.PROVIDER_STAFF,
-                                  Role.PLATFORM_ADMIN])  # fmt: skip
+@pytest.mark.parametrize(
+    "role", [Role.FUND_ADMIN, Role.WORKER, Role.PROVIDER_STAFF, Role.PLATFORM_ADMIN]
+)
 def test_employer_pages_are_for_employer_staff(client, make_user, login, role):
     login(client, make_user(role))
     assert client.get("/employer").status_code == 403
@@ -248,9 +260,17 @@ def test_staff_of_employer_b_only_ever_see_their_own_organisation(
     page = client.get("/employer/organisation").text
     assert "Bakkerij B" in page
     assert "Aannemer A" not in page
-    form = {"form": "details", "name": "Overgenomen", "sbi_code": "41", "street": "Straat 1",
-            "postcode": "7511 AB", "city": "Enschede", "municipality_code": "enschede",
-            "iban": "NL20INGB0001234567", "contact_email": "b@example.nl"}  # fmt: skip
+    form = {
+        "form": "details",
+        "name": "Overgenomen",
+        "sbi_code": "41",
+        "street": "Straat 1",
+        "postcode": "7511 AB",
+        "city": "Enschede",
+        "municipality_code": "enschede",
+        "iban": "NL20INGB0001234567",
+        "contact_email": "b@example.nl",
+    }
     assert client.post("/employer/organisation", data=form).status_code == 302
     with app.app_context():
         assert _employer(employer_a).name == "Aannemer A"
@@ -259,9 +279,16 @@ def test_staff_of_employer_b_only_ever_see_their_own_organisation(
 
 # --- details, IBAN and colleagues ---------------------------------------------------------
 
-DETAILS = {"form": "details", "name": "DTAB", "sbi_code": "20", "street": "Industrieweg 12",
-           "postcode": "7547AA", "city": "Enschede", "municipality_code": "enschede",
-           "contact_email": "hr@dtab.example.nl"}  # fmt: skip
+DETAILS = {
+    "form": "details",
+    "name": "DTAB",
+    "sbi_code": "20",
+    "street": "Industrieweg 12",
+    "postcode": "7547AA",
+    "city": "Enschede",
+    "municipality_code": "enschede",
+    "contact_email": "hr@dtab.example.nl",
+}
 
 
 def test_an_iban_change_is_checked_confirmed_by_the_platform_and_audited_masked(
@@ -323,15 +350,22 @@ def test_staff_add_a_colleague_who_can_log_in(client, app, make_employer_user, l
 def test_an_employer_staff_user_needs_an_employer(app, app_ctx):
     from wallet.accounts.passwords import hash_password
 
-    session.add(User(email="los@example.nl", password_hash=hash_password(PASSWORD), name="Los",
-                     role=Role.EMPLOYER_STAFF))  # fmt: skip
+    session.add(
+        User(
+            email="los@example.nl",
+            password_hash=hash_password(PASSWORD),
+            name="Los",
+            role=Role.EMPLOYER_STAFF,
+        )
+    )
     with pytest.raises(sa.exc.IntegrityError):
         session.flush()
     session.rollback()
 
 
-def test_the_platform_dashboard_lists_employers_being_checked(client, make_employer_user,
-                                                              make_staff, login):  # fmt: skip
+def test_the_platform_dashboard_lists_employers_being_checked(
+    client, make_employer_user, make_staff, login
+):
     make_employer_user(name="Tegelzetters Twente")
     login(client, make_staff(Role.PLATFORM_ADMIN))
     page = client.get("/").text
@@ -349,8 +383,9 @@ def test_staff_see_a_suspension_or_rejection_with_its_reason(
     admin = make_staff(Role.PLATFORM_ADMIN)
     with app.app_context():
         services.change_status(staff.employer_id, "verify", reason="In orde", actor_id=admin.id)
-        services.change_status(staff.employer_id, action, reason="KvK: opgeheven",
-                               actor_id=admin.id)  # fmt: skip
+        services.change_status(
+            staff.employer_id, action, reason="KvK: opgeheven", actor_id=admin.id
+        )
     login(client, staff)
     page = client.get("/employer").text
     assert shown in page

@@ -40,8 +40,7 @@ def shop(app_ctx, accredited_provider):
     runs = {f"{course}/{run}": run_id for course, run, run_id in rows}
     courses = dict(app_ctx.execute(sa.select(Course.code, Course.id)).all())
     app_ctx.commit()  # end the read, so factories can write (SQLite locks)
-    return SimpleNamespace(provider_id=accredited_provider.provider_id, runs=runs,
-                           courses=courses)  # fmt: skip
+    return SimpleNamespace(provider_id=accredited_provider.provider_id, runs=runs, courses=courses)
 
 
 @pytest.fixture
@@ -61,8 +60,12 @@ def funded_worker(app_ctx, make_worker, make_fund, make_scheme, make_grant):
 def _submit(worker: User, run_id: int) -> int:
     """Apply through the applications service, paying what the plan says."""
     plan = services.plan_for(worker.id, session.get(CourseRun, run_id))
-    applied = services.apply(session.get(User, worker.id), run_id, password=PASSWORD,
-                             expected_copay_cents=plan.copay_cents)  # fmt: skip
+    applied = services.apply(
+        session.get(User, worker.id),
+        run_id,
+        password=PASSWORD,
+        expected_copay_cents=plan.copay_cents,
+    )
     session.expunge_all()  # the flags load what they need themselves
     return applied.id
 
@@ -81,29 +84,54 @@ def _history(course_id: int, days_ago, *, domain=None, postcode=None, client_ip=
     """Other workers' applications for the course, made `days_ago`, on a run of their own."""
     course = session.get(Course, course_id)
     long_ago = clock.today() - dt.timedelta(days=200)
-    run = CourseRun(course_id=course_id, code=f"H{next(_numbers)}", seats=10_000,
-                    starts_on=long_ago, ends_on=long_ago, municipality_code="enschede")  # fmt: skip
+    run = CourseRun(
+        course_id=course_id,
+        code=f"H{next(_numbers)}",
+        seats=10_000,
+        starts_on=long_ago,
+        ends_on=long_ago,
+        municipality_code="enschede",
+    )
     session.add(run)
     session.flush()
     for days in days_ago:
         n = next(_numbers)
         at = clock.now() - dt.timedelta(days=days)
-        user = User(email=f"h{n}@{domain or f'mail{n}.test'}", password_hash="-",
-                    name=f"Eerder {n}", role=Role.WORKER)  # fmt: skip
+        user = User(
+            email=f"h{n}@{domain or f'mail{n}.test'}",
+            password_hash="-",
+            name=f"Eerder {n}",
+            role=Role.WORKER,
+        )
         user.profile = WorkerProfile(
-            date_of_birth=dt.date(1980, 1, 1), municipality_code="enschede",
-            employment_status="employed", sector="techniek", occupation="Operator",
-            education_level=3, target_occupation="Monteur",
-            postcode=postcode and postcode[0], house_number=postcode and postcode[1],
-        )  # fmt: skip
+            date_of_birth=dt.date(1980, 1, 1),
+            municipality_code="enschede",
+            employment_status="employed",
+            sector="techniek",
+            occupation="Operator",
+            education_level=3,
+            target_occupation="Monteur",
+            postcode=postcode and postcode[0],
+            house_number=postcode and postcode[1],
+        )
         session.add(user)
         session.flush()
-        session.add(Application(
-            reference=f"H-{n}", user_id=user.id, run_id=run.id, provider_id=course.provider_id,
-            status=ApplicationStatus.CONFIRMED, price_cents=course.price_cents, covered_cents=0,
-            copay_cents=course.price_cents, created_at=at, updated_at=at,
-            respond_by=at + dt.timedelta(days=14), client_ip=client_ip,
-        ))  # fmt: skip
+        session.add(
+            Application(
+                reference=f"H-{n}",
+                user_id=user.id,
+                run_id=run.id,
+                provider_id=course.provider_id,
+                status=ApplicationStatus.CONFIRMED,
+                price_cents=course.price_cents,
+                covered_cents=0,
+                copay_cents=course.price_cents,
+                created_at=at,
+                updated_at=at,
+                respond_by=at + dt.timedelta(days=14),
+                client_ip=client_ip,
+            )
+        )
     session.commit()
 
 
@@ -135,8 +163,9 @@ def test_a_price_just_under_a_cap(app_ctx, shop, funded_worker, terms, flagged):
 
 def test_only_the_grants_an_application_uses_count_for_the_cap(app_ctx, shop, funded_worker):
     # The € 2.400 grant pays the first run in full; the second is paid by the € 3.000 one.
-    worker = funded_worker({"amount_cents": 240_000, "rules": {}},
-                           {"amount_cents": 300_000, "rules": {}})  # fmt: skip
+    worker = funded_worker(
+        {"amount_cents": 240_000, "rules": {}}, {"amount_cents": 300_000, "rules": {}}
+    )
     _first, flags = _apply(worker, shop.runs["LAS-1/R1"])
     assert "price_near_cap" in flags
     _second, flags = _apply(worker, shop.runs["LAS-1/R2"])
@@ -149,8 +178,14 @@ def test_only_the_grants_an_application_uses_count_for_the_cap(app_ctx, shop, fu
 )
 def test_a_recent_price_raise(app_ctx, shop, funded_worker, old, new, days_ago, flagged):
     worker = funded_worker()
-    app_ctx.add(PriceChange(course_id=shop.courses["LAS-1"], old_cents=old, new_cents=new,
-                            changed_at=clock.now() - dt.timedelta(days=days_ago)))  # fmt: skip
+    app_ctx.add(
+        PriceChange(
+            course_id=shop.courses["LAS-1"],
+            old_cents=old,
+            new_cents=new,
+            changed_at=clock.now() - dt.timedelta(days=days_ago),
+        )
+    )
     app_ctx.commit()
     _application, flags = _apply(worker, shop.runs["LAS-1/R1"])
     assert ("recent_price_raise" in flags) == flagged
@@ -169,8 +204,9 @@ def test_a_recent_price_raise(app_ctx, shop, funded_worker, old, new, days_ago, 
         ("ZRG-1", 9, 0, True),  # the provider's other course: a spike of the provider
     ],
 )
-def test_an_application_spike(app_ctx, shop, funded_worker, course, this_week, weeks_before,
-                              flagged):  # fmt: skip
+def test_an_application_spike(
+    app_ctx, shop, funded_worker, course, this_week, weeks_before, flagged
+):
     worker = funded_worker()
     _history(shop.courses[course], [1 + i % 6 for i in range(this_week)])
     _history(shop.courses[course], [40] * weeks_before)
@@ -194,16 +230,21 @@ def test_an_application_spike(app_ctx, shop, funded_worker, course, this_week, w
         ("ip", 3, 30, False),
     ],
 )
-def test_applicants_sharing_an_address_domain_or_ip(app_ctx, shop, funded_worker, kind, others,
-                                                    days_ago, flagged):  # fmt: skip
+def test_applicants_sharing_an_address_domain_or_ip(
+    app_ctx, shop, funded_worker, kind, others, days_ago, flagged
+):
     domain = {"domain": "bureau-snel.nl", "public_domain": "gmail.com"}.get(kind)
     worker = funded_worker(email=f"nieuw@{domain}") if domain else funded_worker()
     if kind == "address":
         app_ctx.get(WorkerProfile, worker.id).postcode = "7511AB"
         app_ctx.get(WorkerProfile, worker.id).house_number = "12"
-    _history(shop.courses["ZRG-1"], [days_ago] * others, domain=domain,
-             postcode=("7511AB", "12") if kind == "address" else None,
-             client_ip="203.0.113.9" if kind == "ip" else None)  # fmt: skip
+    _history(
+        shop.courses["ZRG-1"],
+        [days_ago] * others,
+        domain=domain,
+        postcode=("7511AB", "12") if kind == "address" else None,
+        client_ip="203.0.113.9" if kind == "ip" else None,
+    )
     _history(shop.courses["ZRG-1"], [5] * 6)  # unrelated applicants
     _application, flags = _apply(worker, shop.runs["LAS-1/R1"], client_ip="203.0.113.9")
     code = {"address": "shared_address", "ip": "shared_ip"}.get(kind, "shared_email_domain")
@@ -214,8 +255,9 @@ def test_applicants_sharing_an_address_domain_or_ip(app_ctx, shop, funded_worker
 
 
 @pytest.mark.parametrize(("first_status", "flagged"), [(None, True), ("cancel", False)])
-def test_a_second_application_for_the_same_course(app_ctx, shop, funded_worker, first_status,
-                                                  flagged):  # fmt: skip
+def test_a_second_application_for_the_same_course(
+    app_ctx, shop, funded_worker, first_status, flagged
+):
     worker = funded_worker()
     first, flags = _apply(worker, shop.runs["LAS-1/R1"])
     assert "duplicate_learner_course" not in flags
@@ -233,8 +275,9 @@ def test_a_second_application_for_the_same_course(app_ctx, shop, funded_worker, 
     ("accredited_days_ago", "earlier", "flagged"),
     [(10, 19, True), (10, 18, False), (120, 19, False)],
 )
-def test_a_new_provider_with_many_applications(app_ctx, shop, funded_worker,
-                                               accredited_days_ago, earlier, flagged):  # fmt: skip
+def test_a_new_provider_with_many_applications(
+    app_ctx, shop, funded_worker, accredited_days_ago, earlier, flagged
+):
     worker = funded_worker()
     app_ctx.get(Provider, shop.provider_id).accredited_at = clock.now() - dt.timedelta(
         days=accredited_days_ago
@@ -248,8 +291,9 @@ def test_a_new_provider_with_many_applications(app_ctx, shop, funded_worker,
 
 
 @pytest.mark.parametrize(("first_scheme_allows", "flagged"), [(1, True), (2, False)])
-def test_more_grants_for_one_course_than_a_scheme_allows(app_ctx, shop, funded_worker,
-                                                         first_scheme_allows, flagged):  # fmt: skip
+def test_more_grants_for_one_course_than_a_scheme_allows(
+    app_ctx, shop, funded_worker, first_scheme_allows, flagged
+):
     # The first grant (€ 1.000, at most N grants per course) pays the first run in full;
     # the second run, of the same course, is paid by the second grant.
     worker = funded_worker(
@@ -267,17 +311,24 @@ def test_more_grants_for_one_course_than_a_scheme_allows(app_ctx, shop, funded_w
 
 def _claim(application: Application, **fields) -> Claim:
     values = {
-        "reference": f"CL-{next(_numbers)}", "application_id": application.id,
-        "provider_id": application.provider_id, "kind": ClaimKind.FINAL,
-        "status": ClaimStatus.SUBMITTED, "invoice_number": f"F-{next(_numbers)}",
-        "invoice_date": clock.today(), "amount_cents": application.covered_cents,
-        "description": "Cursus", "invoice_file": "a.pdf",
-    }  # fmt: skip
+        "reference": f"CL-{next(_numbers)}",
+        "application_id": application.id,
+        "provider_id": application.provider_id,
+        "kind": ClaimKind.FINAL,
+        "status": ClaimStatus.SUBMITTED,
+        "invoice_number": f"F-{next(_numbers)}",
+        "invoice_date": clock.today(),
+        "amount_cents": application.covered_cents,
+        "description": "Cursus",
+        "invoice_file": "a.pdf",
+    }
     values.update(fields)
     values["fund_id"] = session.scalar(
-        sa.select(Grant.fund_id).join(ApplicationPart, ApplicationPart.grant_id == Grant.id)
-        .where(ApplicationPart.application_id == application.id).limit(1)
-    )  # fmt: skip
+        sa.select(Grant.fund_id)
+        .join(ApplicationPart, ApplicationPart.grant_id == Grant.id)
+        .where(ApplicationPart.application_id == application.id)
+        .limit(1)
+    )
     claim = Claim(**values)
     session.add(claim)
     session.flush()
@@ -295,12 +346,14 @@ def _claim(application: Application, **fields) -> Claim:
         (ClaimKind.ADVANCE, None, None, set()),  # nothing to prove at the start
     ],
 )
-def test_a_claim_without_enough_proof(app_ctx, shop, funded_worker, kind, attendance,
-                                      certificate, expected):  # fmt: skip
+def test_a_claim_without_enough_proof(
+    app_ctx, shop, funded_worker, kind, attendance, certificate, expected
+):
     application, _flags = _apply(funded_worker(), shop.runs["LAS-1/R1"])
     with unit_of_work():
-        claim = _claim(application, kind=kind, attendance_pct=attendance,
-                       certificate_file=certificate)  # fmt: skip
+        claim = _claim(
+            application, kind=kind, attendance_pct=attendance, certificate_file=certificate
+        )
         flags = flag_claim(claim, attendance_threshold_pct=80)
     assert {flag.code for flag in flags} == expected
     assert all(flag.claim_id == claim.id and flag.severity == Severity.HIGH for flag in flags)
@@ -312,8 +365,14 @@ def test_a_resubmitted_claim_is_flagged_afresh(app_ctx, shop, funded_worker):
     with unit_of_work():
         claim = _claim(application)
         flag_claim(claim, attendance_threshold_pct=80)
-        app_ctx.add(RiskFlag(application_id=application.id, code="price_near_cap",
-                             severity=Severity.MEDIUM, reason="test"))  # fmt: skip
+        app_ctx.add(
+            RiskFlag(
+                application_id=application.id,
+                code="price_near_cap",
+                severity=Severity.MEDIUM,
+                reason="test",
+            )
+        )
     for attendance, certificate, expected in [
         (50, None, ["attendance_below_threshold", "price_near_cap"]),
         (50, None, ["attendance_below_threshold", "price_near_cap"]),  # the same, once
@@ -339,14 +398,15 @@ def test_reading_flags_for_review(app_ctx, shop, funded_worker):
     assert [f.code for f in flags_of(application.id)] == ["price_near_cap"]
     both = flags_of(application.id, claim.id)
     assert [(f.code, f.severity) for f in both] == [
-        ("proof_missing", Severity.HIGH), ("price_near_cap", Severity.MEDIUM)]  # fmt: skip
+        ("proof_missing", Severity.HIGH),
+        ("price_near_cap", Severity.MEDIUM),
+    ]
     assert flag_summary([application.id, quiet.id]) == {application.id: (1, 1), quiet.id: (0, 0)}
     assert needs_second_look(application.id, claim.id)
     assert not needs_second_look(application.id, closed.id)  # medium flags only
 
 
-def test_flagging_takes_as_many_queries_however_long_the_history(app, app_ctx, shop,
-                                                                 funded_worker):  # fmt: skip
+def test_flagging_takes_as_many_queries_however_long_the_history(app, app_ctx, shop, funded_worker):
     workers = [funded_worker(), funded_worker()]
     engine, selects = app.extensions["db_engine"], []
 

@@ -132,14 +132,29 @@ def test_a_grant_does_not_pay_for_courses_its_scheme_excludes():
 
 
 def test_a_grant_of_a_fund_that_excluded_the_provider_pays_nothing_there():
-    at_provider_7 = CourseFacts(100_000, "short_course", 3, frozenset({"crkbo"}),
-                                frozenset({"Lasser"}), START, provider_id=7)  # fmt: skip
-    excluding = GrantFacts(1, 100_000, dt.date(2027, 10, 1), SchemeRules(),
-                           excluded_providers=frozenset({7}))  # fmt: skip
+    at_provider_7 = CourseFacts(
+        100_000,
+        "short_course",
+        3,
+        frozenset({"crkbo"}),
+        frozenset({"Lasser"}),
+        START,
+        provider_id=7,
+    )
+    excluding = GrantFacts(
+        1, 100_000, dt.date(2027, 10, 1), SchemeRules(), excluded_providers=frozenset({7})
+    )
     other = grant(2, 60_000, expires=dt.date(2028, 1, 1))
     plan = plan_funding(at_provider_7, [excluding, other])
     assert [(p.grant_id, p.cents) for p in plan.parts] == [(2, 60_000)]
     assert plan.copay_cents == 40_000
-    elsewhere = CourseFacts(100_000, "short_course", 3, frozenset({"crkbo"}),
-                            frozenset({"Lasser"}), START, provider_id=8)  # fmt: skip
+    elsewhere = CourseFacts(
+        100_000,
+        "short_course",
+        3,
+        frozenset({"crkbo"}),
+        frozenset({"Lasser"}),
+        START,
+        provider_id=8,
+    )
     assert plan_funding(elsewhere, [excluding]).parts[0].grant_id == 1

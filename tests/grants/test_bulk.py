@@ -24,9 +24,11 @@ def _count(session, *where) -> int:
 def test_allocation_grants_every_eligible_worker_once(app_ctx, make_fund, make_scheme, make_worker):
     fund = make_fund(1_000_000)
     scheme = make_scheme(
-        fund, allocation_mode="entitlement", amount_cents=50_000,
+        fund,
+        allocation_mode="entitlement",
+        amount_cents=50_000,
         rules={"municipalities": ["enschede", "hengelo"], "min_age": 25},
-    )  # fmt: skip
+    )
     today = clock.today()
     eligible = [make_worker(municipality_code="enschede"), make_worker(municipality_code="hengelo")]
     make_worker(municipality_code="zwolle")  # outside the region

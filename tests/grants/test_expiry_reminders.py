@@ -22,9 +22,14 @@ def _at(moment: dt.datetime):
 
 def _reminders(app) -> list[tuple[int, str]]:
     with app.app_context():
-        return [(m.user_id, m.subject) for m in session.scalars(
-            sa.select(OutboxMessage).where(OutboxMessage.topic == "grant_expiring")
-            .order_by(OutboxMessage.id))]  # fmt: skip
+        return [
+            (m.user_id, m.subject)
+            for m in session.scalars(
+                sa.select(OutboxMessage)
+                .where(OutboxMessage.topic == "grant_expiring")
+                .order_by(OutboxMessage.id)
+            )
+        ]
 
 
 @pytest.fixture

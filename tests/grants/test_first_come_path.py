@@ -53,19 +53,36 @@ def _what_was_written(db, scheme_id: int) -> dict:
     pot = balance(db.get_one(Fund, scheme.fund_id).pot_account_id)
     written = {
         "worker": (grant.user_id, application.user_id),
-        "grant": (grant.period, grant.source, grant.status, grant.amount_cents,
-                  grant.expires_at, grant.fund_id == scheme.fund_id),
-        "application": (application.status,
-                        application.grant_id == grant.id),
-        "account": (account.code.rsplit(":", 2)[-1], account.kind, account.posted_cents,
-                    account.held_cents),
-        "transaction": (transaction.kind, transaction.description, transaction.created_by_id
-                        == grant.user_id),
+        "grant": (
+            grant.period,
+            grant.source,
+            grant.status,
+            grant.amount_cents,
+            grant.expires_at,
+            grant.fund_id == scheme.fund_id,
+        ),
+        "application": (application.status, application.grant_id == grant.id),
+        "account": (
+            account.code.rsplit(":", 2)[-1],
+            account.kind,
+            account.posted_cents,
+            account.held_cents,
+        ),
+        "transaction": (
+            transaction.kind,
+            transaction.description,
+            transaction.created_by_id == grant.user_id,
+        ),
         "postings": [tuple(row) for row in postings],
-        "audit": (event.action, event.actor_id == grant.user_id, event.after["cents"],
-                  event.after["source"], event.after["worker"] == grant.user_id),
+        "audit": (
+            event.action,
+            event.actor_id == grant.user_id,
+            event.after["cents"],
+            event.after["source"],
+            event.after["worker"] == grant.user_id,
+        ),
         "scheme": (scheme.committed_cents, pot),
-    }  # fmt: skip
+    }
     db.rollback()  # SQLite: let the next app context write
     return written
 
@@ -107,8 +124,9 @@ SITUATIONS = {
 }
 
 
-@pytest.mark.parametrize(("situation", "expected"),
-                         [(name, kind) for name, (_s, _w, kind) in SITUATIONS.items()])  # fmt: skip
+@pytest.mark.parametrize(
+    ("situation", "expected"), [(name, kind) for name, (_s, _w, kind) in SITUATIONS.items()]
+)
 def test_both_paths_refuse_alike(
     app_ctx, make_fund, make_windowed_scheme, make_worker, situation, expected
 ):
@@ -170,8 +188,7 @@ def test_a_sold_out_scheme_gets_the_slow_paths_page_without_a_write(
     scheme = make_windowed_scheme(make_fund(1_000_000), "first_come", grants=1)
     with app.app_context():
         applying.apply_for_grant(scheme.id, make_worker().id)
-        _kind, slow_answer = _refusal(applying.apply_for_grant_orm, scheme.id,
-                                      make_worker().id)  # fmt: skip
+        _kind, slow_answer = _refusal(applying.apply_for_grant_orm, scheme.id, make_worker().id)
     worker = make_worker()
     login(client, worker)
     seen, stop = _statements(app)
@@ -200,12 +217,10 @@ def test_a_raised_cap_opens_a_sold_out_scheme_again(
     assert applying.apply_for_grant(scheme.id, late.id).grant_id is not None
 
 
-def test_rules_are_compiled_once_per_version(app_ctx, make_fund, make_windowed_scheme,
-                                             make_worker):  # fmt: skip
+def test_rules_are_compiled_once_per_version(app_ctx, make_fund, make_windowed_scheme, make_worker):
     from wallet.grants.first_come import compiled_rules
 
-    scheme = make_windowed_scheme(make_fund(1_000_000), "lottery", grants=5,
-                                  rules={"min_age": 18})  # fmt: skip
+    scheme = make_windowed_scheme(make_fund(1_000_000), "lottery", grants=5, rules={"min_age": 18})
     compiled_rules.cache_clear()
     for _ in range(3):
         applying.apply_for_grant(scheme.id, make_worker().id)

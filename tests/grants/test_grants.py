@@ -57,11 +57,16 @@ def test_a_worker_outside_the_rules_hears_every_reason(
     app_ctx, make_fund, make_scheme, make_worker
 ):
     fund = make_fund(500_000)
-    rules = {"municipalities": TWENTE, "target_groups": ["job_seeker"], "max_age": 30,
-             "max_education_level": 4}  # fmt: skip
+    rules = {
+        "municipalities": TWENTE,
+        "target_groups": ["job_seeker"],
+        "max_age": 30,
+        "max_education_level": 4,
+    }
     scheme = make_scheme(fund, rules=rules)
-    worker = make_worker(municipality_code="zwolle", employment_status="employed",
-                         education_level=6)  # fmt: skip
+    worker = make_worker(
+        municipality_code="zwolle", employment_status="employed", education_level=6
+    )
     with pytest.raises(eligibility.NotEligible) as refused:
         granting.grant_to_worker(scheme.id, worker.id, actor_id=None)
     assert len(refused.value.errors["eligibility"]) == 4
@@ -93,9 +98,13 @@ def test_scheme_terms_are_validated(app_ctx, make_fund):
         allocation_mode="whatever",
         amount_cents=0,
         validity_months=0,
-        rules={"municipalities": ["atlantis"], "co_funding_bps": 20_000, "min_age": 60,
-               "max_age": 20},
-    )  # fmt: skip
+        rules={
+            "municipalities": ["atlantis"],
+            "co_funding_bps": 20_000,
+            "min_age": 60,
+            "max_age": 20,
+        },
+    )
     with pytest.raises(ValidationFailed) as refused:
         define_scheme(fund.id, bad)
     assert set(refused.value.errors) == {
@@ -105,8 +114,9 @@ def test_scheme_terms_are_validated(app_ctx, make_fund):
         "validity_months",
         "rules",
     }
-    first_come = SchemeTerms(name="Snel", allocation_mode="first_come", amount_cents=1,
-                             validity_months=1, rules={})  # fmt: skip
+    first_come = SchemeTerms(
+        name="Snel", allocation_mode="first_come", amount_cents=1, validity_months=1, rules={}
+    )
     with pytest.raises(ValidationFailed) as refused:
         define_scheme(fund.id, first_come)
     assert {"window_closes_on", "total_cap_cents"} <= set(refused.value.errors)
@@ -181,9 +191,10 @@ def test_a_grant_still_pays_on_its_last_valid_day(app_ctx, make_fund, make_schem
 
     worker = make_worker()
     grant = balances.get_grant(
-        granting.grant_to_worker(make_scheme(make_fund(500_000)).id, worker.id,
-                                 actor_id=None).result_id
-    )  # fmt: skip
+        granting.grant_to_worker(
+            make_scheme(make_fund(500_000)).id, worker.id, actor_id=None
+        ).result_id
+    )
     last_day = validity.last_valid_day(grant.expires_at)
     noon = dt.datetime.combine(last_day, dt.time(12), validity.AMSTERDAM)
     with clock.frozen_at(noon):
@@ -200,8 +211,13 @@ def test_a_fund_name_of_200_characters_is_fine(app_ctx):
 
 def test_a_scheme_named_by_invisible_characters_is_refused(app_ctx, make_fund):
     """Workers apply for a scheme by its name and see it on their statement and its CSV."""
-    terms = SchemeTerms(name="\u200b\u2060\u3164", allocation_mode="manual", amount_cents=100,
-                        validity_months=12, rules={})  # fmt: skip
+    terms = SchemeTerms(
+        name="\u200b\u2060\u3164",
+        allocation_mode="manual",
+        amount_cents=100,
+        validity_months=12,
+        rules={},
+    )
     with pytest.raises(ValidationFailed) as refused:
         define_scheme(make_fund().id, terms)
     assert set(refused.value.errors) == {"name"}
@@ -216,7 +232,11 @@ def test_closing_a_scheme_twice_records_one_decision(app_ctx, make_fund, make_sc
     scheme = make_scheme(make_fund())
     close_scheme(scheme.id, actor_id=None)
     close_scheme(scheme.id, actor_id=None)
-    closes = session.scalar(sa.select(sa.func.count()).where(
-        AuditEvent.subject_id == scheme.id, AuditEvent.subject_type == "scheme",
-        AuditEvent.action == "close"))  # fmt: skip
+    closes = session.scalar(
+        sa.select(sa.func.count()).where(
+            AuditEvent.subject_id == scheme.id,
+            AuditEvent.subject_type == "scheme",
+            AuditEvent.action == "close",
+        )
+    )
     assert closes == 1

@@ -129,8 +129,17 @@ def _answers(base: str) -> bool:
 def _start_app_server(processes: Processes, name: str) -> str:
     port = _free_port()
     # The sample configuration of docs/operations.md, one worker each to start quickly.
-    processes.start(name, "gunicorn", "--config", "deploy/gunicorn.conf.py", "--workers", "1",
-                    "--bind", f"127.0.0.1:{port}", "wsgi:app")  # fmt: skip
+    processes.start(
+        name,
+        "gunicorn",
+        "--config",
+        "deploy/gunicorn.conf.py",
+        "--workers",
+        "1",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "wsgi:app",
+    )
     return f"http://127.0.0.1:{port}"
 
 
@@ -203,12 +212,19 @@ def test_two_app_servers_and_two_schedulers_share_one_database(app, db, processe
     invoice = pdf("factuur op A")
     sent = provider_on_a.post(
         f"{a}/provider/applications/{application_id}/claim",
-        data={**_hidden_fields(form.text), "kind": "final", "invoice_number": "TWEE-1",
-              "invoice_date": "2026-01-05", "amount": "2.400,00", "vat": "0,00",
-              "description": "Lascursus", "attendance_pct": "88"},
+        data={
+            **_hidden_fields(form.text),
+            "kind": "final",
+            "invoice_number": "TWEE-1",
+            "invoice_date": "2026-01-05",
+            "amount": "2.400,00",
+            "vat": "0,00",
+            "description": "Lascursus",
+            "attendance_pct": "88",
+        },
         files={"invoice_pdf": ("factuur.pdf", invoice, "application/pdf")},
         allow_redirects=False,
-    )  # fmt: skip
+    )
     assert sent.status_code == 302, sent.text
     claim = db.scalar(sa.select(Claim))
 
@@ -218,8 +234,9 @@ def test_two_app_servers_and_two_schedulers_share_one_database(app, db, processe
     download = provider_on_b.get(f"{b}/claims/{claim.id}/files/invoice")
     assert download.status_code == 200
     assert download.content == invoice
-    anonymous = requests.get(f"{b}/claims/{claim.id}/files/invoice", allow_redirects=False,
-                             timeout=10)  # fmt: skip
+    anonymous = requests.get(
+        f"{b}/claims/{claim.id}/files/invoice", allow_redirects=False, timeout=10
+    )
     assert anonymous.status_code in (302, 401, 403)  # and without the session, nothing
 
     # The worker signs in on B; A knows that session and shows their application.
@@ -255,8 +272,9 @@ def test_two_app_servers_and_two_schedulers_share_one_database(app, db, processe
     # Every run done is a row, once; no slot ran twice; the two schedulers competed.
     assert set(finished) == ran_slots
     assert max(finished.values()) == 1, finished
-    assert {run.owner for run in runs} <= {f"{socket.gethostname()}:{pid}" for pid in
-                                           _pids(processes, schedulers)}  # fmt: skip
+    assert {run.owner for run in runs} <= {
+        f"{socket.gethostname()}:{pid}" for pid in _pids(processes, schedulers)
+    }
     # Once both had started, each slot was fired twice: run by one, skipped by the other.
     together = {slot for slot in finished if both_running_from + 1 < _epoch(slot) < stopping_at - 1}
     assert len(together) >= 3

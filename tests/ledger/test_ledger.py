@@ -203,8 +203,9 @@ def test_a_statement_page_is_that_slice_of_the_whole_statement(app_ctx, funded, 
     for newest_first, expected in ((False, whole), (True, whole[::-1])):
         shown = []
         for page in range(1, 8 // per_page + 2):
-            lines, total = ledger.statement_page(grant, page=page, per_page=per_page,
-                                                 newest_first=newest_first)  # fmt: skip
+            lines, total = ledger.statement_page(
+                grant, page=page, per_page=per_page, newest_first=newest_first
+            )
             assert total == len(whole)
             shown += lines
         assert shown == expected

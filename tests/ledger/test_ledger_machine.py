@@ -60,9 +60,10 @@ class LedgerMachine(RuleBasedStateMachine):
         self.fund = create_fund(f"Machinefonds {n}")
         scheme = define_scheme(
             self.fund.id,
-            SchemeTerms(name="m", allocation_mode="manual", amount_cents=1, validity_months=12,
-                        rules={}),
-        )  # fmt: skip
+            SchemeTerms(
+                name="m", allocation_mode="manual", amount_cents=1, validity_months=12, rules={}
+            ),
+        )
         self.scheme = activate_scheme(scheme.id)
         with unit_of_work():
             self.payable = ledger.open_account(f"machine:{n}:payable", AccountKind.PAYABLE).id

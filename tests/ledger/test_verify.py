@@ -45,8 +45,9 @@ def _tamper(app_ctx, statement: str, **params) -> None:
     ],
 )
 def test_verify_reports_what_was_broken(app_ctx, books, statement, invariant):
-    params = {k: (v if isinstance(v, int) else v.account_id) for k, v in books.items()
-              if k in statement}  # fmt: skip
+    params = {
+        k: (v if isinstance(v, int) else v.account_id) for k, v in books.items() if k in statement
+    }
     _tamper(app_ctx, statement, **params)
     problems = verify()
     assert problems, statement

@@ -390,8 +390,10 @@ def test_a_return_after_clawback_claimed_by_hand_is_caught_on_the_receivable(boo
     """Only a line the bank returned after its claim was clawed back lowers the debt."""
     claims.review(books.paid_claim, "claw_back", actor=books.admin, reason="Niet gegeven")
     assert verify() == []
-    _sql("UPDATE payout_lines SET returned_after_clawback = true WHERE claim_id = :c",
-         c=books.paid_claim)  # fmt: skip
+    _sql(
+        "UPDATE payout_lines SET returned_after_clawback = true WHERE claim_id = :c",
+        c=books.paid_claim,
+    )
     code = f"provider:{books.provider_id}:fund:{books.fund_id}:receivable"
     _assert_named(runner, "4 receivable agrees with clawbacks", code)
 
@@ -413,8 +415,12 @@ def test_a_payout_kind_moving_a_pot_under_a_batch_s_reference_is_caught(books, r
     )
     record("payout_item", books.paid_item, "paid", actor_id=None)  # its count is met
     session.commit()
-    tx = _move("payout_returned", (_pot(books), -100), (ledger.funding_source().id, 100),
-               reference=reference)  # fmt: skip
+    tx = _move(
+        "payout_returned",
+        (_pot(books), -100),
+        (ledger.funding_source().id, 100),
+        reference=reference,
+    )
     _assert_named(runner, "7 money moves by its use case", f"transaction {tx}", "pot")
 
 
@@ -430,8 +436,7 @@ def test_a_reversal_that_is_not_the_mirror_of_its_transaction_is_caught(books, r
     )
     record("ledger_transaction", deposit, "reverse", actor_id=None)
     session.commit()
-    tx = _move("reversal", (_pot(books), -100), (ledger.funding_source().id, 100),
-               reverses=deposit)  # fmt: skip
+    tx = _move("reversal", (_pot(books), -100), (ledger.funding_source().id, 100), reverses=deposit)
     _assert_named(runner, "7 money moves by its use case", f"transaction {tx}", "mirror")
 
 
@@ -448,15 +453,19 @@ def test_a_true_reversal_is_clean(books):
 def test_a_transfer_changed_after_submit_is_caught(books, runner):
     """The bank file and the statement match go by the lines: they must add up to the item
     whose amount went to in-transit."""
-    _sql("UPDATE payout_lines SET amount_cents = amount_cents + 50000, "
-         "claim_cents = claim_cents + 50000 WHERE item_id = :i", i=books.transit_item)  # fmt: skip
+    _sql(
+        "UPDATE payout_lines SET amount_cents = amount_cents + 50000, "
+        "claim_cents = claim_cents + 50000 WHERE item_id = :i",
+        i=books.transit_item,
+    )
     _assert_named(runner, "4 paid as approved", f"payout item {books.transit_item}")
 
 
 def test_a_transfer_moved_to_another_provider_s_item_is_caught(books, runner, make_provider_user):
     session.rollback()  # the fixture's own app context writes next
     provider = make_provider_user().provider_id
-    line = session.scalar(sa.text("SELECT id FROM payout_lines WHERE item_id = :i"),
-                          {"i": books.transit_item})  # fmt: skip
+    line = session.scalar(
+        sa.text("SELECT id FROM payout_lines WHERE item_id = :i"), {"i": books.transit_item}
+    )
     _sql("UPDATE claims SET provider_id = :p WHERE id = :c", p=provider, c=books.transit_claim)
     _assert_named(runner, "4 paid as approved", f"payout line {line}")

@@ -18,8 +18,12 @@ from wallet.notifications import services
 from wallet.notifications.models import MessageStatus, OutboxMessage
 from wallet.notifications.services import notify, send_pending
 
-SUBMITTED = {"reference": "LW-7K3", "course": "Lassen MIG/MAG", "covered_cents": 120_000,
-             "copay_cents": 5_050}  # fmt: skip
+SUBMITTED = {
+    "reference": "LW-7K3",
+    "course": "Lassen MIG/MAG",
+    "covered_cents": 120_000,
+    "copay_cents": 5_050,
+}
 
 
 def _free_port() -> int:
@@ -122,8 +126,14 @@ def test_a_forged_host_header_never_reaches_an_e_mail(app, make_worker):
 
 def test_a_status_change_says_what_happened_and_why(app_ctx, make_worker):
     worker = make_worker(preferred_language="en")
-    message = _write(worker, "application_status", reference="LW-1", course="Excel",
-                     action="reject", reason="The course is full")  # fmt: skip
+    message = _write(
+        worker,
+        "application_status",
+        reference="LW-1",
+        course="Excel",
+        action="reject",
+        reason="The course is full",
+    )
     assert message.subject == "News about your application LW-1"
     assert "rejected your application" in message.body
     assert "Reason: The course is full" in message.body
@@ -154,10 +164,12 @@ def test_provider_staff_and_fund_admins_are_notified_together(
     other_provider = make_provider_user()
     admin = make_staff(Role.FUND_ADMIN)
     with unit_of_work():
-        to_staff = services.notify_provider(staff.provider_id, "application_new",
-                                            reference="LW-2", course="Excel")  # fmt: skip
-        to_admins = services.notify_fund_admins(admin.fund_id, "claim_waiting",
-                                                reference="D-9", amount_cents=99_00)  # fmt: skip
+        to_staff = services.notify_provider(
+            staff.provider_id, "application_new", reference="LW-2", course="Excel"
+        )
+        to_admins = services.notify_fund_admins(
+            admin.fund_id, "claim_waiting", reference="D-9", amount_cents=99_00
+        )
     assert [m.to_address for m in to_staff] == [staff.email]
     assert [m.to_address for m in to_admins] == [admin.email]
     assert other_provider.email not in {m.to_address for m in to_staff}

@@ -46,9 +46,14 @@ class SoftAuthenticator:
         numbers = self.key.public_key().public_numbers()
         # COSE_Key: kty EC2, alg ES256, crv P-256, x, y (RFC 9053)
         return cbor2.dumps(
-            {1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"),
-             -3: numbers.y.to_bytes(32, "big")}
-        )  # fmt: skip
+            {
+                1: 2,
+                3: -7,
+                -1: 1,
+                -2: numbers.x.to_bytes(32, "big"),
+                -3: numbers.y.to_bytes(32, "big"),
+            }
+        )
 
     def _authenticator_data(self, rp_id: str, attested: bytes = b"") -> bytes:
         flags = USER_PRESENT | (USER_VERIFIED if self.verifies_user else 0)
@@ -62,8 +67,9 @@ class SoftAuthenticator:
             {"type": kind, "challenge": challenge, "origin": origin, "crossOrigin": False}
         ).encode()
 
-    def create(self, options: dict, *, origin: str, rp_id: str | None = None,
-               challenge: str | None = None) -> str:  # fmt: skip
+    def create(
+        self, options: dict, *, origin: str, rp_id: str | None = None, challenge: str | None = None
+    ) -> str:
         """The JSON of a PublicKeyCredential answering navigator.credentials.create()."""
         self.user_handle = options["user"]["id"]
         client_data = self._client_data(
@@ -73,15 +79,24 @@ class SoftAuthenticator:
         attested = bytes(16) + credential + self._cose_key()  # AAGUID of zeros: no attestation
         auth_data = self._authenticator_data(rp_id or options["rp"]["id"], attested)
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
-        return json.dumps({
-            "id": self.id, "rawId": self.id, "type": "public-key",
-            "response": {"clientDataJSON": b64url(client_data),
-                         "attestationObject": b64url(attestation), "transports": ["internal"]},
-            "clientExtensionResults": {}, "authenticatorAttachment": "platform",
-        })  # fmt: skip
+        return json.dumps(
+            {
+                "id": self.id,
+                "rawId": self.id,
+                "type": "public-key",
+                "response": {
+                    "clientDataJSON": b64url(client_data),
+                    "attestationObject": b64url(attestation),
+                    "transports": ["internal"],
+                },
+                "clientExtensionResults": {},
+                "authenticatorAttachment": "platform",
+            }
+        )
 
-    def get(self, options: dict, *, origin: str, rp_id: str | None = None,
-            challenge: str | None = None) -> str:  # fmt: skip
+    def get(
+        self, options: dict, *, origin: str, rp_id: str | None = None, challenge: str | None = None
+    ) -> str:
         """The JSON of a PublicKeyCredential answering navigator.credentials.get()."""
         if self.counts:
             self.sign_count += 1
@@ -89,9 +104,19 @@ class SoftAuthenticator:
         auth_data = self._authenticator_data(rp_id or options["rpId"])
         signed = auth_data + hashlib.sha256(client_data).digest()
         signature = self.key.sign(signed, ec.ECDSA(hashes.SHA256()))
-        response = {"clientDataJSON": b64url(client_data), "authenticatorData": b64url(auth_data),
-                    "signature": b64url(signature)}  # fmt: skip
+        response = {
+            "clientDataJSON": b64url(client_data),
+            "authenticatorData": b64url(auth_data),
+            "signature": b64url(signature),
+        }
         if self.user_handle:
             response["userHandle"] = self.user_handle
-        return json.dumps({"id": self.id, "rawId": self.id, "type": "public-key",
-                           "response": response, "clientExtensionResults": {}})  # fmt: skip
+        return json.dumps(
+            {
+                "id": self.id,
+                "rawId": self.id,
+                "type": "public-key",
+                "response": response,
+                "clientExtensionResults": {},
+            }
+        )

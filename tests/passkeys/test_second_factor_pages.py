@@ -29,8 +29,12 @@ def _with_app_and_passkey(client, login, worker, origin) -> SoftAuthenticator:
     authenticator = SoftAuthenticator()
     options = client.post("/account/passkeys/options").get_json()
     answer = authenticator.create(options, origin=origin)
-    assert client.post("/account/passkeys", data={"name": "Telefoon", "credential": answer}
-                       ).status_code == 302  # fmt: skip
+    assert (
+        client.post(
+            "/account/passkeys", data={"name": "Telefoon", "credential": answer}
+        ).status_code
+        == 302
+    )
     return authenticator
 
 

@@ -294,8 +294,9 @@ def test_a_closed_account_does_not_sign_in(in_request, make_worker, registered):
     in_request(worker).active = False
     session.commit()
     with pytest.raises(PasskeyRefused):
-        services.sign_in_with_passkey(authenticator.get(services.sign_in_options(),
-                                                        origin=_origin()))  # fmt: skip
+        services.sign_in_with_passkey(
+            authenticator.get(services.sign_in_options(), origin=_origin())
+        )
 
 
 # --- second factor -------------------------------------------------------------------------
@@ -356,8 +357,9 @@ def test_the_second_factor_refuses_a_wrong_answer(
     worker = make_worker()
     authenticator = registered(worker)
     user = in_request(worker)
-    answer = authenticator.get(services.assertion_options(user), origin=origin or _origin(),
-                               challenge=challenge)  # fmt: skip
+    answer = authenticator.get(
+        services.assertion_options(user), origin=origin or _origin(), challenge=challenge
+    )
     assert services.verify_assertion(user, answer) is False
 
 
@@ -394,17 +396,25 @@ def test_the_second_factor_without_options_or_passkeys(in_request, make_worker, 
     ("base_url", "settings", "expected"),
     [
         ("https://leerwallet.nl", {}, ("leerwallet.nl", "https://leerwallet.nl")),
-        ("https://www.leerwallet.nl:8443/", {}, ("www.leerwallet.nl",
-                                                 "https://www.leerwallet.nl:8443")),
+        (
+            "https://www.leerwallet.nl:8443/",
+            {},
+            ("www.leerwallet.nl", "https://www.leerwallet.nl:8443"),
+        ),
         ("http://127.0.0.1:5000", {}, ("localhost", "http://localhost:5000")),
         ("http://localhost:8000", {}, ("localhost", "http://localhost:8000")),
-        ("https://www.leerwallet.nl", {"PASSKEY_RP_ID": "leerwallet.nl"},
-         ("leerwallet.nl", "https://www.leerwallet.nl")),
-        ("http://127.0.0.1:5000", {"PASSKEY_ORIGIN": "https://wallet.example.nl",
-                                   "PASSKEY_RP_ID": "wallet.example.nl"},
-         ("wallet.example.nl", "https://wallet.example.nl")),
+        (
+            "https://www.leerwallet.nl",
+            {"PASSKEY_RP_ID": "leerwallet.nl"},
+            ("leerwallet.nl", "https://www.leerwallet.nl"),
+        ),
+        (
+            "http://127.0.0.1:5000",
+            {"PASSKEY_ORIGIN": "https://wallet.example.nl", "PASSKEY_RP_ID": "wallet.example.nl"},
+            ("wallet.example.nl", "https://wallet.example.nl"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_the_relying_party_comes_from_the_settings(app, monkeypatch, base_url, settings, expected):
     monkeypatch.setitem(app.config, "BASE_URL", base_url)
     for name in ("PASSKEY_RP_ID", "PASSKEY_ORIGIN"):

@@ -99,8 +99,9 @@ def test_the_page_says_where_passkeys_work(app, client, make_worker, login, orig
     own = client.get("/account/passkeys")
     assert "alleen op het eigen adres" not in own.text
     by_address, base_url = app.test_client(), "http://127.0.0.1:5000"  # not the relying party
-    signed_in = by_address.post("/login", data={"email": worker.email, "password": PASSWORD},
-                                base_url=base_url)  # fmt: skip
+    signed_in = by_address.post(
+        "/login", data={"email": worker.email, "password": PASSWORD}, base_url=base_url
+    )
     assert signed_in.status_code == 302
     elsewhere = by_address.get("/account/passkeys", base_url=base_url)
     assert "Passkeys werken alleen op het eigen adres van Leerwallet." in elsewhere.text

@@ -26,8 +26,9 @@ pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def _account(code: str) -> int:
-    row = session.execute(sa.text("SELECT posted_cents FROM ledger_accounts WHERE code = :c"),
-                          {"c": code}).scalar()  # fmt: skip
+    row = session.execute(
+        sa.text("SELECT posted_cents FROM ledger_accounts WHERE code = :c"), {"c": code}
+    ).scalar()
     return row or 0
 
 
@@ -196,8 +197,9 @@ def test_a_stripe_batch_is_refused_where_stripe_is_not_set_up(approved):
 def test_a_batch_keeps_who_was_left_out_and_why(approved, make_provider_user):
     _journeys, fund_id, ids = approved()
     other = make_provider_user(organisation_name="Lasschool Hengelo")  # pending: not payable
-    session.execute(sa.update(Claim).where(Claim.id == ids[1]).values(
-        provider_id=other.provider_id))  # fmt: skip
+    session.execute(
+        sa.update(Claim).where(Claim.id == ids[1]).values(provider_id=other.provider_id)
+    )
     session.commit()
     outcome = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None)
     session.expire_all()
@@ -217,12 +219,14 @@ def test_a_bank_statement_marks_payouts_paid_and_reports_the_rest(approved):
     first = camt053([{"end_to_end_id": references[240_000], "amount": "2400.00"}])
     outcome = import_statement(fund_id, first, actor=None)
     assert (outcome.matched, outcome.paid_items) == (1, [])  # one of the two transfers
-    statement = camt053([
-        {"end_to_end_id": references[200_000], "amount": "2000.00"},
-        {"end_to_end_id": "DC-2026-9999999", "amount": "10.00"},
-        {"end_to_end_id": references[240_000], "amount": "2400.01"},
-        {"end_to_end_id": "NOTPROVIDED", "amount": "5.00", "debit": False},
-    ])  # fmt: skip
+    statement = camt053(
+        [
+            {"end_to_end_id": references[200_000], "amount": "2000.00"},
+            {"end_to_end_id": "DC-2026-9999999", "amount": "10.00"},
+            {"end_to_end_id": references[240_000], "amount": "2400.01"},
+            {"end_to_end_id": "NOTPROVIDED", "amount": "5.00", "debit": False},
+        ]
+    )
     outcome = import_statement(fund_id, statement, actor=None)
     assert outcome.paid_items == [batch.items[0].id]
     assert len(outcome.unmatched) == 3

@@ -26,20 +26,47 @@ def _app_context(app_ctx):
 
 def _lines() -> list[dict]:
     return [
-        {"end_to_end_id": "LW-1-1", "amount": "2400.00", "name": "Opleider B.V.",
-         "iban": PROVIDER_IBAN},
-        {"end_to_end_id": "REFUND-9", "amount": "150.25", "debit": False,
-         "name": "Jan Jansen", "iban": "NL69INGB0123456789"},
+        {
+            "end_to_end_id": "LW-1-1",
+            "amount": "2400.00",
+            "name": "Opleider B.V.",
+            "iban": PROVIDER_IBAN,
+        },
+        {
+            "end_to_end_id": "REFUND-9",
+            "amount": "150.25",
+            "debit": False,
+            "name": "Jan Jansen",
+            "iban": "NL69INGB0123456789",
+        },
         {"end_to_end_id": None, "amount": "7.50", "name": "Bank", "iban": PROVIDER_IBAN},
-        {"debit": True, "batch": [
-            {"end_to_end_id": "LW-2-1", "amount": "1000.00", "name": "Academie A",
-             "iban": "DE89370400440532013000"},
-            {"end_to_end_id": "LW-2-2", "amount": "0.99", "name": "School B",
-             "iban": "FR1420041010050500013M02606"},
-        ]},
-        {"end_to_end_id": "LW-1-2", "amount": "300.00", "debit": False, "returned": "AC04",
-         "name": "Opleider B.V.", "iban": PROVIDER_IBAN, "booked_on": "2024-05-03"},
-    ]  # fmt: skip
+        {
+            "debit": True,
+            "batch": [
+                {
+                    "end_to_end_id": "LW-2-1",
+                    "amount": "1000.00",
+                    "name": "Academie A",
+                    "iban": "DE89370400440532013000",
+                },
+                {
+                    "end_to_end_id": "LW-2-2",
+                    "amount": "0.99",
+                    "name": "School B",
+                    "iban": "FR1420041010050500013M02606",
+                },
+            ],
+        },
+        {
+            "end_to_end_id": "LW-1-2",
+            "amount": "300.00",
+            "debit": False,
+            "returned": "AC04",
+            "name": "Opleider B.V.",
+            "iban": PROVIDER_IBAN,
+            "booked_on": "2024-05-03",
+        },
+    ]
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -49,18 +76,47 @@ def test_reads_every_transaction_of_both_versions(version: str) -> None:
     day = dt.date(2024, 5, 2)
     assert {line.account_iban for line in lines} == {"NL91ABNA0417164300"}  # one spelling
     assert [dataclasses.replace(line, account_iban=None) for line in lines] == [
-        StatementLine("LW-1-1", 240000, True, day, "000001", PROVIDER_IBAN,
-                      "Opleider B.V.", False, None),
-        StatementLine("REFUND-9", 15025, False, day, "000002", "NL69INGB0123456789",
-                      "Jan Jansen", False, None),
+        StatementLine(
+            "LW-1-1", 240000, True, day, "000001", PROVIDER_IBAN, "Opleider B.V.", False, None
+        ),
+        StatementLine(
+            "REFUND-9", 15025, False, day, "000002", "NL69INGB0123456789", "Jan Jansen", False, None
+        ),
         StatementLine(None, 750, True, day, "000003", PROVIDER_IBAN, "Bank", False, None),
-        StatementLine("LW-2-1", 100000, True, day, "000004", "DE89370400440532013000",
-                      "Academie A", False, None),
-        StatementLine("LW-2-2", 99, True, day, "000004", "FR1420041010050500013M02606",
-                      "School B", False, None),
-        StatementLine("LW-1-2", 30000, False, dt.date(2024, 5, 3), "000005", PROVIDER_IBAN,
-                      "Opleider B.V.", True, "AC04"),
-    ]  # fmt: skip
+        StatementLine(
+            "LW-2-1",
+            100000,
+            True,
+            day,
+            "000004",
+            "DE89370400440532013000",
+            "Academie A",
+            False,
+            None,
+        ),
+        StatementLine(
+            "LW-2-2",
+            99,
+            True,
+            day,
+            "000004",
+            "FR1420041010050500013M02606",
+            "School B",
+            False,
+            None,
+        ),
+        StatementLine(
+            "LW-1-2",
+            30000,
+            False,
+            dt.date(2024, 5, 3),
+            "000005",
+            PROVIDER_IBAN,
+            "Opleider B.V.",
+            True,
+            "AC04",
+        ),
+    ]
 
 
 @pytest.mark.parametrize("version", VERSIONS)

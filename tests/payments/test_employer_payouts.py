@@ -83,8 +83,12 @@ def _payable(employer_id: int) -> int:
 
 
 def _account(code: str) -> int:
-    return session.execute(sa.text("SELECT posted_cents FROM ledger_accounts WHERE code = :c"),
-                           {"c": code}).scalar() or 0  # fmt: skip
+    return (
+        session.execute(
+            sa.text("SELECT posted_cents FROM ledger_accounts WHERE code = :c"), {"c": code}
+        ).scalar()
+        or 0
+    )
 
 
 def _items(batch) -> dict[PayeeKind, PayoutItem]:
@@ -117,21 +121,35 @@ def test_one_batch_pays_a_provider_and_an_employer(app_ctx, both):
 
     for schema in ("pain.001.001.09", "pain.001.001.03"):
         root = etree.fromstring(sepa_file(batch.id, fund_id, schema))  # validated by its XSD
-        creditors = {(tx.findtext("{*}Cdtr/{*}Nm"), tx.findtext("{*}CdtrAcct/{*}Id/{*}IBAN"),
-                      tx.findtext("{*}PmtId/{*}EndToEndId"))
-                     for tx in root.iter("{*}CdtTrfTxInf")}  # fmt: skip
+        creditors = {
+            (
+                tx.findtext("{*}Cdtr/{*}Nm"),
+                tx.findtext("{*}CdtrAcct/{*}Id/{*}IBAN"),
+                tx.findtext("{*}PmtId/{*}EndToEndId"),
+            )
+            for tx in root.iter("{*}CdtTrfTxInf")
+        }
         provider_claim = session.scalar(sa.select(Claim.reference))
         provider = ("Techniek Academie Twente", PROVIDER_IBAN, provider_claim)
         assert creditors == {("DTAB Twente", EMPLOYER_IBAN, reference), provider}
 
-    statement = camt053([
-        {"end_to_end_id": reference, "amount": "3000.00", "name": "DTAB Twente",
-         "iban": EMPLOYER_IBAN},
-        {"end_to_end_id": provider_claim, "amount": "2400.00", "iban": PROVIDER_IBAN},
-    ])  # fmt: skip
+    statement = camt053(
+        [
+            {
+                "end_to_end_id": reference,
+                "amount": "3000.00",
+                "name": "DTAB Twente",
+                "iban": EMPLOYER_IBAN,
+            },
+            {"end_to_end_id": provider_claim, "amount": "2400.00", "iban": PROVIDER_IBAN},
+        ]
+    )
     paid = import_statement(fund_id, statement, actor=admin)
     assert (paid.matched, sorted(paid.paid_items), paid.unmatched) == (
-        2, sorted(item.id for item in items.values()), [])  # fmt: skip
+        2,
+        sorted(item.id for item in items.values()),
+        [],
+    )
     assert _status(reimbursement_id) == ReimbursementStatus.PAID
     assert session.scalar(sa.select(Claim.status)) == ClaimStatus.PAID
     assert _account(f"fund:{fund_id}:paid_out") == PROVIDER_CENTS + EMPLOYER_CENTS
@@ -139,8 +157,9 @@ def test_one_batch_pays_a_provider_and_an_employer(app_ctx, both):
     assert batches.get_batch(batch.id).status == BatchStatus.CLOSED
     assert verify() == []
 
-    returned = camt053([{"end_to_end_id": reference, "amount": "3000.00", "debit": False,
-                         "returned": "AC04"}])  # fmt: skip
+    returned = camt053(
+        [{"end_to_end_id": reference, "amount": "3000.00", "debit": False, "returned": "AC04"}]
+    )
     outcome = import_statement(fund_id, returned, actor=admin)
     assert (outcome.returned, outcome.failed_items) == ([reference], [employer_item.id])
     assert _status(reimbursement_id) == ReimbursementStatus.APPROVED
@@ -238,14 +257,20 @@ def test_verify_finds_an_employer_line_paying_another_employers_claim(app, scene
     others = _reimbursement(app, scene, scene.other, full_name="Bram Jansen")  # in no batch
     with app.app_context():
         assert verify() == []
-        line = session.scalar(sa.select(PayoutLine).where(
-            PayoutLine.reimbursement_claim_id.is_not(None)))  # fmt: skip
-        session.execute(sa.update(PayoutLine).where(PayoutLine.id == line.id)
-                        .values(reimbursement_claim_id=others))  # fmt: skip
+        line = session.scalar(
+            sa.select(PayoutLine).where(PayoutLine.reimbursement_claim_id.is_not(None))
+        )
+        session.execute(
+            sa.update(PayoutLine)
+            .where(PayoutLine.id == line.id)
+            .values(reimbursement_claim_id=others)
+        )
         session.commit()
         details = [problem.detail for problem in verify()]
-        assert f"payout line {line.id} of item {line.item_id} does not pay reimbursement " \
-               f"claim {others} as approved" in details  # fmt: skip
+        assert (
+            f"payout line {line.id} of item {line.item_id} does not pay reimbursement "
+            f"claim {others} as approved" in details
+        )
 
 
 def test_verify_finds_an_employer_payable_that_disagrees(app_ctx, both):
@@ -254,30 +279,42 @@ def test_verify_finds_an_employer_payable_that_disagrees(app_ctx, both):
     batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=admin)
     assert verify() == []
     # the draft taken for sent without its money moving: the payable still holds it
-    session.execute(sa.update(PayoutItem).where(PayoutItem.employer_id == employer_id)
-                    .values(status=ItemStatus.SUBMITTED))  # fmt: skip
+    session.execute(
+        sa.update(PayoutItem)
+        .where(PayoutItem.employer_id == employer_id)
+        .values(status=ItemStatus.SUBMITTED)
+    )
     session.commit()
     problems = [(p.invariant, p.detail) for p in verify()]
-    assert ("4 payable agrees with claims",
-            f"employer:{employer_id}:payable: payable {EMPLOYER_CENTS} but its approved, unsent "
-            "reimbursement claims say 0") in problems  # fmt: skip
+    assert (
+        "4 payable agrees with claims",
+        f"employer:{employer_id}:payable: payable {EMPLOYER_CENTS} but its approved, unsent "
+        "reimbursement claims say 0",
+    ) in problems
 
 
-def test_the_api_and_the_batch_page_name_each_payee_and_its_kind(app, client, login, both,
-                                                                 api_headers):  # fmt: skip
+def test_the_api_and_the_batch_page_name_each_payee_and_its_kind(
+    app, client, login, both, api_headers
+):
     _fund_id, admin, reimbursement_id = both
-    made = client.post("/api/v1/payout-batches", json={"method": "sepa"},
-                       headers=api_headers(admin))  # fmt: skip
+    made = client.post(
+        "/api/v1/payout-batches", json={"method": "sepa"}, headers=api_headers(admin)
+    )
     assert made.status_code == 201, made.text
     items = {item["payee_kind"]: item for item in made.json["items"]}
     with app.app_context():
         employer = session.get(ReimbursementClaim, reimbursement_id)
         employer_id, reference = employer.employer_id, employer.reference
     employer_item = items["employer"]
-    assert (employer_item["payee_name"], employer_item["employer_id"],
-            employer_item["provider_id"]) == ("DTAB Twente", employer_id, None)  # fmt: skip
-    lines = [(line["reimbursement_claim_id"], line["claim_id"], line["claim_reference"])
-             for line in employer_item["lines"]]  # fmt: skip
+    assert (
+        employer_item["payee_name"],
+        employer_item["employer_id"],
+        employer_item["provider_id"],
+    ) == ("DTAB Twente", employer_id, None)
+    lines = [
+        (line["reimbursement_claim_id"], line["claim_id"], line["claim_reference"])
+        for line in employer_item["lines"]
+    ]
     assert lines == [(reimbursement_id, None, reference)]
     assert items["provider"]["payee_name"] == "Techniek Academie Twente"
     login(client, admin)
@@ -290,14 +327,16 @@ def test_the_api_and_the_batch_page_name_each_payee_and_its_kind(app, client, lo
         assert _("Employer") in text
 
 
-def test_a_batch_page_shows_its_payees_a_page_at_a_time(client, login, both, api_headers,
-                                                        monkeypatch):  # fmt: skip
+def test_a_batch_page_shows_its_payees_a_page_at_a_time(
+    client, login, both, api_headers, monkeypatch
+):
     from wallet.payments import views
 
     monkeypatch.setattr(views, "PAYEES_PER_PAGE", 1)
     _fund_id, admin, _reimbursement_id = both
-    made = client.post("/api/v1/payout-batches", json={"method": "sepa"},
-                       headers=api_headers(admin))  # fmt: skip
+    made = client.post(
+        "/api/v1/payout-batches", json={"method": "sepa"}, headers=api_headers(admin)
+    )
     names = [item["payee_name"] for item in made.json["items"]]
     login(client, admin)
     first = client.get(f"/fund/payouts/{made.json['id']}").text

@@ -64,9 +64,12 @@ def _statement(app, **changes) -> bytes:
 
 
 def _upload(client, headers, data: bytes, name: str = "statement"):
-    return client.post("/api/v1/bank-statements", headers=headers,
-                       content_type="multipart/form-data",
-                       data={name: (io.BytesIO(data), "camt053.xml")})  # fmt: skip
+    return client.post(
+        "/api/v1/bank-statements",
+        headers=headers,
+        content_type="multipart/form-data",
+        data={name: (io.BytesIO(data), "camt053.xml")},
+    )
 
 
 @pytest.fixture
@@ -97,8 +100,11 @@ def test_a_finance_system_pays_a_batch_through_the_api(app, client, fund_admin):
     replay = client.post(BATCHES, json={"method": "sepa"}, headers=keyed)
     assert replay.status_code == 201
     assert (replay.json["id"], replay.json["replayed"]) == (batch["id"], True)
-    second = client.post(BATCHES, json={"method": "sepa"},
-                         headers={**headers, "Idempotency-Key": "batch-2026-05-bis"})  # fmt: skip
+    second = client.post(
+        BATCHES,
+        json={"method": "sepa"},
+        headers={**headers, "Idempotency-Key": "batch-2026-05-bis"},
+    )
     assert (second.status_code, second.mimetype) == (409, "application/problem+json")
     assert second.json["title"] == "Conflict"  # nothing approved is left: not a key problem
     listed = client.get(BATCHES, headers=headers).json
@@ -113,7 +119,9 @@ def test_a_finance_system_pays_a_batch_through_the_api(app, client, fund_admin):
     submitted = client.post(f"{BATCHES}/{batch['id']}/actions/submit", headers=keyed)
     assert submitted.status_code == 200, submitted.text
     assert (submitted.json["status"], submitted.json["items"][0]["status"]) == (
-        "submitted", "submitted")  # fmt: skip
+        "submitted",
+        "submitted",
+    )
     _verified(app)
 
     for schema in ("pain.001.001.09", "pain.001.001.03"):
@@ -138,8 +146,7 @@ def test_a_finance_system_pays_a_batch_through_the_api(app, client, fund_admin):
     assert _claim_statuses(app) == {ClaimStatus.PAID}
     _verified(app)
     again = _upload(client, headers, _statement(app))
-    assert (again.status_code, again.json["duplicate"], again.json["paid_items"]) == (
-        200, True, [])  # fmt: skip
+    assert (again.status_code, again.json["duplicate"], again.json["paid_items"]) == (200, True, [])
     _verified(app)
 
 
@@ -149,9 +156,15 @@ def test_a_retried_create_returns_the_same_batch_with_who_was_left_out(
     """A provider that cannot be paid is left out with the reason, and a replay says so too."""
     journeys, _fund_id, ids = approved()
     other = make_provider_user(organisation_name="Lasschool Hengelo")  # pending: not payable
-    _in_app(app, lambda: (session.execute(sa.update(Claim).where(Claim.id == ids[1])
-                                          .values(provider_id=other.provider_id)),
-                          session.commit()))  # fmt: skip
+    _in_app(
+        app,
+        lambda: (
+            session.execute(
+                sa.update(Claim).where(Claim.id == ids[1]).values(provider_id=other.provider_id)
+            ),
+            session.commit(),
+        ),
+    )
     headers = {**api_headers(journeys[0]["admins"][0]), "Idempotency-Key": "k-1"}
 
     first = client.post(BATCHES, json={"method": "sepa"}, headers=headers)
@@ -164,7 +177,8 @@ def test_a_retried_create_returns_the_same_batch_with_who_was_left_out(
     assert first.json["claim_count"] == 1
     assert replay.json["replayed"] is True
     assert {k: v for k, v in replay.json.items() if k != "replayed"} == {
-        k: v for k, v in first.json.items() if k != "replayed"}  # fmt: skip
+        k: v for k, v in first.json.items() if k != "replayed"
+    }
     shown = client.get(f"{BATCHES}/{first.json['id']}", headers=headers).json
     assert shown["left_out"] == first.json["left_out"]
 
@@ -205,12 +219,20 @@ def _requests(batch_id: int, item_id: int) -> list[tuple[str, str, dict]]:
         ("post", f"{BATCHES}/{batch_id}/actions/pay_stripe", {}),
         ("get", f"{BATCHES}/{batch_id}/sepa", {}),
         ("post", f"/api/v1/payout-items/{item_id}/actions/mark_paid", {"json": {}}),
-        ("post", f"/api/v1/payout-items/{item_id}/actions/mark_failed",
-         {"json": {"reason": "AC04"}}),
-        ("post", "/api/v1/bank-statements",
-         {"content_type": "multipart/form-data",
-          "data": {"statement": (io.BytesIO(b"<Document/>"), "camt.xml")}}),
-    ]  # fmt: skip
+        (
+            "post",
+            f"/api/v1/payout-items/{item_id}/actions/mark_failed",
+            {"json": {"reason": "AC04"}},
+        ),
+        (
+            "post",
+            "/api/v1/bank-statements",
+            {
+                "content_type": "multipart/form-data",
+                "data": {"statement": (io.BytesIO(b"<Document/>"), "camt.xml")},
+            },
+        ),
+    ]
 
 
 @pytest.mark.parametrize("who", ["provider", "worker", "anonymous"])
@@ -238,8 +260,9 @@ def test_only_fund_administrators_reach_the_payout_api(
     assert _in_app(app, lambda: batches.get_batch(batch_id).status) == BatchStatus.SUBMITTED
 
 
-def test_another_fund_s_batch_and_payments_are_not_found(app, client, fund_admin, make_staff,
-                                                        api_headers):  # fmt: skip
+def test_another_fund_s_batch_and_payments_are_not_found(
+    app, client, fund_admin, make_staff, api_headers
+):
     _headers, fund_id, _journeys = fund_admin
     with app.app_context():
         batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
@@ -260,13 +283,16 @@ def test_another_fund_s_batch_and_payments_are_not_found(app, client, fund_admin
     assert item.status == ItemStatus.SUBMITTED
 
 
-@pytest.mark.parametrize("url", [
-    f"{BATCHES}/{{batch}}/actions/pay",
-    f"{BATCHES}/{{batch}}/actions/close",
-    f"{BATCHES}/{{batch}}/actions/SUBMIT",
-    "/api/v1/payout-items/{item}/actions/paid",
-    "/api/v1/payout-items/{item}/actions/mark_returned",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{BATCHES}/{{batch}}/actions/pay",
+        f"{BATCHES}/{{batch}}/actions/close",
+        f"{BATCHES}/{{batch}}/actions/SUBMIT",
+        "/api/v1/payout-items/{item}/actions/paid",
+        "/api/v1/payout-items/{item}/actions/mark_returned",
+    ],
+)
 def test_an_unknown_action_is_refused_and_changes_nothing(app, client, fund_admin, url):
     headers, fund_id, _journeys = fund_admin
     with app.app_context():
@@ -291,14 +317,20 @@ def test_the_actions_are_enums_in_the_openapi_document(client):
         return found["schema"]["enum"]
 
     assert action(f"{BATCHES}/{{batch_id}}/actions/{{action}}") == [
-        "submit", "discard", "pay_stripe"]  # fmt: skip
-    assert action("/api/v1/payout-items/{item_id}/actions/{action}") == [
-        "mark_paid", "mark_failed"]  # fmt: skip
+        "submit",
+        "discard",
+        "pay_stripe",
+    ]
+    assert action("/api/v1/payout-items/{item_id}/actions/{action}") == ["mark_paid", "mark_failed"]
     [status] = [p for p in paths[BATCHES]["get"]["parameters"] if p["name"] == "status"]
     assert status["schema"]["enum"] == ["draft", "submitted", "closed", "discarded"]
     schemas = spec["components"]["schemas"]
     assert schemas["ItemOut"]["properties"]["status"]["enum"] == [
-        "draft", "submitted", "paid", "failed"]  # fmt: skip
+        "draft",
+        "submitted",
+        "paid",
+        "failed",
+    ]
     assert schemas["NewBatchIn"]["properties"]["method"]["enum"] == ["sepa", "stripe"]
 
 
@@ -332,8 +364,9 @@ def test_a_failed_payment_needs_a_reason_and_then_its_claims_are_approved_again(
     _verified(app)
     replay = client.post(url, json={"reason": "AC04 rekening opgeheven"}, headers=keyed)
     assert (replay.status_code, replay.json["replayed"]) == (200, True)
-    paid = client.post(f"/api/v1/payout-items/{item_id}/actions/mark_paid", json={},
-                       headers=headers)  # fmt: skip
+    paid = client.post(
+        f"/api/v1/payout-items/{item_id}/actions/mark_paid", json={}, headers=headers
+    )
     assert paid.status_code == 409
     _verified(app)
 
@@ -345,8 +378,9 @@ def test_a_payment_marked_paid_by_hand_closes_the_batch(app, client, fund_admin)
         batches.submit_batch(batch.id, fund_id, actor=None)
         batch_id, item_id = batch.id, batch.items[0].id
 
-    paid = client.post(f"/api/v1/payout-items/{item_id}/actions/mark_paid", json={},
-                       headers=headers)  # fmt: skip
+    paid = client.post(
+        f"/api/v1/payout-items/{item_id}/actions/mark_paid", json={}, headers=headers
+    )
 
     assert paid.status_code == 200, paid.text
     assert paid.json["status"] == "paid"
@@ -376,15 +410,19 @@ def test_a_discarded_draft_gives_its_claims_back(app, client, fund_admin):
     assert [b["id"] for b in discarded_only["items"]] == [made["id"]]
 
 
-@pytest.mark.parametrize(("name", "data"), [
-    ("empty file", b""),
-    ("not XML", b"%PDF-1.7 not a statement"),
-    ("XML, not camt.053", b"<Document/>"),
-    ("another account", None),
-    ("no file", None),
-])  # fmt: skip
-def test_a_bad_bank_statement_is_refused_and_nothing_is_written(app, client, fund_admin, name,
-                                                               data):  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("empty file", b""),
+        ("not XML", b"%PDF-1.7 not a statement"),
+        ("XML, not camt.053", b"<Document/>"),
+        ("another account", None),
+        ("no file", None),
+    ],
+)
+def test_a_bad_bank_statement_is_refused_and_nothing_is_written(
+    app, client, fund_admin, name, data
+):
     headers, fund_id, _journeys = fund_admin
     with app.app_context():
         batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
@@ -395,8 +433,12 @@ def test_a_bad_bank_statement_is_refused_and_nothing_is_written(app, client, fun
     before = _counts(app)
 
     if name == "no file":
-        answer = client.post("/api/v1/bank-statements", headers=headers,
-                             content_type="multipart/form-data", data={"other": "x"})  # fmt: skip
+        answer = client.post(
+            "/api/v1/bank-statements",
+            headers=headers,
+            content_type="multipart/form-data",
+            data={"other": "x"},
+        )
     else:
         answer = _upload(client, headers, data)
 
@@ -412,8 +454,10 @@ def test_a_bad_bank_statement_is_refused_and_nothing_is_written(app, client, fun
 @pytest.fixture
 def online(app, stripe_api, monkeypatch):
     """The app configured for Stripe, talking to localstripe."""
-    for key, value in {"STRIPE_SECRET_KEY": stripe_api.api_key,
-                       "STRIPE_API_BASE": stripe_api.url}.items():  # fmt: skip
+    for key, value in {
+        "STRIPE_SECRET_KEY": stripe_api.api_key,
+        "STRIPE_API_BASE": stripe_api.url,
+    }.items():
         monkeypatch.setitem(app.config, key, value)
     return stripe_api
 
@@ -424,8 +468,9 @@ def test_a_stripe_batch_is_paid_once_through_the_api(app, client, fund_admin, on
     headers, _fund_id, journeys = fund_admin
     provider_id = journeys[0]["application"].provider_id
     with app.app_context():
-        connect.onboarding_link(provider_id, return_url="http://127.0.0.1/r",
-                                refresh_url="http://127.0.0.1/f")  # fmt: skip
+        connect.onboarding_link(
+            provider_id, return_url="http://127.0.0.1/r", refresh_url="http://127.0.0.1/f"
+        )
         online.server.complete_account(session.get(Provider, provider_id).stripe_account_id)
         connect.refresh_account(provider_id)
     made = client.post(BATCHES, json={"method": "stripe"}, headers=headers).json
@@ -439,12 +484,16 @@ def test_a_stripe_batch_is_paid_once_through_the_api(app, client, fund_admin, on
 
     assert paid.status_code == 200, paid.text
     assert (paid.json["status"], paid.json["problems"], paid.json["replayed"]) == (
-        "closed", [], False)  # fmt: skip
+        "closed",
+        [],
+        False,
+    )
     assert paid.json["items"][0]["transfer_state"] == "created"
     replay = client.post(f"{batch_url}/actions/pay_stripe", headers=keyed)
     assert (replay.status_code, replay.json["replayed"]) == (200, True)
-    transfers = list(online.client.v1.transfers.list(
-        {"transfer_group": made["reference"]}).auto_paging_iter())  # fmt: skip
+    transfers = list(
+        online.client.v1.transfers.list({"transfer_group": made["reference"]}).auto_paging_iter()
+    )
     assert [t.amount for t in transfers] == [440_000]
     assert client.get(f"{batch_url}/sepa", headers=headers).status_code == 409  # no bank file
     _verified(app)

@@ -56,17 +56,22 @@ def test_an_administrator_pays_through_the_pages(app, app_ctx, client, login, ap
     references = session.scalars(sa.select(Claim.reference)).all()
     amounts = dict(session.execute(sa.select(Claim.reference, Claim.amount_cents)).all())
     session.commit()
-    statement = camt053([{"end_to_end_id": r, "amount": f"{amounts[r] / 100:.2f}"}
-                         for r in references])  # fmt: skip
-    page = client.post("/fund/payouts/statements", content_type="multipart/form-data",
-                       data={"statement": (io.BytesIO(statement), "camt.xml")})  # fmt: skip
+    statement = camt053(
+        [{"end_to_end_id": r, "amount": f"{amounts[r] / 100:.2f}"} for r in references]
+    )
+    page = client.post(
+        "/fund/payouts/statements",
+        content_type="multipart/form-data",
+        data={"statement": (io.BytesIO(statement), "camt.xml")},
+    )
     assert page.status_code == 200
     session.expire_all()
     assert {c.status for c in session.scalars(sa.select(Claim))} == {ClaimStatus.PAID}
 
 
-def test_others_cannot_see_or_touch_a_fund_s_batches(app, client, login, approved, make_staff,
-                                                    make_provider_user):  # fmt: skip
+def test_others_cannot_see_or_touch_a_fund_s_batches(
+    app, client, login, approved, make_staff, make_provider_user
+):
     from wallet.accounts.models import Role
     from wallet.payments import batches
     from wallet.payments.models import PayoutMethod

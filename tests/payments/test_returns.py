@@ -59,8 +59,13 @@ def _debit(line) -> dict:
 
 def _return(line, day: str = "2024-05-06") -> dict:
     reference, cents = line
-    return {"end_to_end_id": reference, "amount": f"{cents / 100:.2f}", "debit": False,
-            "returned": "AC04", "booked_on": day}  # fmt: skip
+    return {
+        "end_to_end_id": reference,
+        "amount": f"{cents / 100:.2f}",
+        "debit": False,
+        "returned": "AC04",
+        "booked_on": day,
+    }
 
 
 def _statuses() -> dict[str, ClaimStatus]:
@@ -80,9 +85,12 @@ def _assert_books_agree(fund_id: int, provider_id: int) -> None:
         sa.select(sa.func.coalesce(sa.func.sum(PayoutLine.amount_cents), 0))
         .join(PayoutItem)
         .join(PayoutBatch)
-        .where(PayoutBatch.fund_id == fund_id, PayoutItem.status == ItemStatus.PAID,
-               PayoutLine.released.is_(False))
-    )  # fmt: skip
+        .where(
+            PayoutBatch.fund_id == fund_id,
+            PayoutItem.status == ItemStatus.PAID,
+            PayoutLine.released.is_(False),
+        )
+    )
     paid_items = session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(PayoutItem.amount_cents), 0))
         .join(PayoutBatch)
@@ -252,8 +260,9 @@ def test_a_later_return_of_a_transfer_that_settled_a_debt_owes_the_debt_again(ap
     assert _account(receivable) == 0
     _assert_books_agree(fund_id, provider_id)
 
-    import_statement(fund_id, camt053([_return((offset.end_to_end_id, offset.amount_cents))]),
-                     actor=None)  # fmt: skip
+    import_statement(
+        fund_id, camt053([_return((offset.end_to_end_id, offset.amount_cents))]), actor=None
+    )
 
     assert _account(receivable) == -offset.offset_cents  # the debt is owed again
     assert _account(f"provider:{provider_id}:payable") == offset.claim_cents
@@ -342,8 +351,9 @@ def test_two_funds_one_provider_a_return_on_one_fund_leaves_the_other_alone(appr
         batches.submit_batch(batch.id, fund_id, actor=None)
         ((reference, cents),) = session.execute(
             sa.select(PayoutLine.end_to_end_id, PayoutLine.amount_cents)
-            .join(PayoutItem).where(PayoutItem.batch_id == batch.id)
-        ).all()  # fmt: skip
+            .join(PayoutItem)
+            .where(PayoutItem.batch_id == batch.id)
+        ).all()
         lines[fund_id] = (reference, cents)
         import_statement(fund_id, camt053([_debit(lines[fund_id])]), actor=None)
     assert verify() == []

@@ -28,9 +28,15 @@ def _statement(fund_id: int) -> bytes:
     batches.submit_batch(batch.id, fund_id, actor=None)
     rows = session.execute(sa.select(Claim.reference, Claim.amount_cents)).all()
     # the first transfer paid, the second returned: both kinds of line would book twice
-    lines = [{"end_to_end_id": rows[0][0], "amount": f"{rows[0][1] / 100:.2f}"},
-             {"end_to_end_id": rows[1][0], "amount": f"{rows[1][1] / 100:.2f}",
-              "debit": False, "returned": "AC04"}]  # fmt: skip
+    lines = [
+        {"end_to_end_id": rows[0][0], "amount": f"{rows[0][1] / 100:.2f}"},
+        {
+            "end_to_end_id": rows[1][0],
+            "amount": f"{rows[1][1] / 100:.2f}",
+            "debit": False,
+            "returned": "AC04",
+        },
+    ]
     data = camt053(lines)
     session.commit()
     return data
@@ -62,8 +68,13 @@ def test_the_same_file_twice_changes_nothing_and_says_so(app_ctx, approved):
 
 def test_the_database_refuses_a_second_row_for_one_file(app_ctx, make_fund):
     fund = make_fund()
-    row = {"fund_id": fund.id, "file_sha256": "a" * 64, "imported_at": clock.now(),
-           "matched": 0, "unmatched": []}  # fmt: skip
+    row = {
+        "fund_id": fund.id,
+        "file_sha256": "a" * 64,
+        "imported_at": clock.now(),
+        "matched": 0,
+        "unmatched": [],
+    }
     session.add(BankStatementImport(**row))
     session.commit()
     session.add(BankStatementImport(**row))
@@ -101,8 +112,11 @@ def test_the_page_says_the_file_was_imported_before(app, client, login, approved
     login(client, admin)
 
     def upload():
-        return client.post("/fund/payouts/statements", content_type="multipart/form-data",
-                           data={"statement": (io.BytesIO(data), "camt.xml")})  # fmt: skip
+        return client.post(
+            "/fund/payouts/statements",
+            content_type="multipart/form-data",
+            data={"statement": (io.BytesIO(data), "camt.xml")},
+        )
 
     first, second = upload(), upload()
 

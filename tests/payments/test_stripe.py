@@ -37,8 +37,11 @@ SECRET = "whsec_test_leerwallet"
 @pytest.fixture
 def online(app, stripe_api, monkeypatch):
     """The app configured for Stripe, talking to localstripe."""
-    for key, value in {"STRIPE_SECRET_KEY": stripe_api.api_key, "STRIPE_API_BASE": stripe_api.url,
-                       "STRIPE_WEBHOOK_SECRET": SECRET}.items():  # fmt: skip
+    for key, value in {
+        "STRIPE_SECRET_KEY": stripe_api.api_key,
+        "STRIPE_API_BASE": stripe_api.url,
+        "STRIPE_WEBHOOK_SECRET": SECRET,
+    }.items():
         monkeypatch.setitem(app.config, key, value)
     return stripe_api
 
@@ -51,13 +54,18 @@ def sign(payload: bytes, *, at: int | None = None, secret: str = SECRET) -> str:
 
 
 def event(kind: str, obj: dict, event_id: str = "evt_1") -> bytes:
-    return json.dumps({"id": event_id, "object": "event", "type": kind,
-                       "data": {"object": obj}}).encode()  # fmt: skip
+    return json.dumps(
+        {"id": event_id, "object": "event", "type": kind, "data": {"object": obj}}
+    ).encode()
 
 
 def post(client, payload: bytes, signature: str):
-    return client.post("/webhooks/stripe", data=payload, content_type="application/json",
-                       headers={"Stripe-Signature": signature})  # fmt: skip
+    return client.post(
+        "/webhooks/stripe",
+        data=payload,
+        content_type="application/json",
+        headers={"Stripe-Signature": signature},
+    )
 
 
 def _events(app) -> int:
@@ -92,8 +100,11 @@ def test_without_a_webhook_secret_nothing_is_accepted(app, client):
 
 def _connect(app, provider_id: int, online, client) -> str:
     with app.app_context():
-        url = connect.onboarding_link(provider_id, return_url="http://127.0.0.1/return",
-                                      refresh_url="http://127.0.0.1/refresh")  # fmt: skip
+        url = connect.onboarding_link(
+            provider_id,
+            return_url="http://127.0.0.1/return",
+            refresh_url="http://127.0.0.1/refresh",
+        )
         account_id = session.get(Provider, provider_id).stripe_account_id
     assert url.startswith(online.url)
     assert account_id.startswith("acct_")
@@ -177,8 +188,10 @@ def test_a_crash_between_the_call_and_the_commit_still_makes_one_transfer(
     later = clock.now() + dt.timedelta(seconds=connect.INTENT_GRACE_SECONDS + 1)
     with clock.frozen_at(later), app.app_context():
         notes = reconcile()
-        assert any(("found at Stripe" if crash == "after the call" else "made now") in note
-                   for note in notes), notes  # fmt: skip
+        assert any(
+            ("found at Stripe" if crash == "after the call" else "made now") in note
+            for note in notes
+        ), notes
         assert batches.get_batch(batch_id).items[0].status == ItemStatus.PAID
         assert reconcile() == []
         assert verify() == []
@@ -186,8 +199,9 @@ def test_a_crash_between_the_call_and_the_commit_still_makes_one_transfer(
 
 
 @pytest.fixture
-def awaiting_copay(app, make_journey, accredited_provider, make_fund, make_scheme, make_worker,
-                   make_grant):  # fmt: skip
+def awaiting_copay(
+    app, make_journey, accredited_provider, make_fund, make_scheme, make_worker, make_grant
+):
     """A worker whose application waits for a € 1.200 own contribution (a 50 % scheme)."""
     from tests.catalogue.conftest import CSV
     from wallet.accounts.models import User
@@ -196,17 +210,24 @@ def awaiting_copay(app, make_journey, accredited_provider, make_fund, make_schem
     from wallet.catalogue.models import Course, CourseRun
 
     worker = make_worker()
-    make_grant(make_scheme(make_fund(1_000_000), amount_cents=300_000,
-                           rules={"co_funding_bps": 5_000}), worker)  # fmt: skip
+    make_grant(
+        make_scheme(make_fund(1_000_000), amount_cents=300_000, rules={"co_funding_bps": 5_000}),
+        worker,
+    )
     with app.app_context():
         import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
-        run_id = session.scalar(sa.select(CourseRun.id).join(Course).where(
-            Course.code == "LAS-1", CourseRun.code == "R1"))  # fmt: skip
+        run_id = session.scalar(
+            sa.select(CourseRun.id)
+            .join(Course)
+            .where(Course.code == "LAS-1", CourseRun.code == "R1")
+        )
         worker = session.get(User, worker.id)
-        application = applications.apply(worker, run_id, password=PASSWORD,
-                                         expected_copay_cents=120_000)  # fmt: skip
-        applications.decide(application.id, "confirm",
-                            actor=session.get(User, accredited_provider.id))  # fmt: skip
+        application = applications.apply(
+            worker, run_id, password=PASSWORD, expected_copay_cents=120_000
+        )
+        applications.decide(
+            application.id, "confirm", actor=session.get(User, accredited_provider.id)
+        )
         return worker, application.id
 
 
@@ -249,19 +270,26 @@ def test_a_worker_pays_online_and_a_cancellation_refunds(
 
 
 def _account(code: str) -> int:
-    return session.execute(sa.text("SELECT posted_cents FROM ledger_accounts WHERE code = :c"),
-                           {"c": code}).scalar() or 0  # fmt: skip
+    return (
+        session.execute(
+            sa.text("SELECT posted_cents FROM ledger_accounts WHERE code = :c"), {"c": code}
+        ).scalar()
+        or 0
+    )
 
 
 def test_webhooks_in_any_order_end_in_the_latest_state(app, client, online, awaiting_copay):
     worker, application_id = awaiting_copay
     with app.app_context():
         intent_id = copayments.start_online(worker, application_id).payment_intent_id
-    refunded = event("charge.refunded", {"id": "ch_1", "object": "charge",
-                                         "payment_intent": intent_id, "amount_refunded": 120_000},
-                     "evt_refund")  # fmt: skip
-    succeeded = event("payment_intent.succeeded", {"id": intent_id, "object": "payment_intent"},
-                      "evt_paid")  # fmt: skip
+    refunded = event(
+        "charge.refunded",
+        {"id": "ch_1", "object": "charge", "payment_intent": intent_id, "amount_refunded": 120_000},
+        "evt_refund",
+    )
+    succeeded = event(
+        "payment_intent.succeeded", {"id": intent_id, "object": "payment_intent"}, "evt_paid"
+    )
     assert post(client, refunded, sign(refunded)).json["outcome"] == "co-payment refunded"
     assert post(client, succeeded, sign(succeeded)).json["outcome"] == "co-payment already settled"
     with app.app_context():
@@ -296,8 +324,10 @@ def test_offline_the_worker_pays_by_bank_transfer_and_the_provider_confirms(
         copayments.start_online(worker, application_id)  # no Stripe keys: offline
     client.post("/logout")
     login(client, accredited_provider)
-    client.post(f"/applications/{application_id}/record_copayment",
-                data={"payment_reference": "NL-BANK-123"})  # fmt: skip
+    client.post(
+        f"/applications/{application_id}/record_copayment",
+        data={"payment_reference": "NL-BANK-123"},
+    )
     with app.app_context():
         assert session.get(Application, application_id).status == ApplicationStatus.CONFIRMED
         assert _account("copayments:received") == 120_000
@@ -313,8 +343,10 @@ def test_a_co_payment_booked_twice_behind_the_app_s_back_is_caught(
 
     _worker, application_id = awaiting_copay
     login(client, accredited_provider)
-    client.post(f"/applications/{application_id}/record_copayment",
-                data={"payment_reference": "NL-BANK-123"})  # fmt: skip
+    client.post(
+        f"/applications/{application_id}/record_copayment",
+        data={"payment_reference": "NL-BANK-123"},
+    )
     with app.app_context():
         assert verify() == []
         first = session.scalar(
@@ -322,21 +354,34 @@ def test_a_co_payment_booked_twice_behind_the_app_s_back_is_caught(
         )
         again = session.execute(
             sa.insert(LedgerTransaction.__table__)
-            .values(kind="copay_received", description="again", reference=first.reference,
-                    created_at=clock.now())
+            .values(
+                kind="copay_received",
+                description="again",
+                reference=first.reference,
+                created_at=clock.now(),
+            )
             .returning(LedgerTransaction.__table__.c.id)
-        ).scalar_one()  # fmt: skip
+        ).scalar_one()
         accounts = LedgerAccount.__table__
         for code, cents in (("external:copayments", -120_000), ("copayments:received", 120_000)):
             account = session.scalar(sa.select(LedgerAccount.id).where(LedgerAccount.code == code))
-            session.execute(sa.insert(Posting.__table__).values(
-                transaction_id=again, account_id=account, amount_cents=cents))  # fmt: skip
-            session.execute(sa.update(accounts).where(accounts.c.id == account)
-                            .values(posted_cents=accounts.c.posted_cents + cents))  # fmt: skip
+            session.execute(
+                sa.insert(Posting.__table__).values(
+                    transaction_id=again, account_id=account, amount_cents=cents
+                )
+            )
+            session.execute(
+                sa.update(accounts)
+                .where(accounts.c.id == account)
+                .values(posted_cents=accounts.c.posted_cents + cents)
+            )
         session.commit()
         problems = verify()
-        assert any(p.invariant == "4 co-payments agree with the payments"
-                   and "copayments:received" in p.detail for p in problems), problems  # fmt: skip
+        assert any(
+            p.invariant == "4 co-payments agree with the payments"
+            and "copayments:received" in p.detail
+            for p in problems
+        ), problems
 
 
 def test_reconciliation_reports_a_ledger_that_disagrees_with_the_payments(app, approved):
@@ -345,8 +390,12 @@ def test_reconciliation_reports_a_ledger_that_disagrees_with_the_payments(app, a
         batch = batches.create_batch(fund_id, method=PayoutMethod.SEPA, actor=None).batch
         batches.submit_batch(batch.id, fund_id, actor=None)
         assert reconcile() == []
-        session.execute(sa.text("UPDATE payout_items SET amount_cents = amount_cents - 1, "
-                                "gross_cents = gross_cents - 1"))  # fmt: skip
+        session.execute(
+            sa.text(
+                "UPDATE payout_items SET amount_cents = amount_cents - 1, "
+                "gross_cents = gross_cents - 1"
+            )
+        )
         session.commit()
         assert any("in_transit" in note for note in reconcile())
     with clock.frozen_at(clock.now() + dt.timedelta(days=6)), app.app_context():
@@ -390,8 +439,9 @@ def test_the_refund_rule_is_the_one_at_cancellation_and_late_payments_go_back(
 
         staff = session.scalar(sa.select(User).where(User.provider_id.is_not(None)))
         with pytest.raises(Conflict):
-            applications.decide(application_id, "record_copayment", actor=staff,
-                                payment_reference="NL-1")  # fmt: skip
+            applications.decide(
+                application_id, "record_copayment", actor=staff, payment_reference="NL-1"
+            )
         applications.decide(application_id, "expire", actor=None)  # nobody paid in time
     online.client.v1.payment_intents.update(intent_id, {"payment_method": "pm_card_visa"})
     online.client.v1.payment_intents.confirm(intent_id)  # ... and then the payment came

@@ -43,12 +43,21 @@ def scene(
     app: Flask, make_fund, make_staff, make_employer_user, make_employer_scheme, accredited_provider
 ):
     """Everything an employer application needs; `scheme_changes` via make_scene."""
-    return _scene(app, make_fund, make_staff, make_employer_user, make_employer_scheme,
-                  accredited_provider)  # fmt: skip
+    return _scene(
+        app, make_fund, make_staff, make_employer_user, make_employer_scheme, accredited_provider
+    )
 
 
-def _scene(app, make_fund, make_staff, make_employer_user, make_employer_scheme, provider,
-           deposit: int = 10_000_000, **scheme_changes) -> SimpleNamespace:  # fmt: skip
+def _scene(
+    app,
+    make_fund,
+    make_staff,
+    make_employer_user,
+    make_employer_scheme,
+    provider,
+    deposit: int = 10_000_000,
+    **scheme_changes,
+) -> SimpleNamespace:
     from wallet.brokers import services as brokers
     from wallet.employers import services as employers
 
@@ -62,11 +71,18 @@ def _scene(app, make_fund, make_staff, make_employer_user, make_employer_scheme,
     other = make_employer_user(name="Tegelzetbedrijf Oost")
     with app.app_context():
         for user in (dtab, other):
-            employers.change_status(user.employer_id, "verify", reason="KvK checked",
-                                    actor_id=None)  # fmt: skip
+            employers.change_status(user.employer_id, "verify", reason="KvK checked", actor_id=None)
         brokers.add_to_caseload(dtab.employer_id, actor_id=broker.id)
-    return SimpleNamespace(fund=fund, scheme=scheme, admin=admin, admin2=admin2, broker=broker,
-                           dtab=dtab, other=other, provider=provider)  # fmt: skip
+    return SimpleNamespace(
+        fund=fund,
+        scheme=scheme,
+        admin=admin,
+        admin2=admin2,
+        broker=broker,
+        dtab=dtab,
+        other=other,
+        provider=provider,
+    )
 
 
 @pytest.fixture
@@ -76,7 +92,14 @@ def make_scene(
     """make_scene(deposit=..., **scheme rule changes) -> a scene like `scene`."""
 
     def make(**changes):
-        return _scene(app, make_fund, make_staff, make_employer_user, make_employer_scheme,
-                      accredited_provider, **changes)  # fmt: skip
+        return _scene(
+            app,
+            make_fund,
+            make_staff,
+            make_employer_user,
+            make_employer_scheme,
+            accredited_provider,
+            **changes,
+        )
 
     return make

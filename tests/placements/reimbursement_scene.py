@@ -24,10 +24,14 @@ def approved_placement(app, make_scene, *, months_ago: int = 7, **changes) -> Si
     moment = clock.now() - dt.timedelta(days=30 * months_ago)
     with app.app_context(), clock.frozen_at(moment):
         employer = session.get(User, scene.dtab.id)
-        data = person(quote_cents=QUOTE, provider_id=scene.provider.provider_id,
-                      start_date=moment.date() + dt.timedelta(days=7))  # fmt: skip
-        application = services.compose_application(employer, scene.dtab.employer_id,
-                                                   scene.scheme.id, [data])  # fmt: skip
+        data = person(
+            quote_cents=QUOTE,
+            provider_id=scene.provider.provider_id,
+            start_date=moment.date() + dt.timedelta(days=7),
+        )
+        application = services.compose_application(
+            employer, scene.dtab.employer_id, scene.scheme.id, [data]
+        )
         services.submit_application(employer, application.id)
         placement_id = application.placements[0].id
         for admin in (scene.admin, scene.admin2):
@@ -40,7 +44,10 @@ def approved_placement(app, make_scene, *, months_ago: int = 7, **changes) -> Si
 
 def claim_files(**changes) -> dict[str, bytes]:
     """The invoice and the proofs, as PDFs."""
-    files = {"invoice_pdf": pdf("factuur"), "payment_proof_pdf": pdf("bankafschrift"),
-             "employment_proof_pdf": pdf("arbeidscontract")}  # fmt: skip
+    files = {
+        "invoice_pdf": pdf("factuur"),
+        "payment_proof_pdf": pdf("bankafschrift"),
+        "employment_proof_pdf": pdf("arbeidscontract"),
+    }
     files.update(changes)
     return {k: v for k, v in files.items() if v is not None}

@@ -83,9 +83,14 @@ def test_an_hr_system_applies_the_fund_approves_and_the_follow_up_is_recorded(
     again = client.post(BASE, json=body, headers={**employer, **key})
     assert again.status_code == 201
     assert (again.json["id"], again.json["replayed"]) == (first.json["id"], True)
-    other = client.post(BASE, json={**body, "persons": [_json(
-        provider_id=scene.provider.provider_id, full_name="Piet Jansen")]},
-        headers={**employer, **key})  # fmt: skip
+    other = client.post(
+        BASE,
+        json={
+            **body,
+            "persons": [_json(provider_id=scene.provider.provider_id, full_name="Piet Jansen")],
+        },
+        headers={**employer, **key},
+    )
     assert other.status_code == 409
     assert _count(app, EmployerApplication) == 1
 
@@ -112,8 +117,7 @@ def test_an_hr_system_applies_the_fund_approves_and_the_follow_up_is_recorded(
     assert early.headers["Content-Type"].startswith("application/problem+json")
     start = dt.date.fromisoformat(placement["start_date"])
     with clock.frozen_at(dt.datetime.combine(start, dt.time(12), dt.UTC) + dt.timedelta(days=190)):
-        done = client.post(follow_up, json={"months": 6, "still_employed": True},
-                           headers=employer)  # fmt: skip
+        done = client.post(follow_up, json={"months": 6, "still_employed": True}, headers=employer)
     assert done.status_code == 200, done.text
     six = next(f for f in done.json["follow_ups"] if f["months"] == 6)
     assert six["still_employed"] is True
@@ -132,8 +136,9 @@ def test_a_person_listed_twice_is_refused_by_field_and_nothing_is_written(
     assert response.headers["Content-Type"].startswith("application/problem+json")
     assert "full_name" in response.json["errors"]["persons"]["1"]
     assert "0" not in response.json["errors"]["persons"]
-    unlisted = _json(provider_id=scene.provider.provider_id, occupation="Lasser",
-                     full_name="Piet Jansen")  # fmt: skip
+    unlisted = _json(
+        provider_id=scene.provider.provider_id, occupation="Lasser", full_name="Piet Jansen"
+    )
     response = client.post(BASE, json=_body(scene, same, unlisted), headers=employer)
     assert response.status_code == 422
     assert set(response.json["errors"]["persons"]) == {"1"}
@@ -150,33 +155,45 @@ def test_who_may_do_what(scene, client, api_headers, app, make_staff):
     assert client.get(url, headers=other).status_code == 404
     assert client.post(f"{url}/actions/submit", json={}, headers=other).status_code == 404
     assert client.get(BASE, headers=other).json["total"] == 0
-    for refused in (api_headers(scene.provider), _worker_headers(app, make_staff, api_headers),
-                    api_headers(scene.admin)):  # fmt: skip
+    for refused in (
+        api_headers(scene.provider),
+        _worker_headers(app, make_staff, api_headers),
+        api_headers(scene.admin),
+    ):
         response = client.get(url, headers=refused)
         assert response.status_code == 403
         assert response.headers["Content-Type"].startswith("application/problem+json")
         assert client.post(BASE, json=_body(scene), headers=refused).status_code == 403
-    assert client.get("/api/v1/fund/employer-applications",
-                      headers=employer).status_code == 403  # fmt: skip
+    assert client.get("/api/v1/fund/employer-applications", headers=employer).status_code == 403
 
     # A broker prepares for an employer of the fund's caseload, but never sends it.
     assert client.get(url, headers=broker).status_code == 200
-    prepared = client.post(BASE, headers=broker, json=_body(
-        scene, _json(provider_id=scene.provider.provider_id, full_name="Piet Jansen"),
-        employer_id=scene.dtab.employer_id))  # fmt: skip
+    prepared = client.post(
+        BASE,
+        headers=broker,
+        json=_body(
+            scene,
+            _json(provider_id=scene.provider.provider_id, full_name="Piet Jansen"),
+            employer_id=scene.dtab.employer_id,
+        ),
+    )
     assert prepared.status_code == 201, prepared.text
-    refused = client.post(f"{BASE}/{prepared.json['id']}/actions/submit", json={},
-                          headers=broker)  # fmt: skip
+    refused = client.post(f"{BASE}/{prepared.json['id']}/actions/submit", json={}, headers=broker)
     assert refused.status_code == 403
     assert "werkgever" in refused.json["detail"]  # the caller's language: Dutch by default
-    outside = client.post(BASE, headers=broker, json=_body(
-        scene, employer_id=scene.other.employer_id))  # fmt: skip
+    outside = client.post(
+        BASE, headers=broker, json=_body(scene, employer_id=scene.other.employer_id)
+    )
     assert outside.status_code == 404
     unnamed = client.post(BASE, headers=broker, json=_body(scene))
     assert unnamed.status_code == 422
     assert "employer_id" in unnamed.json["errors"]
-    assert client.post(f"{BASE}/{prepared.json['id']}/actions/submit", json={},
-                       headers=employer).json["status"] == "submitted"  # fmt: skip
+    assert (
+        client.post(f"{BASE}/{prepared.json['id']}/actions/submit", json={}, headers=employer).json[
+            "status"
+        ]
+        == "submitted"
+    )
 
 
 def test_withdrawing_needs_a_reason_and_a_closure_releases_the_commitment(
@@ -191,13 +208,19 @@ def test_withdrawing_needs_a_reason_and_a_closure_releases_the_commitment(
     unexplained = client.post(f"{url}/actions/withdraw", json={}, headers=employer)
     assert unexplained.status_code == 422
     assert "reason" in unexplained.json["errors"]
-    approved = client.post(f"/api/v1/fund/placements/{placement_id}/actions/approve",
-                           json={"cents": 90_000}, headers=admin)  # fmt: skip
+    approved = client.post(
+        f"/api/v1/fund/placements/{placement_id}/actions/approve",
+        json={"cents": 90_000},
+        headers=admin,
+    )
     assert approved.json["committed_cents"] == 90_000
     late = client.post(f"{url}/actions/withdraw", json={"reason": "Te laat"}, headers=employer)
     assert late.status_code == 409
-    closed = client.post(f"/api/v1/employer/placements/{placement_id}/actions/not_started",
-                         json={"reason": "Kwam niet opdagen"}, headers=employer)  # fmt: skip
+    closed = client.post(
+        f"/api/v1/employer/placements/{placement_id}/actions/not_started",
+        json={"reason": "Kwam niet opdagen"},
+        headers=employer,
+    )
     assert closed.status_code == 200, closed.text
     assert (closed.json["status"], closed.json["committed_cents"]) == ("not_started", 0)
     with app.app_context():

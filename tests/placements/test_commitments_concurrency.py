@@ -31,10 +31,11 @@ QUOTE = 10_000  # 50 % of it: € 50 a person
 def _sent_group(app, scene, count: int) -> list[int]:
     """One application of DTAB with `count` persons, sent; their placement ids."""
     people = [
-        person(full_name=f"Leerling {i:03d}", quote_cents=QUOTE,
-               provider_id=scene.provider.provider_id)
+        person(
+            full_name=f"Leerling {i:03d}", quote_cents=QUOTE, provider_id=scene.provider.provider_id
+        )
         for i in range(count)
-    ]  # fmt: skip
+    ]
     with app.app_context():
         dtab = session.get(User, scene.dtab.id)
         application = services.compose_application(dtab, dtab.employer_id, scene.scheme.id, people)
@@ -44,9 +45,11 @@ def _sent_group(app, scene, count: int) -> list[int]:
 
 def test_200_approvals_at_once_against_a_budget_for_120_commit_exactly_120(app, make_scene):
     scene = make_scene(
-        total_budget_cents=FITS * QUOTE // 2, cap_per_employer_year_cents=None,
-        retention_months=None, retention_share_bps=0,
-    )  # fmt: skip
+        total_budget_cents=FITS * QUOTE // 2,
+        cap_per_employer_year_cents=None,
+        retention_months=None,
+        retention_share_bps=0,
+    )
     placements = _sent_group(app, scene, PERSONS)
     admins = [scene.admin, scene.admin2]
 
@@ -61,10 +64,12 @@ def test_200_approvals_at_once_against_a_budget_for_120_commit_exactly_120(app, 
     with app.app_context():
         scheme = session.get(Scheme, scene.scheme.id)
         assert scheme.committed_cents == scheme.total_cap_cents == FITS * QUOTE // 2
-        approved = session.scalar(sa.select(sa.func.count()).where(
-            Placement.status == PlacementStatus.APPROVED))  # fmt: skip
-        held = session.scalar(sa.select(sa.func.sum(Hold.amount_cents)).where(
-            Hold.status == HoldStatus.PENDING))  # fmt: skip
+        approved = session.scalar(
+            sa.select(sa.func.count()).where(Placement.status == PlacementStatus.APPROVED)
+        )
+        held = session.scalar(
+            sa.select(sa.func.sum(Hold.amount_cents)).where(Hold.status == HoldStatus.PENDING)
+        )
         assert approved == FITS
         assert held == FITS * QUOTE // 2
         assert verify() == []
@@ -72,8 +77,7 @@ def test_200_approvals_at_once_against_a_budget_for_120_commit_exactly_120(app, 
 
 def test_approvals_at_once_never_overdraw_the_fund(app, make_scene):
     """The scheme's budget is large; the fund's pot holds 7 commitments of € 50."""
-    scene = make_scene(deposit=7 * QUOTE // 2 + 10, retention_months=None,
-                       retention_share_bps=0)  # fmt: skip
+    scene = make_scene(deposit=7 * QUOTE // 2 + 10, retention_months=None, retention_share_bps=0)
     placements = _sent_group(app, scene, 20)
 
     def approve(i: int) -> str:
@@ -121,20 +125,25 @@ def test_commitments_and_releases_always_add_up(app, make_scene, steps, share, h
     quote and the caps, committed = still held + released never counted twice, the pot and
     the scheme get back exactly what was released, and verify is clean."""
     scene = make_scene(
-        share_bps=share, cap_per_person_cents=600_000, cap_per_employer_year_cents=None,
-        retention_months=6 if held_back else None, retention_share_bps=held_back,
-    )  # fmt: skip
+        share_bps=share,
+        cap_per_person_cents=600_000,
+        cap_per_employer_year_cents=None,
+        retention_months=6 if held_back else None,
+        retention_share_bps=held_back,
+    )
     example = next(EXAMPLE)
     people = [
-        person(full_name=f"Persoon {example}-{i}", quote_cents=quote,
-               provider_id=scene.provider.provider_id)
+        person(
+            full_name=f"Persoon {example}-{i}",
+            quote_cents=quote,
+            provider_id=scene.provider.provider_id,
+        )
         for i, (quote, _step) in enumerate(steps)
-    ]  # fmt: skip
+    ]
     with app.app_context():
         dtab = session.get(User, scene.dtab.id)
         admin = session.get(User, scene.admin.id)
-        application = services.compose_application(dtab, dtab.employer_id, scene.scheme.id,
-                                                   people)  # fmt: skip
+        application = services.compose_application(dtab, dtab.employer_id, scene.scheme.id, people)
         services.submit_application(dtab, application.id)
         pot = session.get(Fund, scene.fund.id).pot_account_id
         start = balance(pot).available_cents

@@ -125,11 +125,13 @@ def test_an_employer_adds_a_person_and_sees_what_the_scheme_would_pay(
         ({"run_id": "99999999999"}, "run_id"),
     ],
 )
-def test_bad_input_shows_the_field_error_and_writes_nothing(client, login, scene, draft, db,
-                                                             changes, field):  # fmt: skip
+def test_bad_input_shows_the_field_error_and_writes_nothing(
+    client, login, scene, draft, db, changes, field
+):
     login(client, scene.dtab)
-    response = client.post(f"/employer/applications/{draft}/persons",
-                           data=_person_form(scene, **changes))  # fmt: skip
+    response = client.post(
+        f"/employer/applications/{draft}/persons", data=_person_form(scene, **changes)
+    )
     assert response.status_code == 422
     assert f'id="person-{field}-error"' in response.text
     assert 'aria-invalid="true"' in response.text
@@ -190,8 +192,9 @@ def test_withdrawing_needs_a_reason(client, login, scene, draft, sent, db):
     assert response.status_code == 422
     assert 'id="reason-error"' in response.text
     assert _application(db, draft).status == EmployerApplicationStatus.SUBMITTED
-    response = client.post(f"/employer/applications/{draft}/withdraw",
-                           data={"reason": "De vacature is vervallen."})  # fmt: skip
+    response = client.post(
+        f"/employer/applications/{draft}/withdraw", data={"reason": "De vacature is vervallen."}
+    )
     assert response.status_code == 302
     assert _application(db, draft).status == EmployerApplicationStatus.WITHDRAWN
     assert _placements(db, draft)[0].status == PlacementStatus.WITHDRAWN
@@ -201,8 +204,10 @@ def test_employer_b_never_sees_the_application_of_employer_a(client, login, scen
     login(client, scene.other)
     assert client.get(f"/employer/applications/{draft}").status_code == 404
     assert client.get(f"/employer/applications/{draft}/withdraw").status_code == 404
-    assert client.post(f"/employer/applications/{draft}/withdraw",
-                       data={"reason": "weg"}).status_code == 404  # fmt: skip
+    assert (
+        client.post(f"/employer/applications/{draft}/withdraw", data={"reason": "weg"}).status_code
+        == 404
+    )
     jan = _person_form(scene, full_name="Jan Jansen")
     assert client.post(f"/employer/applications/{draft}/persons", data=jan).status_code == 404
     assert client.get(f"/placements/{sent}").status_code == 404
@@ -220,9 +225,10 @@ def test_a_broker_prepares_an_application_but_cannot_send_it(client, login, scen
     entry_id = db.scalar(sa.select(CaseloadEntry.id))
     page = client.get(f"/caseload/{entry_id}").text
     assert "/caseload/applications" in page
-    response = client.post("/caseload/applications",
-                           data={"employer_id": scene.dtab.employer_id,
-                                 "scheme_id": scene.scheme.id})  # fmt: skip
+    response = client.post(
+        "/caseload/applications",
+        data={"employer_id": scene.dtab.employer_id, "scheme_id": scene.scheme.id},
+    )
     assert response.status_code == 302, response.text
     application = db.scalar(sa.select(EmployerApplication))
     assert application.prepared_by_id == scene.broker.id
@@ -247,9 +253,10 @@ def test_a_broker_prepares_an_application_but_cannot_send_it(client, login, scen
 
 def test_a_broker_cannot_prepare_for_an_employer_outside_the_caseload(client, login, scene, db):
     login(client, scene.broker)
-    response = client.post("/caseload/applications",
-                           data={"employer_id": scene.other.employer_id,
-                                 "scheme_id": scene.scheme.id})  # fmt: skip
+    response = client.post(
+        "/caseload/applications",
+        data={"employer_id": scene.other.employer_id, "scheme_id": scene.scheme.id},
+    )
     assert response.status_code == 404
     assert db.scalar(sa.select(EmployerApplication)) is None
 
@@ -285,8 +292,10 @@ def test_a_due_follow_up_is_recorded_on_the_placement_page(client, login, app, s
     )
     assert response.status_code == 422
     assert 'id="note-error"' in response.text
-    response = client.post(f"/placements/{sent}", data={"months": 6, "still_employed": "yes",
-                                                        "note": "Werkt goed mee."})  # fmt: skip
+    response = client.post(
+        f"/placements/{sent}",
+        data={"months": 6, "still_employed": "yes", "note": "Werkt goed mee."},
+    )
     assert response.status_code == 302
     db.expire_all()
     follow_up = db.scalar(sa.select(FollowUp).where(FollowUp.months == 6))

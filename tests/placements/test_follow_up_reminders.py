@@ -86,9 +86,8 @@ def test_one_reminder_per_due_follow_up_and_never_twice(app, scene):
 EXPECTED = {
     "nl": ("Opvolging aan de beurt", "Werkgeversaanvraag", "Besluit over aanvraag", "goedgekeurd"),
     "en": ("Follow-up due for", "Employer application", "Decision on application", "approved"),
-    "de": ("Nachverfolgung fällig", "Arbeitgeberantrag", "Entscheidung über Antrag",
-           "genehmigt"),
-}  # fmt: skip
+    "de": ("Nachverfolgung fällig", "Arbeitgeberantrag", "Entscheidung über Antrag", "genehmigt"),
+}
 
 
 @pytest.mark.parametrize("language", ["nl", "en", "de"])
@@ -104,13 +103,20 @@ def test_the_messages_of_employer_applications_read_in_each_language(
     with app.app_context(), unit_of_work():
         user = session.get(User, made.id)
         user.preferred_language = language
-        due = notify(user, "follow_up_due", reference="WA-2026-000001", person="Sanne de Vries",
-                     months="6")  # fmt: skip
-        waiting = notify(user, "employer_application_sent", reference="WA-2026-000001",
-                         employer="DTAB Twente")  # fmt: skip
-        decision = notify(user, "placement_decided", reference="WA-2026-000001",
-                          person="Sanne de Vries", decision="approved",
-                          amount_cents=200_000)  # fmt: skip
+        due = notify(
+            user, "follow_up_due", reference="WA-2026-000001", person="Sanne de Vries", months="6"
+        )
+        waiting = notify(
+            user, "employer_application_sent", reference="WA-2026-000001", employer="DTAB Twente"
+        )
+        decision = notify(
+            user,
+            "placement_decided",
+            reference="WA-2026-000001",
+            person="Sanne de Vries",
+            decision="approved",
+            amount_cents=200_000,
+        )
         assert due.subject.startswith(follow_up)
         assert "Sanne de Vries" in due.body
         assert "6" in due.body

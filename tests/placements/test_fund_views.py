@@ -22,9 +22,12 @@ def _sent(app, scene, *persons) -> tuple[int, list[int]]:
     with app.app_context():
         employer = session.get(User, scene.dtab.id)
         application = services.start_application(employer, employer.employer_id, scene.scheme.id)
-        ids = [services.add_person(employer, application.id,
-                                   replace(data, provider_id=scene.provider.provider_id)).id
-               for data in persons]  # fmt: skip
+        ids = [
+            services.add_person(
+                employer, application.id, replace(data, provider_id=scene.provider.provider_id)
+            ).id
+            for data in persons
+        ]
         services.submit_application(employer, application.id)
         return application.id, ids
 
@@ -68,10 +71,13 @@ def test_an_amount_above_what_the_scheme_pays_is_refused_and_nothing_committed(
     page = client.get(f"/fund/employer-applications/{application_id}")
     assert 'value="2.000,00"' in page.text  # prefilled: 50 % of the quote
     for confirmed in ("", "yes"):
-        answer = client.post(_url(application_id, placement_id, "approve"), data={
-            f"approve-{placement_id}-amount": "2000,01",
-            f"approve-{placement_id}-confirmed": confirmed,
-        })  # fmt: skip
+        answer = client.post(
+            _url(application_id, placement_id, "approve"),
+            data={
+                f"approve-{placement_id}-amount": "2000,01",
+                f"approve-{placement_id}-confirmed": confirmed,
+            },
+        )
         assert answer.status_code == 422
         assert "De regeling betaalt hier hoogstens" in answer.text
         placement = _placement(db, placement_id)
@@ -84,8 +90,10 @@ def test_an_amount_that_is_no_amount_is_refused(app, scene, login, db):
     application_id, [placement_id] = _sent(app, scene, person(quote_cents=400_000))
     client = _client(app, login, scene.admin)
     for text in ("twee euro", "", "-5"):
-        answer = client.post(_url(application_id, placement_id, "approve"),
-                             data={f"approve-{placement_id}-amount": text})  # fmt: skip
+        answer = client.post(
+            _url(application_id, placement_id, "approve"),
+            data={f"approve-{placement_id}-amount": text},
+        )
         assert answer.status_code == 422, text
         assert f'id="approve-{placement_id}-amount-error"' in answer.text
     assert _placement(db, placement_id).status == PlacementStatus.IN_REVIEW
@@ -100,8 +108,13 @@ def test_an_approval_is_confirmed_first_then_commits(app, scene, login, db):
     assert "Goedkeuring van Sanne de Vries bevestigen" in confirm.text
     assert f'name="approve-{placement_id}-confirmed" value="yes"' in confirm.text
     assert _placement(db, placement_id).status == PlacementStatus.IN_REVIEW
-    done = client.post(url, data={f"approve-{placement_id}-amount": "1500,00",
-                                  f"approve-{placement_id}-confirmed": "yes"})  # fmt: skip
+    done = client.post(
+        url,
+        data={
+            f"approve-{placement_id}-amount": "1500,00",
+            f"approve-{placement_id}-confirmed": "yes",
+        },
+    )
     assert done.status_code == 302
     placement = _placement(db, placement_id)
     assert placement.status == PlacementStatus.APPROVED
@@ -133,13 +146,17 @@ def test_another_funds_administrator_gets_404(app, scene, login, make_staff, db)
     application_id, [placement_id] = _sent(app, scene, person(quote_cents=400_000))
     stranger = _client(app, login, make_staff(Role.FUND_ADMIN))
     assert stranger.get(f"/fund/employer-applications/{application_id}").status_code == 404
-    approve = stranger.post(_url(application_id, placement_id, "approve"), data={
-        f"approve-{placement_id}-amount": "100,00",
-        f"approve-{placement_id}-confirmed": "yes",
-    })  # fmt: skip
+    approve = stranger.post(
+        _url(application_id, placement_id, "approve"),
+        data={
+            f"approve-{placement_id}-amount": "100,00",
+            f"approve-{placement_id}-confirmed": "yes",
+        },
+    )
     assert approve.status_code == 404
-    reject = stranger.post(_url(application_id, placement_id, "reject"),
-                           data={f"reject-{placement_id}-reason": "nee"})  # fmt: skip
+    reject = stranger.post(
+        _url(application_id, placement_id, "reject"), data={f"reject-{placement_id}-reason": "nee"}
+    )
     assert reject.status_code == 404
     assert "Sanne de Vries" not in stranger.get("/fund/employer-applications").text
     assert _placement(db, placement_id).status == PlacementStatus.IN_REVIEW
@@ -155,8 +172,13 @@ def test_four_eyes_through_the_pages_with_two_administrators(app, make_scene, lo
     url = _url(application_id, placement_id, "approve")
     page = first.get(f"/fund/employer-applications/{application_id}")
     assert "tweede beheerder" in page.text  # four eyes announced
-    first.post(url, data={f"approve-{placement_id}-amount": "3500,00",
-                          f"approve-{placement_id}-confirmed": "yes"})  # fmt: skip
+    first.post(
+        url,
+        data={
+            f"approve-{placement_id}-amount": "3500,00",
+            f"approve-{placement_id}-confirmed": "yes",
+        },
+    )
     placement = _placement(db, placement_id)
     assert placement.status == PlacementStatus.APPROVED_ONCE
     assert placement.first_approved_cents == 350_000

@@ -77,8 +77,11 @@ def test_broker_prepares_employer_sends_fund_approves_and_budget_is_committed(ap
         # The broker's pipeline moved with it, one audited step at a time.
         entry = session.scalar(sa.select(CaseloadEntry))
         assert entry.stage == CaseloadStage.APPROVED
-        steps = session.scalars(sa.select(AuditEvent.action).where(
-            AuditEvent.subject_type == "caseload_entry").order_by(AuditEvent.id)).all()  # fmt: skip
+        steps = session.scalars(
+            sa.select(AuditEvent.action)
+            .where(AuditEvent.subject_type == "caseload_entry")
+            .order_by(AuditEvent.id)
+        ).all()
         assert steps[-3:] == ["prepare", "submit", "approve"]
 
 
@@ -210,8 +213,9 @@ def test_a_person_in_another_employers_open_application_is_refused(app, scene):
         other = _user(scene.other)
         application = services.start_application(other, other.employer_id, scene.scheme.id)
         with pytest.raises(ValidationFailed) as refused:
-            services.add_person(other, application.id,
-                                person(provider_id=scene.provider.provider_id))  # fmt: skip
+            services.add_person(
+                other, application.id, person(provider_id=scene.provider.provider_id)
+            )
         assert "full_name" in refused.value.errors
         assert _count(Placement) == 1
 
@@ -220,10 +224,13 @@ def test_a_whole_application_with_one_wrong_person_writes_nothing(app, scene):
     with app.app_context():
         people = [
             person(provider_id=scene.provider.provider_id),
-            person(full_name="Joost Jansen", occupation="Kapper",
-                   provider_id=scene.provider.provider_id),
+            person(
+                full_name="Joost Jansen",
+                occupation="Kapper",
+                provider_id=scene.provider.provider_id,
+            ),
             person(provider_id=scene.provider.provider_id),  # listed twice
-        ]  # fmt: skip
+        ]
         dtab = _user(scene.dtab)
         with pytest.raises(ValidationFailed) as refused:
             services.compose_application(dtab, dtab.employer_id, scene.scheme.id, people)
@@ -286,8 +293,9 @@ def test_not_started_releases_the_whole_commitment(app, scene):
         before = _pot(scene)
         with pytest.raises(ValidationFailed):
             followups.close(placement_id, "not_started", actor=_user(scene.dtab), reason="")
-        followups.close(placement_id, "not_started", actor=_user(scene.dtab),
-                        reason="Kandidaat heeft afgezegd")  # fmt: skip
+        followups.close(
+            placement_id, "not_started", actor=_user(scene.dtab), reason="Kandidaat heeft afgezegd"
+        )
         placement = session.get(Placement, placement_id)
         assert placement.status == PlacementStatus.NOT_STARTED
         assert placement.committed_cents == 0
@@ -305,25 +313,34 @@ def test_follow_ups_when_due_and_retained_at_twelve_months(app, scene):
         placement = session.get(Placement, placement_id)
         start = placement.start_date
         with pytest.raises(Conflict):  # not due yet
-            followups.record_follow_up(placement_id, 6, actor=_user(scene.dtab),
-                                       still_employed=True)  # fmt: skip
-    with clock.frozen_at(dt.datetime.combine(start + dt.timedelta(days=190), dt.time(9),
-                                             tzinfo=dt.UTC)), app.app_context():  # fmt: skip
+            followups.record_follow_up(
+                placement_id, 6, actor=_user(scene.dtab), still_employed=True
+            )
+    with (
+        clock.frozen_at(
+            dt.datetime.combine(start + dt.timedelta(days=190), dt.time(9), tzinfo=dt.UTC)
+        ),
+        app.app_context(),
+    ):
         assert [f.months for f in followups.due_follow_ups(_user(scene.broker))] == [6]
         assert followups.send_reminders() == 1
         assert followups.send_reminders() == 0
-        followups.record_follow_up(placement_id, 6, actor=_user(scene.broker),
-                                   still_employed=True)  # fmt: skip
+        followups.record_follow_up(placement_id, 6, actor=_user(scene.broker), still_employed=True)
         with pytest.raises(Conflict):
-            followups.record_follow_up(placement_id, 6, actor=_user(scene.dtab),
-                                       still_employed=True)  # fmt: skip
+            followups.record_follow_up(
+                placement_id, 6, actor=_user(scene.dtab), still_employed=True
+            )
         with pytest.raises(Forbidden):
-            followups.record_follow_up(placement_id, 12, actor=_user(scene.admin),
-                                       still_employed=True)  # fmt: skip
-    with clock.frozen_at(dt.datetime.combine(start + dt.timedelta(days=370), dt.time(9),
-                                             tzinfo=dt.UTC)), app.app_context():  # fmt: skip
-        followups.record_follow_up(placement_id, 12, actor=_user(scene.dtab),
-                                   still_employed=True)  # fmt: skip
+            followups.record_follow_up(
+                placement_id, 12, actor=_user(scene.admin), still_employed=True
+            )
+    with (
+        clock.frozen_at(
+            dt.datetime.combine(start + dt.timedelta(days=370), dt.time(9), tzinfo=dt.UTC)
+        ),
+        app.app_context(),
+    ):
+        followups.record_follow_up(placement_id, 12, actor=_user(scene.dtab), still_employed=True)
         placement = session.get(Placement, placement_id)
         assert placement.status == PlacementStatus.RETAINED
         assert session.scalar(sa.select(CaseloadEntry.stage)) == CaseloadStage.FOLLOWED_UP
@@ -335,13 +352,19 @@ def test_employment_ended_early_releases_only_the_part_held_back(app, scene):
     placement_id = _approved(app, scene)
     with app.app_context():
         start = session.get(Placement, placement_id).start_date
-    with clock.frozen_at(dt.datetime.combine(start + dt.timedelta(days=190), dt.time(9),
-                                             tzinfo=dt.UTC)), app.app_context():  # fmt: skip
+    with (
+        clock.frozen_at(
+            dt.datetime.combine(start + dt.timedelta(days=190), dt.time(9), tzinfo=dt.UTC)
+        ),
+        app.app_context(),
+    ):
         with pytest.raises(ValidationFailed):  # no reason given
-            followups.record_follow_up(placement_id, 6, actor=_user(scene.dtab),
-                                       still_employed=False)  # fmt: skip
-        followups.record_follow_up(placement_id, 6, actor=_user(scene.dtab),
-                                   still_employed=False, note="Ontslag genomen")  # fmt: skip
+            followups.record_follow_up(
+                placement_id, 6, actor=_user(scene.dtab), still_employed=False
+            )
+        followups.record_follow_up(
+            placement_id, 6, actor=_user(scene.dtab), still_employed=False, note="Ontslag genomen"
+        )
         placement = session.get(Placement, placement_id)
         assert placement.status == PlacementStatus.ENDED_EARLY
         assert placement.committed_cents == 300_000
@@ -365,8 +388,10 @@ def test_withdrawing_a_sent_application_withdraws_the_undecided(app, scene):
         services.withdraw_application(_user(scene.dtab), application.id, "Vacature vervallen")
         session.refresh(first)
         session.refresh(second)
-        assert (first.status, second.status) == (PlacementStatus.APPROVED,
-                                                 PlacementStatus.WITHDRAWN)  # fmt: skip
+        assert (first.status, second.status) == (
+            PlacementStatus.APPROVED,
+            PlacementStatus.WITHDRAWN,
+        )
         assert verify() == []
 
 
@@ -374,8 +399,9 @@ def test_verify_notices_a_commitment_without_its_hold(app, scene):
     placement_id = _approved(app, scene)
     with app.app_context():
         table = Placement.__table__
-        session.execute(sa.update(table).where(table.c.id == placement_id)
-                        .values(committed_cents=1))  # fmt: skip
+        session.execute(
+            sa.update(table).where(table.c.id == placement_id).values(committed_cents=1)
+        )
         session.execute(sa.update(Scheme.__table__).values(committed_cents=5))
         invariants = {problem.invariant for problem in verify()}
         session.rollback()
@@ -399,8 +425,11 @@ def test_the_worker_sees_their_trajectory_once_sent(app, scene, make_worker, cli
     with app.app_context():
         broker = _user(scene.broker)
         application = services.start_application(broker, scene.dtab.employer_id, scene.scheme.id)
-        services.add_person(broker, application.id, person(
-            provider_id=scene.provider.provider_id, worker_email=worker.email.upper()))  # fmt: skip
+        services.add_person(
+            broker,
+            application.id,
+            person(provider_id=scene.provider.provider_id, worker_email=worker.email.upper()),
+        )
         assert services.trajectories_of(_user(worker)) == []  # a draft is the employer's own
         services.submit_application(_user(scene.dtab), application.id)
         assert len(services.trajectories_of(_user(worker))) == 1
@@ -426,11 +455,19 @@ def test_employer_share_first_then_the_workers_budget_then_own_contribution(
     make_grant(make_scheme(scene.fund, amount_cents=100_000), worker)
     with app.app_context():
         import_courses(scene.provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
-        run_id = session.scalar(sa.select(CourseRun.id).join(Course).where(
-            Course.code == "LAS-1", CourseRun.code == "R1"))  # fmt: skip
+        run_id = session.scalar(
+            sa.select(CourseRun.id)
+            .join(Course)
+            .where(Course.code == "LAS-1", CourseRun.code == "R1")
+        )
         dtab = _user(scene.dtab)
-        one = person(training_kind="catalogue_run", run_id=run_id, quote_cents=100_000,
-                     training_description="", worker_email=worker.email)  # fmt: skip
+        one = person(
+            training_kind="catalogue_run",
+            run_id=run_id,
+            quote_cents=100_000,
+            training_description="",
+            worker_email=worker.email,
+        )
         application = services.compose_application(dtab, dtab.employer_id, scene.scheme.id, [one])
         services.submit_application(dtab, application.id)
         placement_id = application.placements[0].id
@@ -439,8 +476,12 @@ def test_employer_share_first_then_the_workers_budget_then_own_contribution(
         review.review(placement_id, "approve", actor=_user(scene.admin))
         plan = applications.plan_for(worker.id, run)
         assert (plan.employer_cents, plan.covered_cents, plan.copay_cents) == (
-            100_000, 100_000, 40_000)  # fmt: skip
-        applied = applications.apply(_user(worker), run_id, password=PASSWORD,
-                                     expected_copay_cents=40_000)  # fmt: skip
+            100_000,
+            100_000,
+            40_000,
+        )
+        applied = applications.apply(
+            _user(worker), run_id, password=PASSWORD, expected_copay_cents=40_000
+        )
         assert (applied.employer_cents, applied.placement_id) == (100_000, placement_id)
         assert verify() == []

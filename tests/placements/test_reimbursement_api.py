@@ -20,14 +20,20 @@ def _url(placement_id: int) -> str:
 
 
 def _post(client, headers, placement_id, **changes):
-    values = {"invoice_number": "F-2026-118", "invoice_date": "2026-06-01",
-              "invoice_cents": "300000"}  # fmt: skip
+    values = {
+        "invoice_number": "F-2026-118",
+        "invoice_date": "2026-06-01",
+        "invoice_cents": "300000",
+    }
     values.update({k: v for k, v in changes.items() if not k.endswith(("_pdf", "_xml"))})
     files = claim_files(**{k: v for k, v in changes.items() if k.endswith(("_pdf", "_xml"))})
-    data = {**{k: v for k, v in values.items() if v is not None},
-            **{k: (io.BytesIO(v), f"{k}.bin") for k, v in files.items()}}  # fmt: skip
-    return client.post(_url(placement_id), data=data, headers=headers,
-                       content_type="multipart/form-data")  # fmt: skip
+    data = {
+        **{k: v for k, v in values.items() if v is not None},
+        **{k: (io.BytesIO(v), f"{k}.bin") for k, v in files.items()},
+    }
+    return client.post(
+        _url(placement_id), data=data, headers=headers, content_type="multipart/form-data"
+    )
 
 
 def _count(db) -> int:
@@ -43,17 +49,25 @@ def approved(app, make_scene):
 def test_an_hr_system_claims_and_the_fund_approves(client, approved, api_headers, db):
     employer, admin = api_headers(approved.dtab), api_headers(approved.admin)
     key = {"Idempotency-Key": "reimb-1"}
-    made = _post(client, {**employer, **key}, approved.placement_id,
-                 participation_proof_pdf=pdf("presentie"),
-                 ubl_xml=ubl("F-2026-118", "3000.00"))  # fmt: skip
+    made = _post(
+        client,
+        {**employer, **key},
+        approved.placement_id,
+        participation_proof_pdf=pdf("presentie"),
+        ubl_xml=ubl("F-2026-118", "3000.00"),
+    )
     assert made.status_code == 201, made.text
     assert made.json["status"] == "submitted"
     assert (made.json["amount_cents"], made.json["reimbursement_cents"]) == (112_500, 150_000)
     assert made.json["eligible_cents"] == 300_000
     assert made.json["replayed"] is False
-    again = _post(client, {**employer, **key}, approved.placement_id,
-                  participation_proof_pdf=pdf("presentie"),
-                  ubl_xml=ubl("F-2026-118", "3000.00"))  # fmt: skip
+    again = _post(
+        client,
+        {**employer, **key},
+        approved.placement_id,
+        participation_proof_pdf=pdf("presentie"),
+        ubl_xml=ubl("F-2026-118", "3000.00"),
+    )
     assert again.json["replayed"] is True
     assert again.json["id"] == made.json["id"]
     assert _count(db) == 1
@@ -63,8 +77,9 @@ def test_an_hr_system_claims_and_the_fund_approves(client, approved, api_headers
     assert shown.json["reference"] == made.json["reference"]
     waiting = client.get("/api/v1/fund/reimbursement-claims", headers=admin)
     assert [c["id"] for c in waiting.json] == [claim_id]
-    decided = client.post(f"/api/v1/fund/reimbursement-claims/{claim_id}/actions/approve",
-                          json={}, headers=admin)  # fmt: skip
+    decided = client.post(
+        f"/api/v1/fund/reimbursement-claims/{claim_id}/actions/approve", json={}, headers=admin
+    )
     assert decided.status_code == 200, decided.text
     assert decided.json["status"] == "approved"
     assert client.get("/api/v1/fund/reimbursement-claims", headers=admin).json == []
@@ -106,15 +121,24 @@ def test_another_employer_gets_404_and_a_provider_403(
     claim_id = made.json["id"]
     other = api_headers(approved.other)
     assert _post(client, other, approved.placement_id).status_code == 404
-    assert client.get(f"/api/v1/employer/reimbursement-claims/{claim_id}",
-                      headers=other).status_code == 404  # fmt: skip
+    assert (
+        client.get(f"/api/v1/employer/reimbursement-claims/{claim_id}", headers=other).status_code
+        == 404
+    )
     provider = api_headers(accredited_provider)
     assert _post(client, provider, approved.placement_id).status_code == 403
-    assert client.get(f"/api/v1/employer/reimbursement-claims/{claim_id}",
-                      headers=provider).status_code == 403  # fmt: skip
+    assert (
+        client.get(
+            f"/api/v1/employer/reimbursement-claims/{claim_id}", headers=provider
+        ).status_code
+        == 403
+    )
     assert client.get("/api/v1/fund/reimbursement-claims", headers=provider).status_code == 403
-    decided = client.post(f"/api/v1/fund/reimbursement-claims/{claim_id}/actions/approve",
-                          json={}, headers=api_headers(approved.dtab))  # fmt: skip
+    decided = client.post(
+        f"/api/v1/fund/reimbursement-claims/{claim_id}/actions/approve",
+        json={},
+        headers=api_headers(approved.dtab),
+    )
     assert decided.status_code == 403
     assert _count(db) == 1
 
@@ -122,8 +146,11 @@ def test_another_employer_gets_404_and_a_provider_403(
 def test_another_funds_administrator_gets_404(client, approved, api_headers, make_staff):
     made = _post(client, api_headers(approved.dtab), approved.placement_id)
     stranger = api_headers(make_staff(Role.FUND_ADMIN))
-    decided = client.post(f"/api/v1/fund/reimbursement-claims/{made.json['id']}/actions/approve",
-                          json={}, headers=stranger)  # fmt: skip
+    decided = client.post(
+        f"/api/v1/fund/reimbursement-claims/{made.json['id']}/actions/approve",
+        json={},
+        headers=stranger,
+    )
     assert decided.status_code == 404
     assert client.get("/api/v1/fund/reimbursement-claims", headers=stranger).json == []
 

@@ -27,8 +27,12 @@ def _client(app, login, user):
 
 
 def _fields(**changes) -> dict:
-    values = {"invoice_number": "F-2026-118", "invoice_date": "2026-06-01",
-              "invoice_amount": "3.000,00", "eligible_amount": ""}  # fmt: skip
+    values = {
+        "invoice_number": "F-2026-118",
+        "invoice_date": "2026-06-01",
+        "invoice_amount": "3.000,00",
+        "eligible_amount": "",
+    }
     values.update({k: v for k, v in changes.items() if not k.endswith(("_pdf", "_xml"))})
     files = claim_files(**{k: v for k, v in changes.items() if k.endswith(("_pdf", "_xml"))})
     return values, files
@@ -36,8 +40,11 @@ def _fields(**changes) -> dict:
 
 def _post(client, placement_id, values, files, part="first"):
     data = {**values, **{k: (io.BytesIO(v), f"{k}.bin") for k, v in files.items()}}
-    return client.post(f"/placements/{placement_id}/reimbursement/{part}", data=data,
-                       content_type="multipart/form-data")  # fmt: skip
+    return client.post(
+        f"/placements/{placement_id}/reimbursement/{part}",
+        data=data,
+        content_type="multipart/form-data",
+    )
 
 
 def _confirm(client, placement_id, page, part="first"):
@@ -126,8 +133,9 @@ def test_bad_input_is_shown_on_its_field_and_nothing_is_written(
 
 def test_an_e_invoice_that_agrees_and_a_participation_proof_are_kept(app, approved, login, db):
     client = _client(app, login, approved.dtab)
-    values, files = _fields(ubl_xml=ubl("F-2026-118", "3000.00"),
-                            participation_proof_pdf=pdf("presentielijst"))  # fmt: skip
+    values, files = _fields(
+        ubl_xml=ubl("F-2026-118", "3000.00"), participation_proof_pdf=pdf("presentielijst")
+    )
     step = _post(client, approved.placement_id, values, files)
     assert step.status_code == 200, step.text
     assert _confirm(client, approved.placement_id, step).status_code == 302

@@ -33,10 +33,15 @@ EXAMPLE = itertools.count()
 
 def claim(**changes) -> reimbursements.ReimbursementInput:
     values = {
-        "part": "first", "invoice_number": "F-2027-001", "invoice_date": dt.date(2026, 12, 1),
-        "invoice_cents": 800_000, "eligible_cents": 800_000, "invoice_pdf": PDF,
-        "payment_proof_pdf": PDF, "employment_proof_pdf": PDF,
-    }  # fmt: skip
+        "part": "first",
+        "invoice_number": "F-2027-001",
+        "invoice_date": dt.date(2026, 12, 1),
+        "invoice_cents": 800_000,
+        "eligible_cents": 800_000,
+        "invoice_pdf": PDF,
+        "payment_proof_pdf": PDF,
+        "employment_proof_pdf": PDF,
+    }
     values.update(changes)
     return reimbursements.ReimbursementInput(**values)
 
@@ -52,9 +57,11 @@ def _approved(app, scene, employer=None, **changes) -> int:
     with app.app_context():
         staff = _user(employer)
         application = services.compose_application(
-            staff, staff.employer_id, scene.scheme.id,
+            staff,
+            staff.employer_id,
+            scene.scheme.id,
             [person(provider_id=scene.provider.provider_id, **changes)],
-        )  # fmt: skip
+        )
         services.submit_application(staff, application.id)
         placement_id = application.placements[0].id
         review.review(placement_id, "approve", actor=_user(scene.admin))
@@ -68,8 +75,9 @@ def _payable(scene) -> int:
 def _six_months_on(app, placement_id: int):
     with app.app_context():
         start = session.get(Placement, placement_id).start_date
-    return clock.frozen_at(dt.datetime.combine(start + dt.timedelta(days=190), dt.time(9),
-                                               tzinfo=dt.UTC))  # fmt: skip
+    return clock.frozen_at(
+        dt.datetime.combine(start + dt.timedelta(days=190), dt.time(9), tzinfo=dt.UTC)
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -100,8 +108,9 @@ def test_the_first_part_is_paid_of_the_invoice_and_the_rest_after_six_months(app
         assert _payable(scene) == 400_000
         placement = session.get(Placement, placement_id)
         assert placement.committed_cents == 400_000
-        assert {session.get(Hold, h).status for h in (placement.hold_id,
-                placement.retention_hold_id)} == {HoldStatus.POSTED}  # fmt: skip
+        assert {
+            session.get(Hold, h).status for h in (placement.hold_id, placement.retention_hold_id)
+        } == {HoldStatus.POSTED}
         assert verify() == []
 
 
@@ -183,12 +192,14 @@ def test_after_an_early_end_only_the_first_part_and_not_for_later_invoices(app, 
     placement_id = _approved(app, scene)
     with _six_months_on(app, placement_id), app.app_context():
         dtab = _user(scene.dtab)
-        followups.record_follow_up(placement_id, 6, actor=dtab, still_employed=False,
-                                   note="Vertrokken")  # fmt: skip
+        followups.record_follow_up(
+            placement_id, 6, actor=dtab, still_employed=False, note="Vertrokken"
+        )
         ended = session.get(Placement, placement_id).closed_on
         with pytest.raises(ValidationFailed) as refused:
-            reimbursements.submit(dtab, placement_id,
-                                  claim(invoice_date=ended + dt.timedelta(days=1)))  # fmt: skip
+            reimbursements.submit(
+                dtab, placement_id, claim(invoice_date=ended + dt.timedelta(days=1))
+            )
         assert "invoice_date" in refused.value.errors
         with pytest.raises(Conflict):
             reimbursements.submit(dtab, placement_id, claim(part="retention"))
@@ -221,8 +232,7 @@ def test_the_same_person_claimed_by_a_second_employer_needs_two_administrators(a
         followups.close(first, "end_early", actor=dtab, reason="Overgestapt")
     second = _approved(app, scene, employer=scene.other)
     with app.app_context():
-        flagged = reimbursements.submit(_user(scene.other), second,
-                                        claim(invoice_number="T-1"))  # fmt: skip
+        flagged = reimbursements.submit(_user(scene.other), second, claim(invoice_number="T-1"))
         assert [f["code"] for f in flagged.flags] == ["person_claimed_twice"]
         assert flagged.approvals_needed == 2
         reimbursements.review(flagged.id, "approve", actor=_user(scene.admin))
@@ -238,19 +248,25 @@ def test_the_same_person_claimed_by_a_second_employer_needs_two_administrators(a
 
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
-    quote=st.integers(1, 2_000_000), eligible_share=st.integers(1, 100),
-    share=st.integers(1, 10_000), cap=st.integers(1, 1_000_000),
-    held_back=st.integers(0, 9_999), committed_share=st.integers(1, 100),
-)  # fmt: skip
+    quote=st.integers(1, 2_000_000),
+    eligible_share=st.integers(1, 100),
+    share=st.integers(1, 10_000),
+    cap=st.integers(1, 1_000_000),
+    held_back=st.integers(0, 9_999),
+    committed_share=st.integers(1, 100),
+)
 def test_a_reimbursement_never_exceeds_share_cap_or_commitment(
     app, make_scene, quote, eligible_share, share, cap, held_back, committed_share
 ):
     """Paid ≤ share × eligible cost, ≤ the cap per person, ≤ the commitment; and at closure
     released + paid = committed."""
     scene = make_scene(
-        share_bps=share, cap_per_person_cents=cap, cap_per_employer_year_cents=None,
-        retention_months=6 if held_back else None, retention_share_bps=held_back,
-    )  # fmt: skip
+        share_bps=share,
+        cap_per_person_cents=cap,
+        cap_per_employer_year_cents=None,
+        retention_months=6 if held_back else None,
+        retention_share_bps=held_back,
+    )
     name = f"Persoon {next(EXAMPLE)}"  # not listed by an earlier example
     with app.app_context():
         dtab, admin = _user(scene.dtab), _user(scene.admin)

@@ -68,8 +68,9 @@ def test_every_placement_state_and_action(state, action, app_ctx):
 def test_closed_and_refused_states_are_ends():
     ends = {P.REJECTED, P.WITHDRAWN, P.NOT_STARTED, P.ENDED_EARLY, P.RETAINED}
     assert not [pair for pair in PLACEMENT_TRANSITIONS if pair[0] in ends]
-    assert not [pair for pair in APPLICATION_TRANSITIONS
-                if pair[0] in {A.DECIDED, A.WITHDRAWN, A.DISCARDED}]  # fmt: skip
+    assert not [
+        pair for pair in APPLICATION_TRANSITIONS if pair[0] in {A.DECIDED, A.WITHDRAWN, A.DISCARDED}
+    ]
 
 
 R = ReimbursementStatus

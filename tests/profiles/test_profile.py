@@ -51,19 +51,33 @@ def test_a_worker_changes_where_they_live_and_work_and_it_is_audited(
     login(client, worker)
     response = client.post(
         "/profile",
-        data=_form(name=worker.name, municipality_code="hengelo", sector="zorg",
-                   occupation="Helpende", date_of_birth=_birth(worker)),
-    )  # fmt: skip
+        data=_form(
+            name=worker.name,
+            municipality_code="hengelo",
+            sector="zorg",
+            occupation="Helpende",
+            date_of_birth=_birth(worker),
+        ),
+    )
     assert response.status_code == 302
     _user, profile = _profile(db, worker.id)
     assert (profile.municipality_code, profile.sector, profile.occupation) == (
-        "hengelo", "zorg", "Helpende")  # fmt: skip
+        "hengelo",
+        "zorg",
+        "Helpende",
+    )
     event = db.scalar(sa.select(AuditEvent).where(AuditEvent.action == "profile_changed"))
     assert (event.subject_id, event.actor_id) == (worker.id, worker.id)
-    assert event.before == {"municipality_code": "enschede", "sector": "techniek",
-                            "occupation": "Operator"}  # fmt: skip
-    assert event.after == {"municipality_code": "hengelo", "sector": "zorg",
-                           "occupation": "Helpende"}  # fmt: skip
+    assert event.before == {
+        "municipality_code": "enschede",
+        "sector": "techniek",
+        "occupation": "Operator",
+    }
+    assert event.after == {
+        "municipality_code": "hengelo",
+        "sector": "zorg",
+        "occupation": "Helpende",
+    }
 
 
 def _birth(worker) -> str:
@@ -89,13 +103,24 @@ def test_a_wrong_answer_is_refused_and_nothing_is_written(
     login(client, worker)
     before = _profile(db, worker.id)[1].municipality_code
     response = client.post(
-        "/profile", data=_form(**{"name": worker.name, "municipality_code": "hengelo",
-                                  "date_of_birth": _birth(worker), field: value})
-    )  # fmt: skip
+        "/profile",
+        data=_form(
+            **{
+                "name": worker.name,
+                "municipality_code": "hengelo",
+                "date_of_birth": _birth(worker),
+                field: value,
+            }
+        ),
+    )
     assert response.status_code == 422
     assert _profile(db, worker.id)[1].municipality_code == before
-    assert db.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
-        AuditEvent.action == "profile_changed")) == 0  # fmt: skip
+    assert (
+        db.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "profile_changed")
+        )
+        == 0
+    )
 
 
 def test_saving_without_changes_records_nothing(client, login, make_worker, db):
@@ -103,8 +128,12 @@ def test_saving_without_changes_records_nothing(client, login, make_worker, db):
     login(client, worker)
     response = client.post("/profile", data=_form(name=worker.name, date_of_birth=_birth(worker)))
     assert response.status_code == 302
-    assert db.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
-        AuditEvent.action == "profile_changed")) == 0  # fmt: skip
+    assert (
+        db.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "profile_changed")
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize("role", [Role.PROVIDER_STAFF, Role.FUND_ADMIN])
@@ -122,23 +151,30 @@ def test_becoming_the_same_person_as_an_older_account_holds_the_newer_grants(
     assert db.scalar(sa.select(sa.func.count(IdentityMatch.id))) == 0
     login(client, newer)
     response = client.post(
-        "/profile", data=_form(name="jan de vries", postcode="7511 AB", house_number="1",
-                               date_of_birth=_birth(newer))
-    )  # fmt: skip
+        "/profile",
+        data=_form(
+            name="jan de vries", postcode="7511 AB", house_number="1", date_of_birth=_birth(newer)
+        ),
+    )
     assert response.status_code == 302
     match = db.scalar(sa.select(IdentityMatch))
-    assert (match.user_id, match.other_user_id, match.kind) == (newer.id, older.id,
-                                                                MatchKind.PERSON)  # fmt: skip
+    assert (match.user_id, match.other_user_id, match.kind) == (
+        newer.id,
+        older.id,
+        MatchKind.PERSON,
+    )
     assert db.get(Grant, grant.id).status == GrantStatus.HELD
     event = db.scalar(sa.select(AuditEvent).where(AuditEvent.action == "profile_changed"))
     assert (event.before, event.after) == ({"name": "Jan Devries"}, {"name": "jan de vries"})
 
 
 def test_a_new_birth_date_alone_is_audited_and_checked(client, login, make_worker, db):
-    older = make_worker(name="Ans Bos", postcode="7511 AB", house_number="2",
-                        date_of_birth=dt.date(1970, 1, 1))  # fmt: skip
-    newer = make_worker(name="Ans Bos", postcode="7511 AB", house_number="2",
-                        date_of_birth=dt.date(1971, 1, 1))  # fmt: skip
+    older = make_worker(
+        name="Ans Bos", postcode="7511 AB", house_number="2", date_of_birth=dt.date(1970, 1, 1)
+    )
+    newer = make_worker(
+        name="Ans Bos", postcode="7511 AB", house_number="2", date_of_birth=dt.date(1971, 1, 1)
+    )
     login(client, newer)
     response = client.post(
         "/profile",

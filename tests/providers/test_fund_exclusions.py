@@ -30,10 +30,19 @@ def market(app, accredited_provider, make_fund, make_scheme, make_worker, make_g
         import_courses(accredited_provider.provider_id, "a.csv", CSV.encode(), actor_id=None)
         session.execute(sa.update(User).where(User.id == admin.id).values(fund_id=fund.id))
         session.commit()
-        run_id = session.scalar(sa.select(CourseRun.id).join(Course).where(
-            Course.code == "LAS-1", CourseRun.code == "R1"))  # fmt: skip
-    return {"fund": fund, "worker": worker, "grant": grant, "admin": admin, "run_id": run_id,
-            "provider_id": accredited_provider.provider_id}  # fmt: skip
+        run_id = session.scalar(
+            sa.select(CourseRun.id)
+            .join(Course)
+            .where(Course.code == "LAS-1", CourseRun.code == "R1")
+        )
+    return {
+        "fund": fund,
+        "worker": worker,
+        "grant": grant,
+        "admin": admin,
+        "run_id": run_id,
+        "provider_id": accredited_provider.provider_id,
+    }
 
 
 def _plan(market):
@@ -59,8 +68,9 @@ def test_only_the_platform_suspends_a_provider_or_unpublishes_its_courses(
 
 def test_a_platform_administrator_still_suspends(app_ctx, market, make_staff):
     platform = make_staff(Role.PLATFORM_ADMIN)
-    provider = services.change_status(market["provider_id"], "suspend", reason="klachten",
-                                      actor_id=platform.id)  # fmt: skip
+    provider = services.change_status(
+        market["provider_id"], "suspend", reason="klachten", actor_id=platform.id
+    )
     assert provider.status == ProviderStatus.SUSPENDED
 
 
@@ -77,16 +87,20 @@ def test_an_exclusion_stops_the_fund_s_grants_paying_at_the_provider(app_ctx, ma
     assert services.get_provider(provider_id).status == ProviderStatus.ACCREDITED
     services.readmit_provider(fund_id, provider_id, reason="Afspraken gemaakt", actor_id=None)
     assert _plan(market).covered_cents == 240_000
-    assert session.scalar(sa.select(sa.func.count()).where(
-        AuditEvent.action == "provider_readmitted")) == 1  # fmt: skip
+    assert (
+        session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "provider_readmitted"))
+        == 1
+    )
 
 
 def test_an_exclusion_leaves_an_existing_application_alone(app_ctx, market):
     worker = session.get(User, market["worker"].id)
-    application = applications.apply(worker, market["run_id"], password=PASSWORD,
-                                     expected_copay_cents=0)  # fmt: skip
-    services.exclude_provider(market["fund"].id, market["provider_id"], reason="Beleid",
-                              actor_id=None)  # fmt: skip
+    application = applications.apply(
+        worker, market["run_id"], password=PASSWORD, expected_copay_cents=0
+    )
+    services.exclude_provider(
+        market["fund"].id, market["provider_id"], reason="Beleid", actor_id=None
+    )
     session.expire_all()
     application = applications.get_application(application.id)
     assert application.status.value == "submitted"
@@ -152,8 +166,9 @@ def test_search_results_show_no_funding_from_a_fund_that_excludes_the_provider(a
         return {hit.plan.covered_cents for hit in hits if hit.run_id == market["run_id"]}
 
     assert covered() == {240_000}
-    services.exclude_provider(market["fund"].id, market["provider_id"], reason="Beleid",
-                              actor_id=None)  # fmt: skip
+    services.exclude_provider(
+        market["fund"].id, market["provider_id"], reason="Beleid", actor_id=None
+    )
     assert covered() == {0}
 
 

@@ -16,15 +16,22 @@ from wallet.providers import services
 from wallet.providers.models import ProviderStatus
 
 DETAILS = services.ProviderDetails(
-    name="Techniek Academie Twente", vat_number="NL004495445B01",
-    street="Hengelosestraat 500", postcode="7521 AN", city="Enschede",
+    name="Techniek Academie Twente",
+    vat_number="NL004495445B01",
+    street="Hengelosestraat 500",
+    postcode="7521 AN",
+    city="Enschede",
     contact_email="info@techniekacademie.nl",
-)  # fmt: skip
+)
 
 
 def _claim(**fields):
-    values = {"kind": "crkbo", "reference": "CRKBO-12345", "evidence": "https://crkbo.nl/register",
-              "valid_from": clock.today() - dt.timedelta(days=10)}  # fmt: skip
+    values = {
+        "kind": "crkbo",
+        "reference": "CRKBO-12345",
+        "evidence": "https://crkbo.nl/register",
+        "valid_from": clock.today() - dt.timedelta(days=10),
+    }
     values.update(fields)
     return services.AccreditationClaim(**values)
 
@@ -35,8 +42,9 @@ def test_details_are_checked_and_an_iban_waits_for_a_platform_administrator(
     user, platform = make_provider_user(), make_staff(Role.PLATFORM_ADMIN)
     provider = services.update_details(user.provider_id, DETAILS, actor_id=user.id)
     assert (provider.vat_number, provider.iban) == ("NL004495445B01", None)
-    change = bankdetails.request_change(session.get(User, user.id), "NL91 ABNA 0417 1643 00",
-                                        password=PASSWORD)  # fmt: skip
+    change = bankdetails.request_change(
+        session.get(User, user.id), "NL91 ABNA 0417 1643 00", password=PASSWORD
+    )
     assert services.get_provider(user.provider_id).iban is None
     bankdetails.confirm_change(change.id, session.get(User, platform.id))
     provider = services.get_provider(user.provider_id)
@@ -117,5 +125,6 @@ def test_an_organisation_or_colleague_named_by_invisible_characters_is_refused(
         services.update_details(user.provider_id, details, actor_id=user.id)
     assert set(refused.value.errors) == {"name"}
     with pytest.raises(ValidationFailed):
-        services.add_staff_member(user.provider_id, name="\u3164 \u200b", email="c@example.nl",
-                                  actor_id=user.id)  # fmt: skip
+        services.add_staff_member(
+            user.provider_id, name="\u3164 \u200b", email="c@example.nl", actor_id=user.id
+        )

@@ -43,10 +43,16 @@ def limited(request, app: Flask, redis_db) -> Iterator[Callable[..., Flask]]:
     made: list[Flask] = []
 
     def make(**settings) -> Flask:
-        config = {"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
-                  "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True, **LIMITS,
-                  "RATELIMIT_STORAGE_URI": None,
-                  "REDIS_URL": REDIS_URL if store == "redis" else None, **settings}  # fmt: skip
+        config = {
+            "TESTING": True,
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": True,
+            **LIMITS,
+            "RATELIMIT_STORAGE_URI": None,
+            "REDIS_URL": REDIS_URL if store == "redis" else None,
+            **settings,
+        }
         made.append(create_app(config))
         return made[-1]
 
@@ -89,8 +95,7 @@ def test_the_sign_in_limit_counts_per_client_address_behind_a_trusted_proxy(limi
 
     def attempt(address: str) -> int:
         data = {"email": "nobody@example.nl", "password": "wrong"}
-        return client.post("/login", data=data,
-                           headers={"X-Forwarded-For": address}).status_code  # fmt: skip
+        return client.post("/login", data=data, headers={"X-Forwarded-For": address}).status_code
 
     assert [attempt("198.51.100.7") for _ in range(4)] == [401, 401, 401, 429]
     assert attempt("198.51.100.8") == 401  # another client behind the same proxy
@@ -99,10 +104,13 @@ def test_the_sign_in_limit_counts_per_client_address_behind_a_trusted_proxy(limi
 def test_a_forwarded_for_header_without_a_trusted_proxy_does_not_escape_the_limit(limited):
     client = limited().test_client()
     answers = [
-        client.post("/login", data={"email": "x@example.nl", "password": "wrong"},
-                    headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code
+        client.post(
+            "/login",
+            data={"email": "x@example.nl", "password": "wrong"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        ).status_code
         for n in range(4)
-    ]  # fmt: skip
+    ]
     assert answers == [401, 401, 401, 429]
 
 
@@ -116,8 +124,10 @@ def test_registration_has_one_limit_and_it_is_the_databases(limited):
     assert answers == [422] * 12
     assert client.post("/register/provider", data={}).status_code == 422
     # The limits are on in this app: the reset requests are refused after their two.
-    resets = [client.post("/password/forgot", data={"email": "a@example.nl"}).status_code
-              for _ in range(3)]  # fmt: skip
+    resets = [
+        client.post("/password/forgot", data={"email": "a@example.nl"}).status_code
+        for _ in range(3)
+    ]
     assert resets == [302, 302, 429]
     assert not {"accounts.register_worker", "providers.register", "oidc.register"} & set(
         ratelimits.ENDPOINT_LIMITS
@@ -181,20 +191,23 @@ def test_redis_is_used_when_configured(limited):
 
 
 def test_a_limit_for_an_endpoint_that_does_not_exist_stops_the_app(monkeypatch, app):
-    monkeypatch.setitem(ratelimits.ENDPOINT_LIMITS, "accounts.no_such_page",
-                        (("LOGIN_RATE_LIMIT", ratelimits.client_address),))  # fmt: skip
+    monkeypatch.setitem(
+        ratelimits.ENDPOINT_LIMITS,
+        "accounts.no_such_page",
+        (("LOGIN_RATE_LIMIT", ratelimits.client_address),),
+    )
     with pytest.raises(RuntimeError, match="no_such_page"):
         create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"]})
 
 
-def test_the_step_up_page_and_the_second_step_of_a_sign_in_are_limited(limited, make_worker,
-                                                                        login):  # fmt: skip
+def test_the_step_up_page_and_the_second_step_of_a_sign_in_are_limited(limited, make_worker, login):
     app = limited()
     client = app.test_client()
     login(client, make_worker())
     wrong = {"code": "000000", "next": "/"}
-    answers = [client.post("/account/second-factor/confirm", data=wrong).status_code
-               for _ in range(3)]  # fmt: skip
+    answers = [
+        client.post("/account/second-factor/confirm", data=wrong).status_code for _ in range(3)
+    ]
     assert answers[-1] == 429
     stranger = app.test_client()
     tries = [stranger.post("/login/second-factor", data=wrong).status_code for _ in range(4)]

@@ -67,21 +67,26 @@ def make_course(app, make_provider_user) -> Callable:
             if staff is None:
                 staff = make_provider_user(organisation_name=f"Opleider {n}")
                 claim = providers.AccreditationClaim(
-                    kind="crkbo", reference=f"CRKBO-{n}", evidence="register",
+                    kind="crkbo",
+                    reference=f"CRKBO-{n}",
+                    evidence="register",
                     valid_from=clock.today() - dt.timedelta(days=1),
-                )  # fmt: skip
+                )
                 providers.add_accreditation(staff.provider_id, claim, actor_id=staff.id)
                 providers.change_status(staff.provider_id, "accredit", reason="ok", actor_id=None)
             start = clock.today() + dt.timedelta(days=30)
             end = start + dt.timedelta(days=1)
             euros = f"{price_cents // 100},{price_cents % 100:02d}"
-            row = (f"C-{n};Cursus {n};Leren;certificate;techniek;40;classroom;nl;enschede;{euros};"
-                   f"exempt;R1;{start};{end};500;;;2")  # fmt: skip
+            row = (
+                f"C-{n};Cursus {n};Leren;certificate;techniek;40;classroom;nl;enschede;{euros};"
+                f"exempt;R1;{start};{end};500;;;2"
+            )
             import_courses(staff.provider_id, "c.csv", f"{HEADER}\n{row}\n".encode(), actor_id=None)
             run_id = session.scalar(
-                sa.select(CourseRun.id).join(Course)
+                sa.select(CourseRun.id)
+                .join(Course)
                 .where(Course.provider_id == staff.provider_id, Course.code == f"C-{n}")
-            )  # fmt: skip
+            )
             return staff, run_id
 
     return make
@@ -99,13 +104,15 @@ def enrol(app, make_worker, make_grant) -> Callable:
             worker = make_worker(**profile)
             make_grant(scene.scheme, worker)
         with app.app_context():
-            price = session.scalar(sa.select(Course.price_cents).join(CourseRun)
-                                   .where(CourseRun.id == run_id))  # fmt: skip
+            price = session.scalar(
+                sa.select(Course.price_cents).join(CourseRun).where(CourseRun.id == run_id)
+            )
             cap = scene.scheme.rules.get("cap_per_course_cents") or price
             copay = price - min(price, scene.scheme.amount_cents, cap)
             user = session.get(User, worker.id)
-            application = applications.apply(user, run_id, password=PASSWORD,
-                                             expected_copay_cents=copay)  # fmt: skip
+            application = applications.apply(
+                user, run_id, password=PASSWORD, expected_copay_cents=copay
+            )
             return application.id
 
     return make
@@ -127,12 +134,14 @@ def claim_for(app) -> Callable:
             with clock.frozen_at(T0 + dt.timedelta(days=31)):
                 applications.decide(application_id, "start", actor=staff)
                 applications.decide(application_id, "complete", actor=staff)
-                claim = claims.submit(staff, application_id, claim_input(
-                    invoice_number=f"F-{next(counter)}", amount_cents=cents))  # fmt: skip
+                claim = claims.submit(
+                    staff,
+                    application_id,
+                    claim_input(invoice_number=f"F-{next(counter)}", amount_cents=cents),
+                )
             with clock.frozen_at(decide_at):
                 admin = session.get(User, scene.admins[0].id)
-                claims.review(claim.id, action, actor=admin, reason="Klopt niet",
-                              flags_seen=True)  # fmt: skip
+                claims.review(claim.id, action, actor=admin, reason="Klopt niet", flags_seen=True)
             return claim.id
 
     return make
@@ -160,12 +169,19 @@ def public_scene(app, accredited_provider, make_fund, make_scheme, make_worker, 
     for worker in workers:
         make_grant(scheme, worker)
     with app.app_context():
-        admin = create_staff_user(email="beheer@example.nl", name="Fondsbeheerder",
-                                  password=PASSWORD, role=Role.FUND_ADMIN, fund=fund)  # fmt: skip
+        admin = create_staff_user(
+            email="beheer@example.nl",
+            name="Fondsbeheerder",
+            password=PASSWORD,
+            role=Role.FUND_ADMIN,
+            fund=fund,
+        )
         staff = session.get(User, accredited_provider.id)
         first_run = sa.select(CourseRun.id).join(Course).where(CourseRun.code == "R1")
-        runs = {code: session.scalar(first_run.where(Course.code == code))
-                for code in ("LAS-1", "ZRG-1")}  # fmt: skip
+        runs = {
+            code: session.scalar(first_run.where(Course.code == code))
+            for code in ("LAS-1", "ZRG-1")
+        }
         ids = []
         for n, worker in enumerate(workers):
             user = session.get(User, worker.id)

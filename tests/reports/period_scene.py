@@ -42,8 +42,9 @@ def _placement(scene, admin, data, decision: str = "approve") -> int:
 
     data = dataclasses.replace(data, provider_id=scene.provider.provider_id)
     employer = session.get(User, scene.dtab.id)
-    application = services.compose_application(employer, scene.dtab.employer_id,
-                                               scene.scheme.id, [data])  # fmt: skip
+    application = services.compose_application(
+        employer, scene.dtab.employer_id, scene.scheme.id, [data]
+    )
     services.submit_application(employer, application.id)
     placement_id = application.placements[0].id
     review.review(placement_id, decision, actor=admin, reason="Past niet in de regeling")
@@ -69,8 +70,9 @@ def people(app, make_scene, make_scheme, make_worker, make_grant, accredited_pro
         confirmed = []
         for worker, code in ((ans, "LAS-1"), (ans, "ZRG-1"), (bas, "ZRG-1"), (cor, "LAS-1")):
             user = session.get(User, worker.id)
-            application = applications.apply(user, runs[code], password=PASSWORD,
-                                             expected_copay_cents=0)  # fmt: skip
+            application = applications.apply(
+                user, runs[code], password=PASSWORD, expected_copay_cents=0
+            )
             if worker is not cor:
                 applications.decide(application.id, "confirm", actor=staff)
                 confirmed.append(application.id)
@@ -78,16 +80,26 @@ def people(app, make_scene, make_scheme, make_worker, make_grant, accredited_pro
         moment = clock.now() - dt.timedelta(days=19)
         with clock.frozen_at(moment):
             started = [
-                _placement(scene, admin, person(start_date=moment.date() + dt.timedelta(days=7),
-                                                from_sbi_code="47")),
-                _placement(scene, admin, person(full_name="Joost Zoekend",
-                                                starting_situation="benefit",
-                                                from_sbi_code=None,
-                                                start_date=moment.date() + dt.timedelta(days=7))),
-            ]  # fmt: skip
+                _placement(
+                    scene,
+                    admin,
+                    person(start_date=moment.date() + dt.timedelta(days=7), from_sbi_code="47"),
+                ),
+                _placement(
+                    scene,
+                    admin,
+                    person(
+                        full_name="Joost Zoekend",
+                        starting_situation="benefit",
+                        from_sbi_code=None,
+                        start_date=moment.date() + dt.timedelta(days=7),
+                    ),
+                ),
+            ]
             week = moment.date() + dt.timedelta(days=7)
-            refused = _placement(scene, admin, person(full_name="Rik Afgewezen", start_date=week),
-                                 decision="reject")  # fmt: skip
+            refused = _placement(
+                scene, admin, person(full_name="Rik Afgewezen", start_date=week), decision="reject"
+            )
         later = _placement(
             scene,
             admin,
@@ -96,8 +108,14 @@ def people(app, make_scene, make_scheme, make_worker, make_grant, accredited_pro
         session.commit()
     today = clock.today()
     return SimpleNamespace(
-        scene=scene, fund=scene.fund, budgets=budgets, employer_scheme=scene.scheme,
-        workers=(ans, bas, cor), applications=confirmed, placements=started, later=later,
+        scene=scene,
+        fund=scene.fund,
+        budgets=budgets,
+        employer_scheme=scene.scheme,
+        workers=(ans, bas, cor),
+        applications=confirmed,
+        placements=started,
+        later=later,
         refused=refused,
         period=Period(today - dt.timedelta(days=30), today),
-    )  # fmt: skip
+    )

@@ -46,8 +46,12 @@ def test_participants_are_counted_once_in_the_groups_of_their_profile(
     scene = fund_scene(amount_cents=200_000)
     staff, first = make_course(50_000)
     _staff, second = make_course(60_000, staff)
-    twice = make_worker(date_of_birth=_years_ago(25), municipality_code="enschede",
-                        sector="handel", target_occupation="Installatiemonteur")  # fmt: skip
+    twice = make_worker(
+        date_of_birth=_years_ago(25),
+        municipality_code="enschede",
+        sector="handel",
+        target_occupation="Installatiemonteur",
+    )
     from wallet.grants import granting
 
     with app.app_context():
@@ -62,8 +66,14 @@ def test_participants_are_counted_once_in_the_groups_of_their_profile(
         municipality_code="hengelo",
         education_level=4,
     )  # 25 tomorrow: still under 25
-    enrol(scene, first, date_of_birth=_years_ago(55), employment_status="self_employed",
-          municipality_code="deventer", education_level=6)  # fmt: skip
+    enrol(
+        scene,
+        first,
+        date_of_birth=_years_ago(55),
+        employment_status="self_employed",
+        municipality_code="deventer",
+        education_level=6,
+    )
     cancelled = enrol(scene, first, date_of_birth=_years_ago(30))
     with app.app_context():
         applications.decide(cancelled, "reject", actor=_user(staff), reason="Vol")
@@ -134,12 +144,15 @@ def test_days_to_approval_median_and_90th_percentile_and_outcomes(
         assert figures.delays(before)["approval"] == {31: 1, 32: 1, 33: 1}
 
 
-@pytest.mark.parametrize(("counts", "expected"), [
-    ({31: 1}, (31, 31)),
-    ({10: 9, 50: 1}, (10, 10)),
-    ({10: 8, 50: 2}, (10, 50)),
-    ({1: 1, 2: 1}, (1, 2)),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ({31: 1}, (31, 31)),
+        ({10: 9, 50: 1}, (10, 10)),
+        ({10: 8, 50: 2}, (10, 50)),
+        ({1: 1, 2: 1}, (1, 2)),
+    ],
+)
 def test_percentiles_take_the_nearest_rank(counts, expected):
     assert (figures.percentile(counts, 0.5), figures.percentile(counts, 0.9)) == expected
 
@@ -168,8 +181,15 @@ def test_prices_fall_in_5_percent_bins_of_the_cap(app, fund_scene, make_course, 
     scene = fund_scene(amount_cents=200_000, rules={"cap_per_course_cents": 100_000})
     staff = None
     bins = {}
-    for price, expected in ((4_999, 0), (5_000, 1), (94_999, 18), (95_000, 19), (99_999, 19),
-                            (100_000, 20), (150_000, 21)):  # fmt: skip
+    for price, expected in (
+        (4_999, 0),
+        (5_000, 1),
+        (94_999, 18),
+        (95_000, 19),
+        (99_999, 19),
+        (100_000, 20),
+        (150_000, 21),
+    ):
         staff, run = make_course(price, staff)
         enrol(scene, run)
         bins[expected] = bins.get(expected, 0) + 1
@@ -184,12 +204,15 @@ def test_prices_fall_in_5_percent_bins_of_the_cap(app, fund_scene, make_course, 
     assert {i: c for i, c in enumerate(counts) if c} == bins
 
 
-@pytest.mark.parametrize(("just_under", "elsewhere", "stands_out"), [
-    (3, 1, True),
-    (2, 0, False),  # too few courses to call it a pattern
-    (3, 2, False),  # not more than twice the next bin
-    (5, 2, True),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("just_under", "elsewhere", "stands_out"),
+    [
+        (3, 1, True),
+        (2, 0, False),  # too few courses to call it a pattern
+        (3, 2, False),  # not more than twice the next bin
+        (5, 2, True),
+    ],
+)
 def test_bunching_just_under_the_cap(just_under, elsewhere, stands_out):
     counts = [0] * figures.HISTOGRAM_BINS
     counts[10], counts[19], counts[20] = elsewhere, just_under, 9  # at the cap: not "under"
@@ -223,8 +246,9 @@ def test_placements_retention_and_moves_between_sectors(app, make_scene):
         placement = session.get(Placement, scene.placement_id)
         due = placement.start_date + dt.timedelta(days=190)
     with clock.frozen_at(dt.datetime.combine(due, dt.time(9), tzinfo=dt.UTC)), app.app_context():
-        followups.record_follow_up(scene.placement_id, 6, actor=session.get(User, scene.dtab.id),
-                                   still_employed=True)  # fmt: skip
+        followups.record_follow_up(
+            scene.placement_id, 6, actor=session.get(User, scene.dtab.id), still_employed=True
+        )
         today = clock.today()
         wanted = figures.Filter(scene.fund.id, today - dt.timedelta(days=364), today)
         found = figures.retention(wanted)
@@ -233,6 +257,7 @@ def test_placements_retention_and_moves_between_sectors(app, make_scene):
         assert found.followed[12] == (0, 0, 0)
         assert found.rate(6) == 100
         assert figures.placement_moves(wanted) == {("other_sector", "47", "17"): 1}
-        elsewhere = figures.Filter(scene.fund.id, today - dt.timedelta(days=364), today,
-                                   municipality_codes=("deventer",))  # fmt: skip
+        elsewhere = figures.Filter(
+            scene.fund.id, today - dt.timedelta(days=364), today, municipality_codes=("deventer",)
+        )
         assert figures.retention(elsewhere).started == 0

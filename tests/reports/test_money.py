@@ -97,8 +97,13 @@ def test_the_flows_explain_each_book(fund):
     flows = money.flows(fund, None, None)
     books = money.balances_at(fund, None)
 
-    assert books.pot == (flows["deposited"] - flows["granted"] + flows["expired"]
-                         - flows["reimbursed"] + flows["clawed_back"])  # fmt: skip
+    assert books.pot == (
+        flows["deposited"]
+        - flows["granted"]
+        + flows["expired"]
+        - flows["reimbursed"]
+        + flows["clawed_back"]
+    )
     assert books.grants == flows["granted"] - flows["expired"] - flows["approved"]
     assert books.in_transit + books.paid_out == flows["submitted"] - flows["returned"]
     assert flows["clawed_back"] == 240_000
@@ -155,8 +160,11 @@ def test_period_bounds_are_amsterdam_days():
 
     assert start == dt.datetime(2026, 6, 30, 22, tzinfo=dt.UTC)  # summer time
     assert end == dt.datetime(2026, 9, 30, 22, tzinfo=dt.UTC)
-    assert money.month_starts(start, end) == [dt.date(2026, 7, 1), dt.date(2026, 8, 1),
-                                              dt.date(2026, 9, 1)]  # fmt: skip
+    assert money.month_starts(start, end) == [
+        dt.date(2026, 7, 1),
+        dt.date(2026, 8, 1),
+        dt.date(2026, 9, 1),
+    ]
 
 
 def test_the_fund_page_figures_count_an_open_reservation(make_journey):

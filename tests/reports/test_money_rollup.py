@@ -118,12 +118,18 @@ def _moments():
     """None, Amsterdam midnights and any moment, within two days of a moment money moved."""
     from wallet.ledger.models import Hold
 
-    events = sorted({*session.scalars(sa.select(LedgerTransaction.created_at)),
-                     *session.scalars(sa.select(Hold.created_at)),
-                     *session.scalars(sa.select(Hold.resolved_at).where(
-                         Hold.resolved_at.is_not(None)))})  # fmt: skip
-    near = st.builds(lambda event, seconds: event + dt.timedelta(seconds=seconds),
-                     st.sampled_from(events), st.integers(-2 * 86_400, 2 * 86_400))  # fmt: skip
+    events = sorted(
+        {
+            *session.scalars(sa.select(LedgerTransaction.created_at)),
+            *session.scalars(sa.select(Hold.created_at)),
+            *session.scalars(sa.select(Hold.resolved_at).where(Hold.resolved_at.is_not(None))),
+        }
+    )
+    near = st.builds(
+        lambda event, seconds: event + dt.timedelta(seconds=seconds),
+        st.sampled_from(events),
+        st.integers(-2 * 86_400, 2 * 86_400),
+    )
     midnights = near.map(money._floor_midnight)
     return st.one_of(st.none(), st.sampled_from(events), midnights, near)
 
@@ -134,8 +140,9 @@ def _assert_rollup_equals_live(fund_id: int, through: dt.date) -> None:
     assert session.scalar(sa.select(sa.func.count()).select_from(MoneyDay)) > 0
     schemes = _schemes(fund_id)
 
-    @settings(max_examples=60, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+    @settings(
+        max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
     @given(start=_moments(), end=_moments())
     def check(start, end):
         rolled = _figures(fund_id, start, end, schemes)
@@ -197,13 +204,24 @@ def test_the_rollup_is_used_not_bypassed(spread):
 
 def _rows() -> tuple[list, list]:
     money_rows = session.execute(
-        sa.select(MoneyDay.fund_id, MoneyDay.scheme_id, MoneyDay.day, MoneyDay.book,
-                  MoneyDay.kind, MoneyDay.cents)
-    ).all()  # fmt: skip
+        sa.select(
+            MoneyDay.fund_id,
+            MoneyDay.scheme_id,
+            MoneyDay.day,
+            MoneyDay.book,
+            MoneyDay.kind,
+            MoneyDay.cents,
+        )
+    ).all()
     hold_rows = session.execute(
-        sa.select(HoldDay.fund_id, HoldDay.scheme_id, HoldDay.day, HoldDay.placed_cents,
-                  HoldDay.resolved_cents)
-    ).all()  # fmt: skip
+        sa.select(
+            HoldDay.fund_id,
+            HoldDay.scheme_id,
+            HoldDay.day,
+            HoldDay.placed_cents,
+            HoldDay.resolved_cents,
+        )
+    ).all()
     return sorted(map(tuple, money_rows), key=str), sorted(map(tuple, hold_rows), key=str)
 
 
@@ -246,8 +264,9 @@ def test_verify_names_an_edited_rollup_row(spread, runner):
     rollup.roll_up(through=last)
     session.commit()
     assert not [problem for problem in verify() if problem.invariant.startswith("8")]
-    row = session.scalar(sa.select(MoneyDay).where(MoneyDay.fund_id == spread,
-                                                   MoneyDay.book == "grants"))  # fmt: skip
+    row = session.scalar(
+        sa.select(MoneyDay).where(MoneyDay.fund_id == spread, MoneyDay.book == "grants")
+    )
     row.cents += 7
     session.commit()
     problems = [problem for problem in verify() if problem.invariant.startswith("8")]

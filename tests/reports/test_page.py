@@ -12,8 +12,10 @@ from tests.reports.conftest import T0
 from wallet.core import clock
 from wallet.reports import money
 
-PERIOD = {"from": (T0.date() - dt.timedelta(days=30)).isoformat(),
-          "to": (T0.date() + dt.timedelta(days=90)).isoformat()}  # fmt: skip
+PERIOD = {
+    "from": (T0.date() - dt.timedelta(days=30)).isoformat(),
+    "to": (T0.date() + dt.timedelta(days=90)).isoformat(),
+}
 
 
 def _figures(html: str) -> dict:
@@ -26,8 +28,7 @@ def _text(element) -> str:
 
 
 def _rows(figure) -> list[list[str]]:
-    return [[_text(cell) for cell in row.xpath("./th|./td")]
-            for row in figure.xpath(".//tbody/tr")]  # fmt: skip
+    return [[_text(cell) for cell in row.xpath("./th|./td")] for row in figure.xpath(".//tbody/tr")]
 
 
 def _data(app, fund_scene, make_course, enrol, claim_for):
@@ -63,19 +64,26 @@ def test_every_chart_has_a_title_a_summary_a_drawing_and_a_table_of_its_figures(
             assert {th.get("scope") for th in table.xpath("./tbody//th")} == {"row"}
 
     assert "De meeste deelnemers wonen in Twente (50 %)." in _text(shown["participants-place"])
-    assert _rows(shown["participants-group"]) == [["Werkend (in loondienst)", "1 persoon"],
-                                                  ["Werkzoekend", "1 persoon"]]  # fmt: skip
-    assert _rows(shown["participants-place"]) == [["Stedendriehoek", "1 persoon"],
-                                                  ["Twente", "1 persoon"]]  # fmt: skip
+    assert _rows(shown["participants-group"]) == [
+        ["Werkend (in loondienst)", "1 persoon"],
+        ["Werkzoekend", "1 persoon"],
+    ]
+    assert _rows(shown["participants-place"]) == [
+        ["Stedendriehoek", "1 persoon"],
+        ["Twente", "1 persoon"],
+    ]
     assert _rows(shown["delays"]) == [["de goedkeuring van de declaratie", "40 dagen", "40 dagen"]]
     assert _rows(shown["outcomes"])[0] == ["Goedgekeurd", "1"]
-    assert _rows(shown["concentration"])[:3] == [["De 10 grootste opleiders", "100 %"],
-                                                 ["De 20 grootste opleiders", "100 %"],
-                                                 ["Alle 1 opleiders", "100 %"]]  # fmt: skip
+    assert _rows(shown["concentration"])[:3] == [
+        ["De 10 grootste opleiders", "100 %"],
+        ["De 20 grootste opleiders", "100 %"],
+        ["Alle 1 opleiders", "100 %"],
+    ]
     assert _rows(shown["prices"])[5] == ["25–30 %", "2"]  # € 500 of a € 2.000 budget
     with app.app_context():
-        start, end = money.period_bounds(T0.date() - dt.timedelta(days=30),
-                                         T0.date() + dt.timedelta(days=90))  # fmt: skip
+        start, end = money.period_bounds(
+            T0.date() - dt.timedelta(days=30), T0.date() + dt.timedelta(days=90)
+        )
         months = money.monthly_flows(scene.fund.id, start, end)
     committed = [cells[1] for cells in _rows(shown["money"])]
     from wallet.core.templating import money as euros
@@ -106,8 +114,9 @@ def test_the_filter_narrows_to_a_region_and_a_scheme_and_says_what_it_could_not_
     scene = _data(app, fund_scene, make_course, enrol, claim_for)
     login(client, scene.admins[1])
 
-    page = client.get("/", query_string={**PERIOD, "region": "m:deventer",
-                                         "scheme": str(scene.scheme.id)}).text  # fmt: skip
+    page = client.get(
+        "/", query_string={**PERIOD, "region": "m:deventer", "scheme": str(scene.scheme.id)}
+    ).text
     shown = _figures(page)
     assert _rows(shown["participants-place"]) == [["Deventer", "1 persoon"]]
     assert "Deelnemers per gemeente" in _text(shown["participants-place"])

@@ -76,8 +76,20 @@ def test_the_command_writes_the_files(people, runner, tmp_path):
     ],
 )
 def test_bad_input_exits_with_2_and_says_why(people, runner, tmp_path, start, end, message):
-    result = runner.invoke(args=["reports", "period", "--fund", str(people.fund.id),
-                                 "--from", start, "--to", end, "--out", str(tmp_path)])  # fmt: skip
+    result = runner.invoke(
+        args=[
+            "reports",
+            "period",
+            "--fund",
+            str(people.fund.id),
+            "--from",
+            start,
+            "--to",
+            end,
+            "--out",
+            str(tmp_path),
+        ]
+    )
 
     assert result.exit_code == 2
     assert message in result.output
@@ -85,8 +97,9 @@ def test_bad_input_exits_with_2_and_says_why(people, runner, tmp_path, start, en
 
 
 def test_an_unknown_fund_exits_with_2(app, runner, tmp_path):
-    result = runner.invoke(args=["reports", "period", "--fund", "999", "--from", "2026-Q3",
-                                 "--out", str(tmp_path)])  # fmt: skip
+    result = runner.invoke(
+        args=["reports", "period", "--fund", "999", "--from", "2026-Q3", "--out", str(tmp_path)]
+    )
 
     assert result.exit_code == 2
     assert "999" in result.output
@@ -98,8 +111,11 @@ def test_a_scheme_report_leaves_out_the_fund_wide_money_and_books(app, people):
         tables = exports.tables(report)
 
     assert [table.key for table in tables] == [
-        "participants", "money", "placement_moves", "worker_moves"
-    ]  # fmt: skip
+        "participants",
+        "money",
+        "placement_moves",
+        "worker_moves",
+    ]
     movements = [row[0] for row in tables[1].rows]
     assert "Toegekend aan budgetten van werkenden" in movements
     assert "Gestort in het fonds" not in movements

@@ -58,8 +58,9 @@ def test_a_quarter_link_is_read(client, login, people):
 def test_a_bad_period_is_explained_on_the_form(client, login, people):
     login(client, people.scene.admin)
 
-    page = client.get("/fund/reports/period", query_string={"from": "2026-07-01",
-                                                            "to": "2026-06-01"})  # fmt: skip
+    page = client.get(
+        "/fund/reports/period", query_string={"from": "2026-07-01", "to": "2026-06-01"}
+    )
 
     assert page.status_code == 422
     assert "ligt voor het begin" in page.text
@@ -82,8 +83,7 @@ def test_the_downloads(client, login, people):
     assert refused.status_code == 404
 
 
-def test_another_fund_scheme_is_ignored(client, login, people, make_staff, make_scheme,
-                                        make_fund):  # fmt: skip
+def test_another_fund_scheme_is_ignored(client, login, people, make_staff, make_scheme, make_fund):
     other = make_scheme(make_fund(100_000), name="Ander fonds")
     login(client, people.scene.admin)
 
@@ -94,10 +94,14 @@ def test_another_fund_scheme_is_ignored(client, login, people, make_staff, make_
     assert "Sectorplan Twente" in page.text
 
 
-@pytest.mark.parametrize("role", [Role.WORKER, Role.PROVIDER_STAFF, Role.EMPLOYER_STAFF,
-                                  Role.BROKER, Role.PLATFORM_ADMIN])  # fmt: skip
-@pytest.mark.parametrize("path", ["/fund/reports/period", "/fund/reports/period.xlsx",
-                                  "/fund/reports/period/participants.csv"])  # fmt: skip
+@pytest.mark.parametrize(
+    "role",
+    [Role.WORKER, Role.PROVIDER_STAFF, Role.EMPLOYER_STAFF, Role.BROKER, Role.PLATFORM_ADMIN],
+)
+@pytest.mark.parametrize(
+    "path",
+    ["/fund/reports/period", "/fund/reports/period.xlsx", "/fund/reports/period/participants.csv"],
+)
 def test_only_fund_administrators(client, login, make_user, role, path):
     login(client, make_user(role))
 

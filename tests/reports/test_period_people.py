@@ -84,8 +84,11 @@ def test_a_placement_naming_a_worker_who_took_a_course_is_the_same_person(app, p
 
     moment = clock.now() - dt.timedelta(days=10)
     with clock.frozen_at(moment):
-        ans = period_scene.person(full_name="Ans Werkende", worker_email="ans@example.nl",
-                                  start_date=moment.date() + dt.timedelta(days=2))  # fmt: skip
+        ans = period_scene.person(
+            full_name="Ans Werkende",
+            worker_email="ans@example.nl",
+            start_date=moment.date() + dt.timedelta(days=2),
+        )
         period_scene._placement(people.scene, session.get(User, people.scene.admin.id), ans)
     session.commit()
 

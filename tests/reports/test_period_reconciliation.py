@@ -78,8 +78,13 @@ def test_the_flows_explain_every_book_and_the_reserved_money_is_the_open_holds(a
         )
     )
 
-    assert books["pot"][1] == (flows["deposited"] - flows["granted"] + flows["expired"]
-                               - flows["reimbursed"] + flows["clawed_back"])  # fmt: skip
+    assert books["pot"][1] == (
+        flows["deposited"]
+        - flows["granted"]
+        + flows["expired"]
+        - flows["reimbursed"]
+        + flows["clawed_back"]
+    )
     assert books["grants"][1] == flows["granted"] - flows["expired"] - flows["approved"]
     assert books["in_transit"][1] + books["paid_out"][1] == flows["submitted"] - flows["returned"]
     assert (flows["clawed_back"], flows["returned"], flows["paid"]) == (240_000, 200_000, 440_000)

@@ -50,13 +50,23 @@ def test_the_page_csv_and_json_show_the_same_numbers(client, public_scene):
     (fund_csv,) = _csv(client, "funds")
     (fund_json,) = _json(client, "funds")
     # the fund paid nothing to a bank account yet; its scheme paid the approved claim
-    assert fund_csv == {"fund": "Twents Fonds voor Vakmanschap", "budget_eur": "1000000.00",
-                        "committed_eur": "48000.00", "paid_eur": "0.00",
-                        "participants": "15", "received_eur": "2400.00"}  # fmt: skip
-    assert fund_json == {"fund": "Twents Fonds voor Vakmanschap", "budget_cents": 100_000_000,
-                         "committed_cents": 4_800_000, "paid_cents": 0,
-                         "participants": 15, "received_cents": 240_000,
-                         "suppressed": False}  # fmt: skip
+    assert fund_csv == {
+        "fund": "Twents Fonds voor Vakmanschap",
+        "budget_eur": "1000000.00",
+        "committed_eur": "48000.00",
+        "paid_eur": "0.00",
+        "participants": "15",
+        "received_eur": "2400.00",
+    }
+    assert fund_json == {
+        "fund": "Twents Fonds voor Vakmanschap",
+        "budget_cents": 100_000_000,
+        "committed_cents": 4_800_000,
+        "paid_cents": 0,
+        "participants": 15,
+        "received_cents": 240_000,
+        "suppressed": False,
+    }
     for table in TABLES:
         from_csv, from_json = _csv(client, table), _json(client, table)
         assert len(from_csv) == len(from_json)
@@ -69,14 +79,25 @@ def test_the_page_csv_and_json_show_the_same_numbers(client, public_scene):
                     assert value == ("<10" if b[column] is None else str(b[column]))
                 else:
                     assert value == b[column]
-    assert _json(client, "schemes") == [{"fund": "Twents Fonds voor Vakmanschap",
-                                         "scheme": "Scholingsbudget Twente",
-                                         "budget_cents": 4_800_000, "committed_cents": 4_800_000,
-                                         "paid_cents": 240_000}]  # fmt: skip
+    assert _json(client, "schemes") == [
+        {
+            "fund": "Twents Fonds voor Vakmanschap",
+            "scheme": "Scholingsbudget Twente",
+            "budget_cents": 4_800_000,
+            "committed_cents": 4_800_000,
+            "paid_cents": 240_000,
+        }
+    ]
     providers = _json(client, "providers")
-    assert providers == [{"fund": "Twents Fonds voor Vakmanschap", "provider": "Opleider 1",
-                          "participants": 15, "received_cents": 240_000,
-                          "suppressed": False}]  # fmt: skip
+    assert providers == [
+        {
+            "fund": "Twents Fonds voor Vakmanschap",
+            "provider": "Opleider 1",
+            "participants": 15,
+            "received_cents": 240_000,
+            "suppressed": False,
+        }
+    ]
     assert "Opleider 1" in text
 
 
@@ -90,8 +111,14 @@ def test_no_personal_data_in_any_output(client, public_scene):
         assert "Persoon" not in text
 
 
-@pytest.mark.parametrize("path", ["/openbaar", *(f"/open-data/{t}.csv" for t in TABLES),
-                                  *(f"/api/v1/open-data/{t}" for t in TABLES)])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/openbaar",
+        *(f"/open-data/{t}.csv" for t in TABLES),
+        *(f"/api/v1/open-data/{t}" for t in TABLES),
+    ],
+)
 def test_anyone_can_read_the_figures_without_logging_in(client, path):
     response = client.get(path)
     assert response.status_code == 200

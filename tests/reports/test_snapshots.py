@@ -41,10 +41,20 @@ def _through_json(value):
 
 
 def test_a_chart_survives_json():
-    chart = Chart(key="money", title="Geld", summary="Veel.", unit="euros",
-                  labels=("jan", "feb"), series=(Series("betaald", (1, 2.5)),),
-                  links=("/a", None), list_link=("Alles", "/alles"), highlight=1,
-                  label_heading="Maand", note="Zo.", axis_labels=((0, "jan"),))  # fmt: skip
+    chart = Chart(
+        key="money",
+        title="Geld",
+        summary="Veel.",
+        unit="euros",
+        labels=("jan", "feb"),
+        series=(Series("betaald", (1, 2.5)),),
+        links=("/a", None),
+        list_link=("Alles", "/alles"),
+        highlight=1,
+        label_heading="Maand",
+        note="Zo.",
+        axis_labels=((0, "jan"),),
+    )
 
     assert js.chart_from_json(_through_json(js.chart_to_json(chart))) == chart
 
@@ -139,8 +149,10 @@ def test_the_page_leaves_out_the_smallest_rows_and_says_how_many(monkeypatch):
     assert [row.name for row in cut.courses] == ["c3", "c2"]
     assert cut.providers == rows[:2]
     assert cut.left_out == {"courses": 2, "providers": 0}
-    assert js.public_from_json(js.public_to_json(public.PublicFigures(clock.now(), [cut]))
-                               ).funds[0] == cut  # fmt: skip
+    assert (
+        js.public_from_json(js.public_to_json(public.PublicFigures(clock.now(), [cut]))).funds[0]
+        == cut
+    )
 
 
 def test_the_dashboard_snapshot_equals_a_recomputation_and_the_job_refreshes_it(

@@ -55,8 +55,12 @@ def test_wrong_rules_are_refused_on_the_field(app_ctx, changes, field):
 
 
 def _person(**changes) -> PersonFacts:
-    facts = {"starting_situation": "other_sector", "target_occupation": "Procesoperator",
-             "training_kind": "work_and_learn", "applied_on": dt.date(2026, 6, 1)}  # fmt: skip
+    facts = {
+        "starting_situation": "other_sector",
+        "target_occupation": "Procesoperator",
+        "training_kind": "work_and_learn",
+        "applied_on": dt.date(2026, 6, 1),
+    }
     facts.update(changes)
     return PersonFacts(**facts)
 
@@ -68,9 +72,13 @@ def test_an_eligible_person_has_no_reasons(app_ctx):
 
 def test_every_reason_is_named_at_once(app_ctx):
     rules = load_employer_rules(employer_rules())
-    person = _person(starting_situation="current_employee", target_occupation="Lasser",
-                     training_kind="work_experience", applied_on=dt.date(2028, 1, 1),
-                     already_reimbursed_cents=500_000)  # fmt: skip
+    person = _person(
+        starting_situation="current_employee",
+        target_occupation="Lasser",
+        training_kind="work_experience",
+        applied_on=dt.date(2028, 1, 1),
+        already_reimbursed_cents=500_000,
+    )
     employer = EmployerFacts(verified=False, reimbursed_this_year_cents=2_000_000)
     reasons = employer_eligibility(rules, person, employer)
     assert len(reasons) == 7
@@ -87,12 +95,17 @@ def test_reasons_are_in_the_readers_language(app):
 
 
 def _rules(share_bps: int, per_person: int, per_year: int | None, held_bps: int) -> EmployerRules:
-    return EmployerRules(share_bps=share_bps, cap_per_person_cents=per_person,
-                         total_budget_cents=10**9, starting_situations=("benefit",),
-                         target_occupations=("Lasser",), training_kinds=("bespoke",),
-                         cap_per_employer_year_cents=per_year,
-                         retention_months=6 if held_bps else None,
-                         retention_share_bps=held_bps)  # fmt: skip
+    return EmployerRules(
+        share_bps=share_bps,
+        cap_per_person_cents=per_person,
+        total_budget_cents=10**9,
+        starting_situations=("benefit",),
+        target_occupations=("Lasser",),
+        training_kinds=("bespoke",),
+        cap_per_employer_year_cents=per_year,
+        retention_months=6 if held_bps else None,
+        retention_share_bps=held_bps,
+    )
 
 
 def test_the_seed_example_half_of_the_cost_back():

@@ -142,8 +142,11 @@ def test_the_api_accepts_and_returns_an_employer_scheme(app, make_staff, api_hea
 def test_the_api_refuses_wrong_employer_schemes(app, make_staff, api_headers, body):
     admin = make_staff(Role.FUND_ADMIN)
     client = app.test_client()
-    refused = client.post(f"/api/v1/funds/{admin.fund_id}/schemes",
-                          json={"name": "S", **body}, headers=api_headers(admin))  # fmt: skip
+    refused = client.post(
+        f"/api/v1/funds/{admin.fund_id}/schemes",
+        json={"name": "S", **body},
+        headers=api_headers(admin),
+    )
     assert refused.status_code == 422
     assert refused.mimetype == "application/problem+json"
 
@@ -151,17 +154,24 @@ def test_the_api_refuses_wrong_employer_schemes(app, make_staff, api_headers, bo
 def test_a_worker_scheme_through_the_api_is_unchanged(app, make_staff, api_headers):
     admin = make_staff(Role.FUND_ADMIN)
     client = app.test_client()
-    body = {"name": "Budget", "allocation_mode": "manual", "amount_cents": 100_000,
-            "validity_months": 12, "rules": {"municipalities": ["enschede"]}}  # fmt: skip
-    created = client.post(f"/api/v1/funds/{admin.fund_id}/schemes", json=body,
-                          headers=api_headers(admin))  # fmt: skip
+    body = {
+        "name": "Budget",
+        "allocation_mode": "manual",
+        "amount_cents": 100_000,
+        "validity_months": 12,
+        "rules": {"municipalities": ["enschede"]},
+    }
+    created = client.post(
+        f"/api/v1/funds/{admin.fund_id}/schemes", json=body, headers=api_headers(admin)
+    )
     assert created.status_code == 201
     assert created.json["kind"] == "worker_budget"
     assert created.json["employer_rules"] is None
     assert created.json["rules"]["municipalities"] == ["enschede"]
     body.pop("amount_cents")
-    refused = client.post(f"/api/v1/funds/{admin.fund_id}/schemes", json=body,
-                          headers=api_headers(admin))  # fmt: skip
+    refused = client.post(
+        f"/api/v1/funds/{admin.fund_id}/schemes", json=body, headers=api_headers(admin)
+    )
     assert refused.status_code == 422
     assert "amount_cents" in refused.json["errors"]
 
@@ -197,8 +207,13 @@ def test_a_grant_below_every_path_is_refused(app_ctx, employer_scheme, make_work
 
     worker = make_worker()
     with pytest.raises(Conflict, match=REFUSAL):
-        create_grant(get_scheme(employer_scheme.id), worker.id, 1_000, period="2026",
-                     source=GrantSource.MANUAL)  # fmt: skip
+        create_grant(
+            get_scheme(employer_scheme.id),
+            worker.id,
+            1_000,
+            period="2026",
+            source=GrantSource.MANUAL,
+        )
     app_ctx.rollback()
     _no_grants(app_ctx)
 

@@ -174,8 +174,9 @@ def test_a_session_ends_twelve_hours_after_sign_in_however_busy(store_client, ma
     assert answer.status_code == 302
     assert answer.headers["Location"] == "/login?next=/account/sessions"
     # Signing in again sends the person back to the page they asked for.
-    again = store_client.post("/login", data={"email": worker.email, "password": PASSWORD,
-                                              "next": PAGE})  # fmt: skip
+    again = store_client.post(
+        "/login", data={"email": worker.email, "password": PASSWORD, "next": PAGE}
+    )
     assert again.headers["Location"] == PAGE
     assert _signed_in(store_client)
 

@@ -77,8 +77,9 @@ def test_a_worker_with_an_app_steps_up_instead(client, make_worker, login):
     assert 'id="password"' not in page
 
 
-def test_staff_enrolling_are_not_asked_again(client, db, make_staff, login, without_factor,
-                                             code_now):  # fmt: skip
+def test_staff_enrolling_are_not_asked_again(
+    client, db, make_staff, login, without_factor, code_now
+):
     admin = without_factor(make_staff(Role.FUND_ADMIN))
     login(client, admin)
     page = client.get(ENROL)

@@ -22,13 +22,15 @@ def _enrol(client, make_worker, login, code_now):
     worker = make_worker()
     login(client, worker)
     secret = secret_on_page(client.get("/account/second-factor/enrol").text)
-    shown = client.post("/account/second-factor/enrol",
-                        data={"code": code_now(secret), "password": PASSWORD})  # fmt: skip
+    shown = client.post(
+        "/account/second-factor/enrol", data={"code": code_now(secret), "password": PASSWORD}
+    )
     return worker, CODE.findall(shown.text)
 
 
-def test_each_code_is_stored_as_a_salted_argon2id_hash(app, client, db, make_worker, login,
-                                                       code_now):  # fmt: skip
+def test_each_code_is_stored_as_a_salted_argon2id_hash(
+    app, client, db, make_worker, login, code_now
+):
     worker, codes = _enrol(client, make_worker, login, code_now)
     stored = db.scalars(sa.select(RecoveryCode.code_hash)).all()
     assert len(stored) == len(codes) == 10
@@ -59,16 +61,20 @@ def test_a_code_stored_as_sha256_before_the_migration_still_works_once(tmp_path)
         with app.app_context():
             upgrade("0030_email_verification")
             with engine.begin() as conn:
-                conn.execute(sa.text(
-                    "INSERT INTO users (id, email, password_hash, name, role, preferred_language,"
-                    " active, created_at) VALUES (1, 'w@example.nl', 'x', 'W', 'worker', 'nl', 1,"
-                    " '2026-01-01')"
-                ))  # fmt: skip
                 conn.execute(
-                    sa.text("INSERT INTO recovery_codes (user_id, code_hash, created_at) "
-                            "VALUES (1, :hash, '2026-01-01')"),
+                    sa.text(
+                        "INSERT INTO users (id, email, password_hash, name, role,"
+                        " preferred_language, active, created_at) VALUES (1, 'w@example.nl',"
+                        " 'x', 'W', 'worker', 'nl', 1, '2026-01-01')"
+                    )
+                )
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO recovery_codes (user_id, code_hash, created_at) "
+                        "VALUES (1, :hash, '2026-01-01')"
+                    ),
                     {"hash": hashlib.sha256(old_code.encode()).hexdigest()},
-                )  # fmt: skip
+                )
             upgrade()
             with engine.connect() as conn:
                 stored = conn.execute(sa.text("SELECT code_hash FROM recovery_codes")).scalar()

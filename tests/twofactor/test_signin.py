@@ -18,8 +18,13 @@ from wallet.notifications.models import OutboxMessage
 from wallet.twofactor.models import RecoveryCode
 
 MOMENT = dt.datetime(2027, 3, 1, 9, 0, 10, tzinfo=dt.UTC)
-STAFF = [Role.FUND_ADMIN, Role.PLATFORM_ADMIN, Role.PROVIDER_STAFF, Role.EMPLOYER_STAFF,
-         Role.BROKER]  # fmt: skip
+STAFF = [
+    Role.FUND_ADMIN,
+    Role.PLATFORM_ADMIN,
+    Role.PROVIDER_STAFF,
+    Role.EMPLOYER_STAFF,
+    Role.BROKER,
+]
 
 
 def _password(client, user, **kwargs):
@@ -139,8 +144,9 @@ def test_guessing_codes_is_throttled_but_the_owner_still_gets_in(app, make_staff
         _password(attacker, admin, environ_base=thief)
         for _ in range(app.config["LOGIN_THROTTLE_ATTEMPTS"]):
             attacker.post("/login/second-factor", data={"code": "000000"}, environ_base=thief)
-        stopped = attacker.post("/login/second-factor", data={"code": code_now(KNOWN_SECRET)},
-                                environ_base=thief)  # fmt: skip
+        stopped = attacker.post(
+            "/login/second-factor", data={"code": code_now(KNOWN_SECRET)}, environ_base=thief
+        )
         assert stopped.status_code == 429
         assert not _logged_in(attacker)
         # The owner, from their own address, with password and code.

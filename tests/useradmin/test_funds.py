@@ -24,18 +24,20 @@ def _new(**changes) -> NewFund:
     return NewFund(**values)
 
 
-def test_a_fund_opens_with_its_pot_region_bank_account_and_first_deposit(app, db, admin,
-                                                                          as_admin):  # fmt: skip
+def test_a_fund_opens_with_its_pot_region_bank_account_and_first_deposit(app, db, admin, as_admin):
     fund = as_admin(open_fund, _new(opening_cents=25_000_000, reference="Besluit GS 2027-14"))
     stored = db.get(Fund, fund.id)
-    assert (stored.region, stored.iban, stored.bic) == ("Twente", "NL91ABNA0417164300",
-                                                        "ABNANL2A")  # fmt: skip
+    assert (stored.region, stored.iban, stored.bic) == ("Twente", "NL91ABNA0417164300", "ABNANL2A")
     with app.app_context():
         assert ledger.get_account(stored.pot_account_id).kind == AccountKind.FUND_POT
         assert fund_figures(fund.id).available_cents == 25_000_000
-    actions = list(db.scalars(sa.select(AuditEvent.action).where(
-        AuditEvent.subject_type == "fund", AuditEvent.actor_id == admin.id)
-        .order_by(AuditEvent.id)))  # fmt: skip
+    actions = list(
+        db.scalars(
+            sa.select(AuditEvent.action)
+            .where(AuditEvent.subject_type == "fund", AuditEvent.actor_id == admin.id)
+            .order_by(AuditEvent.id)
+        )
+    )
     assert actions == ["create", "fund_details_set", "deposit"]
     details = db.scalar(sa.select(AuditEvent).where(AuditEvent.action == "fund_details_set"))
     assert details.after["iban"].endswith("4300")
@@ -64,8 +66,14 @@ def test_a_fund_with_a_wrong_detail_is_not_opened_at_all(db, as_admin, changes, 
         as_admin(open_fund, _new(**changes))
     assert field in refused.value.errors
     assert db.scalar(sa.select(sa.func.count()).select_from(Fund)) == 0
-    assert db.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
-                     .where(AuditEvent.subject_type == "fund")) == 0  # fmt: skip
+    assert (
+        db.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.subject_type == "fund")
+        )
+        == 0
+    )
 
 
 def test_only_a_platform_administrator_opens_a_fund(app, db, make_staff):

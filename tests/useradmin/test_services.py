@@ -29,8 +29,13 @@ def _events(db, action: str) -> list[AuditEvent]:
 
 
 def _mail(db, user_id: int, topic: str) -> list[OutboxMessage]:
-    return list(db.scalars(sa.select(OutboxMessage).where(
-        OutboxMessage.user_id == user_id, OutboxMessage.topic == topic)))  # fmt: skip
+    return list(
+        db.scalars(
+            sa.select(OutboxMessage).where(
+                OutboxMessage.user_id == user_id, OutboxMessage.topic == topic
+            )
+        )
+    )
 
 
 # --- blocking ---------------------------------------------------------------------------------
@@ -86,8 +91,9 @@ def test_the_api_tokens_of_a_blocked_user_are_refused(app, make_provider_user, a
     assert api.get("/api/v1/me", headers=headers).status_code == 200
 
 
-def test_blocking_is_audited_with_its_reason_and_the_person_is_told(db, make_worker, admin,
-                                                                     as_admin):  # fmt: skip
+def test_blocking_is_audited_with_its_reason_and_the_person_is_told(
+    db, make_worker, admin, as_admin
+):
     worker = make_worker()
     as_admin(services.block_user, worker.id, "  Drie accounts,   één persoon ")
     stored = db.get(User, worker.id)
@@ -160,9 +166,17 @@ def test_ending_the_sessions_of_a_user_signs_them_out_and_is_audited(
 def _give_passkey_and_codes(app, user_id: int) -> None:
     with app.app_context():
         new_codes(user_id)
-        session.add(Passkey(user_id=user_id, name="Telefoon", credential_id=f"cred-{user_id}",
-                            public_key=b"key", sign_count=0, transports=[],
-                            user_handle="handle"))  # fmt: skip
+        session.add(
+            Passkey(
+                user_id=user_id,
+                name="Telefoon",
+                credential_id=f"cred-{user_id}",
+                public_key=b"key",
+                sign_count=0,
+                transports=[],
+                user_handle="handle",
+            )
+        )
         session.commit()
 
 
@@ -174,8 +188,12 @@ def test_resetting_the_second_factor_removes_app_codes_and_passkeys_and_ends_ses
     login(client, fund_admin)
     as_admin(services.reset_second_factor, fund_admin.id, "Telefoon verloren")
     for model in (TotpFactor, RecoveryCode, Passkey):
-        assert db.scalar(sa.select(sa.func.count()).select_from(model)
-                         .where(model.user_id == fund_admin.id)) == 0  # fmt: skip
+        assert (
+            db.scalar(
+                sa.select(sa.func.count()).select_from(model).where(model.user_id == fund_admin.id)
+            )
+            == 0
+        )
     assert client.get(PAGE).status_code == 302
     [event] = _events(db, "second_factor_reset")
     assert event.reason == "Telefoon verloren"
@@ -239,11 +257,19 @@ def test_only_platform_administrators_administer_users(app, db, make_user, make_
 
 def test_a_fund_administrator_is_invited_for_the_chosen_fund(db, make_fund, admin, as_admin):
     fund = make_fund(name="Zeeuws Opleidingsfonds")
-    invited = as_admin(services.invite_administrator, name="Femke de Vries",
-                       email="Femke@Example.nl", role=Role.FUND_ADMIN, fund_id=fund.id)  # fmt: skip
+    invited = as_admin(
+        services.invite_administrator,
+        name="Femke de Vries",
+        email="Femke@Example.nl",
+        role=Role.FUND_ADMIN,
+        fund_id=fund.id,
+    )
     stored = db.get(User, invited.id)
-    assert (stored.role, stored.fund_id, stored.email) == (Role.FUND_ADMIN, fund.id,
-                                                           "femke@example.nl")  # fmt: skip
+    assert (stored.role, stored.fund_id, stored.email) == (
+        Role.FUND_ADMIN,
+        fund.id,
+        "femke@example.nl",
+    )
     [link] = db.scalars(sa.select(PasswordReset).where(PasswordReset.user_id == invited.id))
     assert link.purpose.value == "invitation"
     [mail] = _mail(db, invited.id, "invitation")
@@ -255,8 +281,9 @@ def test_a_fund_administrator_is_invited_for_the_chosen_fund(db, make_fund, admi
 
 
 def test_a_platform_administrator_is_invited_without_a_fund(db, as_admin):
-    invited = as_admin(services.invite_administrator, name="Pim", email="pim@example.nl",
-                       role=Role.PLATFORM_ADMIN)  # fmt: skip
+    invited = as_admin(
+        services.invite_administrator, name="Pim", email="pim@example.nl", role=Role.PLATFORM_ADMIN
+    )
     stored = db.get(User, invited.id)
     assert stored.role == Role.PLATFORM_ADMIN
     assert stored.fund_id is None
@@ -266,11 +293,17 @@ def test_a_platform_administrator_is_invited_without_a_fund(db, as_admin):
     ("role", "fund_id", "field"),
     [(Role.FUND_ADMIN, None, "fund"), (Role.FUND_ADMIN, 999, "fund"), (Role.WORKER, None, "role")],
 )
-def test_an_invitation_without_a_fund_or_for_another_role_is_refused(db, as_admin, role,
-                                                                     fund_id, field):  # fmt: skip
+def test_an_invitation_without_a_fund_or_for_another_role_is_refused(
+    db, as_admin, role, fund_id, field
+):
     with pytest.raises(ValidationFailed) as refused:
-        as_admin(services.invite_administrator, name="Nina", email="nina@example.nl",
-                 role=role, fund_id=fund_id)  # fmt: skip
+        as_admin(
+            services.invite_administrator,
+            name="Nina",
+            email="nina@example.nl",
+            role=role,
+            fund_id=fund_id,
+        )
     assert field in refused.value.errors
     assert db.scalar(sa.select(User).where(User.email == "nina@example.nl")) is None
 

@@ -14,8 +14,14 @@ from wallet.core import clock
 from wallet.core.db import session
 from wallet.funds.models import Fund
 
-PAGES = ["/admin/users", "/admin/users/1", "/admin/users/1/block", "/admin/users/invite",
-         "/admin/funds", "/admin/funds/new"]  # fmt: skip
+PAGES = [
+    "/admin/users",
+    "/admin/users/1",
+    "/admin/users/1/block",
+    "/admin/users/invite",
+    "/admin/funds",
+    "/admin/funds/new",
+]
 
 
 @pytest.mark.parametrize(
@@ -51,9 +57,15 @@ def test_the_header_links_to_users_and_funds_for_platform_administrators_only(
 
 def _many_users(app, count: int) -> None:
     with app.app_context():
-        session.add_all(User(email=f"cursist{n:03d}@voorbeeld.nl", password_hash="!",
-                             name=f"Cursist {n:03d}", role=Role.WORKER)
-                        for n in range(count))  # fmt: skip
+        session.add_all(
+            User(
+                email=f"cursist{n:03d}@voorbeeld.nl",
+                password_hash="!",
+                name=f"Cursist {n:03d}",
+                role=Role.WORKER,
+            )
+            for n in range(count)
+        )
         session.commit()
 
 
@@ -127,12 +139,15 @@ def test_an_administrator_sees_no_actions_on_their_own_page_and_cannot_post_them
     assert db.get(User, admin.id).active
 
 
-def test_inviting_a_fund_administrator_asks_for_a_confirmation(db, client, make_fund, admin,
-                                                               login):  # fmt: skip
+def test_inviting_a_fund_administrator_asks_for_a_confirmation(db, client, make_fund, admin, login):
     fund = make_fund(name="Fonds Achterhoek")
     login(client, admin)
-    data = {"name": "Ruben Jansen", "email": "ruben@example.nl", "role": "fund_admin",
-            "fund": str(fund.id)}  # fmt: skip
+    data = {
+        "name": "Ruben Jansen",
+        "email": "ruben@example.nl",
+        "role": "fund_admin",
+        "fund": str(fund.id),
+    }
     check = client.post("/admin/users/invite", data=data)
     assert check.status_code == 200
     assert "Fonds Achterhoek" in check.text
@@ -147,8 +162,13 @@ def test_inviting_a_fund_administrator_asks_for_a_confirmation(db, client, make_
 def test_opening_a_fund_from_the_page_checks_then_opens(db, client, admin, login):
     login(client, admin)
     assert "Twente" in client.get("/admin/funds/new").text
-    data = {"name": "Twents Fonds", "region": "Twente", "iban": "NL91ABNA0417164300",
-            "opening": "1.000,00", "reference": "Storting 1"}  # fmt: skip
+    data = {
+        "name": "Twents Fonds",
+        "region": "Twente",
+        "iban": "NL91ABNA0417164300",
+        "opening": "1.000,00",
+        "reference": "Storting 1",
+    }
     wrong = client.post("/admin/funds/new", data={**data, "iban": "NL00 0000"})
     assert wrong.status_code == 422
     check = client.post("/admin/funds/new", data=data)

@@ -64,8 +64,7 @@ def test_first_come_refuses_an_unverified_worker_and_writes_nothing(
 def test_the_lottery_draw_skips_unverified_applicants(
     app_ctx, make_fund, make_windowed_scheme, make_worker
 ):
-    scheme = make_windowed_scheme(make_fund(10_000_000), "lottery", grants=5, opened=10,
-                                  closes=5)  # fmt: skip
+    scheme = make_windowed_scheme(make_fund(10_000_000), "lottery", grants=5, opened=10, closes=5)
     verified = [make_worker() for _ in range(2)]
     unverified = [make_worker() for _ in range(2)]
     for worker in verified + unverified:
@@ -81,8 +80,9 @@ def test_the_lottery_draw_skips_unverified_applicants(
         draw = draw_lottery(scheme.id, "seed")
     assert (draw.applicants, draw.winners) == (2, 2)
     assert set(app_ctx.scalars(sa.select(Grant.user_id))) == {w.id for w in verified}
-    statuses = dict(app_ctx.execute(sa.select(SchemeApplication.user_id,
-                                              SchemeApplication.status)).all())  # fmt: skip
+    statuses = dict(
+        app_ctx.execute(sa.select(SchemeApplication.user_id, SchemeApplication.status)).all()
+    )
     assert {statuses[w.id] for w in unverified} == {SchemeApplicationStatus.LOST}
     event = app_ctx.scalar(sa.select(AuditEvent).where(AuditEvent.action == "lottery_drawn"))
     assert event.after["unverified_not_drawn"] == 2
@@ -102,8 +102,7 @@ def test_an_unverified_worker_cannot_spend_a_budget(
     plan = applications.plan_for(worker.id, run)
     assert plan.parts  # the grant would pay
     with pytest.raises(EmailNotVerified) as refused:
-        applications.apply(worker, run.id, password=PASSWORD,
-                           expected_copay_cents=plan.copay_cents)  # fmt: skip
+        applications.apply(worker, run.id, password=PASSWORD, expected_copay_cents=plan.copay_cents)
     assert refused.value.status == 403
     assert app_ctx.scalar(sa.select(sa.func.count(Application.id))) == 0
     assert app_ctx.scalar(sa.select(sa.func.count(Hold.id))) == 0

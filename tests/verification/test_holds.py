@@ -39,8 +39,11 @@ def test_the_same_name_birth_date_and_postcode_hold_the_newer_accounts_grant(
 ):
     older, newer = twins
     match = app_ctx.scalar(sa.select(IdentityMatch))
-    assert (match.user_id, match.other_user_id, match.kind) == (newer.id, older.id,
-                                                                 MatchKind.PERSON)  # fmt: skip
+    assert (match.user_id, match.other_user_id, match.kind) == (
+        newer.id,
+        older.id,
+        MatchKind.PERSON,
+    )
     app_ctx.commit()
     fund = make_fund(1_000_000)
     scheme = make_scheme(fund, allocation_mode="entitlement", amount_cents=50_000)
@@ -155,7 +158,10 @@ def test_the_same_browser_at_registration_is_a_signal(client, db):
     ids = dict(db.execute(sa.select(User.email, User.id)).all())
     match = db.scalar(sa.select(IdentityMatch))
     assert (match.user_id, match.other_user_id, match.kind) == (
-        ids["twee@example.nl"], ids["een@example.nl"], MatchKind.DEVICE)  # fmt: skip
+        ids["twee@example.nl"],
+        ids["een@example.nl"],
+        MatchKind.DEVICE,
+    )
 
 
 def test_a_browser_shared_at_sign_in_holds_the_newer_accounts_active_grants(
@@ -188,8 +194,9 @@ def test_the_fund_decides_on_its_hold_queue_page(
     refused = client.post(f"/fund/held-budgets/{hold.id}", data={"decision": "cancelled"})
     assert refused.status_code == 303
     assert _grant_of(db, newer.id).status == GrantStatus.HELD
-    asked = client.post(f"/fund/held-budgets/{hold.id}",
-                        data={"decision": "cancelled", "reason": "Same person"})  # fmt: skip
+    asked = client.post(
+        f"/fund/held-budgets/{hold.id}", data={"decision": "cancelled", "reason": "Same person"}
+    )
     assert asked.status_code == 200
     assert 'name="confirm" value="1"' in asked.text
     assert _grant_of(db, newer.id).status == GrantStatus.HELD

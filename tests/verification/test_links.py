@@ -98,9 +98,15 @@ def test_the_wait_caps_at_a_day(app_ctx, make_worker):
     worker = make_worker(verified=False)
     with clock.frozen_at(START):
         for _ in range(20):
-            app_ctx.add(EmailVerification(user_id=worker.id, email=worker.email,
-                                          token_hash=f"{_:064d}", created_at=clock.now(),
-                                          expires_at=clock.now()))  # fmt: skip
+            app_ctx.add(
+                EmailVerification(
+                    user_id=worker.id,
+                    email=worker.email,
+                    token_hash=f"{_:064d}",
+                    created_at=clock.now(),
+                    expires_at=clock.now(),
+                )
+            )
         app_ctx.commit()
         assert links.resend_wait(app_ctx.get(User, worker.id)) == links.LONGEST_WAIT
 
@@ -108,8 +114,9 @@ def test_the_wait_caps_at_a_day(app_ctx, make_worker):
 def test_accepting_an_invitation_verifies_the_address(app, client, db):
     with app.app_context():
         fund = create_fund("Twents Fonds")
-        create_staff_user(email="beheer@example.nl", name="Bea Beheer", role=Role.FUND_ADMIN,
-                          fund=fund)  # fmt: skip
+        create_staff_user(
+            email="beheer@example.nl", name="Bea Beheer", role=Role.FUND_ADMIN, fund=fund
+        )
     assert _user(db, "beheer@example.nl").email_verified_at is None
     accept_invitation(client, db, "beheer@example.nl", "a long and unusual passphrase 42")
     assert _user(db, "beheer@example.nl").email_verified_at is not None

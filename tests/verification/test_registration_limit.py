@@ -10,14 +10,19 @@ from wallet.verification.signals import network_of
 
 def _register(client, n: int, ip: str):
     client.post("/logout")
-    return client.post("/register", data=worker_form(email=f"w{n}@example.nl", name=f"W {n}"),
-                       environ_base={"REMOTE_ADDR": ip})  # fmt: skip
+    return client.post(
+        "/register",
+        data=worker_form(email=f"w{n}@example.nl", name=f"W {n}"),
+        environ_base={"REMOTE_ADDR": ip},
+    )
 
 
 @pytest.fixture
 def limits(app):
-    old = {key: app.config[key] for key in ("REGISTRATION_LIMIT_PER_ADDRESS",
-                                             "REGISTRATION_LIMIT_PER_NETWORK")}  # fmt: skip
+    old = {
+        key: app.config[key]
+        for key in ("REGISTRATION_LIMIT_PER_ADDRESS", "REGISTRATION_LIMIT_PER_NETWORK")
+    }
     app.config.update(REGISTRATION_LIMIT_PER_ADDRESS=2, REGISTRATION_LIMIT_PER_NETWORK=3)
     yield
     app.config.update(old)
@@ -25,9 +30,12 @@ def limits(app):
 
 @pytest.mark.parametrize(
     ("address", "network"),
-    [("192.0.2.17", "192.0.2.0/24"), ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
-     ("not an address", "not an address")],
-)  # fmt: skip
+    [
+        ("192.0.2.17", "192.0.2.0/24"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("not an address", "not an address"),
+    ],
+)
 def test_the_network_of_an_address(address, network):
     assert network_of(address) == network
 

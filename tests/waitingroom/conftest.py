@@ -70,8 +70,9 @@ def opening_scheme(app: Flask, make_fund, make_windowed_scheme) -> Callable:
 
     def make(*, grants: int, rate: int, burst: int = 0):
         clock.set_now(OPENING - dt.timedelta(minutes=10))
-        scheme = make_windowed_scheme(make_fund(grants * 100_000), "first_come", grants=grants,
-                                      opened=0)  # fmt: skip
+        scheme = make_windowed_scheme(
+            make_fund(grants * 100_000), "first_come", grants=grants, opened=0
+        )
         with app.app_context():
             set_waiting_room(
                 scheme.id,

@@ -13,8 +13,7 @@ MICROSECOND = dt.timedelta(microseconds=1)
 
 
 def _terms(rate: int, burst: int = 0) -> RoomTerms:
-    return RoomTerms(OPENING, dt.timedelta(minutes=30), None, rate, burst,
-                     dt.timedelta(minutes=10))  # fmt: skip
+    return RoomTerms(OPENING, dt.timedelta(minutes=30), None, rate, burst, dt.timedelta(minutes=10))
 
 
 @pytest.mark.parametrize(("rate", "burst"), [(1, 0), (3, 0), (7, 5), (50, 0), (50, 200)])

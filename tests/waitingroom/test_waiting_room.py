@@ -225,8 +225,11 @@ def test_the_fund_administrator_sets_the_room_and_the_decision_is_audited(
     assert done.status_code == 302
     room = db.get(WaitingRoom, scheme.id)
     assert (room.opens_at, room.lead_minutes, room.rate_per_second, room.burst) == (
-        dt.time(9, 30), 45, None, 10
-    )  # fmt: skip
+        dt.time(9, 30),
+        45,
+        None,
+        10,
+    )
     event = db.scalars(
         sa.select(AuditEvent).where(
             AuditEvent.subject_id == scheme.id, AuditEvent.action == "waiting_room_set"

@@ -42,28 +42,36 @@ LIFETIME = dt.timedelta(hours=1)
 # A mailbox of someone else is not flooded: this many requests an hour per account at most.
 REQUESTS_PER_HOUR = 3
 
-notifications.TOPICS.update({
-    "email_change_confirm": (
-        N_("Confirm your new e-mail address for Leerwallet"),
-        N_("Someone asked to use this address for their Leerwallet account instead of "
-           "%(old)s. If that was you, open this link within %(minutes)s minutes and confirm; "
-           "it works once: %(url)s Until then nothing changes. If it was not you, ignore "
-           "this e-mail."),
-    ),
-    "email_change_requested": (
-        N_("A new e-mail address was asked for your Leerwallet account"),
-        N_("Someone signed in to your Leerwallet account asked to move it to the address "
-           "%(new)s. It changes only when the link we sent there is opened. If you did not "
-           "ask this, cancel it under 'E-mail address' on your account page, choose a new "
-           "password with 'Forgot your password?' and tell your fund."),
-    ),
-    "email_changed": (
-        N_("Your Leerwallet account has a new e-mail address"),
-        N_("Your Leerwallet account now uses the address %(new)s instead of this one; every "
-           "other session of the account has ended. If you did not do this, tell your fund "
-           "or the platform administrators at once."),
-    ),
-})  # fmt: skip
+notifications.TOPICS.update(
+    {
+        "email_change_confirm": (
+            N_("Confirm your new e-mail address for Leerwallet"),
+            N_(
+                "Someone asked to use this address for their Leerwallet account instead of "
+                "%(old)s. If that was you, open this link within %(minutes)s minutes and confirm; "
+                "it works once: %(url)s Until then nothing changes. If it was not you, ignore "
+                "this e-mail."
+            ),
+        ),
+        "email_change_requested": (
+            N_("A new e-mail address was asked for your Leerwallet account"),
+            N_(
+                "Someone signed in to your Leerwallet account asked to move it to the address "
+                "%(new)s. It changes only when the link we sent there is opened. If you did not "
+                "ask this, cancel it under 'E-mail address' on your account page, choose a new "
+                "password with 'Forgot your password?' and tell your fund."
+            ),
+        ),
+        "email_changed": (
+            N_("Your Leerwallet account has a new e-mail address"),
+            N_(
+                "Your Leerwallet account now uses the address %(new)s instead of this one; every "
+                "other session of the account has ended. If you did not do this, tell your fund "
+                "or the platform administrators at once."
+            ),
+        ),
+    }
+)
 
 
 class EmailChangeLinkInvalid(DomainError):
@@ -100,10 +108,13 @@ def pending_change(user: User) -> EmailChange | None:
     """The user's request still waiting for its link, if any."""
     return session.scalar(
         sa.select(EmailChange)
-        .where(EmailChange.user_id == user.id, EmailChange.used_at.is_(None),
-               EmailChange.expires_at > clock.now())
+        .where(
+            EmailChange.user_id == user.id,
+            EmailChange.used_at.is_(None),
+            EmailChange.expires_at > clock.now(),
+        )
         .order_by(EmailChange.id.desc())
-    )  # fmt: skip
+    )
 
 
 def _close_open(user_id: int, outcome: EmailChangeOutcome) -> None:
@@ -138,30 +149,49 @@ def request_email_change(user: User, new_email: str, password: str, *, ip_addres
     confirm_password(user, password, ip_address=ip_address)
     since = clock.now() - dt.timedelta(hours=1)
     asked = session.scalar(
-        sa.select(sa.func.count()).where(EmailChange.user_id == user.id,
-                                         EmailChange.created_at >= since)
-    )  # fmt: skip
+        sa.select(sa.func.count()).where(
+            EmailChange.user_id == user.id, EmailChange.created_at >= since
+        )
+    )
     if (asked or 0) >= REQUESTS_PER_HOUR:
         raise EmailChangeTooOften(
-            _("You asked for a new address %(count)d times in the last hour. Try again later.",
-              count=REQUESTS_PER_HOUR)
-        )  # fmt: skip
+            _(
+                "You asked for a new address %(count)d times in the last hour. Try again later.",
+                count=REQUESTS_PER_HOUR,
+            )
+        )
     token = new_token()
     now = clock.now()
     with unit_of_work():
         _close_open(user.id, EmailChangeOutcome.REPLACED)
-        change = EmailChange(user_id=user.id, old_email=user.email, new_email=email,
-                             token_hash=digest(token), created_at=now,
-                             expires_at=now + LIFETIME)  # fmt: skip
+        change = EmailChange(
+            user_id=user.id,
+            old_email=user.email,
+            new_email=email,
+            token_hash=digest(token),
+            created_at=now,
+            expires_at=now + LIFETIME,
+        )
         session.add(change)
         session.flush()
         minutes = int(LIFETIME.total_seconds() // 60)
         url = external_url("email_change.confirm", token=token)
-        notifications.notify(user, "email_change_confirm", to_address=email, url=url,
-                             old=masked(user.email), minutes=minutes)  # fmt: skip
+        notifications.notify(
+            user,
+            "email_change_confirm",
+            to_address=email,
+            url=url,
+            old=masked(user.email),
+            minutes=minutes,
+        )
         notifications.notify(user, "email_change_requested", new=masked(email))
-        record("user", user.id, "email_change_requested", actor_id=user.id,
-               after={"email": masked(email), "request": change.id})  # fmt: skip
+        record(
+            "user",
+            user.id,
+            "email_change_requested",
+            actor_id=user.id,
+            after={"email": masked(email), "request": change.id},
+        )
 
 
 def cancel_email_change(user: User) -> bool:
@@ -171,8 +201,13 @@ def cancel_email_change(user: User) -> bool:
         return False
     with unit_of_work():
         _close_open(user.id, EmailChangeOutcome.CANCELLED)
-        record("user", user.id, "email_change_cancelled", actor_id=user.id,
-               after={"request": change.id})  # fmt: skip
+        record(
+            "user",
+            user.id,
+            "email_change_cancelled",
+            actor_id=user.id,
+            after={"request": change.id},
+        )
     return True
 
 
@@ -187,9 +222,11 @@ def change_for(token: str) -> EmailChange:
         or not change.user.active
     ):
         raise EmailChangeLinkInvalid(
-            _("This link cannot be used any more: it was used already, it expired, or it is "
-              "not complete. Ask for a new one on your account page.")
-        )  # fmt: skip
+            _(
+                "This link cannot be used any more: it was used already, it expired, or it is "
+                "not complete. Ask for a new one on your account page."
+            )
+        )
     return change
 
 
@@ -218,8 +255,14 @@ def confirm_email_change(token: str, *, signed_in: User | None) -> User:
                 .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
                 .values(used_at=now)
             )
-            record("user", user.id, "email_changed", actor_id=user.id,
-                   before={"email": masked(old)}, after={"email": masked(new)})  # fmt: skip
+            record(
+                "user",
+                user.id,
+                "email_changed",
+                actor_id=user.id,
+                before={"email": masked(old)},
+                after={"email": masked(new)},
+            )
             notifications.notify(user, "email_changed", to_address=old, new=masked(new))
             keep = signed_in is not None and signed_in.id == user.id
             email_changed.send(user, keep_current=keep)
@@ -243,9 +286,11 @@ def _take(change: EmailChange, now: dt.datetime) -> None:
 
 
 def _taken_message(old: str) -> str:
-    return _("Another Leerwallet account uses this address already, so your account keeps "
-             "the address %(old)s. Choose another address on your account page.",
-             old=masked(old))  # fmt: skip
+    return _(
+        "Another Leerwallet account uses this address already, so your account keeps "
+        "the address %(old)s. Choose another address on your account page.",
+        old=masked(old),
+    )
 
 
 def _refuse_taken(change_id: int, user_id: int, now: dt.datetime) -> None:
@@ -256,5 +301,10 @@ def _refuse_taken(change_id: int, user_id: int, now: dt.datetime) -> None:
             .where(EmailChange.id == change_id, EmailChange.used_at.is_(None))
             .values(used_at=now, outcome=EmailChangeOutcome.TAKEN)
         )
-        record("user", user_id, "email_change_refused", actor_id=user_id,
-               after={"request": change_id, "why": "taken"})  # fmt: skip
+        record(
+            "user",
+            user_id,
+            "email_change_refused",
+            actor_id=user_id,
+            after={"request": change_id, "why": "taken"},
+        )

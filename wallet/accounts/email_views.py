@@ -29,22 +29,33 @@ def change():
     if form.validate_on_submit():
         try:
             email_change.request_email_change(
-                current_user, form.new_email.data, form.current_password.data,
+                current_user,
+                form.new_email.data,
+                form.current_password.data,
                 ip_address=request.remote_addr or "unknown",
-            )  # fmt: skip
+            )
         except ValidationFailed as error:
             show_errors(form, error)
         except DomainError as error:
             flash(error.detail, "error")
             status = error.status
         else:
-            flash(_("We sent a link to %(email)s. Your address changes when you open it.",
-                    email=form.new_email.data.strip()), "success")  # fmt: skip
+            flash(
+                _(
+                    "We sent a link to %(email)s. Your address changes when you open it.",
+                    email=form.new_email.data.strip(),
+                ),
+                "success",
+            )
             return redirect(url_for("email_change.change"))
     if form.errors and status == 200:
         status = 422
-    return render_template("accounts/change_email.html", form=form, cancel_form=ConfirmForm(),
-                           pending=email_change.pending_change(current_user)), status  # fmt: skip
+    return render_template(
+        "accounts/change_email.html",
+        form=form,
+        cancel_form=ConfirmForm(),
+        pending=email_change.pending_change(current_user),
+    ), status
 
 
 @bp.post("/account/email/cancel")
@@ -52,8 +63,9 @@ def change():
 def cancel():
     """Take back a request whose link was not opened yet."""
     if ConfirmForm().validate_on_submit() and email_change.cancel_email_change(current_user):
-        flash(_("Your request for a new address is cancelled; its link no longer works."),
-              "success")  # fmt: skip
+        flash(
+            _("Your request for a new address is cancelled; its link no longer works."), "success"
+        )
     return redirect(url_for("email_change.change"))
 
 
@@ -80,8 +92,7 @@ def confirm(token: str):
             return redirect(url_for("accounts.account"))
         flash(_("Log in with your new address."), "info")
         return redirect(url_for("accounts.login"))
-    page = render_template("accounts/confirm_email.html", form=form, change=change,
-                           token=token)  # fmt: skip
+    page = render_template("accounts/confirm_email.html", form=form, change=change, token=token)
     return page, 200, {"Referrer-Policy": "no-referrer"}
 
 

@@ -41,22 +41,25 @@ def reset(token: str):
     try:
         link = resets.link_for(token[:TOKEN_MAX_LENGTH])
     except resets.PasswordLinkInvalid as error:
-        return _no_referrer(render_template("accounts/link_invalid.html", detail=error.detail),
-                            error.status)  # fmt: skip
+        return _no_referrer(
+            render_template("accounts/link_invalid.html", detail=error.detail), error.status
+        )
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
             user = resets.set_password_by_link(token, form.password.data)
         except resets.PasswordLinkInvalid as error:
-            return _no_referrer(render_template("accounts/link_invalid.html",
-                                               detail=error.detail), error.status)  # fmt: skip
+            return _no_referrer(
+                render_template("accounts/link_invalid.html", detail=error.detail), error.status
+            )
         except ValidationFailed as error:
             show_errors(form, error)
         else:
             return _after_new_password(user)
     invitation = link.purpose == PasswordLinkPurpose.INVITATION
-    page = render_template("accounts/reset_password.html", form=form, invitation=invitation,
-                           email=link.user.email)  # fmt: skip
+    page = render_template(
+        "accounts/reset_password.html", form=form, invitation=invitation, email=link.user.email
+    )
     return _no_referrer(page, 422 if form.errors else 200)
 
 
@@ -88,8 +91,12 @@ def change():
     status = 200
     if form.validate_on_submit():
         try:
-            resets.change_password(current_user, form.current_password.data, form.password.data,
-                                   ip_address=request.remote_addr or "unknown")  # fmt: skip
+            resets.change_password(
+                current_user,
+                form.current_password.data,
+                form.password.data,
+                ip_address=request.remote_addr or "unknown",
+            )
         except ValidationFailed as error:
             show_errors(form, error)
         except DomainError as error:

@@ -75,13 +75,19 @@ def password_problem(password: str, email: str = "", name: str = "") -> str | No
         return None
     found = {match.get("dictionary_name") for match in estimate["sequence"]}
     if "user_inputs" in found:
-        return _("This password contains your name or e-mail address, which others can "
-                 "guess. Choose a sentence that has nothing to do with you.")  # fmt: skip
+        return _(
+            "This password contains your name or e-mail address, which others can "
+            "guess. Choose a sentence that has nothing to do with you."
+        )
     if "passwords" in found:
-        return _("This password is on the lists of common and leaked passwords that "
-                 "attackers try first. Choose a longer sentence of unusual words.")  # fmt: skip
-    return _("This password is too easy to guess (a common word, name, date or keyboard "
-             "pattern). Choose a longer sentence of unusual words.")  # fmt: skip
+        return _(
+            "This password is on the lists of common and leaked passwords that "
+            "attackers try first. Choose a longer sentence of unusual words."
+        )
+    return _(
+        "This password is too easy to guess (a common word, name, date or keyboard "
+        "pattern). Choose a longer sentence of unusual words."
+    )
 
 
 def hash_password(password: str) -> str:

@@ -15,8 +15,9 @@ from wallet.core.db import unit_of_work
 from wallet.core.errors import ValidationFailed
 
 
-def confirm_password(user: User, password: str | None, *, ip_address: str,
-                     field: str = "current_password") -> None:  # fmt: skip
+def confirm_password(
+    user: User, password: str | None, *, ip_address: str, field: str = "current_password"
+) -> None:
     """Nothing when `password` is the user's own; ValidationFailed on `field` otherwise,
     LoginThrottled while this address waits after too many failures."""
     from wallet.accounts.services import LoginThrottled, throttled

@@ -52,9 +52,16 @@ def _issue(user: User | None, purpose: PasswordLinkPurpose, token: str, token_ha
     """Store the link's digest in the caller's unit of work; the link to send. Without a
     user the row is void from the start (see request_password_reset)."""
     now = clock.now()
-    session.add(PasswordReset(user_id=user and user.id, purpose=purpose, token_hash=token_hash,
-                              created_at=now, expires_at=now + LIFETIMES[purpose],
-                              used_at=None if user else now))  # fmt: skip
+    session.add(
+        PasswordReset(
+            user_id=user and user.id,
+            purpose=purpose,
+            token_hash=token_hash,
+            created_at=now,
+            expires_at=now + LIFETIMES[purpose],
+            used_at=None if user else now,
+        )
+    )
     session.flush()
     return external_url("passwords.reset", token=token)
 
@@ -120,9 +127,11 @@ def link_for(token: str) -> PasswordReset:
         or not link.user.active
     ):
         raise PasswordLinkInvalid(
-            _("This link cannot be used any more: it was used already, it expired, or it is "
-              "not complete. Ask for a new link with 'Forgot your password?'.")
-        )  # fmt: skip
+            _(
+                "This link cannot be used any more: it was used already, it expired, or it is "
+                "not complete. Ask for a new link with 'Forgot your password?'."
+            )
+        )
     return link
 
 

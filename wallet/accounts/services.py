@@ -283,8 +283,11 @@ def support_contact() -> str:
 def blocked_message() -> str:
     """What a blocked person is told when they sign in, and whom to ask."""
     contact = support_contact()
-    return _("Your account is blocked, so you cannot sign in. Ask the Leerwallet helpdesk "
-             "(%(contact)s) or your fund why, and to unblock it.", contact=contact)  # fmt: skip
+    return _(
+        "Your account is blocked, so you cannot sign in. Ask the Leerwallet helpdesk "
+        "(%(contact)s) or your fund why, and to unblock it.",
+        contact=contact,
+    )
 
 
 def set_language(user: User | None, language: str) -> None:
@@ -308,13 +311,16 @@ def _check_token_terms(user: User, name: str, scopes, valid_days: int | None):
     if not wanted:
         errors["scopes"] = _("Choose at least one scope.")
     elif not wanted <= allowed:
-        errors["scopes"] = _("Your role cannot give a token these scopes: %(scopes)s.",
-                             scopes=", ".join(sorted(wanted - allowed)))  # fmt: skip
+        errors["scopes"] = _(
+            "Your role cannot give a token these scopes: %(scopes)s.",
+            scopes=", ".join(sorted(wanted - allowed)),
+        )
     config = current_app.config
     days = config["API_TOKEN_DAYS"] if valid_days is None else valid_days
     if not 1 <= days <= config["API_TOKEN_MAX_DAYS"]:
-        errors["valid_days"] = _("A token is valid for 1 to %(days)d days.",
-                                 days=config["API_TOKEN_MAX_DAYS"])  # fmt: skip
+        errors["valid_days"] = _(
+            "A token is valid for 1 to %(days)d days.", days=config["API_TOKEN_MAX_DAYS"]
+        )
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     return name, format_scopes(wanted), dt.timedelta(days=days)
@@ -327,20 +333,33 @@ def create_api_token(
     `valid_days` (default API_TOKEN_DAYS, at most API_TOKEN_MAX_DAYS); the plain token is
     returned this once and never stored."""
     if not user.has_role(*TOKEN_ROLES):
-        raise ValidationFailed(_("API tokens are for the systems of providers, employers and "
-                                 "funds."))  # fmt: skip
+        raise ValidationFailed(
+            _("API tokens are for the systems of providers, employers and funds.")
+        )
     name, scope_list, lifetime = _check_token_terms(user, name, scopes, valid_days)
     plain = TOKEN_PREFIX + new_token()
     now = clock.now()
     with unit_of_work() as db:
-        token = ApiToken(user=user, name=name, prefix=plain[:10], token_hash=digest(plain),
-                         scopes=scope_list, created_at=now, expires_at=now + lifetime)  # fmt: skip
+        token = ApiToken(
+            user=user,
+            name=name,
+            prefix=plain[:10],
+            token_hash=digest(plain),
+            scopes=scope_list,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
         db.add(token)
         db.flush()
         # A token acts for its user (approve, grant, claim): who gave a system that power is
         # kept, with the prefix that identifies it, never the token itself.
-        after = {"token": token.id, "name": name, "prefix": token.prefix, "scopes": scope_list,
-                 "expires_at": token.expires_at.isoformat()}  # fmt: skip
+        after = {
+            "token": token.id,
+            "name": name,
+            "prefix": token.prefix,
+            "scopes": scope_list,
+            "expires_at": token.expires_at.isoformat(),
+        }
         record("user", user.id, "api_token_created", actor_id=user.id, after=after)
     return token, plain
 
@@ -444,10 +463,19 @@ def create_staff_user(
         db.add(user)
         db.flush()
         # Staff decide on money (approve, pay) or claim it: who gave them access is recorded.
-        record("user", user.id, "staff_added", actor_id=actor_id,
-               after={"role": role.value, "provider": provider and provider.id,
-                      "fund": fund and fund.id, "employer": employer and employer.id,
-                      "invited": password is None})  # fmt: skip
+        record(
+            "user",
+            user.id,
+            "staff_added",
+            actor_id=actor_id,
+            after={
+                "role": role.value,
+                "provider": provider and provider.id,
+                "fund": fund and fund.id,
+                "employer": employer and employer.id,
+                "invited": password is None,
+            },
+        )
         if password is not None:
             # Only the operator's commands and the demo give a password: they vouch for the
             # address. An invited colleague proves it by opening the invitation.

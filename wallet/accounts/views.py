@@ -66,8 +66,9 @@ def register_worker():
             house_number=form.house_number.data or "",
         )
         try:
-            user = services.register_worker(data, ip_address=request.remote_addr,
-                                            device_id=device_id())  # fmt: skip
+            user = services.register_worker(
+                data, ip_address=request.remote_addr, device_id=device_id()
+            )
         except ValidationFailed as error:
             show_errors(form, error)
         else:
@@ -130,8 +131,9 @@ def switch_language():
 def account():
     """Everything about signing in, in one place: password, second factor, passkeys,
     sessions and (for organisations and funds) API tokens."""
-    return render_template("accounts/account.html",
-                           show_tokens=current_user.role in services.TOKEN_ROLES)  # fmt: skip
+    return render_template(
+        "accounts/account.html", show_tokens=current_user.role in services.TOKEN_ROLES
+    )
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
@@ -153,9 +155,12 @@ def api_tokens():
     tokens = services.api_tokens_of(current_user)
     status = 422 if form.errors else 200
     return render_template(
-        "accounts/tokens.html", form=form, tokens=tokens, revoke_form=ConfirmForm(),
+        "accounts/tokens.html",
+        form=form,
+        tokens=tokens,
+        revoke_form=ConfirmForm(),
         scope_names=scope_names,
-    ), status  # fmt: skip
+    ), status
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

@@ -65,8 +65,13 @@ def check_scope(write_scope: Scope | None):
             f"This token lacks the scope '{needed}'. Make a token with that scope on the "
             "tokens page (your role must allow it)."
         )
-    return problem(403, "Missing scope", detail, code="missing-scope",
-                   errors={"scope": needed.value if needed else None})  # fmt: skip
+    return problem(
+        403,
+        "Missing scope",
+        detail,
+        code="missing-scope",
+        errors={"scope": needed.value if needed else None},
+    )
 
 
 class ScopedSpec:

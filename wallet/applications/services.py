@@ -103,9 +103,10 @@ def apply(
         )
     run = bookable_run(run_id)
     active = sa.select(Application.id).where(
-        Application.user_id == user.id, Application.run_id == run_id,
+        Application.user_id == user.id,
+        Application.run_id == run_id,
         Application.status.in_(ACTIVE),
-    )  # fmt: skip
+    )
     if session.scalar(active) is not None:
         raise Conflict(_("You have already applied for this run."))
     from wallet.placements.services import employer_share
@@ -125,16 +126,22 @@ def apply(
         if _seats_taken(run.id) >= run.seats:
             raise Conflict(_("This run is full."))
         application = Application(
-            reference=None, user_id=user.id, run_id=run.id,
-            provider_id=run.course.provider_id, status=ApplicationStatus.SUBMITTED,
-            price_cents=plan.price_cents, covered_cents=plan.covered_cents,
-            copay_cents=plan.copay_cents, employer_cents=plan.employer_cents,
+            reference=None,
+            user_id=user.id,
+            run_id=run.id,
+            provider_id=run.course.provider_id,
+            status=ApplicationStatus.SUBMITTED,
+            price_cents=plan.price_cents,
+            covered_cents=plan.covered_cents,
+            copay_cents=plan.copay_cents,
+            employer_cents=plan.employer_cents,
             placement_id=employer_share(user.id, run.id)[0] if plan.employer_cents else None,
-            created_at=now, updated_at=now,
-            respond_by=now + dt.timedelta(days=current_app.config.get("APPLICATION_RESPOND_DAYS",
-                                                                      RESPOND_DAYS)),
+            created_at=now,
+            updated_at=now,
+            respond_by=now
+            + dt.timedelta(days=current_app.config.get("APPLICATION_RESPOND_DAYS", RESPOND_DAYS)),
             client_ip=(client_ip or None) and client_ip[:45],
-        )  # fmt: skip
+        )
         db.add(application)
         try:
             db.flush()
@@ -142,21 +149,49 @@ def apply(
             raise Conflict(_("You have already applied for this run.")) from None
         application.reference = _next_reference(application.id)
         if plan.parts:
-            holds = reserve_plan(plan, payable_account_id(application.provider_id),
-                                 reference=application.reference, expires_at=None)  # fmt: skip
+            holds = reserve_plan(
+                plan,
+                payable_account_id(application.provider_id),
+                reference=application.reference,
+                expires_at=None,
+            )
             for part, hold in zip(plan.parts, holds, strict=True):
-                db.add(ApplicationPart(application_id=application.id, grant_id=part.grant_id,
-                                       hold_id=hold.id, cents=part.cents))  # fmt: skip
-        record("application", application.id, "submit", actor_id=user.id,
-               after={"status": application.status.value, "covered": plan.covered_cents,
-                      "copay": plan.copay_cents})  # fmt: skip
+                db.add(
+                    ApplicationPart(
+                        application_id=application.id,
+                        grant_id=part.grant_id,
+                        hold_id=hold.id,
+                        cents=part.cents,
+                    )
+                )
+        record(
+            "application",
+            application.id,
+            "submit",
+            actor_id=user.id,
+            after={
+                "status": application.status.value,
+                "covered": plan.covered_cents,
+                "copay": plan.copay_cents,
+            },
+        )
         db.flush()
         signals.submitted.send(application)
         course = run.course.title_nl
-        notify(user, "application_submitted", reference=application.reference, course=course,
-               covered_cents=plan.covered_cents, copay_cents=plan.copay_cents)  # fmt: skip
-        notify_provider(application.provider_id, "application_new",
-                        reference=application.reference, course=course)  # fmt: skip
+        notify(
+            user,
+            "application_submitted",
+            reference=application.reference,
+            course=course,
+            covered_cents=plan.covered_cents,
+            copay_cents=plan.copay_cents,
+        )
+        notify_provider(
+            application.provider_id,
+            "application_new",
+            reference=application.reference,
+            course=course,
+        )
     return application
 
 
@@ -206,8 +241,9 @@ def decide(
     payment_reference: str = "",
 ) -> Application:
     """Move an application through the table; releasing actions void its pending holds."""
-    application = record_decision(application_id, action, actor=actor, reason=reason,
-                                  payment_reference=payment_reference)  # fmt: skip
+    application = record_decision(
+        application_id, action, actor=actor, reason=reason, payment_reference=payment_reference
+    )
     settle_after(application, action)
     return application
 
@@ -225,11 +261,16 @@ def record_decision(
     _authorize(application, action, actor)
     target = TRANSITIONS.get((application.status, action))
     if target is None:
-        raise Conflict(_("This is not possible for an application that is %(status)s.",
-                         status=STATUS_LABELS[application.status.value]))  # fmt: skip
+        raise Conflict(
+            _(
+                "This is not possible for an application that is %(status)s.",
+                status=STATUS_LABELS[application.status.value],
+            )
+        )
     if action == "reject" and not reason.strip():
-        raise ValidationFailed(_("Give a reason; the worker sees it."),
-                               errors={"reason": _("Give a reason.")})  # fmt: skip
+        raise ValidationFailed(
+            _("Give a reason; the worker sees it."), errors={"reason": _("Give a reason.")}
+        )
     if action == "record_copayment" and not payment_reference.strip():
         message = _("Give the payment reference of the bank transfer.")
         raise ValidationFailed(message, errors={"payment_reference": message})
@@ -240,8 +281,14 @@ def record_decision(
     if action == "cancel" and application.status == ApplicationStatus.IN_PROGRESS:
         _require_cancel_after_start(application)
     with unit_of_work():
-        move(application, action, target=target, actor_id=actor.id if actor else None,
-             reason=reason, payment_reference=payment_reference)  # fmt: skip
+        move(
+            application,
+            action,
+            target=target,
+            actor_id=actor.id if actor else None,
+            reason=reason,
+            payment_reference=payment_reference,
+        )
         signals.decided.send(
             application, action=action, payment_reference=payment_reference.strip()
         )
@@ -267,22 +314,44 @@ def move(
     callers decide who may). Releasing actions void its pending holds; the worker is told."""
     target = target or TRANSITIONS.get((application.status, action))
     if target is None:
-        raise Conflict(_("This is not possible for an application that is %(status)s.",
-                         status=STATUS_LABELS[application.status.value]))  # fmt: skip
+        raise Conflict(
+            _(
+                "This is not possible for an application that is %(status)s.",
+                status=STATUS_LABELS[application.status.value],
+            )
+        )
     before = application.status.value
-    moved = advance(Application, application.id, before, target, updated_at=clock.now(),
-                    reason=reason.strip()[:500] or application.reason,
-                    payment_reference=payment_reference.strip()[:50]
-                    or application.payment_reference)  # fmt: skip
+    moved = advance(
+        Application,
+        application.id,
+        before,
+        target,
+        updated_at=clock.now(),
+        reason=reason.strip()[:500] or application.reason,
+        payment_reference=payment_reference.strip()[:50] or application.payment_reference,
+    )
     if not moved:
         raise Conflict(_("The application changed meanwhile. Please look again."))
     released = _release_holds(application) if action in RELEASES_HOLDS else False
-    record("application", application.id, action, actor_id=actor_id, before={"status": before},
-           after={"status": target.value}, reason=reason.strip() or None)  # fmt: skip
+    record(
+        "application",
+        application.id,
+        action,
+        actor_id=actor_id,
+        before={"status": before},
+        after={"status": target.value},
+        reason=reason.strip() or None,
+    )
     if action in APPLICATION_UPDATES:
-        notify(application.user, "application_status", reference=application.reference,
-               course=application.run.course.title_nl, action=action,
-               budget_released=released, reason=reason.strip() or None)  # fmt: skip
+        notify(
+            application.user,
+            "application_status",
+            reference=application.reference,
+            course=application.run.course.title_nl,
+            action=action,
+            budget_released=released,
+            reason=reason.strip() or None,
+        )
     session.expire(application)
 
 
@@ -306,18 +375,25 @@ def _require_cancel_after_start(application: Application) -> None:
     from wallet.schemes.rules import load_rules
 
     rules = session.scalars(
-        sa.select(Scheme.rules).join(Grant, Grant.scheme_id == Scheme.id)
+        sa.select(Scheme.rules)
+        .join(Grant, Grant.scheme_id == Scheme.id)
         .join(ApplicationPart, ApplicationPart.grant_id == Grant.id)
         .where(ApplicationPart.application_id == application.id)
-    ).all()  # fmt: skip
+    ).all()
     if not all(load_rules(r).cancel_after_start for r in rules):
-        raise Conflict(_("The course has started and your scheme does not allow cancelling "
-                         "now. Please talk to your training provider."))  # fmt: skip
-    open_claim = sa.select(Claim.id).where(Claim.application_id == application.id,
-                                           Claim.status.in_(OPEN))  # fmt: skip
+        raise Conflict(
+            _(
+                "The course has started and your scheme does not allow cancelling "
+                "now. Please talk to your training provider."
+            )
+        )
+    open_claim = sa.select(Claim.id).where(
+        Claim.application_id == application.id, Claim.status.in_(OPEN)
+    )
     if session.scalar(open_claim) is not None:
-        raise Conflict(_("A claim for this application is under review; it cannot be "
-                         "cancelled now."))  # fmt: skip
+        raise Conflict(
+            _("A claim for this application is under review; it cannot be cancelled now.")
+        )
 
 
 def _release_holds(application: Application) -> bool:
@@ -337,11 +413,12 @@ def expire_unanswered(now: dt.datetime | None = None) -> int:
     now = now or clock.now()
     due = session.scalars(
         sa.select(Application.id).where(
-            Application.status.in_([ApplicationStatus.SUBMITTED,
-                                    ApplicationStatus.AWAITING_COPAYMENT]),
+            Application.status.in_(
+                [ApplicationStatus.SUBMITTED, ApplicationStatus.AWAITING_COPAYMENT]
+            ),
             Application.respond_by <= now,
         )
-    ).all()  # fmt: skip
+    ).all()
     session.rollback()
     expired = 0
     for application_id in due:

@@ -41,10 +41,13 @@ def timelines(application_ids: list[int]) -> dict[int, list[tuple[str, dt.dateti
     """Per application: (step, when) for each step reached, in order (the first time)."""
     rows = session.execute(
         sa.select(AuditEvent.subject_id, AuditEvent.action, sa.func.min(AuditEvent.at))
-        .where(AuditEvent.subject_type == "application",
-               AuditEvent.subject_id.in_(application_ids), AuditEvent.action.in_(STEPS))
+        .where(
+            AuditEvent.subject_type == "application",
+            AuditEvent.subject_id.in_(application_ids),
+            AuditEvent.action.in_(STEPS),
+        )
         .group_by(AuditEvent.subject_id, AuditEvent.action)
-    ).all()  # fmt: skip
+    ).all()
     reached: dict[int, dict[str, dt.datetime]] = defaultdict(dict)
     for application_id, action, at in rows:
         reached[application_id][action] = at
@@ -66,13 +69,17 @@ def budget_parts(application_ids: list[int]) -> dict[int, list[BudgetPart]]:
         paid[(application_id, grant_id)] = int(cents)
     parts: dict[int, list[BudgetPart]] = defaultdict(list)
     for application_id, grant_id, name, cents in session.execute(
-        sa.select(ApplicationPart.application_id, ApplicationPart.grant_id, Scheme.name,
-                  ApplicationPart.cents)
+        sa.select(
+            ApplicationPart.application_id,
+            ApplicationPart.grant_id,
+            Scheme.name,
+            ApplicationPart.cents,
+        )
         .join(Grant, Grant.id == ApplicationPart.grant_id)
         .join(Scheme, Scheme.id == Grant.scheme_id)
         .where(ApplicationPart.application_id.in_(application_ids))
         .order_by(ApplicationPart.id)
-    ):  # fmt: skip
+    ):
         parts[application_id].append(
             BudgetPart(name, cents, paid.get((application_id, grant_id), 0))
         )

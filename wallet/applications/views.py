@@ -77,11 +77,15 @@ def new():
         if plan.covered_cents > current_app.config["STEP_UP_SPEND_CENTS"]:
             require_fresh_second_factor(current_user)  # a large spend: a fresh second factor
         try:
-            done = submit_once(lambda: services.apply(
-                current_user, run.id, password=form.password.data,
-                expected_copay_cents=_seen_copay(form.expected_copay.data),
-                client_ip=request.remote_addr,
-            ))  # fmt: skip
+            done = submit_once(
+                lambda: services.apply(
+                    current_user,
+                    run.id,
+                    password=form.password.data,
+                    expected_copay_cents=_seen_copay(form.expected_copay.data),
+                    client_ip=request.remote_addr,
+                )
+            )
         except ValidationFailed as error:
             show_errors(form, error)
             status = 422
@@ -98,8 +102,9 @@ def new():
     form.expected_copay.data = str(plan.copay_cents)
     wanted = [part.grant_id for part in plan.parts]
     grants = {g.id: g for g in session.scalars(sa.select(Grant).where(Grant.id.in_(wanted)))}
-    return render_template("applications/new.html", run=run, plan=plan, form=form,
-                           grants=grants), status  # fmt: skip
+    return render_template(
+        "applications/new.html", run=run, plan=plan, form=form, grants=grants
+    ), status
 
 
 @bp.get("/applications")
@@ -111,9 +116,15 @@ def mine():
     applications = services.applications_of_worker(current_user.id)
     cancellable = {a.id for a in applications if services.may_cancel(a)}
     ids = [a.id for a in applications]
-    return render_template("applications/mine.html", applications=applications,
-                           cancellable=cancellable, labels=STATUS_LABELS, form=AnswerForm(),
-                           timelines=timelines(ids), parts=budget_parts(ids))  # fmt: skip
+    return render_template(
+        "applications/mine.html",
+        applications=applications,
+        cancellable=cancellable,
+        labels=STATUS_LABELS,
+        form=AnswerForm(),
+        timelines=timelines(ids),
+        parts=budget_parts(ids),
+    )
 
 
 @bp.post("/applications/<int:application_id>/<action>")
@@ -125,9 +136,15 @@ def act(application_id: int, action: str):
     if action == "cancel" and current_user.role == Role.WORKER and not confirmed():
         return _confirm_cancel(application_id)
     try:
-        done = submit_once(lambda: services.record_decision(
-            application_id, action, actor=current_user, reason=form.reason.data or "",
-            payment_reference=form.payment_reference.data or ""))  # fmt: skip
+        done = submit_once(
+            lambda: services.record_decision(
+                application_id,
+                action,
+                actor=current_user,
+                reason=form.reason.data or "",
+                payment_reference=form.payment_reference.data or "",
+            )
+        )
     except DomainError as error:
         flash(error.detail, "error")
     else:
@@ -142,9 +159,11 @@ def act(application_id: int, action: str):
 def _sent_message(application) -> str:
     # "The budget is reserved" only where something was: an employer or the worker may pay all.
     if application.covered_cents:
-        return _("Your application %(reference)s is sent; %(amount)s of your budget is reserved "
-                 "for it.", reference=application.reference,
-                 amount=money(application.covered_cents))  # fmt: skip
+        return _(
+            "Your application %(reference)s is sent; %(amount)s of your budget is reserved for it.",
+            reference=application.reference,
+            amount=money(application.covered_cents),
+        )
     return _("Your application %(reference)s is sent.", reference=application.reference)
 
 
@@ -159,23 +178,33 @@ def _confirm_cancel(application_id: int) -> str:
     run = application.run
     consequences = [_("Your place on this course is given up; the provider is told.")]
     if application.covered_cents:
-        consequences.append(_("What is reserved from your budget and not yet paid to the "
-                              "provider goes back to your budget (at most %(amount)s).",
-                              amount=money(application.covered_cents)))  # fmt: skip
+        consequences.append(
+            _(
+                "What is reserved from your budget and not yet paid to the "
+                "provider goes back to your budget (at most %(amount)s).",
+                amount=money(application.covered_cents),
+            )
+        )
     if application.copay_cents:
-        consequences.append(_("Your own contribution of %(amount)s is refunded where you "
-                              "have paid it and the rules allow it.",
-                              amount=money(application.copay_cents)))  # fmt: skip
+        consequences.append(
+            _(
+                "Your own contribution of %(amount)s is refunded where you "
+                "have paid it and the rules allow it.",
+                amount=money(application.copay_cents),
+            )
+        )
     return confirmation_page(
         title=_("Cancel your application %(reference)s?", reference=application.reference),
-        facts=[(_("Course"), run.course.title(str(get_locale()))),
-               (_("Starts on"), date(run.starts_on))],
+        facts=[
+            (_("Course"), run.course.title(str(get_locale()))),
+            (_("Starts on"), date(run.starts_on)),
+        ],
         consequences=consequences,
         button=_("Yes, cancel %(reference)s", reference=application.reference),
         back_url=url_for("applications.mine"),
         back_text=_("No, keep my application"),
         danger=True,
-    )  # fmt: skip
+    )
 
 
 @bp.get("/provider/applications")
@@ -188,6 +217,12 @@ def queue():
     waiting = [a for a in applications if a.status == ApplicationStatus.SUBMITTED]
     others = [a for a in applications if a not in waiting]
     invoiceable = {i for i, kinds in claim_kinds(others).items() if kinds}
-    return render_template("applications/queue.html", waiting=waiting, others=others,
-                           invoiceable=invoiceable, labels=STATUS_LABELS,
-                           form=AnswerForm(), today=clock.today())  # fmt: skip
+    return render_template(
+        "applications/queue.html",
+        waiting=waiting,
+        others=others,
+        invoiceable=invoiceable,
+        labels=STATUS_LABELS,
+        form=AnswerForm(),
+        today=clock.today(),
+    )

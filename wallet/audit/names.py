@@ -36,9 +36,11 @@ def _course(ids, language: str):
 
 def _grant(ids, _language: str):
     # A budget is known to its worker and the fund by its scheme's name.
-    return (sa.select(_GRANTS.c.id, _SCHEMES.c.name)
-            .join(_SCHEMES, _SCHEMES.c.id == _GRANTS.c.scheme_id)
-            .where(_GRANTS.c.id.in_(ids)))  # fmt: skip
+    return (
+        sa.select(_GRANTS.c.id, _SCHEMES.c.name)
+        .join(_SCHEMES, _SCHEMES.c.id == _GRANTS.c.scheme_id)
+        .where(_GRANTS.c.id.in_(ids))
+    )
 
 
 # Subject type -> query of (id, name) for some ids. Placements (a person's name and date of
@@ -60,8 +62,9 @@ NAMES = {
 }
 
 
-def subject_names(subjects: Iterable[tuple[str, int]], language: str = "nl"
-                  ) -> dict[tuple[str, int], str]:  # fmt: skip
+def subject_names(
+    subjects: Iterable[tuple[str, int]], language: str = "nl"
+) -> dict[tuple[str, int], str]:
     """{(subject type, id): name} for the subjects that have one, one query per type."""
     wanted: dict[str, set[int]] = defaultdict(set)
     for subject_type, subject_id in subjects:

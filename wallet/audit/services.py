@@ -144,8 +144,15 @@ def iter_events(wanted: EventFilter, batch: int = 500) -> Iterator[tuple[AuditEv
     yield from result
 
 
-FUND_SUBJECT_TYPES = ("caseload_entry", "claim", "fund", "payout_batch", "payout_item",
-                      "payout_line", "scheme")  # fmt: skip
+FUND_SUBJECT_TYPES = (
+    "caseload_entry",
+    "claim",
+    "fund",
+    "payout_batch",
+    "payout_item",
+    "payout_line",
+    "scheme",
+)
 
 
 def subject_types(fund_id: int | None) -> list[str]:

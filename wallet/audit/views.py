@@ -59,10 +59,10 @@ def _filter_form() -> tuple[AuditFilterForm, EventFilter]:
     scope = current_user.fund_id if current_user.role == Role.FUND_ADMIN else None
     form = AuditFilterForm(request.args)
     types = services.subject_types(scope)
-    form.subject_type.choices = choices(((t, SUBJECTS.get(t, t)) for t in types),
-                                        _("All subjects"))  # fmt: skip
-    form.action.choices = choices(labels.action_choices(services.actions_in_trail(scope)),
-                                  _("Everything"))  # fmt: skip
+    form.subject_type.choices = choices(((t, SUBJECTS.get(t, t)) for t in types), _("All subjects"))
+    form.action.choices = choices(
+        labels.action_choices(services.actions_in_trail(scope)), _("Everything")
+    )
     form.validate()
 
     def valid(name: str):
@@ -84,8 +84,7 @@ def compact(value: dict | None) -> str:
     """A JSON value on one line with sorted keys; empty when there is none."""
     if value is None:
         return ""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                      default=str)  # fmt: skip
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
 @bp.get("/audit")
@@ -95,12 +94,22 @@ def index():
     form, wanted = _filter_form()
     page = page_arg()
     rows, total = services.find_events(wanted, page, PER_PAGE)
-    names = subject_names(((event.subject_type, event.subject_id) for event, _email in rows),
-                          str(get_locale()))  # fmt: skip
+    names = subject_names(
+        ((event.subject_type, event.subject_id) for event, _email in rows), str(get_locale())
+    )
     args = {name: request.args[name] for name in FILTER_FIELDS if request.args.get(name)}
-    return render_template("audit/index.html", form=form, rows=rows, total=total, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), args=args,
-                           subjects=SUBJECTS, labels=labels, names=names)  # fmt: skip
+    return render_template(
+        "audit/index.html",
+        form=form,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        args=args,
+        subjects=SUBJECTS,
+        labels=labels,
+        names=names,
+    )
 
 
 @bp.get("/audit.csv")
@@ -112,12 +121,27 @@ def export():
 
 
 def _csv_lines(wanted: EventFilter) -> Iterator[str]:
-    header = [_("When"), _("Who"), _("Subject"), _("Subject id"), _("Action"),
-              _("Before"), _("After"), _("Reason")]  # fmt: skip
+    header = [
+        _("When"),
+        _("Who"),
+        _("Subject"),
+        _("Subject id"),
+        _("Action"),
+        _("Before"),
+        _("After"),
+        _("Reason"),
+    ]
     rows = (
-        [event.at.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M:%S"), email or _("system"),
-         event.subject_type, event.subject_id, event.action, compact(event.before),
-         compact(event.after), event.reason or ""]
+        [
+            event.at.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M:%S"),
+            email or _("system"),
+            event.subject_type,
+            event.subject_id,
+            event.action,
+            compact(event.before),
+            compact(event.after),
+            event.reason or "",
+        ]
         for event, email in services.iter_events(wanted)
-    )  # fmt: skip
+    )
     return csv_lines(header, rows)

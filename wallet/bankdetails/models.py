@@ -48,10 +48,15 @@ class BankAccountChange(Base):
     __tablename__ = "bank_account_changes"
     __table_args__ = (
         sa.Index("ix_bank_account_changes_owner", "owner_kind", "owner_id"),
-        sa.Index("uq_bank_account_changes_pending", "owner_kind", "owner_id", unique=True,
-                 sqlite_where=sa.text("status = 'pending'"),
-                 postgresql_where=sa.text("status = 'pending'")),
-    )  # fmt: skip
+        sa.Index(
+            "uq_bank_account_changes_pending",
+            "owner_kind",
+            "owner_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_kind: Mapped[OwnerKind] = mapped_column(str_enum(OwnerKind, "bank_owner_kind"))

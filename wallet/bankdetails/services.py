@@ -38,8 +38,11 @@ from wallet.providers.models import Provider
 from wallet.twofactor.services import require_fresh_second_factor
 
 OWNER_MODELS = {OwnerKind.PROVIDER: Provider, OwnerKind.EMPLOYER: Employer, OwnerKind.FUND: Fund}
-STAFF_ROLES = {Role.PROVIDER_STAFF: OwnerKind.PROVIDER, Role.EMPLOYER_STAFF: OwnerKind.EMPLOYER,
-               Role.FUND_ADMIN: OwnerKind.FUND}  # fmt: skip
+STAFF_ROLES = {
+    Role.PROVIDER_STAFF: OwnerKind.PROVIDER,
+    Role.EMPLOYER_STAFF: OwnerKind.EMPLOYER,
+    Role.FUND_ADMIN: OwnerKind.FUND,
+}
 
 
 def owner_of(user: User) -> tuple[OwnerKind, int]:
@@ -69,9 +72,13 @@ def get_change(change_id: int) -> BankAccountChange:
 
 def pending_change(kind: OwnerKind, owner_id: int) -> BankAccountChange | None:
     """The owner's change waiting for a second person, if any (there is at most one)."""
-    return session.scalar(sa.select(BankAccountChange).where(
-        BankAccountChange.owner_kind == kind, BankAccountChange.owner_id == owner_id,
-        BankAccountChange.status == ChangeStatus.PENDING))  # fmt: skip
+    return session.scalar(
+        sa.select(BankAccountChange).where(
+            BankAccountChange.owner_kind == kind,
+            BankAccountChange.owner_id == owner_id,
+            BankAccountChange.status == ChangeStatus.PENDING,
+        )
+    )
 
 
 def owners_with_pending_change(kind: OwnerKind, owner_ids) -> set[int]:
@@ -80,18 +87,28 @@ def owners_with_pending_change(kind: OwnerKind, owner_ids) -> set[int]:
     ids = list(owner_ids)
     found: set[int] = set()
     for start in range(0, len(ids), 5_000):
-        found.update(session.scalars(sa.select(BankAccountChange.owner_id).where(
-            BankAccountChange.owner_kind == kind, BankAccountChange.status == ChangeStatus.PENDING,
-            BankAccountChange.owner_id.in_(ids[start : start + 5_000]))))  # fmt: skip
+        found.update(
+            session.scalars(
+                sa.select(BankAccountChange.owner_id).where(
+                    BankAccountChange.owner_kind == kind,
+                    BankAccountChange.status == ChangeStatus.PENDING,
+                    BankAccountChange.owner_id.in_(ids[start : start + 5_000]),
+                )
+            )
+        )
     return found
 
 
 def history_of(kind: OwnerKind, owner_id: int, limit: int = 10) -> list[BankAccountChange]:
     """The owner's latest changes, newest first."""
-    return list(session.scalars(
-        sa.select(BankAccountChange)
-        .where(BankAccountChange.owner_kind == kind, BankAccountChange.owner_id == owner_id)
-        .order_by(BankAccountChange.id.desc()).limit(limit)))  # fmt: skip
+    return list(
+        session.scalars(
+            sa.select(BankAccountChange)
+            .where(BankAccountChange.owner_kind == kind, BankAccountChange.owner_id == owner_id)
+            .order_by(BankAccountChange.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def reauthenticate(user: User, password: str) -> None:
@@ -102,8 +119,10 @@ def reauthenticate(user: User, password: str) -> None:
     """
     require_fresh_second_factor(user)
     if not verify_password(user.password_hash, password or ""):
-        raise ValidationFailed(_("Your password is not correct; nothing was changed."),
-                               errors={"password": _("Your password is not correct.")})  # fmt: skip
+        raise ValidationFailed(
+            _("Your password is not correct; nothing was changed."),
+            errors={"password": _("Your password is not correct.")},
+        )
 
 
 def request_change(user: User, iban: str, *, password: str) -> BankAccountChange:
@@ -123,19 +142,35 @@ def request_change(user: User, iban: str, *, password: str) -> BankAccountChange
         earlier = pending_change(kind, owner_id)
         if earlier is not None:
             _move(earlier, "withdraw", user)  # the audit event says which replaced it
-        change = BankAccountChange(owner_kind=kind, owner_id=owner_id, iban=number, bic=bic,
-                                   previous_iban=owner.iban, status=ChangeStatus.PENDING,
-                                   requested_by_id=user.id, requested_at=clock.now())  # fmt: skip
+        change = BankAccountChange(
+            owner_kind=kind,
+            owner_id=owner_id,
+            iban=number,
+            bic=bic,
+            previous_iban=owner.iban,
+            status=ChangeStatus.PENDING,
+            requested_by_id=user.id,
+            requested_at=clock.now(),
+        )
         db.add(change)
         try:
             db.flush()
         except sa.exc.IntegrityError:  # the unique pending index: someone asked at the same time
-            raise Conflict(_("A colleague asked for a new IBAN at the same moment. Please look "
-                             "again.")) from None  # fmt: skip
-        record(kind.value, owner_id, "bank_change_requested", actor_id=user.id,
-               before={"iban": masked_iban(owner.iban)},
-               after={"iban": masked_iban(number), "change": change.id,
-                      "replaces": earlier and earlier.id})  # fmt: skip
+            raise Conflict(
+                _("A colleague asked for a new IBAN at the same moment. Please look again.")
+            ) from None
+        record(
+            kind.value,
+            owner_id,
+            "bank_change_requested",
+            actor_id=user.id,
+            before={"iban": masked_iban(owner.iban)},
+            after={
+                "iban": masked_iban(number),
+                "change": change.id,
+                "replaces": earlier and earlier.id,
+            },
+        )
         notices.tell_staff(change, owner, "bank_change_requested", by=user.name)
     return change
 
@@ -146,8 +181,11 @@ def refusal(actor: User, change: BankAccountChange) -> str | None:
         return _("You asked for this change yourself; a second person has to confirm it.")
     if actor.role == Role.PLATFORM_ADMIN:
         return None
-    if (change.owner_kind == OwnerKind.FUND and actor.role == Role.FUND_ADMIN
-            and actor.fund_id == change.owner_id):  # fmt: skip
+    if (
+        change.owner_kind == OwnerKind.FUND
+        and actor.role == Role.FUND_ADMIN
+        and actor.fund_id == change.owner_id
+    ):
         return None
     if change.owner_kind == OwnerKind.FUND:
         return _("Another administrator of the fund or a platform administrator confirms this.")
@@ -164,10 +202,18 @@ def confirm_change(change_id: int, actor: User) -> BankAccountChange:
         _move(change, "confirm", actor)
         before = masked_iban(owner.iban)
         owner.iban, owner.bic = change.iban, change.bic
-        record(change.owner_kind.value, change.owner_id, "iban_changed", actor_id=actor.id,
-               before={"iban": before},
-               after={"iban": masked_iban(change.iban), "change": change.id,
-                      "requested_by": change.requested_by_id})  # fmt: skip
+        record(
+            change.owner_kind.value,
+            change.owner_id,
+            "iban_changed",
+            actor_id=actor.id,
+            before={"iban": before},
+            after={
+                "iban": masked_iban(change.iban),
+                "change": change.id,
+                "requested_by": change.requested_by_id,
+            },
+        )
         notices.tell_staff(change, owner, "bank_change_confirmed", by=actor.name)
     return change
 
@@ -179,14 +225,20 @@ def reject_change(change_id: int, actor: User, *, reason: str) -> BankAccountCha
         raise Forbidden(why)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(_("Give a reason; the organisation is told."),
-                               errors={"reason": _("Give a reason.")})  # fmt: skip
+        raise ValidationFailed(
+            _("Give a reason; the organisation is told."), errors={"reason": _("Give a reason.")}
+        )
     owner = get_owner(change.owner_kind, change.owner_id)
     with unit_of_work():
         _move(change, "reject", actor, reason=reason[:500])
-        record(change.owner_kind.value, change.owner_id, "bank_change_rejected",
-               actor_id=actor.id, after={"iban": masked_iban(change.iban), "change": change.id},
-               reason=reason)  # fmt: skip
+        record(
+            change.owner_kind.value,
+            change.owner_id,
+            "bank_change_rejected",
+            actor_id=actor.id,
+            after={"iban": masked_iban(change.iban), "change": change.id},
+            reason=reason,
+        )
         notices.tell_staff(change, owner, "bank_change_rejected", by=actor.name, reason=reason)
     return change
 
@@ -199,8 +251,13 @@ def withdraw_change(change_id: int, actor: User) -> BankAccountChange:
     with unit_of_work():
         _move(change, "withdraw", actor)
         after = {"iban": masked_iban(change.iban), "change": change.id}
-        record(change.owner_kind.value, change.owner_id, "bank_change_withdrawn",
-               actor_id=actor.id, after=after)  # fmt: skip
+        record(
+            change.owner_kind.value,
+            change.owner_id,
+            "bank_change_withdrawn",
+            actor_id=actor.id,
+            after=after,
+        )
     return change
 
 
@@ -210,8 +267,15 @@ def _move(change: BankAccountChange, action: str, actor: User, *, reason: str | 
     target = TRANSITIONS.get((change.status, action))
     if target is None:
         raise Conflict(_("This change of bank details was decided already."))
-    moved = advance(BankAccountChange, change.id, change.status, target, decided_by_id=actor.id,
-                    decided_at=clock.now(), reason=reason)  # fmt: skip
+    moved = advance(
+        BankAccountChange,
+        change.id,
+        change.status,
+        target,
+        decided_by_id=actor.id,
+        decided_at=clock.now(),
+        reason=reason,
+    )
     if not moved:
         raise Conflict(_("This change of bank details was decided already."))
     session.expire(change)
@@ -223,10 +287,13 @@ def changes_to_decide(actor: User) -> list[BankAccountChange]:
     colleague). Oldest first."""
     query = sa.select(BankAccountChange).where(BankAccountChange.status == ChangeStatus.PENDING)
     if actor.role != Role.PLATFORM_ADMIN:
-        query = query.where(BankAccountChange.owner_kind == OwnerKind.FUND,
-                            BankAccountChange.owner_id == actor.fund_id)  # fmt: skip
-    return list(session.scalars(query.order_by(BankAccountChange.requested_at,
-                                               BankAccountChange.id)))  # fmt: skip
+        query = query.where(
+            BankAccountChange.owner_kind == OwnerKind.FUND,
+            BankAccountChange.owner_id == actor.fund_id,
+        )
+    return list(
+        session.scalars(query.order_by(BankAccountChange.requested_at, BankAccountChange.id))
+    )
 
 
 def names_of(changes: list[BankAccountChange]) -> dict[tuple[OwnerKind, int], str]:

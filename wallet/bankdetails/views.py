@@ -39,17 +39,26 @@ OWNER_LABELS = {
 class RequestForm(FlaskForm):
     """A new IBAN, with the password of the person asking."""
 
-    iban = StringField(_l("New IBAN"), validators=[DataRequired(REQUIRED), Length(max=42)],
-                       description=_l("For example NL91 ABNA 0417 1643 00."))  # fmt: skip
-    password = PasswordField(_l("Your password"), validators=[DataRequired(REQUIRED)],
-                             description=_l("To be sure it is you who asks."))  # fmt: skip
+    iban = StringField(
+        _l("New IBAN"),
+        validators=[DataRequired(REQUIRED), Length(max=42)],
+        description=_l("For example NL91 ABNA 0417 1643 00."),
+    )
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(REQUIRED)],
+        description=_l("To be sure it is you who asks."),
+    )
 
 
 class RejectForm(FlaskForm):
     """Why a new IBAN is not accepted."""
 
-    reason = TextAreaField(_l("Reason"), description=_l("The organisation is told this."),
-                           validators=[DataRequired(REQUIRED), Length(max=500)])  # fmt: skip
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("The organisation is told this."),
+        validators=[DataRequired(REQUIRED), Length(max=500)],
+    )
 
 
 def waiting_for(kind: OwnerKind) -> str:
@@ -79,9 +88,12 @@ def grouped(iban: str | None) -> str:
 
 @bp.app_context_processor
 def _helpers():
-    return {"bank_state": bank_state, "masked_iban": masked_iban, "grouped_iban": grouped,
-            "waiting_iban": lambda kind, owner_id: services.pending_change(OwnerKind(kind),
-                                                                           owner_id)}  # fmt: skip
+    return {
+        "bank_state": bank_state,
+        "masked_iban": masked_iban,
+        "grouped_iban": grouped,
+        "waiting_iban": lambda kind, owner_id: services.pending_change(OwnerKind(kind), owner_id),
+    }
 
 
 @bp.route("/bank-details", methods=["GET", "POST"])
@@ -100,21 +112,27 @@ def mine():
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                services.request_change(current_user, form.iban.data,
-                                        password=form.password.data)  # fmt: skip
+                services.request_change(current_user, form.iban.data, password=form.password.data)
             except ValidationFailed as error:
                 show_errors(form, error)
             else:
-                flash(_("Your request is sent. The new IBAN is used once it is confirmed."),
-                      "success")  # fmt: skip
+                flash(
+                    _("Your request is sent. The new IBAN is used once it is confirmed."), "success"
+                )
                 return redirect(url_for("bankdetails.mine"))
         status = 422
     form.password.data = ""
     kind, owner_id = services.owner_of(current_user)
     history = services.history_of(kind, owner_id)
     people = services.users_by_id(c.decided_by_id for c in history)
-    page = render_template("bankdetails/mine.html", form=form, state=bank_state(current_user),
-                           history=history, labels=STATUS_LABELS, people=people)  # fmt: skip
+    page = render_template(
+        "bankdetails/mine.html",
+        form=form,
+        state=bank_state(current_user),
+        history=history,
+        labels=STATUS_LABELS,
+        people=people,
+    )
     return page, status
 
 
@@ -124,11 +142,14 @@ def queue():
     """Changes waiting for a second person, oldest first."""
     changes = services.changes_to_decide(current_user)
     return render_template(
-        "bankdetails/queue.html", changes=changes, names=services.names_of(changes),
+        "bankdetails/queue.html",
+        changes=changes,
+        names=services.names_of(changes),
         people=services.users_by_id(c.requested_by_id for c in changes),
         refusals={c.id: services.refusal(current_user, c) for c in changes},
-        owner_labels=OWNER_LABELS, reject_form=RejectForm(),
-    )  # fmt: skip
+        owner_labels=OWNER_LABELS,
+        reject_form=RejectForm(),
+    )
 
 
 @bp.route("/admin/bank-details/<int:change_id>/confirm", methods=["GET", "POST"])
@@ -148,11 +169,14 @@ def confirm(change_id: int):
             flash(_("The new IBAN is in use."), "success")
         return redirect(url_for("bankdetails.queue"))
     names = services.names_of([change])
-    return render_template("bankdetails/confirm.html", change=change, form=FlaskForm(),
-                           owner=names[(change.owner_kind, change.owner_id)],
-                           owner_label=OWNER_LABELS[change.owner_kind],
-                           requester=services.users_by_id([change.requested_by_id])
-                           [change.requested_by_id])  # fmt: skip
+    return render_template(
+        "bankdetails/confirm.html",
+        change=change,
+        form=FlaskForm(),
+        owner=names[(change.owner_kind, change.owner_id)],
+        owner_label=OWNER_LABELS[change.owner_kind],
+        requester=services.users_by_id([change.requested_by_id])[change.requested_by_id],
+    )
 
 
 @bp.post("/admin/bank-details/<int:change_id>/reject")

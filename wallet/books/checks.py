@@ -333,30 +333,46 @@ def _check_receivables(report) -> None:
         .subquery()
     )
     offset = (
-        sa.select(LedgerAccount.id.label("account"),
-                  sa.func.sum(PayoutLine.offset_cents).label("cents"))
+        sa.select(
+            LedgerAccount.id.label("account"), sa.func.sum(PayoutLine.offset_cents).label("cents")
+        )
         .select_from(PayoutLine)
         .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
         .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
-        .join(LedgerAccount, LedgerAccount.code == account_codes.provider_receivable_sql(
-                  PayoutItem.provider_id, PayoutBatch.fund_id))
-        .where(PayoutLine.released.is_(False), PayoutLine.offset_cents > 0,
-               PayoutItem.status != ItemStatus.DRAFT)
-        .group_by(LedgerAccount.id).subquery()
-    )  # fmt: skip
+        .join(
+            LedgerAccount,
+            LedgerAccount.code
+            == account_codes.provider_receivable_sql(PayoutItem.provider_id, PayoutBatch.fund_id),
+        )
+        .where(
+            PayoutLine.released.is_(False),
+            PayoutLine.offset_cents > 0,
+            PayoutItem.status != ItemStatus.DRAFT,
+        )
+        .group_by(LedgerAccount.id)
+        .subquery()
+    )
     forgiven = (
-        sa.select(LedgerAccount.id.label("account"),
-                  sa.func.sum(PayoutLine.claim_cents).label("cents"))
+        sa.select(
+            LedgerAccount.id.label("account"), sa.func.sum(PayoutLine.claim_cents).label("cents")
+        )
         .select_from(PayoutLine)
         .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
         .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
-        .join(LedgerAccount, LedgerAccount.code == account_codes.provider_receivable_sql(
-                  PayoutItem.provider_id, PayoutBatch.fund_id))
+        .join(
+            LedgerAccount,
+            LedgerAccount.code
+            == account_codes.provider_receivable_sql(PayoutItem.provider_id, PayoutBatch.fund_id),
+        )
         .where(PayoutLine.returned_after_clawback.is_(True))
-        .group_by(LedgerAccount.id).subquery()
-    )  # fmt: skip
-    expected = (sa.func.coalesce(clawed.c.cents, 0) + sa.func.coalesce(offset.c.cents, 0)
-                + sa.func.coalesce(forgiven.c.cents, 0))  # fmt: skip
+        .group_by(LedgerAccount.id)
+        .subquery()
+    )
+    expected = (
+        sa.func.coalesce(clawed.c.cents, 0)
+        + sa.func.coalesce(offset.c.cents, 0)
+        + sa.func.coalesce(forgiven.c.cents, 0)
+    )
     query = (
         sa.select(LedgerAccount.code, LedgerAccount.posted_cents, expected)
         .outerjoin(clawed, clawed.c.account == LedgerAccount.id)
@@ -365,9 +381,11 @@ def _check_receivables(report) -> None:
         .where(LedgerAccount.kind == AccountKind.RECEIVABLE, LedgerAccount.posted_cents != expected)
     )
     for code, balance, should in _rows(query):
-        report("4 receivable agrees with clawbacks",
-               f"{code}: balance {balance} but clawbacks of paid claims less offsets say "
-               f"{_num(should)}")  # fmt: skip
+        report(
+            "4 receivable agrees with clawbacks",
+            f"{code}: balance {balance} but clawbacks of paid claims less offsets say "
+            f"{_num(should)}",
+        )
 
 
 def _check_copayments(report) -> None:
@@ -384,9 +402,11 @@ def _check_copayments(report) -> None:
         LedgerAccount.kind == AccountKind.COPAY_RECEIVED, LedgerAccount.posted_cents != expected
     )
     for code, balance, should in _rows(query):
-        report("4 co-payments agree with the payments",
-               f"{code}: balance {balance} but the co-payments received less refunds say "
-               f"{_num(should)}")  # fmt: skip
+        report(
+            "4 co-payments agree with the payments",
+            f"{code}: balance {balance} but the co-payments received less refunds say "
+            f"{_num(should)}",
+        )
 
 
 def _check_payouts(report) -> None:
@@ -474,20 +494,30 @@ def _check_payout_lines(report) -> None:
     from wallet.placements.models import ReimbursementClaim
 
     live = (
-        sa.select(PayoutLine.item_id, sa.func.sum(PayoutLine.amount_cents).label("amount"),
-                  sa.func.sum(PayoutLine.claim_cents).label("gross"),
-                  sa.func.sum(PayoutLine.offset_cents).label("offset"))
+        sa.select(
+            PayoutLine.item_id,
+            sa.func.sum(PayoutLine.amount_cents).label("amount"),
+            sa.func.sum(PayoutLine.claim_cents).label("gross"),
+            sa.func.sum(PayoutLine.offset_cents).label("offset"),
+        )
         .where(PayoutLine.released.is_(False))
-        .group_by(PayoutLine.item_id).subquery()
-    )  # fmt: skip
+        .group_by(PayoutLine.item_id)
+        .subquery()
+    )
     amount, gross = sa.func.coalesce(live.c.amount, 0), sa.func.coalesce(live.c.gross, 0)
     sent = PayoutItem.status.in_([ItemStatus.SUBMITTED, ItemStatus.PAID])
     query = (
         sa.select(PayoutItem.id, PayoutItem.amount_cents, amount)
         .outerjoin(live, live.c.item_id == PayoutItem.id)
-        .where(sent, sa.or_(amount != PayoutItem.amount_cents, gross != PayoutItem.gross_cents,
-                            sa.func.coalesce(live.c.offset, 0) != PayoutItem.offset_cents))
-    )  # fmt: skip
+        .where(
+            sent,
+            sa.or_(
+                amount != PayoutItem.amount_cents,
+                gross != PayoutItem.gross_cents,
+                sa.func.coalesce(live.c.offset, 0) != PayoutItem.offset_cents,
+            ),
+        )
+    )
     for item_id, cents, lines in _rows(query):
         detail = f"payout item {item_id} of {cents} cents but its transfers say {_num(lines)}"
         report("4 paid as approved", detail)
@@ -497,29 +527,44 @@ def _check_payout_lines(report) -> None:
         .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
         .join(Claim, Claim.id == PayoutLine.claim_id)
         .where(live_line)
-        .where(sa.or_(PayoutLine.claim_cents != Claim.amount_cents,
-                      PayoutLine.amount_cents != PayoutLine.claim_cents - PayoutLine.offset_cents,
-                      PayoutLine.offset_cents < 0, PayoutItem.provider_id.is_(None),
-                      Claim.provider_id != PayoutItem.provider_id))
-    )  # fmt: skip
+        .where(
+            sa.or_(
+                PayoutLine.claim_cents != Claim.amount_cents,
+                PayoutLine.amount_cents != PayoutLine.claim_cents - PayoutLine.offset_cents,
+                PayoutLine.offset_cents < 0,
+                PayoutItem.provider_id.is_(None),
+                Claim.provider_id != PayoutItem.provider_id,
+            )
+        )
+    )
     for line_id, item_id, claim_id in _rows(odd):
-        report("4 paid as approved", f"payout line {line_id} of item {item_id} does not pay "
-                                     f"claim {claim_id} as approved")  # fmt: skip
+        report(
+            "4 paid as approved",
+            f"payout line {line_id} of item {item_id} does not pay claim {claim_id} as approved",
+        )
     odd = (
         sa.select(PayoutLine.id, PayoutLine.item_id, ReimbursementClaim.id)
         .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
         .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
         .join(ReimbursementClaim, ReimbursementClaim.id == PayoutLine.reimbursement_claim_id)
         .where(live_line)
-        .where(sa.or_(PayoutLine.claim_cents != ReimbursementClaim.amount_cents,
-                      PayoutLine.amount_cents != PayoutLine.claim_cents,
-                      PayoutLine.offset_cents != 0, PayoutItem.employer_id.is_(None),
-                      ReimbursementClaim.employer_id != PayoutItem.employer_id,
-                      ReimbursementClaim.fund_id != PayoutBatch.fund_id))
-    )  # fmt: skip
+        .where(
+            sa.or_(
+                PayoutLine.claim_cents != ReimbursementClaim.amount_cents,
+                PayoutLine.amount_cents != PayoutLine.claim_cents,
+                PayoutLine.offset_cents != 0,
+                PayoutItem.employer_id.is_(None),
+                ReimbursementClaim.employer_id != PayoutItem.employer_id,
+                ReimbursementClaim.fund_id != PayoutBatch.fund_id,
+            )
+        )
+    )
     for line_id, item_id, claim_id in _rows(odd):
-        report("4 paid as approved", f"payout line {line_id} of item {item_id} does not pay "
-                                     f"reimbursement claim {claim_id} as approved")  # fmt: skip
+        report(
+            "4 paid as approved",
+            f"payout line {line_id} of item {item_id} does not pay "
+            f"reimbursement claim {claim_id} as approved",
+        )
 
 
 def _check_kinds(report) -> None:
@@ -550,11 +595,16 @@ SHAPES: dict[str, tuple[tuple[AccountKind, int], ...]] = {
     "payout_submit": ((K.PAYABLE, -1), (K.IN_TRANSIT, 1), (K.RECEIVABLE, 1)),
     "payout_paid": ((K.IN_TRANSIT, -1), (K.PAID_OUT, 1)),
     # After a clawback the provider owes less by the returned money: the receivable rises.
-    "payout_returned": ((K.IN_TRANSIT, -1), (K.PAID_OUT, -1), (K.PAYABLE, 1),
-                        (K.RECEIVABLE, -1), (K.RECEIVABLE, 1)),
+    "payout_returned": (
+        (K.IN_TRANSIT, -1),
+        (K.PAID_OUT, -1),
+        (K.PAYABLE, 1),
+        (K.RECEIVABLE, -1),
+        (K.RECEIVABLE, 1),
+    ),
     "copay_received": ((K.FUNDING_SOURCE, -1), (K.COPAY_RECEIVED, 1)),
     "copay_refunded": ((K.COPAY_RECEIVED, -1), (K.FUNDING_SOURCE, 1)),
-}  # fmt: skip
+}
 PAYOUT_ACCOUNTS = (K.PAYABLE, K.IN_TRANSIT, K.PAID_OUT, K.RECEIVABLE)
 
 
@@ -566,8 +616,11 @@ def _check_posting_shapes(report) -> None:
         for name, shape in SHAPES.items()
         for account_kind, sign in shape
     ]
-    allowed.append(sa.and_(kind.not_in(SHAPES), kind.like("payout\\_%", escape="\\"),
-                           account.in_(PAYOUT_ACCOUNTS)))  # fmt: skip
+    allowed.append(
+        sa.and_(
+            kind.not_in(SHAPES), kind.like("payout\\_%", escape="\\"), account.in_(PAYOUT_ACCOUNTS)
+        )
+    )
     query = (
         sa.select(LedgerTransaction.id, kind, LedgerAccount.code, cents)
         .join(Posting, Posting.transaction_id == LedgerTransaction.id)
@@ -575,21 +628,30 @@ def _check_posting_shapes(report) -> None:
         .where(kind.in_(SHAPES) | kind.like("payout\\_%", escape="\\"), ~sa.or_(*allowed))
     )
     for tx, tx_kind, code, amount in _rows(query):
-        report("7 money moves by its use case",
-               f"transaction {tx} ({tx_kind}) moved {amount} cents on {code}, "
-               f"which no {tx_kind} moves that way")  # fmt: skip
+        report(
+            "7 money moves by its use case",
+            f"transaction {tx} ({tx_kind}) moved {amount} cents on {code}, "
+            f"which no {tx_kind} moves that way",
+        )
 
 
 def _check_reversals(report) -> None:
     """A reversal is the mirror image of the transaction it reverses, account by account."""
     reversal = aliased(LedgerTransaction)
-    own = sa.select(reversal.id.label("tx"), Posting.account_id.label("account"),
-                    Posting.amount_cents.label("cents")
-                    ).join(Posting, Posting.transaction_id == reversal.id
-                    ).where(reversal.kind == "reversal")  # fmt: skip
-    mirrored = sa.select(reversal.id, Posting.account_id, Posting.amount_cents
-                         ).join(Posting, Posting.transaction_id == reversal.reverses_id
-                         ).where(reversal.kind == "reversal")  # fmt: skip
+    own = (
+        sa.select(
+            reversal.id.label("tx"),
+            Posting.account_id.label("account"),
+            Posting.amount_cents.label("cents"),
+        )
+        .join(Posting, Posting.transaction_id == reversal.id)
+        .where(reversal.kind == "reversal")
+    )
+    mirrored = (
+        sa.select(reversal.id, Posting.account_id, Posting.amount_cents)
+        .join(Posting, Posting.transaction_id == reversal.reverses_id)
+        .where(reversal.kind == "reversal")
+    )
     both = sa.union_all(own, mirrored).subquery()
     query = (
         sa.select(both.c.tx)

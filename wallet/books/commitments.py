@@ -55,8 +55,10 @@ def _check_pot_holds(report) -> None:
         )
     )
     for hold_id, fund_id in _rows(query):
-        report("7 hold has an owner", f"hold {hold_id} on the pot of fund {fund_id} belongs "
-                                      "to no placement")  # fmt: skip
+        report(
+            "7 hold has an owner",
+            f"hold {hold_id} on the pot of fund {fund_id} belongs to no placement",
+        )
 
 
 def _check_placements(report) -> None:
@@ -80,19 +82,26 @@ def _check_placements(report) -> None:
     committed = Placement.status.in_(COMMITTED)
     wrong = sa.or_(
         sa.and_(committed, Placement.hold_id.is_(None)),
-        sa.and_(~committed, sa.or_(Placement.hold_id.is_not(None),
-                                   Placement.retention_hold_id.is_not(None),
-                                   Placement.committed_cents != 0)),
+        sa.and_(
+            ~committed,
+            sa.or_(
+                Placement.hold_id.is_not(None),
+                Placement.retention_hold_id.is_not(None),
+                Placement.committed_cents != 0,
+            ),
+        ),
         Placement.committed_cents != held,
         sa.and_(Placement.status == "not_started", Placement.committed_cents != 0),
         sa.and_(Placement.status == "not_started", any_pending),
         sa.and_(Placement.status == "ended_early", pending_back),
-    )  # fmt: skip
+    )
     query = sa.select(Placement.id, Placement.status, Placement.committed_cents, held).where(wrong)
     for placement_id, status, cents, carried in _rows(query):
-        report("3 scheme covers commitments",
-               f"placement {placement_id} ({status}) counts {cents} cents committed but its "
-               f"holds carry {int(carried or 0)}")  # fmt: skip
+        report(
+            "3 scheme covers commitments",
+            f"placement {placement_id} ({status}) counts {cents} cents committed but its "
+            f"holds carry {int(carried or 0)}",
+        )
 
 
 def _check_schemes(report) -> None:
@@ -119,9 +128,11 @@ def _check_schemes(report) -> None:
         )
     )
     for scheme_id, committed, actual, cap in _rows(query):
-        report("3 scheme covers commitments",
-               f"employer scheme {scheme_id}: counts {committed} committed, its placements "
-               f"say {int(actual or 0)}, budget {cap}")  # fmt: skip
+        report(
+            "3 scheme covers commitments",
+            f"employer scheme {scheme_id}: counts {committed} committed, its placements "
+            f"say {int(actual or 0)}, budget {cap}",
+        )
 
 
 def _check_employer_payables(report) -> None:
@@ -138,14 +149,21 @@ def _check_employer_payables(report) -> None:
         .where(PayoutLine.released.is_(False), PayoutItem.status == ItemStatus.DRAFT)
     )
     owed = (
-        sa.select(ReimbursementClaim.employer_id,
-                  sa.func.sum(ReimbursementClaim.amount_cents).label("cents"))
-        .where(sa.or_(ReimbursementClaim.status == "approved",
-                      sa.and_(ReimbursementClaim.status == "in_batch",
-                              ReimbursementClaim.id.in_(in_draft))))
+        sa.select(
+            ReimbursementClaim.employer_id,
+            sa.func.sum(ReimbursementClaim.amount_cents).label("cents"),
+        )
+        .where(
+            sa.or_(
+                ReimbursementClaim.status == "approved",
+                sa.and_(
+                    ReimbursementClaim.status == "in_batch", ReimbursementClaim.id.in_(in_draft)
+                ),
+            )
+        )
         .group_by(ReimbursementClaim.employer_id)
         .subquery()
-    )  # fmt: skip
+    )
     expected = sa.func.coalesce(owed.c.cents, 0)
     code = account_codes.employer_payable_sql(Employer.id)
     query = (
@@ -160,9 +178,11 @@ def _check_employer_payables(report) -> None:
         .where(sa.or_(Employer.id.is_(None), LedgerAccount.posted_cents != expected))
     )
     for account, balance, should in _rows(query):
-        report("4 payable agrees with claims",
-               f"{account}: payable {balance} but its approved, unsent reimbursement claims say "
-               f"{int(should or 0)}")  # fmt: skip
+        report(
+            "4 payable agrees with claims",
+            f"{account}: payable {balance} but its approved, unsent reimbursement claims say "
+            f"{int(should or 0)}",
+        )
     moved = (
         sa.select(
             Posting.transaction_id.label("tx"), sa.func.sum(Posting.amount_cents).label("cents")
@@ -200,10 +220,12 @@ def _check_audited(report) -> None:
     query = sa.select(Placement.id, Placement.status).where(
         sa.or_(
             sa.and_(Placement.hold_id.is_not(None), unaudited("approve")),
-            *[sa.and_(Placement.status == status, unaudited(action))
-              for status, action in closing.items()],
+            *[
+                sa.and_(Placement.status == status, unaudited(action))
+                for status, action in closing.items()
+            ],
         )
-    )  # fmt: skip
+    )
     for placement_id, status in _rows(query):
         detail = f"placement {placement_id} ({status}) has no audit event of its decision"
         report("6 decision audited", detail)

@@ -129,10 +129,13 @@ def verify_ledger() -> list[Problem]:
             sa.and_(Hold.status == HoldStatus.PENDING, Hold.resolved_at.is_not(None)),
             sa.and_(Hold.status != HoldStatus.PENDING, Hold.resolved_at.is_(None)),
             Hold.posted_cents > Hold.amount_cents,
-            sa.and_(Hold.status == HoldStatus.POSTED, Hold.posted_cents > 0,
-                    Hold.resolving_transaction_id.is_(None)),
+            sa.and_(
+                Hold.status == HoldStatus.POSTED,
+                Hold.posted_cents > 0,
+                Hold.resolving_transaction_id.is_(None),
+            ),
         )
-    )  # fmt: skip
+    )
     for hold_id, status, posted_cents, amount in _rows(settled):
         add(
             Problem(
@@ -186,11 +189,13 @@ def _check_settlements(add) -> None:
     """Settled holds moved exactly what they say, and only posted holds moved anything."""
     odd = sa.select(Hold.id, Hold.status, Hold.posted_cents).where(
         sa.or_(
-            sa.and_(Hold.status.in_([HoldStatus.VOIDED, HoldStatus.EXPIRED]),
-                    sa.func.coalesce(Hold.posted_cents, 0) != 0),
+            sa.and_(
+                Hold.status.in_([HoldStatus.VOIDED, HoldStatus.EXPIRED]),
+                sa.func.coalesce(Hold.posted_cents, 0) != 0,
+            ),
             sa.and_(Hold.status == HoldStatus.POSTED, Hold.posted_cents.is_(None)),
         )
-    )  # fmt: skip
+    )
     for hold_id, status, posted_cents in _rows(odd):
         add(Problem("2 holds", f"hold {hold_id} is {status} but records {posted_cents} posted"))
     moved = (
@@ -248,8 +253,9 @@ def _check_hold_movements(add) -> None:
     settles = (
         sa.select(Hold.resolving_transaction_id.label("tx"), sa.func.count().label("n"))
         .where(Hold.resolving_transaction_id.is_not(None))
-        .group_by(Hold.resolving_transaction_id).subquery()
-    )  # fmt: skip
+        .group_by(Hold.resolving_transaction_id)
+        .subquery()
+    )
     holds = sa.func.coalesce(settles.c.n, 0)
     query = (
         sa.select(LedgerTransaction.id, LedgerTransaction.reference, holds)
@@ -257,8 +263,12 @@ def _check_hold_movements(add) -> None:
         .where(LedgerTransaction.kind.in_(HOLD_POST_KINDS), holds != 1)
     )
     for tx, reference, n in _rows(query):
-        add(Problem("7 hold moves once", f"transaction {tx} (reference {reference}) "
-                                         f"settles {n} holds, not exactly one"))  # fmt: skip
+        add(
+            Problem(
+                "7 hold moves once",
+                f"transaction {tx} (reference {reference}) settles {n} holds, not exactly one",
+            )
+        )
     on = sa.case((Posting.account_id == Hold.debit_account_id, Posting.amount_cents), else_=0)
     to = sa.case((Posting.account_id == Hold.credit_account_id, Posting.amount_cents), else_=0)
     lines = (
@@ -266,10 +276,20 @@ def _check_hold_movements(add) -> None:
         .join(LedgerTransaction, LedgerTransaction.id == Hold.resolving_transaction_id)
         .join(Posting, Posting.transaction_id == LedgerTransaction.id)
         .group_by(Hold.id, Hold.posted_cents, LedgerTransaction.id, LedgerTransaction.kind)
-        .having(sa.or_(sa.func.count(Posting.id) != 2, sa.func.sum(on) != -Hold.posted_cents,
-                       sa.func.sum(to) != Hold.posted_cents,
-                       LedgerTransaction.kind.not_in(HOLD_POST_KINDS)))
-    )  # fmt: skip
+        .having(
+            sa.or_(
+                sa.func.count(Posting.id) != 2,
+                sa.func.sum(on) != -Hold.posted_cents,
+                sa.func.sum(to) != Hold.posted_cents,
+                LedgerTransaction.kind.not_in(HOLD_POST_KINDS),
+            )
+        )
+    )
     for hold_id, tx, kind in _rows(lines):
-        add(Problem("7 hold moves once", f"hold {hold_id} settled by transaction {tx} ({kind}), "
-                                         "which moves other money than the hold"))  # fmt: skip
+        add(
+            Problem(
+                "7 hold moves once",
+                f"hold {hold_id} settled by transaction {tx} ({kind}), "
+                "which moves other money than the hold",
+            )
+        )

@@ -340,9 +340,15 @@ def advance_pipeline(fund_id: int, employer_id: int, reached: CaseloadStage) -> 
             continue
         before = entry.stage
         entry.stage, entry.updated_at = target, clock.now()
-        record("caseload_entry", entry.id, action, actor_id=None,
-               before={"stage": before.value}, after={"stage": target.value},
-               reason="employer application")  # fmt: skip
+        record(
+            "caseload_entry",
+            entry.id,
+            action,
+            actor_id=None,
+            before={"stage": before.value},
+            after={"stage": target.value},
+            reason="employer application",
+        )
 
 
 def plan_next_step(

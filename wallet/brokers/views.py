@@ -255,8 +255,10 @@ def _team(fund_id: int, *, endpoint: str, with_caseload: bool):
             except ValidationFailed as error:
                 show_errors(form, error)
             else:
-                flash(_("We sent the labour broker an e-mail with a link to choose a password."),
-                      "success")  # fmt: skip
+                flash(
+                    _("We sent the labour broker an e-mail with a link to choose a password."),
+                    "success",
+                )
                 return redirect(url_for(endpoint, fund_id=fund.id))
         status = 422
     return render_template(

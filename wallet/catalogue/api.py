@@ -104,9 +104,21 @@ class ImportOut(Schema):
 @blp.response(200, ResultSchema)
 def search_runs(args):
     """Search upcoming course runs of accredited providers (no login needed)."""
-    passed = ("nlqf_min", "nlqf_max", "modality", "language", "sector", "price_min_cents",
-              "price_max_cents", "starts_from", "starts_until", "accreditation", "sort", "page",
-              "per_page")  # fmt: skip
+    passed = (
+        "nlqf_min",
+        "nlqf_max",
+        "modality",
+        "language",
+        "sector",
+        "price_min_cents",
+        "price_max_cents",
+        "starts_from",
+        "starts_until",
+        "accreditation",
+        "sort",
+        "page",
+        "per_page",
+    )
     query = SearchQuery(
         text=args["q"],
         municipality_codes=tuple(args["municipality"]),
@@ -142,10 +154,16 @@ def own_courses():
     **SECURED,
     requestBody={
         "required": True,
-        "content": {"application/json": {"schema": {"type": "object", "properties": {
-            "courses": {"type": "array", "items": {"type": "object"}}}}}},
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"courses": {"type": "array", "items": {"type": "object"}}},
+                }
+            }
+        },
     },
-)  # fmt: skip
+)
 @blp.response(200, ImportOut)
 @blp.alt_response(422, schema=ProblemSchema, description="Problems per course; nothing saved")
 def put_courses():

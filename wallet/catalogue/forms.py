@@ -48,31 +48,44 @@ class SearchForm(FlaskForm):
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
     place = SelectField(_l("Where"), choices=_places, validators=[Optional()])
-    kind = SelectField(_l("Kind of course"), choices=choices(COURSE_KINDS.items(), _l("Any")),
-                       validators=[Optional()])  # fmt: skip
-    sector = SelectField(_l("Sector"), choices=choices(SECTORS.items(), _l("Any")),
-                         validators=[Optional()])  # fmt: skip
-    nlqf_min = SelectField(_l("From level"), choices=choices(NLQF_LEVELS.items(), _l("Any")),
-                           validators=[Optional()])  # fmt: skip
-    nlqf_max = SelectField(_l("Up to level"), choices=choices(NLQF_LEVELS.items(), _l("Any")),
-                           validators=[Optional()])  # fmt: skip
-    modality = SelectField(_l("How"), choices=choices(MODALITIES.items(), _l("Any")),
-                           validators=[Optional()])  # fmt: skip
+    kind = SelectField(
+        _l("Kind of course"),
+        choices=choices(COURSE_KINDS.items(), _l("Any")),
+        validators=[Optional()],
+    )
+    sector = SelectField(
+        _l("Sector"), choices=choices(SECTORS.items(), _l("Any")), validators=[Optional()]
+    )
+    nlqf_min = SelectField(
+        _l("From level"), choices=choices(NLQF_LEVELS.items(), _l("Any")), validators=[Optional()]
+    )
+    nlqf_max = SelectField(
+        _l("Up to level"), choices=choices(NLQF_LEVELS.items(), _l("Any")), validators=[Optional()]
+    )
+    modality = SelectField(
+        _l("How"), choices=choices(MODALITIES.items(), _l("Any")), validators=[Optional()]
+    )
     language = SelectField(
         _l("Language of the course"),
         choices=choices(LANGUAGES.items(), _l("Any")),
         validators=[Optional()],
     )
-    accreditation = SelectField(_l("Accreditation"),
-                                choices=choices(ACCREDITATIONS.items(), _l("Any")),
-                                validators=[Optional()])  # fmt: skip
+    accreditation = SelectField(
+        _l("Accreditation"),
+        choices=choices(ACCREDITATIONS.items(), _l("Any")),
+        validators=[Optional()],
+    )
     price_min = MoneyField(_l("Price from (euros)"), validators=[Optional()])
     price_max = MoneyField(_l("Price up to (euros)"), validators=[Optional()])
     starts_from = DateField(_l("Starts from"), validators=[Optional()])
     starts_until = DateField(_l("Starts until"), validators=[Optional()])
     within_budget = BooleanField(_l("Only courses my budget can pay"))
-    sort = SelectField(_l("Sort by"), choices=choices(SORT_LABELS.items()), default="relevance",
-                       validators=[Optional()])  # fmt: skip
+    sort = SelectField(
+        _l("Sort by"),
+        choices=choices(SORT_LABELS.items()),
+        default="relevance",
+        validators=[Optional()],
+    )
     page = IntegerField(default=1, validators=[Optional(), NumberRange(1, 10_000)])
 
 
@@ -90,8 +103,11 @@ class ProviderDetailsForm(FlaskForm):
     """The organisation's details."""
 
     name = StringField(_l("Name of the organisation"), validators=[DataRequired(REQUIRED)])
-    vat_number = StringField(_l("VAT number"), description=_l("For example NL000099998B57."),
-                             validators=[DataRequired(REQUIRED)])  # fmt: skip
+    vat_number = StringField(
+        _l("VAT number"),
+        description=_l("For example NL000099998B57."),
+        validators=[DataRequired(REQUIRED)],
+    )
     street = StringField(_l("Street and number"), validators=[DataRequired(REQUIRED)])
     postcode = StringField(_l("Postcode"), validators=[DataRequired(REQUIRED), Length(max=10)])
     city = StringField(_l("City"), validators=[DataRequired(REQUIRED)])
@@ -108,8 +124,10 @@ class AccreditationForm(FlaskForm):
     """An accreditation with evidence."""
 
     kind = SelectField(_l("Kind"), choices=choices(ACCREDITATIONS.items()))
-    reference = StringField(_l("Registration number or programme code"),
-                            validators=[DataRequired(REQUIRED), Length(max=50)])  # fmt: skip
+    reference = StringField(
+        _l("Registration number or programme code"),
+        validators=[DataRequired(REQUIRED), Length(max=50)],
+    )
     evidence = TextAreaField(
         _l("Evidence"),
         description=_l("A link to the public register, or where the document is."),
@@ -122,17 +140,21 @@ class AccreditationForm(FlaskForm):
 class DecisionForm(FlaskForm):
     """A verification decision or an unpublish, always with a reason."""
 
-    reason = TextAreaField(_l("Reason"), description=_l("The provider sees this."),
-                           validators=[DataRequired(REQUIRED), Length(max=500)])  # fmt: skip
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("The provider sees this."),
+        validators=[DataRequired(REQUIRED), Length(max=500)],
+    )
 
 
 class ExclusionForm(FlaskForm):
     """A fund's exclusion of a provider, or its undoing, with a reason for the fund's trail."""
 
-    reason = TextAreaField(_l("Reason"),
-                           description=_l("Kept in your fund's audit trail; the provider does "
-                                          "not see it."),
-                           validators=[DataRequired(REQUIRED), Length(max=500)])  # fmt: skip
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("Kept in your fund's audit trail; the provider does not see it."),
+        validators=[DataRequired(REQUIRED), Length(max=500)],
+    )
 
 
 KINDS = choices(COURSE_KINDS.items())
@@ -152,10 +174,12 @@ class CourseForm(FlaskForm):
     description_en = TextAreaField(_l("Description (English)"), validators=[Optional()])
     description_de = TextAreaField(_l("Description (German)"), validators=[Optional()])
     kind = SelectField(_l("Kind of course"), choices=KINDS)
-    nlqf_level = SelectField(_l("NLQF level"), choices=choices(NLQF_LEVELS.items(), _l("None")),
-                             validators=[Optional()])  # fmt: skip
-    programme_code = StringField(_l("Programme code (crebo/CROHO)"),
-                                 validators=[Optional(), Length(max=20)])  # fmt: skip
+    nlqf_level = SelectField(
+        _l("NLQF level"), choices=choices(NLQF_LEVELS.items(), _l("None")), validators=[Optional()]
+    )
+    programme_code = StringField(
+        _l("Programme code (crebo/CROHO)"), validators=[Optional(), Length(max=20)]
+    )
     sector = SelectField(_l("Sector"), choices=choices(SECTORS.items()))
     skills = TextAreaField(_l("Skills"), description=_l("One per line, from the reference list."))
     occupations = TextAreaField(

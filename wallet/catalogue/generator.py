@@ -288,11 +288,14 @@ def generate(runs: int, seed: int, progress: Callable[[int], None] | None = None
         provider_ids = list(
             db.scalars(
                 sa.select(Provider.id)
-                .where(Provider.kvk_number.between(f"{kvk_base:08d}",
-                                                   f"{kvk_base + n_providers - 1:08d}"))
+                .where(
+                    Provider.kvk_number.between(
+                        f"{kvk_base:08d}", f"{kvk_base + n_providers - 1:08d}"
+                    )
+                )
                 .order_by(Provider.kvk_number)
             )
-        )  # fmt: skip
+        )
         db.execute(
             sa.insert(Accreditation.__table__),
             [

@@ -30,63 +30,232 @@ class FileField:
 
 
 FIELDS = (
-    FileField("code", "course_code", "code", "program/@code", True,
-              _l("Your own code for the course, at most 50 characters."), "LAS-1"),
-    FileField("title_nl", "title_nl", "title_nl", "title[@lang='nl']", True,
-              _l("The Dutch title, at most 200 characters."), "Basiscursus MIG/MAG-lassen"),
-    FileField("description_nl", "description_nl", "description_nl",
-              "description[@lang='nl']", True, _l("The Dutch description."),
-              "Leer lassen in de praktijk"),
-    FileField("title_en", "title_en", "title_en", "title[@lang='en']", False,
-              _l("The English title, found by English searches."), "MIG/MAG welding basics"),
-    FileField("title_de", "title_de", "title_de", "title[@lang='de']", False,
-              _l("The German title."), "MIG/MAG-Schweißen Grundkurs"),
-    FileField("description_en", "description_en", "description_en",
-              "description[@lang='en']", False, _l("The English description."),
-              "Learn to weld in practice"),
-    FileField("description_de", "description_de", "description_de",
-              "description[@lang='de']", False, _l("The German description."),
-              "Schweißen lernen in der Praxis"),
-    FileField("kind", "kind", "kind", "program/@kind", True,
-              _l("The kind of course, one of: %(values)s."), "certificate"),
-    FileField("sector", "sector", "sector", "program/@sector", True,
-              _l("The sector, one of: %(values)s."), "techniek"),
-    FileField("nlqf_level", "nlqf_level", "nlqf_level", "program/@nlqf", False,
-              _l("The NLQF level, a whole number from 1 to 8."), "2"),
-    FileField("programme_code", "programme_code", "programme_code", "program/@programmeCode",
-              False, _l("The crebo or CROHO code, where there is one."), "25266"),
-    FileField("hours", "hours", "hours", "program/@hours", True,
-              _l("Hours of study, a whole number from 1 to 10,000."), "80"),
-    FileField("modality", "modality", "modality", "program/@modality", True,
-              _l("classroom, online or blended."), "classroom"),
-    FileField("language", "language", "language", "program/@language", True,
-              _l("The language it is taught in: nl, en or de."), "nl"),
-    FileField("municipality_code", "municipality", "municipality", "program/@municipality",
-              True, _l("Where it is given: the municipality in small letters."), "enschede"),
-    FileField("price_cents", "price", "price_cents", "price", True,
-              _l("The price in euros (CSV, XML: 2.400,00 or 2400.00; JSON: in cents, 240000)."),
-              "2.400,00"),
-    FileField("vat", "vat", "vat", "price/@vat", True,
-              _l("exempt (CRKBO) or included_21 (21 % VAT included)."), "exempt"),
-    FileField("skills", "skills", "skills", "skill", False,
-              _l("Skills from the reference list; in CSV with | between them."),
-              "lassen|MIG/MAG"),
-    FileField("occupations", "occupations", "occupations", "occupation", False,
-              _l("Occupations from the reference list; in CSV with | between them."), "Lasser"),
-    FileField("run.code", "run_code", "runs[].code", "run/@code", True,
-              _l("Your own code for the run; one CSV row per run."), "R1"),
-    FileField("run.starts_on", "starts_on", "runs[].starts_on", "run/@start", True,
-              _l("The first day, as year-month-day."), "2027-02-01"),
-    FileField("run.ends_on", "ends_on", "runs[].ends_on", "run/@end", True,
-              _l("The last day, as year-month-day."), "2027-03-15"),
-    FileField("run.seats", "seats", "runs[].seats", "run/@seats", True,
-              _l("Places, a whole number from 0 to 10,000."), "12"),
-    FileField("run.municipality_code", "run_municipality", "runs[].municipality",
-              "run/@municipality", False,
-              _l("Where this run is given, if not where the course is."), "hengelo"),
-    FileField("run.location", "location", "runs[].location", "run/@location", False,
-              _l("The address or building."), "Leerbedrijf, Hengelosestraat 500"),
-)  # fmt: skip
+    FileField(
+        "code",
+        "course_code",
+        "code",
+        "program/@code",
+        True,
+        _l("Your own code for the course, at most 50 characters."),
+        "LAS-1",
+    ),
+    FileField(
+        "title_nl",
+        "title_nl",
+        "title_nl",
+        "title[@lang='nl']",
+        True,
+        _l("The Dutch title, at most 200 characters."),
+        "Basiscursus MIG/MAG-lassen",
+    ),
+    FileField(
+        "description_nl",
+        "description_nl",
+        "description_nl",
+        "description[@lang='nl']",
+        True,
+        _l("The Dutch description."),
+        "Leer lassen in de praktijk",
+    ),
+    FileField(
+        "title_en",
+        "title_en",
+        "title_en",
+        "title[@lang='en']",
+        False,
+        _l("The English title, found by English searches."),
+        "MIG/MAG welding basics",
+    ),
+    FileField(
+        "title_de",
+        "title_de",
+        "title_de",
+        "title[@lang='de']",
+        False,
+        _l("The German title."),
+        "MIG/MAG-Schweißen Grundkurs",
+    ),
+    FileField(
+        "description_en",
+        "description_en",
+        "description_en",
+        "description[@lang='en']",
+        False,
+        _l("The English description."),
+        "Learn to weld in practice",
+    ),
+    FileField(
+        "description_de",
+        "description_de",
+        "description_de",
+        "description[@lang='de']",
+        False,
+        _l("The German description."),
+        "Schweißen lernen in der Praxis",
+    ),
+    FileField(
+        "kind",
+        "kind",
+        "kind",
+        "program/@kind",
+        True,
+        _l("The kind of course, one of: %(values)s."),
+        "certificate",
+    ),
+    FileField(
+        "sector",
+        "sector",
+        "sector",
+        "program/@sector",
+        True,
+        _l("The sector, one of: %(values)s."),
+        "techniek",
+    ),
+    FileField(
+        "nlqf_level",
+        "nlqf_level",
+        "nlqf_level",
+        "program/@nlqf",
+        False,
+        _l("The NLQF level, a whole number from 1 to 8."),
+        "2",
+    ),
+    FileField(
+        "programme_code",
+        "programme_code",
+        "programme_code",
+        "program/@programmeCode",
+        False,
+        _l("The crebo or CROHO code, where there is one."),
+        "25266",
+    ),
+    FileField(
+        "hours",
+        "hours",
+        "hours",
+        "program/@hours",
+        True,
+        _l("Hours of study, a whole number from 1 to 10,000."),
+        "80",
+    ),
+    FileField(
+        "modality",
+        "modality",
+        "modality",
+        "program/@modality",
+        True,
+        _l("classroom, online or blended."),
+        "classroom",
+    ),
+    FileField(
+        "language",
+        "language",
+        "language",
+        "program/@language",
+        True,
+        _l("The language it is taught in: nl, en or de."),
+        "nl",
+    ),
+    FileField(
+        "municipality_code",
+        "municipality",
+        "municipality",
+        "program/@municipality",
+        True,
+        _l("Where it is given: the municipality in small letters."),
+        "enschede",
+    ),
+    FileField(
+        "price_cents",
+        "price",
+        "price_cents",
+        "price",
+        True,
+        _l("The price in euros (CSV, XML: 2.400,00 or 2400.00; JSON: in cents, 240000)."),
+        "2.400,00",
+    ),
+    FileField(
+        "vat",
+        "vat",
+        "vat",
+        "price/@vat",
+        True,
+        _l("exempt (CRKBO) or included_21 (21 % VAT included)."),
+        "exempt",
+    ),
+    FileField(
+        "skills",
+        "skills",
+        "skills",
+        "skill",
+        False,
+        _l("Skills from the reference list; in CSV with | between them."),
+        "lassen|MIG/MAG",
+    ),
+    FileField(
+        "occupations",
+        "occupations",
+        "occupations",
+        "occupation",
+        False,
+        _l("Occupations from the reference list; in CSV with | between them."),
+        "Lasser",
+    ),
+    FileField(
+        "run.code",
+        "run_code",
+        "runs[].code",
+        "run/@code",
+        True,
+        _l("Your own code for the run; one CSV row per run."),
+        "R1",
+    ),
+    FileField(
+        "run.starts_on",
+        "starts_on",
+        "runs[].starts_on",
+        "run/@start",
+        True,
+        _l("The first day, as year-month-day."),
+        "2027-02-01",
+    ),
+    FileField(
+        "run.ends_on",
+        "ends_on",
+        "runs[].ends_on",
+        "run/@end",
+        True,
+        _l("The last day, as year-month-day."),
+        "2027-03-15",
+    ),
+    FileField(
+        "run.seats",
+        "seats",
+        "runs[].seats",
+        "run/@seats",
+        True,
+        _l("Places, a whole number from 0 to 10,000."),
+        "12",
+    ),
+    FileField(
+        "run.municipality_code",
+        "run_municipality",
+        "runs[].municipality",
+        "run/@municipality",
+        False,
+        _l("Where this run is given, if not where the course is."),
+        "hengelo",
+    ),
+    FileField(
+        "run.location",
+        "location",
+        "runs[].location",
+        "run/@location",
+        False,
+        _l("The address or building."),
+        "Leerbedrijf, Hengelosestraat 500",
+    ),
+)
 BY_KEY = {f.key: f for f in FIELDS}
 
 
@@ -133,22 +302,55 @@ def _example_courses() -> list[dict]:
         return (start + dt.timedelta(days=offset)).isoformat()
 
     values = {f.key: f.example for f in FIELDS}
-    welding = {**values, "runs": [
-        {"run.code": "R1", "run.starts_on": day(0), "run.ends_on": day(42), "run.seats": "12",
-         "run.municipality_code": "", "run.location": "Leerbedrijf, Hengelosestraat 500"},
-        {"run.code": "R2", "run.starts_on": day(90), "run.ends_on": day(132), "run.seats": "12",
-         "run.municipality_code": "hengelo", "run.location": ""},
-    ]}  # fmt: skip
+    welding = {
+        **values,
+        "runs": [
+            {
+                "run.code": "R1",
+                "run.starts_on": day(0),
+                "run.ends_on": day(42),
+                "run.seats": "12",
+                "run.municipality_code": "",
+                "run.location": "Leerbedrijf, Hengelosestraat 500",
+            },
+            {
+                "run.code": "R2",
+                "run.starts_on": day(90),
+                "run.ends_on": day(132),
+                "run.seats": "12",
+                "run.municipality_code": "hengelo",
+                "run.location": "",
+            },
+        ],
+    }
     care = {
         **{f.key: "" for f in FIELDS},
-        "code": "ZRG-1", "title_nl": "Omgaan met dementie", "title_en": "Dementia care",
-        "description_nl": "Korte cursus voor zorgmedewerkers", "kind": "short_course",
-        "sector": "zorg", "nlqf_level": "3", "hours": "16", "modality": "blended",
-        "language": "nl", "municipality_code": "almelo", "price_cents": "450,00",
-        "vat": "exempt", "skills": "", "occupations": "",
-        "runs": [{"run.code": "R1", "run.starts_on": day(30), "run.ends_on": day(31),
-                  "run.seats": "20", "run.municipality_code": "", "run.location": ""}],
-    }  # fmt: skip
+        "code": "ZRG-1",
+        "title_nl": "Omgaan met dementie",
+        "title_en": "Dementia care",
+        "description_nl": "Korte cursus voor zorgmedewerkers",
+        "kind": "short_course",
+        "sector": "zorg",
+        "nlqf_level": "3",
+        "hours": "16",
+        "modality": "blended",
+        "language": "nl",
+        "municipality_code": "almelo",
+        "price_cents": "450,00",
+        "vat": "exempt",
+        "skills": "",
+        "occupations": "",
+        "runs": [
+            {
+                "run.code": "R1",
+                "run.starts_on": day(30),
+                "run.ends_on": day(31),
+                "run.seats": "20",
+                "run.municipality_code": "",
+                "run.location": "",
+            }
+        ],
+    }
     return [welding, care]
 
 
@@ -203,8 +405,11 @@ def _json(courses: list[dict]) -> str:
 def _xml(courses: list[dict]) -> str:
     root = etree.Element("catalogue")
     for course in courses:
-        attributes = {f.xml.removeprefix("program/@"): course.get(f.key, "") for f in FIELDS
-                      if f.xml.startswith("program/@")}  # fmt: skip
+        attributes = {
+            f.xml.removeprefix("program/@"): course.get(f.key, "")
+            for f in FIELDS
+            if f.xml.startswith("program/@")
+        }
         program = etree.SubElement(root, "program", attributes)
         blank = not course.get("code")  # the template names every element
         for tag in ("title", "description"):
@@ -218,11 +423,16 @@ def _xml(courses: list[dict]) -> str:
             for label in filter(None, course.get(key, "").split("|")) if not blank else [""]:
                 etree.SubElement(program, tag).text = label
         for run in course["runs"]:
-            etree.SubElement(program, "run", {
-                f.xml.removeprefix("run/@"): run.get(f.key, "") for f in FIELDS
-                if f.xml.startswith("run/@") and (run.get(f.key) or f.required or not any(
-                    run.values()))
-            })  # fmt: skip
+            etree.SubElement(
+                program,
+                "run",
+                {
+                    f.xml.removeprefix("run/@"): run.get(f.key, "")
+                    for f in FIELDS
+                    if f.xml.startswith("run/@")
+                    and (run.get(f.key) or f.required or not any(run.values()))
+                },
+            )
     return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8").decode()
 
 

@@ -43,13 +43,34 @@ from wallet.core.xml import parse_untrusted
 
 MAX_BYTES = 10 * 1024 * 1024
 REQUIRED_CSV = {
-    "course_code", "title_nl", "description_nl", "kind", "sector", "hours", "modality",
-    "language", "municipality", "price", "vat", "run_code", "starts_on", "ends_on", "seats",
-}  # fmt: skip
+    "course_code",
+    "title_nl",
+    "description_nl",
+    "kind",
+    "sector",
+    "hours",
+    "modality",
+    "language",
+    "municipality",
+    "price",
+    "vat",
+    "run_code",
+    "starts_on",
+    "ends_on",
+    "seats",
+}
 OPTIONAL_CSV = {
-    "title_en", "title_de", "description_en", "description_de", "nlqf_level",
-    "programme_code", "skills", "occupations", "location", "run_municipality",
-}  # fmt: skip
+    "title_en",
+    "title_de",
+    "description_en",
+    "description_de",
+    "nlqf_level",
+    "programme_code",
+    "skills",
+    "occupations",
+    "location",
+    "run_municipality",
+}
 
 
 @dataclass
@@ -108,8 +129,9 @@ def _cents(value, parsed: Parsed, line: int) -> int | None:
     try:
         return Money.parse(str(value)).cents
     except MoneyError:
-        parsed.add(line, _("The price %(value)s is not an amount in euros.", value=value),
-                   "price_cents")  # fmt: skip
+        parsed.add(
+            line, _("The price %(value)s is not an amount in euros.", value=value), "price_cents"
+        )
         return None
 
 
@@ -139,9 +161,12 @@ def parse_csv(data: bytes) -> Parsed:
     missing, unknown = REQUIRED_CSV - header, header - REQUIRED_CSV - OPTIONAL_CSV
     if missing or unknown:
         raise ValidationFailed(
-            _("Line 1 (the header) is wrong. Missing: %(missing)s. Unknown: %(unknown)s.",
-              missing=", ".join(sorted(missing)) or "-", unknown=", ".join(sorted(unknown)) or "-")
-        )  # fmt: skip
+            _(
+                "Line 1 (the header) is wrong. Missing: %(missing)s. Unknown: %(unknown)s.",
+                missing=", ".join(sorted(missing)) or "-",
+                unknown=", ".join(sorted(unknown)) or "-",
+            )
+        )
     reader.fieldnames = [name.strip().lower() for name in reader.fieldnames]
     parsed = Parsed([], {})
     grouped: dict[str, tuple[int, dict, list[RunInput]]] = {}
@@ -153,11 +178,13 @@ def parse_csv(data: bytes) -> Parsed:
             continue
         row = {key: value.strip() for key, value in row.items()}
         run = RunInput(
-            code=row["run_code"], starts_on=_date(row["starts_on"]), ends_on=_date(row["ends_on"]),
+            code=row["run_code"],
+            starts_on=_date(row["starts_on"]),
+            ends_on=_date(row["ends_on"]),
             seats=_int(row["seats"]),
             municipality_code=row.get("run_municipality") or row["municipality"],
             location=row.get("location", ""),
-        )  # fmt: skip
+        )
         if row["course_code"] in grouped:
             grouped[row["course_code"]][2].append(run)
         else:
@@ -167,16 +194,27 @@ def parse_csv(data: bytes) -> Parsed:
         for number, run_line in enumerate(run_lines[code], start=1):
             parsed.run_lines[(line, number)] = run_line
         course = CourseInput(
-            code=row["course_code"], title_nl=row["title_nl"], description_nl=row["description_nl"],
-            kind=row["kind"], sector=row["sector"], hours=_int(row["hours"]),
-            modality=row["modality"], language=row["language"],
-            municipality_code=row["municipality"], price_cents=_cents(row["price"], parsed, line),
-            vat=row["vat"], nlqf_level=_int(row.get("nlqf_level") or None),
-            programme_code=row.get("programme_code", ""), skills=_labels(row.get("skills", "")),
-            occupations=_labels(row.get("occupations", "")), title_en=row.get("title_en", ""),
-            title_de=row.get("title_de", ""), description_en=row.get("description_en", ""),
-            description_de=row.get("description_de", ""), runs=tuple(runs),
-        )  # fmt: skip
+            code=row["course_code"],
+            title_nl=row["title_nl"],
+            description_nl=row["description_nl"],
+            kind=row["kind"],
+            sector=row["sector"],
+            hours=_int(row["hours"]),
+            modality=row["modality"],
+            language=row["language"],
+            municipality_code=row["municipality"],
+            price_cents=_cents(row["price"], parsed, line),
+            vat=row["vat"],
+            nlqf_level=_int(row.get("nlqf_level") or None),
+            programme_code=row.get("programme_code", ""),
+            skills=_labels(row.get("skills", "")),
+            occupations=_labels(row.get("occupations", "")),
+            title_en=row.get("title_en", ""),
+            title_de=row.get("title_de", ""),
+            description_en=row.get("description_en", ""),
+            description_de=row.get("description_de", ""),
+            runs=tuple(runs),
+        )
         parsed.courses.append((line, course))
     return parsed
 
@@ -188,9 +226,12 @@ def parse_json(data: bytes) -> Parsed:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValidationFailed(
-            _("Line %(line)d: this is not valid JSON (%(error)s).", line=error.lineno,
-              error=error.msg)
-        ) from None  # fmt: skip
+            _(
+                "Line %(line)d: this is not valid JSON (%(error)s).",
+                line=error.lineno,
+                error=error.msg,
+            )
+        ) from None
     if not isinstance(document, dict) or not isinstance(document.get("courses"), list):
         raise ValidationFailed(_('The JSON must be an object with a list "courses".'))
     parsed = Parsed([], {})
@@ -213,20 +254,27 @@ def parse_json(data: bytes) -> Parsed:
         )
         price = item.get("price_cents")
         course = CourseInput(
-            code=str(item.get("code", "")), title_nl=str(item.get("title_nl", "")),
-            description_nl=str(item.get("description_nl", "")), kind=str(item.get("kind", "")),
-            sector=str(item.get("sector", "")), hours=_int(item.get("hours")),
-            modality=str(item.get("modality", "")), language=str(item.get("language", "nl")),
+            code=str(item.get("code", "")),
+            title_nl=str(item.get("title_nl", "")),
+            description_nl=str(item.get("description_nl", "")),
+            kind=str(item.get("kind", "")),
+            sector=str(item.get("sector", "")),
+            hours=_int(item.get("hours")),
+            modality=str(item.get("modality", "")),
+            language=str(item.get("language", "nl")),
             municipality_code=str(item.get("municipality", "")),
             price_cents=price if isinstance(price, int) and not isinstance(price, bool) else None,
-            vat=str(item.get("vat", "")), nlqf_level=_int(item.get("nlqf_level")),
+            vat=str(item.get("vat", "")),
+            nlqf_level=_int(item.get("nlqf_level")),
             programme_code=str(item.get("programme_code") or ""),
             skills=tuple(map(str, item.get("skills", []))),
             occupations=tuple(map(str, item.get("occupations", []))),
-            title_en=str(item.get("title_en") or ""), title_de=str(item.get("title_de") or ""),
+            title_en=str(item.get("title_en") or ""),
+            title_de=str(item.get("title_de") or ""),
             description_en=str(item.get("description_en") or ""),
-            description_de=str(item.get("description_de") or ""), runs=runs,
-        )  # fmt: skip
+            description_de=str(item.get("description_de") or ""),
+            runs=runs,
+        )
         parsed.courses.append((line, course))
     return parsed
 
@@ -239,9 +287,12 @@ def parse_xml(data: bytes) -> Parsed:
         root = parse_untrusted(data)
     except etree.XMLSyntaxError as error:
         raise ValidationFailed(
-            _("Line %(line)d: this is not valid XML (%(error)s).", line=error.lineno or 0,
-              error=error.msg)
-        ) from None  # fmt: skip
+            _(
+                "Line %(line)d: this is not valid XML (%(error)s).",
+                line=error.lineno or 0,
+                error=error.msg,
+            )
+        ) from None
     if root.tag != "catalogue":
         raise ValidationFailed(_("The XML must start with <catalogue>."))
     parsed = Parsed([], {})
@@ -274,20 +325,27 @@ def parse_xml(data: bytes) -> Parsed:
             for run in program.iter("run")
         )
         course = CourseInput(
-            code=program.get("code", ""), title_nl=text_of("title"),
-            description_nl=text_of("description"), kind=program.get("kind", ""),
-            sector=program.get("sector", ""), hours=_int(program.get("hours")),
-            modality=program.get("modality", ""), language=program.get("language", "nl"),
-            municipality_code=program.get("municipality", ""), price_cents=cents,
+            code=program.get("code", ""),
+            title_nl=text_of("title"),
+            description_nl=text_of("description"),
+            kind=program.get("kind", ""),
+            sector=program.get("sector", ""),
+            hours=_int(program.get("hours")),
+            modality=program.get("modality", ""),
+            language=program.get("language", "nl"),
+            municipality_code=program.get("municipality", ""),
+            price_cents=cents,
             vat=price.get("vat", "") if price is not None else "",
             nlqf_level=_int(program.get("nlqf")),
             programme_code=program.get("programmeCode", ""),
             skills=tuple((s.text or "").strip() for s in program.iter("skill")),
             occupations=tuple((o.text or "").strip() for o in program.iter("occupation")),
-            title_en=text_of("title", "en"), title_de=text_of("title", "de"),
+            title_en=text_of("title", "en"),
+            title_de=text_of("title", "de"),
             description_en=text_of("description", "en"),
-            description_de=text_of("description", "de"), runs=runs,
-        )  # fmt: skip
+            description_de=text_of("description", "de"),
+            runs=runs,
+        )
         parsed.courses.append((line, course))
     return parsed
 
@@ -304,9 +362,12 @@ def detect_format(filename: str, data: bytes) -> str:
     looks = "xml" if head == b"<" else "json" if head in (b"{", b"[") else "csv"
     if looks != extension:
         raise ValidationFailed(
-            _("The file is called .%(named)s but its content is %(found)s.", named=extension,
-              found=looks.upper())
-        )  # fmt: skip
+            _(
+                "The file is called .%(named)s but its content is %(found)s.",
+                named=extension,
+                found=looks.upper(),
+            )
+        )
     return extension
 
 
@@ -317,8 +378,15 @@ def import_courses(provider_id: int, filename: str, data: bytes, *, actor_id: in
     seen: dict[str, int] = {}
     for line, course in parsed.courses:
         if course.code in seen:
-            parsed.add(line, _("Course code %(code)s appears twice (also on line %(line)d).",
-                               code=course.code, line=seen[course.code]), "code")  # fmt: skip
+            parsed.add(
+                line,
+                _(
+                    "Course code %(code)s appears twice (also on line %(line)d).",
+                    code=course.code,
+                    line=seen[course.code],
+                ),
+                "code",
+            )
         seen[course.code] = line
         for field_name, message in course_problems(course).items():
             if field_name.startswith("runs."):
@@ -357,10 +425,16 @@ def _refuse(parsed: Parsed, file_format: str) -> None:
     by_course = file_format == "json"
     count = len(errors)
     detail = (
-        ngettext("Nothing was imported: %(num)d course has problems.",
-                 "Nothing was imported: %(num)d courses have problems.", count)
+        ngettext(
+            "Nothing was imported: %(num)d course has problems.",
+            "Nothing was imported: %(num)d courses have problems.",
+            count,
+        )
         if by_course
-        else ngettext("Nothing was imported: %(num)d line has problems.",
-                      "Nothing was imported: %(num)d lines have problems.", count)
-    )  # fmt: skip
+        else ngettext(
+            "Nothing was imported: %(num)d line has problems.",
+            "Nothing was imported: %(num)d lines have problems.",
+            count,
+        )
+    )
     raise ImportRefused(detail, errors=errors, problems=problems, by_course=by_course)

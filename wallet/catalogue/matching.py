@@ -59,9 +59,12 @@ def _score(hit: Hit, profile: WorkerProfile, target: str, kans: dict, region: st
     elif kans_hit := next((occupations[o] for o in occupations if o in kans), None):
         score += 2
         reasons.append(
-            _("prepares for %(occupation)s, an occupation in demand in %(region)s",
-              occupation=kans_hit, region=region)
-        )  # fmt: skip
+            _(
+                "prepares for %(occupation)s, an occupation in demand in %(region)s",
+                occupation=kans_hit,
+                region=region,
+            )
+        )
     skills = {w for skill in course.skills or [] for w in words(skill)}
     if target_words & skills:
         score += 1

@@ -375,7 +375,18 @@ def _course_hits(rows, query: SearchQuery, grants: list[GrantFacts] | None) -> l
             for run in runs[:RUNS_SHOWN]
         )
         hits.append(
-            Hit(first.id, first.code, first.starts_on, first.ends_on, first.seats,
-                first.municipality_code, course, provider_name, plan, summaries, run_count)
-        )  # fmt: skip
+            Hit(
+                first.id,
+                first.code,
+                first.starts_on,
+                first.ends_on,
+                first.seats,
+                first.municipality_code,
+                course,
+                provider_name,
+                plan,
+                summaries,
+                run_count,
+            )
+        )
     return hits

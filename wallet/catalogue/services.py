@@ -92,11 +92,13 @@ def course_problems(data: CourseInput) -> dict[str, str]:
     for kind, values in (("skill", data.skills), ("occupation", data.occupations)):
         unknown = [v for v in values if v.strip() and v.strip().lower() not in labels()[kind]]
         if unknown and kind == "skill":
-            errors["skills"] = _("Skills not on the reference list: %(values)s.",
-                                 values=", ".join(unknown))  # fmt: skip
+            errors["skills"] = _(
+                "Skills not on the reference list: %(values)s.", values=", ".join(unknown)
+            )
         elif unknown:
-            errors["occupations"] = _("Occupations not on the reference list: %(values)s.",
-                                      values=", ".join(unknown))  # fmt: skip
+            errors["occupations"] = _(
+                "Occupations not on the reference list: %(values)s.", values=", ".join(unknown)
+            )
     codes = set()
     for index, run in enumerate(data.runs, start=1):
         problem = _run_problem(run)
@@ -192,14 +194,26 @@ def save_courses(provider_id: int, courses: list[CourseInput], *, actor_id: int 
                 course = Course(provider_id=provider_id, code=data.code, published=True, **values)
                 db.add(course)
                 db.flush()
-                db.add(PriceChange(course_id=course.id, old_cents=None,
-                                   new_cents=data.price_cents, actor_id=actor_id))  # fmt: skip
+                db.add(
+                    PriceChange(
+                        course_id=course.id,
+                        old_cents=None,
+                        new_cents=data.price_cents,
+                        actor_id=actor_id,
+                    )
+                )
                 changed.append(course)
             elif _differs(course, values):
                 if course.price_cents != data.price_cents:
-                    db.add(PriceChange(course_id=course.id, old_cents=course.price_cents,
-                                       new_cents=data.price_cents, changed_at=clock.now(),
-                                       actor_id=actor_id))  # fmt: skip
+                    db.add(
+                        PriceChange(
+                            course_id=course.id,
+                            old_cents=course.price_cents,
+                            new_cents=data.price_cents,
+                            changed_at=clock.now(),
+                            actor_id=actor_id,
+                        )
+                    )
                 for key, value in values.items():
                     setattr(course, key, value)
                 course.updated_at = clock.now()
@@ -245,13 +259,19 @@ def set_published(course_id: int, published: bool, *, reason: str, actor_id: int
     course = get_course(course_id)
     reason = (reason or "").strip()
     if not published and not reason:
-        raise ValidationFailed(_("Give a reason; the provider sees it."),
-                               errors={"reason": _("Give a reason.")})  # fmt: skip
+        raise ValidationFailed(
+            _("Give a reason; the provider sees it."), errors={"reason": _("Give a reason.")}
+        )
     with unit_of_work():
         course.published = published
         course.unpublished_reason = None if published else reason[:500]
-        record("course", course.id, "published" if published else "unpublished",
-               actor_id=actor_id, reason=reason or None)  # fmt: skip
+        record(
+            "course",
+            course.id,
+            "published" if published else "unpublished",
+            actor_id=actor_id,
+            reason=reason or None,
+        )
         index_courses({course.id})
     return course
 
@@ -271,13 +291,24 @@ def price_history(course_id: int) -> list[PriceChange]:
 def course_input_of(course: Course, runs: tuple[RunInput, ...] = ()) -> CourseInput:
     """A stored course as input again (to change one part of it)."""
     return CourseInput(
-        code=course.code, title_nl=course.title_nl, description_nl=course.description_nl,
-        kind=course.kind, sector=course.sector, hours=course.hours,
-        modality=course.modality.value, language=course.language,
-        municipality_code=course.municipality_code, price_cents=course.price_cents,
-        vat=course.vat.value, nlqf_level=course.nlqf_level,
-        programme_code=course.programme_code or "", skills=tuple(course.skills or ()),
-        occupations=tuple(course.occupations or ()), title_en=course.title_en or "",
-        title_de=course.title_de or "", description_en=course.description_en or "",
-        description_de=course.description_de or "", runs=runs,
-    )  # fmt: skip
+        code=course.code,
+        title_nl=course.title_nl,
+        description_nl=course.description_nl,
+        kind=course.kind,
+        sector=course.sector,
+        hours=course.hours,
+        modality=course.modality.value,
+        language=course.language,
+        municipality_code=course.municipality_code,
+        price_cents=course.price_cents,
+        vat=course.vat.value,
+        nlqf_level=course.nlqf_level,
+        programme_code=course.programme_code or "",
+        skills=tuple(course.skills or ()),
+        occupations=tuple(course.occupations or ()),
+        title_en=course.title_en or "",
+        title_de=course.title_de or "",
+        description_en=course.description_en or "",
+        description_de=course.description_de or "",
+        runs=runs,
+    )

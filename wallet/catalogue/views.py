@@ -94,8 +94,9 @@ def search_page():
     # Also beside results: PostgreSQL's stemming finds "lasen", but it was still a typo.
     suggestion = did_you_mean(query.text) if query.text else None
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("catalogue/search.html", form=form, results=results, args=args,
-                           suggestion=suggestion)  # fmt: skip
+    return render_template(
+        "catalogue/search.html", form=form, results=results, args=args, suggestion=suggestion
+    )
 
 
 @bp.get("/catalogue/runs/<int:run_id>")
@@ -142,10 +143,12 @@ def set_publication(course_id: int):
     if not publish and not form.validate_on_submit():
         flash(_("Give a reason; the provider sees it."), "error")
     else:
-        services.set_published(course_id, publish, reason=form.reason.data or "",
-                               actor_id=current_user.id)  # fmt: skip
-        flash(_("The course is published.") if publish else _("The course is unpublished."),
-              "success")  # fmt: skip
+        services.set_published(
+            course_id, publish, reason=form.reason.data or "", actor_id=current_user.id
+        )
+        flash(
+            _("The course is published.") if publish else _("The course is unpublished."), "success"
+        )
     course = services.get_course(course_id)
     run = course.runs[0] if course.runs else None
     return redirect(url_for("catalogue.run_page", run_id=run.id) if run else url_for("home.index"))
@@ -160,8 +163,12 @@ def provider_courses():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            changed = import_courses(current_user.provider_id, upload.filename or "", upload.read(),
-                                     actor_id=current_user.id)  # fmt: skip
+            changed = import_courses(
+                current_user.provider_id,
+                upload.filename or "",
+                upload.read(),
+                actor_id=current_user.id,
+            )
         except ImportRefused as error:
             status, refused = 422, error  # shown as a table of problems, row by row
         except DomainError as error:
@@ -190,8 +197,11 @@ def import_file(kind: str, file_format: str):
     if kind not in ("template", "example") or file_format not in FORMATS:
         abort(404)
     name = f"leerwallet-{kind}.{file_format}"
-    return Response(sample_file(kind, file_format), mimetype=MEDIA_TYPES[file_format],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return Response(
+        sample_file(kind, file_format),
+        mimetype=MEDIA_TYPES[file_format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.route("/provider/organisation", methods=["GET", "POST"])
@@ -213,11 +223,23 @@ def organisation():
             try:
                 providers.update_details(
                     provider.id,
-                    providers.ProviderDetails(**{f: getattr(details, f).data or "" for f in (
-                        "name", "vat_number", "street", "postcode", "city",
-                        "contact_email", "contact_phone", "website")}),
+                    providers.ProviderDetails(
+                        **{
+                            f: getattr(details, f).data or ""
+                            for f in (
+                                "name",
+                                "vat_number",
+                                "street",
+                                "postcode",
+                                "city",
+                                "contact_email",
+                                "contact_phone",
+                                "website",
+                            )
+                        }
+                    ),
                     actor_id=current_user.id,
-                )  # fmt: skip
+                )
             except ValidationFailed as error:
                 show_errors(details, error)
             else:
@@ -227,10 +249,12 @@ def organisation():
     elif request.method == "POST" and request.form.get("form") == "accreditation":
         if accreditation.validate_on_submit():
             claim = providers.AccreditationClaim(
-                kind=accreditation.kind.data, reference=accreditation.reference.data,
-                evidence=accreditation.evidence.data, valid_from=accreditation.valid_from.data,
+                kind=accreditation.kind.data,
+                reference=accreditation.reference.data,
+                evidence=accreditation.evidence.data,
+                valid_from=accreditation.valid_from.data,
                 valid_until=accreditation.valid_until.data,
-            )  # fmt: skip
+            )
             try:
                 providers.add_accreditation(provider.id, claim, actor_id=current_user.id)
             except ValidationFailed as error:
@@ -258,8 +282,9 @@ def moderation():
         status = ProviderStatus(wanted)
     except ValueError:
         status = ProviderStatus.PENDING
-    return render_template("catalogue/moderation.html", status=status,
-                           providers=providers.providers_by_status(status))  # fmt: skip
+    return render_template(
+        "catalogue/moderation.html", status=status, providers=providers.providers_by_status(status)
+    )
 
 
 @bp.route("/admin/providers/<int:provider_id>", methods=["GET", "POST"])
@@ -279,8 +304,9 @@ def provider_page(provider_id: int):
         action = request.form.get("action", "")
         if form.validate_on_submit() and action in providers.ACTIONS:
             try:
-                providers.change_status(provider_id, action, reason=form.reason.data,
-                                        actor_id=current_user.id)  # fmt: skip
+                providers.change_status(
+                    provider_id, action, reason=form.reason.data, actor_id=current_user.id
+                )
             except DomainError as error:
                 flash(error.detail, "error")
             else:
@@ -294,11 +320,14 @@ def provider_page(provider_id: int):
         form=form,
         courses=services.courses_of(provider_id),
         events=history("provider", provider_id),
-        actions=[a for a in providers.ACTIONS
-                 if platform and (provider.status, a) in providers.TRANSITIONS],
+        actions=[
+            a
+            for a in providers.ACTIONS
+            if platform and (provider.status, a) in providers.TRANSITIONS
+        ],
         exclusion=None if platform else providers.exclusion_of(current_user.fund_id, provider.id),
         exclusion_form=None if platform else ExclusionForm(),
-    )  # fmt: skip
+    )
 
 
 @bp.post("/fund/providers/<int:provider_id>/exclusion")
@@ -312,13 +341,19 @@ def exclusion(provider_id: int):
     if action not in change:
         abort(404)
     try:
-        change[action](current_user.fund_id, provider_id, reason=form.reason.data or "",
-                       actor_id=current_user.id)  # fmt: skip
+        change[action](
+            current_user.fund_id,
+            provider_id,
+            reason=form.reason.data or "",
+            actor_id=current_user.id,
+        )
     except DomainError as error:
         flash(error.detail, "error")
     else:
-        done = {"exclude": _("The provider is excluded from your fund's schemes."),
-                "readmit": _("Your fund's schemes pay at this provider again.")}  # fmt: skip
+        done = {
+            "exclude": _("The provider is excluded from your fund's schemes."),
+            "readmit": _("Your fund's schemes pay at this provider again."),
+        }
         flash(done[action], "success")
     return redirect(url_for("catalogue.provider_page", provider_id=provider_id))
 
@@ -352,16 +387,25 @@ def edit_course(course_id: int | None = None):
     if form.validate_on_submit():
         data = services.CourseInput(
             code=course.code if course else form.code.data.strip(),
-            title_nl=form.title_nl.data, description_nl=form.description_nl.data,
-            kind=form.kind.data, sector=form.sector.data, hours=form.hours.data,
-            modality=form.modality.data, language=form.language.data,
-            municipality_code=form.municipality_code.data, price_cents=form.price.cents,
-            vat=form.vat.data, nlqf_level=int(form.nlqf_level.data or 0) or None,
-            programme_code=form.programme_code.data or "", skills=_lines(form.skills.data),
-            occupations=_lines(form.occupations.data), title_en=form.title_en.data or "",
-            title_de=form.title_de.data or "", description_en=form.description_en.data or "",
+            title_nl=form.title_nl.data,
+            description_nl=form.description_nl.data,
+            kind=form.kind.data,
+            sector=form.sector.data,
+            hours=form.hours.data,
+            modality=form.modality.data,
+            language=form.language.data,
+            municipality_code=form.municipality_code.data,
+            price_cents=form.price.cents,
+            vat=form.vat.data,
+            nlqf_level=int(form.nlqf_level.data or 0) or None,
+            programme_code=form.programme_code.data or "",
+            skills=_lines(form.skills.data),
+            occupations=_lines(form.occupations.data),
+            title_en=form.title_en.data or "",
+            title_de=form.title_de.data or "",
+            description_en=form.description_en.data or "",
             description_de=form.description_de.data or "",
-        )  # fmt: skip
+        )
         try:
             services.save_courses(current_user.provider_id, [data], actor_id=current_user.id)
         except ValidationFailed as error:
@@ -375,8 +419,9 @@ def edit_course(course_id: int | None = None):
             return redirect(url_for("catalogue.provider_courses"))
     if form.errors:
         status = 422
-    return render_template("catalogue/course_form.html", form=form, course=course,
-                           run_form=RunForm(prefix="run")), status  # fmt: skip
+    return render_template(
+        "catalogue/course_form.html", form=form, course=course, run_form=RunForm(prefix="run")
+    ), status
 
 
 @bp.post("/provider/courses/<int:course_id>/runs")
@@ -387,13 +432,19 @@ def add_run(course_id: int):
     form = RunForm(prefix="run")
     if form.validate_on_submit():
         run = services.RunInput(
-            code=form.code.data.strip(), starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-            seats=form.seats.data, municipality_code=form.municipality_code.data,
+            code=form.code.data.strip(),
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            seats=form.seats.data,
+            municipality_code=form.municipality_code.data,
             location=form.location.data or "",
-        )  # fmt: skip
+        )
         try:
-            services.save_courses(course.provider_id, [services.course_input_of(course, (run,))],
-                                  actor_id=current_user.id)  # fmt: skip
+            services.save_courses(
+                course.provider_id,
+                [services.course_input_of(course, (run,))],
+                actor_id=current_user.id,
+            )
         except ValidationFailed as error:
             flash(" ".join([error.detail, *map(str, error.errors.values())]), "error")
         else:

@@ -119,8 +119,9 @@ class ClaimFormIn(Schema):
     amount_cents = fields.Integer(required=True, strict=False, validate=validate.Range(1, 10**9))
     vat_cents = fields.Integer(load_default=0, validate=validate.Range(0, 10**9))
     description = fields.String(required=True, validate=validate.Length(1, 500))
-    attendance_pct = fields.Integer(load_default=None, allow_none=True,
-                                    validate=validate.Range(0, 100))  # fmt: skip
+    attendance_pct = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(0, 100)
+    )
 
     invoice_pdf = Upload(required=True, metadata={"description": "The invoice, a PDF."})
     certificate_pdf = Upload(metadata={"description": "A certificate of participation (PDF)."})
@@ -143,8 +144,10 @@ class ReviewIn(Schema):
 class QueueArgs(PageArgs):
     """?status=waiting&sort=age&flagged=true"""
 
-    status = fields.String(load_default="waiting", validate=validate.OneOf(
-        ["waiting", "all", *[s.value for s in ClaimStatus]]))  # fmt: skip
+    status = fields.String(
+        load_default="waiting",
+        validate=validate.OneOf(["waiting", "all", *[s.value for s in ClaimStatus]]),
+    )
     sort = fields.String(load_default="age", validate=validate.OneOf(SORTS))
     flagged = fields.Boolean(load_default=False)
 
@@ -153,9 +156,14 @@ def _claim_out(claim, replayed: bool = False) -> dict:
     # The fraud rules' reasons are for reviewers only; a provider hears of extra review.
     flags = flags_of(claim.application_id, claim.id)
     reviewer = current_user.role != Role.PROVIDER_STAFF
-    return {**{c: getattr(claim, c) for c in ClaimOut().fields if hasattr(claim, c)},
-            "kind": claim.kind, "status": claim.status, "flags": flags if reviewer else [],
-            "under_extra_review": bool(flags), "replayed": replayed}  # fmt: skip
+    return {
+        **{c: getattr(claim, c) for c in ClaimOut().fields if hasattr(claim, c)},
+        "kind": claim.kind,
+        "status": claim.status,
+        "flags": flags if reviewer else [],
+        "under_extra_review": bool(flags),
+        "replayed": replayed,
+    }
 
 
 def _claim_once(scope: str, request: dict, perform) -> dict:
@@ -180,12 +188,17 @@ def _input(form: dict, kind: str) -> services.ClaimInput:
         return upload.read() if upload else None
 
     return services.ClaimInput(
-        kind=ClaimKind(kind), invoice_number=form["invoice_number"],
-        invoice_date=form["invoice_date"], amount_cents=form["amount_cents"],
-        vat_cents=form["vat_cents"], description=form["description"],
-        attendance_pct=form["attendance_pct"], invoice_pdf=read("invoice_pdf") or b"",
-        certificate_pdf=read("certificate_pdf"), ubl_xml=read("ubl_xml"),
-    )  # fmt: skip
+        kind=ClaimKind(kind),
+        invoice_number=form["invoice_number"],
+        invoice_date=form["invoice_date"],
+        amount_cents=form["amount_cents"],
+        vat_cents=form["vat_cents"],
+        description=form["description"],
+        attendance_pct=form["attendance_pct"],
+        invoice_pdf=read("invoice_pdf") or b"",
+        certificate_pdf=read("certificate_pdf"),
+        ubl_xml=read("ubl_xml"),
+    )
 
 
 @blp.route("/provider/applications")
@@ -219,9 +232,11 @@ class ProviderApplicationAction(MethodView):
         # The scope names the organisation: a replay never shows another's application.
         scope = f"application:{current_user.provider_id}:{application_id}:{action}"
         outcome = run_once(
-            scope, idempotency_key(), data,
+            scope,
+            idempotency_key(),
+            data,
             lambda: applications.decide(application_id, action, actor=current_user, **data).id,
-        )  # fmt: skip
+        )
         return applications.get_application(outcome.result_id)
 
 
@@ -321,8 +336,12 @@ class FundClaims(MethodView):
     @blp.response(200, ClaimOut(many=True))
     def get(self, args):
         """Claims of the fund; waiting ones oldest first by default."""
-        wanted = QueueFilter(status=args["status"], sort=args["sort"],
-                             flagged_only=args["flagged"], page=args["page"],
-                             per_page=args["per_page"])  # fmt: skip
+        wanted = QueueFilter(
+            status=args["status"],
+            sort=args["sort"],
+            flagged_only=args["flagged"],
+            page=args["page"],
+            per_page=args["per_page"],
+        )
         rows, _total = review_queue(current_user.fund_id, wanted)
         return [_claim_out(row.claim) for row in rows]

@@ -75,8 +75,7 @@ class ClaimTerms:
 
 
 def _not_sent(errors: dict[str, str]) -> ValidationFailed:
-    return ValidationFailed(_("The claim was not sent: correct the marked fields."),
-                            errors=errors)  # fmt: skip
+    return ValidationFailed(_("The claim was not sent: correct the marked fields."), errors=errors)
 
 
 def terms_of(application: Application) -> ClaimTerms:
@@ -103,10 +102,9 @@ def _pending_holds(application: Application) -> list[tuple[ApplicationPart, Hold
     rows = session.execute(
         sa.select(ApplicationPart, Hold)
         .join(Hold, Hold.id == ApplicationPart.hold_id)
-        .where(ApplicationPart.application_id == application.id,
-               Hold.status == HoldStatus.PENDING)
+        .where(ApplicationPart.application_id == application.id, Hold.status == HoldStatus.PENDING)
         .order_by(ApplicationPart.id)
-    ).all()  # fmt: skip
+    ).all()
     return [(row[0], row[1]) for row in rows]
 
 
@@ -153,8 +151,9 @@ def claim_kinds(applications_: list[Application]) -> dict[int, list[ClaimKind]]:
         elif application.status == ApplicationStatus.COMPLETED:
             kinds[application_id] = [ClaimKind.FINAL]
         else:
-            kinds[application_id] = [ClaimKind.ADVANCE] if advance[application_id] and not \
-                earlier else []  # fmt: skip
+            kinds[application_id] = (
+                [ClaimKind.ADVANCE] if advance[application_id] and not earlier else []
+            )
     return kinds
 
 
@@ -176,8 +175,11 @@ def _fund_admin(actor: User, claim: Claim) -> bool:
 
 def can_see(actor: User, claim: Claim) -> bool:
     """Staff of its provider, administrators of its fund and platform administrators."""
-    return (_own_provider(actor, claim.provider_id) or _fund_admin(actor, claim)
-            or actor.role == Role.PLATFORM_ADMIN)  # fmt: skip
+    return (
+        _own_provider(actor, claim.provider_id)
+        or _fund_admin(actor, claim)
+        or actor.role == Role.PLATFORM_ADMIN
+    )
 
 
 def visible_claim(claim_id: int, actor: User) -> Claim:
@@ -188,16 +190,18 @@ def visible_claim(claim_id: int, actor: User) -> Claim:
     return claim
 
 
-def _check(application: Application, data: ClaimInput, terms: ClaimTerms,
-           claim: Claim | None) -> dict[str, str]:  # fmt: skip
+def _check(
+    application: Application, data: ClaimInput, terms: ClaimTerms, claim: Claim | None
+) -> dict[str, str]:
     """Every problem with the input, by field; empty when it can be accepted."""
     errors: dict[str, str] = {}
     number = data.invoice_number.strip()
     if not 1 <= len(number) <= 50:
         errors["invoice_number"] = _("Give the invoice number (at most 50 characters).")
     else:
-        taken = sa.select(Claim.id).where(Claim.provider_id == application.provider_id,
-                                          Claim.invoice_number == number)  # fmt: skip
+        taken = sa.select(Claim.id).where(
+            Claim.provider_id == application.provider_id, Claim.invoice_number == number
+        )
         if claim is not None:
             taken = taken.where(Claim.id != claim.id)
         if session.scalar(taken) is not None:
@@ -211,8 +215,9 @@ def _check(application: Application, data: ClaimInput, terms: ClaimTerms,
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_CENTS:
         errors["amount"] = _("Give the amount in euros, more than € 0.")
     elif amount > most:
-        errors["amount"] = _("At most %(most)s can be claimed; that is what is reserved.",
-                             most=money(most))  # fmt: skip
+        errors["amount"] = _(
+            "At most %(most)s can be claimed; that is what is reserved.", most=money(most)
+        )
     vat = data.vat_cents
     if isinstance(vat, bool) or not isinstance(vat, int) or vat < 0 or vat > max(amount, 0):
         errors["vat"] = _("The VAT must be between € 0 and the amount.")
@@ -225,8 +230,10 @@ def _check(application: Application, data: ClaimInput, terms: ClaimTerms,
         errors["attendance_pct"] = _(
             "Give the attendance or attach a certificate: a claim needs proof of participation."
         )
-    for name, content in (("invoice_pdf", data.invoice_pdf),
-                          ("certificate_pdf", data.certificate_pdf)):  # fmt: skip
+    for name, content in (
+        ("invoice_pdf", data.invoice_pdf),
+        ("certificate_pdf", data.certificate_pdf),
+    ):
         if content is None and name == "certificate_pdf":
             continue
         try:
@@ -253,12 +260,16 @@ def _cross_check(application: Application, data: ClaimInput) -> dict[str, str]:
         problems.append(_("its VAT is %(amount)s", amount=money(invoice.tax_cents)))
     ours = (provider.vat_number or "").replace(" ", "").upper()
     if invoice.supplier_vat != ours:
-        problems.append(_("its supplier VAT id is %(vat)s, not yours",
-                          vat=invoice.supplier_vat or "—"))  # fmt: skip
+        problems.append(
+            _("its supplier VAT id is %(vat)s, not yours", vat=invoice.supplier_vat or "—")
+        )
     if not problems:
         return {}
-    return {"ubl_xml": _("The e-invoice disagrees with the form: %(problems)s.",
-                         problems="; ".join(problems))}  # fmt: skip
+    return {
+        "ubl_xml": _(
+            "The e-invoice disagrees with the form: %(problems)s.", problems="; ".join(problems)
+        )
+    }
 
 
 def _snapshot(data: ClaimInput, names: dict[str, str | None]) -> dict:
@@ -273,9 +284,10 @@ def _store(data: ClaimInput) -> dict[str, str | None]:
     return {
         "invoice_file": files.store(data.invoice_pdf, "pdf"),
         "certificate_file": files.store(data.certificate_pdf, "pdf")
-        if data.certificate_pdf else None,
+        if data.certificate_pdf
+        else None,
         "ubl_file": files.store(data.ubl_xml, "xml") if data.ubl_xml else None,
-    }  # fmt: skip
+    }
 
 
 def _approvals_needed(claim: Claim, terms: ClaimTerms) -> int:
@@ -289,9 +301,13 @@ def submit(actor: User, application_id: int, data: ClaimInput) -> Claim:
     if not _own_provider(actor, application.provider_id):
         raise NotFound(_("There is no such application."))
     if data.kind not in claim_kinds([application]).get(application.id, []):
-        raise Conflict(_("This claim cannot be sent now: a final claim needs a completed "
-                         "course, an advance a started one in a scheme that pays in stages and "
-                         "nothing claimed yet, and no claim may be under review."))  # fmt: skip
+        raise Conflict(
+            _(
+                "This claim cannot be sent now: a final claim needs a completed "
+                "course, an advance a started one in a scheme that pays in stages and "
+                "nothing claimed yet, and no claim may be under review."
+            )
+        )
     terms = terms_of(application)
     errors = _check(application, data, terms, None)
     if errors:
@@ -300,32 +316,63 @@ def submit(actor: User, application_id: int, data: ClaimInput) -> Claim:
     now = clock.now()
     with unit_of_work() as db:
         claim = Claim(
-            reference=None, application_id=application.id,
-            provider_id=application.provider_id, fund_id=terms.fund_id, kind=data.kind,
-            status=ClaimStatus.SUBMITTED, version=1,
-            invoice_number=data.invoice_number.strip(), invoice_date=data.invoice_date,
-            amount_cents=data.amount_cents, vat_cents=data.vat_cents,
-            description=data.description.strip(), attendance_pct=data.attendance_pct,
-            submitted_by_id=actor.id, submitted_at=now, updated_at=now, **names,
-        )  # fmt: skip
+            reference=None,
+            application_id=application.id,
+            provider_id=application.provider_id,
+            fund_id=terms.fund_id,
+            kind=data.kind,
+            status=ClaimStatus.SUBMITTED,
+            version=1,
+            invoice_number=data.invoice_number.strip(),
+            invoice_date=data.invoice_date,
+            amount_cents=data.amount_cents,
+            vat_cents=data.vat_cents,
+            description=data.description.strip(),
+            attendance_pct=data.attendance_pct,
+            submitted_by_id=actor.id,
+            submitted_at=now,
+            updated_at=now,
+            **names,
+        )
         db.add(claim)
         try:
             db.flush()
         except sa.exc.IntegrityError:
-            raise Conflict(_("This claim was sent already (same invoice number or a claim "
-                             "under review).")) from None  # fmt: skip
+            raise Conflict(
+                _("This claim was sent already (same invoice number or a claim under review).")
+            ) from None
         claim.reference = f"DC-{now.year}-{claim.id:07d}"
-        db.add(ClaimVersion(claim_id=claim.id, version=1, data=_snapshot(data, names),
-                            submitted_by_id=actor.id, submitted_at=now))  # fmt: skip
+        db.add(
+            ClaimVersion(
+                claim_id=claim.id,
+                version=1,
+                data=_snapshot(data, names),
+                submitted_by_id=actor.id,
+                submitted_at=now,
+            )
+        )
         if data.kind == ClaimKind.FINAL:
             applications.move(application, "invoice", actor_id=actor.id)
         flag_claim(claim, attendance_threshold_pct=terms.attendance_threshold_pct)
         claim.approvals_needed = _approvals_needed(claim, terms)
-        record("claim", claim.id, "submit", actor_id=actor.id,
-               after={"status": claim.status.value, "amount": claim.amount_cents,
-                      "version": 1, "approvals_needed": claim.approvals_needed})  # fmt: skip
-        notify_fund_admins(claim.fund_id, "claim_waiting", reference=claim.reference,
-                           amount_cents=claim.amount_cents)  # fmt: skip
+        record(
+            "claim",
+            claim.id,
+            "submit",
+            actor_id=actor.id,
+            after={
+                "status": claim.status.value,
+                "amount": claim.amount_cents,
+                "version": 1,
+                "approvals_needed": claim.approvals_needed,
+            },
+        )
+        notify_fund_admins(
+            claim.fund_id,
+            "claim_waiting",
+            reference=claim.reference,
+            amount_cents=claim.amount_cents,
+        )
     return claim
 
 
@@ -344,29 +391,56 @@ def resubmit(actor: User, claim_id: int, data: ClaimInput) -> Claim:
     names = _store(data)
     with unit_of_work() as db:
         version = claim.version + 1
-        _change_status(claim, ClaimStatus.REJECTED, ClaimStatus.SUBMITTED, version=version,
-                       invoice_number=data.invoice_number.strip(),
-                       invoice_date=data.invoice_date, amount_cents=data.amount_cents,
-                       vat_cents=data.vat_cents, description=data.description.strip(),
-                       attendance_pct=data.attendance_pct, **names)  # fmt: skip
-        db.add(ClaimVersion(claim_id=claim.id, version=version, data=_snapshot(data, names),
-                            submitted_by_id=actor.id, submitted_at=clock.now()))  # fmt: skip
+        _change_status(
+            claim,
+            ClaimStatus.REJECTED,
+            ClaimStatus.SUBMITTED,
+            version=version,
+            invoice_number=data.invoice_number.strip(),
+            invoice_date=data.invoice_date,
+            amount_cents=data.amount_cents,
+            vat_cents=data.vat_cents,
+            description=data.description.strip(),
+            attendance_pct=data.attendance_pct,
+            **names,
+        )
+        db.add(
+            ClaimVersion(
+                claim_id=claim.id,
+                version=version,
+                data=_snapshot(data, names),
+                submitted_by_id=actor.id,
+                submitted_at=clock.now(),
+            )
+        )
         flag_claim(claim, attendance_threshold_pct=terms.attendance_threshold_pct)
         claim.approvals_needed = _approvals_needed(claim, terms)
-        record("claim", claim.id, "resubmit", actor_id=actor.id,
-               before={"status": "rejected", "version": version - 1},
-               after={"status": "submitted", "version": version,
-                      "amount": data.amount_cents})  # fmt: skip
-        notify_fund_admins(claim.fund_id, "claim_waiting", reference=claim.reference,
-                           amount_cents=claim.amount_cents)  # fmt: skip
+        record(
+            "claim",
+            claim.id,
+            "resubmit",
+            actor_id=actor.id,
+            before={"status": "rejected", "version": version - 1},
+            after={"status": "submitted", "version": version, "amount": data.amount_cents},
+        )
+        notify_fund_admins(
+            claim.fund_id,
+            "claim_waiting",
+            reference=claim.reference,
+            amount_cents=claim.amount_cents,
+        )
     return claim
 
 
 def _require_transition(claim: Claim, action: str) -> ClaimStatus:
     target = TRANSITIONS.get((claim.status, action))
     if target is None:
-        raise Conflict(_("This is not possible for a claim that is %(status)s.",
-                         status=STATUS_LABELS[claim.status.value]))  # fmt: skip
+        raise Conflict(
+            _(
+                "This is not possible for a claim that is %(status)s.",
+                status=STATUS_LABELS[claim.status.value],
+            )
+        )
     return target
 
 
@@ -377,8 +451,9 @@ def _change_status(claim: Claim, before: ClaimStatus, after: ClaimStatus, **valu
     session.expire(claim)
 
 
-def review(claim_id: int, action: str, *, actor: User, reason: str = "",
-           flags_seen: bool = False) -> Claim:  # fmt: skip
+def review(
+    claim_id: int, action: str, *, actor: User, reason: str = "", flags_seen: bool = False
+) -> Claim:
     """approve, reject, close or claw_back, by the rules of who may."""
     claim = get_claim(claim_id)
     provider_closes = action == "close" and _own_provider(actor, claim.provider_id)
@@ -389,8 +464,9 @@ def review(claim_id: int, action: str, *, actor: User, reason: str = "",
     target = _require_transition(claim, action)
     reason = reason.strip()
     if action in {"reject", "claw_back"} and not reason:
-        raise ValidationFailed(_("Give a reason; the provider sees it."),
-                               errors={"reason": _("Give a reason.")})  # fmt: skip
+        raise ValidationFailed(
+            _("Give a reason; the provider sees it."), errors={"reason": _("Give a reason.")}
+        )
     if action == "approve":
         return _approve(claim, actor, flags_seen=flags_seen)
     with unit_of_work():
@@ -409,12 +485,24 @@ def review(claim_id: int, action: str, *, actor: User, reason: str = "",
                 applications.move(claim.application, "close", actor_id=actor.id, reason=reason)
         else:
             _claw_back(claim, before, actor, reason)
-        record("claim", claim.id, action, actor_id=actor.id, before={"status": before.value},
-               after={"status": target.value}, reason=reason or None)  # fmt: skip
+        record(
+            "claim",
+            claim.id,
+            action,
+            actor_id=actor.id,
+            before={"status": before.value},
+            after={"status": target.value},
+            reason=reason or None,
+        )
         decision = {"reject": "rejected", "claw_back": "clawed_back"}.get(action)
         if decision:
-            notify_provider(claim.provider_id, "claim_decided", reference=claim.reference,
-                            decision=decision, reason=reason)  # fmt: skip
+            notify_provider(
+                claim.provider_id,
+                "claim_decided",
+                reference=claim.reference,
+                decision=decision,
+                reason=reason,
+            )
     return claim
 
 
@@ -422,9 +510,10 @@ def _approve(claim: Claim, actor: User, *, flags_seen: bool) -> Claim:
     if actor.id == claim.submitted_by_id:
         raise Forbidden(_("Nobody approves their own claim."))
     already = sa.select(ClaimApproval.id).where(
-        ClaimApproval.claim_id == claim.id, ClaimApproval.version == claim.version,
+        ClaimApproval.claim_id == claim.id,
+        ClaimApproval.version == claim.version,
         ClaimApproval.approver_id == actor.id,
-    )  # fmt: skip
+    )
     if session.scalar(already) is not None:
         raise Conflict(_("You have approved this claim already; a second administrator must."))
     if needs_second_look(claim.application_id, claim.id) and not flags_seen:
@@ -433,8 +522,11 @@ def _approve(claim: Claim, actor: User, *, flags_seen: bool) -> Claim:
     provider = session.get(Provider, claim.provider_id)
     if provider.status != ProviderStatus.ACCREDITED:
         raise Conflict(_("The provider is not accredited now; claims wait until it is."))
-    approvals = session.scalar(sa.select(sa.func.count(ClaimApproval.id)).where(
-        ClaimApproval.claim_id == claim.id, ClaimApproval.version == claim.version))  # fmt: skip
+    approvals = session.scalar(
+        sa.select(sa.func.count(ClaimApproval.id)).where(
+            ClaimApproval.claim_id == claim.id, ClaimApproval.version == claim.version
+        )
+    )
     # A flag raised since the submission can only add a second pair of eyes.
     needed = max(claim.approvals_needed, _approvals_needed(claim, terms_of(claim.application)))
     complete = approvals + 1 >= needed
@@ -442,16 +534,28 @@ def _approve(claim: Claim, actor: User, *, flags_seen: bool) -> Claim:
     target = ClaimStatus.APPROVED if complete else ClaimStatus.APPROVED_ONCE
     with unit_of_work() as db:
         _change_status(claim, before, target)
-        db.add(ClaimApproval(claim_id=claim.id, version=claim.version, approver_id=actor.id,
-                             at=clock.now()))  # fmt: skip
+        db.add(
+            ClaimApproval(
+                claim_id=claim.id, version=claim.version, approver_id=actor.id, at=clock.now()
+            )
+        )
         db.flush()
         if complete:
             _post_to_payable(claim, actor)
-        record("claim", claim.id, "approve", actor_id=actor.id,
-               before={"status": before.value}, after={"status": target.value,
-                                                      "approvals": approvals + 1})  # fmt: skip
-        notify_provider(claim.provider_id, "claim_decided", reference=claim.reference,
-                        decision="approved" if complete else "approved_once")  # fmt: skip
+        record(
+            "claim",
+            claim.id,
+            "approve",
+            actor_id=actor.id,
+            before={"status": before.value},
+            after={"status": target.value, "approvals": approvals + 1},
+        )
+        notify_provider(
+            claim.provider_id,
+            "claim_decided",
+            reference=claim.reference,
+            decision="approved" if complete else "approved_once",
+        )
         if complete:
             application = claim.application
             notify(
@@ -472,15 +576,24 @@ def _post_to_payable(claim: Claim, actor: User) -> None:
         cents = min(remaining, hold.amount_cents)
         if cents == 0 and claim.kind == ClaimKind.ADVANCE:
             continue
-        transaction = ledger.post_hold(hold.id, cents, actor_id=actor.id,
-                                       description=f"Claim {claim.reference}")  # fmt: skip
+        transaction = ledger.post_hold(
+            hold.id, cents, actor_id=actor.id, description=f"Claim {claim.reference}"
+        )
         if transaction is not None:
-            session.add(ClaimPart(claim_id=claim.id, grant_id=part.grant_id, hold_id=hold.id,
-                                  cents=cents, transaction_id=transaction.id))  # fmt: skip
+            session.add(
+                ClaimPart(
+                    claim_id=claim.id,
+                    grant_id=part.grant_id,
+                    hold_id=hold.id,
+                    cents=cents,
+                    transaction_id=transaction.id,
+                )
+            )
         rest = hold.amount_cents - cents
         if claim.kind == ClaimKind.ADVANCE and rest:
-            again = ledger.place_hold(hold.debit_account_id, hold.credit_account_id, rest,
-                                      reference=hold.reference)  # fmt: skip
+            again = ledger.place_hold(
+                hold.debit_account_id, hold.credit_account_id, rest, reference=hold.reference
+            )
             part.hold_id = again.id
         remaining -= cents
     if remaining:
@@ -504,18 +617,23 @@ def _claw_back(claim: Claim, before: ClaimStatus, actor: User, reason: str) -> N
     _change_status(claim, before, ClaimStatus.CLAWED_BACK)
     rows = session.execute(
         sa.select(Fund.pot_account_id, ClaimPart.cents)
-        .join(Grant, Grant.id == ClaimPart.grant_id).join(Fund, Fund.id == Grant.fund_id)
+        .join(Grant, Grant.id == ClaimPart.grant_id)
+        .join(Fund, Fund.id == Grant.fund_id)
         .where(ClaimPart.claim_id == claim.id)
-    ).all()  # fmt: skip
+    ).all()
     if before == ClaimStatus.APPROVED:
         source = payable_account(claim.provider_id)
     else:
         source = receivable_account(claim.provider_id, claim.fund_id).id
     entries = [(pot, cents) for pot, cents in rows]
     entries.append((source, -sum(cents for _pot, cents in rows)))
-    transaction = ledger.record(entries, kind="clawback", actor_id=actor.id,
-                                description=f"Clawback {claim.reference}: {reason}",
-                                reference=claim.reference)  # fmt: skip
+    transaction = ledger.record(
+        entries,
+        kind="clawback",
+        actor_id=actor.id,
+        description=f"Clawback {claim.reference}: {reason}",
+        reference=claim.reference,
+    )
     claim.clawback_transaction_id = transaction.id
     session.flush()
     application = claim.application

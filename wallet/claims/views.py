@@ -43,28 +43,36 @@ class ClaimForm(FlaskForm):
     """The invoice, its files and the proof of participation."""
 
     kind = SelectField(_l("Kind of claim"), choices=[])
-    invoice_number = StringField(_l("Invoice number"),
-                                 validators=[DataRequired(REQUIRED), Length(max=50)])  # fmt: skip
+    invoice_number = StringField(
+        _l("Invoice number"), validators=[DataRequired(REQUIRED), Length(max=50)]
+    )
     invoice_date = DateField(_l("Invoice date"), validators=[InputRequired(REQUIRED)])
-    amount = MoneyField(_l("Amount to be paid from the budgets (euros, VAT included)"),
-                        validators=[DataRequired(REQUIRED)])  # fmt: skip
+    amount = MoneyField(
+        _l("Amount to be paid from the budgets (euros, VAT included)"),
+        validators=[DataRequired(REQUIRED)],
+    )
     vat = StringField(
         _l("Of which VAT (euros)"),
         default="0,00",
         description=_l("0,00 when the course is exempt from VAT (CRKBO)."),
     )
-    description = TextAreaField(_l("Description"),
-                                validators=[DataRequired(REQUIRED), Length(max=500)])  # fmt: skip
+    description = TextAreaField(
+        _l("Description"), validators=[DataRequired(REQUIRED), Length(max=500)]
+    )
     attendance_pct = IntegerField(
-        _l("Attendance (%)"), validators=[Optional(), NumberRange(0, 100)],
-        description=_l("Proof of participation: the share of the lessons the participant "
-                       "attended. Or attach a certificate."),
-    )  # fmt: skip
+        _l("Attendance (%)"),
+        validators=[Optional(), NumberRange(0, 100)],
+        description=_l(
+            "Proof of participation: the share of the lessons the participant "
+            "attended. Or attach a certificate."
+        ),
+    )
     invoice_pdf = FileField(_l("Invoice (PDF, at most 10 MB)"))
     certificate_pdf = FileField(_l("Certificate or diploma (PDF, optional)"))
-    ubl_xml = FileField(_l("E-invoice (UBL 2.1 XML, optional)"),
-                        description=_l("When attached, its number, amount and VAT are compared "
-                                       "with this form."))  # fmt: skip
+    ubl_xml = FileField(
+        _l("E-invoice (UBL 2.1 XML, optional)"),
+        description=_l("When attached, its number, amount and VAT are compared with this form."),
+    )
 
     def vat_cents(self) -> int | None:
         """The VAT as cents, or None with an error on the field."""
@@ -86,12 +94,17 @@ class ClaimForm(FlaskForm):
             return upload.read() if upload and getattr(upload, "filename", "") else None
 
         return services.ClaimInput(
-            kind=ClaimKind(self.kind.data), invoice_number=self.invoice_number.data or "",
-            invoice_date=self.invoice_date.data, amount_cents=self.amount.cents or 0,
-            vat_cents=vat, description=self.description.data or "",
-            attendance_pct=self.attendance_pct.data, invoice_pdf=content(self.invoice_pdf) or b"",
-            certificate_pdf=content(self.certificate_pdf), ubl_xml=content(self.ubl_xml),
-        )  # fmt: skip
+            kind=ClaimKind(self.kind.data),
+            invoice_number=self.invoice_number.data or "",
+            invoice_date=self.invoice_date.data,
+            amount_cents=self.amount.cents or 0,
+            vat_cents=vat,
+            description=self.description.data or "",
+            attendance_pct=self.attendance_pct.data,
+            invoice_pdf=content(self.invoice_pdf) or b"",
+            certificate_pdf=content(self.certificate_pdf),
+            ubl_xml=content(self.ubl_xml),
+        )
 
 
 class DecisionForm(FlaskForm):
@@ -145,10 +158,13 @@ def new(application_id: int):
         claim = done.value
         flash(_("Claim %(reference)s is sent for review.", reference=claim.reference), "success")
         return redirect(url_for("claims.show", claim_id=claim.id))
-    most = {kind: services.claimable_cents(application, ClaimKind(kind), terms)
-            for kind, _label in form.kind.choices}  # fmt: skip
-    return render_template("claims/form.html", form=form, application=application, most=most,
-                           terms=terms, claim=None), status  # fmt: skip
+    most = {
+        kind: services.claimable_cents(application, ClaimKind(kind), terms)
+        for kind, _label in form.kind.choices
+    }
+    return render_template(
+        "claims/form.html", form=form, application=application, most=most, terms=terms, claim=None
+    ), status
 
 
 @bp.route("/claims/<int:claim_id>/resubmit", methods=["GET", "POST"])
@@ -170,13 +186,25 @@ def resubmit(claim_id: int):
         return redirect(url_for("claims.show", claim_id=claim.id))
     if done is not None:
         result = done.value
-        flash(_("Version %(version)d of %(reference)s is sent for review.",
-                version=result.version, reference=result.reference), "success")  # fmt: skip
+        flash(
+            _(
+                "Version %(version)d of %(reference)s is sent for review.",
+                version=result.version,
+                reference=result.reference,
+            ),
+            "success",
+        )
         return redirect(url_for("claims.show", claim_id=claim.id))
     terms = services.terms_of(claim.application)
     most = {claim.kind.value: services.claimable_cents(claim.application, claim.kind, terms)}
-    return render_template("claims/form.html", form=form, application=claim.application,
-                           most=most, terms=terms, claim=claim), status  # fmt: skip
+    return render_template(
+        "claims/form.html",
+        form=form,
+        application=claim.application,
+        most=most,
+        terms=terms,
+        claim=claim,
+    ), status
 
 
 @bp.get("/provider/claims")
@@ -199,11 +227,17 @@ def queue():
     )
     rows, total = review_queue(current_user.fund_id, wanted)
     pages = max(1, math.ceil(total / wanted.per_page))
-    return render_template("claims/queue.html", rows=rows, total=total, wanted=wanted,
-                           pages=pages, labels=STATUS_LABELS, now=clock.now(),
-                           persons_waiting=waiting_count(current_user.fund_id),
-                           reimbursements_waiting=len(reimbursements_waiting(
-                               current_user.fund_id)))  # fmt: skip
+    return render_template(
+        "claims/queue.html",
+        rows=rows,
+        total=total,
+        wanted=wanted,
+        pages=pages,
+        labels=STATUS_LABELS,
+        now=clock.now(),
+        persons_waiting=waiting_count(current_user.fund_id),
+        reimbursements_waiting=len(reimbursements_waiting(current_user.fund_id)),
+    )
 
 
 @bp.get("/claims/<int:claim_id>")
@@ -212,24 +246,33 @@ def show(claim_id: int):
     """The claim with its application, funding, versions, flags and history."""
     claim = services.visible_claim(claim_id, current_user)
     application = claim.application
-    events = sorted(history("application", application.id) + history("claim", claim.id),
-                    key=lambda event: (event.at, event.id))  # fmt: skip
-    approved_by_me = any(a.approver_id == current_user.id and a.version == claim.version
-                         for a in claim.approvals)  # fmt: skip
+    events = sorted(
+        history("application", application.id) + history("claim", claim.id),
+        key=lambda event: (event.at, event.id),
+    )
+    approved_by_me = any(
+        a.approver_id == current_user.id and a.version == claim.version for a in claim.approvals
+    )
     # The fraud rules' reasons are for reviewers: a provider who read them could learn to
     # stay under them. The provider only hears that the claim is under extra review.
     flags = flags_of(application.id, claim.id)
     reviewer = current_user.role != Role.PROVIDER_STAFF
     return render_template(
-        "claims/show.html", claim=claim, application=application,
-        flags=flags if reviewer else [], under_extra_review=bool(flags) and not reviewer,
-        events=events, event_labels=EVENT_LABELS,
+        "claims/show.html",
+        claim=claim,
+        application=application,
+        flags=flags if reviewer else [],
+        under_extra_review=bool(flags) and not reviewer,
+        events=events,
+        event_labels=EVENT_LABELS,
         budget_names=_budget_names([part.grant_id for part in application.parts]),
-        approved_by_me=approved_by_me, labels=STATUS_LABELS, kinds=KIND_LABELS,
+        approved_by_me=approved_by_me,
+        labels=STATUS_LABELS,
+        kinds=KIND_LABELS,
         form=DecisionForm(),
         is_admin=current_user.role == Role.FUND_ADMIN,
         is_provider=current_user.role == Role.PROVIDER_STAFF,
-    )  # fmt: skip
+    )
 
 
 @bp.post("/claims/<int:claim_id>/<action>")
@@ -258,17 +301,29 @@ def decide(claim_id: int, action: str):
             flash(error.detail, "error")
             return redirect(url_for("claims.show", claim_id=claim_id))
     try:
-        done = submit_once(lambda: services.review(
-            claim_id, action, actor=current_user, reason=form.reason.data or "",
-            flags_seen=bool(form.flags_seen.data)))  # fmt: skip
+        done = submit_once(
+            lambda: services.review(
+                claim_id,
+                action,
+                actor=current_user,
+                reason=form.reason.data or "",
+                flags_seen=bool(form.flags_seen.data),
+            )
+        )
     except DomainError as error:
         flash(error.detail, "error")
     else:
         if replayed(done):
             return redirect(url_for("claims.show", claim_id=claim_id))
         claim = done.value
-        flash(_("Done: %(reference)s is now: %(status)s.", reference=claim.reference,
-                status=STATUS_LABELS[claim.status.value]), "success")  # fmt: skip
+        flash(
+            _(
+                "Done: %(reference)s is now: %(status)s.",
+                reference=claim.reference,
+                status=STATUS_LABELS[claim.status.value],
+            ),
+            "success",
+        )
     return redirect(url_for("claims.show", claim_id=claim_id))
 
 
@@ -277,8 +332,11 @@ def _budget_names(grant_ids: list[int]) -> dict[int, str]:
     from wallet.grants.models import Grant
     from wallet.schemes.models import Scheme
 
-    query = (sa.select(Grant.id, Scheme.name).join(Scheme, Scheme.id == Grant.scheme_id)
-             .where(Grant.id.in_(grant_ids)))  # fmt: skip
+    query = (
+        sa.select(Grant.id, Scheme.name)
+        .join(Scheme, Scheme.id == Grant.scheme_id)
+        .where(Grant.id.in_(grant_ids))
+    )
     return {row.id: row.name for row in session.execute(query)}
 
 
@@ -299,9 +357,14 @@ def _confirm_decision(claim_id: int, action: str, reason: str) -> str:
     if action == "approve":
         given = sum(1 for a in claim.approvals if a.version == claim.version)
         if given + 1 >= claim.approvals_needed:
-            consequences = [_("The claim is approved: %(amount)s from the worker's budgets will "
-                              "be paid to %(provider)s in the next payout batch.",
-                              amount=amount, provider=provider.name)]  # fmt: skip
+            consequences = [
+                _(
+                    "The claim is approved: %(amount)s from the worker's budgets will "
+                    "be paid to %(provider)s in the next payout batch.",
+                    amount=amount,
+                    provider=provider.name,
+                )
+            ]
         else:
             consequences = [
                 _(
@@ -323,9 +386,14 @@ def _confirm_decision(claim_id: int, action: str, reason: str) -> str:
         ]
         title = _("Reject the claim %(reference)s?", reference=claim.reference)
         button = _("Yes, reject %(reference)s", reference=claim.reference)
-    return confirmation_page(title=title, facts=facts, consequences=consequences, button=button,
-                             back_url=url_for("claims.show", claim_id=claim_id),
-                             back_text=_("No, back to the claim"))  # fmt: skip
+    return confirmation_page(
+        title=title,
+        facts=facts,
+        consequences=consequences,
+        button=button,
+        back_url=url_for("claims.show", claim_id=claim_id),
+        back_text=_("No, back to the claim"),
+    )
 
 
 def _confirm_ending(claim_id: int, action: str, reason: str) -> str:
@@ -334,8 +402,12 @@ def _confirm_ending(claim_id: int, action: str, reason: str) -> str:
 
     claim = services.visible_claim(claim_id, current_user)
     if (claim.status, action) not in TRANSITIONS:
-        raise Conflict(_("This is not possible for a claim that is %(status)s.",
-                         status=STATUS_LABELS[claim.status.value]))  # fmt: skip
+        raise Conflict(
+            _(
+                "This is not possible for a claim that is %(status)s.",
+                status=STATUS_LABELS[claim.status.value],
+            )
+        )
     provider = session.get(Provider, claim.provider_id)
     amount = money(claim.amount_cents)
     facts = [
@@ -362,13 +434,23 @@ def _confirm_ending(claim_id: int, action: str, reason: str) -> str:
             _("The claim is closed without payment and cannot be corrected or sent again."),
         ]
         if claim.kind == ClaimKind.FINAL:
-            consequences.append(_("What was reserved for the course and not paid goes back to "
-                                  "the worker's budgets."))  # fmt: skip
+            consequences.append(
+                _(
+                    "What was reserved for the course and not paid goes back to "
+                    "the worker's budgets."
+                )
+            )
         title = _("Close the claim %(reference)s unpaid?", reference=claim.reference)
         button = _("Yes, close %(reference)s unpaid", reference=claim.reference)
-    return confirmation_page(title=title, facts=facts, consequences=consequences, button=button,
-                             back_url=url_for("claims.show", claim_id=claim_id),
-                             back_text=_("No, back to the claim"), danger=True)  # fmt: skip
+    return confirmation_page(
+        title=title,
+        facts=facts,
+        consequences=consequences,
+        button=button,
+        back_url=url_for("claims.show", claim_id=claim_id),
+        back_text=_("No, back to the claim"),
+        danger=True,
+    )
 
 
 @bp.get("/claims/<int:claim_id>/files/<kind>")
@@ -376,8 +458,11 @@ def _confirm_ending(claim_id: int, action: str, reason: str) -> str:
 def download(claim_id: int, kind: str):
     """The invoice, certificate or e-invoice of a claim, for those who may see the claim."""
     claim = services.visible_claim(claim_id, current_user)
-    name = {"invoice": claim.invoice_file, "certificate": claim.certificate_file,
-            "ubl": claim.ubl_file}.get(kind)  # fmt: skip
+    name = {
+        "invoice": claim.invoice_file,
+        "certificate": claim.certificate_file,
+        "ubl": claim.ubl_file,
+    }.get(kind)
     if not name:
         abort(404)
     return files.download(name, f"{claim.reference}-{kind}")

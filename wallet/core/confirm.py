@@ -19,15 +19,34 @@ def confirmed() -> bool:
     return request.form.get(CONFIRM_FIELD) == "1"
 
 
-def confirmation_page(*, title: str, facts: list[tuple[str, str]] | None = None,
-                      consequences: list[str], button: str, back_url: str,
-                      back_text: str, danger: bool = False) -> str:  # fmt: skip
+def confirmation_page(
+    *,
+    title: str,
+    facts: list[tuple[str, str]] | None = None,
+    consequences: list[str],
+    button: str,
+    back_url: str,
+    back_text: str,
+    danger: bool = False,
+) -> str:
     """The page that asks "are you sure?": what will happen, then confirm or go back."""
     from wallet.core.forms import ONCE_FIELD
 
-    carried = [(name, value) for name in request.form if name not in _NOT_CARRIED
-               and name != ONCE_FIELD for value in request.form.getlist(name)]  # fmt: skip
-    return render_template("core/confirm.html", title=title, facts=facts or [],
-                           consequences=consequences, button=button, back_url=back_url,
-                           back_text=back_text, danger=danger, carried=carried,
-                           action_url=request.path)  # fmt: skip
+    carried = [
+        (name, value)
+        for name in request.form
+        if name not in _NOT_CARRIED and name != ONCE_FIELD
+        for value in request.form.getlist(name)
+    ]
+    return render_template(
+        "core/confirm.html",
+        title=title,
+        facts=facts or [],
+        consequences=consequences,
+        button=button,
+        back_url=back_url,
+        back_text=back_text,
+        danger=danger,
+        carried=carried,
+        action_url=request.path,
+    )

@@ -81,15 +81,15 @@ def show_errors(form: FlaskForm, error: ValidationFailed) -> None:
 MAX_PAGE = 100_000
 
 
-def add_colleague(form: FlaskForm, add_staff_member: Callable, organisation_id: int,
-                  back: str):  # fmt: skip
+def add_colleague(form: FlaskForm, add_staff_member: Callable, organisation_id: int, back: str):
     """The colleague form of an organisation page: a redirect to `back` once the colleague
     was added, or None with the errors on the form."""
     if not form.validate_on_submit():
         return None
     try:
-        add_staff_member(organisation_id, name=form.name.data, email=form.email.data,
-                         actor_id=current_user.id)  # fmt: skip
+        add_staff_member(
+            organisation_id, name=form.name.data, email=form.email.data, actor_id=current_user.id
+        )
     except ValidationFailed as error:
         show_errors(form, error)
         return None
@@ -133,8 +133,11 @@ def _form_request() -> dict:
     # the same key sent with something else is told apart from a double click.
     # Never a password (the apply form asks for one): the hash is fast and unsalted, so a
     # copy of the database would let anyone test passwords with it, around argon2.
-    fields = {name: request.form.getlist(name) for name in request.form
-              if name not in _NOT_HASHED and "password" not in name.lower()}  # fmt: skip
+    fields = {
+        name: request.form.getlist(name)
+        for name in request.form
+        if name not in _NOT_HASHED and "password" not in name.lower()
+    }
     files = {name: [f.filename for f in request.files.getlist(name)] for name in request.files}
     return {"endpoint": request.endpoint, "args": request.view_args, "form": fields, "files": files}
 

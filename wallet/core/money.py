@@ -22,8 +22,10 @@ class MoneyError(ValueError):
 
 def _not_an_amount(text: str | None) -> str:
     # Said to a person (a form, a CSV row): in their language, with an example that passes.
-    return _("“%(text)s” is not an amount in euros. Write it like 1250 or 1.250,00.",
-             text=(text or "").strip())  # fmt: skip
+    return _(
+        "“%(text)s” is not an amount in euros. Write it like 1250 or 1.250,00.",
+        text=(text or "").strip(),
+    )
 
 
 @dataclass(frozen=True, order=True, slots=True)

@@ -137,9 +137,12 @@ def advance(
 
 
 def advance_many(
-    model: Any, row_ids: Collection[int], from_states: Any | Collection[Any], to_state: Any,
+    model: Any,
+    row_ids: Collection[int],
+    from_states: Any | Collection[Any],
+    to_state: Any,
     **values: Any,
-) -> int:  # fmt: skip
+) -> int:
     """`advance` for many rows (a payout batch's claims), in chunks of 5,000 ids; how many
     moved. Callers that need all or none compare the count with len(row_ids)."""
     table = model.__table__ if hasattr(model, "__table__") else model

@@ -11,6 +11,7 @@ def parse_untrusted(data: bytes, *, huge: bool = False) -> etree._Element:
     `huge` lifts libxml2's size limits, for documents we made ourselves (a SEPA file of
     50,000 transfers); files people upload keep them.
     """
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             huge_tree=huge)  # fmt: skip
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=huge
+    )
     return etree.fromstring(data, parser)

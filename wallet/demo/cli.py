@@ -86,15 +86,23 @@ def _employer() -> Employer:
     if employer is None:
         with unit_of_work() as db:
             employer = Employer(
-                name="DTAB Twente", kvk_number=EMPLOYER_KVK, sbi_code="20",
-                street="Twentekanaal Zuid 8", postcode="7554 RV", city="Hengelo",
-                municipality_code="hengelo", iban="NL20INGB0001234567", bic="INGBNL2A",
-                contact_email="hr@dtab.example", status=EmployerStatus.PENDING,
-            )  # fmt: skip
+                name="DTAB Twente",
+                kvk_number=EMPLOYER_KVK,
+                sbi_code="20",
+                street="Twentekanaal Zuid 8",
+                postcode="7554 RV",
+                city="Hengelo",
+                municipality_code="hengelo",
+                iban="NL20INGB0001234567",
+                bic="INGBNL2A",
+                contact_email="hr@dtab.example",
+                status=EmployerStatus.PENDING,
+            )
             db.add(employer)
     if employer.status == EmployerStatus.PENDING:
-        employers.change_status(employer.id, "verify", reason="Demo: KvK-uittreksel gecontroleerd",
-                                actor_id=None)  # fmt: skip
+        employers.change_status(
+            employer.id, "verify", reason="Demo: KvK-uittreksel gecontroleerd", actor_id=None
+        )
     return employer
 
 
@@ -158,15 +166,23 @@ def _tiles() -> Employer:
     if tiles is None:
         with unit_of_work() as db:
             tiles = Employer(
-                name="Tegelzetbedrijf Oost", kvk_number=TILES_KVK, sbi_code="43",
-                street="Bornsestraat 21", postcode="7601 GA", city="Almelo",
-                municipality_code="almelo", iban="NL91ABNA0417164300", bic="ABNANL2A",
-                contact_email="info@tegelzetbedrijf-oost.example", status=EmployerStatus.PENDING,
-            )  # fmt: skip
+                name="Tegelzetbedrijf Oost",
+                kvk_number=TILES_KVK,
+                sbi_code="43",
+                street="Bornsestraat 21",
+                postcode="7601 GA",
+                city="Almelo",
+                municipality_code="almelo",
+                iban="NL91ABNA0417164300",
+                bic="ABNANL2A",
+                contact_email="info@tegelzetbedrijf-oost.example",
+                status=EmployerStatus.PENDING,
+            )
             db.add(tiles)
     if tiles.status == EmployerStatus.PENDING:
-        employers.change_status(tiles.id, "verify", reason="Demo: KvK-uittreksel gecontroleerd",
-                                actor_id=None)  # fmt: skip
+        employers.change_status(
+            tiles.id, "verify", reason="Demo: KvK-uittreksel gecontroleerd", actor_id=None
+        )
     return tiles
 
 
@@ -180,23 +196,43 @@ def _caseload(dtab: Employer, tiles: Employer) -> None:
         return
     today = clock.today()
     entry = brokers.add_to_caseload(dtab.id, actor_id=broker.id)
-    brokers.log_contact(entry.id, kind="visit", contacted_on=today - dt.timedelta(days=20),
-                        note="Kennismaking met HR: veel vraag naar procesoperators C; een "
-                        "zij-instromer uit de zorg wil de hbo-operatorsopleiding volgen.",
-                        actor_id=broker.id)  # fmt: skip
-    brokers.move_stage(entry.id, "prepare", actor_id=broker.id,
-                       note="Aanvraag voor één operator wordt voorbereid.")  # fmt: skip
-    brokers.plan_next_step(entry.id, next_step="Offerte opleiding ophalen", actor_id=broker.id,
-                           next_step_on=today + dt.timedelta(days=10))  # fmt: skip
-    entry = brokers.add_to_caseload(tiles.id, actor_id=broker.id,
-                                    next_step="Tweede bezoek met de opleider (BBL Tegelzetten)",
-                                    next_step_on=today + dt.timedelta(days=3))  # fmt: skip
-    brokers.log_contact(entry.id, kind="call", contacted_on=today - dt.timedelta(days=9),
-                        note="Eigenaar gebeld: zoekt vier tegelzetters, ook uit andere sectoren.",
-                        actor_id=broker.id)  # fmt: skip
-    brokers.log_contact(entry.id, kind="visit", contacted_on=today - dt.timedelta(days=2),
-                        note="Werkplaats bezocht; BBL-traject mbo 2 Tegelzetten uitgelegd.",
-                        actor_id=broker.id)  # fmt: skip
+    brokers.log_contact(
+        entry.id,
+        kind="visit",
+        contacted_on=today - dt.timedelta(days=20),
+        note="Kennismaking met HR: veel vraag naar procesoperators C; een "
+        "zij-instromer uit de zorg wil de hbo-operatorsopleiding volgen.",
+        actor_id=broker.id,
+    )
+    brokers.move_stage(
+        entry.id, "prepare", actor_id=broker.id, note="Aanvraag voor één operator wordt voorbereid."
+    )
+    brokers.plan_next_step(
+        entry.id,
+        next_step="Offerte opleiding ophalen",
+        actor_id=broker.id,
+        next_step_on=today + dt.timedelta(days=10),
+    )
+    entry = brokers.add_to_caseload(
+        tiles.id,
+        actor_id=broker.id,
+        next_step="Tweede bezoek met de opleider (BBL Tegelzetten)",
+        next_step_on=today + dt.timedelta(days=3),
+    )
+    brokers.log_contact(
+        entry.id,
+        kind="call",
+        contacted_on=today - dt.timedelta(days=9),
+        note="Eigenaar gebeld: zoekt vier tegelzetters, ook uit andere sectoren.",
+        actor_id=broker.id,
+    )
+    brokers.log_contact(
+        entry.id,
+        kind="visit",
+        contacted_on=today - dt.timedelta(days=2),
+        note="Werkplaats bezocht; BBL-traject mbo 2 Tegelzetten uitgelegd.",
+        actor_id=broker.id,
+    )
 
 
 def _claim_waiting(provider: Provider) -> None:
@@ -211,22 +247,35 @@ def _claim_waiting(provider: Provider) -> None:
     if session.scalar(sa.select(Application.id).where(Application.user_id == worker.id)):
         return
     staff = session.scalar(sa.select(User).where(User.email == "opleider@demo.leerwallet.nl"))
-    run = session.scalar(sa.select(CourseRun).join(Course).where(
-        Course.provider_id == provider.id, Course.code == "VCA-B"))  # fmt: skip
+    run = session.scalar(
+        sa.select(CourseRun)
+        .join(Course)
+        .where(Course.provider_id == provider.id, Course.code == "VCA-B")
+    )
     with clock.frozen_at(clock.now() - dt.timedelta(days=40)):  # applied before the start
         plan = applications.plan_for(worker.id, run)
-        application = applications.apply(worker, run.id, password=DEMO_PASSWORD,
-                                         expected_copay_cents=plan.copay_cents)  # fmt: skip
+        application = applications.apply(
+            worker, run.id, password=DEMO_PASSWORD, expected_copay_cents=plan.copay_cents
+        )
         applications.decide(application.id, "confirm", actor=staff)
     with clock.frozen_at(clock.now() - dt.timedelta(days=29)):
         applications.decide(application.id, "start", actor=staff)
     with clock.frozen_at(clock.now() - dt.timedelta(days=2)):
         applications.decide(application.id, "complete", actor=staff)
-    claims.submit(staff, application.id, claims.ClaimInput(
-        kind=ClaimKind.FINAL, invoice_number="TAT-2026-0001", invoice_date=clock.today(),
-        amount_cents=plan.covered_cents, vat_cents=0, attendance_pct=100,
-        description="VCA Basisveiligheid, 2 dagen, examen behaald", invoice_pdf=_demo_pdf(),
-    ))  # fmt: skip
+    claims.submit(
+        staff,
+        application.id,
+        claims.ClaimInput(
+            kind=ClaimKind.FINAL,
+            invoice_number="TAT-2026-0001",
+            invoice_date=clock.today(),
+            amount_cents=plan.covered_cents,
+            vat_cents=0,
+            attendance_pct=100,
+            description="VCA Basisveiligheid, 2 dagen, examen behaald",
+            invoice_pdf=_demo_pdf(),
+        ),
+    )
 
 
 def _demo_pdf() -> bytes:
@@ -247,9 +296,11 @@ def _catalogue(provider: Provider) -> None:
     """The demo provider's own courses (by CSV import) and a generated regional catalogue."""
     if not provider.accreditations:
         claim = AccreditationClaim(
-            kind="crkbo", reference="CRKBO-2019-0815", evidence="https://www.crkbo.nl/register",
+            kind="crkbo",
+            reference="CRKBO-2019-0815",
+            evidence="https://www.crkbo.nl/register",
             valid_from=clock.today() - dt.timedelta(days=400),
-        )  # fmt: skip
+        )
         add_accreditation(provider.id, claim, actor_id=None)
         update_details(provider.id, DEMO_DETAILS, actor_id=None)
         with unit_of_work():  # demo data: a real provider asks on its bank details page
@@ -260,27 +311,71 @@ def _catalogue(provider: Provider) -> None:
 
 
 DEMO_DETAILS = ProviderDetails(
-    name="Techniek Academie Twente", vat_number="NL004495445B01",
-    street="Hengelosestraat 500", postcode="7521 AN", city="Enschede",
-    contact_email="opleidingen@techniekacademie.example", contact_phone="053 480 0000",
+    name="Techniek Academie Twente",
+    vat_number="NL004495445B01",
+    street="Hengelosestraat 500",
+    postcode="7521 AN",
+    city="Enschede",
+    contact_email="opleidingen@techniekacademie.example",
+    contact_phone="053 480 0000",
     website="https://www.techniekacademie.example",
-)  # fmt: skip
+)
 
 
 def _demo_csv() -> bytes:
     """The provider's catalogue as a CSV file, dates counted from today."""
     today = clock.today()
     rows = [
-        ("INST-W", "Installatiemonteur W (BBL)", "mbo_bbl", 3, 800, "4.950,00",
-         "installatietechniek|sanitair|verwarming", "Installatiemonteur", 45, 365),
-        ("WP-1", "Warmtepompen installeren", "certificate", 3, 40, "1.495,00",
-         "warmtepomp|F-gassen", "Warmtepompinstallateur", 21, 35),
-        ("LAS-MIG", "MIG/MAG-lassen voor zij-instromers", "certificate", 2, 80, "2.400,00",
-         "lassen|MIG/MAG", "Lasser", 14, 70),
+        (
+            "INST-W",
+            "Installatiemonteur W (BBL)",
+            "mbo_bbl",
+            3,
+            800,
+            "4.950,00",
+            "installatietechniek|sanitair|verwarming",
+            "Installatiemonteur",
+            45,
+            365,
+        ),
+        (
+            "WP-1",
+            "Warmtepompen installeren",
+            "certificate",
+            3,
+            40,
+            "1.495,00",
+            "warmtepomp|F-gassen",
+            "Warmtepompinstallateur",
+            21,
+            35,
+        ),
+        (
+            "LAS-MIG",
+            "MIG/MAG-lassen voor zij-instromers",
+            "certificate",
+            2,
+            80,
+            "2.400,00",
+            "lassen|MIG/MAG",
+            "Lasser",
+            14,
+            70,
+        ),
         # Started a month ago: the demo's finished course with a claim waiting for review.
-        ("VCA-B", "VCA Basisveiligheid", "certificate", 2, 16, "345,00",
-         "veiligheid", "Operator", -30, 1),
-    ]  # fmt: skip
+        (
+            "VCA-B",
+            "VCA Basisveiligheid",
+            "certificate",
+            2,
+            16,
+            "345,00",
+            "veiligheid",
+            "Operator",
+            -30,
+            1,
+        ),
+    ]
     # English and German titles, for cross-border workers searching in their own language.
     translated = {
         "INST-W": ("Installation technician W (work-based)", "Installateur W (berufsbegleitend)"),
@@ -288,9 +383,11 @@ def _demo_csv() -> bytes:
         "LAS-MIG": ("MIG/MAG welding for career changers", "MIG/MAG-Schweißen für Quereinsteiger"),
         "VCA-B": ("VCA basic safety", "VCA Grundlagen Sicherheit"),
     }
-    lines = ["course_code;title_nl;description_nl;kind;sector;hours;modality;language;"
-             "municipality;price;vat;run_code;starts_on;ends_on;seats;nlqf_level;skills;"
-             "occupations;title_en;title_de"]  # fmt: skip
+    lines = [
+        "course_code;title_nl;description_nl;kind;sector;hours;modality;language;"
+        "municipality;price;vat;run_code;starts_on;ends_on;seats;nlqf_level;skills;"
+        "occupations;title_en;title_de"
+    ]
     for code, title, kind, level, hours, price, skills, occupation, start, length in rows:
         for run in (1, 2):
             begins = today + dt.timedelta(days=start + (run - 1) * 90)
@@ -356,9 +453,11 @@ def load_command() -> None:
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, role in logins:
         click.echo(f"  {role.value:<15} {email}")
-    click.echo(f"Staff accounts ask for a code from an authenticator app with the secret "
-               f"{DEMO_TOTP_SECRET} (time-based, 6 digits, 30 seconds); or print the current "
-               f"code with: flask --app wallet demo totp EMAIL")  # fmt: skip
+    click.echo(
+        f"Staff accounts ask for a code from an authenticator app with the secret "
+        f"{DEMO_TOTP_SECRET} (time-based, 6 digits, 30 seconds); or print the current "
+        f"code with: flask --app wallet demo totp EMAIL"
+    )
 
 
 @demo_cli.command("totp")

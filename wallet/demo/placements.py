@@ -44,9 +44,14 @@ def employer_scheme(fund: Fund) -> Scheme:
     """The fund's active employer scheme, or a new Sectorplan Twente: half the training cost
     back, a quarter of it once the person is still employed after twelve months."""
     existing = session.scalar(
-        sa.select(Scheme).where(Scheme.fund_id == fund.id, Scheme.kind == "employer",
-                                Scheme.status == SchemeStatus.ACTIVE).order_by(Scheme.id)
-    )  # fmt: skip
+        sa.select(Scheme)
+        .where(
+            Scheme.fund_id == fund.id,
+            Scheme.kind == "employer",
+            Scheme.status == SchemeStatus.ACTIVE,
+        )
+        .order_by(Scheme.id)
+    )
     if existing is not None:
         return existing
     today = clock.today()
@@ -66,26 +71,51 @@ def employer_scheme(fund: Fund) -> Scheme:
         "window_closes_on": (today + dt.timedelta(days=700)).isoformat(),
         "four_eyes_above_cents": 10_000_00,  # the demo fund has one administrator
     }
-    terms = SchemeTerms(name=SCHEME_NAME, kind="employer", allocation_mode=None,
-                        amount_cents=None, validity_months=None, rules=rules)  # fmt: skip
+    terms = SchemeTerms(
+        name=SCHEME_NAME,
+        kind="employer",
+        allocation_mode=None,
+        amount_cents=None,
+        validity_months=None,
+        rules=rules,
+    )
     return activate_scheme(define_scheme(fund.id, terms).id)
 
 
 def _person(name: str, born: dt.date, starts: dt.date, provider: Provider, **values):
-    return PersonInput(**{
-        "full_name": name, "date_of_birth": born, "starting_situation": "other_sector",
-        "from_sbi_code": None, "occupation": "Procesoperator", "contract_type": "permanent",
-        "hours_per_week": 36, "start_date": starts, "training_kind": "bespoke",
-        "quote_cents": 9_000_00, "provider_id": provider.id,
-        "training_description": "Associate degree Procestechniek (hbo), deeltijd", **values,
-    })  # fmt: skip
+    return PersonInput(
+        **{
+            "full_name": name,
+            "date_of_birth": born,
+            "starting_situation": "other_sector",
+            "from_sbi_code": None,
+            "occupation": "Procesoperator",
+            "contract_type": "permanent",
+            "hours_per_week": 36,
+            "start_date": starts,
+            "training_kind": "bespoke",
+            "quote_cents": 9_000_00,
+            "provider_id": provider.id,
+            "training_description": "Associate degree Procestechniek (hbo), deeltijd",
+            **values,
+        }
+    )
 
 
 def _bbl(name: str, born: dt.date, starts: dt.date, provider: Provider, came_from: str):
-    return _person(name, born, starts, provider, from_sbi_code=came_from,
-                   occupation=BBL_OCCUPATION, contract_type="work_and_learn",
-                   training_kind="work_and_learn", quote_cents=6_400_00, hours_per_week=38,
-                   training_description="BBL mbo 2 Afbouw en tegelwerk, 2 jaar")  # fmt: skip
+    return _person(
+        name,
+        born,
+        starts,
+        provider,
+        from_sbi_code=came_from,
+        occupation=BBL_OCCUPATION,
+        contract_type="work_and_learn",
+        training_kind="work_and_learn",
+        quote_cents=6_400_00,
+        hours_per_week=38,
+        training_description="BBL mbo 2 Afbouw en tegelwerk, 2 jaar",
+    )
 
 
 def _apply(staff: User, employer: Employer, scheme: Scheme, on: dt.date, persons) -> list[int]:
@@ -105,23 +135,35 @@ def _follow_up(staff: User, placement_id: int, months: int, employed: bool, note
     placement = services.visible_placement(placement_id, staff)
     due = add_months(placement.start_date, months)
     with _at(due + dt.timedelta(days=3)):
-        followups.record_follow_up(placement_id, months, actor=staff, still_employed=employed,
-                                   note=note)  # fmt: skip
+        followups.record_follow_up(
+            placement_id, months, actor=staff, still_employed=employed, note=note
+        )
 
 
-def _reimburse(staff: User, admin: User | None, placement_id: int, part: str,
-               invoice: tuple[str, dt.date], sent: dt.date,
-               approved: dt.date | None) -> None:  # fmt: skip
+def _reimburse(
+    staff: User,
+    admin: User | None,
+    placement_id: int,
+    part: str,
+    invoice: tuple[str, dt.date],
+    sent: dt.date,
+    approved: dt.date | None,
+) -> None:
     """The employer claims a part with the provider's paid invoice (number, date; € 9.000, all
     eligible) and its proofs on `sent`; the fund approves it on `approved` (None: it waits)."""
     from wallet.demo.cli import _demo_pdf
 
     document = _demo_pdf()
     data = reimbursements.ReimbursementInput(
-        part=part, invoice_number=invoice[0], invoice_date=invoice[1], invoice_cents=9_000_00,
-        eligible_cents=9_000_00, invoice_pdf=document, payment_proof_pdf=document,
+        part=part,
+        invoice_number=invoice[0],
+        invoice_date=invoice[1],
+        invoice_cents=9_000_00,
+        eligible_cents=9_000_00,
+        invoice_pdf=document,
+        payment_proof_pdf=document,
         employment_proof_pdf=document,
-    )  # fmt: skip
+    )
     with _at(sent):
         claim = reimbursements.submit(staff, placement_id, data)
     if approved is not None:
@@ -135,17 +177,34 @@ def load(fund: Fund, provider: Provider, dtab: Employer, tiles: Employer) -> Non
     last year (one follow-up due now, one ended early) and a group of four sent this month
     (three approved, one in review). Made once."""
     scheme = employer_scheme(fund)
-    if session.scalar(sa.select(EmployerApplication.id).where(
-            EmployerApplication.fund_id == fund.id)) is not None:  # fmt: skip
+    if (
+        session.scalar(
+            sa.select(EmployerApplication.id).where(EmployerApplication.fund_id == fund.id)
+        )
+        is not None
+    ):
         return
     today = clock.today()
     admin = _user("fonds@demo.leerwallet.nl")
     dtab_staff, tiles_staff = _user("werkgever@demo.leerwallet.nl"), _user(TILES_LOGIN)
     day = lambda days: today - dt.timedelta(days=days)  # noqa: E731 - a short local helper
 
-    (retained,) = _apply(dtab_staff, dtab, scheme, day(410), [_person(
-        "Marloes Brinkhuis", dt.date(1983, 2, 7), day(395), provider, from_sbi_code="86",
-        starting_situation="ending_job")])  # fmt: skip
+    (retained,) = _apply(
+        dtab_staff,
+        dtab,
+        scheme,
+        day(410),
+        [
+            _person(
+                "Marloes Brinkhuis",
+                dt.date(1983, 2, 7),
+                day(395),
+                provider,
+                from_sbi_code="86",
+                starting_situation="ending_job",
+            )
+        ],
+    )
     _approve(admin, retained, day(404))
     invoice = ("PTA-2025-0412", day(372))
     _reimburse(dtab_staff, admin, retained, "first", invoice, day(370), day(366))
@@ -164,10 +223,16 @@ def load(fund: Fund, provider: Provider, dtab: Employer, tiles: Employer) -> Non
     _follow_up(dtab_staff, hbo, 6, True, "Haalt zijn eerste tentamens; draait volcontinu mee.")
     _reimburse(dtab_staff, None, hbo, "first", ("PTA-2026-0977", day(3)), day(2), None)
 
-    due_now, ended = _apply(tiles_staff, tiles, scheme, day(205), [
-        _bbl("Kevin Lammers", dt.date(1996, 11, 2), day(185), provider, "49"),
-        _bbl("Dennis Scholten", dt.date(1979, 6, 30), day(185), provider, "56"),
-    ])  # fmt: skip
+    due_now, ended = _apply(
+        tiles_staff,
+        tiles,
+        scheme,
+        day(205),
+        [
+            _bbl("Kevin Lammers", dt.date(1996, 11, 2), day(185), provider, "49"),
+            _bbl("Dennis Scholten", dt.date(1979, 6, 30), day(185), provider, "56"),
+        ],
+    )
     _approve(admin, due_now, day(198))
     _approve(admin, ended, day(198))
     with _at(day(60)):
@@ -178,11 +243,17 @@ def load(fund: Fund, provider: Provider, dtab: Employer, tiles: Employer) -> Non
             reason="Terug naar de horeca; BBL-contract in de proeftijd beëindigd.",
         )
 
-    group = _apply(tiles_staff, tiles, scheme, day(12), [
-        _bbl("Yusuf Demir", dt.date(2001, 3, 14), day(-20), provider, "47"),
-        _bbl("Lotte Nijenhuis", dt.date(1998, 8, 5), day(-20), provider, "88"),
-        _bbl("Bart Hofstede", dt.date(1987, 1, 19), day(-20), provider, "52"),
-        _bbl("Ahmed el Amrani", dt.date(1993, 12, 1), day(-20), provider, "49"),
-    ])  # fmt: skip
+    group = _apply(
+        tiles_staff,
+        tiles,
+        scheme,
+        day(12),
+        [
+            _bbl("Yusuf Demir", dt.date(2001, 3, 14), day(-20), provider, "47"),
+            _bbl("Lotte Nijenhuis", dt.date(1998, 8, 5), day(-20), provider, "88"),
+            _bbl("Bart Hofstede", dt.date(1987, 1, 19), day(-20), provider, "52"),
+            _bbl("Ahmed el Amrani", dt.date(1993, 12, 1), day(-20), provider, "49"),
+        ],
+    )
     for placement_id in group[:3]:
         _approve(admin, placement_id, day(4))

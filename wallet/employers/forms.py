@@ -19,8 +19,9 @@ def _sectors():
 
 
 def _municipalities():
-    return choices(((m.code, m.name) for m in municipalities().values()),
-                   _l("Choose a municipality"))  # fmt: skip
+    return choices(
+        ((m.code, m.name) for m in municipalities().values()), _l("Choose a municipality")
+    )
 
 
 class _DetailsFields(FlaskForm):
@@ -30,19 +31,29 @@ class _DetailsFields(FlaskForm):
         choices=_sectors,
         validators=[DataRequired(REQUIRED)],
     )
-    street = StringField(_l("Street and number"),
-                         validators=[DataRequired(REQUIRED), Length(max=200)])  # fmt: skip
+    street = StringField(
+        _l("Street and number"), validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
     postcode = StringField(_l("Postcode"), validators=[DataRequired(REQUIRED), Length(max=10)])
     city = StringField(_l("City"), validators=[DataRequired(REQUIRED), Length(max=100)])
-    municipality_code = SelectField(_l("Municipality"), choices=_municipalities,
-                                    validators=[DataRequired(REQUIRED)])  # fmt: skip
-    contact_email = EmailField(_l("Contact e-mail"),
-                               validators=[DataRequired(REQUIRED), Length(max=254)])  # fmt: skip
+    municipality_code = SelectField(
+        _l("Municipality"), choices=_municipalities, validators=[DataRequired(REQUIRED)]
+    )
+    contact_email = EmailField(
+        _l("Contact e-mail"), validators=[DataRequired(REQUIRED), Length(max=254)]
+    )
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
 
 
-DETAIL_FIELDS = ("sbi_code", "street", "postcode", "city", "municipality_code",
-                 "contact_email", "contact_phone")  # fmt: skip
+DETAIL_FIELDS = (
+    "sbi_code",
+    "street",
+    "postcode",
+    "city",
+    "municipality_code",
+    "contact_email",
+    "contact_phone",
+)
 
 
 class EmployerRegistrationForm(_NewAccountForm, _DetailsFields):
@@ -51,21 +62,31 @@ class EmployerRegistrationForm(_NewAccountForm, _DetailsFields):
     organisation_name = StringField(
         _l("Name of the organisation"), validators=[DataRequired(REQUIRED), Length(max=200)]
     )
-    kvk_number = StringField(_l("KvK number"), description=_l("8 digits."),
-                             validators=[DataRequired(REQUIRED), Length(max=20)])  # fmt: skip
-    iban = StringField(_l("IBAN"), description=_l("Reimbursements are paid to this account."),
-                       validators=[DataRequired(REQUIRED), Length(max=42)])  # fmt: skip
+    kvk_number = StringField(
+        _l("KvK number"),
+        description=_l("8 digits."),
+        validators=[DataRequired(REQUIRED), Length(max=20)],
+    )
+    iban = StringField(
+        _l("IBAN"),
+        description=_l("Reimbursements are paid to this account."),
+        validators=[DataRequired(REQUIRED), Length(max=42)],
+    )
 
 
 class EmployerDetailsForm(_DetailsFields):
     """The organisation's details, kept by its staff."""
 
-    name = StringField(_l("Name of the organisation"),
-                       validators=[DataRequired(REQUIRED), Length(max=200)])  # fmt: skip
+    name = StringField(
+        _l("Name of the organisation"), validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
 
 
 class DecisionForm(FlaskForm):
     """A verification decision, always with a reason."""
 
-    reason = TextAreaField(_l("Reason"), description=_l("The employer sees this."),
-                           validators=[DataRequired(REQUIRED), Length(max=500)])  # fmt: skip
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("The employer sees this."),
+        validators=[DataRequired(REQUIRED), Length(max=500)],
+    )

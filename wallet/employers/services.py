@@ -168,14 +168,22 @@ def register_employer(
     with unit_of_work() as db:
         employer = Employer(kvk_number=kvk, status=EmployerStatus.PENDING, **values)
         user = User(
-            email=email, password_hash=hash_password(data.password), name=name,
-            role=Role.EMPLOYER_STAFF, employer=employer,
+            email=email,
+            password_hash=hash_password(data.password),
+            name=name,
+            role=Role.EMPLOYER_STAFF,
+            employer=employer,
             preferred_language=data.preferred_language,
-        )  # fmt: skip
+        )
         db.add(user)
         db.flush()
-        record("employer", employer.id, "registered", actor_id=user.id,
-               after={**_snapshot(employer), "kvk_number": kvk, "user": user.id})  # fmt: skip
+        record(
+            "employer",
+            employer.id,
+            "registered",
+            actor_id=user.id,
+            after={**_snapshot(employer), "kvk_number": kvk, "user": user.id},
+        )
         note_self_registration(user, ip_address, device_id)
     return user
 
@@ -191,8 +199,14 @@ def update_details(employer_id: int, details: EmployerDetails, *, actor_id: int)
         before = _snapshot(employer)
         for key, value in values.items():
             setattr(employer, key, value)
-        record("employer", employer.id, "details_changed", actor_id=actor_id, before=before,
-               after=_snapshot(employer))  # fmt: skip
+        record(
+            "employer",
+            employer.id,
+            "details_changed",
+            actor_id=actor_id,
+            before=before,
+            after=_snapshot(employer),
+        )
     return employer
 
 
@@ -222,8 +236,15 @@ def change_status(employer_id: int, action: str, *, reason: str, actor_id: int |
         employer.status, employer.status_reason = target, reason[:500]
         if target == EmployerStatus.VERIFIED:
             employer.verified_at = clock.now()
-        record("employer", employer.id, action, actor_id=actor_id, before={"status": before},
-               after={"status": target.value}, reason=reason)  # fmt: skip
+        record(
+            "employer",
+            employer.id,
+            action,
+            actor_id=actor_id,
+            before={"status": before},
+            after={"status": target.value},
+            reason=reason,
+        )
     return employer
 
 
@@ -237,12 +258,19 @@ def add_staff_member(employer_id: int, *, name: str, email: str, actor_id: int):
     """A colleague joins the employer's account, invited by e-mail to choose a password."""
     employer = get_employer(employer_id)
     if not visible_name(name):
-        raise ValidationFailed(_("Enter the name of your colleague."),
-                               errors={"name": _("Enter the name of your colleague.")})  # fmt: skip
+        raise ValidationFailed(
+            _("Enter the name of your colleague."),
+            errors={"name": _("Enter the name of your colleague.")},
+        )
     with unit_of_work():
-        user = create_staff_user(email=email, name=name,
-                                 role=Role.EMPLOYER_STAFF, employer=employer,
-                                 actor_id=actor_id)  # fmt: skip
-        record("employer", employer.id, "staff_added", actor_id=actor_id,
-               after={"user": user.id, "email": user.email})  # fmt: skip
+        user = create_staff_user(
+            email=email, name=name, role=Role.EMPLOYER_STAFF, employer=employer, actor_id=actor_id
+        )
+        record(
+            "employer",
+            employer.id,
+            "staff_added",
+            actor_id=actor_id,
+            after={"user": user.id, "email": user.email},
+        )
     return user

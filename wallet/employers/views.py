@@ -57,8 +57,11 @@ EVENT_LABELS = {
 
 @bp.app_context_processor
 def _labels():
-    return {"employer_status_labels": STATUS_LABELS, "sbi_name": sbi_name,
-            "municipality": municipality}  # fmt: skip
+    return {
+        "employer_status_labels": STATUS_LABELS,
+        "sbi_name": sbi_name,
+        "municipality": municipality,
+    }
 
 
 def _details(form) -> services.EmployerDetails:
@@ -73,13 +76,17 @@ def register():
     form = EmployerRegistrationForm()
     if form.validate_on_submit():
         data = services.EmployerRegistration(
-            details=_details(form), kvk_number=form.kvk_number.data, name=form.name.data,
-            email=form.email.data, password=form.password.data,
+            details=_details(form),
+            kvk_number=form.kvk_number.data,
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
             preferred_language=form.preferred_language.data,
-        )  # fmt: skip
+        )
         try:
-            user = services.register_employer(data, ip_address=request.remote_addr,
-                                              device_id=device_id())  # fmt: skip
+            user = services.register_employer(
+                data, ip_address=request.remote_addr, device_id=device_id()
+            )
         except ValidationFailed as error:
             show_errors(form, error)
         else:
@@ -94,8 +101,11 @@ def start_context() -> dict:
     """What the start page of employer staff shows: the organisation and the follow-ups due."""
     from wallet.placements.views import follow_ups_due  # placements build on employers
 
-    return {"employer": current_user.employer, "follow_ups": follow_ups_due(),
-            "today": clock.today()}  # fmt: skip
+    return {
+        "employer": current_user.employer,
+        "follow_ups": follow_ups_due(),
+        "today": clock.today(),
+    }
 
 
 @bp.get("/employer")
@@ -129,8 +139,13 @@ def organisation():
                 return redirect(url_for("employers.organisation"))
         status = 422
     staff = services.staff_of(employer.id)
-    return render_template("employers/organisation.html", employer=employer, details=details,
-                           colleague=colleague, staff=staff), status  # fmt: skip
+    return render_template(
+        "employers/organisation.html",
+        employer=employer,
+        details=details,
+        colleague=colleague,
+        staff=staff,
+    ), status
 
 
 @bp.get("/admin/employers")
@@ -141,8 +156,9 @@ def moderation():
         status = EmployerStatus(request.args.get("status", "pending"))
     except ValueError:
         status = EmployerStatus.PENDING
-    return render_template("employers/moderation.html", status=status,
-                           employers=services.employers_by_status(status))  # fmt: skip
+    return render_template(
+        "employers/moderation.html", status=status, employers=services.employers_by_status(status)
+    )
 
 
 @bp.route("/admin/employers/<int:employer_id>", methods=["GET", "POST"])
@@ -156,8 +172,9 @@ def employer_page(employer_id: int):
         action = request.form.get("action", "")
         if form.validate_on_submit() and action in services.ACTIONS:
             try:
-                services.change_status(employer_id, action, reason=form.reason.data,
-                                       actor_id=current_user.id)  # fmt: skip
+                services.change_status(
+                    employer_id, action, reason=form.reason.data, actor_id=current_user.id
+                )
             except DomainError as error:
                 flash(error.detail, "error")
                 status = error.status
@@ -174,6 +191,9 @@ def employer_page(employer_id: int):
         staff=services.staff_of(employer_id),
         events=history("employer", employer_id),
         event_labels=EVENT_LABELS,
-        actions=[(a, ACTION_LABELS[a]) for a in services.ACTIONS
-                 if (employer.status, a) in services.TRANSITIONS],
-    ), status  # fmt: skip
+        actions=[
+            (a, ACTION_LABELS[a])
+            for a in services.ACTIONS
+            if (employer.status, a) in services.TRANSITIONS
+        ],
+    ), status

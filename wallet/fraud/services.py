@@ -46,41 +46,82 @@ NEW_PROVIDER_MIN_APPLICATIONS = 20
 # Applications that fell through: neither a duplicate nor a use of grants for the course.
 FELL_THROUGH = (ApplicationStatus.CANCELLED, ApplicationStatus.REJECTED, ApplicationStatus.EXPIRED)
 # Mail services anyone can sign up with: sharing one says nothing about the applicants.
-PUBLIC_EMAIL_DOMAINS = frozenset({
-    "gmail.com", "hotmail.com", "outlook.com", "live.nl", "hotmail.nl", "ziggo.nl",
-    "kpnmail.nl", "icloud.com", "yahoo.com", "planet.nl", "home.nl", "xs4all.nl",
-    "live.com", "msn.com", "me.com", "outlook.nl", "protonmail.com", "proton.me",
-})  # fmt: skip
+PUBLIC_EMAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "hotmail.com",
+        "outlook.com",
+        "live.nl",
+        "hotmail.nl",
+        "ziggo.nl",
+        "kpnmail.nl",
+        "icloud.com",
+        "yahoo.com",
+        "planet.nl",
+        "home.nl",
+        "xs4all.nl",
+        "live.com",
+        "msn.com",
+        "me.com",
+        "outlook.nl",
+        "protonmail.com",
+        "proton.me",
+    }
+)
 
 HIGH, MEDIUM = Severity.HIGH, Severity.MEDIUM
 # code -> (severity, the one-line reason; its figures come from the check)
 FLAGS = {
-    "price_near_cap": (MEDIUM, _l(
-        "The price %(price)s is at or just under the cap of %(cap)s of a grant used.")),
-    "recent_price_raise": (HIGH, _l(
-        "The provider raised the price from %(old)s to %(new)s on %(day)s.")),
-    "application_spike": (MEDIUM, _l(
-        "Applications in the last 7 days: %(course)d for this course (weekly average before "
-        "%(course_avg)s), %(provider)d for this provider (%(provider_avg)s).")),
-    "shared_address": (MEDIUM, _l(
-        "%(count)d applicants of this provider in 90 days live at %(address)s.")),
-    "shared_email_domain": (MEDIUM, _l(
-        "%(count)d applicants of this provider in 90 days have an e-mail address at "
-        "%(domain)s.")),
-    "shared_ip": (MEDIUM, _l(
-        "%(count)d applicants of this provider in 90 days applied from IP address %(ip)s.")),
-    "duplicate_learner_course": (HIGH, _l(
-        "The worker already applied for this course (%(reference)s).")),
-    "new_provider_high_volume": (MEDIUM, _l(
-        "Accredited on %(day)s and already %(count)d applications in 30 days.")),
-    "too_many_grants": (HIGH, _l(
-        "The worker uses %(count)d grants for this course; a scheme allows at most %(most)d.")),
-    "proof_missing": (HIGH, _l(
-        "The final claim shows neither attendance nor a certificate.")),
-    "attendance_below_threshold": (HIGH, _l(
-        "Attendance was %(pct)d %%, below the %(threshold)d %% needed, and there is no "
-        "certificate.")),
-}  # fmt: skip
+    "price_near_cap": (
+        MEDIUM,
+        _l("The price %(price)s is at or just under the cap of %(cap)s of a grant used."),
+    ),
+    "recent_price_raise": (
+        HIGH,
+        _l("The provider raised the price from %(old)s to %(new)s on %(day)s."),
+    ),
+    "application_spike": (
+        MEDIUM,
+        _l(
+            "Applications in the last 7 days: %(course)d for this course (weekly average before "
+            "%(course_avg)s), %(provider)d for this provider (%(provider_avg)s)."
+        ),
+    ),
+    "shared_address": (
+        MEDIUM,
+        _l("%(count)d applicants of this provider in 90 days live at %(address)s."),
+    ),
+    "shared_email_domain": (
+        MEDIUM,
+        _l(
+            "%(count)d applicants of this provider in 90 days have an e-mail address at %(domain)s."
+        ),
+    ),
+    "shared_ip": (
+        MEDIUM,
+        _l("%(count)d applicants of this provider in 90 days applied from IP address %(ip)s."),
+    ),
+    "duplicate_learner_course": (
+        HIGH,
+        _l("The worker already applied for this course (%(reference)s)."),
+    ),
+    "new_provider_high_volume": (
+        MEDIUM,
+        _l("Accredited on %(day)s and already %(count)d applications in 30 days."),
+    ),
+    "too_many_grants": (
+        HIGH,
+        _l("The worker uses %(count)d grants for this course; a scheme allows at most %(most)d."),
+    ),
+    "proof_missing": (HIGH, _l("The final claim shows neither attendance nor a certificate.")),
+    "attendance_below_threshold": (
+        HIGH,
+        _l(
+            "Attendance was %(pct)d %%, below the %(threshold)d %% needed, and there is no "
+            "certificate."
+        ),
+    ),
+}
 
 
 def _save(application_id: int, claim_id: int | None, found: dict[str, dict]) -> list[RiskFlag]:
@@ -89,8 +130,16 @@ def _save(application_id: int, claim_id: int | None, found: dict[str, dict]) -> 
     for code, figures in found.items():
         severity, message = FLAGS[code]
         reason = str(message) % figures
-        flags.append(RiskFlag(application_id=application_id, claim_id=claim_id, code=code,
-                              severity=severity, reason=reason[:300], created_at=now))  # fmt: skip
+        flags.append(
+            RiskFlag(
+                application_id=application_id,
+                claim_id=claim_id,
+                code=code,
+                severity=severity,
+                reason=reason[:300],
+                created_at=now,
+            )
+        )
     session.add_all(flags)
     session.flush()
     return flags
@@ -112,8 +161,11 @@ def _in_fund_language(check):
 def flag_application(application: Application) -> list[RiskFlag]:
     """Raise the flags a new application deserves (after it and its parts are flushed)."""
     # Replace, not add: the unique constraint does not stop duplicates where claim_id is NULL.
-    session.execute(sa.delete(RiskFlag).where(RiskFlag.application_id == application.id,
-                                              RiskFlag.claim_id.is_(None)))  # fmt: skip
+    session.execute(
+        sa.delete(RiskFlag).where(
+            RiskFlag.application_id == application.id, RiskFlag.claim_id.is_(None)
+        )
+    )
     course_id = application.run.course_id
     found = {
         **_grants(application, course_id),
@@ -128,15 +180,21 @@ def flag_application(application: Application) -> list[RiskFlag]:
 def _recent_raise(course_id: int) -> dict | None:
     change = session.scalars(
         sa.select(PriceChange)
-        .where(PriceChange.course_id == course_id, PriceChange.old_cents.is_not(None),
-               PriceChange.new_cents > PriceChange.old_cents,
-               PriceChange.changed_at >= clock.now() - dt.timedelta(days=PRICE_RAISE_DAYS))
+        .where(
+            PriceChange.course_id == course_id,
+            PriceChange.old_cents.is_not(None),
+            PriceChange.new_cents > PriceChange.old_cents,
+            PriceChange.changed_at >= clock.now() - dt.timedelta(days=PRICE_RAISE_DAYS),
+        )
         .order_by(PriceChange.changed_at.desc())
-    ).first()  # fmt: skip
+    ).first()
     if change is None:
         return None
-    return {"old": money(change.old_cents), "new": money(change.new_cents),
-            "day": format_date(change.changed_at)}  # fmt: skip
+    return {
+        "old": money(change.old_cents),
+        "new": money(change.new_cents),
+        "day": format_date(change.changed_at),
+    }
 
 
 def _count(*conditions) -> sa.ColumnElement[int]:
@@ -162,21 +220,33 @@ def _volume(application: Application, course_id: int) -> dict[str, dict]:
     month_start = now - dt.timedelta(days=NEW_PROVIDER_WINDOW_DAYS)
     of_course, recent = CourseRun.course_id == course_id, Application.created_at >= week_start
     course_week, course_before, week, before, month = session.execute(
-        sa.select(_count(of_course, recent), _count(of_course, ~recent), _count(recent),
-                  _count(~recent), _count(Application.created_at >= month_start))
+        sa.select(
+            _count(of_course, recent),
+            _count(of_course, ~recent),
+            _count(recent),
+            _count(~recent),
+            _count(Application.created_at >= month_start),
+        )
         .join(CourseRun, CourseRun.id == Application.run_id)
-        .where(Application.provider_id == application.provider_id,
-               Application.created_at >= min(since, month_start))
-    ).one()  # fmt: skip
+        .where(
+            Application.provider_id == application.provider_id,
+            Application.created_at >= min(since, month_start),
+        )
+    ).one()
     found = {}
     if _spikes(course_week, course_before) or _spikes(week, before):
         found["application_spike"] = {
-            "course": course_week, "course_avg": _weekly_average(course_before),
-            "provider": week, "provider_avg": _weekly_average(before),
-        }  # fmt: skip
+            "course": course_week,
+            "course_avg": _weekly_average(course_before),
+            "provider": week,
+            "provider_avg": _weekly_average(before),
+        }
     accredited_at = session.get(Provider, application.provider_id).accredited_at
-    if (accredited_at is not None and accredited_at > now - dt.timedelta(days=NEW_PROVIDER_DAYS)
-            and month >= NEW_PROVIDER_MIN_APPLICATIONS):  # fmt: skip
+    if (
+        accredited_at is not None
+        and accredited_at > now - dt.timedelta(days=NEW_PROVIDER_DAYS)
+        and month >= NEW_PROVIDER_MIN_APPLICATIONS
+    ):
         found["new_provider_high_volume"] = {"day": format_date(accredited_at), "count": month}
     return found
 
@@ -201,26 +271,39 @@ def _shared(application: Application) -> dict[str, dict]:
     if not conditions:
         return {}
     counts = session.execute(
-        sa.select(*[sa.func.count(sa.distinct(sa.case((c, Application.user_id))))
-                    for c in conditions.values()])
+        sa.select(
+            *[
+                sa.func.count(sa.distinct(sa.case((c, Application.user_id))))
+                for c in conditions.values()
+            ]
+        )
         .join(User, User.id == Application.user_id)
         .outerjoin(WorkerProfile, WorkerProfile.user_id == User.id)
-        .where(Application.provider_id == application.provider_id,
-               Application.created_at >= clock.now() - dt.timedelta(days=SHARED_DAYS))
-    ).one()  # fmt: skip
-    return {code: {**figures[code], "count": count}
-            for code, count in zip(conditions, counts, strict=True)
-            if count >= SHARED_MIN_WORKERS}  # fmt: skip
+        .where(
+            Application.provider_id == application.provider_id,
+            Application.created_at >= clock.now() - dt.timedelta(days=SHARED_DAYS),
+        )
+    ).one()
+    return {
+        code: {**figures[code], "count": count}
+        for code, count in zip(conditions, counts, strict=True)
+        if count >= SHARED_MIN_WORKERS
+    }
 
 
 def _duplicate(application: Application, course_id: int) -> dict | None:
     other = session.scalar(
         sa.select(Application.reference)
         .join(CourseRun, CourseRun.id == Application.run_id)
-        .where(Application.user_id == application.user_id, CourseRun.course_id == course_id,
-               Application.id != application.id, Application.status.not_in(FELL_THROUGH))
-        .order_by(Application.id).limit(1)
-    )  # fmt: skip
+        .where(
+            Application.user_id == application.user_id,
+            CourseRun.course_id == course_id,
+            Application.id != application.id,
+            Application.status.not_in(FELL_THROUGH),
+        )
+        .order_by(Application.id)
+        .limit(1)
+    )
     return None if other is None else {"reference": other}
 
 
@@ -232,10 +315,12 @@ def _grants(application: Application, course_id: int) -> dict[str, dict]:
         .join(Scheme, Scheme.id == Grant.scheme_id)
         .join(Application, Application.id == ApplicationPart.application_id)
         .join(CourseRun, CourseRun.id == Application.run_id)
-        .where(Application.user_id == application.user_id, CourseRun.course_id == course_id,
-               sa.or_(Application.id == application.id,
-                      Application.status.not_in(FELL_THROUGH)))
-    ).all()  # fmt: skip
+        .where(
+            Application.user_id == application.user_id,
+            CourseRun.course_id == course_id,
+            sa.or_(Application.id == application.id, Application.status.not_in(FELL_THROUGH)),
+        )
+    ).all()
     caps, most_per_grant, found = set(), {}, {}
     for application_id, grant_id, amount_cents, stored_rules in rows:
         rules = load_rules(stored_rules)
@@ -263,7 +348,9 @@ def flag_claim(claim: Claim, *, attendance_threshold_pct: int) -> list[RiskFlag]
             found["proof_missing"] = {}
         elif attendance is not None and attendance < attendance_threshold_pct:
             found["attendance_below_threshold"] = {
-                "pct": attendance, "threshold": attendance_threshold_pct}  # fmt: skip
+                "pct": attendance,
+                "threshold": attendance_threshold_pct,
+            }
     return _save(claim.application_id, claim.id, found)
 
 
@@ -285,11 +372,14 @@ def flag_summary(application_ids: list[int]) -> dict[int, tuple[int, int]]:
     """(high, medium) flags per application, its claims' included; (0, 0) when it has none."""
     high = RiskFlag.severity == Severity.HIGH
     rows = session.execute(
-        sa.select(RiskFlag.application_id, sa.func.count(sa.case((high, RiskFlag.id))),
-                  sa.func.count(sa.case((~high, RiskFlag.id))))
+        sa.select(
+            RiskFlag.application_id,
+            sa.func.count(sa.case((high, RiskFlag.id))),
+            sa.func.count(sa.case((~high, RiskFlag.id))),
+        )
         .where(RiskFlag.application_id.in_(application_ids))
         .group_by(RiskFlag.application_id)
-    ).all()  # fmt: skip
+    ).all()
     summary = dict.fromkeys(application_ids, (0, 0))
     summary.update({application_id: (h, m) for application_id, h, m in rows})
     return summary

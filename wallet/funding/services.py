@@ -38,10 +38,15 @@ def worker_grant_facts(user_id: int, on: dt.date | None = None) -> list[GrantFac
     rows = list(rows)
     excluded = excluded_providers({fund_id for *_grant, fund_id in rows})
     facts = [
-        GrantFacts(grant_id, available, last_valid_day(expires_at), load_rules(rules),
-                   excluded_providers=excluded[fund_id])
+        GrantFacts(
+            grant_id,
+            available,
+            last_valid_day(expires_at),
+            load_rules(rules),
+            excluded_providers=excluded[fund_id],
+        )
         for grant_id, available, expires_at, rules, fund_id in rows
-    ]  # fmt: skip
+    ]
     return [grant for grant in facts if grant.expires_on >= on]
 
 

@@ -135,8 +135,14 @@ def close_fund(fund_id: int, *, actor_id: int | None = None) -> Fund:
     with unit_of_work():
         if not advance(Fund, fund.id, before, target):
             return get_fund(fund_id)  # a racing click closed it: one audit event
-        record("fund", fund.id, "close", actor_id=actor_id, before={"status": before.value},
-               after={"status": target.value})  # fmt: skip
+        record(
+            "fund",
+            fund.id,
+            "close",
+            actor_id=actor_id,
+            before={"status": before.value},
+            after={"status": target.value},
+        )
     return fund
 
 

@@ -72,11 +72,18 @@ def account(account_id: int):
         raise NotFound
     found = ledger.get_account(account_id)
     page = page_arg()
-    shown, total = ledger.statement_page(account_id, page=page, per_page=PER_PAGE,
-                                         newest_first=True)  # fmt: skip
+    shown, total = ledger.statement_page(
+        account_id, page=page, per_page=PER_PAGE, newest_first=True
+    )
     pages = max(1, -(-total // PER_PAGE))
     return render_template(
-        "funds/account.html", account=found, name=account_name(found), lines=shown, page=page,
-        pages=pages, total=total, transaction_kind=transaction_kind,
+        "funds/account.html",
+        account=found,
+        name=account_name(found),
+        lines=shown,
+        page=page,
+        pages=pages,
+        total=total,
+        transaction_kind=transaction_kind,
         shown_reference=shown_reference,
-    )  # fmt: skip
+    )

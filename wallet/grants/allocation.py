@@ -138,15 +138,33 @@ def _open_grant_accounts(scheme: Scheme, run: AllocationRun, period: str, today,
         sa.literal(0, sa.BigInteger),
         sa.literal(now, LedgerAccount.created_at.type),
     )
-    columns = ["code", "kind", "currency", "allow_negative", "posted_cents", "held_cents",
-               "created_at"]  # fmt: skip
+    columns = [
+        "code",
+        "kind",
+        "currency",
+        "allow_negative",
+        "posted_cents",
+        "held_cents",
+        "created_at",
+    ]
     session.execute(sa.insert(LedgerAccount.__table__).from_select(columns, select))
 
 
 def _insert_grants(scheme: Scheme, run: AllocationRun, period: str, today, now, watermark) -> None:
     """A grant per account the run opened; accounts after the watermark narrow the join."""
-    columns = ["scheme_id", "fund_id", "user_id", "account_id", "period", "source", "status",
-               "amount_cents", "granted_at", "expires_at", "allocation_run_id"]  # fmt: skip
+    columns = [
+        "scheme_id",
+        "fund_id",
+        "user_id",
+        "account_id",
+        "period",
+        "source",
+        "status",
+        "amount_cents",
+        "granted_at",
+        "expires_at",
+        "allocation_run_id",
+    ]
     select = (
         sa.select(
             sa.literal(scheme.id),

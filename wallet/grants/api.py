@@ -101,8 +101,13 @@ class DrawOut(Schema):
 
 
 def _row(grant, name, email, posted, held) -> dict:
-    return {**grant.__dict__, "worker_name": name, "worker_email": email,
-            "posted_cents": posted, "held_cents": held}  # fmt: skip
+    return {
+        **grant.__dict__,
+        "worker_name": name,
+        "worker_email": email,
+        "posted_cents": posted,
+        "held_cents": held,
+    }
 
 
 @blp.route("/schemes/<int:scheme_id>/grants", methods=["GET"])
@@ -133,9 +138,12 @@ def grant(data, scheme_id):
         if user_id is None:
             raise NotFound(_("No worker has this e-mail address."))
     outcome = granting.grant_to_worker(
-        scheme_id, user_id, actor_id=current_user.id, cents=data["amount_cents"],
+        scheme_id,
+        user_id,
+        actor_id=current_user.id,
+        cents=data["amount_cents"],
         idempotency_key=idempotency_key(),
-    )  # fmt: skip
+    )
     return {"id": outcome.result_id, "replayed": outcome.replayed}
 
 

@@ -54,9 +54,11 @@ def _sweep_expired(now: dt.datetime) -> int:
         .where(Grant.status == GrantStatus.EXPIRED)
     )
     transaction_id, moved = ledger.sweep(
-        pairs, kind="grant_expiry", description="Vervallen budget terug naar het fonds",
+        pairs,
+        kind="grant_expiry",
+        description="Vervallen budget terug naar het fonds",
         limit=SWEEP_BATCH,
-    )  # fmt: skip
+    )
     if transaction_id is None:
         return 0
     funds = dict(session.execute(sa.select(Fund.pot_account_id, Fund.id)).all())
@@ -65,6 +67,11 @@ def _sweep_expired(now: dt.datetime) -> int:
         per_fund[funds[pot_id]] = per_fund.get(funds[pot_id], 0) + cents
     # verify ties each expiry to one such event on each fund whose pot it credits.
     for fund_id, cents in per_fund.items():
-        record("fund", fund_id, "expire_grants", actor_id=None,
-               after={"cents": cents, "transaction": transaction_id})  # fmt: skip
+        record(
+            "fund",
+            fund_id,
+            "expire_grants",
+            actor_id=None,
+            after={"cents": cents, "transaction": transaction_id},
+        )
     return len(moved)

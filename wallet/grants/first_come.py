@@ -125,21 +125,58 @@ def read_facts(scheme_id: int, user_id: int) -> ApplyFacts:
     ).first()
     if row is None:
         raise NotFound(_("There is no such scheme."))
-    (role, verified_at, municipality, employment, born, level, kind, status, mode, name,
-     opens, closes, amount, months, cap, committed, rules_text, fund_id, fund_name,
-     fund_status, pot, has_applied, reviewed) = row  # fmt: skip
+    (
+        role,
+        verified_at,
+        municipality,
+        employment,
+        born,
+        level,
+        kind,
+        status,
+        mode,
+        name,
+        opens,
+        closes,
+        amount,
+        months,
+        cap,
+        committed,
+        rules_text,
+        fund_id,
+        fund_name,
+        fund_status,
+        pot,
+        has_applied,
+        reviewed,
+    ) = row
     worker = None
     if municipality is not None:
         worker = WorkerFacts(municipality, employment, born, level)
     return ApplyFacts(
-        scheme_id=scheme_id, user_id=user_id, is_worker=role == Role.WORKER,
-        verified=verified_at is not None, worker=worker, kind=kind, status=status, mode=mode,
-        name=name, window_opens_on=opens, window_closes_on=closes, amount_cents=amount,
-        validity_months=months, total_cap_cents=cap, committed_cents=committed,
-        rules_text=rules_text or "{}", fund_id=fund_id, fund_name=fund_name,
-        fund_open=fund_status == FundStatus.OPEN, pot_account_id=pot,
-        applied=bool(has_applied), under_review=bool(reviewed),
-    )  # fmt: skip
+        scheme_id=scheme_id,
+        user_id=user_id,
+        is_worker=role == Role.WORKER,
+        verified=verified_at is not None,
+        worker=worker,
+        kind=kind,
+        status=status,
+        mode=mode,
+        name=name,
+        window_opens_on=opens,
+        window_closes_on=closes,
+        amount_cents=amount,
+        validity_months=months,
+        total_cap_cents=cap,
+        committed_cents=committed,
+        rules_text=rules_text or "{}",
+        fund_id=fund_id,
+        fund_name=fund_name,
+        fund_open=fund_status == FundStatus.OPEN,
+        pot_account_id=pot,
+        applied=bool(has_applied),
+        under_review=bool(reviewed),
+    )
 
 
 @lru_cache(maxsize=256)
@@ -188,9 +225,11 @@ def refuse(facts: ApplyFacts, today: dt.date) -> None:
         raise NotEligible(" ".join(problems), errors={"eligibility": problems})
     if not facts.verified:
         raise EmailNotVerified(
-            _("Verify your e-mail address first: open the link we sent you, or ask for a new "
-              "one on your start page. Nothing was changed.")
-        )  # fmt: skip
+            _(
+                "Verify your e-mail address first: open the link we sent you, or ask for a new "
+                "one on your start page. Nothing was changed."
+            )
+        )
     if facts.applied:
         raise AlreadyGranted(_("You have already applied under this scheme."))
     if facts.mode == AllocationMode.FIRST_COME:
@@ -215,35 +254,69 @@ def grant_first_come(facts: ApplyFacts) -> tuple[int, int]:
     cents, user_id, scheme_id = facts.amount_cents, facts.user_id, facts.scheme_id
     period = facts.window_opens_on.isoformat()
     try:
-        account_id = ledger.open_new_account(account_codes.grant(scheme_id, user_id, period),
-                                             AccountKind.GRANT)  # fmt: skip
-        grant_id = _insert(Grant.__table__, {
-            "scheme_id": scheme_id, "fund_id": facts.fund_id, "user_id": user_id,
-            "account_id": account_id, "period": period, "source": GrantSource.FIRST_COME.value,
-            "status": (GrantStatus.HELD if facts.under_review else GrantStatus.ACTIVE).value,
-            "amount_cents": cents, "granted_at": now,
-            "expires_at": expiry_after(facts.validity_months, today),
-        })  # fmt: skip
-        application_id = _insert(SchemeApplication.__table__, {
-            "scheme_id": scheme_id, "user_id": user_id, "applied_at": now,
-            "status": SchemeApplicationStatus.GRANTED.value, "grant_id": grant_id,
-        })  # fmt: skip
+        account_id = ledger.open_new_account(
+            account_codes.grant(scheme_id, user_id, period), AccountKind.GRANT
+        )
+        grant_id = _insert(
+            Grant.__table__,
+            {
+                "scheme_id": scheme_id,
+                "fund_id": facts.fund_id,
+                "user_id": user_id,
+                "account_id": account_id,
+                "period": period,
+                "source": GrantSource.FIRST_COME.value,
+                "status": (GrantStatus.HELD if facts.under_review else GrantStatus.ACTIVE).value,
+                "amount_cents": cents,
+                "granted_at": now,
+                "expires_at": expiry_after(facts.validity_months, today),
+            },
+        )
+        application_id = _insert(
+            SchemeApplication.__table__,
+            {
+                "scheme_id": scheme_id,
+                "user_id": user_id,
+                "applied_at": now,
+                "status": SchemeApplicationStatus.GRANTED.value,
+                "grant_id": grant_id,
+            },
+        )
     except sa.exc.IntegrityError:
         raise AlreadyGranted(_("You have already applied under this scheme.")) from None
     if facts.under_review:  # one person behind several accounts: held until the fund decides
-        _insert(GrantHold.__table__, {"grant_id": grant_id, "fund_id": facts.fund_id,
-                                      "user_id": user_id, "created_at": now})  # fmt: skip
-    session.execute(sa.insert(AuditEvent.__table__).values(
-        at=now, actor_id=user_id, subject_type="grant", subject_id=grant_id, action="grant",
-        after={"scheme": scheme_id, "worker": user_id, "cents": cents,
-               "source": GrantSource.FIRST_COME.value},
-    ))  # fmt: skip
+        _insert(
+            GrantHold.__table__,
+            {"grant_id": grant_id, "fund_id": facts.fund_id, "user_id": user_id, "created_at": now},
+        )
+    session.execute(
+        sa.insert(AuditEvent.__table__).values(
+            at=now,
+            actor_id=user_id,
+            subject_type="grant",
+            subject_id=grant_id,
+            action="grant",
+            after={
+                "scheme": scheme_id,
+                "worker": user_id,
+                "cents": cents,
+                "source": GrantSource.FIRST_COME.value,
+            },
+        )
+    )
     # The hot rows (the scheme's cap, then the fund's pot) last and in one statement on
     # PostgreSQL, so they stay locked only for that statement and the commit.
     try:
-        ledger.move(facts.pot_account_id, account_id, cents, kind="grant",
-                    description=f"Budget {facts.name}", reference=f"grant:{grant_id}",
-                    actor_id=user_id, guard=cap_claim(scheme_id, cents))  # fmt: skip
+        ledger.move(
+            facts.pot_account_id,
+            account_id,
+            cents,
+            kind="grant",
+            description=f"Budget {facts.name}",
+            reference=f"grant:{grant_id}",
+            actor_id=user_id,
+            guard=cap_claim(scheme_id, cents),
+        )
     except ledger.GuardMissed:
         raise _cap_reached() from None
     return application_id, grant_id
@@ -254,9 +327,14 @@ def enter_draw(facts: ApplyFacts) -> int:
     from wallet.grants.granting import AlreadyGranted
 
     try:
-        return _insert(SchemeApplication.__table__, {
-            "scheme_id": facts.scheme_id, "user_id": facts.user_id, "applied_at": clock.now(),
-            "status": SchemeApplicationStatus.WAITING.value,
-        })  # fmt: skip
+        return _insert(
+            SchemeApplication.__table__,
+            {
+                "scheme_id": facts.scheme_id,
+                "user_id": facts.user_id,
+                "applied_at": clock.now(),
+                "status": SchemeApplicationStatus.WAITING.value,
+            },
+        )
     except sa.exc.IntegrityError:
         raise AlreadyGranted(_("You have already applied under this scheme.")) from None

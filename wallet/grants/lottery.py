@@ -97,9 +97,13 @@ def draw_lottery(scheme_id: int, seed: str, *, actor_id: int | None = None) -> L
             application = applications[user_id]
             if user_id in winner_set:
                 grant = create_grant(
-                    scheme, user_id, scheme.amount_cents, period=period,
-                    source=GrantSource.LOTTERY, actor_id=actor_id,
-                )  # fmt: skip
+                    scheme,
+                    user_id,
+                    scheme.amount_cents,
+                    period=period,
+                    source=GrantSource.LOTTERY,
+                    actor_id=actor_id,
+                )
                 application.status, application.grant_id = SchemeApplicationStatus.WON, grant.id
             else:
                 application.status = SchemeApplicationStatus.LOST

@@ -26,13 +26,22 @@ def _due(now: dt.datetime) -> list[tuple[int, int]]:
     rows = session.execute(
         sa.select(Grant.id, Grant.expires_at)
         .join(LedgerAccount, LedgerAccount.id == Grant.account_id)
-        .where(Grant.status == GrantStatus.ACTIVE, Grant.expires_at > now, available > 0,
-               Grant.expires_at <= now + dt.timedelta(days=max(THRESHOLDS)))
+        .where(
+            Grant.status == GrantStatus.ACTIVE,
+            Grant.expires_at > now,
+            available > 0,
+            Grant.expires_at <= now + dt.timedelta(days=max(THRESHOLDS)),
+        )
         .order_by(Grant.id)
-    ).all()  # fmt: skip
-    sent = {(g, d) for g, d in session.execute(
-        sa.select(ExpiryReminder.grant_id, ExpiryReminder.days_before).where(
-            ExpiryReminder.grant_id.in_([row.id for row in rows])))}  # fmt: skip
+    ).all()
+    sent = {
+        (g, d)
+        for g, d in session.execute(
+            sa.select(ExpiryReminder.grant_id, ExpiryReminder.days_before).where(
+                ExpiryReminder.grant_id.in_([row.id for row in rows])
+            )
+        )
+    }
     due = []
     for grant_id, expires_at in rows:
         days_left = (expires_at - now).total_seconds() / 86_400
@@ -57,15 +66,25 @@ def send_expiry_reminders() -> int:
         try:
             with unit_of_work() as db:
                 for days in (t for t in THRESHOLDS if t >= reached):
-                    if session.scalar(sa.select(ExpiryReminder.id).where(
-                            ExpiryReminder.grant_id == grant_id,
-                            ExpiryReminder.days_before == days)) is None:  # fmt: skip
+                    if (
+                        session.scalar(
+                            sa.select(ExpiryReminder.id).where(
+                                ExpiryReminder.grant_id == grant_id,
+                                ExpiryReminder.days_before == days,
+                            )
+                        )
+                        is None
+                    ):
                         db.add(ExpiryReminder(grant_id=grant_id, days_before=days, sent_at=now))
                 db.flush()
                 grant = session.get(Grant, grant_id)
-                notify(session.get(User, grant.user_id), "grant_expiring",
-                       scheme=grant.scheme.name, expires_on=grant.expires_at.date(),
-                       available_cents=balance(grant.account_id).available_cents)  # fmt: skip
+                notify(
+                    session.get(User, grant.user_id),
+                    "grant_expiring",
+                    scheme=grant.scheme.name,
+                    expires_on=grant.expires_at.date(),
+                    available_cents=balance(grant.account_id).available_cents,
+                )
         except sa.exc.IntegrityError:  # another process sent it meanwhile
             continue
         sent += 1

@@ -188,23 +188,37 @@ def _confirm_apply(scheme_id: int):
     if scheme.allocation_mode == AllocationMode.FIRST_COME:
         title = _("Take the budget of %(amount)s from %(name)s?", amount=amount, name=scheme.name)
         consequences = [
-            _("You get a budget of %(amount)s at once, to spend on courses within %(months)d "
-              "months.", amount=amount, months=scheme.validity_months),
-            _("You can take a budget under this scheme only once; it then counts against its "
-              "total, first come, first served."),
-        ]  # fmt: skip
+            _(
+                "You get a budget of %(amount)s at once, to spend on courses within %(months)d "
+                "months.",
+                amount=amount,
+                months=scheme.validity_months,
+            ),
+            _(
+                "You can take a budget under this scheme only once; it then counts against its "
+                "total, first come, first served."
+            ),
+        ]
         button = _("Yes, take the budget")
     else:
         title = _("Enter the draw for %(name)s?", name=scheme.name)
         consequences = [
-            _("You are entered in the draw for a budget of %(amount)s; after the window closes "
-              "you see the outcome here.", amount=amount),
+            _(
+                "You are entered in the draw for a budget of %(amount)s; after the window closes "
+                "you see the outcome here.",
+                amount=amount,
+            ),
             _("You can enter this draw only once."),
-        ]  # fmt: skip
+        ]
         button = _("Yes, enter the draw")
-    return confirmation_page(title=title, facts=facts, consequences=consequences, button=button,
-                             back_url=url_for("home.index"),
-                             back_text=_("No, back to my start page"))  # fmt: skip
+    return confirmation_page(
+        title=title,
+        facts=facts,
+        consequences=consequences,
+        button=button,
+        back_url=url_for("home.index"),
+        back_text=_("No, back to my start page"),
+    )
 
 
 @bp.get("/budget/statement")
@@ -221,8 +235,14 @@ def statement_csv():
     """The statement as a CSV file that Dutch spreadsheet programs open as it is."""
     header = [_("Date"), _("Fund"), _("Scheme"), _("Description"), _("Amount"), _("Balance")]
     rows = [
-        [line.at.date(), line.fund_name, line.scheme_name, str(line.description),
-         Money(line.amount_cents).to_decimal(), Money(line.balance_cents).to_decimal()]
+        [
+            line.at.date(),
+            line.fund_name,
+            line.scheme_name,
+            str(line.description),
+            Money(line.amount_cents).to_decimal(),
+            Money(line.balance_cents).to_decimal(),
+        ]
         for line in balances.worker_statement(current_user.id)
-    ]  # fmt: skip
+    ]
     return csv_download(csv_lines(header, rows), "leerwallet-overzicht.csv")

@@ -57,8 +57,11 @@ def index():
             placement_labels=STATUS_LABELS,
         )
     if current_user.role == Role.PROVIDER_STAFF:
-        return render_template("home/provider.html", provider=current_user.provider,
-                               work=provider_work(current_user.provider_id))  # fmt: skip
+        return render_template(
+            "home/provider.html",
+            provider=current_user.provider,
+            work=provider_work(current_user.provider_id),
+        )
     if current_user.role == Role.EMPLOYER_STAFF:
         return render_template("employers/start.html", **employer_start_context())
     if current_user.role == Role.BROKER:

@@ -30,9 +30,13 @@ def provider_work(provider_id: int) -> ProviderWork:
     to_answer = applications_of_provider(provider_id, [ApplicationStatus.SUBMITTED])
     running = applications_of_provider(
         provider_id,
-        [ApplicationStatus.AWAITING_COPAYMENT, ApplicationStatus.CONFIRMED,
-         ApplicationStatus.IN_PROGRESS, ApplicationStatus.COMPLETED],
-    )  # fmt: skip
+        [
+            ApplicationStatus.AWAITING_COPAYMENT,
+            ApplicationStatus.CONFIRMED,
+            ApplicationStatus.IN_PROGRESS,
+            ApplicationStatus.COMPLETED,
+        ],
+    )
     rejected = [c for c in claims_of_provider(provider_id) if c.status == ClaimStatus.REJECTED]
     return ProviderWork(
         courses=len(courses),

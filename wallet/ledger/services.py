@@ -95,8 +95,15 @@ def open_account(code: str, kind: AccountKind, *, allow_negative: bool = False) 
         return account
     dialect = session.get_bind().dialect.name
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    values = {"code": code, "kind": kind.value, "currency": "EUR", "allow_negative": allow_negative,
-              "posted_cents": 0, "held_cents": 0, "created_at": clock.now()}  # fmt: skip
+    values = {
+        "code": code,
+        "kind": kind.value,
+        "currency": "EUR",
+        "allow_negative": allow_negative,
+        "posted_cents": 0,
+        "held_cents": 0,
+        "created_at": clock.now(),
+    }
     session.execute(
         insert(accounts).values(**values).on_conflict_do_nothing(index_elements=["code"])
     )
@@ -267,8 +274,15 @@ def transfer(
 def open_new_account(code: str, kind: AccountKind) -> int:
     """A new account with `code` (IntegrityError if the code is taken); its id. One INSERT,
     for hot paths that know the account cannot exist yet (a grant's own account)."""
-    values = {"code": code, "kind": kind.value, "currency": "EUR", "allow_negative": False,
-              "posted_cents": 0, "held_cents": 0, "created_at": clock.now()}  # fmt: skip
+    values = {
+        "code": code,
+        "kind": kind.value,
+        "currency": "EUR",
+        "allow_negative": False,
+        "posted_cents": 0,
+        "held_cents": 0,
+        "created_at": clock.now(),
+    }
     insert = sa.insert(accounts).values(**values).returning(accounts.c.id)
     return session.execute(insert).scalar_one()
 
@@ -349,16 +363,23 @@ def move_many(
     _lock_and_check(lines)
     transaction_id = session.execute(
         sa.insert(transactions)
-        .values(kind=kind, description=description[:300], reference=reference,
-                created_by_id=actor_id, created_at=clock.now())
+        .values(
+            kind=kind,
+            description=description[:300],
+            reference=reference,
+            created_by_id=actor_id,
+            created_at=clock.now(),
+        )
         .returning(transactions.c.id)
-    ).scalar_one()  # fmt: skip
+    ).scalar_one()
     if isinstance(lines, dict):
         session.execute(
             sa.insert(postings),
-            [{"transaction_id": transaction_id, "account_id": a, "amount_cents": c}
-             for a, c in sorted(lines.items())],
-        )  # fmt: skip
+            [
+                {"transaction_id": transaction_id, "account_id": a, "amount_cents": c}
+                for a, c in sorted(lines.items())
+            ],
+        )
     else:
         session.execute(
             sa.insert(postings).from_select(
@@ -404,10 +425,13 @@ def _selected_lines(movements: sa.Select):
         sa.select(
             sa.func.count(),
             sa.func.coalesce(
-                sa.func.sum(sa.case((sa.or_(cents.is_(None), cents <= 0, debit == credit), 1),
-                                    else_=0)), 0),
+                sa.func.sum(
+                    sa.case((sa.or_(cents.is_(None), cents <= 0, debit == credit), 1), else_=0)
+                ),
+                0,
+            ),
         ).select_from(moves)
-    ).one()  # fmt: skip
+    ).one()
     if not count:
         return None
     if bad:
@@ -434,28 +458,37 @@ def _lock_and_check(lines) -> None:
     if isinstance(lines, dict):
         ids = sorted(lines)
         rows = session.execute(
-            sa.select(accounts.c.id, accounts.c.allow_negative,
-                      accounts.c.posted_cents - accounts.c.held_cents)
-            .where(accounts.c.id.in_(ids)).order_by(accounts.c.id).with_for_update()
-        ).all()  # fmt: skip
+            sa.select(
+                accounts.c.id,
+                accounts.c.allow_negative,
+                accounts.c.posted_cents - accounts.c.held_cents,
+            )
+            .where(accounts.c.id.in_(ids))
+            .order_by(accounts.c.id)
+            .with_for_update()
+        ).all()
         if len(rows) != len(ids):
             raise NotFound(_("There is no such ledger account."))
         short: Sequence[sa.Row] = [row for row in rows if not row[1] and row[2] + lines[row[0]] < 0]
     else:
         wanted = sa.select(lines.c.account_id)
         locked = session.execute(
-            sa.select(accounts.c.id).where(accounts.c.id.in_(wanted))
-            .order_by(accounts.c.id).with_for_update()
-        ).all()  # fmt: skip
+            sa.select(accounts.c.id)
+            .where(accounts.c.id.in_(wanted))
+            .order_by(accounts.c.id)
+            .with_for_update()
+        ).all()
         if len(locked) != session.scalar(sa.select(sa.func.count()).select_from(lines)):
             raise NotFound(_("There is no such ledger account."))
         short = session.execute(
             sa.select(accounts.c.id)
             .join(lines, lines.c.account_id == accounts.c.id)
-            .where(~accounts.c.allow_negative,
-                   accounts.c.posted_cents - accounts.c.held_cents + lines.c.cents < 0)
+            .where(
+                ~accounts.c.allow_negative,
+                accounts.c.posted_cents - accounts.c.held_cents + lines.c.cents < 0,
+            )
             .limit(1)
-        ).all()  # fmt: skip
+        ).all()
     if short:
         raise InsufficientFunds(_("There is not enough money available for this."))
 
@@ -687,12 +720,20 @@ def statement_page(
     mine = Posting.account_id == account_id
     offset = (max(page, 1) - 1) * per_page
     rows = session.execute(
-        sa.select(LedgerTransaction.id, LedgerTransaction.created_at, LedgerTransaction.kind,
-                  LedgerTransaction.description, LedgerTransaction.reference,
-                  Posting.amount_cents)
+        sa.select(
+            LedgerTransaction.id,
+            LedgerTransaction.created_at,
+            LedgerTransaction.kind,
+            LedgerTransaction.description,
+            LedgerTransaction.reference,
+            Posting.amount_cents,
+        )
         .join(Posting, Posting.transaction_id == LedgerTransaction.id)
-        .where(mine).order_by(order).limit(per_page).offset(offset)
-    ).all()  # fmt: skip
+        .where(mine)
+        .order_by(order)
+        .limit(per_page)
+        .offset(offset)
+    ).all()
     skipped = sa.select(Posting.amount_cents).where(mine).order_by(order).limit(offset).subquery()
     skipped_cents = int(session.scalar(sa.select(sa.func.sum(skipped.c.amount_cents))) or 0)
     total = session.scalar(sa.select(sa.func.count()).select_from(Posting).where(mine)) or 0

@@ -36,17 +36,20 @@ def N_(msgid: str) -> str:  # noqa: N802 - the gettext marker that pybabel extra
 
 
 # Topics whose body holds a link that sets a password: shown to their recipient only.
-SECRET_TOPICS = frozenset({"password_reset", "invitation", "email_verification",
-                           "email_change_confirm"})  # fmt: skip
+SECRET_TOPICS = frozenset(
+    {"password_reset", "invitation", "email_verification", "email_change_confirm"}
+)
 
 # topic -> (subject, body). Parameters ending in _cents arrive as integer cents and are
 # shown as money without the suffix: covered_cents -> %(covered)s.
 TOPICS: dict[str, tuple[str, str]] = {
     "application_submitted": (
         N_("Your application %(reference)s has been sent"),
-        N_("You applied for %(course)s (application %(reference)s). Your budget is reserved: "
-           "it covers %(covered)s and your own contribution is %(copay)s. The training "
-           "provider will now answer your application."),
+        N_(
+            "You applied for %(course)s (application %(reference)s). Your budget is reserved: "
+            "it covers %(covered)s and your own contribution is %(copay)s. The training "
+            "provider will now answer your application."
+        ),
     ),
     "application_status": (
         N_("News about your application %(reference)s"),
@@ -54,8 +57,10 @@ TOPICS: dict[str, tuple[str, str]] = {
     ),
     "application_new": (
         N_("New application %(reference)s"),
-        N_("A worker has applied for %(course)s (application %(reference)s). Please answer "
-           "the application in Leerwallet."),
+        N_(
+            "A worker has applied for %(course)s (application %(reference)s). Please answer "
+            "the application in Leerwallet."
+        ),
     ),
     "claim_waiting": (
         N_("Claim %(reference)s waits for approval"),
@@ -67,31 +72,41 @@ TOPICS: dict[str, tuple[str, str]] = {
     ),
     "payment_returned": (
         N_("The payment for claim %(reference)s came back"),
-        N_("The bank returned the transfer of %(amount)s for claim %(reference)s (payout "
-           "%(batch)s). The claim is approved again and will be paid in a later payout; "
-           "please check the bank details (IBAN) on file."),
+        N_(
+            "The bank returned the transfer of %(amount)s for claim %(reference)s (payout "
+            "%(batch)s). The claim is approved again and will be paid in a later payout; "
+            "please check the bank details (IBAN) on file."
+        ),
     ),
     "payment_returned_after_clawback": (
         N_("The payment for claim %(reference)s came back"),
-        N_("The bank returned the transfer of %(amount)s for claim %(reference)s (payout "
-           "%(batch)s). The claim was clawed back, so what you owe the fund is lowered by "
-           "what never reached you; please check the bank details (IBAN) on file."),
+        N_(
+            "The bank returned the transfer of %(amount)s for claim %(reference)s (payout "
+            "%(batch)s). The claim was clawed back, so what you owe the fund is lowered by "
+            "what never reached you; please check the bank details (IBAN) on file."
+        ),
     ),
     "claim_spent": (
         N_("Your budget paid for %(course)s"),
-        N_("%(amount)s from your budget has been paid to the training provider for "
-           "%(course)s (application %(reference)s)."),
+        N_(
+            "%(amount)s from your budget has been paid to the training provider for "
+            "%(course)s (application %(reference)s)."
+        ),
     ),
     "grant_expiring": (
         N_("Your budget %(scheme)s expires on %(expires_on)s"),
-        N_("You still have %(available)s to spend from your budget %(scheme)s. It expires on "
-           "%(expires_on)s: what you have not spent or reserved for a course by then goes back "
-           "to the fund. Look in the catalogue for a course that suits you."),
+        N_(
+            "You still have %(available)s to spend from your budget %(scheme)s. It expires on "
+            "%(expires_on)s: what you have not spent or reserved for a course by then goes back "
+            "to the fund. Look in the catalogue for a course that suits you."
+        ),
     ),
     "employer_application_sent": (
         N_("Employer application %(reference)s waits for a decision"),
-        N_("%(employer)s sent application %(reference)s. Please decide on each person in it "
-           "in Leerwallet."),
+        N_(
+            "%(employer)s sent application %(reference)s. Please decide on each person in it "
+            "in Leerwallet."
+        ),
     ),
     "placement_decided": (
         N_("Decision on application %(reference)s"),
@@ -99,56 +114,68 @@ TOPICS: dict[str, tuple[str, str]] = {
     ),
     "password_reset": (
         N_("Choose a new password for Leerwallet"),
-        N_("Someone asked to choose a new password for your Leerwallet account. If that was "
-           "you, open this link within %(minutes)s minutes; it works once: %(url)s If it was "
-           "not you, ignore this e-mail: your password stays as it is."),
+        N_(
+            "Someone asked to choose a new password for your Leerwallet account. If that was "
+            "you, open this link within %(minutes)s minutes; it works once: %(url)s If it was "
+            "not you, ignore this e-mail: your password stays as it is."
+        ),
     ),
     "invitation": (
         N_("You are invited to Leerwallet"),
-        N_("A colleague gave you an account on Leerwallet for %(organisation)s. Choose your "
-           "own password with this link within %(days)s days; it works once: %(url)s When it "
-           "has expired, ask for a new one with 'Forgot your password?' on the sign-in page."),
+        N_(
+            "A colleague gave you an account on Leerwallet for %(organisation)s. Choose your "
+            "own password with this link within %(days)s days; it works once: %(url)s When it "
+            "has expired, ask for a new one with 'Forgot your password?' on the sign-in page."
+        ),
     ),
     "email_verification": (
         N_("Verify your e-mail address for Leerwallet"),
-        N_("Open this link within %(hours)s hours to verify your e-mail address; it works "
-           "once: %(url)s Until you do, no budget can be granted to you or spent. If you did "
-           "not make a Leerwallet account, ignore this e-mail."),
+        N_(
+            "Open this link within %(hours)s hours to verify your e-mail address; it works "
+            "once: %(url)s Until you do, no budget can be granted to you or spent. If you did "
+            "not make a Leerwallet account, ignore this e-mail."
+        ),
     ),
     "password_changed": (
         N_("Your Leerwallet password was changed"),
-        N_("The password of your Leerwallet account was just changed. If you did this, you "
-           "need not do anything. If you did not, someone else may know your password: "
-           "choose a new one at once with 'Forgot your password?' on the sign-in page and "
-           "tell your fund or the platform administrators."),
+        N_(
+            "The password of your Leerwallet account was just changed. If you did this, you "
+            "need not do anything. If you did not, someone else may know your password: "
+            "choose a new one at once with 'Forgot your password?' on the sign-in page and "
+            "tell your fund or the platform administrators."
+        ),
     ),
     "oidc_identity_linked": (
         N_("You can now log in to Leerwallet with %(provider)s"),
-        N_("Your Leerwallet account was just linked to your %(provider)s identity: from now "
-           "on you can log in with %(provider)s. If you did not do this, someone else may "
-           "know your password: choose a new one at once with 'Forgot your password?' on the "
-           "sign-in page and tell your fund or the platform administrators."),
+        N_(
+            "Your Leerwallet account was just linked to your %(provider)s identity: from now "
+            "on you can log in with %(provider)s. If you did not do this, someone else may "
+            "know your password: choose a new one at once with 'Forgot your password?' on the "
+            "sign-in page and tell your fund or the platform administrators."
+        ),
     ),
     "follow_up_due": (
         N_("Follow-up due for %(person)s (application %(reference)s)"),
-        N_("It is %(months)s months since %(person)s started (application %(reference)s). "
-           "Please record in Leerwallet whether they are still employed."),
+        N_(
+            "It is %(months)s months since %(person)s started (application %(reference)s). "
+            "Please record in Leerwallet whether they are still employed."
+        ),
     ),
-}  # fmt: skip
+}
 
 # application_status: the worker's application moved by `action`.
 APPLICATION_UPDATES: dict[str, str] = {
     "confirm": N_("the training provider has accepted your application."),
     "reject": N_("the training provider has rejected your application."),
     "cancel": N_("the application has been cancelled."),
-    "expire": N_("the training provider did not answer in time, so the application has "
-                 "expired."),
-    "record_copayment": N_("the training provider has received your own contribution. Your "
-                           "place is confirmed."),
+    "expire": N_("the training provider did not answer in time, so the application has expired."),
+    "record_copayment": N_(
+        "the training provider has received your own contribution. Your place is confirmed."
+    ),
     "start": N_("your course has started. Good luck!"),
     "complete": N_("the training provider has recorded that you completed the course."),
     "close": N_("the application has been closed without payment."),
-}  # fmt: skip
+}
 
 # Said after the update only when budget was actually held and is now released
 # (`budget_released=True`): an application paid fully by the worker reserved nothing.
@@ -158,17 +185,18 @@ BUDGET_REST_RELEASED = N_("The rest of the reserved budget is available again.")
 # claim_decided: what the fund decided on the provider's claim.
 CLAIM_DECISIONS: dict[str, str] = {
     "approved": N_("it has been approved and will be paid in the next payout."),
-    "approved_once": N_("it has a first approval; a second fund administrator still has to "
-                        "approve it."),
+    "approved_once": N_(
+        "it has a first approval; a second fund administrator still has to approve it."
+    ),
     "rejected": N_("it has been rejected. You can correct it and submit it again."),
     "clawed_back": N_("the payment for this claim has been clawed back."),
-}  # fmt: skip
+}
 
 # placement_decided: what the fund decided on one person in an employer's application.
 PLACEMENT_DECISIONS: dict[str, str] = {
     "approved": N_("approved; the reimbursement of %(amount)s is set aside for you."),
     "rejected": N_("rejected."),
-}  # fmt: skip
+}
 
 GREETING = N_("Dear %(name)s,")
 REASON = N_("Reason: %(reason)s")
@@ -286,8 +314,7 @@ def _site_url() -> str:
 
 # Refusals of one message; other errors mean the server or connection failed, so the next
 # message would fail the same way.
-_MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
-                   smtplib.SMTPDataError)  # fmt: skip
+_MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 
 def send_pending(limit: int = 100) -> tuple[int, int]:
@@ -333,8 +360,9 @@ def send_pending(limit: int = 100) -> tuple[int, int]:
 
 def _claim(message_id: int) -> OutboxMessage | None:
     with unit_of_work():
-        if not advance(OutboxMessage, message_id, MessageStatus.PENDING, MessageStatus.SENT,
-                       sent_at=None):  # fmt: skip
+        if not advance(
+            OutboxMessage, message_id, MessageStatus.PENDING, MessageStatus.SENT, sent_at=None
+        ):
             return None
         return session.get(OutboxMessage, message_id, populate_existing=True)
 
@@ -406,8 +434,9 @@ class _Mailer:
 
     def _connect(self) -> smtplib.SMTP:
         config = self._config
-        smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25),
-                            timeout=SMTP_TIMEOUT_SECONDS)  # fmt: skip
+        smtp = smtplib.SMTP(
+            config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25), timeout=SMTP_TIMEOUT_SECONDS
+        )
         try:
             if config.get("MAIL_USE_STARTTLS"):
                 smtp.starttls(context=ssl.create_default_context())

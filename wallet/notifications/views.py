@@ -54,8 +54,13 @@ def messages():
     """The signed-in user's own messages, newest first."""
     page = _page()
     rows, total = services.messages_of_user(current_user.id, page, MESSAGES_PER_PAGE)
-    return render_template("notifications/messages.html", messages=rows, total=total,
-                           page=page, pages=_pages(total, MESSAGES_PER_PAGE))  # fmt: skip
+    return render_template(
+        "notifications/messages.html",
+        messages=rows,
+        total=total,
+        page=page,
+        pages=_pages(total, MESSAGES_PER_PAGE),
+    )
 
 
 @bp.get("/outbox")
@@ -68,9 +73,15 @@ def outbox():
     status = MessageStatus(form.status.data) if form.validate() and form.status.data else None
     page = _page()
     rows, total = services.outbox(status, page, OUTBOX_PER_PAGE)
-    return render_template("notifications/outbox.html", messages=rows, total=total, form=form,
-                           labels=STATUS_LABELS, page=page,
-                           secret_topics=services.SECRET_TOPICS,
-                           show_links=current_app.config.get("OUTBOX_SHOWS_LINKS", False),
-                           pages=_pages(total, OUTBOX_PER_PAGE),
-                           args={"status": status.value} if status else {})  # fmt: skip
+    return render_template(
+        "notifications/outbox.html",
+        messages=rows,
+        total=total,
+        form=form,
+        labels=STATUS_LABELS,
+        page=page,
+        secret_topics=services.SECRET_TOPICS,
+        show_links=current_app.config.get("OUTBOX_SHOWS_LINKS", False),
+        pages=_pages(total, OUTBOX_PER_PAGE),
+        args={"status": status.value} if status else {},
+    )

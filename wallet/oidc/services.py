@@ -51,9 +51,12 @@ def link_with_password(identity: ProviderIdentity, email: str, password: str, ip
 
 
 def register_worker(
-    identity: ProviderIdentity, data: accounts.WorkerRegistration, *,
-    ip_address: str | None = None, device_id: str | None = None,
-) -> User:  # fmt: skip
+    identity: ProviderIdentity,
+    data: accounts.WorkerRegistration,
+    *,
+    ip_address: str | None = None,
+    device_id: str | None = None,
+) -> User:
     """A new worker account with the subject linked to it, both or neither; counted against
     the registration limit of the address like any other registration."""
     with unit_of_work():

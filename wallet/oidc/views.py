@@ -113,9 +113,12 @@ def register():
         form.preferred_language.data = str(session.get("language", "nl"))
     if form.validate_on_submit():
         try:
-            user = services.register_worker(identity, registration_from(form),
-                                            ip_address=request.remote_addr,
-                                            device_id=device_id())  # fmt: skip
+            user = services.register_worker(
+                identity,
+                registration_from(form),
+                ip_address=request.remote_addr,
+                device_id=device_id(),
+            )
         except ValidationFailed as error:
             show_errors(form, error)
         except DomainError as error:
@@ -142,8 +145,10 @@ def _log_in(user: User, target: str | None, *, linked: bool = False):
     from wallet.twofactor.signin import after_password
 
     if linked:
-        message = _("Your account is linked: from now on you can log in with %(label)s.",
-                    label=current_app.config["OIDC_LABEL"])  # fmt: skip
+        message = _(
+            "Your account is linked: from now on you can log in with %(label)s.",
+            label=current_app.config["OIDC_LABEL"],
+        )
     answer = after_password(user, safe_redirect_target(target, url_for("home.index")))
     if linked:
         flash(message, "success")  # after the new session began, so it is shown

@@ -49,8 +49,10 @@ def answer():
     back = safe_redirect_target(form.next.data, url_for("home.index"))
     if not form.validate_on_submit() or not services.verify_assertion(user, form.credential.data):
         if twofactor.is_enrolled(user.id):
-            flash(_("Your passkey was not accepted. Try again, or type the code of your app."),
-                  "error")  # fmt: skip
+            flash(
+                _("Your passkey was not accepted. Try again, or type the code of your app."),
+                "error",
+            )
         else:
             flash(_("Your passkey was not accepted. Try again."), "error")
         if stepping_up:

@@ -84,8 +84,12 @@ class PasskeyRefused(DomainError):
 
 
 def _refused() -> PasskeyRefused:
-    return PasskeyRefused(_("The passkey could not be checked. Try again; if it keeps failing, "
-                            "sign in with your password."))  # fmt: skip
+    return PasskeyRefused(
+        _(
+            "The passkey could not be checked. Try again; if it keeps failing, "
+            "sign in with your password."
+        )
+    )
 
 
 def _timeout_ms() -> int:
@@ -153,8 +157,12 @@ def add_passkey(user: User, name: str, answer: str) -> Passkey:
         raise PasskeyRefused(_("Adding the passkey took too long. Try again."))
     challenge, kept = taken
     if len(passkeys_of(user)) >= MAX_PASSKEYS:
-        raise PasskeyRefused(_("You have %(count)d passkeys already; remove one you no longer "
-                               "use first.", count=MAX_PASSKEYS))  # fmt: skip
+        raise PasskeyRefused(
+            _(
+                "You have %(count)d passkeys already; remove one you no longer use first.",
+                count=MAX_PASSKEYS,
+            )
+        )
     rp = relying_party()
     try:
         credential = parse_registration_credential_json((answer or "")[:MAX_ANSWER_LENGTH])
@@ -174,14 +182,25 @@ def add_passkey(user: User, name: str, answer: str) -> Passkey:
     with unit_of_work() as db:
         if not mark_answered(challenge):
             raise _refused()
-        passkey = Passkey(user_id=user.id, name=name, credential_id=credential_id,
-                          public_key=verified.credential_public_key,
-                          sign_count=verified.sign_count, transports=transports,
-                          user_handle=kept["user_handle"], created_at=clock.now())  # fmt: skip
+        passkey = Passkey(
+            user_id=user.id,
+            name=name,
+            credential_id=credential_id,
+            public_key=verified.credential_public_key,
+            sign_count=verified.sign_count,
+            transports=transports,
+            user_handle=kept["user_handle"],
+            created_at=clock.now(),
+        )
         db.add(passkey)
         db.flush()
-        record("user", user.id, "passkey_added", actor_id=user.id,
-               after={"passkey": passkey.id, "name": name})  # fmt: skip
+        record(
+            "user",
+            user.id,
+            "passkey_added",
+            actor_id=user.id,
+            after={"passkey": passkey.id, "name": name},
+        )
         notices.tell_owner(user, "passkey_added", name=name)
         second_factor_changed.send(user)
     return passkey
@@ -193,8 +212,13 @@ def remove_passkey(user: User, passkey_id: int) -> Passkey:
     if passkey is None or passkey.user_id != user.id:
         raise NotFound(_("There is no such passkey."))
     with unit_of_work() as db:
-        record("user", user.id, "passkey_removed", actor_id=user.id,
-               before={"passkey": passkey.id, "name": passkey.name})  # fmt: skip
+        record(
+            "user",
+            user.id,
+            "passkey_removed",
+            actor_id=user.id,
+            before={"passkey": passkey.id, "name": passkey.name},
+        )
         notices.tell_owner(user, "passkey_removed", name=passkey.name)
         db.delete(passkey)
         second_factor_changed.send(user)
@@ -225,8 +249,12 @@ def sign_in_with_passkey(answer: str) -> User:
     if user is None or not user.active:
         raise _refused()
     if user.role not in PASSWORDLESS_ROLES:
-        raise PasskeyRefused(_("Signing in with only a passkey is for workers. Log in with your "
-                               "e-mail address and password."))  # fmt: skip
+        raise PasskeyRefused(
+            _(
+                "Signing in with only a passkey is for workers. Log in with your "
+                "e-mail address and password."
+            )
+        )
     with unit_of_work():
         _accept(checked)
         user.last_login_at = clock.now()
@@ -264,8 +292,9 @@ def verify_assertion(user: User, response_json: str) -> bool:
     """
     require_no_unit_of_work("verify_assertion")
     try:
-        checked = _check_answer(SECOND_FACTOR, response_json, user=user,
-                                require_user_verification=False)  # fmt: skip
+        checked = _check_answer(
+            SECOND_FACTOR, response_json, user=user, require_user_verification=False
+        )
         with unit_of_work():
             _accept(checked)
     except PasskeyRefused:
@@ -276,8 +305,9 @@ def verify_assertion(user: User, response_json: str) -> bool:
 # --- checking an answer ----------------------------------------------------------------------
 
 
-def _check_answer(purpose: str, answer: str, *, user: User | None,
-                  require_user_verification: bool) -> _CheckedAnswer:  # fmt: skip
+def _check_answer(
+    purpose: str, answer: str, *, user: User | None, require_user_verification: bool
+) -> _CheckedAnswer:
     """The verified answer to the challenge of `purpose` by a passkey (of `user` when given);
     PasskeyRefused for anything else. Nothing is written yet: see `_accept`."""
     taken = take_challenge(purpose)

@@ -34,9 +34,11 @@ def passkeys_reachable() -> bool:
 @bp.app_context_processor
 def _passkey_helpers() -> dict:
     # For the "Sign in with a passkey" part of the login page, which accounts renders.
-    return {"passkeys_reachable": passkeys_reachable,
-            "passkey_origin": lambda: relying_party().origin,
-            "has_passkeys": services.has_passkeys}  # fmt: skip
+    return {
+        "passkeys_reachable": passkeys_reachable,
+        "passkey_origin": lambda: relying_party().origin,
+        "has_passkeys": services.has_passkeys,
+    }
 
 
 @bp.route("/account/passkeys", methods=["GET", "POST"])
@@ -64,8 +66,13 @@ def index():
             status = error.status
             form.credential.data = ""  # that answer is spent: the next try makes a new one
         else:
-            flash(_("The passkey '%(name)s' is added. We sent you an e-mail about it.",
-                    name=passkey.name), "success")  # fmt: skip
+            flash(
+                _(
+                    "The passkey '%(name)s' is added. We sent you an e-mail about it.",
+                    name=passkey.name,
+                ),
+                "success",
+            )
             return redirect(url_for("passkeys.index"))
     if form.errors and status == 200:
         status = 422
@@ -100,8 +107,13 @@ def remove(passkey_id: int):
     """Remove a passkey; it stops working at once."""
     if ConfirmForm().validate_on_submit():
         passkey = services.remove_passkey(current_user, passkey_id)
-        flash(_("The passkey '%(name)s' is removed. We sent you an e-mail about it.",
-                name=passkey.name), "success")  # fmt: skip
+        flash(
+            _(
+                "The passkey '%(name)s' is removed. We sent you an e-mail about it.",
+                name=passkey.name,
+            ),
+            "success",
+        )
     return redirect(url_for("passkeys.index"))
 
 

@@ -130,9 +130,11 @@ class BatchOut(Schema):
     left_out = fields.List(
         fields.Nested(LeftOutOut),
         allow_none=True,
-        metadata={"description": "Providers left out when it was made, and why; null for "
-                  "batches made before this was kept."},
-    )  # fmt: skip
+        metadata={
+            "description": "Providers left out when it was made, and why; null for "
+            "batches made before this was kept."
+        },
+    )
 
 
 class BatchPage(Schema):
@@ -174,8 +176,9 @@ class ItemActionIn(Schema):
 class SepaArgs(Schema):
     """?schema=pain.001.001.03 for banks that need the older format."""
 
-    xml_schema = fields.String(data_key="schema", load_default=SCHEMAS[0],
-                               validate=validate.OneOf(SCHEMAS))  # fmt: skip
+    xml_schema = fields.String(
+        data_key="schema", load_default=SCHEMAS[0], validate=validate.OneOf(SCHEMAS)
+    )
 
 
 class StatementIn(Schema):
@@ -191,8 +194,9 @@ class StatementOut(Schema):
     matched = fields.Integer(metadata={"description": "Transfers found on the statement."})
     paid_items = fields.List(fields.Integer(), metadata={"description": "Payments now paid."})
     failed_items = fields.List(fields.Integer(), metadata={"description": "Payments failed."})
-    returned = fields.List(fields.String(), metadata={"description": "End-to-end ids returned "
-                                                       "by the bank."})  # fmt: skip
+    returned = fields.List(
+        fields.String(), metadata={"description": "End-to-end ids returned by the bank."}
+    )
     unmatched = fields.List(fields.String(), metadata={"description": "Lines not placed, why."})
     duplicate = fields.Boolean()
     imported_before = fields.DateTime(allow_none=True)
@@ -206,23 +210,26 @@ def _fresh() -> None:
 
 def _item(item: PayoutItem, lines: list, references: dict[int, str]) -> dict:
     names = [name for name in ItemOut().fields if name not in {"payee_name", "lines"}]
-    return {**{name: getattr(item, name) for name in names},
-            "account_holder": item.account_holder,
-            "lines": [_line(line, references) for line in lines]}  # fmt: skip
+    return {
+        **{name: getattr(item, name) for name in names},
+        "account_holder": item.account_holder,
+        "lines": [_line(line, references) for line in lines],
+    }
 
 
 def _line(line, references: dict[int, str]) -> dict:
     names = [name for name in LineOut().fields if name != "claim_reference"]
-    return {**{name: getattr(line, name) for name in names},
-            "claim_reference": references.get(line.id)}  # fmt: skip
+    return {
+        **{name: getattr(line, name) for name in names},
+        "claim_reference": references.get(line.id),
+    }
 
 
 def _batch(batch: PayoutBatch, **extra) -> dict:
     _fresh()
     lines, references = batches.lines_by_item(batch), batches.claim_references(batch)
     items = [_item(item, lines.get(item.id, []), references) for item in batch.items]
-    return {**{name: getattr(batch, name) for name in BatchOut().fields},
-            "items": items, **extra}  # fmt: skip
+    return {**{name: getattr(batch, name) for name in BatchOut().fields}, "items": items, **extra}
 
 
 def _payment(item_id: int, **extra) -> dict:
@@ -240,8 +247,12 @@ def _payment(item_id: int, **extra) -> dict:
 @blp.response(200, BatchPage)
 def list_batches(args):
     """The fund's payout batches, newest first (optionally of one status)."""
-    rows, total = batches.page_of_batches(current_user.fund_id, status=args.get("status"),
-                                          page=args["page"], per_page=args["per_page"])  # fmt: skip
+    rows, total = batches.page_of_batches(
+        current_user.fund_id,
+        status=args.get("status"),
+        page=args["page"],
+        per_page=args["per_page"],
+    )
     return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
 
@@ -267,9 +278,11 @@ def create_batch(data):
     Idempotency-Key)."""
     fund_id, method = current_user.fund_id, data["method"]
     outcome = run_once(
-        f"payout-batch:{fund_id}", idempotency_key(), {"method": method.value},
+        f"payout-batch:{fund_id}",
+        idempotency_key(),
+        {"method": method.value},
         lambda: batches.create_batch(fund_id, method=method, actor=current_user).batch.id,
-    )  # fmt: skip
+    )
     batch = batches.get_batch(outcome.result_id, fund_id)
     return _batch(batch, replayed=outcome.replayed, problems=[])
 
@@ -292,9 +305,11 @@ def get_batch(batch_id):
 @blp.doc(**IDEMPOTENCY_DOC)
 @blp.response(200, BatchDetailOut)
 @blp.alt_response(404, schema=ProblemSchema, description="Not a batch of your fund")
-@blp.alt_response(409, schema=ProblemSchema,
-                  description="Not possible in the batch's status, Stripe unavailable, or key "
-                  "reused")  # fmt: skip
+@blp.alt_response(
+    409,
+    schema=ProblemSchema,
+    description="Not possible in the batch's status, Stripe unavailable, or key reused",
+)
 def batch_action(batch_id, action):
     """submit a draft (its money goes in transit), discard a draft (its claims are approved
     and unbatched again), or pay_stripe: send the transfers of a submitted Stripe batch
@@ -309,11 +324,11 @@ def batch_action(batch_id, action):
             return _batch(batches.get_batch(batch_id, fund_id), replayed=True, problems=[])
         problems = pay_stripe_batch(batch_id, fund_id, actor=current_user)
         outcome = run_once(scope, key, {}, lambda: batch_id)
-        return _batch(batches.get_batch(batch_id, fund_id), replayed=outcome.replayed,
-                      problems=problems)  # fmt: skip
+        return _batch(
+            batches.get_batch(batch_id, fund_id), replayed=outcome.replayed, problems=problems
+        )
     perform = {"submit": batches.submit_batch, "discard": batches.discard_batch}[action]
-    outcome = run_once(scope, key, {},
-                       lambda: perform(batch_id, fund_id, actor=current_user).id)  # fmt: skip
+    outcome = run_once(scope, key, {}, lambda: perform(batch_id, fund_id, actor=current_user).id)
     return _batch(batches.get_batch(batch_id, fund_id), replayed=outcome.replayed, problems=[])
 
 
@@ -328,11 +343,15 @@ def batch_action(batch_id, action):
     description="The pain.001 file, validated against its XSD, as an attachment",
 )
 @blp.alt_response(404, schema=ProblemSchema, description="Not a batch of your fund")
-@blp.alt_response(409, schema=ProblemSchema,
-                  description="A draft, discarded or Stripe batch, nothing to transfer, or the "
-                  "fund's own IBAN missing")  # fmt: skip
-@blp.alt_response(422, schema=ProblemSchema, description="Unknown schema, or IBANs that cannot "
-                  "be paid (named)")  # fmt: skip
+@blp.alt_response(
+    409,
+    schema=ProblemSchema,
+    description="A draft, discarded or Stripe batch, nothing to transfer, or the "
+    "fund's own IBAN missing",
+)
+@blp.alt_response(
+    422, schema=ProblemSchema, description="Unknown schema, or IBANs that cannot be paid (named)"
+)
 def sepa(args, batch_id):
     """The SEPA credit-transfer file of a submitted batch for the fund's bank; the same file
     at every download (pain.001.001.09, or ?schema=pain.001.001.03)."""
@@ -340,8 +359,9 @@ def sepa(args, batch_id):
     document = sepa_file(batch_id, current_user.fund_id, schema)
     batch = batches.get_batch(batch_id, current_user.fund_id)
     disposition = f'attachment; filename="{batch.reference}-{schema}.xml"'
-    return Response(document, mimetype="application/xml",
-                    headers={"Content-Disposition": disposition})  # fmt: skip
+    return Response(
+        document, mimetype="application/xml", headers={"Content-Disposition": disposition}
+    )
 
 
 @blp.route("/bank-statements", methods=["POST"])
@@ -349,9 +369,11 @@ def sepa(args, batch_id):
 @blp.doc(**SECURED)
 @blp.arguments(StatementIn, location="multipart")
 @blp.response(200, StatementOut)
-@blp.alt_response(422, schema=ProblemSchema,
-                  description="Not a readable camt.053, or not of the fund's own account; "
-                  "nothing was written")  # fmt: skip
+@blp.alt_response(
+    422,
+    schema=ProblemSchema,
+    description="Not a readable camt.053, or not of the fund's own account; nothing was written",
+)
 def bank_statement(body):
     """Import a camt.053 statement of the fund's account: transfers on it mark their payments
     paid, returned ones turn their claims back to approved; every line it could not place is
@@ -383,8 +405,7 @@ def item_action(data, item_id, action):
     def perform() -> int:
         if action == "mark_paid":
             return batches.mark_paid(item_id, fund_id, actor=current_user).id
-        return batches.mark_failed(item_id, fund_id, actor=current_user,
-                                   reason=data["reason"]).id  # fmt: skip
+        return batches.mark_failed(item_id, fund_id, actor=current_user, reason=data["reason"]).id
 
     scope = f"payout-item:{fund_id}:{item_id}:{action}"
     outcome = run_once(scope, idempotency_key(), data, perform)

@@ -88,20 +88,29 @@ def _owed(provider_id: int, fund_id: int) -> int:
     reserved = session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(PayoutItem.offset_cents), 0))
         .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
-        .where(PayoutItem.provider_id == provider_id, PayoutBatch.fund_id == fund_id,
-               PayoutBatch.status == BatchStatus.DRAFT)
-    )  # fmt: skip
+        .where(
+            PayoutItem.provider_id == provider_id,
+            PayoutBatch.fund_id == fund_id,
+            PayoutBatch.status == BatchStatus.DRAFT,
+        )
+    )
     return max(0, _debt(provider_id, fund_id) - int(reserved))  # SUM is numeric on PostgreSQL
 
 
 def _approved_reimbursements(fund_id: int) -> list:
     return session.execute(
-        sa.select(ReimbursementClaim.id, ReimbursementClaim.employer_id,
-                  ReimbursementClaim.amount_cents, ReimbursementClaim.reference)
-        .where(ReimbursementClaim.fund_id == fund_id,
-               ReimbursementClaim.status == ReimbursementStatus.APPROVED)
+        sa.select(
+            ReimbursementClaim.id,
+            ReimbursementClaim.employer_id,
+            ReimbursementClaim.amount_cents,
+            ReimbursementClaim.reference,
+        )
+        .where(
+            ReimbursementClaim.fund_id == fund_id,
+            ReimbursementClaim.status == ReimbursementStatus.APPROVED,
+        )
         .order_by(ReimbursementClaim.employer_id, ReimbursementClaim.id)
-    ).all()  # fmt: skip
+    ).all()
 
 
 def _payable_employers(fund_id: int, method: PayoutMethod, left_out: list) -> dict:
@@ -111,8 +120,9 @@ def _payable_employers(fund_id: int, method: PayoutMethod, left_out: list) -> di
 
     rows = _approved_reimbursements(fund_id)
     per_employer = {e: list(r) for e, r in itertools.groupby(rows, lambda r: r.employer_id)}
-    employers = {e.id: e for e in session.scalars(sa.select(Employer).where(
-        Employer.id.in_(per_employer)))}  # fmt: skip
+    employers = {
+        e.id: e for e in session.scalars(sa.select(Employer).where(Employer.id.in_(per_employer)))
+    }
     waiting = owners_with_pending_change(OwnerKind.EMPLOYER, per_employer)
     for employer_id in list(per_employer):
         problem = employer_problem(employers[employer_id], method)
@@ -143,12 +153,16 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
     if not claims and not _approved_reimbursements(fund_id):
         raise Conflict(_("There are no approved claims to pay."))
     per_provider = {p: list(rows) for p, rows in itertools.groupby(claims, lambda r: r.provider_id)}
-    providers = {p.id: p for p in session.scalars(sa.select(Provider).where(
-        Provider.id.in_(per_provider)))}  # fmt: skip
+    providers = {
+        p.id: p for p in session.scalars(sa.select(Provider).where(Provider.id.in_(per_provider)))
+    }
     left_out = []
     # Stripe pays the connected account, whose bank details Stripe keeps: only SEPA waits.
-    waiting = (owners_with_pending_change(OwnerKind.PROVIDER, per_provider)
-               if method == PayoutMethod.SEPA else set())  # fmt: skip
+    waiting = (
+        owners_with_pending_change(OwnerKind.PROVIDER, per_provider)
+        if method == PayoutMethod.SEPA
+        else set()
+    )
     for provider_id in list(per_provider):
         problem = payee_problem(providers[provider_id], method)
         if problem is None and provider_id in waiting:
@@ -158,29 +172,46 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
             del per_provider[provider_id]
     per_employer = _payable_employers(fund_id, method, left_out)
     if not per_provider and not per_employer:
-        raise ValidationFailed(_("Nobody with approved claims can be paid this way: %(why)s",
-                                 why="; ".join(f"{n}: {p}" for n, p in left_out)))  # fmt: skip
+        raise ValidationFailed(
+            _(
+                "Nobody with approved claims can be paid this way: %(why)s",
+                why="; ".join(f"{n}: {p}" for n, p in left_out),
+            )
+        )
     now = clock.now()
     with unit_of_work() as db:
-        batch = PayoutBatch(reference=None, fund_id=fund_id, method=method,
-                            status=BatchStatus.DRAFT, created_by_id=actor and actor.id,
-                            created_at=now, left_out=[{"name": name, "reason": reason}
-                                                      for name, reason in left_out])  # fmt: skip
+        batch = PayoutBatch(
+            reference=None,
+            fund_id=fund_id,
+            method=method,
+            status=BatchStatus.DRAFT,
+            created_by_id=actor and actor.id,
+            created_at=now,
+            left_out=[{"name": name, "reason": reason} for name, reason in left_out],
+        )
         db.add(batch)
         db.flush()
         batch.reference = f"PB-{now.year}-{batch.id:06d}"
         line_rows, claim_ids = [], []
-        attempts = _earlier_attempts([row.id for rows in per_provider.values() for row in rows],
-                                     PayoutLine.claim_id)  # fmt: skip
+        attempts = _earlier_attempts(
+            [row.id for rows in per_provider.values() for row in rows], PayoutLine.claim_id
+        )
         for provider_id, rows in per_provider.items():
             provider = providers[provider_id]
             gross = sum(row.amount_cents for row in rows)
             offset = min(gross, _owed(provider_id, fund_id))
-            item = PayoutItem(batch_id=batch.id, provider_id=provider_id,
-                              status=ItemStatus.DRAFT, gross_cents=gross, offset_cents=offset,
-                              amount_cents=gross - offset, account_holder=provider.name,
-                              iban=provider.iban, bic=provider.bic,
-                              stripe_account_id=provider.stripe_account_id)  # fmt: skip
+            item = PayoutItem(
+                batch_id=batch.id,
+                provider_id=provider_id,
+                status=ItemStatus.DRAFT,
+                gross_cents=gross,
+                offset_cents=offset,
+                amount_cents=gross - offset,
+                account_holder=provider.name,
+                iban=provider.iban,
+                bic=provider.bic,
+                stripe_account_id=provider.stripe_account_id,
+            )
             db.add(item)
             db.flush()
             for row in rows:  # the offset consumes the oldest claims first
@@ -188,29 +219,54 @@ def create_batch(fund_id: int, *, method: PayoutMethod, actor: User | None) -> B
                 offset -= taken
                 tries = attempts.get(row.id, 0)
                 end_to_end = row.reference if not tries else f"{row.reference}-{tries + 1}"
-                line_rows.append({"item_id": item.id, "claim_id": row.id,
-                                  "reimbursement_claim_id": None,
-                                  "end_to_end_id": end_to_end, "claim_cents": row.amount_cents,
-                                  "offset_cents": taken, "amount_cents": row.amount_cents - taken,
-                                  "released": False})  # fmt: skip
+                line_rows.append(
+                    {
+                        "item_id": item.id,
+                        "claim_id": row.id,
+                        "reimbursement_claim_id": None,
+                        "end_to_end_id": end_to_end,
+                        "claim_cents": row.amount_cents,
+                        "offset_cents": taken,
+                        "amount_cents": row.amount_cents - taken,
+                        "released": False,
+                    }
+                )
                 claim_ids.append(row.id)
         reimbursement_ids = _employer_items(db, batch, per_employer, line_rows)
         try:
             db.execute(sa.insert(PayoutLine), line_rows)
         except sa.exc.IntegrityError:  # another batch took some of these claims meanwhile
             raise Conflict(_("Some claims changed meanwhile. Please try again.")) from None
-        _move_claims(claim_ids, ClaimStatus.APPROVED, ClaimStatus.IN_BATCH, "batch", actor,
-                     {"batch": batch.reference})  # fmt: skip
-        reimbursements.move_many(reimbursement_ids, ReimbursementStatus.APPROVED, "batch",
-                                 actor_id=actor and actor.id,
-                                 detail={"batch": batch.reference})  # fmt: skip
+        _move_claims(
+            claim_ids,
+            ClaimStatus.APPROVED,
+            ClaimStatus.IN_BATCH,
+            "batch",
+            actor,
+            {"batch": batch.reference},
+        )
+        reimbursements.move_many(
+            reimbursement_ids,
+            ReimbursementStatus.APPROVED,
+            "batch",
+            actor_id=actor and actor.id,
+            detail={"batch": batch.reference},
+        )
         batch.claim_count = len(claim_ids) + len(reimbursement_ids)
         batch.gross_cents = sum(r["claim_cents"] for r in line_rows)
         batch.offset_cents = sum(r["offset_cents"] for r in line_rows)
         batch.amount_cents = batch.gross_cents - batch.offset_cents
-        record("payout_batch", batch.id, "create", actor_id=actor and actor.id,
-               after={"claims": batch.claim_count, "amount": batch.amount_cents,
-                      "left_out": [name for name, _p in left_out]})  # fmt: skip
+        record(
+            "payout_batch",
+            batch.id,
+            "create",
+            actor_id=actor and actor.id,
+            after={
+                "claims": batch.claim_count,
+                "amount": batch.amount_cents,
+                "left_out": [name for name, _p in left_out],
+            },
+        )
     return BatchOutcome(batch, left_out)
 
 
@@ -221,19 +277,34 @@ def _employer_items(db, batch: PayoutBatch, per_employer: dict, line_rows: list)
     attempts = _earlier_attempts(ids, PayoutLine.reimbursement_claim_id)
     for employer, rows in per_employer.items():
         gross = sum(row.amount_cents for row in rows)
-        item = PayoutItem(batch_id=batch.id, employer_id=employer.id, status=ItemStatus.DRAFT,
-                          gross_cents=gross, offset_cents=0, amount_cents=gross,
-                          account_holder=employer.name, iban=employer.iban,
-                          bic=employer.bic)  # fmt: skip
+        item = PayoutItem(
+            batch_id=batch.id,
+            employer_id=employer.id,
+            status=ItemStatus.DRAFT,
+            gross_cents=gross,
+            offset_cents=0,
+            amount_cents=gross,
+            account_holder=employer.name,
+            iban=employer.iban,
+            bic=employer.bic,
+        )
         db.add(item)
         db.flush()
         for row in rows:
             tries = attempts.get(row.id, 0)
             end_to_end = row.reference if not tries else f"{row.reference}-{tries + 1}"
-            line_rows.append({"item_id": item.id, "claim_id": None,
-                              "reimbursement_claim_id": row.id, "end_to_end_id": end_to_end,
-                              "claim_cents": row.amount_cents, "offset_cents": 0,
-                              "amount_cents": row.amount_cents, "released": False})  # fmt: skip
+            line_rows.append(
+                {
+                    "item_id": item.id,
+                    "claim_id": None,
+                    "reimbursement_claim_id": row.id,
+                    "end_to_end_id": end_to_end,
+                    "claim_cents": row.amount_cents,
+                    "offset_cents": 0,
+                    "amount_cents": row.amount_cents,
+                    "released": False,
+                }
+            )
     return ids
 
 
@@ -244,15 +315,24 @@ def _earlier_attempts(claim_ids: list[int], column) -> dict[int, int]:
     found: dict[int, int] = {}
     for start in range(0, len(claim_ids), 5_000):
         chunk = claim_ids[start : start + 5_000]
-        found.update(session.execute(
-            sa.select(column, sa.func.count(PayoutLine.id))
-            .where(column.in_(chunk)).group_by(column)
-        ).all())  # fmt: skip
+        found.update(
+            session.execute(
+                sa.select(column, sa.func.count(PayoutLine.id))
+                .where(column.in_(chunk))
+                .group_by(column)
+            ).all()
+        )
     return found
 
 
-def _move_claims(claim_ids: list[int], before: ClaimStatus, after: ClaimStatus, action: str,
-                 actor: User | None, detail: dict) -> None:  # fmt: skip
+def _move_claims(
+    claim_ids: list[int],
+    before: ClaimStatus,
+    after: ClaimStatus,
+    action: str,
+    actor: User | None,
+    detail: dict,
+) -> None:
     """Move many claims at once; all of them or none (someone else moved one meanwhile)."""
     if not claim_ids:
         return
@@ -260,12 +340,22 @@ def _move_claims(claim_ids: list[int], before: ClaimStatus, after: ClaimStatus, 
     if moved != len(claim_ids):
         raise Conflict(_("Some claims changed meanwhile. Please try again."))
     now, actor_id = clock.now(), actor and actor.id
-    session.execute(sa.insert(AuditEvent), [
-        {"at": now, "actor_id": actor_id, "subject_type": "claim", "subject_id": claim_id,
-         "action": action, "before": {"status": before.value},
-         "after": {"status": after.value, **detail}, "reason": None}
-        for claim_id in claim_ids
-    ])  # fmt: skip
+    session.execute(
+        sa.insert(AuditEvent),
+        [
+            {
+                "at": now,
+                "actor_id": actor_id,
+                "subject_type": "claim",
+                "subject_id": claim_id,
+                "action": action,
+                "before": {"status": before.value},
+                "after": {"status": after.value, **detail},
+                "reason": None,
+            }
+            for claim_id in claim_ids
+        ],
+    )
 
 
 def _split(rows) -> tuple[list[int], list[int]]:
@@ -283,14 +373,25 @@ def _claim_ids(*where) -> tuple[list[int], list[int]]:
     return _split(session.execute(query).all())
 
 
-def _move_both(ids: tuple[list[int], list[int]], before: ClaimStatus, after: ClaimStatus,
-               action: str, actor: User | None, detail: dict) -> list[int]:  # fmt: skip
+def _move_both(
+    ids: tuple[list[int], list[int]],
+    before: ClaimStatus,
+    after: ClaimStatus,
+    action: str,
+    actor: User | None,
+    detail: dict,
+) -> list[int]:
     """Move providers' claims and employers' reimbursement claims along their tables (the
     states a payout moves them between have the same names); the providers' claim ids."""
     claim_ids, reimbursement_ids = ids
     _move_claims(claim_ids, before, after, action, actor, detail)
-    reimbursements.move_many(reimbursement_ids, ReimbursementStatus(before.value), action,
-                             actor_id=actor and actor.id, detail=detail)  # fmt: skip
+    reimbursements.move_many(
+        reimbursement_ids,
+        ReimbursementStatus(before.value),
+        action,
+        actor_id=actor and actor.id,
+        detail=detail,
+    )
     return claim_ids
 
 
@@ -312,10 +413,17 @@ def discard_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutB
     item_ids = [item.id for item in batch.items]
     with unit_of_work():
         _set_batch(batch, "discard")
-        _move_both(_claim_ids(PayoutLine.item_id.in_(item_ids)), ClaimStatus.IN_BATCH,
-                   ClaimStatus.APPROVED, "unbatch", actor, {"batch": batch.reference})  # fmt: skip
-        session.execute(sa.update(lines_table).where(lines_table.c.item_id.in_(item_ids))
-                        .values(released=True))  # fmt: skip
+        _move_both(
+            _claim_ids(PayoutLine.item_id.in_(item_ids)),
+            ClaimStatus.IN_BATCH,
+            ClaimStatus.APPROVED,
+            "unbatch",
+            actor,
+            {"batch": batch.reference},
+        )
+        session.execute(
+            sa.update(lines_table).where(lines_table.c.item_id.in_(item_ids)).values(released=True)
+        )
         record("payout_batch", batch.id, "discard", actor_id=actor and actor.id)
     return batch
 
@@ -328,8 +436,9 @@ def _require(batch: PayoutBatch, action: str) -> BatchStatus:
 def _set_batch(batch: PayoutBatch, action: str, **values) -> None:
     """Move the batch along the table if it is still where the caller saw it."""
     before = batch.status
-    if not advance(PayoutBatch, batch.id, before, BATCH_TRANSITIONS.target(before, action),
-                   **values):  # fmt: skip
+    if not advance(
+        PayoutBatch, batch.id, before, BATCH_TRANSITIONS.target(before, action), **values
+    ):
         raise Conflict(_("The batch changed meanwhile. Please look again."))
     session.expire(batch)
 
@@ -345,17 +454,28 @@ def submit_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutBa
         offset_only = []
         _require_confirmed_ibans(batch)
         for item in batch.items:
-            if item.provider_id is not None and item.offset_cents > _debt(item.provider_id,
-                                                                          fund_id):  # fmt: skip
-                raise Conflict(_("What %(name)s owes the fund changed since this draft; discard "
-                                 "it and make a new batch.", name=item.account_holder))  # fmt: skip
+            if item.provider_id is not None and item.offset_cents > _debt(
+                item.provider_id, fund_id
+            ):
+                raise Conflict(
+                    _(
+                        "What %(name)s owes the fund changed since this draft; discard "
+                        "it and make a new batch.",
+                        name=item.account_holder,
+                    )
+                )
             entries = [(payable_of(item), -item.gross_cents), (transit, item.amount_cents)]
             if item.offset_cents:
-                entries.append((receivable_account(item.provider_id, fund_id).id,
-                                item.offset_cents))  # fmt: skip
-            transaction = ledger.record(entries, kind="payout_submit", actor_id=actor and actor.id,
-                                        description=f"Payout {batch.reference}",
-                                        reference=batch.reference)  # fmt: skip
+                entries.append(
+                    (receivable_account(item.provider_id, fund_id).id, item.offset_cents)
+                )
+            transaction = ledger.record(
+                entries,
+                kind="payout_submit",
+                actor_id=actor and actor.id,
+                description=f"Payout {batch.reference}",
+                reference=batch.reference,
+            )
             item.transit_transaction_id = transaction.id
             item.status = ITEM_TRANSITIONS.target(item.status, "submit")
             if item.amount_cents == 0:
@@ -364,8 +484,13 @@ def submit_batch(batch_id: int, fund_id: int, *, actor: User | None) -> PayoutBa
         _settle_offset_lines(batch, actor)
         for item in offset_only:  # nothing to transfer: settled by what the provider owed
             _settle_item(item, batch, actor, via="offset")
-        record("payout_batch", batch.id, "submit", actor_id=actor and actor.id,
-               after={"amount": batch.amount_cents, "offset": batch.offset_cents})  # fmt: skip
+        record(
+            "payout_batch",
+            batch.id,
+            "submit",
+            actor_id=actor and actor.id,
+            after={"amount": batch.amount_cents, "offset": batch.offset_cents},
+        )
         _close_if_done(batch)
     return batch
 
@@ -377,19 +502,26 @@ def _require_confirmed_ibans(batch: PayoutBatch) -> None:
         return
     from wallet.employers.models import Employer
 
-    for kind, model, column in ((OwnerKind.PROVIDER, Provider, "provider_id"),
-                                (OwnerKind.EMPLOYER, Employer, "employer_id")):  # fmt: skip
+    for kind, model, column in (
+        (OwnerKind.PROVIDER, Provider, "provider_id"),
+        (OwnerKind.EMPLOYER, Employer, "employer_id"),
+    ):
         items = {getattr(i, column): i for i in batch.items if getattr(i, column) is not None}
         if not items:
             continue
-        current = dict(session.execute(sa.select(model.id, model.iban)
-                                       .where(model.id.in_(items))).all())  # fmt: skip
+        current = dict(
+            session.execute(sa.select(model.id, model.iban).where(model.id.in_(items))).all()
+        )
         waiting = owners_with_pending_change(kind, items)
         for payee_id, item in items.items():
             if payee_id in waiting or current.get(payee_id) != item.iban:
-                raise Conflict(_("The bank details of %(name)s changed since this draft or "
-                                 "await confirmation; discard it and make a new batch.",
-                                 name=item.account_holder))  # fmt: skip
+                raise Conflict(
+                    _(
+                        "The bank details of %(name)s changed since this draft or "
+                        "await confirmation; discard it and make a new batch.",
+                        name=item.account_holder,
+                    )
+                )
 
 
 def _settle_offset_lines(batch: PayoutBatch, actor: User | None) -> None:
@@ -397,16 +529,27 @@ def _settle_offset_lines(batch: PayoutBatch, actor: User | None) -> None:
     lines = session.execute(
         sa.select(PayoutLine.id, PayoutLine.claim_id, PayoutLine.reimbursement_claim_id)
         .join(PayoutItem)
-        .where(PayoutItem.batch_id == batch.id, PayoutLine.amount_cents == 0,
-               PayoutLine.released.is_(False))
-    ).all()  # fmt: skip
+        .where(
+            PayoutItem.batch_id == batch.id,
+            PayoutLine.amount_cents == 0,
+            PayoutLine.released.is_(False),
+        )
+    ).all()
     if not lines:
         return
-    session.execute(sa.update(lines_table).where(lines_table.c.id.in_([i for i, *_c in lines]))
-                    .values(paid_at=clock.now()))  # fmt: skip
-    claim_ids = _move_both(_split([ids for _i, *ids in lines]), ClaimStatus.IN_BATCH,
-                           ClaimStatus.PAID, "pay", actor,
-                           {"batch": batch.reference, "via": "offset"})  # fmt: skip
+    session.execute(
+        sa.update(lines_table)
+        .where(lines_table.c.id.in_([i for i, *_c in lines]))
+        .values(paid_at=clock.now())
+    )
+    claim_ids = _move_both(
+        _split([ids for _i, *ids in lines]),
+        ClaimStatus.IN_BATCH,
+        ClaimStatus.PAID,
+        "pay",
+        actor,
+        {"batch": batch.reference, "via": "offset"},
+    )
     _pay_applications(claim_ids, actor)
 
 
@@ -415,16 +558,33 @@ def _settle_item(item: PayoutItem, batch: PayoutBatch, actor: User | None, *, vi
     if not ITEM_TRANSITIONS.advance(PayoutItem, item.id, "pay", paid_at=now):
         raise Conflict(_("This payment was settled already."))
     if item.amount_cents:
-        ledger.transfer(_in_transit(batch.fund_id), _paid_out(batch.fund_id), item.amount_cents,
-                        kind="payout_paid", description=f"Paid {batch.reference} ({via})",
-                        reference=batch.reference, actor_id=actor and actor.id)  # fmt: skip
+        ledger.transfer(
+            _in_transit(batch.fund_id),
+            _paid_out(batch.fund_id),
+            item.amount_cents,
+            kind="payout_paid",
+            description=f"Paid {batch.reference} ({via})",
+            reference=batch.reference,
+            actor_id=actor and actor.id,
+        )
     transferred = _claim_ids(PayoutLine.item_id == item.id, PayoutLine.amount_cents > 0)
-    session.execute(sa.update(lines_table).where(lines_table.c.item_id == item.id,
-                                                 lines_table.c.released.is_(False),
-                                                 lines_table.c.amount_cents > 0)
-                    .values(paid_at=now))  # fmt: skip
-    claim_ids = _move_both(transferred, ClaimStatus.IN_BATCH, ClaimStatus.PAID, "pay", actor,
-                           {"batch": batch.reference, "via": via})  # fmt: skip
+    session.execute(
+        sa.update(lines_table)
+        .where(
+            lines_table.c.item_id == item.id,
+            lines_table.c.released.is_(False),
+            lines_table.c.amount_cents > 0,
+        )
+        .values(paid_at=now)
+    )
+    claim_ids = _move_both(
+        transferred,
+        ClaimStatus.IN_BATCH,
+        ClaimStatus.PAID,
+        "pay",
+        actor,
+        {"batch": batch.reference, "via": via},
+    )
     _pay_applications(claim_ids, actor)
     record("payout_item", item.id, "paid", actor_id=actor and actor.id, after={"via": via})
     session.expire(item)
@@ -432,8 +592,9 @@ def _settle_item(item: PayoutItem, batch: PayoutBatch, actor: User | None, *, vi
 
 def _pay_applications(claim_ids: list[int], actor: User | None) -> None:
     """Applications whose final claim is paid are paid (set-based, with their audit)."""
-    final = (sa.select(Claim.application_id)
-             .where(Claim.id.in_(claim_ids), Claim.kind == ClaimKind.FINAL))  # fmt: skip
+    final = sa.select(Claim.application_id).where(
+        Claim.id.in_(claim_ids), Claim.kind == ClaimKind.FINAL
+    )
     ids = list(
         session.scalars(
             sa.select(Application.id).where(
@@ -450,16 +611,30 @@ def _pay_applications(claim_ids: list[int], actor: User | None) -> None:
         .values(status=ApplicationStatus.PAID.value, updated_at=clock.now())
     )
     now, actor_id = clock.now(), actor and actor.id
-    session.execute(sa.insert(AuditEvent), [
-        {"at": now, "actor_id": actor_id, "subject_type": "application", "subject_id": i,
-         "action": "pay", "before": {"status": "invoiced"}, "after": {"status": "paid"},
-         "reason": None} for i in ids
-    ])  # fmt: skip
+    session.execute(
+        sa.insert(AuditEvent),
+        [
+            {
+                "at": now,
+                "actor_id": actor_id,
+                "subject_type": "application",
+                "subject_id": i,
+                "action": "pay",
+                "before": {"status": "invoiced"},
+                "after": {"status": "paid"},
+                "reason": None,
+            }
+            for i in ids
+        ],
+    )
 
 
 def _close_if_done(batch: PayoutBatch) -> None:
-    open_items = session.scalar(sa.select(sa.func.count(PayoutItem.id)).where(
-        PayoutItem.batch_id == batch.id, PayoutItem.status == ItemStatus.SUBMITTED))  # fmt: skip
+    open_items = session.scalar(
+        sa.select(sa.func.count(PayoutItem.id)).where(
+            PayoutItem.batch_id == batch.id, PayoutItem.status == ItemStatus.SUBMITTED
+        )
+    )
     if open_items == 0:
         _set_batch(batch, "close", closed_at=clock.now())
 
@@ -467,8 +642,9 @@ def _close_if_done(batch: PayoutBatch) -> None:
 def get_item(item_id: int, fund_id: int | None = None) -> PayoutItem:
     """The item (of a batch of `fund_id` when given), or NotFound."""
     item = session.get(PayoutItem, item_id)
-    if item is None or (fund_id is not None and
-                        session.get(PayoutBatch, item.batch_id).fund_id != fund_id):  # fmt: skip
+    if item is None or (
+        fund_id is not None and session.get(PayoutBatch, item.batch_id).fund_id != fund_id
+    ):
         raise NotFound(_("There is no such payment."))
     return item
 
@@ -490,13 +666,15 @@ def mark_failed(item_id: int, fund_id: int | None, *, actor: User | None, reason
     approved (claims already settled by offset stay paid)."""
     item = get_item(item_id, fund_id)
     if not reason.strip():
-        raise ValidationFailed(_("Give the reason the payment failed."),
-                               errors={"reason": _("Give a reason.")})  # fmt: skip
+        raise ValidationFailed(
+            _("Give the reason the payment failed."), errors={"reason": _("Give a reason.")}
+        )
     if item.status != ItemStatus.SUBMITTED:
         raise Conflict(_("This payment was settled already."))
     if item.transfer_state != TransferState.NONE:
-        raise Conflict(_("A Stripe transfer was made or may be on its way for this payment; "
-                         "reconcile first."))  # fmt: skip
+        raise Conflict(
+            _("A Stripe transfer was made or may be on its way for this payment; reconcile first.")
+        )
     with unit_of_work():
         for line in _open_lines(item.id):
             fail_line(line, item, actor=actor, reason=reason.strip())
@@ -522,16 +700,25 @@ def fail_line(line: PayoutLine, item: PayoutItem, *, actor: User | None, reason:
     """One claim's transfer came back: undo its share of the item (flush only)."""
     batch = session.get(PayoutBatch, item.batch_id)
     released = session.execute(
-        sa.update(lines_table).where(lines_table.c.id == line.id,
-                                     lines_table.c.released.is_(False),
-                                     lines_table.c.paid_at.is_(None))
+        sa.update(lines_table)
+        .where(
+            lines_table.c.id == line.id,
+            lines_table.c.released.is_(False),
+            lines_table.c.paid_at.is_(None),
+        )
         .values(released=True)
-    ).rowcount  # fmt: skip
+    ).rowcount
     if released != 1:
         raise Conflict(_("This transfer was settled already."))
     _book_return(line, item, batch, _in_transit(batch.fund_id), actor=actor, reason=reason)
-    _move_both(_line_ids(line), ClaimStatus.IN_BATCH, ClaimStatus.APPROVED, "unbatch", actor,
-               {"batch": batch.reference, "failed": reason})  # fmt: skip
+    _move_both(
+        _line_ids(line),
+        ClaimStatus.IN_BATCH,
+        ClaimStatus.APPROVED,
+        "unbatch",
+        actor,
+        {"batch": batch.reference, "failed": reason},
+    )
     record("payout_line", line.id, "failed", actor_id=actor and actor.id, reason=reason)
     session.expire(item)
     if not _open_lines(item.id) and not _paid_transfers(item.id):
@@ -540,8 +727,7 @@ def fail_line(line: PayoutLine, item: PayoutItem, *, actor: User | None, reason:
         _close_if_done(batch)
 
 
-def return_transfer(line: PayoutLine, item: PayoutItem, *, actor: User | None,
-                    reason: str) -> None:  # fmt: skip
+def return_transfer(line: PayoutLine, item: PayoutItem, *, actor: User | None, reason: str) -> None:
     """The bank returned one claim's transfer, before or after its item was paid: its money
     is payable again (its offset owed again) and its claim approved again; a claim clawed back
     since it was paid stays so, and the provider owes less by what came back (flush only)."""
@@ -556,30 +742,54 @@ def return_transfer(line: PayoutLine, item: PayoutItem, *, actor: User | None,
     after_clawback = paid and claim_status == ClaimStatus.CLAWED_BACK
     now = clock.now()
     returned = session.execute(
-        sa.update(lines_table).where(lines_table.c.id == line.id,
-                                     lines_table.c.released.is_(False),
-                                     lines_table.c.returned_at.is_(None))
+        sa.update(lines_table)
+        .where(
+            lines_table.c.id == line.id,
+            lines_table.c.released.is_(False),
+            lines_table.c.returned_at.is_(None),
+        )
         .values(released=True, returned_at=now, returned_after_clawback=after_clawback)
-    ).rowcount  # fmt: skip
+    ).rowcount
     if returned != 1:  # a return is booked once, whatever the order of the statements
         raise Conflict(_("This transfer was settled already."))
     if after_clawback:  # the claim stays clawed back; what the provider owes changes
         _book_return_after_clawback(line, item, batch, actor=actor, reason=reason)
     elif paid:  # the money left paid-out
         _book_return(line, item, batch, _paid_out(batch.fund_id), actor=actor, reason=reason)
-        _move_both(_line_ids(line), ClaimStatus.PAID, ClaimStatus.APPROVED, "return_payment",
-                   actor, {"batch": batch.reference, "returned": reason})  # fmt: skip
+        _move_both(
+            _line_ids(line),
+            ClaimStatus.PAID,
+            ClaimStatus.APPROVED,
+            "return_payment",
+            actor,
+            {"batch": batch.reference, "returned": reason},
+        )
         if line.claim_id is not None:
             _unpay_application(line.claim_id, actor, reason)
     else:  # not paid yet: it never left in-transit
         _book_return(line, item, batch, _in_transit(batch.fund_id), actor=actor, reason=reason)
-        _move_both(_line_ids(line), ClaimStatus.IN_BATCH, ClaimStatus.APPROVED, "unbatch",
-                   actor, {"batch": batch.reference, "failed": reason})  # fmt: skip
-    record("payout_line", line.id, "returned", actor_id=actor and actor.id, reason=reason,
-           before={"status": item.status.value, "paid": line.paid_at is not None},
-           after={"amount": line.amount_cents, "claim": line.claim_id,
-                  "reimbursement_claim": line.reimbursement_claim_id,
-                  "after_clawback": after_clawback})  # fmt: skip
+        _move_both(
+            _line_ids(line),
+            ClaimStatus.IN_BATCH,
+            ClaimStatus.APPROVED,
+            "unbatch",
+            actor,
+            {"batch": batch.reference, "failed": reason},
+        )
+    record(
+        "payout_line",
+        line.id,
+        "returned",
+        actor_id=actor and actor.id,
+        reason=reason,
+        before={"status": item.status.value, "paid": line.paid_at is not None},
+        after={
+            "amount": line.amount_cents,
+            "claim": line.claim_id,
+            "reimbursement_claim": line.reimbursement_claim_id,
+            "after_clawback": after_clawback,
+        },
+    )
     topic = "payment_returned_after_clawback" if after_clawback else "payment_returned"
     _tell_of_return(line, item, batch, reason, topic)
     session.expire(item)
@@ -590,22 +800,33 @@ def return_transfer(line: PayoutLine, item: PayoutItem, *, actor: User | None,
             _close_if_done(batch)
 
 
-def _book_return(line: PayoutLine, item: PayoutItem, batch: PayoutBatch, source: int, *,
-                 actor: User | None, reason: str) -> None:  # fmt: skip
+def _book_return(
+    line: PayoutLine,
+    item: PayoutItem,
+    batch: PayoutBatch,
+    source: int,
+    *,
+    actor: User | None,
+    reason: str,
+) -> None:
     """The line's money back from `source` (in transit or paid out) to what is payable to the
     payee, the debt it settled owed again, and the line out of the totals."""
     entries = [(source, -line.amount_cents), (payable_of(item), line.claim_cents)]
     if line.offset_cents:
-        entries.append((receivable_account(item.provider_id, batch.fund_id).id,
-                        -line.offset_cents))  # fmt: skip
-    ledger.record(entries, kind="payout_returned", actor_id=actor and actor.id,
-                  description=f"Returned {line.end_to_end_id}: {reason}"[:300],
-                  reference=batch.reference)  # fmt: skip
+        entries.append((receivable_account(item.provider_id, batch.fund_id).id, -line.offset_cents))
+    ledger.record(
+        entries,
+        kind="payout_returned",
+        actor_id=actor and actor.id,
+        description=f"Returned {line.end_to_end_id}: {reason}"[:300],
+        reference=batch.reference,
+    )
     _shrink(item, batch, line, reason)
 
 
-def _book_return_after_clawback(line: PayoutLine, item: PayoutItem, batch: PayoutBatch, *,
-                                actor: User | None, reason: str) -> None:  # fmt: skip
+def _book_return_after_clawback(
+    line: PayoutLine, item: PayoutItem, batch: PayoutBatch, *, actor: User | None, reason: str
+) -> None:
     """A paid claim was clawed back (the provider owes all of it), then the bank returned its
     transfer: the provider got only the debt the claim settled, so it owes that debt again
     and the clawback less the returned money: the receivable rises by the transfer."""
@@ -613,26 +834,40 @@ def _book_return_after_clawback(line: PayoutLine, item: PayoutItem, batch: Payou
         (_paid_out(batch.fund_id), -line.amount_cents),
         (receivable_account(item.provider_id, batch.fund_id).id, line.amount_cents),
     ]
-    ledger.record(entries, kind="payout_returned", actor_id=actor and actor.id,
-                  description=f"Returned {line.end_to_end_id} after clawback: {reason}"[:300],
-                  reference=batch.reference)  # fmt: skip
+    ledger.record(
+        entries,
+        kind="payout_returned",
+        actor_id=actor and actor.id,
+        description=f"Returned {line.end_to_end_id} after clawback: {reason}"[:300],
+        reference=batch.reference,
+    )
     _shrink(item, batch, line, reason)
 
 
 def _shrink(item: PayoutItem, batch: PayoutBatch, line: PayoutLine, reason: str) -> None:
     """Take a returned line out of its item's and batch's totals (they sum what was sent)."""
     table = PayoutItem.__table__
-    session.execute(sa.update(table).where(table.c.id == item.id).values(
-        gross_cents=table.c.gross_cents - line.claim_cents,
-        offset_cents=table.c.offset_cents - line.offset_cents,
-        amount_cents=table.c.amount_cents - line.amount_cents,
-        failure_reason=reason[:300]))  # fmt: skip
+    session.execute(
+        sa.update(table)
+        .where(table.c.id == item.id)
+        .values(
+            gross_cents=table.c.gross_cents - line.claim_cents,
+            offset_cents=table.c.offset_cents - line.offset_cents,
+            amount_cents=table.c.amount_cents - line.amount_cents,
+            failure_reason=reason[:300],
+        )
+    )
     totals = PayoutBatch.__table__
-    session.execute(sa.update(totals).where(totals.c.id == batch.id).values(
-        claim_count=totals.c.claim_count - 1,
-        gross_cents=totals.c.gross_cents - line.claim_cents,
-        offset_cents=totals.c.offset_cents - line.offset_cents,
-        amount_cents=totals.c.amount_cents - line.amount_cents))  # fmt: skip
+    session.execute(
+        sa.update(totals)
+        .where(totals.c.id == batch.id)
+        .values(
+            claim_count=totals.c.claim_count - 1,
+            gross_cents=totals.c.gross_cents - line.claim_cents,
+            offset_cents=totals.c.offset_cents - line.offset_cents,
+            amount_cents=totals.c.amount_cents - line.amount_cents,
+        )
+    )
     session.expire(batch)
 
 
@@ -643,17 +878,21 @@ def _unpay_application(claim_id: int, actor: User | None, reason: str) -> None:
     claim = session.get(Claim, claim_id)
     application = session.get(Application, claim.application_id)
     if claim.kind == ClaimKind.FINAL and application.status == ApplicationStatus.PAID:
-        applications.move(application, "return_payment", actor_id=actor and actor.id,
-                          reason=reason)  # fmt: skip
+        applications.move(application, "return_payment", actor_id=actor and actor.id, reason=reason)
 
 
-def _tell_of_return(line: PayoutLine, item: PayoutItem, batch: PayoutBatch, reason: str,
-                    topic: str) -> None:  # fmt: skip
+def _tell_of_return(
+    line: PayoutLine, item: PayoutItem, batch: PayoutBatch, reason: str, topic: str
+) -> None:
     """The payee (check its bank details) and the fund hear of the returned payment."""
     from wallet.notifications.services import notify_employer, notify_fund_admins, notify_provider
 
-    params = {"reference": line_reference(line), "batch": batch.reference,
-              "amount_cents": line.amount_cents, "reason": reason}  # fmt: skip
+    params = {
+        "reference": line_reference(line),
+        "batch": batch.reference,
+        "amount_cents": line.amount_cents,
+        "reason": reason,
+    }
     if item.employer_id is not None:
         notify_employer(item.employer_id, topic, **params)
     else:
@@ -662,9 +901,14 @@ def _tell_of_return(line: PayoutLine, item: PayoutItem, batch: PayoutBatch, reas
 
 
 def _paid_transfers(item_id: int) -> int:
-    return session.scalar(sa.select(sa.func.count(PayoutLine.id)).where(
-        PayoutLine.item_id == item_id, PayoutLine.released.is_(False),
-        PayoutLine.amount_cents > 0, PayoutLine.paid_at.is_not(None)))  # fmt: skip
+    return session.scalar(
+        sa.select(sa.func.count(PayoutLine.id)).where(
+            PayoutLine.item_id == item_id,
+            PayoutLine.released.is_(False),
+            PayoutLine.amount_cents > 0,
+            PayoutLine.paid_at.is_not(None),
+        )
+    )
 
 
 def settle_if_complete(item: PayoutItem, *, actor: User | None, via: str) -> bool:
@@ -685,8 +929,9 @@ def batches_of_fund(fund_id: int) -> list[PayoutBatch]:
     return list(session.scalars(query.order_by(PayoutBatch.id.desc())))
 
 
-def page_of_batches(fund_id: int, *, status: BatchStatus | None = None, page: int = 1,
-                    per_page: int = 50) -> tuple[list[PayoutBatch], int]:  # fmt: skip
+def page_of_batches(
+    fund_id: int, *, status: BatchStatus | None = None, page: int = 1, per_page: int = 50
+) -> tuple[list[PayoutBatch], int]:
     """One page of the fund's batches (of one status when given), newest first, and how many
     there are in all."""
     where = [PayoutBatch.fund_id == fund_id]
@@ -702,8 +947,11 @@ def line_reference(line: PayoutLine) -> str | None:
     """The reference of the claim the line pays (a provider's or an employer's)."""
     if line.claim_id is not None:
         return session.scalar(sa.select(Claim.reference).where(Claim.id == line.claim_id))
-    return session.scalar(sa.select(ReimbursementClaim.reference).where(
-        ReimbursementClaim.id == line.reimbursement_claim_id))  # fmt: skip
+    return session.scalar(
+        sa.select(ReimbursementClaim.reference).where(
+            ReimbursementClaim.id == line.reimbursement_claim_id
+        )
+    )
 
 
 def claim_references(batch: PayoutBatch) -> dict[int, str]:
@@ -718,8 +966,9 @@ def claim_references(batch: PayoutBatch) -> dict[int, str]:
     return dict(rows.all())
 
 
-def lines_by_item(batch: PayoutBatch, item_ids: list[int] | None = None
-                  ) -> dict[int, list[PayoutLine]]:  # fmt: skip
+def lines_by_item(
+    batch: PayoutBatch, item_ids: list[int] | None = None
+) -> dict[int, list[PayoutLine]]:
     """The batch's lines per item (of the items `item_ids` only, when given)."""
     query = (
         sa.select(PayoutLine)
@@ -742,10 +991,14 @@ def has_transfers(batch: PayoutBatch) -> bool:
     query = (
         sa.select(PayoutLine.id)
         .join(PayoutItem)
-        .where(PayoutItem.batch_id == batch.id, PayoutItem.status != ItemStatus.FAILED,
-               PayoutLine.amount_cents > 0, PayoutLine.released.is_(False))
+        .where(
+            PayoutItem.batch_id == batch.id,
+            PayoutItem.status != ItemStatus.FAILED,
+            PayoutLine.amount_cents > 0,
+            PayoutLine.released.is_(False),
+        )
         .limit(1)
-    )  # fmt: skip
+    )
     return session.scalar(query) is not None
 
 
@@ -757,11 +1010,17 @@ def make_due_batches() -> list[BatchOutcome]:
 
     require_no_unit_of_work("make_due_batches")
     funds = session.scalars(
-        sa.select(Fund.id).where(Fund.status == FundStatus.OPEN, sa.or_(
-            sa.exists().where(Claim.fund_id == Fund.id, Claim.status == ClaimStatus.APPROVED),
-            sa.exists().where(ReimbursementClaim.fund_id == Fund.id,
-                              ReimbursementClaim.status == ReimbursementStatus.APPROVED)))
-    ).all()  # fmt: skip
+        sa.select(Fund.id).where(
+            Fund.status == FundStatus.OPEN,
+            sa.or_(
+                sa.exists().where(Claim.fund_id == Fund.id, Claim.status == ClaimStatus.APPROVED),
+                sa.exists().where(
+                    ReimbursementClaim.fund_id == Fund.id,
+                    ReimbursementClaim.status == ReimbursementStatus.APPROVED,
+                ),
+            ),
+        )
+    ).all()
     session.rollback()
     outcomes = []
     for fund_id in funds:

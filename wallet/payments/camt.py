@@ -66,8 +66,9 @@ def read_statement(data: bytes) -> list[StatementLine]:
     for statement in root.iterfind("c:BkToCstmrStmt/c:Stmt", ns):
         account = (_text(statement, "c:Acct/c:Id/c:IBAN", ns=ns) or "").replace(" ", "").upper()
         for entry in statement.iterfind("c:Ntry", ns):
-            lines.extend(replace(line, account_iban=account or None)
-                         for line in _entry_lines(entry, ns))  # fmt: skip
+            lines.extend(
+                replace(line, account_iban=account or None) for line in _entry_lines(entry, ns)
+            )
     return lines
 
 

@@ -28,8 +28,10 @@ def create_command(fund_id: int, method: str) -> None:
     except DomainError as error:
         _fail(error)
     batch = outcome.batch
-    click.echo(f"{batch.reference} (id {batch.id}): {batch.claim_count} claims, "
-               f"{len(batch.items)} payees, {batch.amount_cents / 100:.2f} EUR")  # fmt: skip
+    click.echo(
+        f"{batch.reference} (id {batch.id}): {batch.claim_count} claims, "
+        f"{len(batch.items)} payees, {batch.amount_cents / 100:.2f} EUR"
+    )
     for name, problem in outcome.left_out:
         click.echo(f"  left out: {name}: {problem}", err=True)
 
@@ -54,8 +56,11 @@ def submit_command(batch_id: int) -> None:
     default="pain.001.001.09",
     help="pain.001.001.03 for banks that need it.",
 )
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the file (default: the batch reference .xml).")  # fmt: skip
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the file (default: the batch reference .xml).",
+)
 def export_sepa_command(batch_id: int, schema: str, output: Path | None) -> None:
     """Write the batch's SEPA credit-transfer file (validated against its XSD)."""
     from wallet.payments.sepa import sepa_file
@@ -85,8 +90,10 @@ def import_statement_command(path: Path, fund_id: int) -> None:
         when = f"{outcome.imported_before:%Y-%m-%d %H:%M} UTC"
         click.echo(f"This bank statement was imported before ({when}); nothing was changed.")
         return
-    click.echo(f"{outcome.matched} transfers matched, {len(outcome.paid_items)} payments paid, "
-               f"{len(outcome.failed_items)} failed.")  # fmt: skip
+    click.echo(
+        f"{outcome.matched} transfers matched, {len(outcome.paid_items)} payments paid, "
+        f"{len(outcome.failed_items)} failed."
+    )
     for reference in outcome.returned:
         click.echo(f"  returned by the bank, approved again: {reference}")
     for line in outcome.unmatched:

@@ -51,19 +51,32 @@ def onboarding_link(provider_id: int, *, return_url: str, refresh_url: str) -> s
     try:
         if not provider.stripe_account_id:
             account = api.v1.accounts.create(
-                {"type": "express", "country": "NL", "email": provider.contact_email or None,
-                 "capabilities": {"transfers": {"requested": True}},
-                 "metadata": {"provider": str(provider.id)}},
+                {
+                    "type": "express",
+                    "country": "NL",
+                    "email": provider.contact_email or None,
+                    "capabilities": {"transfers": {"requested": True}},
+                    "metadata": {"provider": str(provider.id)},
+                },
                 {"idempotency_key": f"leerwallet-provider-{provider.id}-account"},
-            )  # fmt: skip
+            )
             with unit_of_work():
                 provider.stripe_account_id = account.id
-                record("provider", provider.id, "stripe_connect", actor_id=None,
-                       after={"account": account.id})  # fmt: skip
-        link = api.v1.account_links.create({
-            "account": provider.stripe_account_id, "type": "account_onboarding",
-            "return_url": return_url, "refresh_url": refresh_url,
-        })  # fmt: skip
+                record(
+                    "provider",
+                    provider.id,
+                    "stripe_connect",
+                    actor_id=None,
+                    after={"account": account.id},
+                )
+        link = api.v1.account_links.create(
+            {
+                "account": provider.stripe_account_id,
+                "type": "account_onboarding",
+                "return_url": return_url,
+                "refresh_url": refresh_url,
+            }
+        )
     except stripe.StripeError as error:
         raise gateway.failed(error) from None
     return link.url
@@ -81,8 +94,13 @@ def sync_account(account: dict | stripe.Account) -> Provider | None:
     enabled = bool(account.get("payouts_enabled")) and bool(account.get("details_submitted"))
     if provider.stripe_payouts_enabled != enabled:
         provider.stripe_payouts_enabled = enabled
-        record("provider", provider.id, "stripe_account", actor_id=None,
-               after={"payouts_enabled": enabled})  # fmt: skip
+        record(
+            "provider",
+            provider.id,
+            "stripe_account",
+            actor_id=None,
+            after={"payouts_enabled": enabled},
+        )
         session.flush()
     return provider
 
@@ -108,27 +126,44 @@ def _idempotency_key(item_id: int) -> str:
 def _intend(item: PayoutItem) -> bool:
     """Commit the intent before calling Stripe; False when another process has it."""
     with unit_of_work():
-        taken = advance(PayoutItem, item.id, TransferState.NONE, TransferState.INTENDED,
-                        column="transfer_state", intended_at=clock.now(),
-                        where=[items.c.status == ItemStatus.SUBMITTED.value])  # fmt: skip
+        taken = advance(
+            PayoutItem,
+            item.id,
+            TransferState.NONE,
+            TransferState.INTENDED,
+            column="transfer_state",
+            intended_at=clock.now(),
+            where=[items.c.status == ItemStatus.SUBMITTED.value],
+        )
     session.expire(item)
     return taken
 
 
 def _call(item: PayoutItem, batch: PayoutBatch) -> stripe.Transfer:
     return gateway.client().v1.transfers.create(
-        {"amount": item.amount_cents, "currency": "eur", "destination": item.stripe_account_id,
-         "transfer_group": batch.reference, "description": f"Leerwallet {batch.reference}",
-         "metadata": {"payout_item": str(item.id), "batch": batch.reference}},
+        {
+            "amount": item.amount_cents,
+            "currency": "eur",
+            "destination": item.stripe_account_id,
+            "transfer_group": batch.reference,
+            "description": f"Leerwallet {batch.reference}",
+            "metadata": {"payout_item": str(item.id), "batch": batch.reference},
+        },
         {"idempotency_key": _idempotency_key(item.id)},
-    )  # fmt: skip
+    )
 
 
 def confirm_transfer(item_id: int, transfer_id: str, actor: User | None) -> None:
     """Record the transfer and settle the item: in transit → paid out, claims paid."""
     with unit_of_work():
-        done = advance(PayoutItem, item_id, TransferState.INTENDED, TransferState.CREATED,
-                       column="transfer_state", stripe_transfer_id=transfer_id)  # fmt: skip
+        done = advance(
+            PayoutItem,
+            item_id,
+            TransferState.INTENDED,
+            TransferState.CREATED,
+            column="transfer_state",
+            stripe_transfer_id=transfer_id,
+        )
         if not done:
             raise Conflict(_("This payment's transfer was recorded already."))
         batches.mark_paid(item_id, None, actor=actor, via=f"stripe {transfer_id}")
@@ -152,8 +187,12 @@ def pay_stripe_batch(batch_id: int, fund_id: int, *, actor: User | None) -> list
             if _refused(error):  # Stripe said no: nothing was made, the intent is withdrawn
                 _withdraw(item)
             else:  # no answer: it may exist; reconciliation finds it or makes it, once
-                problems.append(_("%(name)s: no answer from Stripe; reconciliation finishes "
-                                  "it.", name=item.account_holder))  # fmt: skip
+                problems.append(
+                    _(
+                        "%(name)s: no answer from Stripe; reconciliation finishes it.",
+                        name=item.account_holder,
+                    )
+                )
                 continue
             problems.append(f"{item.account_holder}: {gateway.failed(error).detail}")
             continue
@@ -163,15 +202,25 @@ def pay_stripe_batch(batch_id: int, fund_id: int, *, actor: User | None) -> list
 
 def _refused(error: stripe.StripeError) -> bool:
     """A definite no (bad request, unknown account): certainly no transfer was made."""
-    definite = (stripe.InvalidRequestError, stripe.CardError, stripe.PermissionError,
-                stripe.AuthenticationError)  # fmt: skip
+    definite = (
+        stripe.InvalidRequestError,
+        stripe.CardError,
+        stripe.PermissionError,
+        stripe.AuthenticationError,
+    )
     return isinstance(error, definite) and not isinstance(error, stripe.IdempotencyError)
 
 
 def _withdraw(item: PayoutItem) -> None:
     with unit_of_work():
-        advance(PayoutItem, item.id, TransferState.INTENDED, TransferState.NONE,
-                column="transfer_state", intended_at=None)  # fmt: skip
+        advance(
+            PayoutItem,
+            item.id,
+            TransferState.INTENDED,
+            TransferState.NONE,
+            column="transfer_state",
+            intended_at=None,
+        )
 
 
 def finish_intended() -> list[str]:
@@ -179,10 +228,12 @@ def finish_intended() -> list[str]:
     require_no_unit_of_work("finish_intended")
     settled = clock.now() - dt.timedelta(seconds=INTENT_GRACE_SECONDS)
     left = session.scalars(
-        sa.select(PayoutItem).where(PayoutItem.transfer_state == TransferState.INTENDED,
-                                    PayoutItem.status == ItemStatus.SUBMITTED,
-                                    PayoutItem.intended_at <= settled)
-    ).all()  # fmt: skip
+        sa.select(PayoutItem).where(
+            PayoutItem.transfer_state == TransferState.INTENDED,
+            PayoutItem.status == ItemStatus.SUBMITTED,
+            PayoutItem.intended_at <= settled,
+        )
+    ).all()
     session.rollback()
     notes = []
     for item in left:
@@ -191,14 +242,15 @@ def finish_intended() -> list[str]:
             found = _find_transfer(item, batch)
             transfer = found or _call(item, batch)
         except stripe.StripeError as error:
-            notes.append(f"{batch.reference} {item.account_holder}: "
-                         f"{gateway.failed(error).detail}")  # fmt: skip
+            notes.append(f"{batch.reference} {item.account_holder}: {gateway.failed(error).detail}")
             continue
         try:
             confirm_transfer(item.id, transfer.id, None)
         except DomainError as error:
-            notes.append(f"{batch.reference} {item.account_holder}: transfer {transfer.id} "
-                         f"not recorded: {error.detail}")  # fmt: skip
+            notes.append(
+                f"{batch.reference} {item.account_holder}: transfer {transfer.id} "
+                f"not recorded: {error.detail}"
+            )
             continue
         how = "found at Stripe" if found else "made now (the first call never arrived)"
         notes.append(f"{batch.reference} {item.account_holder}: transfer {transfer.id} {how}")
@@ -206,8 +258,7 @@ def finish_intended() -> list[str]:
 
 
 def _find_transfer(item: PayoutItem, batch: PayoutBatch) -> stripe.Transfer | None:
-    listed = gateway.client().v1.transfers.list({"transfer_group": batch.reference,
-                                                 "limit": 100})  # fmt: skip
+    listed = gateway.client().v1.transfers.list({"transfer_group": batch.reference, "limit": 100})
     for transfer in listed.auto_paging_iter():
         if (transfer.to_dict().get("metadata") or {}).get("payout_item") == str(item.id):
             return transfer

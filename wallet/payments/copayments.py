@@ -28,8 +28,9 @@ from wallet.payments.transitions import COPAYMENT_TRANSITIONS
 
 
 def _accounts() -> tuple[int, int]:
-    outside = ledger.open_account(account_codes.COPAY_SOURCE, AccountKind.FUNDING_SOURCE,
-                                  allow_negative=True).id  # fmt: skip
+    outside = ledger.open_account(
+        account_codes.COPAY_SOURCE, AccountKind.FUNDING_SOURCE, allow_negative=True
+    ).id
     received = ledger.open_account(account_codes.COPAY_RECEIVED, AccountKind.COPAY_RECEIVED).id
     return outside, received
 
@@ -52,24 +53,31 @@ def _own_waiting(user: User, application_id: int) -> Application:
 def start_online(user: User, application_id: int) -> Copayment:
     """A PaymentIntent for the worker's own contribution (one per application)."""
     application = _own_waiting(user, application_id)
-    copayment = session.scalar(sa.select(Copayment).where(
-        Copayment.application_id == application.id))  # fmt: skip
+    copayment = session.scalar(
+        sa.select(Copayment).where(Copayment.application_id == application.id)
+    )
     if copayment is not None and copayment.payment_intent_id:
         return copayment
     try:
         intent = gateway.client().v1.payment_intents.create(
-            {"amount": application.copay_cents, "currency": "eur",
-             "payment_method_types": ["card", "ideal"],
-             "metadata": {"application": application.reference}},
+            {
+                "amount": application.copay_cents,
+                "currency": "eur",
+                "payment_method_types": ["card", "ideal"],
+                "metadata": {"application": application.reference},
+            },
             {"idempotency_key": f"leerwallet-copay-{application.id}"},
-        )  # fmt: skip
+        )
     except stripe.StripeError as error:
         raise gateway.failed(error) from None
     with unit_of_work() as db:
         if copayment is None:
-            copayment = Copayment(application_id=application.id, method="stripe",
-                                  amount_cents=application.copay_cents,
-                                  status=CopaymentStatus.PENDING)  # fmt: skip
+            copayment = Copayment(
+                application_id=application.id,
+                method="stripe",
+                amount_cents=application.copay_cents,
+                status=CopaymentStatus.PENDING,
+            )
             db.add(copayment)
         copayment.payment_intent_id = intent.id
         copayment.updated_at = clock.now()
@@ -85,12 +93,18 @@ def record_received(copayment_id: int, *, via: str) -> bool:
         return False
     outside, received = _accounts()
     application = session.get(Application, copayment.application_id)
-    ledger.transfer(outside, received, copayment.amount_cents, kind="copay_received",
-                    description=f"Own contribution {application.reference} ({via})",
-                    reference=application.reference)  # fmt: skip
+    ledger.transfer(
+        outside,
+        received,
+        copayment.amount_cents,
+        kind="copay_received",
+        description=f"Own contribution {application.reference} ({via})",
+        reference=application.reference,
+    )
     if application.status == ApplicationStatus.AWAITING_COPAYMENT:
-        applications.move(application, "record_copayment", actor_id=None,
-                          payment_reference=via[:50])  # fmt: skip
+        applications.move(
+            application, "record_copayment", actor_id=None, payment_reference=via[:50]
+        )
     record("copayment", copayment.id, "received", actor_id=None, after={"via": via})
     session.expire(copayment)
     return True
@@ -107,16 +121,22 @@ def record_failed(copayment_id: int, message: str) -> bool:
 def record_refunded(copayment_id: int, cents: int, refund_id: str | None) -> bool:
     """Succeeded → refunded, the ledger reversed for `cents`; flush only."""
     copayment = session.get(Copayment, copayment_id)
-    if not _advance(copayment_id, "refund", refunded_cents=cents, refund_id=refund_id,
-                    updated_at=clock.now()):  # fmt: skip
+    if not _advance(
+        copayment_id, "refund", refunded_cents=cents, refund_id=refund_id, updated_at=clock.now()
+    ):
         return False
     outside, received = _accounts()
     if cents:
         # The application's reference, as on the payment: verify finds the copayment by it.
         application = session.get(Application, copayment.application_id)
-        ledger.transfer(received, outside, cents, kind="copay_refunded",
-                        description=f"Own contribution refunded ({refund_id or 'bank'})",
-                        reference=application.reference)  # fmt: skip
+        ledger.transfer(
+            received,
+            outside,
+            cents,
+            kind="copay_refunded",
+            description=f"Own contribution refunded ({refund_id or 'bank'})",
+            reference=application.reference,
+        )
     record("copayment", copayment_id, "refunded", actor_id=None, after={"cents": cents})
     session.expire(copayment)
     return True
@@ -128,8 +148,9 @@ ENDED = (ApplicationStatus.CANCELLED, ApplicationStatus.EXPIRED, ApplicationStat
 def fix_refund_due(application: Application) -> None:
     """On cancellation, inside its transaction: what goes back by the scheme's rule now (all
     of it before the course starts, nothing after), whenever the refund is paid. Flush only."""
-    copayment = session.scalar(sa.select(Copayment).where(
-        Copayment.application_id == application.id))  # fmt: skip
+    copayment = session.scalar(
+        sa.select(Copayment).where(Copayment.application_id == application.id)
+    )
     if copayment is None or copayment.method != "stripe" or copayment.refund_due_cents is not None:
         return
     before_start = application.run.starts_on > clock.today()
@@ -149,11 +170,16 @@ def refund_if_ended(application_id: int) -> str | None:
     while a payment was under way) goes back: retry-safe with one idempotency key."""
     require_no_unit_of_work("refund_if_ended")
     application = session.get(Application, application_id)
-    copayment = session.scalar(sa.select(Copayment).where(
-        Copayment.application_id == application_id))  # fmt: skip
-    if (application is None or application.status not in ENDED or copayment is None
-            or copayment.method != "stripe"
-            or copayment.status != CopaymentStatus.SUCCEEDED):  # fmt: skip
+    copayment = session.scalar(
+        sa.select(Copayment).where(Copayment.application_id == application_id)
+    )
+    if (
+        application is None
+        or application.status not in ENDED
+        or copayment is None
+        or copayment.method != "stripe"
+        or copayment.status != CopaymentStatus.SUCCEEDED
+    ):
         return None
     due = copayment.refund_due_cents
     cents = copayment.amount_cents if due is None else due  # never started: all of it
@@ -161,10 +187,13 @@ def refund_if_ended(application_id: int) -> str | None:
     if cents:
         try:
             refund = gateway.client().v1.refunds.create(
-                {"payment_intent": copayment.payment_intent_id, "amount": cents,
-                 "metadata": {"application": application.reference}},
+                {
+                    "payment_intent": copayment.payment_intent_id,
+                    "amount": cents,
+                    "metadata": {"application": application.reference},
+                },
                 {"idempotency_key": f"leerwallet-copay-refund-{copayment.id}"},
-            )  # fmt: skip
+            )
         except stripe.StripeError as error:
             return f"{application.reference}: {gateway.failed(error).detail}"
         refund_id = refund.id
@@ -175,15 +204,23 @@ def refund_if_ended(application_id: int) -> str | None:
 
 def record_bank_transfer(application: Application, payment_reference: str) -> None:
     """The provider saw the own contribution arrive by bank transfer; flush only."""
-    copayment = session.scalar(sa.select(Copayment).where(
-        Copayment.application_id == application.id))  # fmt: skip
+    copayment = session.scalar(
+        sa.select(Copayment).where(Copayment.application_id == application.id)
+    )
     if copayment is not None and copayment.method == "stripe":
-        raise Conflict(_("The worker started paying online; wait for that payment (or its "
-                         "failure) before recording a bank transfer."))  # fmt: skip
+        raise Conflict(
+            _(
+                "The worker started paying online; wait for that payment (or its "
+                "failure) before recording a bank transfer."
+            )
+        )
     if copayment is None:
-        copayment = Copayment(application_id=application.id, method="bank_transfer",
-                              amount_cents=application.copay_cents,
-                              status=CopaymentStatus.PENDING)  # fmt: skip
+        copayment = Copayment(
+            application_id=application.id,
+            method="bank_transfer",
+            amount_cents=application.copay_cents,
+            status=CopaymentStatus.PENDING,
+        )
         session.add(copayment)
         session.flush()
     record_received(copayment.id, via=f"bank {payment_reference}"[:50])

@@ -40,5 +40,6 @@ def client() -> stripe.StripeClient:
 def failed(error: stripe.StripeError) -> StripeUnavailable:
     """A Stripe error as a domain error a person can read."""
     message = getattr(error, "user_message", None) or str(error) or "?"
-    return StripeUnavailable(_("Stripe refused or did not answer: %(message)s",
-                               message=message[:200]))  # fmt: skip
+    return StripeUnavailable(
+        _("Stripe refused or did not answer: %(message)s", message=message[:200])
+    )

@@ -99,8 +99,9 @@ class PayoutItem(Base):
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("payout_batches.id"), index=True)
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("providers.id"), index=True)
     employer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employers.id"), index=True)
-    status: Mapped[ItemStatus] = mapped_column(str_enum(ItemStatus, "payout_item_status"),
-                                               index=True)  # fmt: skip
+    status: Mapped[ItemStatus] = mapped_column(
+        str_enum(ItemStatus, "payout_item_status"), index=True
+    )
     gross_cents: Mapped[int] = mapped_column(sa.BigInteger)
     offset_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     amount_cents: Mapped[int] = mapped_column(sa.BigInteger)

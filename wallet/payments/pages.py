@@ -33,10 +33,16 @@ def provider_stripe():
         sa.select(PayoutItem, PayoutBatch.reference, PayoutBatch.submitted_at)
         .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
         .where(PayoutItem.provider_id == provider.id, PayoutItem.status != "draft")
-        .order_by(PayoutItem.id.desc()).limit(100)
-    ).all()  # fmt: skip
-    return render_template("payments/provider_stripe.html", provider=provider, payouts=payouts,
-                           stripe_enabled=gateway.enabled(), form=FlaskForm())  # fmt: skip
+        .order_by(PayoutItem.id.desc())
+        .limit(100)
+    ).all()
+    return render_template(
+        "payments/provider_stripe.html",
+        provider=provider,
+        payouts=payouts,
+        stripe_enabled=gateway.enabled(),
+        form=FlaskForm(),
+    )
 
 
 @bp.post("/provider/stripe")
@@ -92,8 +98,9 @@ def pay(application_id: int):
     """The worker's own contribution: online where Stripe is set up, else by bank transfer."""
     application = _own_application(application_id)
     form = FlaskForm()
-    copayment = session.scalar(sa.select(Copayment).where(
-        Copayment.application_id == application.id))  # fmt: skip
+    copayment = session.scalar(
+        sa.select(Copayment).where(Copayment.application_id == application.id)
+    )
     client_secret = None
     if form.validate_on_submit():
         try:
@@ -103,10 +110,14 @@ def pay(application_id: int):
         except DomainError as error:
             flash(error.detail, "error")
     response = render_template(
-        "payments/pay.html", application=application, copayment=copayment, form=form,
-        stripe_enabled=gateway.enabled(), client_secret=client_secret,
+        "payments/pay.html",
+        application=application,
+        copayment=copayment,
+        form=form,
+        stripe_enabled=gateway.enabled(),
+        client_secret=client_secret,
         publishable_key=current_app.config.get("STRIPE_PUBLISHABLE_KEY"),
-    )  # fmt: skip
+    )
     headers = {}
     if client_secret:  # Stripe.js collects the card or iDEAL details on this page only
         headers["Content-Security-Policy"] = (

@@ -48,8 +48,9 @@ def reconcile() -> list[str]:
 
 
 def _balance(code: str) -> int:
-    return session.scalar(sa.select(LedgerAccount.posted_cents).where(
-        LedgerAccount.code == code)) or 0  # fmt: skip
+    return (
+        session.scalar(sa.select(LedgerAccount.posted_cents).where(LedgerAccount.code == code)) or 0
+    )
 
 
 def _ledger_against_items() -> list[str]:
@@ -58,7 +59,7 @@ def _ledger_against_items() -> list[str]:
         sa.select(PayoutBatch.fund_id, PayoutItem.status, sa.func.sum(PayoutItem.amount_cents))
         .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
         .group_by(PayoutBatch.fund_id, PayoutItem.status)
-    ).all()  # fmt: skip
+    ).all()
     expected: dict[tuple[int, str], int] = {}
     for fund_id, status, cents in sums:
         expected[(fund_id, status.value)] = int(cents or 0)
@@ -68,8 +69,10 @@ def _ledger_against_items() -> list[str]:
             booked = _balance(account_codes.fund_account(fund_id, code))
             wanted = expected.get((fund_id, status), 0)
             if booked != wanted:
-                notes.append(f"fund {fund_id}: ledger {code} {Money(booked).format()}, "
-                             f"{status} payments {Money(wanted).format()}")  # fmt: skip
+                notes.append(
+                    f"fund {fund_id}: ledger {code} {Money(booked).format()}, "
+                    f"{status} payments {Money(wanted).format()}"
+                )
     return notes
 
 
@@ -78,24 +81,35 @@ def _waiting_for_the_bank() -> list[str]:
     rows = session.execute(
         sa.select(PayoutBatch.reference, PayoutItem.account_holder, PayoutItem.amount_cents)
         .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
-        .where(PayoutBatch.method == PayoutMethod.SEPA, PayoutItem.status == ItemStatus.SUBMITTED,
-               PayoutBatch.submitted_at <= since)
-    ).all()  # fmt: skip
-    return [f"{ref} {name}: {Money(cents).format()} submitted {BANK_DAYS}+ days ago, not on a "
-            "bank statement yet" for ref, name, cents in rows]  # fmt: skip
+        .where(
+            PayoutBatch.method == PayoutMethod.SEPA,
+            PayoutItem.status == ItemStatus.SUBMITTED,
+            PayoutBatch.submitted_at <= since,
+        )
+    ).all()
+    return [
+        f"{ref} {name}: {Money(cents).format()} submitted {BANK_DAYS}+ days ago, not on a "
+        "bank statement yet"
+        for ref, name, cents in rows
+    ]
 
 
 def _unmatched_statement_lines() -> list[str]:
     since = clock.now() - dt.timedelta(days=30)
-    imports = session.scalars(sa.select(BankStatementImport).where(
-        BankStatementImport.imported_at >= since))  # fmt: skip
-    return [f"bank statement of {i.imported_at:%Y-%m-%d} (fund {i.fund_id}): {line}"
-            for i in imports for line in (i.unmatched or [])]  # fmt: skip
+    imports = session.scalars(
+        sa.select(BankStatementImport).where(BankStatementImport.imported_at >= since)
+    )
+    return [
+        f"bank statement of {i.imported_at:%Y-%m-%d} (fund {i.fund_id}): {line}"
+        for i in imports
+        for line in (i.unmatched or [])
+    ]
 
 
 def _transfers_against_stripe() -> list[str]:
-    items = session.scalars(sa.select(PayoutItem).where(
-        PayoutItem.transfer_state == TransferState.CREATED))  # fmt: skip
+    items = session.scalars(
+        sa.select(PayoutItem).where(PayoutItem.transfer_state == TransferState.CREATED)
+    )
     notes = []
     for item in items:
         try:
@@ -104,9 +118,11 @@ def _transfers_against_stripe() -> list[str]:
             notes.append(f"transfer {item.stripe_transfer_id}: {gateway.failed(error).detail}")
             continue
         if transfer.amount != item.amount_cents or transfer.destination != item.stripe_account_id:
-            notes.append(f"transfer {transfer.id}: Stripe has {transfer.amount} cents to "
-                         f"{transfer.destination}, Leerwallet {item.amount_cents} cents to "
-                         f"{item.stripe_account_id}")  # fmt: skip
+            notes.append(
+                f"transfer {transfer.id}: Stripe has {transfer.amount} cents to "
+                f"{transfer.destination}, Leerwallet {item.amount_cents} cents to "
+                f"{item.stripe_account_id}"
+            )
         if transfer.to_dict().get("reversed"):
             notes.append(f"transfer {transfer.id} was reversed at Stripe; the item is paid here")
     return notes
@@ -114,9 +130,13 @@ def _transfers_against_stripe() -> list[str]:
 
 def _copayments_against_stripe() -> list[str]:
     notes = []
-    online = session.scalars(sa.select(Copayment).where(
-        Copayment.method == "stripe", Copayment.payment_intent_id.is_not(None),
-        Copayment.status.in_([CopaymentStatus.PENDING, CopaymentStatus.SUCCEEDED])))  # fmt: skip
+    online = session.scalars(
+        sa.select(Copayment).where(
+            Copayment.method == "stripe",
+            Copayment.payment_intent_id.is_not(None),
+            Copayment.status.in_([CopaymentStatus.PENDING, CopaymentStatus.SUCCEEDED]),
+        )
+    )
     for copayment in list(online):
         try:
             intent = gateway.client().v1.payment_intents.retrieve(copayment.payment_intent_id)
@@ -129,10 +149,15 @@ def _copayments_against_stripe() -> list[str]:
             notes.append(f"payment {intent.id}: succeeded at Stripe, recorded now")
         elif intent.status != "succeeded" and copayment.status == CopaymentStatus.SUCCEEDED:
             notes.append(f"payment {intent.id}: Stripe says {intent.status}, Leerwallet succeeded")
-    ended = session.scalars(sa.select(Copayment.application_id).join(
-        Application, Application.id == Copayment.application_id).where(
-        Application.status.in_(copayments.ENDED), Copayment.method == "stripe",
-        Copayment.status == CopaymentStatus.SUCCEEDED)).all()  # fmt: skip
+    ended = session.scalars(
+        sa.select(Copayment.application_id)
+        .join(Application, Application.id == Copayment.application_id)
+        .where(
+            Application.status.in_(copayments.ENDED),
+            Copayment.method == "stripe",
+            Copayment.status == CopaymentStatus.SUCCEEDED,
+        )
+    ).all()
     session.rollback()
     for application_id in ended:
         note = copayments.refund_if_ended(application_id)

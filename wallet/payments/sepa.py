@@ -55,37 +55,61 @@ def sepa_file(batch_id: int, fund_id: int, schema: str = SCHEMAS[0]) -> bytes:
     fund = session.get(Fund, fund_id)
     problem = iban_problem(fund.iban)
     if problem:
-        raise Conflict(_("The fund's own IBAN is needed for the file (%(problem)s). Enter it on "
-                         "the fund page.", problem=problem))  # fmt: skip
+        raise Conflict(
+            _(
+                "The fund's own IBAN is needed for the file (%(problem)s). Enter it on "
+                "the fund page.",
+                problem=problem,
+            )
+        )
     rows = session.execute(
-        sa.select(PayoutItem.account_holder, PayoutItem.iban, PayoutItem.bic,
-                  PayoutLine.end_to_end_id, PayoutLine.amount_cents,
-                  sa.func.coalesce(Claim.invoice_number,
-                                   ReimbursementClaim.invoice_number).label("invoice_number"))
+        sa.select(
+            PayoutItem.account_holder,
+            PayoutItem.iban,
+            PayoutItem.bic,
+            PayoutLine.end_to_end_id,
+            PayoutLine.amount_cents,
+            sa.func.coalesce(Claim.invoice_number, ReimbursementClaim.invoice_number).label(
+                "invoice_number"
+            ),
+        )
         .join(PayoutLine, PayoutLine.item_id == PayoutItem.id)
         .outerjoin(Claim, Claim.id == PayoutLine.claim_id)
         .outerjoin(ReimbursementClaim, ReimbursementClaim.id == PayoutLine.reimbursement_claim_id)
-        .where(PayoutItem.batch_id == batch.id, PayoutItem.status != ItemStatus.FAILED,
-               PayoutLine.amount_cents > 0, PayoutLine.released.is_(False))
+        .where(
+            PayoutItem.batch_id == batch.id,
+            PayoutItem.status != ItemStatus.FAILED,
+            PayoutLine.amount_cents > 0,
+            PayoutLine.released.is_(False),
+        )
         .order_by(PayoutLine.id)
-    ).all()  # fmt: skip
+    ).all()
     wrong = sorted({f"{r.account_holder}: {p}" for r in rows if (p := iban_problem(r.iban))})
     if wrong:
-        raise ValidationFailed(_("These IBANs cannot be paid; nothing was written: %(list)s",
-                                 list="; ".join(wrong)))  # fmt: skip
+        raise ValidationFailed(
+            _("These IBANs cannot be paid; nothing was written: %(list)s", list="; ".join(wrong))
+        )
     if not rows:
         raise Conflict(_("Nothing in this batch is paid by transfer."))
-    debtor = {"name": fund.name, "IBAN": fund.iban.replace(" ", ""), "batch": True,
-              "currency": "EUR"}  # fmt: skip
+    debtor = {
+        "name": fund.name,
+        "IBAN": fund.iban.replace(" ", ""),
+        "batch": True,
+        "currency": "EUR",
+    }
     if fund.bic:
         debtor["BIC"] = fund.bic
     transfer = SepaTransfer(debtor, schema=schema, clean=True)
     day = batch.execution_date  # fixed at submit: never the day of the download
     for row in rows:
-        payment = {"name": row.account_holder, "IBAN": row.iban.replace(" ", ""),
-                   "amount": row.amount_cents, "execution_date": day,
-                   "description": f"Leerwallet {row.end_to_end_id} factuur {row.invoice_number}",
-                   "endtoend_id": row.end_to_end_id}  # fmt: skip
+        payment = {
+            "name": row.account_holder,
+            "IBAN": row.iban.replace(" ", ""),
+            "amount": row.amount_cents,
+            "execution_date": day,
+            "description": f"Leerwallet {row.end_to_end_id} factuur {row.invoice_number}",
+            "endtoend_id": row.end_to_end_id,
+        }
         if row.bic:
             payment["BIC"] = row.bic
         transfer.add_payment(payment)

@@ -66,10 +66,13 @@ def _payout_lines(fund_id: int, end_to_end_ids: set[str]) -> dict[str, Transfer]
             sa.select(PayoutLine, PayoutItem)
             .join(PayoutItem, PayoutItem.id == PayoutLine.item_id)
             .join(PayoutBatch, PayoutBatch.id == PayoutItem.batch_id)
-            .where(PayoutBatch.fund_id == fund_id, PayoutBatch.method == PayoutMethod.SEPA,
-                   PayoutLine.end_to_end_id.in_(ordered[start : start + 5_000]))
+            .where(
+                PayoutBatch.fund_id == fund_id,
+                PayoutBatch.method == PayoutMethod.SEPA,
+                PayoutLine.end_to_end_id.in_(ordered[start : start + 5_000]),
+            )
             .execution_options(populate_existing=True)
-        ).all()  # fmt: skip
+        ).all()
         found.update((line.end_to_end_id, (line, item)) for line, item in rows)
     return found
 
@@ -98,22 +101,27 @@ def import_statement(fund_id: int, data: bytes, *, actor: User | None) -> Import
         with unit_of_work() as db:
             # Written first: a concurrent import of the same file waits here on the unique
             # index and fails when this one commits.
-            stored = BankStatementImport(fund_id=fund_id, file_sha256=digest,
-                                         imported_at=clock.now(), unmatched=[],
-                                         imported_by_id=actor and actor.id)  # fmt: skip
+            stored = BankStatementImport(
+                fund_id=fund_id,
+                file_sha256=digest,
+                imported_at=clock.now(),
+                unmatched=[],
+                imported_by_id=actor and actor.id,
+            )
             db.add(stored)
             db.flush()
-            known = _payout_lines(fund_id, {line.end_to_end_id for line in lines
-                                            if line.end_to_end_id})  # fmt: skip
+            known = _payout_lines(
+                fund_id, {line.end_to_end_id for line in lines if line.end_to_end_id}
+            )
             touched: set[int] = set()
             for line in lines:
-                problem = _apply(known.get(line.end_to_end_id or ""), line, outcome, touched,
-                                 actor)  # fmt: skip
+                problem = _apply(known.get(line.end_to_end_id or ""), line, outcome, touched, actor)
                 if problem:
                     outcome.unmatched.append(problem)
             for item_id in sorted(touched):
-                if batches.settle_if_complete(session.get(PayoutItem, item_id), actor=actor,
-                                              via="camt.053"):  # fmt: skip
+                if batches.settle_if_complete(
+                    session.get(PayoutItem, item_id), actor=actor, via="camt.053"
+                ):
                     outcome.paid_items.append(item_id)
             stored.matched, stored.unmatched = outcome.matched, list(outcome.unmatched)
     except sa.exc.IntegrityError:
@@ -124,8 +132,13 @@ def import_statement(fund_id: int, data: bytes, *, actor: User | None) -> Import
     return outcome
 
 
-def _apply(found: Transfer | None, line: StatementLine, outcome: ImportOutcome,
-           touched: set[int], actor: User | None) -> str | None:  # fmt: skip
+def _apply(
+    found: Transfer | None,
+    line: StatementLine,
+    outcome: ImportOutcome,
+    touched: set[int],
+    actor: User | None,
+) -> str | None:
     """Book one statement line (flush only); why it books nothing, or None. Each line sees
     what the lines before it did, so a debit and its return may come in any order."""
     problem = _problem(line, found)
@@ -142,9 +155,11 @@ def _apply(found: Transfer | None, line: StatementLine, outcome: ImportOutcome,
         else:  # its other transfers may all be on statements now
             touched.add(item.id)
         return None
-    session.execute(sa.update(PayoutLine.__table__)
-                    .where(PayoutLine.__table__.c.id == payout_line.id)
-                    .values(paid_at=clock.now()))  # fmt: skip
+    session.execute(
+        sa.update(PayoutLine.__table__)
+        .where(PayoutLine.__table__.c.id == payout_line.id)
+        .values(paid_at=clock.now())
+    )
     session.expire(payout_line)
     touched.add(item.id)
     outcome.matched += 1
@@ -156,21 +171,29 @@ def _problem(line: StatementLine, found) -> str | None:
     if found is None:
         if not line.debit and not line.returned:
             return _("%(amount)s received: not a payout", amount=money(line.amount_cents))
-        return _("%(id)s, %(amount)s: no payout with this end-to-end id",
-                 id=line.end_to_end_id or "—", amount=money(line.amount_cents))  # fmt: skip
+        return _(
+            "%(id)s, %(amount)s: no payout with this end-to-end id",
+            id=line.end_to_end_id or "—",
+            amount=money(line.amount_cents),
+        )
     payout_line, item = found
     if payout_line.returned_at is not None:
         if line.returned:
             return _("%(id)s: this return was booked already", id=line.end_to_end_id)
-        return _("%(id)s: the bank returned this transfer; booked already",
-                 id=line.end_to_end_id)  # fmt: skip
+        return _("%(id)s: the bank returned this transfer; booked already", id=line.end_to_end_id)
     if payout_line.released:
-        return _("%(id)s: this transfer was taken out of its batch (%(reason)s)",
-                 id=line.end_to_end_id, reason=item.failure_reason or "—")  # fmt: skip
+        return _(
+            "%(id)s: this transfer was taken out of its batch (%(reason)s)",
+            id=line.end_to_end_id,
+            reason=item.failure_reason or "—",
+        )
     if line.amount_cents != payout_line.amount_cents:
-        return _("%(id)s: the bank paid %(amount)s, the payout is %(expected)s",
-                 id=line.end_to_end_id, amount=money(line.amount_cents),
-                 expected=money(payout_line.amount_cents))  # fmt: skip
+        return _(
+            "%(id)s: the bank paid %(amount)s, the payout is %(expected)s",
+            id=line.end_to_end_id,
+            amount=money(line.amount_cents),
+            expected=money(payout_line.amount_cents),
+        )
     if line.returned:
         if item.status not in (ItemStatus.SUBMITTED, ItemStatus.PAID):
             status = ITEM_LABELS[item.status.value]
@@ -179,8 +202,11 @@ def _problem(line: StatementLine, found) -> str | None:
         status = _claim_status(payout_line)
         if status.value not in expected:
             status = _claim_label(payout_line, status)
-            return _("%(id)s: returned by the bank, but its claim is %(status)s now; check it "
-                     "by hand", id=line.end_to_end_id, status=status)  # fmt: skip
+            return _(
+                "%(id)s: returned by the bank, but its claim is %(status)s now; check it by hand",
+                id=line.end_to_end_id,
+                status=status,
+            )
         return None
     if not line.debit:
         return _("%(amount)s received: not a payout", amount=money(line.amount_cents))
@@ -196,8 +222,11 @@ def _claim_status(line: PayoutLine):
     """The status of the line's claim: a provider's or an employer's reimbursement claim."""
     if line.claim_id is not None:
         return session.scalar(sa.select(Claim.status).where(Claim.id == line.claim_id))
-    return session.scalar(sa.select(ReimbursementClaim.status).where(
-        ReimbursementClaim.id == line.reimbursement_claim_id))  # fmt: skip
+    return session.scalar(
+        sa.select(ReimbursementClaim.status).where(
+            ReimbursementClaim.id == line.reimbursement_claim_id
+        )
+    )
 
 
 def _claim_label(line: PayoutLine, status) -> str:

@@ -69,9 +69,15 @@ def _page_context(**extra) -> dict:
     new_form = NewBatchForm()
     if not gateway.enabled():  # offline: the fund pays by SEPA file only
         new_form.method.choices = new_form.method.choices[:1]
-    return {"fund": fund, "batches": batches.batches_of_fund(fund.id), "labels": BATCH_LABELS,
-            "new_form": new_form,
-            "statement_form": StatementForm(), "outcome": None, **extra}  # fmt: skip
+    return {
+        "fund": fund,
+        "batches": batches.batches_of_fund(fund.id),
+        "labels": BATCH_LABELS,
+        "new_form": new_form,
+        "statement_form": StatementForm(),
+        "outcome": None,
+        **extra,
+    }
 
 
 @bp.get("")
@@ -89,8 +95,11 @@ def create():
     form = NewBatchForm()
     method = form.method.data if form.method.data in {m.value for m in PayoutMethod} else "sepa"
     try:  # the service refuses Stripe where it is not set up
-        done = submit_once(lambda: batches.create_batch(
-            current_user.fund_id, actor=current_user, method=PayoutMethod(method)))  # fmt: skip
+        done = submit_once(
+            lambda: batches.create_batch(
+                current_user.fund_id, actor=current_user, method=PayoutMethod(method)
+            )
+        )
     except DomainError as error:
         flash(error.detail, "error")
         return redirect(url_for("payments.index"))
@@ -133,11 +142,21 @@ def show(batch_id: int):
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     shown = batch.items[(page - 1) * PAYEES_PER_PAGE : page * PAYEES_PER_PAGE]
     lines = batches.lines_by_item(batch, [item.id for item in shown])
-    return render_template("payments/show.html", batch=batch, labels=BATCH_LABELS,
-                           item_labels=ITEM_LABELS, payee_labels=PAYEE_LABELS, lines=lines,
-                           items=shown, page=page, pages=pages, per_page=PAYEES_PER_PAGE,
-                           has_transfers=batches.has_transfers(batch),
-                           form=ReasonForm(), fund_iban_problem=problem)  # fmt: skip
+    return render_template(
+        "payments/show.html",
+        batch=batch,
+        labels=BATCH_LABELS,
+        item_labels=ITEM_LABELS,
+        payee_labels=PAYEE_LABELS,
+        lines=lines,
+        items=shown,
+        page=page,
+        pages=pages,
+        per_page=PAYEES_PER_PAGE,
+        has_transfers=batches.has_transfers(batch),
+        form=ReasonForm(),
+        fund_iban_problem=problem,
+    )
 
 
 @bp.post("/<int:batch_id>/<action>")
@@ -175,23 +194,33 @@ def _confirm_submit(batch_id: int) -> str:
         (_("Claims"), str(batch.claim_count)),
     ]
     if batch.method == PayoutMethod.STRIPE:
-        how = ngettext("%(amount)s is transferred to the Stripe account of %(num)d payee.",
-                       "%(amount)s is transferred to the Stripe accounts of %(num)d payees.",
-                       payees, amount=total)  # fmt: skip
+        how = ngettext(
+            "%(amount)s is transferred to the Stripe account of %(num)d payee.",
+            "%(amount)s is transferred to the Stripe accounts of %(num)d payees.",
+            payees,
+            amount=total,
+        )
     else:
-        how = ngettext("%(amount)s for %(num)d payee goes in transit: you get a payment file "
-                       "(pain.001) for your bank.",
-                       "%(amount)s for %(num)d payees go in transit: you get a payment file "
-                       "(pain.001) for your bank.", payees, amount=total)  # fmt: skip
-    consequences = [how, _("The claims in it can no longer be taken out; a failed transfer "
-                           "comes back as a return.")]  # fmt: skip
+        how = ngettext(
+            "%(amount)s for %(num)d payee goes in transit: you get a payment file "
+            "(pain.001) for your bank.",
+            "%(amount)s for %(num)d payees go in transit: you get a payment file "
+            "(pain.001) for your bank.",
+            payees,
+            amount=total,
+        )
+    consequences = [
+        how,
+        _("The claims in it can no longer be taken out; a failed transfer comes back as a return."),
+    ]
     return confirmation_page(
         title=_("Submit the payout batch %(reference)s?", reference=batch.reference or ""),
-        facts=facts, consequences=consequences,
+        facts=facts,
+        consequences=consequences,
         button=_("Yes, submit %(reference)s", reference=batch.reference or ""),
         back_url=url_for("payments.show", batch_id=batch_id),
         back_text=_("No, back to the batch"),
-    )  # fmt: skip
+    )
 
 
 def _confirm_discard(batch_id: int) -> str:
@@ -209,11 +238,13 @@ def _confirm_discard(batch_id: int) -> str:
     ]
     return confirmation_page(
         title=_("Discard the payout batch %(reference)s?", reference=reference),
-        facts=facts, consequences=consequences,
+        facts=facts,
+        consequences=consequences,
         button=_("Yes, discard %(reference)s", reference=reference),
         back_url=url_for("payments.show", batch_id=batch_id),
-        back_text=_("No, back to the batch"), danger=True,
-    )  # fmt: skip
+        back_text=_("No, back to the batch"),
+        danger=True,
+    )
 
 
 def _confirm_item(item, action: str, reason: str) -> str:
@@ -234,12 +265,22 @@ def _confirm_item(item, action: str, reason: str) -> str:
     else:
         facts.append((_("Why did the payment fail?"), reason))
         title = _("Mark the payment to %(name)s as failed?", name=item.account_holder)
-        consequences = [_("%(amount)s comes back from transit; the claims stay approved and "
-                          "wait for a later payout batch.", amount=amount)]  # fmt: skip
+        consequences = [
+            _(
+                "%(amount)s comes back from transit; the claims stay approved and "
+                "wait for a later payout batch.",
+                amount=amount,
+            )
+        ]
         button = _("Yes, the payment to %(name)s failed", name=item.account_holder)
-    return confirmation_page(title=title, facts=facts, consequences=consequences, button=button,
-                             back_url=url_for("payments.show", batch_id=item.batch_id),
-                             back_text=_("No, back to the batch"))  # fmt: skip
+    return confirmation_page(
+        title=title,
+        facts=facts,
+        consequences=consequences,
+        button=button,
+        back_url=url_for("payments.show", batch_id=item.batch_id),
+        back_text=_("No, back to the batch"),
+    )
 
 
 @bp.post("/<int:batch_id>/pay-stripe")

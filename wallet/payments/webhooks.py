@@ -44,13 +44,16 @@ def receive():
     payload = request.get_data()
     try:
         stripe.Webhook.construct_event(
-            payload, request.headers.get("Stripe-Signature", ""), secret,
+            payload,
+            request.headers.get("Stripe-Signature", ""),
+            secret,
             tolerance=TOLERANCE_SECONDS,
-        )  # fmt: skip
+        )
         event = json.loads(payload)  # verified: plain data from here on
     except (ValueError, stripe.SignatureVerificationError):
-        raise BadWebhook(_("The webhook signature is not valid, or the event is too old.")) \
-            from None  # fmt: skip
+        raise BadWebhook(
+            _("The webhook signature is not valid, or the event is too old.")
+        ) from None
     return jsonify(outcome=process(event))
 
 
@@ -62,9 +65,14 @@ def process(event: dict) -> str:
     try:
         with unit_of_work() as db:
             outcome = HANDLERS.get(event["type"], _ignored)(obj)
-            db.add(StripeEvent(id=event["id"], type=event["type"][:60],
-                               object_id=str(obj.get("id", ""))[:64] or None,
-                               outcome=outcome[:200]))  # fmt: skip
+            db.add(
+                StripeEvent(
+                    id=event["id"],
+                    type=event["type"][:60],
+                    object_id=str(obj.get("id", ""))[:64] or None,
+                    outcome=outcome[:200],
+                )
+            )
             db.flush()
     except sa.exc.IntegrityError:  # the same event, delivered twice at once: one wins
         session.rollback()
@@ -75,8 +83,9 @@ def process(event: dict) -> str:
 
 
 def _copayment(intent: dict) -> Copayment | None:
-    return session.scalar(sa.select(Copayment).where(
-        Copayment.payment_intent_id == intent.get("id")))  # fmt: skip
+    return session.scalar(
+        sa.select(Copayment).where(Copayment.payment_intent_id == intent.get("id"))
+    )
 
 
 def _intent_succeeded(intent: dict) -> str:
@@ -96,14 +105,14 @@ def _intent_failed(intent: dict) -> str:
 
 
 def _charge_refunded(charge: dict) -> str:
-    copayment = session.scalar(sa.select(Copayment).where(
-        Copayment.payment_intent_id == charge.get("payment_intent")))  # fmt: skip
+    copayment = session.scalar(
+        sa.select(Copayment).where(Copayment.payment_intent_id == charge.get("payment_intent"))
+    )
     if copayment is None:
         return "unknown charge"
     if copayment.status.value == "pending":  # the refund overtook the payment: record both
         copayments.record_received(copayment.id, via=f"stripe {charge.get('payment_intent')}")
-    done = copayments.record_refunded(copayment.id, int(charge.get("amount_refunded") or 0),
-                                      None)  # fmt: skip
+    done = copayments.record_refunded(copayment.id, int(charge.get("amount_refunded") or 0), None)
     return "co-payment refunded" if done else "refund already recorded"
 
 
@@ -113,13 +122,19 @@ def _account_updated(account: dict) -> str:
 
 
 def _transfer_event(transfer: dict) -> str:
-    item = session.scalar(sa.select(PayoutItem).where(
-        PayoutItem.stripe_transfer_id == transfer.get("id")))  # fmt: skip
+    item = session.scalar(
+        sa.select(PayoutItem).where(PayoutItem.stripe_transfer_id == transfer.get("id"))
+    )
     if item is None:  # not committed yet (or never): reconciliation finishes intended items
         return "transfer not recorded yet"
     if transfer.get("reversed"):
-        record("payout_item", item.id, "transfer_reversed", actor_id=None,
-               after={"transfer": transfer.get("id")})  # fmt: skip
+        record(
+            "payout_item",
+            item.id,
+            "transfer_reversed",
+            actor_id=None,
+            after={"transfer": transfer.get("id")},
+        )
         return "transfer reversal noted"
     return "transfer known"
 

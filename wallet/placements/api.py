@@ -94,8 +94,7 @@ class EmployerApplications(MethodView):
         """The employer's applications (a broker's: those of the caseload), newest first."""
         status = EmployerApplicationStatus(args["status"]) if args.get("status") else None
         rows, total = services.applications_for(current_user, page=args["page"], status=status)
-        return {"items": rows, "total": total, "page": args["page"],
-                "per_page": services.PER_PAGE}  # fmt: skip
+        return {"items": rows, "total": total, "page": args["page"], "per_page": services.PER_PAGE}
 
     @role_required(*COMPOSERS)
     @blp.doc(**IDEMPOTENCY_DOC)
@@ -114,10 +113,15 @@ class EmployerApplications(MethodView):
             raise ValidationFailed(message, errors={"employer_id": message})
         persons = [person_input(person) for person in data["persons"]]
         outcome = run_once(
-            _scope("emp_app_new"), idempotency_key(), data,
-            lambda: services.compose_application(current_user, employer_id, data["scheme_id"],
-                                                 persons).id,
-        )  # fmt: skip
+            _scope("emp_app_new"),
+            idempotency_key(),
+            data,
+            lambda: (
+                services.compose_application(
+                    current_user, employer_id, data["scheme_id"], persons
+                ).id
+            ),
+        )
         return _application(outcome)
 
 
@@ -152,15 +156,18 @@ class EmployerApplicationAction(MethodView):
     @blp.alt_response(403, schema=ProblemSchema, description="Only the employer sends")
     @blp.alt_response(404, schema=ProblemSchema, description="Not an application you may see")
     @blp.alt_response(409, schema=ProblemSchema, description="Not possible in this state")
-    @blp.alt_response(422, schema=ProblemSchema, description="A reason is missing, or a "
-                      "person does not qualify")  # fmt: skip
+    @blp.alt_response(
+        422, schema=ProblemSchema, description="A reason is missing, or a person does not qualify"
+    )
     def post(self, data, application_id, action):
         """Move the application (honours Idempotency-Key)."""
         step = APPLICATION_STEPS[action]
         outcome = run_once(
-            _scope("emp_app", application_id, action), idempotency_key(), data,
+            _scope("emp_app", application_id, action),
+            idempotency_key(),
+            data,
             lambda: step(current_user, application_id, data["reason"]).id,
-        )  # fmt: skip
+        )
         return _application(outcome)
 
 
@@ -180,11 +187,19 @@ class PlacementFollowUps(MethodView):
         """Record the follow-up of `months` once due (honours Idempotency-Key): the last one
         still employed closes the placement as retained, one not employed as ended early."""
         outcome = run_once(
-            _scope("follow_up", placement_id), idempotency_key(), data,
-            lambda: followups.record_follow_up(placement_id, data["months"], actor=current_user,
-                                               still_employed=data["still_employed"],
-                                               note=data["note"]).placement_id,
-        )  # fmt: skip
+            _scope("follow_up", placement_id),
+            idempotency_key(),
+            data,
+            lambda: (
+                followups.record_follow_up(
+                    placement_id,
+                    data["months"],
+                    actor=current_user,
+                    still_employed=data["still_employed"],
+                    note=data["note"],
+                ).placement_id
+            ),
+        )
         return _placement(outcome)
 
 
@@ -203,10 +218,13 @@ class PlacementClosure(MethodView):
         """Close the placement with a reason (honours Idempotency-Key); what is no longer
         needed of the commitment goes back to the fund."""
         outcome = run_once(
-            _scope("placement", placement_id, action), idempotency_key(), data,
-            lambda: followups.close(placement_id, action, actor=current_user,
-                                    reason=data["reason"]).id,
-        )  # fmt: skip
+            _scope("placement", placement_id, action),
+            idempotency_key(),
+            data,
+            lambda: (
+                followups.close(placement_id, action, actor=current_user, reason=data["reason"]).id
+            ),
+        )
         return _placement(outcome)
 
 
@@ -221,11 +239,14 @@ class FundQueue(MethodView):
         """Persons in sent applications waiting for a decision (or a second approval),
         oldest application first."""
         return [
-            _Shown(placement, reference=placement.application.reference,
-                   employer_name=placement.employer.name,
-                   submitted_on=placement.application.submitted_on)
+            _Shown(
+                placement,
+                reference=placement.application.reference,
+                employer_name=placement.employer.name,
+                submitted_on=placement.application.submitted_on,
+            )
             for placement in review.queue(current_user.fund_id)
-        ]  # fmt: skip
+        ]
 
 
 @blp.route(f"/fund/placements/<int:placement_id>/actions/<{_any(REVIEW_ACTIONS)}:action>")
@@ -238,15 +259,27 @@ class FundDecision(MethodView):
     @blp.response(200, PlacementOut)
     @blp.alt_response(403, schema=ProblemSchema, description="You prepared this application")
     @blp.alt_response(404, schema=ProblemSchema, description="Not a person of your fund")
-    @blp.alt_response(409, schema=ProblemSchema, description="Not possible in this state, or "
-                      "the budget does not allow it")  # fmt: skip
+    @blp.alt_response(
+        409,
+        schema=ProblemSchema,
+        description="Not possible in this state, or the budget does not allow it",
+    )
     @blp.alt_response(422, schema=ProblemSchema, description="Amount or reason not right")
     def post(self, data, placement_id, action):
         """Decide on one person (honours Idempotency-Key). Above the scheme's threshold a
         first approval leaves the person approved_once; a second administrator commits."""
         outcome = run_once(
-            _scope("placement", placement_id, action), idempotency_key(), data,
-            lambda: review.review(placement_id, action, actor=current_user,
-                                  reason=data["reason"], cents=data["cents"]).id,
-        )  # fmt: skip
+            _scope("placement", placement_id, action),
+            idempotency_key(),
+            data,
+            lambda: (
+                review.review(
+                    placement_id,
+                    action,
+                    actor=current_user,
+                    reason=data["reason"],
+                    cents=data["cents"],
+                ).id
+            ),
+        )
         return _placement(outcome)

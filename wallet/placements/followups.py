@@ -42,10 +42,15 @@ def _close(placement: Placement, action: str, actor: User, reason: str | None) -
     released = release(placement, holds=CLOSURES[action])
     before = placement.status
     move_placement(placement, action, reason=reason, closed_on=clock.today())
-    record("placement", placement.id, action, actor_id=actor.id,
-           before={"status": before.value}, after={"status": placement.status.value,
-                                                  "released_cents": released},
-           reason=reason)  # fmt: skip
+    record(
+        "placement",
+        placement.id,
+        action,
+        actor_id=actor.id,
+        before={"status": before.value},
+        after={"status": placement.status.value, "released_cents": released},
+        reason=reason,
+    )
 
 
 def close(placement_id: int, action: str, *, actor: User, reason: str) -> Placement:
@@ -58,15 +63,20 @@ def close(placement_id: int, action: str, *, actor: User, reason: str) -> Placem
     if not reason:
         raise ValidationFailed(_("Give a reason."), errors={"reason": _("Give a reason.")})
     if action == "not_started" and any(f.recorded_at for f in placement.follow_ups):
-        raise Conflict(_("A follow-up was recorded: the person started. Say the employment "
-                         "ended early instead."))  # fmt: skip
+        raise Conflict(
+            _(
+                "A follow-up was recorded: the person started. Say the employment "
+                "ended early instead."
+            )
+        )
     with unit_of_work():
         _close(placement, action, actor, reason[:500])
     return placement
 
 
-def record_follow_up(placement_id: int, months: int, *, actor: User, still_employed: bool,
-                     note: str = "") -> FollowUp:  # fmt: skip
+def record_follow_up(
+    placement_id: int, months: int, *, actor: User, still_employed: bool, note: str = ""
+) -> FollowUp:
     """Record one follow-up once it is due; the last one still employed closes as retained,
     any one not employed closes the placement as ended early."""
     placement = visible_placement(placement_id, actor)
@@ -77,26 +87,39 @@ def record_follow_up(placement_id: int, months: int, *, actor: User, still_emplo
     if placement.status != PlacementStatus.APPROVED:
         raise Conflict(_("This placement is closed; nothing more is recorded."))
     if follow_up.due_on > clock.today():
-        raise Conflict(_("This follow-up is due on %(day)s; record it then.",
-                         day=follow_up.due_on.isoformat()))  # fmt: skip
+        raise Conflict(
+            _("This follow-up is due on %(day)s; record it then.", day=follow_up.due_on.isoformat())
+        )
     note = note.strip()
     if not still_employed and not note:
-        raise ValidationFailed(_("Say why the employment ended."),
-                               errors={"note": _("Give a reason.")})  # fmt: skip
+        raise ValidationFailed(
+            _("Say why the employment ended."), errors={"note": _("Give a reason.")}
+        )
     table = FollowUp.__table__
     with unit_of_work():
         result = session.execute(
-            sa.update(table).where(table.c.id == follow_up.id, table.c.recorded_at.is_(None))
-            .values(still_employed=still_employed, note=note[:500] or None,
-                    recorded_by_id=actor.id, recorded_at=clock.now())
-        )  # fmt: skip
+            sa.update(table)
+            .where(table.c.id == follow_up.id, table.c.recorded_at.is_(None))
+            .values(
+                still_employed=still_employed,
+                note=note[:500] or None,
+                recorded_by_id=actor.id,
+                recorded_at=clock.now(),
+            )
+        )
         if result.rowcount != 1:
             raise Conflict(_("This follow-up was recorded already."))
-        record("placement", placement.id, "follow_up", actor_id=actor.id,
-               after={"months": months, "still_employed": still_employed})  # fmt: skip
+        record(
+            "placement",
+            placement.id,
+            "follow_up",
+            actor_id=actor.id,
+            after={"months": months, "still_employed": still_employed},
+        )
         if still_employed:
-            advance_pipeline(placement.application.fund_id, placement.employer_id,
-                             CaseloadStage.FOLLOWED_UP)  # fmt: skip
+            advance_pipeline(
+                placement.application.fund_id, placement.employer_id, CaseloadStage.FOLLOWED_UP
+            )
         last = max(f.months for f in placement.follow_ups)
         if not still_employed:
             _close(placement, "end_early", actor, note[:500])
@@ -124,8 +147,9 @@ def due_follow_ups(actor: User) -> list[FollowUp]:
         caseload = sa.select(CaseloadEntry.employer_id).where(
             CaseloadEntry.fund_id == actor.fund_id
         )
-        query = query.where(EmployerApplication.fund_id == actor.fund_id,
-                            Placement.employer_id.in_(caseload))  # fmt: skip
+        query = query.where(
+            EmployerApplication.fund_id == actor.fund_id, Placement.employer_id.in_(caseload)
+        )
     else:
         return []
     return [f for f in session.scalars(query) if f.due_on.toordinal() <= horizon]
@@ -142,44 +166,62 @@ def send_reminders() -> int:
     query = (
         sa.select(FollowUp.id)
         .join(Placement, Placement.id == FollowUp.placement_id)
-        .where(FollowUp.recorded_at.is_(None), FollowUp.reminded_at.is_(None),
-               FollowUp.due_on <= clock.today(), Placement.status == PlacementStatus.APPROVED)
+        .where(
+            FollowUp.recorded_at.is_(None),
+            FollowUp.reminded_at.is_(None),
+            FollowUp.due_on <= clock.today(),
+            Placement.status == PlacementStatus.APPROVED,
+        )
         .order_by(FollowUp.id)
-    )  # fmt: skip
+    )
     sent = 0
     for follow_up_id in list(session.scalars(query)):
         session.rollback()
         with unit_of_work():
             table = FollowUp.__table__
             taken = session.execute(
-                sa.update(table).where(table.c.id == follow_up_id, table.c.reminded_at.is_(None))
+                sa.update(table)
+                .where(table.c.id == follow_up_id, table.c.reminded_at.is_(None))
                 .values(reminded_at=clock.now())
-            ).rowcount  # fmt: skip
+            ).rowcount
             if taken != 1:
                 continue
             follow_up = session.get(FollowUp, follow_up_id)
             placement = follow_up.placement
             application = session.get(EmployerApplication, placement.application_id)
             people = [u for u in staff_of(placement.employer_id) if u.active]
-            broker = session.scalar(sa.select(CaseloadEntry.broker_id).where(
-                CaseloadEntry.fund_id == application.fund_id,
-                CaseloadEntry.employer_id == placement.employer_id))  # fmt: skip
+            broker = session.scalar(
+                sa.select(CaseloadEntry.broker_id).where(
+                    CaseloadEntry.fund_id == application.fund_id,
+                    CaseloadEntry.employer_id == placement.employer_id,
+                )
+            )
             if broker is not None:
                 people.append(session.get(User, broker))
             for person in people:
-                notify(person, "follow_up_due", reference=application.reference,
-                       person=placement.full_name, months=str(follow_up.months))  # fmt: skip
+                notify(
+                    person,
+                    "follow_up_due",
+                    reference=application.reference,
+                    person=placement.full_name,
+                    months=str(follow_up.months),
+                )
             sent += 1
     return sent
 
 
 # The fund's overview: placements that were approved, running or closed.
-OVERVIEW_STATUSES = (PlacementStatus.APPROVED, PlacementStatus.NOT_STARTED,
-                     PlacementStatus.ENDED_EARLY, PlacementStatus.RETAINED)  # fmt: skip
+OVERVIEW_STATUSES = (
+    PlacementStatus.APPROVED,
+    PlacementStatus.NOT_STARTED,
+    PlacementStatus.ENDED_EARLY,
+    PlacementStatus.RETAINED,
+)
 
 
-def placements_of_fund(fund_id: int, *, status: PlacementStatus | None = None,
-                       page: int = 1) -> tuple[list[Placement], int]:  # fmt: skip
+def placements_of_fund(
+    fund_id: int, *, status: PlacementStatus | None = None, page: int = 1
+) -> tuple[list[Placement], int]:
     """The fund's placements (approved and closed), newest start first: (rows, total)."""
     from sqlalchemy.orm import selectinload
 
@@ -196,8 +238,9 @@ def placements_of_fund(fund_id: int, *, status: PlacementStatus | None = None,
     rows = session.scalars(
         query.options(selectinload(Placement.follow_ups), selectinload(Placement.employer))
         .order_by(Placement.start_date.desc(), Placement.id.desc())
-        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    )  # fmt: skip
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    )
     return list(rows), int(total)
 
 
@@ -223,24 +266,43 @@ def lapse_commitments() -> int:
     query = sa.select(Placement.id, Placement.start_date).where(
         Placement.hold_id.is_not(None), sa.exists(pending)
     )
-    due = [pid for pid, start in session.execute(query).all()
-           if add_months(start, CLAIM_MONTHS) <= today]  # fmt: skip
+    due = [
+        pid
+        for pid, start in session.execute(query).all()
+        if add_months(start, CLAIM_MONTHS) <= today
+    ]
     session.rollback()
     lapsed = 0
     for placement_id in due:
         with unit_of_work():
             placement = session.get(Placement, placement_id)
-            waiting = set(session.scalars(sa.select(ReimbursementClaim.part).where(
-                ReimbursementClaim.placement_id == placement.id,
-                ReimbursementClaim.status.in_([ClaimStatus.SUBMITTED,
-                                               ClaimStatus.APPROVED_ONCE]))))  # fmt: skip
-            holds = tuple(name for name, part in (("hold", ReimbursementPart.FIRST),
-                                                  ("retention_hold", ReimbursementPart.RETENTION))
-                          if part not in waiting)  # fmt: skip
+            waiting = set(
+                session.scalars(
+                    sa.select(ReimbursementClaim.part).where(
+                        ReimbursementClaim.placement_id == placement.id,
+                        ReimbursementClaim.status.in_(
+                            [ClaimStatus.SUBMITTED, ClaimStatus.APPROVED_ONCE]
+                        ),
+                    )
+                )
+            )
+            holds = tuple(
+                name
+                for name, part in (
+                    ("hold", ReimbursementPart.FIRST),
+                    ("retention_hold", ReimbursementPart.RETENTION),
+                )
+                if part not in waiting
+            )
             released = release(placement, holds=holds)
             if released:
-                record("placement", placement.id, "lapse", actor_id=None,
-                       after={"released_cents": released},
-                       reason=f"not claimed within {CLAIM_MONTHS} months of the start")  # fmt: skip
+                record(
+                    "placement",
+                    placement.id,
+                    "lapse",
+                    actor_id=None,
+                    after={"released_cents": released},
+                    reason=f"not claimed within {CLAIM_MONTHS} months of the start",
+                )
                 lapsed += 1
     return lapsed

@@ -55,8 +55,7 @@ class ApproveForm(FlaskForm):
 class RejectForm(FlaskForm):
     """The reason of a rejection: the employer sees it."""
 
-    reason = StringField(_l("Reason for the rejection"),
-                         validators=[Optional(), Length(max=500)])  # fmt: skip
+    reason = StringField(_l("Reason for the rejection"), validators=[Optional(), Length(max=500)])
 
 
 @bp.app_context_processor
@@ -71,8 +70,14 @@ def queue():
     page = page_arg()
     rows, total = review.queue_page(current_user.fund_id, page)
     pages = max(1, math.ceil(total / services.PER_PAGE))
-    return render_template("placements/fund/queue.html", rows=rows, total=total, page=page,
-                           pages=pages, situations=STARTING_SITUATIONS)  # fmt: skip
+    return render_template(
+        "placements/fund/queue.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        situations=STARTING_SITUATIONS,
+    )
 
 
 def _application(application_id: int):
@@ -103,12 +108,18 @@ def _show(application, forms=None, status: int = 200):
     events.sort(key=lambda event: (event.at, event.id))
     people = {p.id: p.full_name for p in application.placements}
     return render_template(
-        "placements/fund/application.html", application=application, rows=rows, forms=forms,
-        events=events, event_labels=EVENT_LABELS, people=people,
+        "placements/fund/application.html",
+        application=application,
+        rows=rows,
+        forms=forms,
+        events=events,
+        event_labels=EVENT_LABELS,
+        people=people,
         actors=review.names_of({e.actor_id for e in events if e.actor_id}),
-        situations=STARTING_SITUATIONS, training_kinds=TRAINING_KINDS,
+        situations=STARTING_SITUATIONS,
+        training_kinds=TRAINING_KINDS,
         contracts=CONTRACT_LABELS,
-    ), status  # fmt: skip
+    ), status
 
 
 @bp.get("/fund/employer-applications/<int:application_id>")
@@ -144,11 +155,18 @@ def approve(application_id: int, placement_id: int):
     try:
         if form.confirmed.data != "yes":
             amount = review.amount_to_commit(placement.id, actor=current_user, cents=cents)
-            return render_template("placements/fund/confirm.html", application=item,
-                                   placement=placement, form=form, amount=amount,
-                                   amount_text=Money(amount).digits(), second=second)  # fmt: skip
-        done = submit_once(lambda: review.review(placement.id, "approve", actor=current_user,
-                                                 cents=cents))  # fmt: skip
+            return render_template(
+                "placements/fund/confirm.html",
+                application=item,
+                placement=placement,
+                form=form,
+                amount=amount,
+                amount_text=Money(amount).digits(),
+                second=second,
+            )
+        done = submit_once(
+            lambda: review.review(placement.id, "approve", actor=current_user, cents=cents)
+        )
     except ValidationFailed as error:
         if "cents" in error.errors:  # the service's name of the amount
             error.errors["amount"] = error.errors.pop("cents")
@@ -160,12 +178,22 @@ def approve(application_id: int, placement_id: int):
     if not replayed(done):
         decided = done.value
         if decided.status == PlacementStatus.APPROVED_ONCE:
-            flash(_("You approved %(person)s once; a second administrator must approve.",
-                    person=decided.full_name), "success")  # fmt: skip
-        else:
-            flash(_("%(person)s is approved: %(amount)s is committed.",
+            flash(
+                _(
+                    "You approved %(person)s once; a second administrator must approve.",
                     person=decided.full_name,
-                    amount=money(decided.committed_cents)), "success")  # fmt: skip
+                ),
+                "success",
+            )
+        else:
+            flash(
+                _(
+                    "%(person)s is approved: %(amount)s is committed.",
+                    person=decided.full_name,
+                    amount=money(decided.committed_cents),
+                ),
+                "success",
+            )
     return redirect(back)
 
 
@@ -180,8 +208,11 @@ def reject(application_id: int, placement_id: int):
     if not form.validate_on_submit():
         return _show(item, forms, 422)
     try:
-        done = submit_once(lambda: review.review(placement.id, "reject", actor=current_user,
-                                                 reason=form.reason.data or ""))  # fmt: skip
+        done = submit_once(
+            lambda: review.review(
+                placement.id, "reject", actor=current_user, reason=form.reason.data or ""
+            )
+        )
     except ValidationFailed as error:
         show_errors(form, error)
         return _show(item, forms, 422)
@@ -189,8 +220,10 @@ def reject(application_id: int, placement_id: int):
         flash(error.detail, "error")
     else:
         if not replayed(done):
-            flash(_("%(person)s is rejected; the employer is told why.",
-                    person=done.value.full_name), "success")  # fmt: skip
+            flash(
+                _("%(person)s is rejected; the employer is told why.", person=done.value.full_name),
+                "success",
+            )
     return redirect(url_for("fund_placements.application", application_id=item.id))
 
 
@@ -207,7 +240,13 @@ def placements():
     rows, total = followups.placements_of_fund(current_user.fund_id, status=status, page=page)
     pages = max(1, math.ceil(total / services.PER_PAGE))
     return render_template(
-        "placements/fund/placements.html", rows=rows, total=total, page=page, pages=pages,
-        status=status.value if status else "", statuses=FILTER_STATUSES,
-        due_on=review.due_on, pending=review.pending_commitment,
-    )  # fmt: skip
+        "placements/fund/placements.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        status=status.value if status else "",
+        statuses=FILTER_STATUSES,
+        due_on=review.due_on,
+        pending=review.pending_commitment,
+    )

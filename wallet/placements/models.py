@@ -68,8 +68,15 @@ PLACEMENT_TRANSITIONS: dict[tuple[PlacementStatus, str], PlacementStatus] = {
     (P.APPROVED, "end_early"): P.ENDED_EARLY,
     (P.APPROVED, "retain"): P.RETAINED,
 }
-PLACEMENT_ACTIONS = ("submit", "approve", "reject", "withdraw", "not_started", "end_early",
-                     "retain")  # fmt: skip
+PLACEMENT_ACTIONS = (
+    "submit",
+    "approve",
+    "reject",
+    "withdraw",
+    "not_started",
+    "end_early",
+    "retain",
+)
 UNDECIDED = (P.DRAFT, P.IN_REVIEW, P.APPROVED_ONCE)
 # A person in one of these states is taken: not to be listed again by this or another employer.
 LIVE = (P.DRAFT, P.IN_REVIEW, P.APPROVED_ONCE, P.APPROVED)

@@ -88,8 +88,10 @@ def _field_errors(data: PersonInput, rules: EmployerRules, today: dt.date) -> di
         and data.start_date
         and not (YOUNGEST <= _age_on(data.date_of_birth, data.start_date) <= OLDEST)
     ):
-        errors["date_of_birth"] = _("Check the date of birth: the person would be %(age)d.",
-                                    age=_age_on(data.date_of_birth, data.start_date))  # fmt: skip
+        errors["date_of_birth"] = _(
+            "Check the date of birth: the person would be %(age)d.",
+            age=_age_on(data.date_of_birth, data.start_date),
+        )
     if data.training_kind not in TRAINING_KINDS:
         errors["training_kind"] = _("Choose the kind of training.")
     elif data.training_kind not in rules.training_kinds:
@@ -115,8 +117,9 @@ def _training_errors(data: PersonInput, today: dt.date) -> dict[str, str]:
     if data.training_kind in NEEDS_PROVIDER:
         provider = session.get(Provider, data.provider_id) if data.provider_id else None
         if provider is None or provider.status != ProviderStatus.ACCREDITED:
-            errors["provider_id"] = _("Choose the accredited training provider that made the "
-                                      "quote.")  # fmt: skip
+            errors["provider_id"] = _(
+                "Choose the accredited training provider that made the quote."
+            )
     return errors
 
 
@@ -143,6 +146,8 @@ def check_person(
     if placement_id is not None:
         elsewhere = elsewhere.where(Placement.id != placement_id)
     if session.scalar(elsewhere.limit(1)) is not None:
-        errors["full_name"] = _("This person is already in another application that is open; "
-                                "a person is funded once at a time.")  # fmt: skip
+        errors["full_name"] = _(
+            "This person is already in another application that is open; "
+            "a person is funded once at a time."
+        )
     return errors

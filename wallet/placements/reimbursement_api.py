@@ -34,8 +34,13 @@ blp = Blueprint(
 
 PARTS = [part.value for part in ReimbursementPart]
 DECISIONS = ("approve", "reject")
-FILES = ("invoice_pdf", "payment_proof_pdf", "employment_proof_pdf", "participation_proof_pdf",
-         "ubl_xml")  # fmt: skip
+FILES = (
+    "invoice_pdf",
+    "payment_proof_pdf",
+    "employment_proof_pdf",
+    "participation_proof_pdf",
+    "ubl_xml",
+)
 
 
 class ReimbursementFormIn(Schema):
@@ -43,23 +48,28 @@ class ReimbursementFormIn(Schema):
     proof of payment and proof of employment (PDFs, required), proof of participation (PDF)
     and the UBL 2.1 e-invoice (optional)."""
 
-    part = fields.String(load_default="first", validate=validate.OneOf(PARTS),
-                         metadata={"description": "first: on the paid invoice; retention: the "
-                                   "part held back, once the follow-up says the person is "
-                                   "still employed."})  # fmt: skip
+    part = fields.String(
+        load_default="first",
+        validate=validate.OneOf(PARTS),
+        metadata={
+            "description": "first: on the paid invoice; retention: the "
+            "part held back, once the follow-up says the person is "
+            "still employed."
+        },
+    )
     invoice_number = fields.String(required=True, validate=validate.Length(1, 50))
     invoice_date = fields.Date(required=True)
     invoice_cents = fields.Integer(required=True, validate=validate.Range(1, MAX_CENTS))
     eligible_cents = fields.Integer(
         load_default=None,
         validate=validate.Range(1, MAX_CENTS),
-        metadata={"description": "The eligible part of the invoice; the whole invoice when "
-                  "left out."},
-    )  # fmt: skip
+        metadata={
+            "description": "The eligible part of the invoice; the whole invoice when left out."
+        },
+    )
     invoice_pdf = Upload(required=True, metadata={"description": "The provider's invoice."})
     payment_proof_pdf = Upload(required=True, metadata={"description": "Proof of payment."})
-    employment_proof_pdf = Upload(required=True,
-                                  metadata={"description": "Contract or payslip."})  # fmt: skip
+    employment_proof_pdf = Upload(required=True, metadata={"description": "Contract or payslip."})
     participation_proof_pdf = Upload(metadata={"description": "Attendance or certificate."})
     ubl_xml = Upload(metadata={"description": "The invoice as a UBL 2.1 e-invoice."})
 
@@ -112,8 +122,7 @@ class _Shown:
 def _once(scope: str, body: dict, perform) -> _Shown:
     """Run `perform` (which returns a claim) once per Idempotency-Key; run_once hashes the
     whole HTTP request, the files' content included."""
-    outcome = run_once(f"{scope}:{current_user.id}", idempotency_key(), body,
-                       lambda: perform().id)  # fmt: skip
+    outcome = run_once(f"{scope}:{current_user.id}", idempotency_key(), body, lambda: perform().id)
     return _Shown(reimbursements.get_claim(outcome.result_id, current_user), outcome.replayed)
 
 
@@ -123,13 +132,17 @@ def _input(body: dict) -> reimbursements.ReimbursementInput:
         return upload.read() if upload else None
 
     return reimbursements.ReimbursementInput(
-        part=body["part"], invoice_number=body["invoice_number"],
-        invoice_date=body["invoice_date"], invoice_cents=body["invoice_cents"],
+        part=body["part"],
+        invoice_number=body["invoice_number"],
+        invoice_date=body["invoice_date"],
+        invoice_cents=body["invoice_cents"],
         eligible_cents=body["eligible_cents"] or body["invoice_cents"],
-        invoice_pdf=read("invoice_pdf") or b"", payment_proof_pdf=read("payment_proof_pdf") or b"",
+        invoice_pdf=read("invoice_pdf") or b"",
+        payment_proof_pdf=read("payment_proof_pdf") or b"",
         employment_proof_pdf=read("employment_proof_pdf") or b"",
-        participation_proof_pdf=read("participation_proof_pdf"), ubl_xml=read("ubl_xml"),
-    )  # fmt: skip
+        participation_proof_pdf=read("participation_proof_pdf"),
+        ubl_xml=read("ubl_xml"),
+    )
 
 
 @blp.route("/employer/placements/<int:placement_id>/reimbursement-claims")
@@ -142,16 +155,22 @@ class PlacementReimbursementClaims(MethodView):
     @blp.response(201, ReimbursementClaimOut)
     @blp.alt_response(403, schema=ProblemSchema, description="Not the placement's employer")
     @blp.alt_response(404, schema=ProblemSchema, description="Not a placement you may see")
-    @blp.alt_response(409, schema=ProblemSchema, description="Nothing to claim for this part "
-                      "now, or a claim for it waits already")  # fmt: skip
+    @blp.alt_response(
+        409,
+        schema=ProblemSchema,
+        description="Nothing to claim for this part now, or a claim for it waits already",
+    )
     @blp.alt_response(422, schema=ProblemSchema, description="Problems, named per field")
     def post(self, body, placement_id):
         """Claim one part with the invoice and the proofs (honours Idempotency-Key); every
         problem comes back at once in errors[field]."""
         data = _input(body)
         form = {name: value for name, value in body.items() if name not in FILES}
-        return _once(f"reimb:{placement_id}", form,
-                     lambda: reimbursements.submit(current_user, placement_id, data))  # fmt: skip
+        return _once(
+            f"reimb:{placement_id}",
+            form,
+            lambda: reimbursements.submit(current_user, placement_id, data),
+        )
 
 
 @blp.route("/employer/reimbursement-claims/<int:claim_id>")
@@ -191,12 +210,19 @@ class FundReimbursementDecision(MethodView):
     @blp.response(200, ReimbursementClaimOut)
     @blp.alt_response(403, schema=ProblemSchema, description="You sent this claim")
     @blp.alt_response(404, schema=ProblemSchema, description="Not a claim of your fund")
-    @blp.alt_response(409, schema=ProblemSchema, description="Not possible in this state, or "
-                      "you approved it already")  # fmt: skip
+    @blp.alt_response(
+        409,
+        schema=ProblemSchema,
+        description="Not possible in this state, or you approved it already",
+    )
     @blp.alt_response(422, schema=ProblemSchema, description="A reason is missing")
     def post(self, data, claim_id, action):
         """Decide (honours Idempotency-Key). Where two administrators must approve, a first
         approval leaves the claim approved_once; a second administrator's approval pays."""
-        return _once(f"reimb_claim:{claim_id}:{action}", data,
-                     lambda: reimbursements.review(claim_id, action, actor=current_user,
-                                                   reason=data["reason"]))  # fmt: skip
+        return _once(
+            f"reimb_claim:{claim_id}:{action}",
+            data,
+            lambda: reimbursements.review(
+                claim_id, action, actor=current_user, reason=data["reason"]
+            ),
+        )

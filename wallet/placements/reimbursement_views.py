@@ -41,11 +41,20 @@ bp = Blueprint("reimbursements", __name__)
 
 # The service's names of the amounts; the form asks for them in euros.
 FIELD_OF_ERROR = {"invoice_cents": "invoice_amount", "eligible_cents": "eligible_amount"}
-FILES = ("invoice_pdf", "payment_proof_pdf", "employment_proof_pdf", "participation_proof_pdf",
-         "ubl_xml")  # fmt: skip
-DOWNLOADS = {"invoice": "invoice_file", "payment": "payment_proof_file",
-             "employment": "employment_proof_file", "participation": "participation_proof_file",
-             "ubl": "ubl_file"}  # fmt: skip
+FILES = (
+    "invoice_pdf",
+    "payment_proof_pdf",
+    "employment_proof_pdf",
+    "participation_proof_pdf",
+    "ubl_xml",
+)
+DOWNLOADS = {
+    "invoice": "invoice_file",
+    "payment": "payment_proof_file",
+    "employment": "employment_proof_file",
+    "participation": "participation_proof_file",
+    "ubl": "ubl_file",
+}
 WAITING = (ReimbursementStatus.SUBMITTED, ReimbursementStatus.APPROVED_ONCE)
 
 
@@ -61,8 +70,10 @@ class ReimbursementForm(FlaskForm):
         description=_l("Leave empty when the whole invoice is eligible."),
     )
     invoice_pdf = FileField(_l("The provider's invoice (PDF, at most 10 MB)"))
-    payment_proof_pdf = FileField(_l("Proof that you paid the invoice (PDF)"),
-                                  description=_l("A bank statement or a receipt."))  # fmt: skip
+    payment_proof_pdf = FileField(
+        _l("Proof that you paid the invoice (PDF)"),
+        description=_l("A bank statement or a receipt."),
+    )
     employment_proof_pdf = FileField(
         _l("Proof of employment (PDF)"),
         description=_l("The employment contract or a payslip."),
@@ -71,9 +82,10 @@ class ReimbursementForm(FlaskForm):
         _l("Proof of participation (PDF, optional)"),
         description=_l("An attendance list or a certificate from the provider."),
     )
-    ubl_xml = FileField(_l("E-invoice (UBL 2.1 XML, optional)"),
-                        description=_l("When attached, its number and amount are compared with "
-                                       "this form."))  # fmt: skip
+    ubl_xml = FileField(
+        _l("E-invoice (UBL 2.1 XML, optional)"),
+        description=_l("When attached, its number and amount are compared with this form."),
+    )
     attached = HiddenField()
     confirmed = HiddenField()
 
@@ -81,23 +93,27 @@ class ReimbursementForm(FlaskForm):
         """The service's input with these file contents."""
         invoice = self.invoice_amount.cents
         return reimbursements.ReimbursementInput(
-            part=part, invoice_number=self.invoice_number.data or "",
-            invoice_date=self.invoice_date.data, invoice_cents=invoice,
+            part=part,
+            invoice_number=self.invoice_number.data or "",
+            invoice_date=self.invoice_date.data,
+            invoice_cents=invoice,
             eligible_cents=self.eligible_amount.cents or invoice,
             invoice_pdf=contents.get("invoice_pdf") or b"",
             payment_proof_pdf=contents.get("payment_proof_pdf") or b"",
             employment_proof_pdf=contents.get("employment_proof_pdf") or b"",
             participation_proof_pdf=contents.get("participation_proof_pdf"),
             ubl_xml=contents.get("ubl_xml"),
-        )  # fmt: skip
+        )
 
 
 class DecisionForm(FlaskForm):
     """An administrator's decision: approve (confirmed first) or reject with a reason."""
 
-    reason = StringField(_l("Reason for the rejection"),
-                         description=_l("The employer sees it."),
-                         validators=[Optional(), Length(max=500)])  # fmt: skip
+    reason = StringField(
+        _l("Reason for the rejection"),
+        description=_l("The employer sees it."),
+        validators=[Optional(), Length(max=500)],
+    )
     confirmed = HiddenField()
 
 
@@ -131,15 +147,21 @@ def section(placement) -> dict:
     claims = reimbursements.claims_of_placement(placement.id)
     is_employer = current_user.role == Role.EMPLOYER_STAFF
     parts = reimbursements.open_parts(placement) if is_employer else []
-    return {"reimbursement_claims": claims, "open_parts": parts,
-            "reimbursement_form": ReimbursementForm() if parts else None,
-            "may_download": is_employer}  # fmt: skip
+    return {
+        "reimbursement_claims": claims,
+        "open_parts": parts,
+        "reimbursement_form": ReimbursementForm() if parts else None,
+        "may_download": is_employer,
+    }
 
 
 @bp.app_context_processor
 def _labels():
-    return {"claim_status_labels": CLAIM_STATUS_LABELS, "part_labels": PART_LABELS,
-            "flag_labels": FLAG_LABELS}  # fmt: skip
+    return {
+        "claim_status_labels": CLAIM_STATUS_LABELS,
+        "part_labels": PART_LABELS,
+        "flag_labels": FLAG_LABELS,
+    }
 
 
 # --- the employer claims -------------------------------------------------------------------
@@ -153,12 +175,15 @@ def _placement(placement_id: int):
 
 
 def _form_page(placement, part: str, form: ReimbursementForm, status: int):
-    return render_template("placements/reimbursement_form.html", placement=placement,
-                           part=part, form=form), status  # fmt: skip
+    return render_template(
+        "placements/reimbursement_form.html", placement=placement, part=part, form=form
+    ), status
 
 
-@bp.route("/placements/<int:placement_id>/reimbursement/<any(first, retention):part>",
-          methods=["GET", "POST"])  # fmt: skip
+@bp.route(
+    "/placements/<int:placement_id>/reimbursement/<any(first, retention):part>",
+    methods=["GET", "POST"],
+)
 @role_required(Role.EMPLOYER_STAFF)
 def claim(placement_id: int, part: str):
     """Claim a part: the form, then what the scheme pays, then sent once confirmed."""
@@ -181,22 +206,34 @@ def claim(placement_id: int, part: str):
     try:
         if not confirming:
             whole, cents = reimbursements.preview(placement, ReimbursementPart(part), data)
-            names = {k: files.store(v, "xml" if k == "ubl_xml" else "pdf") if v else None
-                     for k, v in contents.items()}  # fmt: skip
+            names = {
+                k: files.store(v, "xml" if k == "ubl_xml" else "pdf") if v else None
+                for k, v in contents.items()
+            }
             return render_template(
-                "placements/reimbursement_confirm.html", placement=placement, part=part,
-                form=form, whole=whole, cents=cents, attached=_signer().dumps(names),
+                "placements/reimbursement_confirm.html",
+                placement=placement,
+                part=part,
+                form=form,
+                whole=whole,
+                cents=cents,
+                attached=_signer().dumps(names),
                 attached_names=[form[k].label.text for k, v in names.items() if v],
-            )  # fmt: skip
+            )
         done = submit_once(lambda: reimbursements.submit(current_user, placement.id, data))
     except ValidationFailed as error:
         errors = {FIELD_OF_ERROR.get(k, k): v for k, v in error.errors.items()}
         show_errors(form, ValidationFailed(error.detail, errors=errors))
         return _form_page(placement, part, form, 422)
     if not replayed(done):
-        flash(_("Claim %(reference)s is sent to the fund: %(amount)s.",
-                reference=done.value.reference, amount=money(done.value.amount_cents)),
-              "success")  # fmt: skip
+        flash(
+            _(
+                "Claim %(reference)s is sent to the fund: %(amount)s.",
+                reference=done.value.reference,
+                amount=money(done.value.amount_cents),
+            ),
+            "success",
+        )
     return redirect(back)
 
 
@@ -223,8 +260,7 @@ def queue():
     """The fund's reimbursement claims waiting for a decision, oldest first."""
     rows = reimbursements.waiting(current_user.fund_id)
     approvers = names_of({c.first_approver_id for c in rows if c.first_approver_id})
-    return render_template("placements/fund/reimbursements.html", rows=rows,
-                           approvers=approvers)  # fmt: skip
+    return render_template("placements/fund/reimbursements.html", rows=rows, approvers=approvers)
 
 
 def _fund_claim(claim_id: int):
@@ -234,11 +270,17 @@ def _fund_claim(claim_id: int):
 
 
 def _show(item, form: DecisionForm | None = None, status: int = 200):
-    people = names_of({i for i in (item.first_approver_id, item.decided_by_id,
-                                   item.submitted_by_id) if i})  # fmt: skip
-    return render_template("placements/fund/reimbursement.html", claim=item,
-                           placement=item.placement, form=form or DecisionForm(),
-                           people=people, waiting=item.status in WAITING), status  # fmt: skip
+    people = names_of(
+        {i for i in (item.first_approver_id, item.decided_by_id, item.submitted_by_id) if i}
+    )
+    return render_template(
+        "placements/fund/reimbursement.html",
+        claim=item,
+        placement=item.placement,
+        form=form or DecisionForm(),
+        people=people,
+        waiting=item.status in WAITING,
+    ), status
 
 
 @bp.get("/fund/reimbursements/<int:claim_id>")
@@ -258,8 +300,12 @@ def decide(claim_id: int, action: str):
     if not form.validate_on_submit():
         return _show(item, form, 422)
     if action == "approve" and form.confirmed.data != "yes":
-        return render_template("placements/fund/reimbursement_confirm.html", claim=item,
-                               placement=item.placement, form=form)  # fmt: skip
+        return render_template(
+            "placements/fund/reimbursement_confirm.html",
+            claim=item,
+            placement=item.placement,
+            form=form,
+        )
     try:
         reason = form.reason.data or ""
         done = submit_once(
@@ -272,8 +318,14 @@ def decide(claim_id: int, action: str):
         flash(error.detail, "error")
     else:
         if not replayed(done):
-            flash(_("%(reference)s is now: %(status)s.", reference=done.value.reference,
-                    status=CLAIM_STATUS_LABELS[done.value.status.value]), "success")  # fmt: skip
+            flash(
+                _(
+                    "%(reference)s is now: %(status)s.",
+                    reference=done.value.reference,
+                    status=CLAIM_STATUS_LABELS[done.value.status.value],
+                ),
+                "success",
+            )
     return redirect(url_for("reimbursements.show", claim_id=item.id))
 
 

@@ -49,10 +49,13 @@ from wallet.schemes.employer_rules import BPS, employer_rules_of, staged_parts
 
 S = ReimbursementStatus
 CLAIMABLE = {
-    ReimbursementPart.FIRST: (PlacementStatus.APPROVED, PlacementStatus.RETAINED,
-                              PlacementStatus.ENDED_EARLY),
+    ReimbursementPart.FIRST: (
+        PlacementStatus.APPROVED,
+        PlacementStatus.RETAINED,
+        PlacementStatus.ENDED_EARLY,
+    ),
     ReimbursementPart.RETENTION: (PlacementStatus.APPROVED, PlacementStatus.RETAINED),
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)
@@ -77,11 +80,13 @@ def _hold_of(placement: Placement, part: ReimbursementPart) -> Hold | None:
 
 
 def _approved_first(placement: Placement) -> ReimbursementClaim | None:
-    return session.scalar(sa.select(ReimbursementClaim).where(
-        ReimbursementClaim.placement_id == placement.id,
-        ReimbursementClaim.part == ReimbursementPart.FIRST,
-        ReimbursementClaim.status.in_([S.APPROVED, S.IN_BATCH, S.PAID]),
-    ))  # fmt: skip
+    return session.scalar(
+        sa.select(ReimbursementClaim).where(
+            ReimbursementClaim.placement_id == placement.id,
+            ReimbursementClaim.part == ReimbursementPart.FIRST,
+            ReimbursementClaim.status.in_([S.APPROVED, S.IN_BATCH, S.PAID]),
+        )
+    )
 
 
 def amounts(placement: Placement, part: ReimbursementPart, eligible_cents: int) -> tuple[int, int]:
@@ -98,8 +103,12 @@ def amounts(placement: Placement, part: ReimbursementPart, eligible_cents: int) 
 
 def _files(data: ReimbursementInput) -> dict[str, str]:
     errors = {}
-    for name in ("invoice_pdf", "payment_proof_pdf", "employment_proof_pdf",
-                 "participation_proof_pdf"):  # fmt: skip
+    for name in (
+        "invoice_pdf",
+        "payment_proof_pdf",
+        "employment_proof_pdf",
+        "participation_proof_pdf",
+    ):
         content = getattr(data, name)
         if content is None and name == "participation_proof_pdf":
             continue
@@ -113,12 +122,16 @@ def _files(data: ReimbursementInput) -> dict[str, str]:
         except files.FileProblem as problem:
             errors["ubl_xml"] = str(problem)
         else:
-            if (invoice.number, invoice.payable_cents) != (data.invoice_number.strip(),
-                                                           data.invoice_cents):  # fmt: skip
-                errors["ubl_xml"] = _("The e-invoice disagrees with the form: its number is "
-                                      "%(number)s and its amount %(amount)s.",
-                                      number=invoice.number,
-                                      amount=money(invoice.payable_cents))  # fmt: skip
+            if (invoice.number, invoice.payable_cents) != (
+                data.invoice_number.strip(),
+                data.invoice_cents,
+            ):
+                errors["ubl_xml"] = _(
+                    "The e-invoice disagrees with the form: its number is "
+                    "%(number)s and its amount %(amount)s.",
+                    number=invoice.number,
+                    amount=money(invoice.payable_cents),
+                )
     return errors
 
 
@@ -133,14 +146,18 @@ def _check(placement: Placement, part: ReimbursementPart, data: ReimbursementInp
     elif (
         placement.status == PlacementStatus.ENDED_EARLY and data.invoice_date > placement.closed_on
     ):
-        errors["invoice_date"] = _("The invoice is dated after the placement ended on %(day)s.",
-                                   day=placement.closed_on.isoformat())  # fmt: skip
+        errors["invoice_date"] = _(
+            "The invoice is dated after the placement ended on %(day)s.",
+            day=placement.closed_on.isoformat(),
+        )
     invoice, eligible = data.invoice_cents, data.eligible_cents
     if not isinstance(invoice, int) or isinstance(invoice, bool) or not 0 < invoice <= MAX_CENTS:
         errors["invoice_cents"] = _("Give the invoice amount in euros, more than € 0.")
     elif invoice > placement.quote_cents:
-        errors["invoice_cents"] = _("The invoice is above the quote of %(quote)s the fund "
-                                    "approved.", quote=money(placement.quote_cents))  # fmt: skip
+        errors["invoice_cents"] = _(
+            "The invoice is above the quote of %(quote)s the fund approved.",
+            quote=money(placement.quote_cents),
+        )
     if not isinstance(eligible, int) or isinstance(eligible, bool) or eligible < 1:
         errors["eligible_cents"] = _("Give the eligible part of the invoice, more than € 0.")
     elif isinstance(invoice, int) and eligible > invoice:
@@ -151,27 +168,40 @@ def _check(placement: Placement, part: ReimbursementPart, data: ReimbursementInp
 def _flags(placement: Placement, data: ReimbursementInput) -> list[dict]:
     """Patterns a fund should look at before the money leaves."""
     found = []
-    others = sa.select(ReimbursementClaim.id).join(Placement).where(
-        Placement.person_key == placement.person_key,
-        Placement.employer_id != placement.employer_id,
-        ReimbursementClaim.status.in_(LIVE_CLAIM),
-    )  # fmt: skip
+    others = (
+        sa.select(ReimbursementClaim.id)
+        .join(Placement)
+        .where(
+            Placement.person_key == placement.person_key,
+            Placement.employer_id != placement.employer_id,
+            ReimbursementClaim.status.in_(LIVE_CLAIM),
+        )
+    )
     if session.scalar(others.limit(1)) is not None:
-        found.append({"code": "person_claimed_twice", "severity": "high",
-                      "reason": "The same person is claimed for by another employer."})  # fmt: skip
+        found.append(
+            {
+                "code": "person_claimed_twice",
+                "severity": "high",
+                "reason": "The same person is claimed for by another employer.",
+            }
+        )
     if placement.provider_id is not None:
         by_provider = sa.select(Claim.id).where(
             Claim.provider_id == placement.provider_id,
             Claim.invoice_number == data.invoice_number.strip(),
         )
         if session.scalar(by_provider.limit(1)) is not None:
-            found.append({"code": "invoice_claimed_by_provider", "severity": "high",
-                          "reason": "The provider claimed this invoice itself."})  # fmt: skip
+            found.append(
+                {
+                    "code": "invoice_claimed_by_provider",
+                    "severity": "high",
+                    "reason": "The provider claimed this invoice itself.",
+                }
+            )
     submitted_on = placement.application.submitted_on
     if submitted_on and data.invoice_date and data.invoice_date < submitted_on:
         reason = "The invoice is dated before the application was sent."
-        found.append({"code": "invoice_before_application", "severity": "medium",
-                      "reason": reason})  # fmt: skip
+        found.append({"code": "invoice_before_application", "severity": "medium", "reason": reason})
     return found
 
 
@@ -187,23 +217,29 @@ def submit(actor: User, placement_id: int, data: ReimbursementInput) -> Reimburs
         message = _("Choose which part you claim.")
         raise ValidationFailed(message, errors={"part": message}) from None
     if placement.status not in CLAIMABLE[part]:
-        raise Conflict(_("Nothing can be claimed for this part of this placement now: the "
-                         "placement did not start, ended early or is not approved."))  # fmt: skip
+        raise Conflict(
+            _(
+                "Nothing can be claimed for this part of this placement now: the "
+                "placement did not start, ended early or is not approved."
+            )
+        )
     hold = _hold_of(placement, part)
     if hold is None or hold.status != HoldStatus.PENDING:
         raise Conflict(_("This part has been claimed already or nothing is set aside for it."))
     live = sa.select(ReimbursementClaim.id).where(
-        ReimbursementClaim.placement_id == placement.id, ReimbursementClaim.part == part,
+        ReimbursementClaim.placement_id == placement.id,
+        ReimbursementClaim.part == part,
         ReimbursementClaim.status.in_([S.SUBMITTED, S.APPROVED_ONCE]),
-    )  # fmt: skip
+    )
     if session.scalar(live) is not None:
         raise Conflict(_("A claim for this part waits for the fund's decision already."))
     if part == ReimbursementPart.RETENTION:
         _require_retention(placement)
     errors = _check(placement, part, data)
     if errors:
-        raise ValidationFailed(_("The claim was not sent: please correct the marked fields."),
-                               errors=errors)  # fmt: skip
+        raise ValidationFailed(
+            _("The claim was not sent: please correct the marked fields."), errors=errors
+        )
     whole, cents = amounts(placement, part, data.eligible_cents)
     if cents < 1:
         raise Conflict(_("Nothing is left to pay for this part."))
@@ -215,41 +251,66 @@ def submit(actor: User, placement_id: int, data: ReimbursementInput) -> Reimburs
         "payment_proof_file": files.store(data.payment_proof_pdf, "pdf"),
         "employment_proof_file": files.store(data.employment_proof_pdf, "pdf"),
         "participation_proof_file": files.store(data.participation_proof_pdf, "pdf")
-        if data.participation_proof_pdf else None,
+        if data.participation_proof_pdf
+        else None,
         "ubl_file": files.store(data.ubl_xml, "xml") if data.ubl_xml else None,
-    }  # fmt: skip
+    }
     now = clock.now()
     with unit_of_work() as db:
         claim = ReimbursementClaim(
-            placement_id=placement.id, employer_id=placement.employer_id,
-            fund_id=placement.application.fund_id, part=part, status=S.SUBMITTED,
-            provider_id=placement.provider_id, invoice_number=data.invoice_number.strip(),
-            invoice_date=data.invoice_date, invoice_cents=data.invoice_cents,
-            eligible_cents=data.eligible_cents, reimbursement_cents=whole, amount_cents=cents,
-            flags=flags, approvals_needed=2 if high or cents > rules.four_eyes_above_cents else 1,
-            submitted_by_id=actor.id, submitted_at=now, updated_at=now, **stored,
-        )  # fmt: skip
+            placement_id=placement.id,
+            employer_id=placement.employer_id,
+            fund_id=placement.application.fund_id,
+            part=part,
+            status=S.SUBMITTED,
+            provider_id=placement.provider_id,
+            invoice_number=data.invoice_number.strip(),
+            invoice_date=data.invoice_date,
+            invoice_cents=data.invoice_cents,
+            eligible_cents=data.eligible_cents,
+            reimbursement_cents=whole,
+            amount_cents=cents,
+            flags=flags,
+            approvals_needed=2 if high or cents > rules.four_eyes_above_cents else 1,
+            submitted_by_id=actor.id,
+            submitted_at=now,
+            updated_at=now,
+            **stored,
+        )
         db.add(claim)
         db.flush()
         claim.reference = f"WD-{now.year}-{claim.id:07d}"
-        record("reimbursement_claim", claim.id, "submit", actor_id=actor.id,
-               after={"placement_id": placement.id, "part": part.value, "amount": cents,
-                      "flags": [flag["code"] for flag in flags]})  # fmt: skip
+        record(
+            "reimbursement_claim",
+            claim.id,
+            "submit",
+            actor_id=actor.id,
+            after={
+                "placement_id": placement.id,
+                "part": part.value,
+                "amount": cents,
+                "flags": [flag["code"] for flag in flags],
+            },
+        )
         from wallet.notifications.services import notify_fund_admins
 
-        notify_fund_admins(claim.fund_id, "claim_waiting", reference=claim.reference,
-                           amount_cents=cents)  # fmt: skip
+        notify_fund_admins(
+            claim.fund_id, "claim_waiting", reference=claim.reference, amount_cents=cents
+        )
     return claim
 
 
 def _require_retention(placement: Placement) -> None:
     rules = employer_rules_of(placement.application.scheme)
-    follow_up = next((f for f in placement.follow_ups if f.months == rules.retention_months),
-                     None)  # fmt: skip
+    follow_up = next((f for f in placement.follow_ups if f.months == rules.retention_months), None)
     if follow_up is None or follow_up.still_employed is not True:
-        raise Conflict(_("The part held back is paid once the follow-up at %(months)d months "
-                         "says the person is still employed.",
-                         months=rules.retention_months or 0))  # fmt: skip
+        raise Conflict(
+            _(
+                "The part held back is paid once the follow-up at %(months)d months "
+                "says the person is still employed.",
+                months=rules.retention_months or 0,
+            )
+        )
     if _approved_first(placement) is None:
         raise Conflict(_("Claim the first part first: the part held back follows from it."))
 
@@ -274,24 +335,36 @@ def move(claim: ReimbursementClaim, action: str, **values) -> ReimbursementStatu
     approval short); of two racing moves one wins."""
     target = REIMBURSEMENT_TRANSITIONS.get((claim.status, action))
     if target is None:
-        raise Conflict(_("This is not possible for a claim that is %(status)s.",
-                         status=_status_word(claim.status)))  # fmt: skip
+        raise Conflict(
+            _(
+                "This is not possible for a claim that is %(status)s.",
+                status=_status_word(claim.status),
+            )
+        )
     target = values.pop("target", None) or target
-    if not advance(ReimbursementClaim, claim.id, claim.status, target, updated_at=clock.now(),
-                   **values):  # fmt: skip
+    if not advance(
+        ReimbursementClaim, claim.id, claim.status, target, updated_at=clock.now(), **values
+    ):
         raise Conflict(_("The claim changed meanwhile. Please look again."))
     session.expire(claim)
     return target
 
 
-def move_many(claim_ids: list[int], before: ReimbursementStatus, action: str, *,
-              actor_id: int | None, detail: dict) -> None:  # fmt: skip
+def move_many(
+    claim_ids: list[int],
+    before: ReimbursementStatus,
+    action: str,
+    *,
+    actor_id: int | None,
+    detail: dict,
+) -> None:
     """Move many claims along the transition table at once (payout batches), each with its
     audit event: all of them or none (someone else moved one meanwhile). Flush only."""
     target = REIMBURSEMENT_TRANSITIONS.get((before, action))
     if target is None:
-        raise Conflict(_("This is not possible for a claim that is %(status)s.",
-                         status=_status_word(before)))  # fmt: skip
+        raise Conflict(
+            _("This is not possible for a claim that is %(status)s.", status=_status_word(before))
+        )
     if not claim_ids:
         return
     moved = advance_many(ReimbursementClaim, claim_ids, before, target, updated_at=clock.now())
@@ -300,12 +373,22 @@ def move_many(claim_ids: list[int], before: ReimbursementStatus, action: str, *,
     from wallet.audit.models import AuditEvent
 
     now = clock.now()
-    session.execute(sa.insert(AuditEvent), [
-        {"at": now, "actor_id": actor_id, "subject_type": "reimbursement_claim",
-         "subject_id": claim_id, "action": action, "before": {"status": before.value},
-         "after": {"status": target.value, **detail}, "reason": None}
-        for claim_id in claim_ids
-    ])  # fmt: skip
+    session.execute(
+        sa.insert(AuditEvent),
+        [
+            {
+                "at": now,
+                "actor_id": actor_id,
+                "subject_type": "reimbursement_claim",
+                "subject_id": claim_id,
+                "action": action,
+                "before": {"status": before.value},
+                "after": {"status": target.value, **detail},
+                "reason": None,
+            }
+            for claim_id in claim_ids
+        ],
+    )
 
 
 def _status_word(status: ReimbursementStatus) -> str:
@@ -326,15 +409,23 @@ def review(claim_id: int, action: str, *, actor: User, reason: str = "") -> Reim
     if action == "reject":
         reason = reason.strip()
         if not reason:
-            raise ValidationFailed(_("Give a reason; the employer sees it."),
-                                   errors={"reason": _("Give a reason.")})  # fmt: skip
+            raise ValidationFailed(
+                _("Give a reason; the employer sees it."), errors={"reason": _("Give a reason.")}
+            )
         with unit_of_work():
             before = claim.status
-            move(claim, "reject", reason=reason[:500], decided_by_id=actor.id,
-                 decided_at=clock.now())  # fmt: skip
-            record("reimbursement_claim", claim.id, "reject", actor_id=actor.id,
-                   before={"status": before.value}, after={"status": "rejected"},
-                   reason=reason[:500])  # fmt: skip
+            move(
+                claim, "reject", reason=reason[:500], decided_by_id=actor.id, decided_at=clock.now()
+            )
+            record(
+                "reimbursement_claim",
+                claim.id,
+                "reject",
+                actor_id=actor.id,
+                before={"status": before.value},
+                after={"status": "rejected"},
+                reason=reason[:500],
+            )
         return claim
     return _approve(claim, actor)
 
@@ -349,25 +440,39 @@ def _approve(claim: ReimbursementClaim, actor: User) -> ReimbursementClaim:
     with unit_of_work():
         if not complete:
             move(claim, "approve", target=S.APPROVED_ONCE, first_approver_id=actor.id)
-            record("reimbursement_claim", claim.id, "approve", actor_id=actor.id,
-                   before={"status": before.value}, after={"status": "approved_once"})  # fmt: skip
+            record(
+                "reimbursement_claim",
+                claim.id,
+                "approve",
+                actor_id=actor.id,
+                before={"status": before.value},
+                after={"status": "approved_once"},
+            )
             return claim
         placement = claim.placement
         hold = _hold_of(placement, claim.part)
         move(claim, "approve", decided_by_id=actor.id, decided_at=clock.now())
         transaction = ledger.post_hold(
-            hold.id, claim.amount_cents, kind="reimbursement", actor_id=actor.id,
+            hold.id,
+            claim.amount_cents,
+            kind="reimbursement",
+            actor_id=actor.id,
             description=f"Reimbursement {claim.reference} ({placement.application.reference})",
-        )  # fmt: skip
+        )
         released = hold.amount_cents - claim.amount_cents
         give_back(placement, released)
         table = ReimbursementClaim.__table__
-        session.execute(sa.update(table).where(table.c.id == claim.id)
-                        .values(transaction_id=transaction.id))  # fmt: skip
-        record("reimbursement_claim", claim.id, "approve", actor_id=actor.id,
-               before={"status": before.value},
-               after={"status": "approved", "amount": claim.amount_cents,
-                      "released": released})  # fmt: skip
+        session.execute(
+            sa.update(table).where(table.c.id == claim.id).values(transaction_id=transaction.id)
+        )
+        record(
+            "reimbursement_claim",
+            claim.id,
+            "approve",
+            actor_id=actor.id,
+            before={"status": before.value},
+            after={"status": "approved", "amount": claim.amount_cents, "released": released},
+        )
     session.expire_all()
     return session.get(ReimbursementClaim, claim.id)
 
@@ -392,13 +497,20 @@ def waiting(fund_id: int) -> list[ReimbursementClaim]:
 
 def open_parts(placement: Placement) -> list[ReimbursementPart]:
     """The parts the employer can claim now (reads only; submit decides again)."""
-    waiting_parts = {c.part for c in claims_of_placement(placement.id)
-                     if c.status in (S.SUBMITTED, S.APPROVED_ONCE)}  # fmt: skip
+    waiting_parts = {
+        c.part
+        for c in claims_of_placement(placement.id)
+        if c.status in (S.SUBMITTED, S.APPROVED_ONCE)
+    }
     found = []
     for part in ReimbursementPart:
         hold = _hold_of(placement, part)
-        if (placement.status not in CLAIMABLE[part] or part in waiting_parts
-                or hold is None or hold.status != HoldStatus.PENDING):  # fmt: skip
+        if (
+            placement.status not in CLAIMABLE[part]
+            or part in waiting_parts
+            or hold is None
+            or hold.status != HoldStatus.PENDING
+        ):
             continue
         if part == ReimbursementPart.RETENTION:
             try:
@@ -409,12 +521,14 @@ def open_parts(placement: Placement) -> list[ReimbursementPart]:
     return found
 
 
-def preview(placement: Placement, part: ReimbursementPart,
-            data: ReimbursementInput) -> tuple[int, int]:  # fmt: skip
+def preview(
+    placement: Placement, part: ReimbursementPart, data: ReimbursementInput
+) -> tuple[int, int]:
     """(the whole reimbursement, what this part pays) for the confirmation before sending,
     or the field errors submit would name; reads only."""
     errors = _check(placement, part, data)
     if errors:
-        raise ValidationFailed(_("The claim was not sent: please correct the marked fields."),
-                               errors=errors)  # fmt: skip
+        raise ValidationFailed(
+            _("The claim was not sent: please correct the marked fields."), errors=errors
+        )
     return amounts(placement, part, data.eligible_cents)

@@ -62,8 +62,9 @@ def _fund_admin(actor: User, placement: Placement) -> None:
         raise Forbidden(_("Nobody decides on an application they prepared."))
 
 
-def review(placement_id: int, action: str, *, actor: User, reason: str = "",
-           cents: int | None = None) -> Placement:  # fmt: skip
+def review(
+    placement_id: int, action: str, *, actor: User, reason: str = "", cents: int | None = None
+) -> Placement:
     """approve (with the amount to commit) or reject (with a reason the employer sees)."""
     placement = visible_placement(placement_id, actor)
     _fund_admin(actor, placement)
@@ -73,15 +74,23 @@ def review(placement_id: int, action: str, *, actor: User, reason: str = "",
         raise NotFound(_("There is no such decision."))
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed(_("Give a reason; the employer sees it."),
-                               errors={"reason": _("Give a reason.")})  # fmt: skip
+        raise ValidationFailed(
+            _("Give a reason; the employer sees it."), errors={"reason": _("Give a reason.")}
+        )
     with unit_of_work():
         before = placement.status
-        move_placement(placement, "reject", reason=reason[:500], decided_by_id=actor.id,
-                       decided_at=clock.now())  # fmt: skip
-        record("placement", placement.id, "reject", actor_id=actor.id,
-               before={"status": before.value}, after={"status": "rejected"},
-               reason=reason[:500])  # fmt: skip
+        move_placement(
+            placement, "reject", reason=reason[:500], decided_by_id=actor.id, decided_at=clock.now()
+        )
+        record(
+            "placement",
+            placement.id,
+            "reject",
+            actor_id=actor.id,
+            before={"status": before.value},
+            after={"status": "rejected"},
+            reason=reason[:500],
+        )
         _tell_employer(placement, "rejected", reason=reason[:500])
         decide_if_done(placement.application)
     return placement
@@ -102,8 +111,9 @@ def _amount(placement: Placement, cents: int | None) -> int:
     most = requested_cents(placement, placement.application.scheme)
     cents = most if cents is None else cents
     if isinstance(cents, bool) or not isinstance(cents, int) or cents < 1:
-        raise ValidationFailed(_("Commit an amount of at least one cent."),
-                               errors={"cents": _("Give an amount.")})  # fmt: skip
+        raise ValidationFailed(
+            _("Commit an amount of at least one cent."), errors={"cents": _("Give an amount.")}
+        )
     if cents > most:
         message = _("The scheme pays at most its share of the quote within its caps here.")
         raise ValidationFailed(message, errors={"cents": message})
@@ -133,22 +143,45 @@ def _approve(placement: Placement, actor: User, cents: int | None) -> Placement:
         amount = _amount(placement, cents)
         before = placement.status
         if amount > rules.four_eyes_above_cents and before == PlacementStatus.IN_REVIEW:
-            move_placement(placement, "approve", target=PlacementStatus.APPROVED_ONCE,
-                           first_approved_cents=amount, first_approver_id=actor.id)  # fmt: skip
-            record("placement", placement.id, "approve", actor_id=actor.id,
-                   before={"status": before.value},
-                   after={"status": "approved_once", "committed_cents": amount})  # fmt: skip
+            move_placement(
+                placement,
+                "approve",
+                target=PlacementStatus.APPROVED_ONCE,
+                first_approved_cents=amount,
+                first_approver_id=actor.id,
+            )
+            record(
+                "placement",
+                placement.id,
+                "approve",
+                actor_id=actor.id,
+                before={"status": before.value},
+                after={"status": "approved_once", "committed_cents": amount},
+            )
             return placement
         _commit(placement, amount, rules)
-        move_placement(placement, "approve", committed_cents=amount, decided_by_id=actor.id,
-                       decided_at=clock.now(),
-                       worker_id=worker_email_owner(placement.worker_email))  # fmt: skip
+        move_placement(
+            placement,
+            "approve",
+            committed_cents=amount,
+            decided_by_id=actor.id,
+            decided_at=clock.now(),
+            worker_id=worker_email_owner(placement.worker_email),
+        )
         _plan_follow_ups(placement, rules.retention_months)
-        record("placement", placement.id, "approve", actor_id=actor.id,
-               before={"status": before.value},
-               after={"status": "approved", "committed_cents": amount,
-                      "hold_id": placement.hold_id,
-                      "retention_hold_id": placement.retention_hold_id})  # fmt: skip
+        record(
+            "placement",
+            placement.id,
+            "approve",
+            actor_id=actor.id,
+            before={"status": before.value},
+            after={
+                "status": "approved",
+                "committed_cents": amount,
+                "hold_id": placement.hold_id,
+                "retention_hold_id": placement.retention_hold_id,
+            },
+        )
         _tell_employer(placement, "approved", amount_cents=amount)
         advance_pipeline(application.fund_id, placement.employer_id, CaseloadStage.APPROVED)
         decide_if_done(application)
@@ -161,8 +194,14 @@ def _tell_employer(placement: Placement, decision: str, **params) -> None:
 
     for user in staff_of(placement.employer_id):
         if user.active:
-            notify(user, "placement_decided", reference=placement.application.reference,
-                   person=placement.full_name, decision=decision, **params)  # fmt: skip
+            notify(
+                user,
+                "placement_decided",
+                reference=placement.application.reference,
+                person=placement.full_name,
+                decision=decision,
+                **params,
+            )
 
 
 def _commit(placement: Placement, amount: int, rules) -> None:
@@ -184,8 +223,13 @@ def _plan_follow_ups(placement: Placement, retention_months: int | None) -> None
     months = sorted(set(FOLLOW_UP_MONTHS) | ({retention_months} if retention_months else set()))
     session.refresh(placement)
     for month in months:
-        session.add(FollowUp(placement_id=placement.id, months=month,
-                             due_on=add_months(placement.start_date, month)))  # fmt: skip
+        session.add(
+            FollowUp(
+                placement_id=placement.id,
+                months=month,
+                due_on=add_months(placement.start_date, month),
+            )
+        )
     session.flush()
 
 
@@ -234,9 +278,11 @@ def _queue_query(fund_id: int):
     return (
         sa.select(Placement)
         .join(EmployerApplication, EmployerApplication.id == Placement.application_id)
-        .where(EmployerApplication.fund_id == fund_id,
-               Placement.status.in_([PlacementStatus.IN_REVIEW, PlacementStatus.APPROVED_ONCE]))
-    )  # fmt: skip
+        .where(
+            EmployerApplication.fund_id == fund_id,
+            Placement.status.in_([PlacementStatus.IN_REVIEW, PlacementStatus.APPROVED_ONCE]),
+        )
+    )
 
 
 def queue(fund_id: int) -> list[Placement]:
@@ -272,8 +318,11 @@ def describe(placements: list[Placement], *, with_reasons: bool = False) -> list
         four_eyes = placement.status == PlacementStatus.APPROVED_ONCE or (
             undecided and would_pay > threshold
         )
-        rows.append(Waiting(placement, would_pay, four_eyes,
-                            names.get(placement.first_approver_id), reasons))  # fmt: skip
+        rows.append(
+            Waiting(
+                placement, would_pay, four_eyes, names.get(placement.first_approver_id), reasons
+            )
+        )
     return rows
 
 

@@ -42,31 +42,44 @@ class PersonIn(Schema):
     full_name = fields.String(required=True, validate=validate.Length(1, 200))
     date_of_birth = fields.Date(required=True)
     starting_situation = fields.String(required=True, validate=_one_of(STARTING_SITUATIONS))
-    from_sbi_code = fields.String(load_default=None, allow_none=True,
-                                  validate=_one_of(sorted(sbi_divisions())),
-                                  metadata={"description": "The SBI division (two digits) of "
-                                            "the sector the person comes from."})  # fmt: skip
-    occupation = fields.String(required=True, validate=_one_of(OCCUPATIONS),
-                               metadata={"description": "A kansberoep; the scheme names which "
-                                         "of them it pays for."})  # fmt: skip
+    from_sbi_code = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=_one_of(sorted(sbi_divisions())),
+        metadata={
+            "description": "The SBI division (two digits) of the sector the person comes from."
+        },
+    )
+    occupation = fields.String(
+        required=True,
+        validate=_one_of(OCCUPATIONS),
+        metadata={"description": "A kansberoep; the scheme names which of them it pays for."},
+    )
     contract_type = fields.String(required=True, validate=_one_of(CONTRACT_TYPES))
     hours_per_week = fields.Integer(required=True, validate=validate.Range(1, 60))
     start_date = fields.Date(required=True)
     training_kind = fields.String(required=True, validate=_one_of(TRAINING_KINDS))
-    quote_cents = fields.Integer(required=True, validate=validate.Range(1, MAX_CENTS),
-                                 metadata={"description": "The training's price in euro "
-                                           "cents."})  # fmt: skip
+    quote_cents = fields.Integer(
+        required=True,
+        validate=validate.Range(1, MAX_CENTS),
+        metadata={"description": "The training's price in euro cents."},
+    )
     run_id = fields.Integer(
         load_default=None,
         allow_none=True,
         metadata={"description": "The course run, for a catalogue_run."},
     )
-    provider_id = fields.Integer(load_default=None, allow_none=True,
-                                 metadata={"description": "The accredited provider that made "
-                                           "the quote (bespoke, work_and_learn)."})  # fmt: skip
+    provider_id = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The accredited provider that made the quote (bespoke, work_and_learn)."
+        },
+    )
     training_description = fields.String(load_default="", validate=validate.Length(max=500))
-    worker_email = fields.Email(load_default=None, allow_none=True,
-                                validate=validate.Length(max=254))  # fmt: skip
+    worker_email = fields.Email(
+        load_default=None, allow_none=True, validate=validate.Length(max=254)
+    )
 
 
 class EmployerApplicationIn(Schema):
@@ -75,8 +88,7 @@ class EmployerApplicationIn(Schema):
 
     scheme_id = fields.Integer(required=True)
     employer_id = fields.Integer(load_default=None, allow_none=True)
-    persons = fields.List(fields.Nested(PersonIn), required=True,
-                          validate=validate.Length(1, 200))  # fmt: skip
+    persons = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(1, 200))
 
 
 def person_input(data: dict) -> PersonInput:
@@ -115,8 +127,9 @@ class PlacementReviewIn(Schema):
     """approve: the amount to commit (what the scheme would pay unless given; the second of
     four eyes approves the first's amount); reject: a reason the employer sees."""
 
-    cents = fields.Integer(load_default=None, allow_none=True,
-                           validate=validate.Range(1, MAX_CENTS))  # fmt: skip
+    cents = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(1, MAX_CENTS)
+    )
     reason = fields.String(load_default="", validate=validate.Length(max=500))
 
 
@@ -178,9 +191,10 @@ class EmployerApplicationSummaryOut(Schema):
     fund_id = fields.Integer()
     submitted_on = fields.Date(allow_none=True)
     created_at = fields.DateTime()
-    persons = fields.Function(lambda application: len(application.placements),
-                              metadata={"type": "integer",
-                                        "description": "How many persons it lists."})  # fmt: skip
+    persons = fields.Function(
+        lambda application: len(application.placements),
+        metadata={"type": "integer", "description": "How many persons it lists."},
+    )
 
 
 class EmployerApplicationOut(EmployerApplicationSummaryOut):

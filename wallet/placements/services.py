@@ -77,8 +77,10 @@ def can_see(actor: User, application: EmployerApplication) -> bool:
             application.fund_id, application.employer_id
         )
     if actor.role == Role.FUND_ADMIN:
-        return (actor.fund_id == application.fund_id
-                and application.status != EmployerApplicationStatus.DRAFT)  # fmt: skip
+        return (
+            actor.fund_id == application.fund_id
+            and application.status != EmployerApplicationStatus.DRAFT
+        )
     return actor.role == Role.PLATFORM_ADMIN
 
 
@@ -98,8 +100,9 @@ def visible_placement(placement_id: int, actor: User) -> Placement:
     return placement
 
 
-def applications_for(actor: User, *, page: int = 1,
-                     status: EmployerApplicationStatus | None = None):  # fmt: skip
+def applications_for(
+    actor: User, *, page: int = 1, status: EmployerApplicationStatus | None = None
+):
     """The applications the actor may see, newest first: (rows, total)."""
     query = sa.select(EmployerApplication)
     if actor.role == Role.EMPLOYER_STAFF:
@@ -108,11 +111,14 @@ def applications_for(actor: User, *, page: int = 1,
         caseload = sa.select(CaseloadEntry.employer_id).where(
             CaseloadEntry.fund_id == actor.fund_id
         )
-        query = query.where(EmployerApplication.fund_id == actor.fund_id,
-                            EmployerApplication.employer_id.in_(caseload))  # fmt: skip
+        query = query.where(
+            EmployerApplication.fund_id == actor.fund_id,
+            EmployerApplication.employer_id.in_(caseload),
+        )
     elif actor.role == Role.FUND_ADMIN:
-        query = query.where(EmployerApplication.fund_id == actor.fund_id,
-                            EmployerApplication.status != A.DRAFT)  # fmt: skip
+        query = query.where(
+            EmployerApplication.fund_id == actor.fund_id, EmployerApplication.status != A.DRAFT
+        )
     elif actor.role != Role.PLATFORM_ADMIN:
         return [], 0
     if status is not None:
@@ -141,18 +147,21 @@ def committed_this_year(employer_id: int, scheme_id: int, year: int) -> int:
     was released since: a placement keeps only what it still holds or was paid)."""
     start = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
     query = sa.select(sa.func.coalesce(sa.func.sum(Placement.committed_cents), 0)).where(
-        Placement.employer_id == employer_id, Placement.scheme_id == scheme_id,
-        Placement.decided_at >= start, Placement.decided_at < start.replace(year=year + 1),
-    )  # fmt: skip
+        Placement.employer_id == employer_id,
+        Placement.scheme_id == scheme_id,
+        Placement.decided_at >= start,
+        Placement.decided_at < start.replace(year=year + 1),
+    )
     return int(session.scalar(query))
 
 
 def committed_for_person(key: str, scheme_id: int) -> int:
     """What the scheme committed for this person before, under any employer."""
     query = sa.select(sa.func.coalesce(sa.func.sum(Placement.committed_cents), 0)).where(
-        Placement.person_key == key, Placement.scheme_id == scheme_id,
+        Placement.person_key == key,
+        Placement.scheme_id == scheme_id,
         Placement.hold_id.is_not(None),
-    )  # fmt: skip
+    )
     return int(session.scalar(query))
 
 
@@ -217,16 +226,25 @@ def start_application(actor: User, employer_id: int, scheme_id: int) -> Employer
         raise Conflict(_("The employer has not been verified yet."))
     with unit_of_work() as db:
         application = EmployerApplication(
-            reference="", employer_id=employer.id, scheme_id=scheme.id, fund_id=scheme.fund_id,
-            status=EmployerApplicationStatus.DRAFT, created_at=clock.now(),
+            reference="",
+            employer_id=employer.id,
+            scheme_id=scheme.id,
+            fund_id=scheme.fund_id,
+            status=EmployerApplicationStatus.DRAFT,
+            created_at=clock.now(),
             updated_at=clock.now(),
             prepared_by_id=actor.id if actor.role == Role.BROKER else None,
-        )  # fmt: skip
+        )
         db.add(application)
         db.flush()
         application.reference = _reference(application.id)
-        record("employer_application", application.id, "start", actor_id=actor.id,
-               after={"employer_id": employer.id, "scheme_id": scheme.id})  # fmt: skip
+        record(
+            "employer_application",
+            application.id,
+            "start",
+            actor_id=actor.id,
+            after={"employer_id": employer.id, "scheme_id": scheme.id},
+        )
     return application
 
 
@@ -259,8 +277,12 @@ def add_person(actor: User, application_id: int, data: PersonInput) -> Placement
     """List one more person in a draft; every problem named at once, nothing written."""
     application = _draft_of(actor, application_id)
     if len(application.placements) >= MAX_PERSONS:
-        raise Conflict(_("An application lists at most %(count)d persons; send the others in "
-                         "a new one.", count=MAX_PERSONS))  # fmt: skip
+        raise Conflict(
+            _(
+                "An application lists at most %(count)d persons; send the others in a new one.",
+                count=MAX_PERSONS,
+            )
+        )
     rules = employer_rules_of(application.scheme)
     listed = [p.person_key for p in application.placements if p.status in UNDECIDED]
     errors = check_person(data, rules, today=clock.today(), listed=listed)
@@ -268,31 +290,46 @@ def add_person(actor: User, application_id: int, data: PersonInput) -> Placement
         raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
     with unit_of_work() as db:
         placement = Placement(
-            application=application, employer_id=application.employer_id,
-            scheme_id=application.scheme_id, status=PlacementStatus.DRAFT,
+            application=application,
+            employer_id=application.employer_id,
+            scheme_id=application.scheme_id,
+            status=PlacementStatus.DRAFT,
             person_key=person_key(data.full_name, data.date_of_birth),
-            created_at=clock.now(), updated_at=clock.now(), requested_cents=0,
-            committed_cents=0, **_values(data),
-        )  # fmt: skip
+            created_at=clock.now(),
+            updated_at=clock.now(),
+            requested_cents=0,
+            committed_cents=0,
+            **_values(data),
+        )
         db.add(placement)
         db.flush()
         placement.requested_cents = requested_cents(placement, application.scheme)
         application.updated_at = clock.now()
-        record("placement", placement.id, "add", actor_id=actor.id,
-               after={"application_id": application.id, "occupation": data.occupation,
-                      "quote_cents": data.quote_cents})  # fmt: skip
+        record(
+            "placement",
+            placement.id,
+            "add",
+            actor_id=actor.id,
+            after={
+                "application_id": application.id,
+                "occupation": data.occupation,
+                "quote_cents": data.quote_cents,
+            },
+        )
     return placement
 
 
-def compose_application(actor: User, employer_id: int, scheme_id: int,
-                        persons: list[PersonInput]) -> EmployerApplication:  # fmt: skip
+def compose_application(
+    actor: User, employer_id: int, scheme_id: int, persons: list[PersonInput]
+) -> EmployerApplication:
     """A draft with all its persons at once (an HR system's one request): every problem of
     every person named ({"persons": {index: {field: message}}}), nothing written while one
     remains."""
     if not persons or len(persons) > MAX_PERSONS:
-        raise ValidationFailed(_("List from 1 to %(count)d persons.", count=MAX_PERSONS),
-                               errors={"persons": _("List from 1 to %(count)d persons.",
-                                                    count=MAX_PERSONS)})  # fmt: skip
+        raise ValidationFailed(
+            _("List from 1 to %(count)d persons.", count=MAX_PERSONS),
+            errors={"persons": _("List from 1 to %(count)d persons.", count=MAX_PERSONS)},
+        )
     with unit_of_work():
         application = start_application(actor, employer_id, scheme_id)
         rules = employer_rules_of(application.scheme)
@@ -305,8 +342,9 @@ def compose_application(actor: User, employer_id: int, scheme_id: int,
             elif data.date_of_birth is not None:
                 listed.append(person_key(data.full_name, data.date_of_birth))
         if problems:
-            raise ValidationFailed(_("Please correct the marked persons."),
-                                   errors={"persons": problems})  # fmt: skip
+            raise ValidationFailed(
+                _("Please correct the marked persons."), errors={"persons": problems}
+            )
         for data in persons:
             add_person(actor, application.id, data)
     return application
@@ -317,8 +355,13 @@ def remove_person(actor: User, placement_id: int) -> None:
     placement = visible_placement(placement_id, actor)
     _draft_of(actor, placement.application_id)
     with unit_of_work() as db:
-        record("placement", placement.id, "remove", actor_id=actor.id,
-               before={"application_id": placement.application_id})  # fmt: skip
+        record(
+            "placement",
+            placement.id,
+            "remove",
+            actor_id=actor.id,
+            before={"application_id": placement.application_id},
+        )
         db.delete(placement)
 
 
@@ -326,12 +369,20 @@ def _move_application(application: EmployerApplication, action: str, **values) -
     """One conditional UPDATE along the transition table: of two racing moves one wins."""
     target = APPLICATION_TRANSITIONS.get((application.status, action))
     if target is None:
-        raise Conflict(_("This is not possible for an application that is %(status)s.",
-                         status=_status_word(application.status)))  # fmt: skip
+        raise Conflict(
+            _(
+                "This is not possible for an application that is %(status)s.",
+                status=_status_word(application.status),
+            )
+        )
     if not advance(
-        EmployerApplication, application.id, application.status, target,
-        updated_at=clock.now(), **values,
-    ):  # fmt: skip
+        EmployerApplication,
+        application.id,
+        application.status,
+        target,
+        updated_at=clock.now(),
+        **values,
+    ):
         raise Conflict(_("The application changed meanwhile. Please look again."))
     session.expire(application)
 
@@ -340,8 +391,12 @@ def require_step(placement: Placement, action: str) -> PlacementStatus:
     """Where `action` takes the placement by its transition table, or Conflict."""
     target = PLACEMENT_TRANSITIONS.get((placement.status, action))
     if target is None:
-        raise Conflict(_("This is not possible for a person whose application is %(status)s.",
-                         status=_status_word(placement.status)))  # fmt: skip
+        raise Conflict(
+            _(
+                "This is not possible for a person whose application is %(status)s.",
+                status=_status_word(placement.status),
+            )
+        )
     return target
 
 
@@ -374,27 +429,37 @@ def submit_application(actor: User, application_id: int) -> EmployerApplication:
     persons = [p for p in application.placements if p.status == PlacementStatus.DRAFT]
     if not persons:
         raise ValidationFailed(_("List at least one person before you send the application."))
-    problems = {p.full_name: eligibility_of(p, application.scheme, application.employer)
-                for p in persons}  # fmt: skip
+    problems = {
+        p.full_name: eligibility_of(p, application.scheme, application.employer) for p in persons
+    }
     problems = {name: reasons for name, reasons in problems.items() if reasons}
     if problems:
         detail = "; ".join(f"{name}: {' '.join(reasons)}" for name, reasons in problems.items())
         raise ValidationFailed(_("Not everyone qualifies: %(detail)s", detail=detail))
     with unit_of_work():
-        _move_application(application, "submit", submitted_by_id=actor.id,
-                          submitted_on=clock.today())  # fmt: skip
+        _move_application(
+            application, "submit", submitted_by_id=actor.id, submitted_on=clock.today()
+        )
         for placement in persons:
             requested = requested_cents(placement, application.scheme)
             move_placement(placement, "submit", requested_cents=requested)
         advance_pipeline(application.fund_id, application.employer_id, CaseloadStage.SUBMITTED)
-        record("employer_application", application.id, "submit", actor_id=actor.id,
-               before={"status": "draft"}, after={"status": "submitted",
-                                                 "persons": len(persons)})  # fmt: skip
+        record(
+            "employer_application",
+            application.id,
+            "submit",
+            actor_id=actor.id,
+            before={"status": "draft"},
+            after={"status": "submitted", "persons": len(persons)},
+        )
         from wallet.notifications.services import notify_fund_admins
 
-        notify_fund_admins(application.fund_id, "employer_application_sent",
-                           reference=application.reference,
-                           employer=application.employer.name)  # fmt: skip
+        notify_fund_admins(
+            application.fund_id,
+            "employer_application_sent",
+            reference=application.reference,
+            employer=application.employer.name,
+        )
     return application
 
 
@@ -416,15 +481,21 @@ def withdraw_application(actor: User, application_id: int, reason: str) -> Emplo
         raise Forbidden(_("Only the employer withdraws an application."))
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed(_("Say why the application is withdrawn."),
-                               errors={"reason": _("Give a reason.")})  # fmt: skip
+        raise ValidationFailed(
+            _("Say why the application is withdrawn."), errors={"reason": _("Give a reason.")}
+        )
     with unit_of_work():
         _move_application(application, "withdraw")
         for placement in application.placements:
             if placement.status in UNDECIDED:
                 move_placement(placement, "withdraw", reason=reason[:500])
-        record("employer_application", application.id, "withdraw", actor_id=actor.id,
-               reason=reason[:500])  # fmt: skip
+        record(
+            "employer_application",
+            application.id,
+            "withdraw",
+            actor_id=actor.id,
+            reason=reason[:500],
+        )
     return application
 
 

@@ -44,9 +44,14 @@ CLOSE_ACTIONS = ("not_started", "end_early")
 
 @bp.app_context_processor
 def _labels():
-    return {"placement_status_labels": STATUS_LABELS, "contract_labels": CONTRACT_LABELS,
-            "starting_situations": STARTING_SITUATIONS, "training_kinds": TRAINING_KINDS,
-            "share_in_words": share_in_words, "scheme_rules": employer_rules_of}  # fmt: skip
+    return {
+        "placement_status_labels": STATUS_LABELS,
+        "contract_labels": CONTRACT_LABELS,
+        "starting_situations": STARTING_SITUATIONS,
+        "training_kinds": TRAINING_KINDS,
+        "share_in_words": share_in_words,
+        "scheme_rules": employer_rules_of,
+    }
 
 
 def follow_ups_due() -> list:
@@ -72,8 +77,9 @@ def applications():
     page = page_arg()
     rows, total = services.applications_for(current_user, page=page)
     pages = max(1, -(-total // services.PER_PAGE))
-    return render_template("placements/applications.html", applications=rows, page=page,
-                           pages=pages, total=total)  # fmt: skip
+    return render_template(
+        "placements/applications.html", applications=rows, page=page, pages=pages, total=total
+    )
 
 
 @bp.route("/employer/applications/new", methods=["GET", "POST"])
@@ -83,8 +89,9 @@ def new_application():
     form = StartForm()
     if request.method == "POST":
         return _start(form, current_user.employer_id)
-    return render_template("placements/new.html", form=form,
-                           schemes=services.open_employer_schemes())  # fmt: skip
+    return render_template(
+        "placements/new.html", form=form, schemes=services.open_employer_schemes()
+    )
 
 
 @bp.post("/caseload/applications")
@@ -112,8 +119,9 @@ def _start(form: StartForm, employer_id: int):
 
 def _person_form(application) -> PersonForm:
     form = PersonForm(prefix="person")
-    form.offer(employer_rules_of(application.scheme),
-               providers_by_status(ProviderStatus.ACCREDITED))  # fmt: skip
+    form.offer(
+        employer_rules_of(application.scheme), providers_by_status(ProviderStatus.ACCREDITED)
+    )
     return form
 
 
@@ -149,8 +157,7 @@ def add_person(application_id: int):
     if not form.validate_on_submit():
         return _render(application, form, 422)
     try:
-        done = submit_once(lambda: services.add_person(current_user, application.id,
-                                                       form.person()))  # fmt: skip
+        done = submit_once(lambda: services.add_person(current_user, application.id, form.person()))
     except ValidationFailed as error:
         errors = {FIELD_OF_ERROR.get(k, k): v for k, v in error.errors.items()}
         show_errors(form, ValidationFailed(error.detail, errors=errors))
@@ -184,8 +191,10 @@ STEPS = {
 }
 
 
-@bp.route("/employer/applications/<int:application_id>/<any(send, discard, withdraw):step>",
-          methods=["GET", "POST"])  # fmt: skip
+@bp.route(
+    "/employer/applications/<int:application_id>/<any(send, discard, withdraw):step>",
+    methods=["GET", "POST"],
+)
 @role_required(*COMPOSERS)
 def confirm_step(application_id: int, step: str):
     """Send to the fund, discard the draft or withdraw what is sent: confirm first."""
@@ -203,16 +212,21 @@ def confirm_step(application_id: int, step: str):
             status = 422
         else:
             if not replayed(done):
-                _done({"send": _("The application is sent to the fund."),
-                       "discard": _("The draft is discarded."),
-                       "withdraw": _("The application is withdrawn.")}[step])  # fmt: skip
+                _done(
+                    {
+                        "send": _("The application is sent to the fund."),
+                        "discard": _("The draft is discarded."),
+                        "withdraw": _("The application is withdrawn."),
+                    }[step]
+                )
             return _show(application.id)
     elif request.method == "POST":
         status = 422
     waiting = (PlacementStatus.DRAFT, PlacementStatus.IN_REVIEW)
     total = sum(p.requested_cents for p in application.placements if p.status in waiting)
-    return render_template("placements/confirm.html", application=application, step=step,
-                           form=form, total=total), status  # fmt: skip
+    return render_template(
+        "placements/confirm.html", application=application, step=step, form=form, total=total
+    ), status
 
 
 # --- one placement -------------------------------------------------------------------------
@@ -233,9 +247,15 @@ def placement(placement_id: int):
             status = 422
         else:
             try:
-                done = submit_once(lambda: followups.record_follow_up(
-                    item.id, months or 0, actor=current_user, still_employed=answer == "yes",
-                    note=form.note.data or ""))  # fmt: skip
+                done = submit_once(
+                    lambda: followups.record_follow_up(
+                        item.id,
+                        months or 0,
+                        actor=current_user,
+                        still_employed=answer == "yes",
+                        note=form.note.data or "",
+                    )
+                )
             except ValidationFailed as error:
                 show_errors(form, error)
                 status = 422
@@ -248,14 +268,19 @@ def placement(placement_id: int):
     today = clock.today()
     due = [f for f in item.follow_ups if f.recorded_at is None and f.due_on <= today]
     return render_template(
-        "placements/placement.html", placement=item, form=form, today=today,
+        "placements/placement.html",
+        placement=item,
+        form=form,
+        today=today,
         due=due[0] if due and item.status == PlacementStatus.APPROVED else None,
-        form_months=months, **reimbursement_section(item),
-    ), status  # fmt: skip
+        form_months=months,
+        **reimbursement_section(item),
+    ), status
 
 
-@bp.route("/placements/<int:placement_id>/<any(not_started, end_early):action>",
-          methods=["GET", "POST"])  # fmt: skip
+@bp.route(
+    "/placements/<int:placement_id>/<any(not_started, end_early):action>", methods=["GET", "POST"]
+)
 @role_required(*COMPOSERS)
 def close_placement(placement_id: int, action: str):
     """Close a placement as not started or ended early: with a reason, after confirming."""
@@ -264,8 +289,11 @@ def close_placement(placement_id: int, action: str):
     status = 200
     if request.method == "POST" and form.validate_on_submit():
         try:
-            done = submit_once(lambda: followups.close(item.id, action, actor=current_user,
-                                                       reason=form.reason.data or ""))  # fmt: skip
+            done = submit_once(
+                lambda: followups.close(
+                    item.id, action, actor=current_user, reason=form.reason.data or ""
+                )
+            )
         except ValidationFailed as error:
             show_errors(form, error)
             status = 422
@@ -275,8 +303,9 @@ def close_placement(placement_id: int, action: str):
             return redirect(url_for("placements.placement", placement_id=item.id))
     elif request.method == "POST":
         status = 422
-    return render_template("placements/close.html", placement=item, action=action,
-                           form=form), status  # fmt: skip
+    return render_template(
+        "placements/close.html", placement=item, action=action, form=form
+    ), status
 
 
 @bp.errorhandler(Conflict)

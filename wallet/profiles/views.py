@@ -30,18 +30,27 @@ def edit():
         form.process(data=current)
     elif form.validate_on_submit():
         change = WorkerDetails(
-            **{name: form[name].data or "" for name in (
-                "name", "municipality_code", "employment_status", "sector", "occupation",
-                "target_occupation", "postcode", "house_number")},
+            **{
+                name: form[name].data or ""
+                for name in (
+                    "name",
+                    "municipality_code",
+                    "employment_status",
+                    "sector",
+                    "occupation",
+                    "target_occupation",
+                    "postcode",
+                    "house_number",
+                )
+            },
             date_of_birth=form.date_of_birth.data,
             education_level=int(form.education_level.data),
-        )  # fmt: skip
+        )
         try:
             changed = services.update_profile(current_user.id, change, actor_id=current_user.id)
         except ValidationFailed as error:
             show_errors(form, error)
         else:
-            flash(_("Your profile is saved.") if changed else _("Nothing was changed."),
-                  "success")  # fmt: skip
+            flash(_("Your profile is saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("profiles.edit"))
     return render_template("profiles/edit.html", form=form), 422 if form.errors else 200

@@ -145,8 +145,14 @@ def update_details(provider_id: int, details: ProviderDetails, *, actor_id: int)
         before = _snapshot(provider)
         for key, value in values.items():
             setattr(provider, key, value)
-        record("provider", provider.id, "details_changed", actor_id=actor_id, before=before,
-               after=_snapshot(provider))  # fmt: skip
+        record(
+            "provider",
+            provider.id,
+            "details_changed",
+            actor_id=actor_id,
+            before=before,
+            after=_snapshot(provider),
+        )
     return provider
 
 
@@ -172,13 +178,22 @@ def add_accreditation(
         raise ValidationFailed(_("Please correct the marked fields."), errors=errors)
     with unit_of_work() as db:
         accreditation = Accreditation(
-            provider_id=provider.id, kind=kind, reference=reference, evidence=evidence,
-            valid_from=claim.valid_from, valid_until=claim.valid_until,
-        )  # fmt: skip
+            provider_id=provider.id,
+            kind=kind,
+            reference=reference,
+            evidence=evidence,
+            valid_from=claim.valid_from,
+            valid_until=claim.valid_until,
+        )
         db.add(accreditation)
         db.flush()
-        record("provider", provider.id, "accreditation_added", actor_id=actor_id,
-               after={"kind": kind.value, "reference": reference})  # fmt: skip
+        record(
+            "provider",
+            provider.id,
+            "accreditation_added",
+            actor_id=actor_id,
+            after={"kind": kind.value, "reference": reference},
+        )
     return accreditation
 
 
@@ -197,9 +212,11 @@ def require_platform_decision(actor_id: int | None) -> None:
     actor = session.get(User, actor_id)
     if actor is None or actor.role != Role.PLATFORM_ADMIN:
         raise Forbidden(
-            _("Only platform administrators accredit, suspend or revoke providers and "
-              "unpublish their courses. A fund can exclude a provider from its own schemes.")
-        )  # fmt: skip
+            _(
+                "Only platform administrators accredit, suspend or revoke providers and "
+                "unpublish their courses. A fund can exclude a provider from its own schemes."
+            )
+        )
 
 
 def change_status(provider_id: int, action: str, *, reason: str, actor_id: int | None) -> Provider:
@@ -214,9 +231,11 @@ def change_status(provider_id: int, action: str, *, reason: str, actor_id: int |
     target = TRANSITIONS.get((provider.status, action))
     if target is None:
         raise Conflict(
-            _("A provider that is %(status)s cannot be given this decision.",
-              status=provider.status.value)
-        )  # fmt: skip
+            _(
+                "A provider that is %(status)s cannot be given this decision.",
+                status=provider.status.value,
+            )
+        )
     if target == ProviderStatus.ACCREDITED and not active_accreditations(provider):
         raise Conflict(_("A provider needs at least one valid accreditation to be accredited."))
     with unit_of_work():
@@ -224,8 +243,15 @@ def change_status(provider_id: int, action: str, *, reason: str, actor_id: int |
         provider.status, provider.status_reason = target, reason[:500]
         if target == ProviderStatus.ACCREDITED:
             provider.accredited_at = clock.now()
-        record("provider", provider.id, action, actor_id=actor_id, before={"status": before},
-               after={"status": target.value}, reason=reason)  # fmt: skip
+        record(
+            "provider",
+            provider.id,
+            action,
+            actor_id=actor_id,
+            before={"status": before},
+            after={"status": target.value},
+            reason=reason,
+        )
     return provider
 
 
@@ -245,8 +271,10 @@ def add_staff_member(provider_id: int, *, name: str, email: str, actor_id: int):
     provider = get_provider(provider_id)
     name = visible_name(name)
     if not name:
-        raise ValidationFailed(_("Enter the name of your colleague."),
-                               errors={"name": _("Enter the name of your colleague.")})  # fmt: skip
+        raise ValidationFailed(
+            _("Enter the name of your colleague."),
+            errors={"name": _("Enter the name of your colleague.")},
+        )
     with unit_of_work():
         user = create_staff_user(
             email=email,
@@ -255,8 +283,13 @@ def add_staff_member(provider_id: int, *, name: str, email: str, actor_id: int):
             provider=provider,
             actor_id=actor_id,
         )
-        record("provider", provider.id, "staff_added", actor_id=actor_id,
-               after={"user": user.id, "email": user.email})  # fmt: skip
+        record(
+            "provider",
+            provider.id,
+            "staff_added",
+            actor_id=actor_id,
+            after={"user": user.id, "email": user.email},
+        )
     return user
 
 
@@ -266,8 +299,10 @@ def add_staff_member(provider_id: int, *, name: str, email: str, actor_id: int):
 def _reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(_("Give a reason; it is kept in your fund's audit trail."),
-                               errors={"reason": _("Give a reason.")})  # fmt: skip
+        raise ValidationFailed(
+            _("Give a reason; it is kept in your fund's audit trail."),
+            errors={"reason": _("Give a reason.")},
+        )
     return reason[:500]
 
 
@@ -295,14 +330,22 @@ def exclude_provider(
     try:
         with unit_of_work() as db:
             exclusion = FundProviderExclusion(
-                fund_id=fund_id, provider_id=provider.id, reason=reason,
-                excluded_by_id=actor_id, excluded_at=clock.now(),
-            )  # fmt: skip
+                fund_id=fund_id,
+                provider_id=provider.id,
+                reason=reason,
+                excluded_by_id=actor_id,
+                excluded_at=clock.now(),
+            )
             db.add(exclusion)
             db.flush()
-            record("fund", fund_id, "provider_excluded", actor_id=actor_id,
-                   after={"provider": provider.id, "name": provider.name},
-                   reason=reason)  # fmt: skip
+            record(
+                "fund",
+                fund_id,
+                "provider_excluded",
+                actor_id=actor_id,
+                after={"provider": provider.id, "name": provider.name},
+                reason=reason,
+            )
     except sa.exc.IntegrityError:  # a double click: the other request excluded it first
         raise already from None
     return exclusion
@@ -315,9 +358,14 @@ def readmit_provider(fund_id: int, provider_id: int, *, reason: str, actor_id: i
     if exclusion is None:
         raise Conflict(_("Your fund does not exclude this provider."))
     with unit_of_work() as db:
-        record("fund", fund_id, "provider_readmitted", actor_id=actor_id,
-               before={"provider": provider_id, "reason": exclusion.reason},
-               reason=reason)  # fmt: skip
+        record(
+            "fund",
+            fund_id,
+            "provider_readmitted",
+            actor_id=actor_id,
+            before={"provider": provider_id, "reason": exclusion.reason},
+            reason=reason,
+        )
         db.delete(exclusion)
     return
 

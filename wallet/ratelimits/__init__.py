@@ -128,15 +128,15 @@ def _too_many_requests(_error: RateLimitExceeded):
     headers = {"Retry-After": str(seconds)}
     if wants_problem_json():
         detail = f"Too many requests. Try again in {seconds} seconds."
-        return problem(429, "Too Many Requests", detail, code="too-many-requests",
-                       headers=headers)  # fmt: skip
+        return problem(429, "Too Many Requests", detail, code="too-many-requests", headers=headers)
     if seconds < 120:
         detail = _("Too many attempts. Try again in %(seconds)d seconds.", seconds=seconds)
     else:
         minutes = math.ceil(seconds / 60)
         detail = _("Too many attempts. Try again in %(minutes)d minutes.", minutes=minutes)
-    body = render_template("errors/error.html", status=429, title=_("Too many attempts"),
-                           detail=detail)  # fmt: skip
+    body = render_template(
+        "errors/error.html", status=429, title=_("Too many attempts"), detail=detail
+    )
     return body, 429, headers
 
 

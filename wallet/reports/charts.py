@@ -15,8 +15,13 @@ UNITS = ("persons", "euros", "days", "percent", "count")
 WIDTH = 400  # viewBox units; the SVG scales to the width of its column
 # Colours with at least 3:1 contrast on white (WCAG 1.4.11), each with its own pattern so
 # series never differ by colour alone.
-PALETTE = (("#01689b", "solid"), ("#a63d00", "hatch"), ("#1e6b2f", "dots"),
-           ("#5b2a86", "lines"), ("#4d4d4d", "cross"))  # fmt: skip
+PALETTE = (
+    ("#01689b", "solid"),
+    ("#a63d00", "hatch"),
+    ("#1e6b2f", "dots"),
+    ("#5b2a86", "lines"),
+    ("#4d4d4d", "cross"),
+)
 
 
 @dataclass(frozen=True)
@@ -161,8 +166,9 @@ def column_layout(chart: Chart, *, gapless: bool = False) -> Layout:
             text = format_value(value, chart.unit)
             pattern = (1 if chart.highlight == i else 0) if gapless else s
             width = max(per_series - (0.5 if gapless else 1), 0.5)
-            layout.bars.append(Bar(x, top + plot - height, width, height, label, text,
-                                   *fill_of(pattern)))  # fmt: skip
+            layout.bars.append(
+                Bar(x, top + plot - height, width, height, label, text, *fill_of(pattern))
+            )
     shown = chart.axis_labels or tuple(
         (i, label) for i, label in enumerate(chart.labels) if i % every == 0
     )

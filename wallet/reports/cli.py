@@ -19,8 +19,14 @@ reports_cli = AppGroup("reports", help="Reports of a fund.")
 @click.option("--from", "start", required=True, help="2026-07-01, 2026-Q3 or 2026.")
 @click.option("--to", "end", default="", help="The last day (inclusive), a quarter or a year.")
 @click.option("--scheme", "scheme_id", type=int, default=None, help="Only this scheme.")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("."), show_default=True, help="The folder to write into.")  # fmt: skip
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The folder to write into.",
+)
 def period_command(fund_id: int, start: str, end: str, scheme_id: int | None, out: Path) -> None:
     """Write the period report of a fund as CSV files (one per table) and an .xlsx."""
     from wallet.core.errors import DomainError
@@ -48,8 +54,11 @@ def period_command(fund_id: int, start: str, end: str, scheme_id: int | None, ou
 
 
 @reports_cli.command("snapshots")
-@click.option("--full", is_flag=True, help="Recompute every report, final periods included, "
-              "and forget what nobody asked for since.")  # fmt: skip
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Recompute every report, final periods included, and forget what nobody asked for since.",
+)
 def snapshots_command(full: bool) -> None:
     """Compute the kept reports now, as the reports-snapshots job does: per open fund the
     default dashboard and the last complete quarter, then the public figures."""

@@ -36,8 +36,12 @@ APPROVED = (ClaimStatus.APPROVED, ClaimStatus.IN_BATCH, ClaimStatus.PAID)  # spe
 # Lower bounds of the age bands, in years.
 AGE_BANDS = (0, 25, 35, 45, 55)
 # Placements the fund approved: running or closed.
-PLACED = (PlacementStatus.APPROVED, PlacementStatus.NOT_STARTED, PlacementStatus.ENDED_EARLY,
-          PlacementStatus.RETAINED)  # fmt: skip
+PLACED = (
+    PlacementStatus.APPROVED,
+    PlacementStatus.NOT_STARTED,
+    PlacementStatus.ENDED_EARLY,
+    PlacementStatus.RETAINED,
+)
 HISTOGRAM_BINS = 22  # twenty 5 % bins under the cap, "at the cap", "above the cap"
 
 
@@ -137,9 +141,14 @@ def _profile_groups(wanted: Filter) -> list[sa.Row]:
         ],
         else_=0,
     )
-    fields = (WorkerProfile.employment_status, band, WorkerProfile.education_level,
-              WorkerProfile.municipality_code, WorkerProfile.sector,
-              WorkerProfile.target_occupation)  # fmt: skip
+    fields = (
+        WorkerProfile.employment_status,
+        band,
+        WorkerProfile.education_level,
+        WorkerProfile.municipality_code,
+        WorkerProfile.sector,
+        WorkerProfile.target_occupation,
+    )
     return session.execute(
         sa.select(*fields, sa.func.count())
         .join(people, people.c.user_id == WorkerProfile.user_id)
@@ -161,8 +170,9 @@ def people(wanted: Filter) -> tuple[Participants, dict[tuple[str, str], int]]:
         places[code] += count
         regions[known[code].region if code in known else ""] += count
         moves[(sector, target)] += count
-    found = Participants(sum(groups.values()), dict(groups), dict(bands), dict(levels),
-                         dict(places), dict(regions))  # fmt: skip
+    found = Participants(
+        sum(groups.values()), dict(groups), dict(bands), dict(levels), dict(places), dict(regions)
+    )
     return found, dict(moves)
 
 
@@ -203,11 +213,12 @@ def placement_moves(wanted: Filter) -> dict[tuple[str, str | None, str], int]:
         .subquery()
     )
     rows = session.execute(
-        sa.select(placed.c.starting_situation, placed.c.from_sbi_code, Employer.sbi_code,
-                  sa.func.count())
+        sa.select(
+            placed.c.starting_situation, placed.c.from_sbi_code, Employer.sbi_code, sa.func.count()
+        )
         .join(Employer, Employer.id == placed.c.employer_id)
         .group_by(placed.c.starting_situation, placed.c.from_sbi_code, Employer.sbi_code)
-    ).all()  # fmt: skip
+    ).all()
     return {(situation, source, target): count for situation, source, target, count in rows}
 
 
@@ -282,13 +293,14 @@ def _approved_in(wanted: Filter, statuses) -> sa.Select:
     approvals first and filtering after misled PostgreSQL into a loop over all claims."""
     last = sa.func.max(ClaimApproval.at)
     return (
-        sa.select(Claim.id, Claim.application_id, Claim.provider_id, Claim.amount_cents,
-                  last.label("at"))
+        sa.select(
+            Claim.id, Claim.application_id, Claim.provider_id, Claim.amount_cents, last.label("at")
+        )
         .join(ClaimApproval, ClaimApproval.claim_id == Claim.id)
         .where(*_claim_conditions(wanted), Claim.status.in_(statuses))
         .group_by(Claim.id)
         .having(*_in_period(last, wanted))
-    )  # fmt: skip
+    )
 
 
 def _approved_at():
@@ -328,10 +340,11 @@ def delays(wanted: Filter) -> dict[str, dict[int, int]]:
             .select_from(Claim)
             .join(moment, moment.c.claim_id == Claim.id)
             .join(Application, Application.id == Claim.application_id)
-            .where(*_claim_conditions(wanted), moment.c.at >= wanted.start,
-                   moment.c.at < wanted.end)
+            .where(
+                *_claim_conditions(wanted), moment.c.at >= wanted.start, moment.c.at < wanted.end
+            )
             .group_by(days)
-        )  # fmt: skip
+        )
         if statuses:
             query = query.where(Claim.status.in_(statuses))
         found[name] = {int(d): c for d, c in session.execute(query).all()}
@@ -362,10 +375,13 @@ def claim_outcomes(wanted: Filter) -> dict[str, int]:
     )
     rows = session.execute(
         sa.select(outcome, sa.func.count())
-        .where(*_claim_conditions(wanted), Claim.submitted_at >= wanted.start,
-               Claim.submitted_at < wanted.end)
+        .where(
+            *_claim_conditions(wanted),
+            Claim.submitted_at >= wanted.start,
+            Claim.submitted_at < wanted.end,
+        )
         .group_by(outcome)
-    ).all()  # fmt: skip
+    ).all()
     return dict(rows)
 
 
@@ -403,8 +419,9 @@ def flags(wanted: Filter) -> dict[tuple[str, str], int]:
         *raised, RiskFlag.claim_id.is_(None), RiskFlag.application_id.in_(_funded(wanted))
     )
     both = sa.union_all(on_claims, on_applications).subquery()
-    outcome = sa.case((both.c.rank.in_((1, 3)), "confirmed"), (both.c.rank == 2, "dismissed"),
-                      else_="open")  # fmt: skip
+    outcome = sa.case(
+        (both.c.rank.in_((1, 3)), "confirmed"), (both.c.rank == 2, "dismissed"), else_="open"
+    )
     rows = session.execute(
         sa.select(both.c.code, outcome, sa.func.count()).group_by(both.c.code, outcome)
     ).all()
@@ -438,14 +455,19 @@ def concentration(wanted: Filter) -> Concentration:
         .subquery()
     )
     rows = session.execute(
-        sa.select(per_provider.c.provider_id, per_provider.c.cents,
-                  sa.func.count().over(), sa.func.sum(per_provider.c.cents).over())
+        sa.select(
+            per_provider.c.provider_id,
+            per_provider.c.cents,
+            sa.func.count().over(),
+            sa.func.sum(per_provider.c.cents).over(),
+        )
         .order_by(per_provider.c.cents.desc(), per_provider.c.provider_id)
         .limit(20)
-    ).all()  # fmt: skip
+    ).all()
     providers, total = (rows[0][2], rows[0][3]) if rows else (0, 0)
-    return Concentration(int(providers), int(total),
-                         tuple((pid, int(cents)) for pid, cents, _n, _t in rows))  # fmt: skip
+    return Concentration(
+        int(providers), int(total), tuple((pid, int(cents)) for pid, cents, _n, _t in rows)
+    )
 
 
 def provider_names(ids: list[int]) -> dict[int, str]:

@@ -83,11 +83,14 @@ def _schemes(report: PeriodReport) -> Table:
     return Table(
         "participants",
         _("Participants and placements per scheme"),
-        (Column(_("Scheme")), Column(_("Participants"), COUNT),
-         Column(_("Placements started"), COUNT)),
+        (
+            Column(_("Scheme")),
+            Column(_("Participants"), COUNT),
+            Column(_("Placements started"), COUNT),
+        ),
         rows,
         total,
-    )  # fmt: skip
+    )
 
 
 def _moves(key: str, title: str, moves: list[Move]) -> Table:
@@ -106,13 +109,17 @@ def _money(report: PeriodReport) -> Table:
         (_("Reserved for courses and placements at the start"), report.held_at_start),
         (_("Reserved for courses and placements at the end"), report.held_at_end),
     ]
-    return Table("money", _("What the money did"),
-                 (Column(_("Movement")), Column(_("Amount"), EURO)), rows)  # fmt: skip
+    return Table(
+        "money", _("What the money did"), (Column(_("Movement")), Column(_("Amount"), EURO)), rows
+    )
 
 
 def _scheme_money(report: PeriodReport) -> Table:
-    columns = (Column(_("Scheme")), *(Column(str(FLOW_LABELS[f]), EURO) for f in SCHEME_FLOWS),
-               Column(_("Reserved at the end"), EURO))  # fmt: skip
+    columns = (
+        Column(_("Scheme")),
+        *(Column(str(FLOW_LABELS[f]), EURO) for f in SCHEME_FLOWS),
+        Column(_("Reserved at the end"), EURO),
+    )
     rows = [
         (row.name, *(row.flows[f] for f in SCHEME_FLOWS), row.held_at_end)
         for row in report.scheme_money
@@ -129,11 +136,15 @@ def _books(report: PeriodReport) -> Table:
     return Table(
         "books",
         _("The fund's books: opening balance + movements = closing balance"),
-        (Column(_("Book")), Column(_("Opening balance"), EURO), Column(_("Movements"), EURO),
-         Column(_("Closing balance"), EURO)),
+        (
+            Column(_("Book")),
+            Column(_("Opening balance"), EURO),
+            Column(_("Movements"), EURO),
+            Column(_("Closing balance"), EURO),
+        ),
         rows,
         total,
-    )  # fmt: skip
+    )
 
 
 def tables(report: PeriodReport) -> list[Table]:
@@ -142,10 +153,16 @@ def tables(report: PeriodReport) -> list[Table]:
     found = [_schemes(report), _money(report)]
     if report.scheme_id is None:
         found += [_scheme_money(report), _books(report)]
-    found.append(_moves("placement_moves", _("Sector moves in employer placements"),
-                        report.placement_moves))  # fmt: skip
-    found.append(_moves("worker_moves", _("Sector moves of workers to their target occupation"),
-                        report.worker_moves))  # fmt: skip
+    found.append(
+        _moves("placement_moves", _("Sector moves in employer placements"), report.placement_moves)
+    )
+    found.append(
+        _moves(
+            "worker_moves",
+            _("Sector moves of workers to their target occupation"),
+            report.worker_moves,
+        )
+    )
     return found
 
 

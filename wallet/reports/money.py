@@ -65,9 +65,13 @@ FLOWS = (
 )
 # (kind of transaction, the fund's account it is summed on) -> flow and the sign that makes
 # the flow positive in its usual direction.
-_GRANT_FLOWS = {"grant": ("granted", 1), "allocation": ("granted", 1),
-                "grant_expiry": ("expired", -1), "grant_cancel": ("expired", -1),
-                "hold_post": ("approved", -1)}  # fmt: skip
+_GRANT_FLOWS = {
+    "grant": ("granted", 1),
+    "allocation": ("granted", 1),
+    "grant_expiry": ("expired", -1),
+    "grant_cancel": ("expired", -1),
+    "hold_post": ("approved", -1),
+}
 _FUND_FLOWS = {
     ("deposit", "pot"): ("deposited", 1),
     ("reimbursement", "pot"): ("reimbursed", -1),
@@ -121,8 +125,13 @@ def month_starts(start: dt.datetime, end: dt.datetime) -> list[dt.date]:
     return months
 
 
-def flows(fund_id: int, start: dt.datetime | None, end: dt.datetime | None, *,
-          scheme_id: int | None = None) -> dict[str, int]:  # fmt: skip
+def flows(
+    fund_id: int,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    *,
+    scheme_id: int | None = None,
+) -> dict[str, int]:
     """Each flow of the fund (or one scheme of it) in [start, end); every key of FLOWS."""
     totals = dict.fromkeys(FLOWS, 0)
     for _bucket, flow, scheme, cents in _all_movements(fund_id, start, end, buckets=()):
@@ -170,9 +179,11 @@ def _hold_rows(fund_id: int, scheme_id: int | None):
     from wallet.grants.models import Grant
     from wallet.placements.models import Placement
 
-    grant_holds = sa.select(Hold.amount_cents.label("cents"), Hold.created_at, Hold.resolved_at
-                            ).join(Grant, Grant.account_id == Hold.debit_account_id
-                            ).where(Grant.fund_id == fund_id)  # fmt: skip
+    grant_holds = (
+        sa.select(Hold.amount_cents.label("cents"), Hold.created_at, Hold.resolved_at)
+        .join(Grant, Grant.account_id == Hold.debit_account_id)
+        .where(Grant.fund_id == fund_id)
+    )
     pot_holds = (
         sa.select(Hold.amount_cents, Hold.created_at, Hold.resolved_at)
         .join(Fund, Fund.pot_account_id == Hold.debit_account_id)
@@ -189,8 +200,9 @@ def _hold_rows(fund_id: int, scheme_id: int | None):
 def _held_live(fund_id: int, at: dt.datetime, scheme_id: int | None) -> int:
     grant_holds, pot_holds = _hold_rows(fund_id, scheme_id)
     holds = sa.union_all(grant_holds, pot_holds).subquery()
-    live = sa.and_(holds.c.created_at < at,
-                   sa.or_(holds.c.resolved_at.is_(None), holds.c.resolved_at >= at))  # fmt: skip
+    live = sa.and_(
+        holds.c.created_at < at, sa.or_(holds.c.resolved_at.is_(None), holds.c.resolved_at >= at)
+    )
     return int(session.scalar(sa.select(sa.func.sum(holds.c.cents)).where(live)) or 0)
 
 
@@ -254,10 +266,12 @@ def _fund_postings(fund_id: int, start, end):
         (Posting.account_id == pot, "pot"),
         (account.code == account_codes.fund_in_transit(fund_id), "in_transit"),
         (account.code == account_codes.fund_paid_out(fund_id), "paid_out"),
-        (sa.and_(account.kind == AccountKind.RECEIVABLE, account.code.like(receivable)),
-         "receivable"),
+        (
+            sa.and_(account.kind == AccountKind.RECEIVABLE, account.code.like(receivable)),
+            "receivable",
+        ),
         (account.kind == AccountKind.PAYABLE, "payable"),
-    )  # fmt: skip
+    )
     when = _between(start, end)
     if when:
         # The same transactions by id as well: exact (the ids of the period's transactions lie
@@ -272,8 +286,10 @@ def _fund_postings(fund_id: int, start, end):
         if low is None:
             when.append(sa.false())
         else:
-            when += [LedgerTransaction.id.between(low, high),
-                     Posting.transaction_id.between(low, high)]  # fmt: skip
+            when += [
+                LedgerTransaction.id.between(low, high),
+                Posting.transaction_id.between(low, high),
+            ]
     return (
         sa.select(
             Posting.transaction_id.label("transaction"),
@@ -314,8 +330,10 @@ def _grouped(fund_id, start, end, buckets=()) -> list[tuple[int, str, str, int |
         .where((lines.c.book != "payable") | lines.c.transaction.in_(own))
         .group_by(bucket, lines.c.book, lines.c.kind, scheme)
     )
-    return [(int(index), book, kind, scheme_id, int(cents))
-            for index, book, kind, scheme_id, cents in session.execute(query).all()]  # fmt: skip
+    return [
+        (int(index), book, kind, scheme_id, int(cents))
+        for index, book, kind, scheme_id, cents in session.execute(query).all()
+    ]
 
 
 def _between(start, end) -> list:
@@ -332,8 +350,9 @@ def _bucket(created_at, edges: Iterable[dt.datetime]):
     edges = list(edges)
     if not edges:
         return sa.literal(0)
-    return sa.case(*((created_at < edge, index) for index, edge in enumerate(edges)),
-                   else_=len(edges))  # fmt: skip
+    return sa.case(
+        *((created_at < edge, index) for index, edge in enumerate(edges)), else_=len(edges)
+    )
 
 
 # -- The rollup's whole days plus the live rest ------------------------------------------------
@@ -442,11 +461,12 @@ def _rolled_rows(fund_id, first, stop, *, by_day=False):
 
     day = MoneyDay.day if by_day else sa.null()
     query = (
-        sa.select(day, MoneyDay.book, MoneyDay.kind, MoneyDay.scheme_id,
-                  sa.func.sum(MoneyDay.cents))
+        sa.select(
+            day, MoneyDay.book, MoneyDay.kind, MoneyDay.scheme_id, sa.func.sum(MoneyDay.cents)
+        )
         .where(MoneyDay.fund_id == fund_id, MoneyDay.day < stop)
         .group_by(*([day] if by_day else []), MoneyDay.book, MoneyDay.kind, MoneyDay.scheme_id)
-    )  # fmt: skip
+    )
     if first is not None:
         query = query.where(MoneyDay.day >= first)
     return [(row[0], row[1], row[2], row[3], int(row[4])) for row in session.execute(query)]
@@ -473,9 +493,13 @@ def _held_moved(fund_id: int, since: dt.datetime, at: dt.datetime, scheme_id) ->
     placed = sa.case(
         (sa.and_(holds.c.created_at >= since, holds.c.created_at < at), holds.c.cents), else_=0
     )
-    resolved = sa.case((sa.and_(holds.c.resolved_at >= since, holds.c.resolved_at < at),
-                        holds.c.cents), else_=0)  # fmt: skip
+    resolved = sa.case(
+        (sa.and_(holds.c.resolved_at >= since, holds.c.resolved_at < at), holds.c.cents), else_=0
+    )
     moved = sa.select(sa.func.sum(placed - resolved)).where(
-        sa.or_(sa.and_(holds.c.created_at >= since, holds.c.created_at < at),
-               sa.and_(holds.c.resolved_at >= since, holds.c.resolved_at < at)))  # fmt: skip
+        sa.or_(
+            sa.and_(holds.c.created_at >= since, holds.c.created_at < at),
+            sa.and_(holds.c.resolved_at >= since, holds.c.resolved_at < at),
+        )
+    )
     return int(session.scalar(moved) or 0)

@@ -42,9 +42,10 @@ def monthly_money(wanted: Filter) -> MonthlyMoney:
     # A month still to come has nothing reserved yet; the running month shows what is now.
     held = tuple(
         money.held_at(wanted.fund_id, min(end, now), scheme_id=scheme)
-        if money.period_bounds(month, month)[0] <= now else 0
+        if money.period_bounds(month, month)[0] <= now
+        else 0
         for (month, _f), end in zip(rows, ends, strict=True)
-    )  # fmt: skip
+    )
 
     def paid(flows):
         if wanted.scheme_id:
@@ -76,24 +77,51 @@ def money_chart(data: MonthlyMoney, *, per_scheme: bool) -> Chart:
         "clawbacks. Money is not split by region."
     )
     labels = tuple(format_date(month, "MMM yy") for month in data.months)
-    chart = Chart("money", title, "", "euros", labels=labels, series=series,
-                  label_heading=gettext("Month"), note=note)  # fmt: skip
+    chart = Chart(
+        "money",
+        title,
+        "",
+        "euros",
+        labels=labels,
+        series=series,
+        label_heading=gettext("Month"),
+        note=note,
+    )
     if chart.is_empty:
-        return Chart("money", title, gettext("No money moved in this period yet."), "euros",
-                     label_heading=gettext("Month"), note=note)  # fmt: skip
+        return Chart(
+            "money",
+            title,
+            gettext("No money moved in this period yet."),
+            "euros",
+            label_heading=gettext("Month"),
+            note=note,
+        )
     sentence = (
-        gettext("In this period %(committed)s was committed to budgets and %(paid)s approved "
-                "for payment; %(held)s is reserved at the end.") if per_scheme
-        else gettext("In this period %(committed)s was committed to budgets and %(paid)s paid "
-                     "out; %(held)s is reserved at the end.")
-    )  # fmt: skip
+        gettext(
+            "In this period %(committed)s was committed to budgets and %(paid)s approved "
+            "for payment; %(held)s is reserved at the end."
+        )
+        if per_scheme
+        else gettext(
+            "In this period %(committed)s was committed to budgets and %(paid)s paid "
+            "out; %(held)s is reserved at the end."
+        )
+    )
     summary = sentence % {
         "committed": euros(sum(data.committed)),
         "paid": euros(sum(data.paid)),
         "held": euros(data.held[-1] if data.held else 0),
     }
-    return Chart("money", title, summary, "euros", labels=labels, series=series,
-                 label_heading=gettext("Month"), note=note)  # fmt: skip
+    return Chart(
+        "money",
+        title,
+        summary,
+        "euros",
+        labels=labels,
+        series=series,
+        label_heading=gettext("Month"),
+        note=note,
+    )
 
 
 def scheme_chart(wanted: Filter) -> Chart:
@@ -105,8 +133,13 @@ def scheme_chart(wanted: Filter) -> Chart:
     if wanted.scheme_id:
         schemes = [s for s in schemes if s.id == wanted.scheme_id]
     if not schemes:
-        return Chart("money-schemes", title, gettext("No scheme moved money in this period yet."),
-                     "euros", label_heading=heading)  # fmt: skip
+        return Chart(
+            "money-schemes",
+            title,
+            gettext("No scheme moved money in this period yet."),
+            "euros",
+            label_heading=heading,
+        )
 
     def name(scheme):
         kind = gettext("employer scheme") if scheme.for_employers else gettext("worker budgets")
@@ -124,16 +157,25 @@ def scheme_chart(wanted: Filter) -> Chart:
     schemes.sort(key=lambda s: (-spent(flows[s.id]) - committed(flows[s.id]), s.name))
     largest = schemes[0]
     summary = gettext(
-        "%(scheme)s moved the most money: %(committed)s committed, %(spent)s approved for "
-        "payment.", scheme=largest.name, committed=euros(committed(flows[largest.id])),
-        spent=euros(spent(flows[largest.id])))  # fmt: skip
+        "%(scheme)s moved the most money: %(committed)s committed, %(spent)s approved for payment.",
+        scheme=largest.name,
+        committed=euros(committed(flows[largest.id])),
+        spent=euros(spent(flows[largest.id])),
+    )
     return Chart(
-        "money-schemes", title, summary, "euros",
+        "money-schemes",
+        title,
+        summary,
+        "euros",
         labels=tuple(name(s) for s in schemes),
-        series=tuple(Series(label, tuple(figure(flows[s.id]) for s in schemes))
-                     for label, figure in ((gettext("Committed to budgets"), committed),
-                                           (gettext("Approved for payment"), spent),
-                                           (gettext("Back to the pot"), returned))),
+        series=tuple(
+            Series(label, tuple(figure(flows[s.id]) for s in schemes))
+            for label, figure in (
+                (gettext("Committed to budgets"), committed),
+                (gettext("Approved for payment"), spent),
+                (gettext("Back to the pot"), returned),
+            )
+        ),
         links=tuple(url_for("schemes.detail", scheme_id=s.id) for s in schemes),
         label_heading=heading,
-    )  # fmt: skip
+    )

@@ -35,21 +35,38 @@ def rows(figures: PublicFigures, table: str) -> list[dict]:
         name = fund.fund.name
         if table == "funds":
             money = fund.fund
-            found.append({"fund": name, "budget_cents": money.budget_cents,
-                          "committed_cents": money.committed_cents,
-                          "paid_cents": money.paid_cents, **_counts(fund.total)})  # fmt: skip
+            found.append(
+                {
+                    "fund": name,
+                    "budget_cents": money.budget_cents,
+                    "committed_cents": money.committed_cents,
+                    "paid_cents": money.paid_cents,
+                    **_counts(fund.total),
+                }
+            )
         elif table == "schemes":
-            found += [{"fund": name, "scheme": s.name, "budget_cents": s.budget_cents,
-                       "committed_cents": s.committed_cents, "paid_cents": s.paid_cents}
-                      for s in fund.schemes]  # fmt: skip
+            found += [
+                {
+                    "fund": name,
+                    "scheme": s.name,
+                    "budget_cents": s.budget_cents,
+                    "committed_cents": s.committed_cents,
+                    "paid_cents": s.paid_cents,
+                }
+                for s in fund.schemes
+            ]
         elif table == "courses":
-            found += [{"fund": name, "provider": c.provider, "course": c.name, **_counts(c)}
-                      for c in fund.courses]  # fmt: skip
+            found += [
+                {"fund": name, "provider": c.provider, "course": c.name, **_counts(c)}
+                for c in fund.courses
+            ]
         elif table == "providers":
             found += [{"fund": name, "provider": p.name, **_counts(p)} for p in fund.providers]
         elif table == "municipalities":
-            found += [{"fund": name, "municipality": m.name, "participants": m.persons}
-                      for m in fund.municipalities]  # fmt: skip
+            found += [
+                {"fund": name, "municipality": m.name, "participants": m.persons}
+                for m in fund.municipalities
+            ]
     return found
 
 
@@ -61,8 +78,9 @@ def _euros(cents: int) -> str:
 
 def to_csv(table: str, found: list[dict]) -> str:
     """UTF-8 text with a header row; euros with two decimals; hidden cells "<10"."""
-    columns = [c.removesuffix("_cents") + "_eur" if c.endswith("_cents") else c
-               for c in TABLES[table]]  # fmt: skip
+    columns = [
+        c.removesuffix("_cents") + "_eur" if c.endswith("_cents") else c for c in TABLES[table]
+    ]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)

@@ -45,8 +45,9 @@ def _largest(counts: dict) -> tuple:
     return max(counts.items(), key=lambda item: (item[1], str(item[0])))
 
 
-def _persons_chart(key, title, heading, counts, label_of, sentence, empty, *, natural=False,
-                   note="") -> Chart:  # fmt: skip
+def _persons_chart(
+    key, title, heading, counts, label_of, sentence, empty, *, natural=False, note=""
+) -> Chart:
     """A bar chart of persons per group, largest first (or in the groups' own order), and a
     sentence on the largest group."""
     total = sum(counts.values())
@@ -56,11 +57,15 @@ def _persons_chart(key, title, heading, counts, label_of, sentence, empty, *, na
         return Chart(key, title, empty, "persons", label_heading=heading)
     group, count = _largest(counts)
     return Chart(
-        key, title, sentence % {"group": label_of(group), "share": pct(count, total)}, "persons",
+        key,
+        title,
+        sentence % {"group": label_of(group), "share": pct(count, total)},
+        "persons",
         labels=tuple(str(label_of(g)) for g, _c in ordered),
         series=(Series(gettext("Participants"), tuple(c for _g, c in ordered)),),
-        label_heading=heading, note=note,
-    )  # fmt: skip
+        label_heading=heading,
+        note=note,
+    )
 
 
 def _band_label(lower: int) -> str:
@@ -86,28 +91,52 @@ def participant_charts(data: figures.Participants, regional: bool) -> list[Chart
 
     band_counts = {band: data.by_age_band.get(band, 0) for band in figures.AGE_BANDS}
     return [
-        _persons_chart("participants-group", gettext("Participants by target group"),
-                       gettext("Target group"), data.by_target_group,
-                       lambda s: EMPLOYMENT_STATUSES.get(s, s),
-                       gettext("The largest group of participants: %(group)s (%(share)s)."), empty,
-                       note=gettext("Participants: persons with an application paid from the "
-                                    "fund's budgets in this period (not cancelled, rejected or "
-                                    "expired), each counted once.")),
-        _persons_chart("participants-age", gettext("Participants by age"), gettext("Age"),
-                       band_counts if data.total else {}, _band_label,
-                       gettext("Most participants are %(group)s years old (%(share)s)."), empty,
-                       natural=True),
-        _persons_chart("participants-level", gettext("Participants by education level"),
-                       gettext("Education level"), data.by_level,
-                       lambda n: NLQF_LEVELS.get(n, str(n)),
-                       gettext("Most participants have education level %(group)s (%(share)s)."),
-                       empty, natural=True),
-        _persons_chart("participants-place",
-                       gettext("Participants by municipality") if regional
-                       else gettext("Participants by region"),
-                       gettext("Municipality") if regional else gettext("Region"), by_place,
-                       place, gettext("Most participants are in %(group)s (%(share)s)."), empty),
-    ]  # fmt: skip
+        _persons_chart(
+            "participants-group",
+            gettext("Participants by target group"),
+            gettext("Target group"),
+            data.by_target_group,
+            lambda s: EMPLOYMENT_STATUSES.get(s, s),
+            gettext("The largest group of participants: %(group)s (%(share)s)."),
+            empty,
+            note=gettext(
+                "Participants: persons with an application paid from the "
+                "fund's budgets in this period (not cancelled, rejected or "
+                "expired), each counted once."
+            ),
+        ),
+        _persons_chart(
+            "participants-age",
+            gettext("Participants by age"),
+            gettext("Age"),
+            band_counts if data.total else {},
+            _band_label,
+            gettext("Most participants are %(group)s years old (%(share)s)."),
+            empty,
+            natural=True,
+        ),
+        _persons_chart(
+            "participants-level",
+            gettext("Participants by education level"),
+            gettext("Education level"),
+            data.by_level,
+            lambda n: NLQF_LEVELS.get(n, str(n)),
+            gettext("Most participants have education level %(group)s (%(share)s)."),
+            empty,
+            natural=True,
+        ),
+        _persons_chart(
+            "participants-place",
+            gettext("Participants by municipality")
+            if regional
+            else gettext("Participants by region"),
+            gettext("Municipality") if regional else gettext("Region"),
+            by_place,
+            place,
+            gettext("Most participants are in %(group)s (%(share)s)."),
+            empty,
+        ),
+    ]
 
 
 def _target_sector(occupation: str) -> str | None:
@@ -140,37 +169,62 @@ def mobility_charts(workers: dict, placed: dict) -> list[Chart]:
         if key[0] != key[1]:
             placed_moves[key] = placed_moves.get(key, 0) + count
     return [
-        _moves_chart("mobility-workers", gettext("Moves between sectors: workers' goals"), moves,
-                     sum(workers.values()),
-                     gettext("Nobody with a target occupation in another sector has taken part "
-                             "yet in this period."),
-                     gettext("From the participant's sector to the sector of their target "
-                             "occupation (occupations on the list of kansberoepen).")),
-        _moves_chart("mobility-placements", gettext("Moves between sectors: placements"),
-                     placed_moves, sum(placed.values()),
-                     gettext("No placement moved anyone to another sector in this period yet."),
-                     gettext("From where the person came (sector or situation) to the "
-                             "employer's sector, for placements that started in this period."),
-                     link=(gettext("All placements"), url_for("fund_placements.placements"))),
-    ]  # fmt: skip
+        _moves_chart(
+            "mobility-workers",
+            gettext("Moves between sectors: workers' goals"),
+            moves,
+            sum(workers.values()),
+            gettext(
+                "Nobody with a target occupation in another sector has taken part "
+                "yet in this period."
+            ),
+            gettext(
+                "From the participant's sector to the sector of their target "
+                "occupation (occupations on the list of kansberoepen)."
+            ),
+        ),
+        _moves_chart(
+            "mobility-placements",
+            gettext("Moves between sectors: placements"),
+            placed_moves,
+            sum(placed.values()),
+            gettext("No placement moved anyone to another sector in this period yet."),
+            gettext(
+                "From where the person came (sector or situation) to the "
+                "employer's sector, for placements that started in this period."
+            ),
+            link=(gettext("All placements"), url_for("fund_placements.placements")),
+        ),
+    ]
 
 
 def _moves_chart(key, title, moves, everyone, empty, note, link=None) -> Chart:
     heading = gettext("From → to")
     if not moves:
-        return Chart(key, title, empty, "persons", label_heading=heading, note=note,
-                     list_link=link)  # fmt: skip
+        return Chart(key, title, empty, "persons", label_heading=heading, note=note, list_link=link)
     ordered = sorted(moves.items(), key=lambda item: (-item[1], item[0]))[:TOP_MOVES]
     (source, target), count = ordered[0]
     moved = sum(moves.values())
     summary = gettext(
         "%(moved)s of %(everyone)s persons move to another sector; the most from %(source)s to "
-        "%(target)s (%(count)s).", moved=moved, everyone=everyone, source=source, target=target,
-        count=count)  # fmt: skip
-    return Chart(key, title, summary, "persons",
-                 labels=tuple(f"{s} → {t}" for (s, t), _c in ordered),
-                 series=(Series(gettext("Persons"), tuple(c for _m, c in ordered)),),
-                 label_heading=heading, note=note, list_link=link)  # fmt: skip
+        "%(target)s (%(count)s).",
+        moved=moved,
+        everyone=everyone,
+        source=source,
+        target=target,
+        count=count,
+    )
+    return Chart(
+        key,
+        title,
+        summary,
+        "persons",
+        labels=tuple(f"{s} → {t}" for (s, t), _c in ordered),
+        series=(Series(gettext("Persons"), tuple(c for _m, c in ordered)),),
+        label_heading=heading,
+        note=note,
+        list_link=link,
+    )
 
 
 def retention_chart(data: figures.Retention) -> Chart:
@@ -178,9 +232,17 @@ def retention_chart(data: figures.Retention) -> Chart:
     title = gettext("Placements and retention")
     link = (gettext("All placements"), url_for("fund_placements.placements"))
     if not data.started and not any(sum(v) for v in data.followed.values()):
-        return Chart("retention", title, gettext(
-            "There are no employer placements in this period yet, so there is no retention to "
-            "show."), "persons", label_heading=gettext("Placements"), list_link=link)  # fmt: skip
+        return Chart(
+            "retention",
+            title,
+            gettext(
+                "There are no employer placements in this period yet, so there is no retention to "
+                "show."
+            ),
+            "persons",
+            label_heading=gettext("Placements"),
+            list_link=link,
+        )
     labels, values, links = [gettext("Started in this period")], [data.started], [None]
     for months in (6, 12):
         kept, lost, waiting = data.followed.get(months, (0, 0, 0))
@@ -190,9 +252,11 @@ def retention_chart(data: figures.Retention) -> Chart:
             gettext("%(months)d-month follow-up not recorded yet", months=months),
         ]
         values += [kept, lost, waiting]
-        links += [url_for("fund_placements.placements", status="retained"),
-                  url_for("fund_placements.placements", status="ended_early"),
-                  url_for("fund_placements.placements", status="approved")]  # fmt: skip
+        links += [
+            url_for("fund_placements.placements", status="retained"),
+            url_for("fund_placements.placements", status="ended_early"),
+            url_for("fund_placements.placements", status="approved"),
+        ]
     rates = [(m, data.rate(m)) for m in (6, 12) if data.rate(m) is not None]
     summary = ngettext(
         "%(num)d placement started in this period.",
@@ -202,12 +266,21 @@ def retention_chart(data: figures.Retention) -> Chart:
     for months, rate in rates:
         summary += " " + gettext(
             "After %(months)d months %(share)s of those followed up still work there.",
-            months=months, share=pct(rate, 100))  # fmt: skip
-    return Chart("retention", title, summary, "persons", labels=tuple(labels),
-                 series=(Series(gettext("Persons"), tuple(values)),), links=tuple(links),
-                 label_heading=gettext("Placements"), list_link=link,
-                 note=gettext("Follow-ups due in this period; still employed of those "
-                              "recorded."))  # fmt: skip
+            months=months,
+            share=pct(rate, 100),
+        )
+    return Chart(
+        "retention",
+        title,
+        summary,
+        "persons",
+        labels=tuple(labels),
+        series=(Series(gettext("Persons"), tuple(values)),),
+        links=tuple(links),
+        label_heading=gettext("Placements"),
+        list_link=link,
+        note=gettext("Follow-ups due in this period; still employed of those recorded."),
+    )
 
 
 def delay_chart(delays: dict[str, dict[int, int]]) -> Chart:
@@ -215,26 +288,44 @@ def delay_chart(delays: dict[str, dict[int, int]]) -> Chart:
     title = gettext("Time from application to approval and payment")
     heading = gettext("From the application to")
     names = {"approval": gettext("the claim's approval"), "payment": gettext("the payment")}
-    rows = [(name, figures.percentile(counts, 0.5), figures.percentile(counts, 0.9))
-            for name, counts in delays.items() if counts]  # fmt: skip
+    rows = [
+        (name, figures.percentile(counts, 0.5), figures.percentile(counts, 0.9))
+        for name, counts in delays.items()
+        if counts
+    ]
     if not rows:
-        return Chart("delays", title, gettext("No claim was approved or paid in this period yet."),
-                     "days", label_heading=heading)  # fmt: skip
+        return Chart(
+            "delays",
+            title,
+            gettext("No claim was approved or paid in this period yet."),
+            "days",
+            label_heading=heading,
+        )
     first = rows[0]
     sentences = {
-        "approval": gettext("Half of the claims were approved within %(median)s days of the "
-                            "application, nine in ten within %(p90)s days."),
-        "payment": gettext("Half of the claims were paid within %(median)s days of the "
-                           "application, nine in ten within %(p90)s days."),
-    }  # fmt: skip
+        "approval": gettext(
+            "Half of the claims were approved within %(median)s days of the "
+            "application, nine in ten within %(p90)s days."
+        ),
+        "payment": gettext(
+            "Half of the claims were paid within %(median)s days of the "
+            "application, nine in ten within %(p90)s days."
+        ),
+    }
     summary = sentences[first[0]] % {"median": first[1], "p90": first[2]}
-    return Chart("delays", title, summary, "days",
-                 labels=tuple(names[name] for name, _m, _p in rows),
-                 series=(Series(gettext("Median"), tuple(m for _n, m, _p in rows)),
-                         Series(gettext("90th percentile"), tuple(p for _n, _m, p in rows))),
-                 label_heading=heading,
-                 list_link=(gettext("All claims"),
-                            url_for("claims.queue", status="all")))  # fmt: skip
+    return Chart(
+        "delays",
+        title,
+        summary,
+        "days",
+        labels=tuple(names[name] for name, _m, _p in rows),
+        series=(
+            Series(gettext("Median"), tuple(m for _n, m, _p in rows)),
+            Series(gettext("90th percentile"), tuple(p for _n, _m, p in rows)),
+        ),
+        label_heading=heading,
+        list_link=(gettext("All claims"), url_for("claims.queue", status="all")),
+    )
 
 
 def outcome_chart(outcomes: dict[str, int]) -> Chart:
@@ -248,15 +339,31 @@ def outcome_chart(outcomes: dict[str, int]) -> Chart:
         "waiting": gettext("Waiting for a decision"),
     }
     if not sum(outcomes.values()):
-        return Chart("outcomes", title, gettext("No claims were submitted in this period yet."),
-                     "count", label_heading=heading)  # fmt: skip
+        return Chart(
+            "outcomes",
+            title,
+            gettext("No claims were submitted in this period yet."),
+            "count",
+            label_heading=heading,
+        )
     decided = sum(outcomes.get(k, 0) for k in ("approved", "rejected", "clawed_back"))
-    summary = (gettext("Of %(num)s decided claims %(approved)s were approved and %(rejected)s "
-                       "rejected.", num=decided,
-                       approved=pct(outcomes.get("approved", 0), decided),
-                       rejected=pct(outcomes.get("rejected", 0), decided)) if decided
-               else gettext("No claim of this period has been decided yet."))  # fmt: skip
-    return Chart("outcomes", title, summary, "count", labels=tuple(order.values()),
-                 series=(Series(gettext("Claims"), tuple(outcomes.get(k, 0) for k in order)),),
-                 links=tuple(url_for("claims.queue", status=k) for k in order),
-                 label_heading=heading)  # fmt: skip
+    summary = (
+        gettext(
+            "Of %(num)s decided claims %(approved)s were approved and %(rejected)s rejected.",
+            num=decided,
+            approved=pct(outcomes.get("approved", 0), decided),
+            rejected=pct(outcomes.get("rejected", 0), decided),
+        )
+        if decided
+        else gettext("No claim of this period has been decided yet.")
+    )
+    return Chart(
+        "outcomes",
+        title,
+        summary,
+        "count",
+        labels=tuple(order.values()),
+        series=(Series(gettext("Claims"), tuple(outcomes.get(k, 0) for k in order)),),
+        links=tuple(url_for("claims.queue", status=k) for k in order),
+        label_heading=heading,
+    )

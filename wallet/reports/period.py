@@ -118,15 +118,23 @@ def _enrolled(fund_id: int, start: dt.datetime, end: dt.datetime, scheme_id: int
         AuditEvent.action == "record_copayment",
     )
     query = (
-        sa.select(Grant.scheme_id.label("scheme_id"), Application.user_id.label("user_id"),
-                  sa.cast(sa.null(), sa.String).label("person_key"))
+        sa.select(
+            Grant.scheme_id.label("scheme_id"),
+            Application.user_id.label("user_id"),
+            sa.cast(sa.null(), sa.String).label("person_key"),
+        )
         .join(ApplicationPart, ApplicationPart.grant_id == Grant.id)
         .join(Application, Application.id == ApplicationPart.application_id)
-        .join(AuditEvent, sa.and_(AuditEvent.subject_type == "application",
-                                  AuditEvent.subject_id == Application.id))
-        .where(Grant.fund_id == fund_id, reached_confirmed,
-               AuditEvent.at >= start, AuditEvent.at < end)
-    )  # fmt: skip
+        .join(
+            AuditEvent,
+            sa.and_(
+                AuditEvent.subject_type == "application", AuditEvent.subject_id == Application.id
+            ),
+        )
+        .where(
+            Grant.fund_id == fund_id, reached_confirmed, AuditEvent.at >= start, AuditEvent.at < end
+        )
+    )
     return query.where(Grant.scheme_id == scheme_id) if scheme_id else query
 
 
@@ -136,12 +144,20 @@ def _placed(fund_id: int, period: Period, scheme_id: int | None):
     unnamed = sa.case((Placement.worker_id.is_(None), Placement.person_key))
     last = min(period.last, clock.today())
     query = (
-        sa.select(Placement.scheme_id.label("scheme_id"), Placement.worker_id.label("user_id"),
-                  unnamed.label("person_key"), Placement.id.label("placement_id"))
+        sa.select(
+            Placement.scheme_id.label("scheme_id"),
+            Placement.worker_id.label("user_id"),
+            unnamed.label("person_key"),
+            Placement.id.label("placement_id"),
+        )
         .join(Scheme, Scheme.id == Placement.scheme_id)
-        .where(Scheme.fund_id == fund_id, Placement.status.in_(STARTED),
-               Placement.start_date >= period.first, Placement.start_date <= last)
-    )  # fmt: skip
+        .where(
+            Scheme.fund_id == fund_id,
+            Placement.status.in_(STARTED),
+            Placement.start_date >= period.first,
+            Placement.start_date <= last,
+        )
+    )
     return query.where(Placement.scheme_id == scheme_id) if scheme_id else query
 
 
@@ -181,13 +197,12 @@ def _placement_counts(placed) -> dict[int, int]:
 def _placement_moves(placed) -> list[Move]:
     """From the person's former sector to the employer's, in placements."""
     rows = session.execute(
-        sa.select(Placement.from_sbi_code, Employer.sbi_code,
-                  _persons(placed))
+        sa.select(Placement.from_sbi_code, Employer.sbi_code, _persons(placed))
         .select_from(placed)
         .join(Placement, Placement.id == placed.c.placement_id)
         .join(Employer, Employer.id == Placement.employer_id)
         .group_by(Placement.from_sbi_code, Employer.sbi_code)
-    ).all()  # fmt: skip
+    ).all()
     moves = [
         Move(sbi_name(old) or _("No previous sector"), sbi_name(new) or new, int(count))
         for old, new, count in rows
@@ -202,21 +217,26 @@ def _target_sectors() -> dict[str, str]:
 def _worker_moves(enrolled) -> list[Move]:
     """From the sector in the profile to the target occupation's sector, per person once."""
     rows = session.execute(
-        sa.select(WorkerProfile.sector, WorkerProfile.target_occupation,
-                  sa.func.count(WorkerProfile.user_id))
+        sa.select(
+            WorkerProfile.sector,
+            WorkerProfile.target_occupation,
+            sa.func.count(WorkerProfile.user_id),
+        )
         .where(WorkerProfile.user_id.in_(sa.select(enrolled.c.user_id)))
         .group_by(WorkerProfile.sector, WorkerProfile.target_occupation)
-    ).all()  # fmt: skip
+    ).all()
     targets, counted = _target_sectors(), Counter()
     for sector, occupation, count in rows:
         target = targets.get((occupation or "").strip().lower())
         counted[(sector, target)] += int(count)
     moves = [
-        Move(str(SECTORS.get(sector, sector)),
-             str(SECTORS[target]) if target in SECTORS else _("Not on the list of kansberoepen"),
-             count)
+        Move(
+            str(SECTORS.get(sector, sector)),
+            str(SECTORS[target]) if target in SECTORS else _("Not on the list of kansberoepen"),
+            count,
+        )
         for (sector, target), count in counted.items()
-    ]  # fmt: skip
+    ]
     return sorted(moves, key=lambda m: (-m.persons, m.from_sector, m.to_sector))
 
 
@@ -224,10 +244,13 @@ def _scheme_money(fund_id: int, schemes, start: dt.datetime, end: dt.datetime):
     """Per scheme: its flows (zero where nothing moved) and its reservations at the end."""
     moved = money.scheme_flows(fund_id, start, end)
     return [
-        SchemeMoney(scheme.name, moved.get(scheme.id, dict.fromkeys(money.FLOWS, 0)),
-                    money.held_at(fund_id, end, scheme_id=scheme.id))
+        SchemeMoney(
+            scheme.name,
+            moved.get(scheme.id, dict.fromkeys(money.FLOWS, 0)),
+            money.held_at(fund_id, end, scheme_id=scheme.id),
+        )
         for scheme in schemes
-    ]  # fmt: skip
+    ]
 
 
 def _books(fund_id: int, start: dt.datetime, end: dt.datetime) -> list[BookRow]:

@@ -94,9 +94,13 @@ def _persons() -> dict[tuple, int]:
     provider, course, place, person) once as a CTE, then the four counts over it."""
     place = sa.func.coalesce(WorkerProfile.municipality_code, UNKNOWN_MUNICIPALITY)
     base = (
-        sa.select(Grant.fund_id.label("fund"), Application.provider_id.label("provider"),
-                  CourseRun.course_id.label("course"), place.label("place"),
-                  Application.user_id.label("person"))
+        sa.select(
+            Grant.fund_id.label("fund"),
+            Application.provider_id.label("provider"),
+            CourseRun.course_id.label("course"),
+            place.label("place"),
+            Application.user_id.label("person"),
+        )
         .select_from(ApplicationPart)
         .join(Grant, Grant.id == ApplicationPart.grant_id)
         .join(Application, Application.id == ApplicationPart.application_id)
@@ -104,7 +108,7 @@ def _persons() -> dict[tuple, int]:
         .outerjoin(WorkerProfile, WorkerProfile.user_id == Application.user_id)
         .where(Application.status.in_(PARTICIPATING))
         .cte("participants")  # no DISTINCT: every count below counts distinct persons
-    )  # fmt: skip
+    )
     none_int, none_text = sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.String)
     persons = sa.func.count(sa.distinct(base.c.person))
     # kind: (provider, course, place) as selected, and what the kind groups by
@@ -130,15 +134,19 @@ def _received() -> dict[tuple, int]:
     """Cents approved claims took from each fund's grants per (fund, provider, course); a
     provider's and a fund's are their sums (money adds up, unlike unique persons)."""
     query = (
-        sa.select(Grant.fund_id, Application.provider_id, CourseRun.course_id,
-                  sa.func.sum(ClaimPart.cents))
+        sa.select(
+            Grant.fund_id,
+            Application.provider_id,
+            CourseRun.course_id,
+            sa.func.sum(ClaimPart.cents),
+        )
         .join(Claim, Claim.id == ClaimPart.claim_id)
         .join(Grant, Grant.id == ClaimPart.grant_id)
         .join(Application, Application.id == Claim.application_id)
         .join(CourseRun, CourseRun.id == Application.run_id)
         .where(Claim.status.in_(RECEIVED))
         .group_by(Grant.fund_id, Application.provider_id, CourseRun.course_id)
-    )  # fmt: skip
+    )
     found: dict[tuple, int] = defaultdict(int)
     for fund, provider, course, cents in session.execute(query):
         for key in ((fund, provider, course), (fund, provider), (fund,)):

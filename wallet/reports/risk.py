@@ -27,8 +27,15 @@ def flag_chart(counts: dict[tuple[str, str], int]) -> Chart:
     )
     link = (gettext("Claims with flags"), url_for("claims.queue", status="all", flagged="1"))
     if not counts:
-        return Chart("flags", title, gettext("No fraud flags were raised in this period."),
-                     "count", label_heading=heading, note=note, list_link=link)  # fmt: skip
+        return Chart(
+            "flags",
+            title,
+            gettext("No fraud flags were raised in this period."),
+            "count",
+            label_heading=heading,
+            note=note,
+            list_link=link,
+        )
     codes = sorted(
         {code for code, _o in counts},
         key=lambda c: (-sum(counts.get((c, o), 0) for o in OUTCOMES), c),
@@ -44,12 +51,20 @@ def flag_chart(counts: dict[tuple[str, str], int]) -> Chart:
         dismissed=dismissed,
     )
     return Chart(
-        "flags", title, summary, "count",
+        "flags",
+        title,
+        summary,
+        "count",
         labels=tuple(str(FLAG_LABELS.get(c, c)) for c in codes),
-        series=(Series(gettext("Raised"), raised), Series(gettext("Confirmed"), per["confirmed"]),
-                Series(gettext("Dismissed"), per["dismissed"])),
-        label_heading=heading, note=note, list_link=link,
-    )  # fmt: skip
+        series=(
+            Series(gettext("Raised"), raised),
+            Series(gettext("Confirmed"), per["confirmed"]),
+            Series(gettext("Dismissed"), per["dismissed"]),
+        ),
+        label_heading=heading,
+        note=note,
+        list_link=link,
+    )
 
 
 def concentration_chart(data: figures.Concentration) -> Chart:
@@ -58,8 +73,14 @@ def concentration_chart(data: figures.Concentration) -> Chart:
     heading = gettext("Providers")
     link = (gettext("All claims"), url_for("claims.queue", status="all"))
     if not data.total_cents:
-        return Chart("concentration", title, gettext("No claim was approved in this period yet."),
-                     "percent", label_heading=heading, list_link=link)  # fmt: skip
+        return Chart(
+            "concentration",
+            title,
+            gettext("No claim was approved in this period yet."),
+            "percent",
+            label_heading=heading,
+            list_link=link,
+        )
     names = figures.provider_names([pid for pid, _c in data.top[:10]])
     labels = [
         gettext("The 10 largest providers"),
@@ -72,11 +93,21 @@ def concentration_chart(data: figures.Concentration) -> Chart:
         shares.append(round(100 * cents / data.total_cents, 1))
     summary = gettext(
         "The 10 largest of %(num)s providers received %(share)s of the %(total)s approved in "
-        "this period.", num=data.providers, share=pct(data.share(10), 100),
-        total=money(data.total_cents))  # fmt: skip
-    return Chart("concentration", title, summary, "percent", labels=tuple(labels),
-                 series=(Series(gettext("Share of the money"), tuple(shares)),),
-                 label_heading=heading, list_link=link)  # fmt: skip
+        "this period.",
+        num=data.providers,
+        share=pct(data.share(10), 100),
+        total=money(data.total_cents),
+    )
+    return Chart(
+        "concentration",
+        title,
+        summary,
+        "percent",
+        labels=tuple(labels),
+        series=(Series(gettext("Share of the money"), tuple(shares)),),
+        label_heading=heading,
+        list_link=link,
+    )
 
 
 def bunching(counts: list[int]) -> bool:
@@ -95,14 +126,23 @@ def price_chart(counts: list[int]) -> Chart:
     labels += [gettext("At the cap"), gettext("Above the cap")]
     total = sum(counts)
     if not total:
-        return Chart("prices", title, gettext("No course was paid from a budget in this period "
-                                              "yet."), "count", label_heading=heading)  # fmt: skip
+        return Chart(
+            "prices",
+            title,
+            gettext("No course was paid from a budget in this period yet."),
+            "count",
+            label_heading=heading,
+        )
     near = counts[JUST_UNDER]
     if bunching(counts):
         summary = gettext(
             "Warning: %(num)s of %(total)s courses (%(share)s) cost just under the cap (95–100 "
             "%%), far more than any other price: the pattern of STAP, where providers priced "
-            "towards the cap.", num=near, total=total, share=pct(near, total))  # fmt: skip
+            "towards the cap.",
+            num=near,
+            total=total,
+            share=pct(near, total),
+        )
     else:
         summary = gettext(
             "%(num)s of %(total)s courses (%(share)s) cost just under the cap (95–100 %%); no "
@@ -112,10 +152,22 @@ def price_chart(counts: list[int]) -> Chart:
             share=pct(near, total),
         )
     axis = tuple((i, f"{format_decimal(5 * i)} %") for i in (0, 5, 10, 15, 20))
-    return Chart("prices", title, summary, "count", labels=tuple(labels),
-                 series=(Series(gettext("Courses"), tuple(counts)),), label_heading=heading,
-                 highlight=JUST_UNDER if bunching(counts) else None, axis_labels=axis,
-                 note=gettext("The cap is the scheme's cap per course, or its budget per worker "
-                              "where that is lower. Each application counts once per scheme."),
-                 list_link=(gettext("Claims with flags"),
-                            url_for("claims.queue", status="all", flagged="1")))  # fmt: skip
+    return Chart(
+        "prices",
+        title,
+        summary,
+        "count",
+        labels=tuple(labels),
+        series=(Series(gettext("Courses"), tuple(counts)),),
+        label_heading=heading,
+        highlight=JUST_UNDER if bunching(counts) else None,
+        axis_labels=axis,
+        note=gettext(
+            "The cap is the scheme's cap per course, or its budget per worker "
+            "where that is lower. Each application counts once per scheme."
+        ),
+        list_link=(
+            gettext("Claims with flags"),
+            url_for("claims.queue", status="all", flagged="1"),
+        ),
+    )

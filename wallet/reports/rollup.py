@@ -32,8 +32,12 @@ CHUNK_DAYS = 31  # days summed by one query: one CASE branch per day
 MARGIN = dt.timedelta(hours=1)  # no request or job keeps a transaction open this long
 
 
-def roll_up(*, through: dt.date | None = None, progress: Callable[[str], None] | None = None,
-            every: int = 31) -> int:  # fmt: skip
+def roll_up(
+    *,
+    through: dt.date | None = None,
+    progress: Callable[[str], None] | None = None,
+    every: int = 31,
+) -> int:
     """Roll every day not rolled yet up to `through` (default: the last Amsterdam day that
     ended more than MARGIN ago: yesterday from 01:00, the day before until then).
 
@@ -100,8 +104,10 @@ def compute_days(first: dt.date, last: dt.date) -> tuple[dict, dict]:
         for fund_id, scheme, index, cents in _hold_days(column, start, end, edges):
             sums = hold_rows.setdefault((fund_id, scheme, days[int(index)]), [0, 0])
             sums[side] += int(cents)
-    return ({key: cents for key, cents in money_rows.items() if cents},
-            {key: tuple(sums) for key, sums in hold_rows.items() if any(sums)})  # fmt: skip
+    return (
+        {key: cents for key, cents in money_rows.items() if cents},
+        {key: tuple(sums) for key, sums in hold_rows.items() if any(sums)},
+    )
 
 
 def check_rollup(report) -> None:
@@ -109,8 +115,10 @@ def check_rollup(report) -> None:
     through = session.scalar(sa.select(RollupMark.rolled_through).where(RollupMark.name == MARK))
     if through is None:
         return
-    stored_first = [session.scalar(sa.select(sa.func.min(MoneyDay.day))),
-                    session.scalar(sa.select(sa.func.min(HoldDay.day)))]  # fmt: skip
+    stored_first = [
+        session.scalar(sa.select(sa.func.min(MoneyDay.day))),
+        session.scalar(sa.select(sa.func.min(HoldDay.day))),
+    ]
     first = min(day for day in (*stored_first, _oldest_day(), through) if day is not None)
     while first <= through:
         last = min(first + dt.timedelta(days=CHUNK_DAYS - 1), through)
@@ -119,15 +127,21 @@ def check_rollup(report) -> None:
         for key in sorted(set(money_rows) | set(stored_money), key=str):
             if money_rows.get(key, 0) != stored_money.get(key, 0):
                 fund_id, scheme, day, book, kind = key
-                report("8 reports' rollup", f"fund {fund_id} on {day.isoformat()}: {book} by "
-                       f"{kind} (scheme {scheme}) rolled up {stored_money.get(key, 0)}, "
-                       f"the ledger says {money_rows.get(key, 0)}")  # fmt: skip
+                report(
+                    "8 reports' rollup",
+                    f"fund {fund_id} on {day.isoformat()}: {book} by "
+                    f"{kind} (scheme {scheme}) rolled up {stored_money.get(key, 0)}, "
+                    f"the ledger says {money_rows.get(key, 0)}",
+                )
         for key in sorted(set(hold_rows) | set(stored_holds), key=str):
             if hold_rows.get(key, (0, 0)) != stored_holds.get(key, (0, 0)):
                 fund_id, scheme, day = key
-                report("8 reports' rollup", f"fund {fund_id} on {day.isoformat()}: holds "
-                       f"(scheme {scheme}) rolled up {stored_holds.get(key, (0, 0))}, "
-                       f"the holds say {hold_rows.get(key, (0, 0))}")  # fmt: skip
+                report(
+                    "8 reports' rollup",
+                    f"fund {fund_id} on {day.isoformat()}: holds "
+                    f"(scheme {scheme}) rolled up {stored_holds.get(key, (0, 0))}, "
+                    f"the holds say {hold_rows.get(key, (0, 0))}",
+                )
         first = last + dt.timedelta(days=1)
 
 
@@ -135,18 +149,29 @@ def _stored(first: dt.date, last: dt.date) -> tuple[dict, dict]:
     in_days = (MoneyDay.day >= first, MoneyDay.day <= last)
     money_rows: dict[tuple, int] = {}
     for row in session.execute(
-        sa.select(MoneyDay.fund_id, MoneyDay.scheme_id, MoneyDay.day, MoneyDay.book,
-                  MoneyDay.kind, sa.func.sum(MoneyDay.cents)).where(*in_days)
-        .group_by(MoneyDay.fund_id, MoneyDay.scheme_id, MoneyDay.day, MoneyDay.book,
-                  MoneyDay.kind)
-    ):  # fmt: skip
+        sa.select(
+            MoneyDay.fund_id,
+            MoneyDay.scheme_id,
+            MoneyDay.day,
+            MoneyDay.book,
+            MoneyDay.kind,
+            sa.func.sum(MoneyDay.cents),
+        )
+        .where(*in_days)
+        .group_by(MoneyDay.fund_id, MoneyDay.scheme_id, MoneyDay.day, MoneyDay.book, MoneyDay.kind)
+    ):
         money_rows[tuple(row[:5])] = int(row[5])
     holds = session.execute(
-        sa.select(HoldDay.fund_id, HoldDay.scheme_id, HoldDay.day,
-                  sa.func.sum(HoldDay.placed_cents), sa.func.sum(HoldDay.resolved_cents))
+        sa.select(
+            HoldDay.fund_id,
+            HoldDay.scheme_id,
+            HoldDay.day,
+            sa.func.sum(HoldDay.placed_cents),
+            sa.func.sum(HoldDay.resolved_cents),
+        )
         .where(HoldDay.day >= first, HoldDay.day <= last)
         .group_by(HoldDay.fund_id, HoldDay.scheme_id, HoldDay.day)
-    )  # fmt: skip
+    )
     return money_rows, {tuple(row[:3]): (int(row[3]), int(row[4])) for row in holds}
 
 
@@ -157,8 +182,10 @@ def _first_day_to_roll() -> dt.date | None:
 
 def _oldest_day() -> dt.date | None:
     """The Amsterdam day of the ledger's first transaction or hold."""
-    oldest = [session.scalar(sa.select(sa.func.min(LedgerTransaction.created_at))),
-              session.scalar(sa.select(sa.func.min(Hold.created_at)))]  # fmt: skip
+    oldest = [
+        session.scalar(sa.select(sa.func.min(LedgerTransaction.created_at))),
+        session.scalar(sa.select(sa.func.min(Hold.created_at))),
+    ]
     moments = [moment for moment in oldest if moment is not None]
     return min(moments).astimezone(money.AMSTERDAM).date() if moments else None
 
@@ -209,11 +236,22 @@ def _hold_days(column, start, end, edges) -> list[tuple]:
 
 def _money_row(key: tuple, cents: int) -> dict:
     fund_id, scheme_id, day, book, kind = key
-    return {"fund_id": fund_id, "scheme_id": scheme_id, "day": day, "book": book,
-            "kind": kind, "cents": cents}  # fmt: skip
+    return {
+        "fund_id": fund_id,
+        "scheme_id": scheme_id,
+        "day": day,
+        "book": book,
+        "kind": kind,
+        "cents": cents,
+    }
 
 
 def _hold_row(key: tuple, sums: tuple[int, int]) -> dict:
     fund_id, scheme_id, day = key
-    return {"fund_id": fund_id, "scheme_id": scheme_id, "day": day,
-            "placed_cents": sums[0], "resolved_cents": sums[1]}  # fmt: skip
+    return {
+        "fund_id": fund_id,
+        "scheme_id": scheme_id,
+        "day": day,
+        "placed_cents": sums[0],
+        "resolved_cents": sums[1],
+    }

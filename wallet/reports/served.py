@@ -40,8 +40,10 @@ def dashboard_key(wanted: Filter, language: str) -> str:
     municipality codes, which may be dozens)."""
     codes = wanted.municipality_codes
     region = hashlib.sha1(",".join(codes).encode()).hexdigest()[:12] if codes else ""  # noqa: S324
-    return (f"dashboard:fund={wanted.fund_id}:from={wanted.first}:to={wanted.last}"
-            f":scheme={wanted.scheme_id or ''}:region={region}:lang={language}")  # fmt: skip
+    return (
+        f"dashboard:fund={wanted.fund_id}:from={wanted.first}:to={wanted.last}"
+        f":scheme={wanted.scheme_id or ''}:region={region}:lang={language}"
+    )
 
 
 def period_key(fund_id: int, period: Period, scheme_id: int | None, language: str) -> str:
@@ -64,8 +66,9 @@ def dashboard(wanted: Filter, *, fresh: bool = False) -> tuple[list[Chart], Snap
     return js.charts_from_json(kept.payload), kept
 
 
-def period(fund_id: int, chosen: Period, scheme_id: int | None = None, *, fresh: bool = False
-           ) -> tuple[PeriodReport, Snapshot]:  # fmt: skip
+def period(
+    fund_id: int, chosen: Period, scheme_id: int | None = None, *, fresh: bool = False
+) -> tuple[PeriodReport, Snapshot]:
     """The period report, and the snapshot it came from. NotFound (no such fund or scheme)
     is raised by the computation, so nothing is stored for it."""
     key = period_key(fund_id, chosen, scheme_id, _language())
@@ -76,8 +79,13 @@ def period(fund_id: int, chosen: Period, scheme_id: int | None = None, *, fresh:
 
 def public(*, fresh: bool = False) -> PublicFigures:
     """The public figures (they carry their own computed_at)."""
-    kept = _serve(public_key(_language()), lambda: js.public_to_json(public_figures()),
-                  max_age_of(None), None, fresh)  # fmt: skip
+    kept = _serve(
+        public_key(_language()),
+        lambda: js.public_to_json(public_figures()),
+        max_age_of(None),
+        None,
+        fresh,
+    )
     return js.public_from_json(kept.payload)
 
 
@@ -122,8 +130,7 @@ def _languages(prefix: str) -> list[str]:
     return sorted(found, key=lambda language: (language != DEFAULT_LANGUAGE, language))
 
 
-def refresh_all(*, full: bool = False, progress: Callable[[str], None] = lambda _line: None
-                ) -> str:  # fmt: skip
+def refresh_all(*, full: bool = False, progress: Callable[[str], None] = lambda _line: None) -> str:
     """Per open fund the default dashboard and the last complete quarter's report, then the
     public figures; the current views always, a final period only when missing. `full` (the
     weekly run) recomputes everything and forgets what nobody asked for since."""
@@ -158,8 +165,9 @@ def refresh_all(*, full: bool = False, progress: Callable[[str], None] = lambda 
 
         forgotten = forget_older_than(started)
     seconds = (clock.now() - started) / dt.timedelta(seconds=1)
-    return (f"{len(funds)} funds' reports kept in {seconds:.1f} s"
-            + (f", {forgotten} older snapshots forgotten" if full else ""))  # fmt: skip
+    return f"{len(funds)} funds' reports kept in {seconds:.1f} s" + (
+        f", {forgotten} older snapshots forgotten" if full else ""
+    )
 
 
 def _timed(what: str, run: Callable[[], object]) -> str:

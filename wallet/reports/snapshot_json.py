@@ -81,8 +81,10 @@ def public_from_json(data: dict) -> PublicFigures:
 def period_to_json(report: PeriodReport) -> dict:
     """A period report as JSON (its days as ISO dates)."""
     data = dataclasses.asdict(report)
-    data["period"] = {"first": report.period.first.isoformat(),
-                      "last": report.period.last.isoformat()}  # fmt: skip
+    data["period"] = {
+        "first": report.period.first.isoformat(),
+        "last": report.period.last.isoformat(),
+    }
     return data
 
 

@@ -93,15 +93,21 @@ def refresh(key: str, compute: Callable[[], dict], *, fund_id: int | None = None
     """Compute the payload of `key` now and store it, replacing what was kept."""
     started, at = time.perf_counter(), clock.now()
     payload = compute()
-    values = {"key": key, "fund_id": fund_id, "computed_at": at, "payload": payload,
-              "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
+    values = {
+        "key": key,
+        "fund_id": fund_id,
+        "computed_at": at,
+        "payload": payload,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     insert = dialect.insert(snapshots).values(**values)
     upsert = insert.on_conflict_do_update(
         index_elements=[snapshots.c.key],
-        set_={name: insert.excluded[name] for name in ("fund_id", "computed_at", "seconds",
-                                                       "payload")},
-    )  # fmt: skip
+        set_={
+            name: insert.excluded[name] for name in ("fund_id", "computed_at", "seconds", "payload")
+        },
+    )
     with unit_of_work() as db:
         db.execute(upsert)
     return Snapshot(payload, at, stored=False)

@@ -67,16 +67,30 @@ def period():
     try:
         chosen, scheme_id, schemes = _wanted()
     except ValidationFailed as problem:
-        return render_template("reports/period.html", report=None, tables=[], errors=problem.errors,
-                               args=args, schemes=_schemes(), scheme_id=None,
-                               quick=quick_periods(clock.today())), 422  # fmt: skip
+        return render_template(
+            "reports/period.html",
+            report=None,
+            tables=[],
+            errors=problem.errors,
+            args=args,
+            schemes=_schemes(),
+            scheme_id=None,
+            quick=quick_periods(clock.today()),
+        ), 422
     report, kept = served.period(current_user.fund_id, chosen, scheme_id)
     if not args["from"]:
         args["from"], args["to"] = chosen.first.isoformat(), chosen.last.isoformat()
-    return render_template("reports/period.html", report=report, tables=exports.tables(report),
-                           errors={}, args=args, schemes=schemes, scheme_id=scheme_id,
-                           quick=quick_periods(clock.today()),
-                           figures_of=served.figures_of(kept))  # fmt: skip
+    return render_template(
+        "reports/period.html",
+        report=report,
+        tables=exports.tables(report),
+        errors={},
+        args=args,
+        schemes=schemes,
+        scheme_id=scheme_id,
+        quick=quick_periods(clock.today()),
+        figures_of=served.figures_of(kept),
+    )
 
 
 @bp.get("/fund/reports/period/<key>.csv")
@@ -96,5 +110,8 @@ def period_xlsx():
     """The whole report as an Excel workbook, a sheet per table."""
     report = _report()
     name = f"{exports.file_stem(report)}.xlsx"
-    return Response(exports.workbook(report), mimetype=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return Response(
+        exports.workbook(report),
+        mimetype=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -65,9 +65,19 @@ class SchemeSchema(Schema):
         return values
 
 
-SCHEME_COLUMNS = ("id", "fund_id", "status", "committed_cents", "name", "allocation_mode",
-                  "amount_cents", "validity_months", "window_opens_on", "window_closes_on",
-                  "total_cap_cents")  # fmt: skip
+SCHEME_COLUMNS = (
+    "id",
+    "fund_id",
+    "status",
+    "committed_cents",
+    "name",
+    "allocation_mode",
+    "amount_cents",
+    "validity_months",
+    "window_opens_on",
+    "window_closes_on",
+    "total_cap_cents",
+)
 
 
 def _terms(data: dict) -> services.SchemeTerms:

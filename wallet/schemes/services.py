@@ -146,9 +146,14 @@ def define_scheme(fund_id: int, terms: SchemeTerms, *, actor_id: int | None = No
 
 def _terms_of(scheme: Scheme) -> dict:
     """What a scheme promises, for its audit events."""
-    return {"name": scheme.name, "kind": str(scheme.kind), "amount_cents": scheme.amount_cents,
-            "total_cap_cents": scheme.total_cap_cents, "status": scheme.status.value,
-            "allocation_mode": str(scheme.allocation_mode)}  # fmt: skip
+    return {
+        "name": scheme.name,
+        "kind": str(scheme.kind),
+        "amount_cents": scheme.amount_cents,
+        "total_cap_cents": scheme.total_cap_cents,
+        "status": scheme.status.value,
+        "allocation_mode": str(scheme.allocation_mode),
+    }
 
 
 def change_scheme(scheme_id: int, terms: SchemeTerms, *, actor_id: int | None = None) -> Scheme:
@@ -160,8 +165,9 @@ def change_scheme(scheme_id: int, terms: SchemeTerms, *, actor_id: int | None = 
         before = _terms_of(scheme)
         for key, value in values.items():
             setattr(scheme, key, value)
-        record("scheme", scheme.id, "change", actor_id=actor_id, before=before,
-               after=_terms_of(scheme))  # fmt: skip
+        record(
+            "scheme", scheme.id, "change", actor_id=actor_id, before=before, after=_terms_of(scheme)
+        )
     return scheme
 
 
@@ -174,8 +180,14 @@ def activate_scheme(scheme_id: int, *, actor_id: int | None = None) -> Scheme:
     with unit_of_work():
         if not advance(Scheme, scheme.id, before, target):
             raise Conflict(_("Only a draft scheme can be activated."))
-        record("scheme", scheme.id, "activate", actor_id=actor_id, before={"status": "draft"},
-               after=_terms_of(scheme))  # fmt: skip
+        record(
+            "scheme",
+            scheme.id,
+            "activate",
+            actor_id=actor_id,
+            before={"status": "draft"},
+            after=_terms_of(scheme),
+        )
     return scheme
 
 
@@ -189,6 +201,12 @@ def close_scheme(scheme_id: int, *, actor_id: int | None = None) -> Scheme:
     with unit_of_work():
         if not advance(Scheme, scheme.id, before, target):
             return get_scheme(scheme_id)  # a racing click closed it: one audit event
-        record("scheme", scheme.id, "close", actor_id=actor_id, before={"status": before.value},
-               after={"status": target.value})  # fmt: skip
+        record(
+            "scheme",
+            scheme.id,
+            "close",
+            actor_id=actor_id,
+            before={"status": before.value},
+            after={"status": target.value},
+        )
     return scheme

@@ -167,11 +167,13 @@ def _confirm_activation(scheme) -> str:
         _("The terms of the scheme can no longer be changed; it can only be closed."),
     ]
     return confirmation_page(
-        title=_("Activate the scheme %(name)s?", name=scheme.name), facts=facts,
-        consequences=consequences, button=_("Yes, activate %(name)s", name=scheme.name),
+        title=_("Activate the scheme %(name)s?", name=scheme.name),
+        facts=facts,
+        consequences=consequences,
+        button=_("Yes, activate %(name)s", name=scheme.name),
         back_url=url_for("schemes.detail", scheme_id=scheme.id),
         back_text=_("No, back to the scheme"),
-    )  # fmt: skip
+    )
 
 
 @bp.post("/<int:scheme_id>/close")
@@ -192,11 +194,14 @@ def _confirm_closing(scheme) -> str:
         title=_("Close the scheme %(name)s?", name=scheme.name),
         facts=[(_("Scheme"), scheme.name), (_("Budget per worker"), money(scheme.amount_cents))],
         consequences=[
-            _("No more budgets are granted under this scheme, by hand, by CSV or by the "
-              "yearly allocation."),
+            _(
+                "No more budgets are granted under this scheme, by hand, by CSV or by the "
+                "yearly allocation."
+            ),
             _("Budgets already granted stay spendable until they expire."),
         ],
         button=_("Yes, close %(name)s", name=scheme.name),
         back_url=url_for("schemes.detail", scheme_id=scheme.id),
-        back_text=_("No, back to the scheme"), danger=True,
-    )  # fmt: skip
+        back_text=_("No, back to the scheme"),
+        danger=True,
+    )

@@ -86,22 +86,31 @@ class ServerSessionInterface(SessionInterface):
             store.update(record)
 
     def _start(
-        self, app: Flask, session: ServerSession, response: Response, now: dt.datetime,
-        *, keep_start: bool,
-    ) -> None:  # fmt: skip
+        self,
+        app: Flask,
+        session: ServerSession,
+        response: Response,
+        now: dt.datetime,
+        *,
+        keep_start: bool,
+    ) -> None:
         """Store the session under a new token and hand the token to the browser."""
         idle, _absolute, _touch = _settings(app)
         previous = session.record
         token = new_token()
         record = SessionRecord(
-            key=digest(token), data="", user_id=None,
+            key=digest(token),
+            data="",
+            user_id=None,
             created_at=previous.created_at if keep_start and previous else now,
             last_seen_at=now,
             idle_seconds=(
                 previous.idle_seconds if keep_start and previous else int(idle.total_seconds())
             ),
-            expires_at=now, ip_address="", user_agent="",
-        )  # fmt: skip
+            expires_at=now,
+            ip_address="",
+            user_agent="",
+        )
         _refresh(app, record, session, now, _user_id(session))
         store_of(app).add(record)
         session.record = record
@@ -136,9 +145,12 @@ def _user_id(session: ServerSession) -> int | None:
 
 
 def _refresh(
-    app: Flask, record: SessionRecord, session: ServerSession, now: dt.datetime,
+    app: Flask,
+    record: SessionRecord,
+    session: ServerSession,
+    now: dt.datetime,
     user_id: int | None,
-) -> None:  # fmt: skip
+) -> None:
     """Bring the record up to date with the session and this request."""
     from flask import request
 

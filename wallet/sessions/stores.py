@@ -52,10 +52,16 @@ _COLUMNS = [column.name for column in StoredSession.__table__.columns]
 
 def _record(row: StoredSession) -> SessionRecord:
     return SessionRecord(
-        key=row.id, data=row.data, user_id=row.user_id, created_at=row.created_at,
-        last_seen_at=row.last_seen_at, idle_seconds=row.idle_seconds,
-        expires_at=row.expires_at, ip_address=row.ip_address, user_agent=row.user_agent,
-    )  # fmt: skip
+        key=row.id,
+        data=row.data,
+        user_id=row.user_id,
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+        idle_seconds=row.idle_seconds,
+        expires_at=row.expires_at,
+        ip_address=row.ip_address,
+        user_agent=row.user_agent,
+    )
 
 
 def _values(record: SessionRecord) -> dict:

@@ -16,10 +16,9 @@ class CodeForm(FlaskForm):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(REQUIRED), Length(max=32)],
-        description=_l("The 6 digits your authenticator app shows, or one of your recovery "
-                       "codes."),
+        description=_l("The 6 digits your authenticator app shows, or one of your recovery codes."),
         render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"},
-    )  # fmt: skip
+    )
     next = HiddenField()
 
 

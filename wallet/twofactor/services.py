@@ -181,8 +181,9 @@ def remove_factor(user: User) -> None:
     with unit_of_work() as db:
         db.delete(factor)
         db.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-        record("user", user.id, "second_factor_removed", actor_id=user.id,
-               before={"method": "totp"})  # fmt: skip
+        record(
+            "user", user.id, "second_factor_removed", actor_id=user.id, before={"method": "totp"}
+        )
         notify(user, "second_factor_removed")
         second_factor_changed.send(user)
 
@@ -233,10 +234,12 @@ def verify_second_factor(user: User, code: str, ip_address: str) -> str:
         with unit_of_work() as db:
             done = db.execute(
                 sa.update(TotpFactor)
-                .where(TotpFactor.id == factor.id,
-                       sa.or_(TotpFactor.last_step.is_(None), TotpFactor.last_step < step))
+                .where(
+                    TotpFactor.id == factor.id,
+                    sa.or_(TotpFactor.last_step.is_(None), TotpFactor.last_step < step),
+                )
                 .values(last_step=step)
-            )  # fmt: skip
+            )
         if done.rowcount == 1:
             return "totp"
     elif step is None and len(typed) > 6 and _use_recovery_code(user, typed):

@@ -25,10 +25,15 @@ bp = Blueprint("twofactor", __name__)
 
 # What a staff member who still has to enrol may open: enrolment itself, logging out, the
 # language switch and static files. Everything else sends them to enrolment.
-OPEN_BEFORE_ENROLMENT = frozenset({
-    "twofactor.enrol", "twofactor.account", "accounts.logout", "accounts.switch_language",
-    "static",
-})  # fmt: skip
+OPEN_BEFORE_ENROLMENT = frozenset(
+    {
+        "twofactor.enrol",
+        "twofactor.account",
+        "accounts.logout",
+        "accounts.switch_language",
+        "static",
+    }
+)
 
 
 def _ip() -> str:
@@ -46,15 +51,21 @@ def _grouped(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def _enrol_page(user, form: FirstCodeForm, action: str, status: int = 200, *,
-                ask_password: bool = False):  # fmt: skip
+def _enrol_page(
+    user, form: FirstCodeForm, action: str, status: int = 200, *, ask_password: bool = False
+):
     secret = services.pending_secret(user) or services.start_enrolment(user)
     form.password.data = ""
     return render_template(
-        "twofactor/enrol.html", form=form, action=action, secret=_grouped(secret),
-        qr=_qr_svg(services.provisioning_uri(secret, user)), user=user,
-        replacing=services.state_of(user.id) == FactorState.REPLACING, ask_password=ask_password,
-    ), status  # fmt: skip
+        "twofactor/enrol.html",
+        form=form,
+        action=action,
+        secret=_grouped(secret),
+        qr=_qr_svg(services.provisioning_uri(secret, user)),
+        user=user,
+        replacing=services.state_of(user.id) == FactorState.REPLACING,
+        ask_password=ask_password,
+    ), status
 
 
 def _confirm_first_code(user, form: FirstCodeForm, *, ask_password: bool = False):
@@ -91,15 +102,24 @@ def challenge():
             status = error.status
         else:
             if how == "recovery":
-                flash(_("You used a recovery code; %(left)d are left.",
-                        left=services.recovery_codes_left(user.id)), "info")  # fmt: skip
+                flash(
+                    _(
+                        "You used a recovery code; %(left)d are left.",
+                        left=services.recovery_codes_left(user.id),
+                    ),
+                    "info",
+                )
             return redirect(signin.finish(user))
     elif form.errors:
         status = 422
     form.code.data = ""
-    return render_template("twofactor/challenge.html", form=form, user=user,
-                           methods=services.CHALLENGE_METHODS,
-                           action=url_for("twofactor.challenge")), status  # fmt: skip
+    return render_template(
+        "twofactor/challenge.html",
+        form=form,
+        user=user,
+        methods=services.CHALLENGE_METHODS,
+        action=url_for("twofactor.challenge"),
+    ), status
 
 
 @bp.route("/login/second-factor/enrol", methods=["GET", "POST"])
@@ -115,10 +135,12 @@ def enrol_at_sign_in():
     codes = _confirm_first_code(user, form)
     if codes is not None:
         signin.finish(user)
-        return render_template("twofactor/recovery_codes.html", codes=codes,
-                               next=url_for("home.index"))  # fmt: skip
-    return _enrol_page(user, form, url_for("twofactor.enrol_at_sign_in"),
-                       422 if form.errors else 200)  # fmt: skip
+        return render_template(
+            "twofactor/recovery_codes.html", codes=codes, next=url_for("home.index")
+        )
+    return _enrol_page(
+        user, form, url_for("twofactor.enrol_at_sign_in"), 422 if form.errors else 200
+    )
 
 
 @bp.get("/account/second-factor")
@@ -127,11 +149,14 @@ def account():
     """The user's second factor: whether one is set, recovery codes left, change or remove."""
     state = services.state_of(current_user.id)
     return render_template(
-        "twofactor/account.html", state=state, states=FactorState,
+        "twofactor/account.html",
+        state=state,
+        states=FactorState,
         enrolled=state in (FactorState.ACTIVE, FactorState.REPLACING),
-        required=services.must_enrol(current_user), form=ConfirmForm(),
+        required=services.must_enrol(current_user),
+        form=ConfirmForm(),
         left=services.recovery_codes_left(current_user.id),
-    )  # fmt: skip
+    )
 
 
 @bp.route("/account/second-factor/enrol", methods=["GET", "POST"])
@@ -148,8 +173,13 @@ def enrol():
         # Staff who had to enrol go on with their work; a worker returns to their account.
         after = "home.index" if services.must_enrol(current_user) else "twofactor.account"
         return render_template("twofactor/recovery_codes.html", codes=codes, next=url_for(after))
-    return _enrol_page(current_user, form, url_for("twofactor.enrol"),
-                       422 if form.errors else 200, ask_password=ask_password)  # fmt: skip
+    return _enrol_page(
+        current_user,
+        form,
+        url_for("twofactor.enrol"),
+        422 if form.errors else 200,
+        ask_password=ask_password,
+    )
 
 
 @bp.post("/account/second-factor/cancel")
@@ -201,17 +231,20 @@ def step_up():
             status = error.status
         else:
             services.stepped_up(current_user)
-            flash(_("Thank you. Now do it again: nothing was done before you confirmed."),
-                  "info")  # fmt: skip
+            flash(_("Thank you. Now do it again: nothing was done before you confirmed."), "info")
             return redirect(back)
     elif form.errors:
         status = 422
     form.code.data = ""
     # A worker whose only factor is a passkey is not offered an app they do not have.
-    methods = [m for m in services.CHALLENGE_METHODS
-               if m != "totp" or services.is_enrolled(current_user.id)]  # fmt: skip
-    return render_template("twofactor/step_up.html", form=form, methods=methods,
-                           action=url_for("twofactor.step_up")), status  # fmt: skip
+    methods = [
+        m
+        for m in services.CHALLENGE_METHODS
+        if m != "totp" or services.is_enrolled(current_user.id)
+    ]
+    return render_template(
+        "twofactor/step_up.html", form=form, methods=methods, action=url_for("twofactor.step_up")
+    ), status
 
 
 @bp.app_errorhandler(services.StepUpRequired)

@@ -30,9 +30,11 @@ class SearchForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name or e-mail address"), validators=[Optional(), Length(max=254)])
-    role = SelectField(_l("Role"), validators=[Optional()],
-                       choices=choices(((r.value, label) for r, label in ROLE_LABELS.items()),
-                                       _l("All roles")))  # fmt: skip
+    role = SelectField(
+        _l("Role"),
+        validators=[Optional()],
+        choices=choices(((r.value, label) for r, label in ROLE_LABELS.items()), _l("All roles")),
+    )
 
 
 class ReasonForm(FlaskForm):
@@ -58,8 +60,11 @@ class CloseForm(FlaskForm):
 class OptionalReasonForm(FlaskForm):
     """A reason that may be left out (lifting a block)."""
 
-    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)],
-                           description=_l("Kept in the audit trail."))  # fmt: skip
+    reason = TextAreaField(
+        _l("Reason (optional)"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Kept in the audit trail."),
+    )
 
 
 class InviteForm(FlaskForm):
@@ -74,9 +79,13 @@ class InviteForm(FlaskForm):
     role = SelectField(
         _l("Kind of administrator"),
         validators=[DataRequired(REQUIRED)],
-        choices=choices([(Role.FUND_ADMIN.value, ROLE_LABELS[Role.FUND_ADMIN]),
-                         (Role.PLATFORM_ADMIN.value, ROLE_LABELS[Role.PLATFORM_ADMIN])]),
-    )  # fmt: skip
+        choices=choices(
+            [
+                (Role.FUND_ADMIN.value, ROLE_LABELS[Role.FUND_ADMIN]),
+                (Role.PLATFORM_ADMIN.value, ROLE_LABELS[Role.PLATFORM_ADMIN]),
+            ]
+        ),
+    )
     fund = SelectField(
         _l("Fund"),
         validators=[Optional()],
@@ -92,23 +101,28 @@ class InviteForm(FlaskForm):
 class FundForm(FlaskForm):
     """A new fund: name, region, its bank account and an optional first deposit."""
 
-    name = StringField(_l("Name of the fund"), validators=[DataRequired(REQUIRED),
-                                                          Length(max=200)])  # fmt: skip
+    name = StringField(_l("Name of the fund"), validators=[DataRequired(REQUIRED), Length(max=200)])
     region = SelectField(_l("Region"), validators=[DataRequired(REQUIRED)])
-    iban = StringField(_l("IBAN of the fund"), validators=[DataRequired(REQUIRED), Length(max=42)],
-                       description=_l("The account payouts are paid from, for example "
-                                      "NL91 ABNA 0417 1643 00."))  # fmt: skip
+    iban = StringField(
+        _l("IBAN of the fund"),
+        validators=[DataRequired(REQUIRED), Length(max=42)],
+        description=_l("The account payouts are paid from, for example NL91 ABNA 0417 1643 00."),
+    )
     bic = StringField(
         _l("BIC (optional)"),
         validators=[Optional(), Length(max=11)],
         description=_l("Left empty, the BIC of the IBAN's bank is used."),
     )
-    opening = MoneyField(_l("Opening deposit (optional)"), validators=[Optional()],
-                         description=_l("In euros, for example 250.000,00."))  # fmt: skip
-    reference = StringField(_l("Reference of the deposit"),
-                            validators=[Optional(), Length(max=100)],
-                            description=_l("Such as the bank statement line; needed with a "
-                                           "deposit."))  # fmt: skip
+    opening = MoneyField(
+        _l("Opening deposit (optional)"),
+        validators=[Optional()],
+        description=_l("In euros, for example 250.000,00."),
+    )
+    reference = StringField(
+        _l("Reference of the deposit"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Such as the bank statement line; needed with a deposit."),
+    )
 
     def with_regions(self, regions) -> FundForm:
         """Offer `regions` to choose from."""

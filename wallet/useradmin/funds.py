@@ -77,12 +77,16 @@ def open_fund(actor: User, details: NewFund) -> Fund:
     with unit_of_work():
         fund = funds.create_fund(details.name, actor_id=actor.id)
         fund.region, fund.iban, fund.bic = details.region, iban, bic
-        record("fund", fund.id, "fund_details_set", actor_id=actor.id,
-               after={"region": details.region, "iban": masked_iban(iban), "bic": bic})  # fmt: skip
+        record(
+            "fund",
+            fund.id,
+            "fund_details_set",
+            actor_id=actor.id,
+            after={"region": details.region, "iban": masked_iban(iban), "bic": bic},
+        )
         if details.opening_cents:
             reference = details.reference.strip()[:100]
-            funds.post_deposit(fund, details.opening_cents, reference=reference,
-                               actor_id=actor.id)  # fmt: skip
+            funds.post_deposit(fund, details.opening_cents, reference=reference, actor_id=actor.id)
     return fund
 
 

@@ -74,8 +74,11 @@ def _with_second_factor(user_ids: list[int]) -> set[int]:
     """Which of the users have an active authenticator app or a passkey (two queries)."""
     if not user_ids:
         return set()
-    totp = session.scalars(sa.select(TotpFactor.user_id).where(
-        TotpFactor.user_id.in_(user_ids), TotpFactor.secret_encrypted.is_not(None)))  # fmt: skip
+    totp = session.scalars(
+        sa.select(TotpFactor.user_id).where(
+            TotpFactor.user_id.in_(user_ids), TotpFactor.secret_encrypted.is_not(None)
+        )
+    )
     keys = session.scalars(sa.select(Passkey.user_id).where(Passkey.user_id.in_(user_ids)))
     return set(totp) | set(keys)
 
@@ -85,21 +88,30 @@ def _facts(users: list[User]) -> list[UserFacts]:
     return [UserFacts(user, _organisation(user), user.id in enrolled) for user in users]
 
 
-def find_users(text: str, page: int = 1, *, role: Role | None = None,
-               per_page: int = PER_PAGE) -> tuple[list[UserFacts], int]:  # fmt: skip
+def find_users(
+    text: str, page: int = 1, *, role: Role | None = None, per_page: int = PER_PAGE
+) -> tuple[list[UserFacts], int]:
     """Users whose name or e-mail address contains `text` (any case), by name; one page of
     them and how many there are in all."""
     query = sa.select(User)
     text = " ".join((text or "").split())[:254].lower()
     if text:
-        query = query.where(sa.or_(sa.func.lower(User.name).contains(text, autoescape=True),
-                                   User.email.contains(text, autoescape=True)))  # fmt: skip
+        query = query.where(
+            sa.or_(
+                sa.func.lower(User.name).contains(text, autoescape=True),
+                User.email.contains(text, autoescape=True),
+            )
+        )
     if role is not None:
         query = query.where(User.role == role)
     total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    users = list(session.scalars(
-        query.order_by(sa.func.lower(User.name), User.id)
-        .limit(per_page).offset((max(page, 1) - 1) * per_page)))  # fmt: skip
+    users = list(
+        session.scalars(
+            query.order_by(sa.func.lower(User.name), User.id)
+            .limit(per_page)
+            .offset((max(page, 1) - 1) * per_page)
+        )
+    )
     return _facts(users), total
 
 
@@ -146,9 +158,15 @@ def block_user(actor: User, user_id: int, reason: str) -> User:
         user.active = False
         user.blocked_at, user.blocked_reason, user.blocked_by_id = clock.now(), reason, actor.id
         ended = sessions.end_sessions_of(user.id)
-        record("user", user.id, "account_blocked", actor_id=actor.id,
-               before={"active": True}, after={"active": False, "sessions_ended": ended},
-               reason=reason)  # fmt: skip
+        record(
+            "user",
+            user.id,
+            "account_blocked",
+            actor_id=actor.id,
+            before={"active": True},
+            after={"active": False, "sessions_ended": ended},
+            reason=reason,
+        )
         notices.notify(user, "account_blocked", reason=reason, contact=support_contact())
     return user
 
@@ -165,8 +183,15 @@ def unblock_user(actor: User, user_id: int, reason: str | None = None) -> User:
         before = {"active": False, "blocked_reason": user.blocked_reason}
         user.blocked_at = user.blocked_reason = user.blocked_by_id = None
         user.active = True
-        record("user", user.id, "account_unblocked", actor_id=actor.id, before=before,
-               after={"active": True}, reason=reason)  # fmt: skip
+        record(
+            "user",
+            user.id,
+            "account_unblocked",
+            actor_id=actor.id,
+            before=before,
+            after={"active": True},
+            reason=reason,
+        )
         notices.notify(user, "account_unblocked")
     return user
 
@@ -196,32 +221,44 @@ def reset_second_factor(actor: User, user_id: int, reason: str) -> User:
     reason = _reason(reason, required=True)
     with unit_of_work() as db:
         removed = {
-            "totp": db.execute(sa.delete(TotpFactor).where(TotpFactor.user_id == user.id)
-                               .execution_options(synchronize_session=False)).rowcount,
+            "totp": db.execute(
+                sa.delete(TotpFactor)
+                .where(TotpFactor.user_id == user.id)
+                .execution_options(synchronize_session=False)
+            ).rowcount,
             "recovery_codes": db.execute(
-                sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id)
-                .execution_options(synchronize_session=False)).rowcount,
-            "passkeys": db.execute(sa.delete(Passkey).where(Passkey.user_id == user.id)
-                                   .execution_options(synchronize_session=False)).rowcount,
-        }  # fmt: skip
+                sa.delete(RecoveryCode)
+                .where(RecoveryCode.user_id == user.id)
+                .execution_options(synchronize_session=False)
+            ).rowcount,
+            "passkeys": db.execute(
+                sa.delete(Passkey)
+                .where(Passkey.user_id == user.id)
+                .execution_options(synchronize_session=False)
+            ).rowcount,
+        }
         if not any(removed.values()):
             raise Conflict(_("This user has no second factor to reset."))
         removed["sessions_ended"] = sessions.end_sessions_of(user.id)
-        record("user", user.id, "second_factor_reset", actor_id=actor.id, before=removed,
-               reason=reason)  # fmt: skip
+        record(
+            "user", user.id, "second_factor_reset", actor_id=actor.id, before=removed, reason=reason
+        )
         notices.notify(user, "second_factor_reset", reason=reason)
     return user
 
 
-def invite_administrator(actor: User, *, name: str, email: str, role: Role,
-                         fund_id: int | None = None) -> User:  # fmt: skip
+def invite_administrator(
+    actor: User, *, name: str, email: str, role: Role, fund_id: int | None = None
+) -> User:
     """Invite a platform administrator, or a fund administrator of one fund, by e-mail with a
     link to choose their own password (the colleagues' invitation); audited as staff_added."""
     require_platform_admin(actor)
     require_fresh_second_factor(actor)
     if role not in INVITABLE:
-        raise ValidationFailed(_("Invite a platform or a fund administrator."),
-                               errors={"role": _("Choose a kind of administrator.")})  # fmt: skip
+        raise ValidationFailed(
+            _("Invite a platform or a fund administrator."),
+            errors={"role": _("Choose a kind of administrator.")},
+        )
     fund = None
     if role == Role.FUND_ADMIN:
         fund = session.get(Fund, fund_id) if fund_id else None

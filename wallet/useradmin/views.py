@@ -65,8 +65,15 @@ def users():
     role = Role(form.role.data) if form.validate() and form.role.data else None
     rows, total = services.find_users(form.q.data or "", page, role=role)
     args = {k: v for k, v in (("q", form.q.data), ("role", form.role.data)) if v}
-    return render_template("useradmin/users.html", form=form, rows=rows, total=total, page=page,
-                           pages=_pages(total, services.PER_PAGE), args=args)  # fmt: skip
+    return render_template(
+        "useradmin/users.html",
+        form=form,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=_pages(total, services.PER_PAGE),
+        args=args,
+    )
 
 
 def _user_or_404(user_id: int):
@@ -81,43 +88,65 @@ def _user_or_404(user_id: int):
 def user(user_id: int):
     """One user's facts, sessions and the actions on their account."""
     found = _user_or_404(user_id)
-    rows = [{"device": device_in_words(r.user_agent), "address": r.ip_address,
-             "started": r.created_at, "last_seen": r.last_seen_at}
-            for r in services.sessions_of(found)]  # fmt: skip
+    rows = [
+        {
+            "device": device_in_words(r.user_agent),
+            "address": r.ip_address,
+            "started": r.created_at,
+            "last_seen": r.last_seen_at,
+        }
+        for r in services.sessions_of(found)
+    ]
     blocked_by = found.blocked_by_id and services.get_user(found.blocked_by_id)
-    return render_template("useradmin/user.html", facts=services.facts_of(found),
-                           sessions=rows, blocked_by=blocked_by,
-                           is_self=found.id == current_user.id)  # fmt: skip
+    return render_template(
+        "useradmin/user.html",
+        facts=services.facts_of(found),
+        sessions=rows,
+        blocked_by=blocked_by,
+        is_self=found.id == current_user.id,
+    )
 
 
 # What each action asks and does: (form, service call, message when done).
 ACTIONS = {
-    "block": (ReasonForm, lambda uid, form: services.block_user(current_user, uid,
-                                                                 form.reason.data)),
-    "unblock": (OptionalReasonForm, lambda uid, form: services.unblock_user(
-        current_user, uid, form.reason.data)),
+    "block": (
+        ReasonForm,
+        lambda uid, form: services.block_user(current_user, uid, form.reason.data),
+    ),
+    "unblock": (
+        OptionalReasonForm,
+        lambda uid, form: services.unblock_user(current_user, uid, form.reason.data),
+    ),
     "end-sessions": (None, lambda uid, _form: services.end_user_sessions(current_user, uid)),
-    "reset-second-factor": (ReasonForm, lambda uid, form: services.reset_second_factor(
-        current_user, uid, form.reason.data)),
-    "close": (CloseForm, lambda uid, form: services.close_user(current_user, uid,
-                                                               form.reason.data)),
-}  # fmt: skip
+    "reset-second-factor": (
+        ReasonForm,
+        lambda uid, form: services.reset_second_factor(current_user, uid, form.reason.data),
+    ),
+    "close": (
+        CloseForm,
+        lambda uid, form: services.close_user(current_user, uid, form.reason.data),
+    ),
+}
 
 
 def _done_message(action: str, found, result) -> str:
     if action == "block":
-        return _("The account of %(name)s is blocked and every session has ended.",
-                 name=found.name)  # fmt: skip
+        return _("The account of %(name)s is blocked and every session has ended.", name=found.name)
     if action == "unblock":
         return _("The account of %(name)s is open again.", name=found.name)
     if action == "close":
         return _("The account of %(name)s is closed and every session has ended.", name=found.name)
     if action == "end-sessions":
-        return ngettext("%(num)d session of %(name)s has ended.",
-                        "%(num)d sessions of %(name)s have ended.", result,
-                        name=found.name)  # fmt: skip
-    return _("The second factor of %(name)s is reset; they set up a new one at their next "
-             "sign-in.", name=found.name)  # fmt: skip
+        return ngettext(
+            "%(num)d session of %(name)s has ended.",
+            "%(num)d sessions of %(name)s have ended.",
+            result,
+            name=found.name,
+        )
+    return _(
+        "The second factor of %(name)s is reset; they set up a new one at their next sign-in.",
+        name=found.name,
+    )
 
 
 @bp.route(
@@ -148,8 +177,13 @@ def act(user_id: int, action: str):
             return redirect(url_for("useradmin.user", user_id=found.id))
     if form.errors:
         status = 422
-    return render_template("useradmin/confirm.html", form=form, action=action, found=found,
-                           facts=services.facts_of(found)), status  # fmt: skip
+    return render_template(
+        "useradmin/confirm.html",
+        form=form,
+        action=action,
+        found=found,
+        facts=services.facts_of(found),
+    ), status
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
@@ -163,18 +197,27 @@ def invite():
         if request.form.get("confirmed") == "yes":
             try:
                 invited = services.invite_administrator(
-                    current_user, name=form.name.data, email=form.email.data,
+                    current_user,
+                    name=form.name.data,
+                    email=form.email.data,
                     role=Role(form.role.data),
-                    fund_id=int(form.fund.data) if form.fund.data else None)  # fmt: skip
+                    fund_id=int(form.fund.data) if form.fund.data else None,
+                )
             except ValidationFailed as error:
                 show_errors(form, error)
             else:
-                flash(_("We sent %(name)s an e-mail with a link to choose a password.",
-                        name=invited.name), "success")  # fmt: skip
+                flash(
+                    _(
+                        "We sent %(name)s an e-mail with a link to choose a password.",
+                        name=invited.name,
+                    ),
+                    "success",
+                )
                 return redirect(url_for("useradmin.user", user_id=invited.id))
         else:
-            return render_template("useradmin/invite_confirm.html", form=form,
-                                   fund_name=_choice_label(form.fund))  # fmt: skip
+            return render_template(
+                "useradmin/invite_confirm.html", form=form, fund_name=_choice_label(form.fund)
+            )
     if form.errors:
         status = 422
     return render_template("useradmin/invite.html", form=form), status
@@ -194,8 +237,9 @@ def fund_list():
     """Every fund, 50 a page, with a link to open a new one."""
     page = page_arg()
     rows, total = funds.funds_page(page)
-    return render_template("useradmin/funds.html", rows=rows, page=page, total=total,
-                           pages=_pages(total, 50))  # fmt: skip
+    return render_template(
+        "useradmin/funds.html", rows=rows, page=page, total=total, pages=_pages(total, 50)
+    )
 
 
 @bp.route("/funds/new", methods=["GET", "POST"])
@@ -206,16 +250,21 @@ def new_fund():
     form = FundForm().with_regions(funds.regions())
     status = 200
     if form.validate_on_submit():
-        details = funds.NewFund(name=form.name.data, region=form.region.data,
-                                iban=form.iban.data, bic=form.bic.data or "",
-                                opening_cents=form.opening.cents,
-                                reference=form.reference.data or "")  # fmt: skip
+        details = funds.NewFund(
+            name=form.name.data,
+            region=form.region.data,
+            iban=form.iban.data,
+            bic=form.bic.data or "",
+            opening_cents=form.opening.cents,
+            reference=form.reference.data or "",
+        )
         try:
             iban, bic = funds.checked(details)
             if request.form.get("confirmed") != "yes":
                 opening = Money(details.opening_cents).format() if details.opening_cents else ""
-                return render_template("useradmin/fund_confirm.html", form=form, iban=iban,
-                                       bic=bic, opening=opening)  # fmt: skip
+                return render_template(
+                    "useradmin/fund_confirm.html", form=form, iban=iban, bic=bic, opening=opening
+                )
             done = submit_once(lambda: funds.open_fund(current_user, details))
         except ValidationFailed as error:
             show_errors(form, error)

@@ -39,8 +39,14 @@ def hold_new_grant(grant: Grant) -> None:
     """Hold a grant just made (caller's unit of work) when its worker is under review."""
     if session.scalar(sa.select(under_review(sa.literal(grant.user_id)))):
         grant.status = GrantStatus.HELD
-        session.add(GrantHold(grant_id=grant.id, fund_id=grant.fund_id, user_id=grant.user_id,
-                              created_at=clock.now()))  # fmt: skip
+        session.add(
+            GrantHold(
+                grant_id=grant.id,
+                fund_id=grant.fund_id,
+                user_id=grant.user_id,
+                created_at=clock.now(),
+            )
+        )
         session.flush()
 
 
@@ -107,8 +113,10 @@ def open_holds(fund_id: int) -> list[HeldGrant]:
         .order_by(GrantHold.created_at, GrantHold.id)
     ).all()
     matches = matches_of([worker.id for _hold, _grant, worker, _cents in rows])
-    return [HeldGrant(hold, grant, worker, int(cents), matches.get(worker.id, []))
-            for hold, grant, worker, cents in rows]  # fmt: skip
+    return [
+        HeldGrant(hold, grant, worker, int(cents), matches.get(worker.id, []))
+        for hold, grant, worker, cents in rows
+    ]
 
 
 def decide_hold(hold_id: int, decision: HoldDecision, reason: str, *, actor: User) -> GrantHold:
@@ -148,8 +156,15 @@ def decide_hold(hold_id: int, decision: HoldDecision, reason: str, *, actor: Use
             )
         else:
             after.update(_return_to_pot(grant, actor.id))
-        record("grant", grant.id, f"hold_{decision.value}", actor_id=actor.id,
-               before={"status": GrantStatus.HELD.value}, after=after, reason=reason)  # fmt: skip
+        record(
+            "grant",
+            grant.id,
+            f"hold_{decision.value}",
+            actor_id=actor.id,
+            before={"status": GrantStatus.HELD.value},
+            after=after,
+            reason=reason,
+        )
     return hold
 
 

@@ -51,8 +51,15 @@ def send_link(user: User) -> None:
 
     token = new_token()
     now = clock.now()
-    session.add(EmailVerification(user_id=user.id, email=user.email, token_hash=digest(token),
-                                  created_at=now, expires_at=now + LIFETIME))  # fmt: skip
+    session.add(
+        EmailVerification(
+            user_id=user.id,
+            email=user.email,
+            token_hash=digest(token),
+            created_at=now,
+            expires_at=now + LIFETIME,
+        )
+    )
     session.flush()
     url = external_url("verification.verify", token=token)
     notify(user, "email_verification", url=url, hours=int(LIFETIME.total_seconds() // 3600))
@@ -82,10 +89,12 @@ def resend_link(user: User) -> None:
     if wait is not None:
         minutes = max(1, math.ceil(wait.total_seconds() / 60))
         raise ResendTooSoon(
-            ngettext("We sent you a link a moment ago. You can ask for another in a minute.",
-                     "We sent you a link a moment ago. You can ask for another in %(num)d "
-                     "minutes.", minutes)
-        )  # fmt: skip
+            ngettext(
+                "We sent you a link a moment ago. You can ask for another in a minute.",
+                "We sent you a link a moment ago. You can ask for another in %(num)d minutes.",
+                minutes,
+            )
+        )
     with unit_of_work():
         send_link(user)
 
@@ -111,9 +120,11 @@ def verify_email(token: str) -> User:
         or not link.user.active
     ):
         raise VerificationLinkInvalid(
-            _("This link cannot be used any more: it was used already, it expired, or it is "
-              "not complete. Sign in and ask for a new link on your start page.")
-        )  # fmt: skip
+            _(
+                "This link cannot be used any more: it was used already, it expired, or it is "
+                "not complete. Sign in and ask for a new link on your start page."
+            )
+        )
     with unit_of_work():
         taken = session.execute(
             sa.update(EmailVerification)

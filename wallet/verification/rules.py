@@ -19,6 +19,8 @@ def require_verified(user: User) -> None:
     """EmailNotVerified, with what to do, unless the user verified their e-mail address."""
     if not user.email_verified:
         raise EmailNotVerified(
-            _("Verify your e-mail address first: open the link we sent you, or ask for a new "
-              "one on your start page. Nothing was changed.")
-        )  # fmt: skip
+            _(
+                "Verify your e-mail address first: open the link we sent you, or ask for a new "
+                "one on your start page. Nothing was changed."
+            )
+        )

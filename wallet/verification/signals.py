@@ -44,9 +44,10 @@ def network_of(ip_address: str) -> str:
 
 def _registrations_since(since: dt.datetime, *conditions) -> int:
     query = sa.select(sa.func.count()).where(
-        AccountSignal.kind == SignalKind.REGISTRATION, AccountSignal.created_at >= since,
+        AccountSignal.kind == SignalKind.REGISTRATION,
+        AccountSignal.created_at >= since,
         *conditions,
-    )  # fmt: skip
+    )
     return int(session.scalar(query) or 0)
 
 
@@ -68,17 +69,27 @@ def check_registration_rate(ip_address: str | None) -> None:
         or by_network >= config["REGISTRATION_LIMIT_PER_NETWORK"]
     ):
         raise RegistrationThrottled(
-            _("Too many accounts were made from your internet connection lately. Try again "
-              "in %(minutes)d minutes, or ask your fund for help.", minutes=minutes)
-        )  # fmt: skip
+            _(
+                "Too many accounts were made from your internet connection lately. Try again "
+                "in %(minutes)d minutes, or ask your fund for help.",
+                minutes=minutes,
+            )
+        )
 
 
 def _leave(user: User, kind: SignalKind, ip_address: str | None, device_id: str | None) -> None:
     ip_address = (ip_address or "unknown")[:45]
     device_id = device_id[:64] if device_id else None
-    session.add(AccountSignal(user_id=user.id, kind=kind, ip_address=ip_address,
-                              network=network_of(ip_address), device_id=device_id,
-                              created_at=clock.now()))  # fmt: skip
+    session.add(
+        AccountSignal(
+            user_id=user.id,
+            kind=kind,
+            ip_address=ip_address,
+            network=network_of(ip_address),
+            device_id=device_id,
+            created_at=clock.now(),
+        )
+    )
 
 
 def _match(user_id: int, other_ids: list[int], kind: MatchKind) -> list[int]:
@@ -92,8 +103,9 @@ def _match(user_id: int, other_ids: list[int], kind: MatchKind) -> list[int]:
     )
     new = [other for other in other_ids if other not in known and other != user_id]
     for other in new:
-        session.add(IdentityMatch(user_id=user_id, other_user_id=other, kind=kind,
-                                  found_at=clock.now()))  # fmt: skip
+        session.add(
+            IdentityMatch(user_id=user_id, other_user_id=other, kind=kind, found_at=clock.now())
+        )
     session.flush()
     return new
 

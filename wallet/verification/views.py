@@ -40,9 +40,14 @@ def device_id() -> str | None:
 def _give_device_id(response: Response) -> Response:
     # Pages only: API clients and webhooks are systems, not browsers.
     if device_id() is None and response.mimetype == "text/html":
-        response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(24), max_age=365 * 24 * 3600,
-                            httponly=True, samesite="Lax",
-                            secure=request.is_secure)  # fmt: skip
+        response.set_cookie(
+            DEVICE_COOKIE,
+            secrets.token_urlsafe(24),
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
     return response
 
 
@@ -51,15 +56,19 @@ class HoldDecisionForm(FlaskForm):
 
     decision = RadioField(
         _l("Decision"),
-        choices=choices([
-            (HoldDecision.RELEASED.value, _l("Release: the worker may spend the budget")),
-            (HoldDecision.CANCELLED.value, _l("Cancel: the budget goes back to the fund")),
-        ]),
+        choices=choices(
+            [
+                (HoldDecision.RELEASED.value, _l("Release: the worker may spend the budget")),
+                (HoldDecision.CANCELLED.value, _l("Cancel: the budget goes back to the fund")),
+            ]
+        ),
         validators=[DataRequired(_l("Choose a decision."))],
-    )  # fmt: skip
-    reason = TextAreaField(_l("Reason"), description=_l("Kept in the audit trail."),
-                           validators=[DataRequired(_l("Give a reason.")),
-                                       Length(min=3, max=500)])  # fmt: skip
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("Kept in the audit trail."),
+        validators=[DataRequired(_l("Give a reason.")), Length(min=3, max=500)],
+    )
 
 
 @bp.get("/verify/<token>")
@@ -89,8 +98,9 @@ def resend():
 def queue():
     """Budgets held because their worker matched another account, oldest first."""
     held = holds.open_holds(current_user.fund_id)
-    return render_template("verification/queue.html", held=held, labels=MATCH_LABELS,
-                           form=HoldDecisionForm()), 200  # fmt: skip
+    return render_template(
+        "verification/queue.html", held=held, labels=MATCH_LABELS, form=HoldDecisionForm()
+    ), 200
 
 
 @bp.post("/fund/held-budgets/<int:hold_id>")
@@ -104,13 +114,17 @@ def decide(hold_id: int):
     if not confirmed():
         return _confirm_decision(hold_id, form)
     try:
-        holds.decide_hold(hold_id, HoldDecision(form.decision.data), form.reason.data,
-                          actor=current_user)  # fmt: skip
+        holds.decide_hold(
+            hold_id, HoldDecision(form.decision.data), form.reason.data, actor=current_user
+        )
     except ValidationFailed as error:
         flash(error.detail, "error")
     else:
-        message = (_("The budget is released.") if form.decision.data == HoldDecision.RELEASED
-                   else _("The budget is cancelled and back in the fund."))  # fmt: skip
+        message = (
+            _("The budget is released.")
+            if form.decision.data == HoldDecision.RELEASED
+            else _("The budget is cancelled and back in the fund.")
+        )
         flash(message, "success")
     return redirect(url_for("verification.queue"), 303)
 
@@ -124,11 +138,16 @@ def _confirm_decision(hold_id: int, form: HoldDecisionForm) -> str:
         button = _("Yes, release the budget")
     else:
         title = _("Cancel the held budget?")
-        consequence = _("The budget is cancelled and goes back to the fund; the worker can no "
-                        "longer spend it.")  # fmt: skip
+        consequence = _(
+            "The budget is cancelled and goes back to the fund; the worker can no longer spend it."
+        )
         button = _("Yes, cancel the budget")
-    return confirmation_page(title=title, facts=[(_("Reason"), form.reason.data or "")],
-                             consequences=[consequence], button=button,
-                             back_url=url_for("verification.queue"),
-                             back_text=_("No, back to the held budgets"),
-                             danger=not release)  # fmt: skip
+    return confirmation_page(
+        title=title,
+        facts=[(_("Reason"), form.reason.data or "")],
+        consequences=[consequence],
+        button=button,
+        back_url=url_for("verification.queue"),
+        back_text=_("No, back to the held budgets"),
+        danger=not release,
+    )

@@ -23,8 +23,9 @@ def _fail(error: DomainError) -> None:
 @click.option("--lead-minutes", default=30, type=int, help="Open the room this much earlier.")
 @click.option("--rate", type=int, help="Admitted per second (default: WAITING_ROOM_RATE).")
 @click.option("--burst", default=0, type=int, help="Admitted at once at the opening.")
-def set_command(scheme_id: int, opens_at: str, lead_minutes: int, rate: int | None,
-                burst: int) -> None:  # fmt: skip
+def set_command(
+    scheme_id: int, opens_at: str, lead_minutes: int, rate: int | None, burst: int
+) -> None:
     """Give SCHEME_ID a waiting room, or change its terms."""
     from wallet.waitingroom.services import RoomSettings, set_waiting_room
 

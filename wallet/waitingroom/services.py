@@ -63,11 +63,19 @@ def _opening(day: dt.date, at: dt.time) -> dt.datetime:
 
 def _room(scheme_id: int) -> Room | None:
     columns = (
-        WaitingRoom.opens_at, WaitingRoom.lead_minutes, WaitingRoom.rate_per_second,
-        WaitingRoom.burst, Scheme.name, Scheme.status, Scheme.allocation_mode,
-        Scheme.window_opens_on, Scheme.window_closes_on, Scheme.total_cap_cents,
-        Scheme.committed_cents, Scheme.amount_cents,
-    )  # fmt: skip
+        WaitingRoom.opens_at,
+        WaitingRoom.lead_minutes,
+        WaitingRoom.rate_per_second,
+        WaitingRoom.burst,
+        Scheme.name,
+        Scheme.status,
+        Scheme.allocation_mode,
+        Scheme.window_opens_on,
+        Scheme.window_closes_on,
+        Scheme.total_cap_cents,
+        Scheme.committed_cents,
+        Scheme.amount_cents,
+    )
     row = session.execute(
         sa.select(*columns)
         .join(Scheme, Scheme.id == WaitingRoom.scheme_id)
@@ -164,9 +172,15 @@ def visit(scheme_id: int, user_id: int) -> Visit:
             and scheme.allocation_mode in (AllocationMode.FIRST_COME, AllocationMode.LOTTERY)
             and scheme.window_is_open(clock.today())
         )
-        return Visit(scheme_id, scheme.name, room.terms if room else None, None,
-                     sold_out=bool(room and room.sold_out), requeued=False,
-                     can_apply=can_apply)  # fmt: skip
+        return Visit(
+            scheme_id,
+            scheme.name,
+            room.terms if room else None,
+            None,
+            sold_out=bool(room and room.sold_out),
+            requeued=False,
+            can_apply=can_apply,
+        )
     tickets = store()
     ticket = tickets.issue(scheme_id, user_id, now)
     place = room.terms.place(ticket, now)
@@ -208,15 +222,22 @@ def rooms_before_opening() -> list[UpcomingRoom]:
     now = clock.now()
     today = clock.today()
     rows = session.execute(
-        sa.select(WaitingRoom.scheme_id, WaitingRoom.opens_at, WaitingRoom.lead_minutes,
-                  Scheme.name, Scheme.window_opens_on)
+        sa.select(
+            WaitingRoom.scheme_id,
+            WaitingRoom.opens_at,
+            WaitingRoom.lead_minutes,
+            Scheme.name,
+            Scheme.window_opens_on,
+        )
         .join(Scheme, Scheme.id == WaitingRoom.scheme_id)
-        .where(Scheme.status == SchemeStatus.ACTIVE,
-               Scheme.allocation_mode == AllocationMode.FIRST_COME,
-               Scheme.kind == SchemeKind.WORKER_BUDGET,
-               Scheme.window_opens_on.between(today, today + dt.timedelta(days=1)))
+        .where(
+            Scheme.status == SchemeStatus.ACTIVE,
+            Scheme.allocation_mode == AllocationMode.FIRST_COME,
+            Scheme.kind == SchemeKind.WORKER_BUDGET,
+            Scheme.window_opens_on.between(today, today + dt.timedelta(days=1)),
+        )
         .order_by(Scheme.window_opens_on, WaitingRoom.opens_at)
-    )  # fmt: skip
+    )
     upcoming = []
     for row in rows:
         opening = _opening(row.window_opens_on, row.opens_at)
@@ -307,8 +328,14 @@ def set_waiting_room(scheme_id: int, settings: RoomSettings, *, actor_id: int | 
         room.rate_per_second = settings.rate_per_second
         room.burst = settings.burst
         session.flush()
-        record("scheme", scheme_id, "waiting_room_set", actor_id=actor_id,
-               before=before, after=_as_dict(room))  # fmt: skip
+        record(
+            "scheme",
+            scheme_id,
+            "waiting_room_set",
+            actor_id=actor_id,
+            before=before,
+            after=_as_dict(room),
+        )
     _forget_gate_room(scheme_id)
 
 

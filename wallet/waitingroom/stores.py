@@ -109,9 +109,11 @@ class DatabaseStore:
             .cte("counted")
         )
         numbered = sa.select(
-            sa.literal(scheme_id), sa.literal(user_id), counted.c.issued,
+            sa.literal(scheme_id),
+            sa.literal(user_id),
+            counted.c.issued,
             sa.literal(now, tickets.c.issued_at.type),
-        )  # fmt: skip
+        )
         insert = (
             sa.insert(tickets)
             .from_select(["scheme_id", "user_id", "number", "issued_at"], numbered)
