@@ -139,6 +139,36 @@ def test_every_recorded_subject_type_has_a_name():
     assert subjects - set(labels.SUBJECT) == set()
 
 
+def _recorded_detail_keys() -> dict[str, str]:
+    """Each literal key of the `before=`/`after=` dicts the code records, with one file."""
+    keys: dict[str, str] = {}
+    for path in SOURCE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "record"):
+                continue
+            for keyword in node.keywords:
+                if keyword.arg in ("before", "after") and isinstance(keyword.value, ast.Dict):
+                    for key in keyword.value.keys:
+                        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                            keys.setdefault(key.value, str(path.relative_to(SOURCE)))
+    return keys
+
+
+def test_every_recorded_detail_key_has_a_label():
+    """A Dutch reader never sees "Approvals needed" humanised from a code: each key the code
+    records by name has its words in labels.DETAILS (translated like every text)."""
+    keys = _recorded_detail_keys()
+    assert {"status", "amount", "approvals_needed"} <= set(keys)  # the scan finds them
+    missing = {key: path for key, path in keys.items() if key not in labels.DETAILS}
+    assert missing == {}
+
+
+def test_recorded_details_read_in_dutch(app):
+    with app.test_request_context(), force_locale("nl"):
+        assert labels.detail_label("approvals_needed") == "Benodigde goedkeuringen"
+        assert labels.value_text("copay", 12_550) == "€\xa0125,50"
+
+
 @pytest.mark.parametrize(
     ("language", "subject", "action", "sentence"),
     [
