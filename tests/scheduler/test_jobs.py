@@ -97,6 +97,13 @@ def test_runs_by_hand_are_recorded_and_never_refused_for_their_slot(app_ctx):
     assert app_ctx.scalar(sa.select(sa.func.count()).select_from(locks.JobRun)) == 2
 
 
+def test_runs_by_hand_in_the_same_instant_all_run(app_ctx):
+    with clock.frozen_at(clock.now()):
+        outcomes = [run_job("expire-sessions") for _ in range(3)]
+    assert not any(outcome.startswith("skipped") for outcome in outcomes)
+    assert app_ctx.scalar(sa.select(sa.func.count()).select_from(locks.JobRun)) == 3
+
+
 def test_a_failed_run_is_written_down_and_its_slot_not_run_again(app_ctx, monkeypatch):
     from wallet.scheduler import jobs
 

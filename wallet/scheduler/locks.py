@@ -111,11 +111,21 @@ def claim_run(name: str, slot: dt.datetime | None, owner: str = OWNER) -> int | 
     with unit_of_work() as db:
         db.execute(sa.delete(runs).where(runs.c.job == name, runs.c.slot < now - KEEP_RUNS))
         dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(runs).values(
-            job=name, slot=slot or now, owner=owner, started_at=now
-        )
-        # RETURNING, not rowcount: the driver may not count an INSERT ... ON CONFLICT's rows.
-        return db.execute(insert.on_conflict_do_nothing().returning(runs.c.id)).scalar()
+
+        def claim(at: dt.datetime) -> int | None:
+            insert = dialect.insert(runs).values(job=name, slot=at, owner=owner, started_at=now)
+            # RETURNING, not rowcount: the driver may not count an INSERT ... ON CONFLICT's rows.
+            return db.execute(insert.on_conflict_do_nothing().returning(runs.c.id)).scalar()
+
+        if slot is not None:
+            return claim(slot)
+        # A run by hand is never refused: a second one in the same instant (a frozen clock, a
+        # quick repeat) takes the next free microsecond as its slot.
+        for step in range(1_000):
+            run_id = claim(now + dt.timedelta(microseconds=step))
+            if run_id is not None:
+                return run_id
+        return None
 
 
 def finish_run(run_id: int, outcome: str) -> None:
